@@ -1,0 +1,2 @@
+// PLACEHOLDER: the Electron main process (issue 5).
+export {};

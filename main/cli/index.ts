@@ -1,0 +1,2 @@
+// PLACEHOLDER: the CLI entry (issue 2).
+console.log('offload');

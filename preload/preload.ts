@@ -1,0 +1,2 @@
+// PLACEHOLDER: the preload bridge (issue 5).
+export {};

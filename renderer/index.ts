@@ -1,0 +1,2 @@
+// PLACEHOLDER: the status window (issue 5).
+export {};
