@@ -1,3 +1,24 @@
 #!/usr/bin/env node
-// The `offload` command: the CLI bundle built by `npm run build`.
-require('../dist/cli.js');
+// The `offload` command: runs the CLI bundle built by `npm run build` (dist/cli.js).
+'use strict';
+let cli;
+try {
+  cli = require('../dist/cli.js');
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND') {
+    process.stderr.write('offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n');
+    process.exit(1);
+  }
+  throw err;
+}
+cli.main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Leave promptly even if a library left a handle open; output already written is flushed first.
+    setTimeout(() => process.exit(code), 1500).unref();
+  },
+  (err) => {
+    process.stderr.write(`offload: ${err && err.message ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,2 +1,60 @@
-// PLACEHOLDER: the CLI entry (issue 2).
-console.log('offload');
+/**
+ * The `offload` command line: the same core as the tray app, so the rule also works in a terminal and in CI.
+ * Exit codes: 0 passed, 1 failed, 2 config or usage error, 130 cancelled.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/config/types';
+import { makeContext } from './context';
+import { EXIT } from './exit-codes';
+import { registerHistoryCommand } from './commands/history';
+import { registerInitCommand } from './commands/init';
+import { registerRunCommand } from './commands/run';
+import { registerStatusCommand } from './commands/status';
+import { registerValidateCommand } from './commands/validate';
+import { registerExtensionCommands } from './commands/extensions';
+import { makeTerm } from './terminal';
+
+const VERSION = '0.1.0';
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<number> {
+  const program = new Command('offload')
+    .description('Build and test locally, deploy to AWS, verify, then shut local models down — the rule, enforced.')
+    .version(VERSION)
+    .option('-c, --config <path>', 'offload.yml to use (default: found from the current folder upward)')
+    .option('--data-dir <path>', 'where run history is kept (default: OFFLOAD_HOME or the app-data folder)')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run `offload --help` for usage)')
+    .exitOverride();
+  const ctx = makeContext(program, env, cwd);
+  registerRunCommand(program, ctx);
+  registerStatusCommand(program, ctx);
+  registerHistoryCommand(program, ctx);
+  registerValidateCommand(program, ctx);
+  registerInitCommand(program, ctx);
+  registerExtensionCommands(program, ctx);
+  for (const c of program.commands) c.exitOverride();
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    const term = makeTerm({ env });
+    if (err instanceof CommanderError) {
+      // Help and --version are not errors; everything else commander rejects is a usage error.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        return EXIT.passed;
+      }
+      return EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) {
+        term.err.write(`${term.red('error')} ${p.file}:${p.line}:${p.column}: ${p.path ? p.path + ': ' : ''}${p.message}\n`);
+      }
+      term.err.write(`offload: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} in the config; nothing was run\n`);
+      return EXIT.usage;
+    }
+    term.err.write(`offload: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (env.OFFLOAD_DEBUG && err instanceof Error && err.stack) term.err.write(err.stack + '\n');
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,51 @@
+// Benchmark (issue 2, #2): 200 trivial steps. Engine overhead per step over a bare spawn of the same shell
+// command (baseline measured in the same run). Target: <= 20 ms per step.
+// overhead/step = (T(201 steps) - T(1 step)) / 200 - bare spawn per step; the 1-step run cancels CLI start-up.
+import { spawn } from 'node:child_process';
+import { CLI, median, project, tempDir, timed } from './lib.mjs';
+
+const N = Number(process.env.BENCH_STEPS ?? 200);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const step = (i) => `      - name: step ${i}\n        run: "true"\n        shell: bash\n`;
+const one = project('bench-one', step(0));
+const many = project('bench-many', Array.from({ length: N + 1 }, (_, i) => step(i)).join(''));
+
+async function bareSpawns(n) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await new Promise((resolve, reject) => {
+      const c = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', 'true'], { stdio: 'ignore' });
+      c.on('error', reject);
+      c.on('exit', resolve);
+    });
+  }
+  return (performance.now() - t0) / n;
+}
+
+const run = async (dir) => {
+  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', tempDir('data')], { cwd: dir });
+  if (r.code !== 0) throw new Error(`offload exited ${r.code}`);
+  return r.ms;
+};
+
+const perStep = [];
+const bare = [];
+for (let i = 0; i < repeats; i++) {
+  bare.push(await bareSpawns(N));
+  const t1 = await run(one);
+  const tn = await run(many);
+  perStep.push((tn - t1) / N);
+}
+const s = median(perStep);
+const b = median(bare);
+console.log(
+  JSON.stringify({
+    bench: 'engine-steps',
+    steps: N,
+    offloadPerStepMs: +s.toFixed(2),
+    bareSpawnPerStepMs: +b.toFixed(2),
+    overheadPerStepMs: +(s - b).toFixed(2),
+    ratio: +(s / b).toFixed(2),
+    overheadTargetMs: 20,
+  }),
+);

@@ -1,0 +1,57 @@
+// Shared helpers for the benchmarks: temp projects, timed child processes with peak-RSS sampling.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(ROOT, 'bin', 'offload.js');
+
+export function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `offload-bench-${prefix}-`));
+}
+
+/** Peak resident set of a live process (VmHWM), in bytes; undefined once it is gone. */
+function peakRss(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a command, returns wall time (ms), exit code and the peak RSS sampled every 20 ms (Linux). */
+export function timed(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit'], ...opts });
+    let peak = 0;
+    const sampler = setInterval(() => {
+      const r = peakRss(child.pid);
+      if (r !== undefined) peak = Math.max(peak, r);
+    }, 20);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(sampler);
+      resolve({ ms: performance.now() - t0, code, peakRss: peak });
+    });
+  });
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export function mb(bytes) {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+/** Writes a project folder with an offload.yml made of the given local-phase steps. */
+export function project(name, stepsYaml, extra = '') {
+  const dir = tempDir(name);
+  fs.writeFileSync(path.join(dir, 'offload.yml'), `name: ${name}\nphases:\n  local:\n    steps:\n${stepsYaml}${extra}`);
+  return dir;
+}

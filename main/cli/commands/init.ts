@@ -1,0 +1,43 @@
+/** `offload init`: writes a commented starter offload.yml prefilled from what the project contains. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { initConfig } from '../../core/config';
+import { EXIT } from '../exit-codes';
+import type { CliContext } from '../context';
+import { printJson } from '../terminal';
+
+export function registerInitCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('init')
+    .description('write a starter offload.yml for the project in the current (or given) folder')
+    .argument('[dir]', 'project folder', '.')
+    .option('--force', 'overwrite an existing offload.yml')
+    .option('--json', 'print what was written as JSON')
+    .action((dir: string, opts: { force?: boolean; json?: boolean }) => {
+      const term = ctx.term();
+      const root = path.resolve(ctx.cwd, dir);
+      const file = path.join(root, 'offload.yml');
+      if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+        term.err.write(`offload: ${root} is not a folder\n`);
+        ctx.exit(EXIT.usage);
+        return;
+      }
+      if (fs.existsSync(file) && !opts.force) {
+        term.err.write(`offload: ${file} already exists; use --force to overwrite it\n`);
+        ctx.exit(EXIT.usage);
+        return;
+      }
+      const { text, findings } = initConfig(root);
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, text);
+      fs.renameSync(tmp, file);
+      if (opts.json) {
+        printJson(term, { file, findings });
+        return;
+      }
+      term.out.write(`${term.green('✅')} wrote ${file}\n`);
+      for (const f of findings) term.out.write(`   found: ${f}\n`);
+      term.out.write(`Next: edit the TODO steps, then \`offload validate\` and \`offload run full\`.\n`);
+    });
+}

@@ -1,0 +1,72 @@
+/** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
+import type { Command } from 'commander';
+import { Engine } from '../../core/workflow/engine';
+import { STEP_KINDS } from '../../core/registry';
+import { createStepServices } from '../../core/services';
+import { EXIT, exitCodeFor } from '../exit-codes';
+import type { CliContext } from '../context';
+import { LiveProgress, PlainProgress } from '../progress';
+import { printJson } from '../terminal';
+
+export function registerRunCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run an entry-point workflow (full, services, infrastructure, test, shutdown, or your own)')
+    .argument('<workflow>', 'workflow name from offload.yml')
+    .option('--json', 'print the finished run as JSON instead of progress')
+    .option('-q, --quiet', 'do not echo step output (it is still in the step logs)')
+    .action(async (workflow: string, opts: { json?: boolean; quiet?: boolean }) => {
+      const term = ctx.term();
+      const { config, history } = ctx.open();
+      if (!config.workflows[workflow]) {
+        term.err.write(
+          `offload: unknown workflow "${workflow}"; ${config.file} defines: ${Object.keys(config.workflows).join(', ')}\n`,
+        );
+        ctx.exit(EXIT.usage);
+        return;
+      }
+      const services = createStepServices(config, { env: ctx.env, history });
+      const engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env: ctx.env });
+
+      let live: LiveProgress | undefined;
+      let unsubscribe = () => {};
+      if (!opts.json) {
+        if (term.tty) {
+          live = new LiveProgress(term, () => engine.current());
+          live.start();
+        } else {
+          const plain = new PlainProgress(term, Boolean(opts.quiet));
+          unsubscribe = engine.subscribe((e) => plain.onEvent(e));
+        }
+      }
+
+      // Ctrl-C: the first cancels the running step's whole process tree; a second one leaves at once.
+      let interrupts = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        interrupts++;
+        if (interrupts === 1) {
+          term.err.write(`\noffload: ${signal} received, cancelling the running step (again to force quit)\n`);
+          engine.cancel();
+        } else {
+          process.exit(EXIT.cancelled);
+        }
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const summary = await engine.run(workflow);
+        live?.stop();
+        unsubscribe();
+        if (opts.json) printJson(term, history.readRun(summary.runId) ?? summary);
+        else if (summary.status !== 'passed') {
+          term.err.write(`offload: logs: offload history --run ${summary.runId} --logs\n`);
+        }
+        ctx.exit(exitCodeFor(summary.status));
+      } finally {
+        live?.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await services.dispose();
+      }
+    });
+}

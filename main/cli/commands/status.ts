@@ -1,0 +1,40 @@
+/** `offload status`: the project, which entry points its gates allow now (and why not), and the last run. */
+import type { Command } from 'commander';
+import { Engine } from '../../core/workflow/engine';
+import { STEP_KINDS } from '../../core/registry';
+import type { CliContext } from '../context';
+import { printJson } from '../terminal';
+import { printRun } from './history';
+
+export function registerStatusCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('show the project, what its gates allow now, and the last run')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const term = ctx.term();
+      const { config, history, dataDir } = ctx.open();
+      const engine = new Engine({ config, history, stepKinds: STEP_KINDS, env: ctx.env });
+      const workflows = await engine.availability();
+      const last = history.listRuns(1)[0];
+      const lastRun = last ? history.readRun(last.runId) : null;
+      if (opts.json) {
+        return printJson(term, {
+          project: { name: config.name, dir: config.dir, configFile: config.file },
+          dataDir,
+          workflows,
+          lastRun,
+        });
+      }
+      term.out.write(`${term.bold(config.name)}  ${term.dim(config.file)}\n`);
+      term.out.write(term.dim(`history in ${dataDir}\n\n`));
+      for (const w of workflows) {
+        const mark = w.allowed ? term.green('▶ allowed ') : term.red('⛔ blocked ');
+        term.out.write(`${mark} ${w.name.padEnd(15)} ${w.phases.join(' → ')}\n`);
+        if (!w.allowed && w.reason) term.out.write(term.dim(`             ${w.reason}\n`));
+      }
+      term.out.write('\n');
+      if (lastRun) printRun(term, lastRun);
+      else term.out.write('no runs yet: try `offload run full`\n');
+    });
+}

@@ -1,0 +1,30 @@
+/** `offload validate`: checks offload.yml against the schema and the rule; exit 2 with every problem. */
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { printJson } from '../terminal';
+
+export function registerValidateCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('validate')
+    .description('check offload.yml (schema, step kinds, phases, interpolation) without running anything')
+    .option('--json', 'print the result as JSON')
+    .action((opts: { json?: boolean }) => {
+      const term = ctx.term();
+      const { config } = ctx.open();
+      const steps = Object.values(config.phases).reduce((n, p) => n + p.steps.length, 0);
+      if (opts.json) {
+        printJson(term, {
+          valid: true,
+          file: config.file,
+          name: config.name,
+          phases: Object.fromEntries(Object.values(config.phases).map((p) => [p.id, p.steps.map((s) => s.id)])),
+          workflows: config.workflows,
+        });
+        return;
+      }
+      term.out.write(`${term.green('✅')} ${config.file} is valid: project "${config.name}", ${steps} steps\n`);
+      for (const [name, phases] of Object.entries(config.workflows)) {
+        term.out.write(`   ${name.padEnd(15)} ${phases.join(' → ')}\n`);
+      }
+    });
+}

@@ -1,0 +1,157 @@
+/**
+ * Live progress for `offload run`: on a TTY a redrawn block (phases, the running step, elapsed time, the last
+ * lines of output); elsewhere plain, append-only lines that read well in CI logs.
+ */
+import type { RunSnapshot } from '../core/state';
+import type { EngineEvent, PhaseId } from '../core/workflow/types';
+import { formatDuration, paintStatus, statusIcon, type Term } from './terminal';
+
+const TAIL_LINES = 5;
+
+/** Renders the block shown on a TTY; pure so it can be tested and reused. */
+export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width = 100): string[] {
+  const lines: string[] = [];
+  const elapsed = now - Date.parse(run.startedAt);
+  lines.push(term.bold(`offload run ${run.workflow}`) + term.dim(`  ${formatDuration(run.durationMs ?? elapsed)}`));
+  for (const phase of run.phases) {
+    const head = `${statusIcon(phase.status)} ${phase.title}`;
+    const why = phase.reason && phase.status !== 'running' ? term.dim(` — ${phase.reason}`) : '';
+    lines.push(paintStatus(term, phase.status, head) + why);
+    const open = phase.status === 'running' || phase.status === 'failed' || phase.status === 'blocked';
+    if (!open) continue;
+    for (const step of phase.steps) {
+      const started = step.startedAt ? Date.parse(step.startedAt) : undefined;
+      const dur =
+        step.durationMs ?? (step.status === 'running' && started !== undefined ? now - started : undefined);
+      const summary = step.summary ?? step.reason;
+      lines.push(
+        `   ${paintStatus(term, step.status, `${statusIcon(step.status)} ${step.name}`)}` +
+          term.dim(`${dur !== undefined ? '  ' + formatDuration(dur) : ''}${summary ? '  ' + summary : ''}`),
+      );
+      if (step.status === 'running' && run.current?.step === step.id) {
+        for (const t of run.tail.slice(-TAIL_LINES)) lines.push(term.dim(`      │ ${t}`));
+      }
+    }
+  }
+  return lines.map((l) => truncateVisible(l, width));
+}
+
+/** Cuts a line to `width` visible characters, keeping ANSI sequences intact. */
+export function truncateVisible(line: string, width: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\x1b') {
+      const end = line.indexOf('m', i);
+      if (end !== -1) {
+        out += line.slice(i, end + 1);
+        i = end;
+        continue;
+      }
+    }
+    if (visible >= width - 1) {
+      out += '…';
+      break;
+    }
+    out += line[i];
+    visible++;
+  }
+  return out + (out.includes('\x1b[') ? '\x1b[0m' : '');
+}
+
+/** Redraws the block in place on a TTY, at most every 100 ms. */
+export class LiveProgress {
+  private drawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly term: Term,
+    private readonly snapshot: () => RunSnapshot | null,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.draw(), 100);
+    this.timer.unref();
+  }
+
+  draw(): void {
+    const run = this.snapshot();
+    if (!run) return;
+    const width = (this.term.out as NodeJS.WriteStream).columns ?? 100;
+    const lines = renderRunBlock(run, this.term, Date.now(), width);
+    let s = '';
+    if (this.drawn > 0) s += `\x1b[${this.drawn}A\x1b[J`;
+    s += lines.join('\n') + '\n';
+    this.drawn = lines.length;
+    this.term.out.write(s);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.draw();
+  }
+}
+
+/** Plain lines for logs and CI: one per transition, output lines indented unless quiet. */
+export class PlainProgress {
+  private names = new Map<string, string>();
+  private titles = new Map<PhaseId, string>();
+  private partial = new Map<string, string>();
+
+  constructor(
+    private readonly term: Term,
+    private readonly quiet: boolean,
+  ) {}
+
+  onEvent(e: EngineEvent): void {
+    const w = (s: string) => this.term.out.write(s + '\n');
+    switch (e.type) {
+      case 'run-started':
+        for (const p of e.phases) {
+          this.titles.set(p.id, p.title);
+          for (const s of p.steps) this.names.set(`${p.id}/${s.id}`, s.name);
+        }
+        w(this.term.bold(`offload run ${e.workflow} — ${e.project.name} (run ${e.runId})`));
+        break;
+      case 'phase':
+        if (e.status === 'pending') break;
+        w(
+          paintStatus(this.term, e.status, `${statusIcon(e.status)} [${e.phase}] ${this.titles.get(e.phase) ?? e.phase}`) +
+            (e.reason ? ` — ${e.reason}` : ''),
+        );
+        break;
+      case 'step': {
+        if (e.status === 'pending') break;
+        const name = this.names.get(`${e.phase}/${e.step}`) ?? e.step;
+        const extra = [
+          e.durationMs !== undefined ? formatDuration(e.durationMs) : '',
+          e.summary ?? '',
+          e.reason && e.reason !== e.summary ? e.reason : '',
+          e.attempt && e.attempt > 1 ? `attempt ${e.attempt}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        w(`   ${paintStatus(this.term, e.status, `${statusIcon(e.status)} ${name}`)}${extra ? this.term.dim(`  (${extra})`) : ''}`);
+        break;
+      }
+      case 'output': {
+        if (this.quiet) break;
+        const key = `${e.phase}/${e.step}`;
+        const text = (this.partial.get(key) ?? '') + e.text;
+        const parts = text.split('\n');
+        this.partial.set(key, parts.pop() ?? '');
+        for (const line of parts) w(this.term.dim('      │ ') + line.replace(/\r$/, ''));
+        break;
+      }
+      case 'run-finished':
+        w(
+          paintStatus(this.term, e.status, `${statusIcon(e.status)} run ${e.status}`) +
+            ` in ${formatDuration(e.durationMs)}` +
+            (e.reason ? ` — ${e.reason}` : ''),
+        );
+        break;
+      default:
+        break;
+    }
+  }
+}

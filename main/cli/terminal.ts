@@ -1,0 +1,94 @@
+/** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
+import type { Status } from '../core/workflow/types';
+
+export interface Term {
+  color: boolean;
+  tty: boolean;
+  out: NodeJS.WriteStream | NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+/** https://no-color.org: NO_COLOR set to anything non-empty disables colour; FORCE_COLOR forces it. */
+export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean, flag?: boolean): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+export function makeTerm(opts: {
+  env?: NodeJS.ProcessEnv;
+  out?: NodeJS.WriteStream;
+  err?: NodeJS.WritableStream;
+  colorFlag?: boolean;
+}): Term {
+  const env = opts.env ?? process.env;
+  const out = opts.out ?? process.stdout;
+  const tty = Boolean((out as NodeJS.WriteStream).isTTY) && env.TERM !== 'dumb';
+  const color = colorEnabled(env, tty, opts.colorFlag);
+  const wrap = (code: number, close: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[${close}m` : s);
+  return {
+    color,
+    tty,
+    out,
+    err: opts.err ?? process.stderr,
+    green: wrap(32, 39),
+    red: wrap(31, 39),
+    yellow: wrap(33, 39),
+    dim: wrap(2, 22),
+    bold: wrap(1, 22),
+  };
+}
+
+const ICON: Record<Status, string> = {
+  pending: '·',
+  running: '⏳',
+  passed: '✅',
+  failed: '❌',
+  cancelled: '⊘',
+  blocked: '⛔',
+};
+
+export function statusIcon(status: Status): string {
+  return ICON[status];
+}
+
+export function paintStatus(term: Term, status: Status, text: string): string {
+  if (status === 'passed') return term.green(text);
+  if (status === 'failed' || status === 'blocked') return term.red(text);
+  if (status === 'running' || status === 'cancelled') return term.yellow(text);
+  return term.dim(text);
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round(s - m * 60);
+  if (m < 60) return `${m}m${String(rest).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '–';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** Prints a value as pretty JSON for `--json`. */
+export function printJson(term: Term, value: unknown): void {
+  term.out.write(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,300 @@
+/**
+ * The core, composed: config, engine, history, machine watch, AWS watch and notifier behind the one
+ * OffloadCore object the tray, the status window and the CLI's headless watch use.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { initConfig } from './config';
+import { ConfigError } from './config/types';
+import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from './machine';
+import { createAwsWatch, type AwsWatch } from './aws';
+import { Notifier, type NotifySink } from './notify';
+import { openProject, resolveDataDir, type OpenedProject } from './project';
+import { STEP_KINDS } from './registry';
+import { createStepServices, type StepServicesHandle } from './services';
+import type {
+  Notice,
+  OffloadCore,
+  OffloadState,
+  RunSummary,
+  StopOutcome,
+  WorkflowAvailability,
+} from './state';
+import { Engine } from './workflow/engine';
+import { PHASES, type PhaseId } from './workflow/types';
+
+export interface OffloadOptions {
+  /** History and settings folder; default OFFLOAD_HOME or the platform's app-data folder. */
+  dataDir?: string;
+  /** Project folder (offload.yml found from it upward). undefined: the remembered project; null: none. */
+  projectDir?: string | null;
+  env?: NodeJS.ProcessEnv;
+  /** Where notices go besides subscribers (node-notifier in the CLI; the tray shows its own). */
+  notifySink?: NotifySink;
+  /** Start the machine and AWS watches (default true). */
+  watch?: boolean;
+  /** Seconds between gate re-evaluations (fingerprint) while idle; default 30. */
+  availabilityIntervalMs?: number;
+}
+
+interface Settings {
+  projectDir?: string;
+}
+
+const MAX_NOTICES = 50;
+
+/** Builds the core. The returned object is the only thing front ends talk to. */
+export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadCore> {
+  const env = opts.env ?? process.env;
+  const dataDir = resolveDataDir(opts.dataDir, env);
+  const settingsFile = path.join(dataDir, 'settings.json');
+  const watchEnabled = opts.watch !== false;
+  const listeners = new Set<(s: OffloadState) => void>();
+  const noticeListeners = new Set<(n: Notice) => void>();
+  const notifier = new Notifier({ sink: opts.notifySink });
+
+  let project: OpenedProject | null = null;
+  let configProblems: OffloadState['configProblems'] = [];
+  let engine: Engine | null = null;
+  let services: StepServicesHandle | null = null;
+  let aws: AwsWatch | null = null;
+  let machine: MachineWatch = createMachineWatch({ env });
+  let workflows: WorkflowAvailability[] = [];
+  let monitoringPaused = false;
+  let lastRunId: string | null = null;
+  let disposed = false;
+  const unsubs: (() => void)[] = [];
+
+  // Coalesce change notifications to one per tick: a burst of events renders once.
+  let scheduled = false;
+  const changed = () => {
+    if (scheduled || disposed) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (disposed) return;
+      const s = state();
+      for (const l of listeners) l(s);
+    });
+  };
+
+  unsubs.push(notifier.subscribe((n) => {
+    for (const l of noticeListeners) l(n);
+    changed();
+  }));
+
+  const readSettings = (): Settings => {
+    try {
+      return JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Settings;
+    } catch {
+      return {};
+    }
+  };
+  const writeSettings = (s: Settings) => {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const tmp = `${settingsFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(s, null, 2));
+    fs.renameSync(tmp, settingsFile);
+  };
+
+  const refreshAvailability = async () => {
+    if (!engine) {
+      workflows = [];
+      return;
+    }
+    try {
+      workflows = await engine.availability();
+    } catch (err) {
+      workflows = Object.entries(project?.config.workflows ?? {}).map(([name, phases]) => ({
+        name,
+        phases,
+        allowed: false,
+        reason: `could not evaluate the gates: ${(err as Error).message}`,
+      }));
+    }
+    changed();
+  };
+
+  const closeProject = async () => {
+    aws?.stop();
+    aws = null;
+    await services?.dispose();
+    services = null;
+    engine = null;
+    project = null;
+  };
+
+  const load = async (dir: string | null) => {
+    await closeProject();
+    configProblems = [];
+    machine.stop();
+    machine = createMachineWatch({ env });
+    if (dir) {
+      try {
+        project = openProject({ cwd: dir, dataDir, env });
+      } catch (err) {
+        if (err instanceof ConfigError) configProblems = err.problems;
+        else
+          configProblems = [
+            { file: path.join(dir, 'offload.yml'), line: 1, column: 1, path: '', message: (err as Error).message },
+          ];
+      }
+    }
+    if (project) {
+      const { config, history } = project;
+      machine = createMachineWatch({
+        env,
+        watch: parseWatchConfig(config.sections.watch),
+        models: parseModelsConfig(config.sections.models),
+      });
+      services = createStepServices(config, { env, history, extra: { machine, notifier } });
+      engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
+      unsubs.push(engine.subscribe(() => changed()));
+      aws = createAwsWatch({ config, models: machine, notifier, journal: history, env });
+      unsubs.push(aws.subscribe(changed));
+      if (watchEnabled && !monitoringPaused) aws.start();
+    }
+    unsubs.push(machine.subscribe(changed));
+    unsubs.push(
+      machine.onAlert((alert, phase) => {
+        if (phase !== 'raised') return;
+        notifier.notify({
+          level: 'warning',
+          title: 'Machine under pressure',
+          body: alert.message,
+          target: { view: 'machine', item: alert.id },
+        });
+      }),
+    );
+    if (watchEnabled && !monitoringPaused) machine.start();
+    await refreshAvailability();
+  };
+
+  const state = (): OffloadState => {
+    const history = project?.history;
+    const live = engine?.current() ?? null;
+    const run = live ?? (lastRunId && history ? history.readRun(lastRunId) : null);
+    return {
+      project: project ? { dir: project.config.dir, name: project.config.name, configFile: project.config.file } : null,
+      configProblems,
+      run,
+      history: history ? history.listRuns(20) : [],
+      workflows,
+      machine: machine.snapshot(),
+      models: machine.models(),
+      aws: aws?.snapshot() ?? null,
+      monitoringPaused,
+      notices: notifier.recent().slice(-MAX_NOTICES),
+    };
+  };
+
+  const initialDir = opts.projectDir === undefined ? (readSettings().projectDir ?? null) : opts.projectDir;
+  await load(initialDir);
+  if (project) lastRunId = project.history.listRuns(1)[0]?.runId ?? null;
+
+  const timer = setInterval(() => {
+    if (!engine?.current() || engine.current()?.status !== 'running') void refreshAvailability();
+  }, opts.availabilityIntervalMs ?? 30_000);
+  timer.unref();
+
+  const requireProject = (): { engine: Engine; project: OpenedProject } => {
+    if (!engine || !project) {
+      throw new Error(
+        configProblems.length
+          ? `offload.yml has ${configProblems.length} problem(s); fix them first`
+          : 'no project is open: choose a project folder first',
+      );
+    }
+    return { engine, project };
+  };
+
+  const core: OffloadCore = {
+    state,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    onNotice(listener) {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
+    async run(workflow: string): Promise<RunSummary> {
+      const { engine: e, project: p } = requireProject();
+      if (typeof workflow !== 'string' || !p.config.workflows[workflow]) {
+        throw new Error(`unknown workflow "${String(workflow)}"; offload.yml defines: ${Object.keys(p.config.workflows).join(', ')}`);
+      }
+      await refreshAvailability();
+      const promise = e.run(workflow);
+      changed();
+      const summary = await promise;
+      lastRunId = summary.runId;
+      if (summary.status === 'failed' || summary.status === 'blocked') {
+        notifier.notify({
+          level: 'error',
+          title: `${workflow} ${summary.status}`,
+          body: summary.reason ?? `the ${workflow} workflow ${summary.status}`,
+          target: { view: 'phases', item: summary.runId },
+        });
+      }
+      await refreshAvailability();
+      return summary;
+    },
+    async cancel() {
+      engine?.cancel();
+    },
+    async stopModels(o): Promise<StopOutcome[]> {
+      const outcomes = await machine.stopModelServers(o);
+      project?.history.appendProjectEvent('stop-local-models', { trigger: 'user', outcomes });
+      changed();
+      return outcomes;
+    },
+    async switchConfig(target) {
+      if (target !== 'aws' && target !== 'local') throw new Error(`switch target must be "aws" or "local"`);
+      if (!aws) requireProject();
+      await aws!.switchConfig(target);
+      changed();
+    },
+    setMonitoringPaused(paused: boolean) {
+      monitoringPaused = Boolean(paused);
+      machine.setPaused(monitoringPaused);
+      aws?.setPaused(monitoringPaused);
+      changed();
+    },
+    async openProject(dir: string) {
+      if (engine?.current()?.status === 'running') throw new Error('a workflow is running; cancel it before switching projects');
+      const abs = path.resolve(dir);
+      await load(abs);
+      lastRunId = project?.history.listRuns(1)[0]?.runId ?? null;
+      writeSettings({ ...readSettings(), projectDir: abs });
+      changed();
+    },
+    async initProject(dir: string) {
+      const abs = path.resolve(dir);
+      const file = path.join(abs, 'offload.yml');
+      if (!fs.existsSync(file)) {
+        const { text } = initConfig(abs);
+        fs.writeFileSync(`${file}.tmp`, text);
+        fs.renameSync(`${file}.tmp`, file);
+      }
+      await core.openProject(abs);
+      return file;
+    },
+    async runLog(runId: string, phase: PhaseId, step: string) {
+      const { project: p } = requireProject();
+      if (!/^[\w.-]+$/.test(runId) || !PHASES.includes(phase) || !/^[\w.-]+$/.test(step)) {
+        throw new Error('invalid run, phase or step id');
+      }
+      const file = p.history.stepLogPath(runId, phase, step);
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    },
+    async dispose() {
+      disposed = true;
+      clearInterval(timer);
+      engine?.cancel();
+      machine.stop();
+      for (const u of unsubs) u();
+      await closeProject();
+    },
+  };
+  return core;
+}

@@ -1,0 +1,54 @@
+/**
+ * Opening a project: find offload.yml, load and validate it against the registry, and open its history.
+ * Shared by the CLI and the facade so both see the same project the same way.
+ */
+import path from 'node:path';
+import { findConfig, loadConfig } from './config';
+import { ConfigError, type OffloadConfig } from './config/types';
+import { HistoryStore } from './history';
+import { appDataDir } from './platform/app-data';
+import { CONFIG_SECTIONS, STEP_KINDS } from './registry';
+
+export interface OpenedProject {
+  config: OffloadConfig;
+  history: HistoryStore;
+  dataDir: string;
+}
+
+/** Where Offload keeps its data: `--data-dir`, else OFFLOAD_HOME, else the platform's app-data folder. */
+export function resolveDataDir(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit ? path.resolve(explicit) : appDataDir(env);
+}
+
+/** Finds offload.yml from `cwd` upward unless `configPath` names it; throws ConfigError when absent. */
+export function locateConfig(configPath: string | undefined, cwd: string): string {
+  if (configPath) return path.resolve(cwd, configPath);
+  const found = findConfig(cwd);
+  if (!found) {
+    throw new ConfigError([
+      {
+        file: path.join(cwd, 'offload.yml'),
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'no offload.yml found here or in any parent folder; run `offload init` to create one, or pass --config PATH',
+      },
+    ]);
+  }
+  return found;
+}
+
+/** Loads and validates the config (throws ConfigError with every problem) and opens its history. */
+export function openProject(opts: { configPath?: string; cwd?: string; dataDir?: string; env?: NodeJS.ProcessEnv }): OpenedProject {
+  const env = opts.env ?? process.env;
+  const file = locateConfig(opts.configPath, opts.cwd ?? process.cwd());
+  const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+  const dataDir = resolveDataDir(opts.dataDir, env);
+  const history = new HistoryStore({
+    dataDir,
+    project: { name: config.name, dir: config.dir },
+    keep: config.history.keep,
+    maxBytes: config.history.maxBytes,
+  });
+  return { config, history, dataDir };
+}

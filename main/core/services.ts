@@ -1,0 +1,23 @@
+/**
+ * The services step kinds may use (ctx.services), built lazily so a workflow of plain `run` steps never
+ * starts a machine watch or an AWS client.
+ */
+import type { OffloadConfig } from './config/types';
+import type { HistoryStore } from './history';
+import type { StepServices } from './workflow/types';
+
+export interface StepServicesHandle {
+  services: StepServices;
+  dispose(): Promise<void>;
+}
+
+export function createStepServices(
+  config: OffloadConfig,
+  opts: { env?: NodeJS.ProcessEnv; history?: HistoryStore; extra?: StepServices },
+): StepServicesHandle {
+  const services: StepServices = { config, env: opts.env ?? process.env, history: opts.history, ...opts.extra };
+  return {
+    services,
+    dispose: async () => {},
+  };
+}
