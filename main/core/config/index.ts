@@ -1,0 +1,29 @@
+/**
+ * The config concern: find, load and validate offload.yml (every problem with file:line:col), the JSON Schema
+ * editors use, `${{ }}` interpolation, and the starter config `offload init` writes.
+ */
+export { findConfig, CONFIG_FILE_NAMES } from './find';
+export { loadConfig, parseConfig, findStep, stepRunsBefore, secretNames, formatPath, slugify } from './load';
+export type { LoadConfigOptions, StepPlace } from './load';
+export {
+  buildConfigSchema,
+  SCHEMA_URL,
+  DEFAULT_WORKFLOWS,
+  ALWAYS_SECRET,
+  COMMON_STEP_KEYS,
+  STEP_ID_PATTERN,
+} from './schema';
+export type { StepKindShape } from './schema';
+export { interpolate, scanExpressions, parseExpression, hasExpressions } from './interpolate';
+export type { InterpolationContext, ExprRef, ExprMatch } from './interpolate';
+export { parseDuration, parseSize } from './units';
+export { initConfig } from './init';
+export { ConfigError, formatProblem } from './types';
+export type {
+  ConfigProblem,
+  OffloadConfig,
+  PhaseConfig,
+  StepConfig,
+  HistoryConfig,
+  SourcePos,
+} from './types';

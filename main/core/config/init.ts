@@ -1,0 +1,3 @@
+export function initConfig(dir: string): { text: string; findings: string[] } {
+  return { text: dir, findings: [] };
+}
