@@ -1,8 +1,96 @@
-// PLACEHOLDER: replaced by the machine-watch work (issue 3).
+/**
+ * The `stop-local-models` step kind (the rule's phase 5): stops the local model servers through the
+ * machine watch, logs and records each outcome, and fails when a server came back or one was refused.
+ *   - stop-local-models: true
+ *   - stop-local-models: { servers: [ollama], except: [comfyui], verify-gone: 10s }
+ */
 import type { StepKind } from '../workflow/types';
-export const stopLocalModelsStep: StepKind<unknown> = {
+import type { StopOutcome } from '../state';
+import { parseDurationMs } from './config';
+import { createMachineWatch, type MachineWatch } from './watch';
+
+/** The value under `stop-local-models:`. */
+export type StopLocalModelsSpec =
+  true | { servers?: string[]; except?: string[]; 'verify-gone'?: string | number };
+
+const fmtBytes = (b: number) => (b >= 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${Math.round(b / 1e6)} MB`);
+
+/** One line per outcome, for logs and the CLI. */
+export function describeOutcome(o: StopOutcome): string {
+  const freed = o.freed
+    ? ` — freed ${fmtBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${fmtBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
+    : '';
+  return `${o.result}: ${o.title} (pid ${o.pid})${freed}${o.reason ? ` — ${o.reason}` : ''}${o.advice ? ` — run: ${o.advice}` : ''}`;
+}
+
+export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
   key: 'stop-local-models',
-  schema: {},
-  describe: () => 'stop local model servers',
-  execute: async () => ({ status: 'failed', summary: 'not implemented' }),
+  schema: {
+    description:
+      'Stops the local model servers (Ollama, llama.cpp, vLLM, …): graceful unload, then the process tree, verified. `true` stops all.',
+    anyOf: [
+      { const: true },
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          servers: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Only these server ids (e.g. `ollama`, `llama.cpp`, `vllm`, or a matcher name).',
+          },
+          except: { type: 'array', items: { type: 'string' }, description: 'Every server except these ids.' },
+          'verify-gone': {
+            description: 'How long to watch for a stopped server coming back (default: models.verify, 5s).',
+            anyOf: [
+              { type: 'number', minimum: 0 },
+              { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$' },
+            ],
+          },
+        },
+      },
+    ],
+  },
+  describe: (step) => {
+    const s = step.spec;
+    if (s === true || !s) return 'stop all local model servers';
+    if (s.servers?.length) return `stop local model servers: ${s.servers.join(', ')}`;
+    return `stop local model servers${s.except?.length ? ` except ${s.except.join(', ')}` : ''}`;
+  },
+  async execute(ctx, step) {
+    let watch = ctx.services.machine as MachineWatch | undefined;
+    const own = !watch;
+    watch ??= createMachineWatch({ env: ctx.env });
+    const spec = step.spec === true || !step.spec ? {} : step.spec;
+    try {
+      if (ctx.signal.aborted) return { status: 'failed', summary: 'cancelled' };
+      const outcomes = await watch.stopModelServers({
+        all: true,
+        servers: spec.servers,
+        except: spec.except,
+        verifyMs: spec['verify-gone'] === undefined ? undefined : parseDurationMs(spec['verify-gone'], 5000),
+      });
+      for (const o of outcomes) {
+        ctx.log(describeOutcome(o) + '\n', o.result === 'stopped' ? 'info' : 'stderr');
+        for (const h of o.how) ctx.log(`  ${h}\n`, 'info');
+      }
+      ctx.record('stop-local-models', outcomes);
+      const bad = outcomes.filter((o) => o.result !== 'stopped');
+      const freed = outcomes.reduce((s, o) => s + (o.freed?.rssBytes ?? 0), 0);
+      if (outcomes.length === 0) return { status: 'passed', summary: 'no local model servers running' };
+      if (bad.length) {
+        return {
+          status: 'failed',
+          summary: `${bad.length} of ${outcomes.length} not stopped (${bad.map((o) => `${o.title} ${o.result}`).join(', ')})`,
+        };
+      }
+      return {
+        status: 'passed',
+        summary: `stopped ${outcomes.length} local model server${outcomes.length === 1 ? '' : 's'}, freed ${fmtBytes(freed)} RAM`,
+        outputs: { stopped: String(outcomes.length) },
+      };
+    } finally {
+      if (own) watch.stop();
+    }
+  },
 };

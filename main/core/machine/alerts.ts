@@ -1,0 +1,128 @@
+/**
+ * Pressure alerts with duration and hysteresis: a reading must stay above its threshold for `for` before
+ * an alert is raised (once per episode), and must fall below threshold − hysteresis before it clears.
+ */
+import type { ModelProcess, PressureAlert } from '../state';
+import type { AlertThreshold, WatchConfig } from './config';
+
+/** One set of readings the tracker judges. Percentages are 0..100. */
+export interface PressureReadings {
+  ramPct?: number;
+  cpuPct?: number;
+  gpus: { index: number; name: string; memPct?: number }[];
+  models: ModelProcess[];
+}
+
+interface Track {
+  aboveSince?: number;
+  alert?: PressureAlert;
+}
+
+const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+const secs = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
+
+/** Describes the biggest local model servers, for the alert's advice. */
+export function topModels(models: ModelProcess[], n = 3): PressureAlert['topModels'] {
+  return [...models]
+    .sort((a, b) => b.rssBytes + (b.gpuMemBytes ?? 0) - (a.rssBytes + (a.gpuMemBytes ?? 0)))
+    .slice(0, n)
+    .map((m) => ({ pid: m.pid, title: m.title, rssBytes: m.rssBytes }));
+}
+
+/** Tracks every alert key across samples; `update` returns what was raised and cleared this time. */
+export class PressureTracker {
+  private tracks = new Map<string, Track>();
+
+  constructor(private cfg: WatchConfig['alerts']) {}
+
+  active(): PressureAlert[] {
+    return [...this.tracks.values()].flatMap((t) => (t.alert ? [t.alert] : []));
+  }
+
+  update(now: number, r: PressureReadings): { raised: PressureAlert[]; cleared: PressureAlert[] } {
+    const raised: PressureAlert[] = [];
+    const cleared: PressureAlert[] = [];
+    const seen = new Set<string>();
+    const top = topModels(r.models);
+    const advice = () => {
+      const names = top.map((m) => `${m.title} (pid ${m.pid}, ${gb(m.rssBytes)})`).join(', ');
+      return (
+        (names ? ` Biggest local model servers: ${names}.` : '') +
+        ' Deploy them to AWS with `offload run full` (or `offload run services`) and stop them with `offload models stop`.'
+      );
+    };
+    const judge = (
+      id: string,
+      th: AlertThreshold,
+      value: number | undefined,
+      clearBelow: number,
+      text: () => string,
+    ) => {
+      if (!th.enabled || value === undefined) return;
+      seen.add(id);
+      const t = this.tracks.get(id) ?? {};
+      this.tracks.set(id, t);
+      if (value > th.above) {
+        t.aboveSince ??= now;
+        if (!t.alert && now - t.aboveSince >= th.forMs) {
+          t.alert = {
+            id,
+            message: text() + advice(),
+            since: new Date(t.aboveSince).toISOString(),
+            topModels: top,
+          };
+          raised.push(t.alert);
+        }
+      } else {
+        t.aboveSince = undefined;
+        if (t.alert && value < clearBelow) {
+          cleared.push(t.alert);
+          t.alert = undefined;
+        }
+      }
+    };
+    const h = this.cfg.hysteresisPct;
+    const c = this.cfg;
+    judge(
+      'ram',
+      c.ram,
+      r.ramPct,
+      c.ram.above - h,
+      () => `RAM above ${c.ram.above}% for ${secs(c.ram.forMs)} (now ${r.ramPct?.toFixed(0)}%).`,
+    );
+    judge(
+      'cpu',
+      c.cpu,
+      r.cpuPct,
+      c.cpu.above - h,
+      () => `CPU above ${c.cpu.above}% for ${secs(c.cpu.forMs)} (now ${r.cpuPct?.toFixed(0)}%).`,
+    );
+    for (const g of r.gpus) {
+      judge(
+        `gpu-mem:${g.index}`,
+        c.gpuMem,
+        g.memPct,
+        c.gpuMem.above - h,
+        () =>
+          `GPU ${g.index} (${g.name}) memory above ${c.gpuMem.above}% for ${secs(c.gpuMem.forMs)} (now ${g.memPct?.toFixed(0)}%).`,
+      );
+    }
+    for (const m of r.models) {
+      judge(
+        `model-rss:${m.pid}`,
+        c.modelRss,
+        m.rssBytes,
+        c.modelRss.above * (1 - h / 100),
+        () =>
+          `${m.title} (pid ${m.pid}) uses ${gb(m.rssBytes)} of RAM, above ${gb(c.modelRss.above)} for ${secs(c.modelRss.forMs)}.`,
+      );
+    }
+    // A key with no reading any more (a model server that exited, a GPU gone) ends its episode.
+    for (const [id, t] of this.tracks) {
+      if (seen.has(id)) continue;
+      if (t.alert) cleared.push(t.alert);
+      this.tracks.delete(id);
+    }
+    return { raised, cleared };
+  }
+}

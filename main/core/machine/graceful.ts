@@ -1,0 +1,121 @@
+/**
+ * The polite part of a shutdown: asking a runtime to let go of its models through its own API before any
+ * signal (Ollama keep_alive: 0, ComfyUI /free, llama.cpp router unload, `lms unload --all`). Every call
+ * has a short timeout; failures are reported in `how`, never fatal.
+ */
+import { execFile } from 'node:child_process';
+import type { LoadedModel } from '../state';
+import type { GracefulKind } from './catalogue';
+import { findOnPath } from './gpu-nvidia';
+
+const TIMEOUT_MS = 3000;
+
+async function json(url: string, init?: RequestInit): Promise<unknown> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/** Port from an OLLAMA_HOST value (`0.0.0.0:11434`, `http://127.0.0.1:8080`, `:11435`). */
+export function portFromOllamaHost(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const m = /:(\d+)\/?$/.exec(v.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Models an Ollama server has loaded (GET /api/ps), or null when it does not answer there. */
+export async function ollamaLoaded(port: number): Promise<LoadedModel[] | null> {
+  try {
+    const body = (await json(`http://127.0.0.1:${port}/api/ps`)) as {
+      models?: { name?: string; model?: string; size?: number; size_vram?: number }[];
+    };
+    if (!body || !Array.isArray(body.models)) return null;
+    return body.models.map((m) => ({
+      name: m.name ?? m.model ?? '?',
+      sizeBytes: m.size ?? 0,
+      vramBytes: m.size_vram,
+    }));
+  } catch {
+    return null;
+  }
+}
+
+const run = (cmd: string, args: string[]) =>
+  new Promise<string | null>((resolve) =>
+    execFile(cmd, args, { timeout: 15_000, windowsHide: true }, (err) => resolve(err ? err.message : null)),
+  );
+
+/** Runs the graceful step of `kind` against the server's ports; returns what it did, for the outcome's `how`. */
+export async function gracefulRelease(
+  kind: GracefulKind,
+  ports: number[],
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const how: string[] = [];
+  if (kind === 'ollama') {
+    for (const port of ports) {
+      const models = await ollamaLoaded(port);
+      if (models === null) continue;
+      for (const m of models) {
+        try {
+          await json(`http://127.0.0.1:${port}/api/generate`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: m.name, keep_alive: 0 }),
+          });
+          how.push(`unloaded ${m.name} (POST :${port}/api/generate keep_alive 0)`);
+        } catch (err) {
+          how.push(`could not unload ${m.name}: ${(err as Error).message}`);
+        }
+      }
+      if (models.length === 0) how.push(`no models loaded (GET :${port}/api/ps)`);
+      break;
+    }
+  } else if (kind === 'comfyui') {
+    for (const port of ports) {
+      try {
+        await json(`http://127.0.0.1:${port}/free`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ unload_models: true, free_memory: true }),
+        });
+        how.push(`freed models (POST :${port}/free)`);
+        break;
+      } catch {
+        /* not this port */
+      }
+    }
+  } else if (kind === 'llama.cpp') {
+    for (const port of ports) {
+      try {
+        const list = (await json(`http://127.0.0.1:${port}/models`)) as { data?: { id?: string }[] };
+        const ids = (list?.data ?? []).flatMap((d) => (d.id ? [d.id] : []));
+        for (const id of ids) {
+          try {
+            await json(`http://127.0.0.1:${port}/models/unload`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ model: id }),
+            });
+            how.push(`unloaded ${id} (POST :${port}/models/unload)`);
+          } catch {
+            /* not a router: single-model servers have no unload endpoint */
+          }
+        }
+        break;
+      } catch {
+        /* not this port */
+      }
+    }
+  } else if (kind === 'lms') {
+    const lms = findOnPath('lms', env);
+    if (lms) {
+      const e1 = await run(lms, ['unload', '--all']);
+      how.push(e1 ? `lms unload --all failed: ${e1}` : 'lms unload --all');
+      const e2 = await run(lms, ['server', 'stop']);
+      how.push(e2 ? `lms server stop failed: ${e2}` : 'lms server stop');
+    }
+  }
+  return how;
+}
