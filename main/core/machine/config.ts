@@ -232,7 +232,9 @@ function regex(v: unknown, where: string): RegExp | undefined {
   try {
     return new RegExp(s);
   } catch (err) {
-    throw new Error(`${where}: invalid regular expression ${JSON.stringify(s)}: ${(err as Error).message}`);
+    throw new Error(`${where}: invalid regular expression ${JSON.stringify(s)}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

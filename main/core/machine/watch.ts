@@ -100,12 +100,7 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
 
   const sampleCheap = async () => {
     const load = cpuLoad();
-    let mem: si.Systeminformation.MemData | null = null;
-    try {
-      mem = await si.mem();
-    } catch {
-      mem = null;
-    }
+    const mem: si.Systeminformation.MemData | null = await si.mem().catch(() => null);
     const totalBytes = mem?.total ?? os.totalmem();
     const availableBytes = mem?.available ?? os.freemem();
     const usedBytes = totalBytes - availableBytes;
@@ -163,7 +158,11 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
         prevCpu.set(k, { cpuMs: p.cpuMs, at });
       }
     }
-    for (const k of prevCpu.keys()) if (!seen.has(k)) (prevCpu.delete(k), cpuPct.delete(k));
+    for (const k of prevCpu.keys()) {
+      if (seen.has(k)) continue;
+      prevCpu.delete(k);
+      cpuPct.delete(k);
+    }
     const ports = found.length
       ? await r.listeningPorts(found.map((f) => f.proc.pid))
       : new Map<number, number[]>();
