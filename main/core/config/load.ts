@@ -313,9 +313,7 @@ function collectSteps(c: Checker, data: Record<string, unknown>, opts: LoadConfi
       step.name =
         typeof raw.name === 'string' && raw.name
           ? raw.name
-          : typeof raw.id === 'string'
-            ? raw.id
-            : defaultName(step.kind, step.kind ? raw[step.kind] : undefined);
+          : defaultName(step.kind, step.kind ? raw[step.kind] : undefined);
       found.push(step);
     });
   }

@@ -226,7 +226,7 @@ export function buildSchemaVariant(
     $id: SCHEMA_URL,
     title: 'Offload project config (offload.yml)',
     description:
-      'Build and test locally, deploy to AWS, verify AWS, shut local model servers down, keep watching. See https://github.com/offload-dev/offload.',
+      'Build and test locally, deploy to AWS, verify AWS, shut local model servers down, keep watching.',
     type: 'object',
     additionalProperties: false,
     properties,

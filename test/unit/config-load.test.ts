@@ -1,0 +1,512 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  findConfig,
+  loadConfig,
+  stepRunsBefore,
+  type ConfigProblem,
+} from '../../main/core/config';
+import { PHASES, PHASE_TITLES } from '../../main/core/workflow/types';
+import { TEST_OPTS } from '../fixtures/configs/kinds';
+
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-config-load-'));
+afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
+let counter = 0;
+
+/** Writes `text` to a fresh project folder's offload.yml and returns its path. */
+function writeConfig(text: string, name = 'offload.yml'): string {
+  const dir = path.join(tmpRoot, `p${++counter}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** Loads text that must be invalid; returns its problems (and checks the thrown error's shape). */
+function problemsOf(text: string): ConfigProblem[] {
+  const file = writeConfig(text);
+  try {
+    loadConfig(file, TEST_OPTS);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    for (const p of problems) {
+      expect(p.file).toBe(file);
+      expect((err as ConfigError).message).toContain(
+        `${file}:${p.line}:${p.column}: ${p.path ? p.path + ': ' : ''}`,
+      );
+    }
+    return problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+/** `line:col path: message` lines, easy to compare. */
+const lines = (ps: ConfigProblem[]) => ps.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
+
+function expectProblem(
+  ps: ConfigProblem[],
+  line: number,
+  column: number,
+  pathStr: string,
+  message: RegExp,
+): void {
+  const hit = ps.find((p) => p.line === line && p.column === column && p.path === pathStr);
+  expect(hit, `no problem at ${line}:${column} ${pathStr}; got:\n${lines(ps).join('\n')}`).toBeDefined();
+  expect(hit?.message).toMatch(message);
+}
+
+const LOCAL = `phases:
+  local:
+    steps:
+      - run: make
+`;
+
+describe('loadConfig: a valid multi-phase config', () => {
+  const fixture = path.join(__dirname, '../fixtures/configs/full.yml');
+  const file = writeConfig(fs.readFileSync(fixture, 'utf8'));
+  const config = loadConfig(file, TEST_OPTS);
+
+  it('fills every field of OffloadConfig', () => {
+    expect(config.file).toBe(file);
+    expect(config.dir).toBe(path.dirname(file));
+    expect(config.hash).toBe(createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+    expect(config.name).toBe('inference-api');
+    expect(config.env).toEqual({ NODE_ENV: 'test', WORKERS: '4' });
+    expect(config.secrets).toEqual(['DB_PASSWORD']);
+    expect(config.history).toEqual({ keep: 20, maxBytes: 1024 ** 3 });
+    expect(config.sections).toEqual({ aws: { region: 'eu-west-1' }, models: { ollama: true } });
+    expect(Object.keys(config.phases)).toEqual([...PHASES]);
+    for (const id of PHASES) expect(config.phases[id]).toMatchObject({ id, title: PHASE_TITLES[id] });
+    expect(config.phases.monitor.steps).toEqual([]);
+  });
+
+  it('parses the common step keys and the kind', () => {
+    const [build, unit, api, db] = config.phases.local.steps;
+    expect(build).toMatchObject({
+      id: 'build',
+      name: 'Build',
+      kind: 'run',
+      spec: 'npm run build',
+      retries: 0,
+    });
+    expect(build?.timeoutMs).toBeUndefined();
+    expect(build?.pos).toEqual({ file, line: 8, column: 9 });
+    expect(unit).toMatchObject({
+      id: 'unit',
+      name: 'Unit tests',
+      kind: 'run',
+      spec: 'npm test',
+      extra: { shell: 'bash' },
+      env: { CI: '1' },
+      cwd: 'services/api',
+      timeoutMs: 600_000,
+      retries: 1,
+      continueOnError: false,
+    });
+    expect(api).toMatchObject({
+      id: 'api-answers',
+      kind: 'http',
+      spec: { url: 'http://127.0.0.1:8080/health', status: 200, body: 'ok' },
+      extra: {},
+      retries: 5,
+      retryDelayMs: 2000,
+    });
+    expect(db).toMatchObject({
+      id: 'database-reachable',
+      kind: 'tcp',
+      spec: '127.0.0.1:5432',
+      continueOnError: true,
+    });
+    expect(config.phases['aws-prepare'].steps[0]).toMatchObject({ id: 'image', timeoutMs: 90_000 });
+    // No name: derived from the kind and its value.
+    expect(config.phases['aws-prepare'].steps[0]?.name).toBe('run: ./scripts/push-image.sh');
+    expect(config.phases['aws-deploy'].steps[0]).toMatchObject({
+      kind: 'ecs-deploy',
+      id: 'ecs-deploy-prod',
+      spec: { image: '${{ steps.image.outputs.image }}' },
+    });
+  });
+
+  it('keeps ids unique: a second "Build" gets a suffix', () => {
+    expect(config.phases.shutdown.steps[0]?.id).toBe('build-2');
+  });
+
+  it('merges user workflows over the defaults', () => {
+    expect(config.workflows).toEqual({
+      full: [...PHASES],
+      services: ['local', 'aws-deploy', 'aws-test'],
+      infrastructure: ['local', 'aws-prepare'],
+      test: ['aws-test', 'monitor'],
+      shutdown: ['shutdown'],
+      nightly: ['local', 'aws-test'],
+    });
+  });
+
+  it('orders steps by the rule (stepRunsBefore)', () => {
+    expect(stepRunsBefore(config, 'image', 'ecs-deploy-prod')).toBe(true);
+    expect(stepRunsBefore(config, 'build', 'unit')).toBe(true);
+    expect(stepRunsBefore(config, 'unit', 'build')).toBe(false);
+    expect(stepRunsBefore(config, 'unit', 'unit')).toBe(false);
+    expect(stepRunsBefore(config, 'nope', 'unit')).toBe(false);
+  });
+});
+
+describe('loadConfig: defaults', () => {
+  it('a config with only a name has six empty phases, the default workflows and history limits', () => {
+    const config = loadConfig(writeConfig('name: tiny\n'), TEST_OPTS);
+    expect(PHASES.map((p) => config.phases[p].steps.length)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(config.workflows).toEqual({
+      full: ['local', 'aws-prepare', 'aws-deploy', 'aws-test', 'shutdown', 'monitor'],
+      services: ['local', 'aws-deploy', 'aws-test'],
+      infrastructure: ['local', 'aws-prepare'],
+      test: ['aws-test'],
+      shutdown: ['shutdown'],
+    });
+    expect(config.history).toEqual({ keep: 50, maxBytes: 200 * 1024 * 1024 });
+    expect(config.env).toEqual({});
+    expect(config.secrets).toEqual([]);
+    expect(config.sections).toEqual({});
+  });
+
+  it('the name defaults to the folder name; a null phase has no steps; retry-delay defaults to 1s', () => {
+    const file = writeConfig(`${LOCAL}  monitor:\nhistory: { max-size: 1048576 }\n`);
+    const config = loadConfig(file, TEST_OPTS);
+    expect(config.name).toBe(path.basename(path.dirname(file)));
+    expect(config.phases.monitor.steps).toEqual([]);
+    expect(config.phases.local.steps[0]).toMatchObject({
+      id: 'run-make',
+      name: 'run: make',
+      retryDelayMs: 1000,
+    });
+    expect(config.history.maxBytes).toBe(1048576);
+  });
+
+  it('accepts offload.yaml, anchors and merge keys', () => {
+    const ok = writeConfig(
+      `name: anchors
+phases:
+  local:
+    steps:
+      - &base
+        run: make
+        timeout: 1m
+        retries: 2
+      - <<: *base
+        name: again
+`,
+      'offload.yaml',
+    );
+    const config = loadConfig(ok, TEST_OPTS);
+    expect(config.phases.local.steps[1]).toMatchObject({
+      name: 'again',
+      kind: 'run',
+      timeoutMs: 60_000,
+      retries: 2,
+    });
+  });
+});
+
+describe('loadConfig: every problem with file:line:col, key path and what was expected', () => {
+  it('YAML syntax errors', () => {
+    const ps = problemsOf('name: x\n\tenv: 1\n');
+    expectProblem(ps, 2, 1, '', /YAML syntax error: Tabs are not allowed as indentation/);
+    const dup = problemsOf('name: x\nenv: {}\nname: y\n');
+    expectProblem(dup, 3, 1, '', /YAML syntax error: Map keys must be unique/);
+    const unclosed = problemsOf('name: x\nphases: {local: {steps: [}\n');
+    expect(unclosed.length).toBeGreaterThanOrEqual(1);
+    expectProblem(unclosed, 2, 26, '', /Flow sequence .* end with a \]/);
+  });
+
+  it('an unreadable or empty file', () => {
+    expect(() => loadConfig(path.join(tmpRoot, 'missing.yml'), TEST_OPTS)).toThrow(
+      /missing\.yml:1:1: cannot read the config/,
+    );
+    expectProblem(problemsOf(''), 1, 1, '', /empty/);
+    expectProblem(problemsOf('- a\n- b\n'), 1, 1, '', /expected a mapping, got a list/);
+  });
+
+  it('unknown keys point at the key', () => {
+    const ps = problemsOf(`name: x
+bogus: 1
+history:
+  keepp: 3
+${LOCAL}      - run: make test
+        tiemout: 5m
+`);
+    expectProblem(
+      ps,
+      2,
+      1,
+      'bogus',
+      /unknown key 'bogus'; expected one of: name, env, secrets, phases, workflows, history, aws, models/,
+    );
+    expectProblem(ps, 4, 3, 'history.keepp', /unknown key 'keepp'; expected one of: keep, max-size/);
+    expectProblem(
+      ps,
+      10,
+      9,
+      'phases.local.steps[1].tiemout',
+      /unknown key 'tiemout' in a step; expected one of: id, name, env, cwd, timeout.*shell/,
+    );
+    expect(ps).toHaveLength(3);
+  });
+
+  it('wrong types point at the value', () => {
+    const ps = problemsOf(`name: [a]
+env: [A]
+${LOCAL}        retries: "3"
+        continue-on-error: yes please
+      - http: { url: 8080 }
+      - tcp: 5432
+aws: { region: 1 }
+`);
+    expectProblem(ps, 1, 7, 'name', /expected a string, got a list/);
+    expectProblem(ps, 2, 6, 'env', /expected a mapping, got a list/);
+    expectProblem(ps, 7, 18, 'phases.local.steps[0].retries', /expected an integer, got a string \("3"\)/);
+    expectProblem(ps, 8, 28, 'phases.local.steps[0].continue-on-error', /expected true or false/);
+    expectProblem(ps, 9, 22, 'phases.local.steps[1].http.url', /expected a string, got the integer 8080/);
+    expectProblem(
+      ps,
+      10,
+      14,
+      'phases.local.steps[2].tcp',
+      /expected host:port, or a mapping with host, port; got the integer 5432/,
+    );
+    expectProblem(ps, 11, 16, 'aws.region', /expected a string, got the integer 1/);
+  });
+
+  it('unknown step kinds: no kind key, an unknown one, two kind keys, a kind-only key on another kind', () => {
+    const ps = problemsOf(`name: x
+phases:
+  local:
+    steps:
+      - name: Nothing to do
+        timeout: 1m
+      - name: Deploy
+        deploy: prod
+      - name: Two things
+        run: make
+        http: { url: "http://x" }
+      - name: Probe
+        tcp: "db:5432"
+        shell: bash
+`);
+    expectProblem(
+      ps,
+      5,
+      9,
+      'phases.local.steps[0]',
+      /step has no kind: expected exactly one kind key \(run, http, tcp, ecs-deploy\)/,
+    );
+    expectProblem(
+      ps,
+      8,
+      9,
+      'phases.local.steps[1].deploy',
+      /unknown step kind 'deploy'; a step needs exactly one kind key: run, http, tcp, ecs-deploy/,
+    );
+    expectProblem(ps, 11, 9, 'phases.local.steps[2].http', /more than one kind key \(run, http\)/);
+    expectProblem(
+      ps,
+      14,
+      9,
+      'phases.local.steps[3].shell',
+      /'shell' is only allowed in run steps, not in a tcp step/,
+    );
+    expect(ps).toHaveLength(4);
+  });
+
+  it('unknown phases, in phases and in workflows', () => {
+    const ps = problemsOf(`name: x
+${LOCAL}  deploy:
+    steps: []
+workflows:
+  ship: [local, deploy]
+`);
+    expectProblem(
+      ps,
+      6,
+      3,
+      'phases.deploy',
+      /unknown phase 'deploy'; the phases are: local, aws-prepare, aws-deploy, aws-test, shutdown, monitor/,
+    );
+    expectProblem(
+      ps,
+      9,
+      17,
+      'workflows.ship[1]',
+      /unknown phase "deploy"; the phases are: local, aws-prepare/,
+    );
+  });
+
+  it('bad interpolation: syntax, unknown context, later or unknown step, unknown secret', () => {
+    const ps = problemsOf(`name: x
+secrets: [DB_PASSWORD]
+env:
+  A: "\${{ steps.build.outputs.x }}"
+phases:
+  local:
+    steps:
+      - id: build
+        run: echo \${{ env.A + 1 }} \${{ github.sha }}
+      - run: "echo \${{ steps.later.outputs.v }}"
+        env: { P: "\${{ secrets.DB_PASS }}", Q: "\${{ secrets.DB_PASSWORD }}\${{ secrets.AWS_SECRET_ACCESS_KEY }}" }
+      - id: later
+        run: echo \${{ steps.nope.outputs.v }} \${{ steps.later.outputs.v }} \${{ project.version }}
+      - run: "ok \${{ steps.build.outputs.x }} \${{ env.HOME"
+`);
+    expectProblem(ps, 4, 7, 'env.A', /step outputs can only be used inside a step/);
+    expectProblem(ps, 9, 19, 'phases.local.steps[0].run', /bad expression 'env.A \+ 1'/);
+    expectProblem(
+      ps,
+      9,
+      36,
+      'phases.local.steps[0].run',
+      /unknown context 'github' in 'github.sha': expected env, secrets, steps, project or run/,
+    );
+    expectProblem(
+      ps,
+      10,
+      20,
+      'phases.local.steps[1].run',
+      /step 'later' \(phase local, step 3\) does not run before this step/,
+    );
+    expectProblem(
+      ps,
+      11,
+      20,
+      'phases.local.steps[1].env.P',
+      /unknown secret 'DB_PASS': list it under `secrets:`/,
+    );
+    expectProblem(ps, 13, 19, 'phases.local.steps[2].run', /no step has id 'nope'/);
+    expectProblem(ps, 13, 47, 'phases.local.steps[2].run', /a step cannot use its own outputs/);
+    expectProblem(ps, 13, 76, 'phases.local.steps[2].run', /expected project.name or project.dir/);
+    expectProblem(ps, 14, 47, 'phases.local.steps[3].run', /unclosed '\$\{\{': expected '\}\}'/);
+    // The declared secret, an always-secret AWS name and an earlier step's output are fine.
+    expect(ps).toHaveLength(9);
+  });
+
+  it('duplicate step ids (across phases)', () => {
+    const ps = problemsOf(`name: x
+phases:
+  local:
+    steps:
+      - id: build
+        run: make
+  aws-prepare:
+    steps:
+      - id: build
+        run: make push
+`);
+    expectProblem(
+      ps,
+      9,
+      13,
+      'phases.aws-prepare.steps[0].id',
+      /duplicate step id 'build' \(already used at line 5, column 13\)/,
+    );
+    expect(ps).toHaveLength(1);
+  });
+
+  it('bad durations and sizes', () => {
+    const ps = problemsOf(`name: x
+${LOCAL}        timeout: 5 minutes
+        retry-delay: -1
+history: { max-size: 12XB }
+`);
+    expectProblem(
+      ps,
+      6,
+      18,
+      'phases.local.steps[0].timeout',
+      /expected a duration like "30s", "5m", "1h", "1h30m" or a number of seconds, got a string \("5 minutes"\)/,
+    );
+    expectProblem(ps, 7, 22, 'phases.local.steps[0].retry-delay', /must be >= 0/);
+    expectProblem(ps, 8, 22, 'history.max-size', /expected a size like "200MB", "1GB" or a number of bytes/);
+  });
+
+  it('workflow rules: rule order, aws-test after aws-deploy, local steps before any AWS phase', () => {
+    const ps = problemsOf(`name: x
+${LOCAL}workflows:
+  backwards: [aws-deploy, local, aws-test]
+  untested: [local, aws-deploy]
+  twice: [local, local]
+`);
+    expectProblem(
+      ps,
+      7,
+      27,
+      'workflows.backwards[1]',
+      /phase 'local' is out of the rule's order \(it is listed after 'aws-deploy'\); phases run in this order: local → aws-prepare/,
+    );
+    expectProblem(
+      ps,
+      8,
+      21,
+      'workflows.untested[1]',
+      /workflow 'untested' deploys to AWS \(aws-deploy\) without aws-test after it/,
+    );
+    expectProblem(ps, 9, 18, 'workflows.twice[1]', /"local" is listed twice/);
+    expect(ps).toHaveLength(3);
+
+    const noLocal = problemsOf(`name: x
+phases:
+  aws-deploy:
+    steps:
+      - run: deploy
+workflows:
+  ship: [aws-prepare]
+`);
+    expectProblem(
+      noLocal,
+      7,
+      10,
+      'workflows.ship[0]',
+      /workflow 'ship' runs aws-prepare but phases.local has no steps/,
+    );
+    expectProblem(
+      noLocal,
+      3,
+      3,
+      'phases.aws-deploy',
+      /phases.aws-deploy has steps but phases.local has none/,
+    );
+    expect(noLocal).toHaveLength(2);
+  });
+
+  it('lists every problem, sorted by position', () => {
+    const ps = problemsOf(`nam: x
+${LOCAL}        timeout: soon
+      - bogus: 1
+workflows:
+  w: [local, aws-deploy]
+`);
+    expect(lines(ps)).toEqual([
+      "1:1 nam: unknown key 'nam'; expected one of: name, env, secrets, phases, workflows, history, aws, models",
+      '6:18 phases.local.steps[0].timeout: expected a duration like "30s", "5m", "1h", "1h30m" or a number of seconds, got a string ("soon")',
+      "7:9 phases.local.steps[1].bogus: unknown step kind 'bogus'; a step needs exactly one kind key: run, http, tcp, ecs-deploy",
+      "9:14 workflows.w[1]: workflow 'w' deploys to AWS (aws-deploy) without aws-test after it; AWS testing must follow every AWS deployment",
+    ]);
+  });
+});
+
+describe('findConfig', () => {
+  it('finds offload.yml or offload.yaml from a folder upward, else null', () => {
+    const root = fs.mkdtempSync(path.join(tmpRoot, 'find-'));
+    const deep = path.join(root, 'a', 'b', 'c');
+    fs.mkdirSync(deep, { recursive: true });
+    expect(findConfig(deep)).toBeNull();
+    fs.writeFileSync(path.join(root, 'offload.yaml'), 'name: x\n');
+    expect(findConfig(deep)).toBe(path.join(root, 'offload.yaml'));
+    fs.writeFileSync(path.join(root, 'a', 'offload.yml'), 'name: y\n');
+    expect(findConfig(deep)).toBe(path.join(root, 'a', 'offload.yml'));
+    expect(findConfig(path.join(root, 'a'))).toBe(path.join(root, 'a', 'offload.yml'));
+    fs.mkdirSync(path.join(root, 'a', 'b', 'offload.yml'));
+    expect(findConfig(deep)).toBe(path.join(root, 'a', 'offload.yml'));
+  });
+});
