@@ -210,7 +210,13 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
     for (const s of stopped) {
       const back = after.found
         .map((f, i) => ({ f, m: after.models[i]! }))
-        .filter((x) => x.f.cls.server === s.f.cls.server && !before.has(key(x.f.proc)));
+        .filter(
+          (x) =>
+            x.f.cls.server === s.f.cls.server &&
+            !before.has(key(x.f.proc)) &&
+            // Same supervisor parent (a restart loop), or the very same command line (systemd, launchd).
+            ((x.f.proc.ppid === s.f.proc.ppid && x.f.proc.ppid > 1) || x.m.cmdline === s.m.cmdline),
+        );
       const freedGpu = s.m.gpuMemBytes;
       if (back.length) {
         const r = back[0]!;
