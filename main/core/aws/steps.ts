@@ -1,11 +1,331 @@
-// PLACEHOLDER: replaced by the AWS work (issue 4).
-import type { StepKind } from '../workflow/types';
-const todo = (key: string): StepKind<unknown> => ({
-  key,
-  schema: {},
-  describe: () => key,
-  execute: async () => ({ status: 'failed', summary: 'not implemented' }),
-});
-export const ecsDeployStep = todo('ecs-deploy');
-export const ecsWaitStableStep = todo('ecs-wait-stable');
-export const cloudwatchAlarmsOkStep = todo('cloudwatch-alarms-ok');
+/**
+ * Step kinds for phases 3 and 4: `ecs-deploy`, `ecs-wait-stable` and `cloudwatch-alarms-ok`. They take the
+ * AWS clients from `ctx.services.aws`, or build them from `ctx.services.config` (offload.yml's `aws:`).
+ */
+import type { OffloadConfig } from '../config/types';
+import type { StepContext, StepKind } from '../workflow/types';
+import { describeAlarms } from './alarms';
+import { createAwsClients, type AwsClients } from './clients';
+import { parseAwsConfig, parseGateConfig } from './config';
+import { durationSchema, parseDurationMs } from './duration';
+import {
+  assessService,
+  deployService,
+  describeServices,
+  stoppedTaskReasons,
+  type ServiceAssessment,
+} from './ecs';
+import { explainAwsError } from './errors';
+
+/** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
+const deployedInRun = new Map<string, string>();
+const deployKey = (runId: string, cluster: string, service: string) => `${runId}|${cluster}|${service}`;
+
+/** Gets the shared clients or builds them for this step (released when the step ends). */
+async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Promise<T>): Promise<T> {
+  const shared = ctx.services.aws as AwsClients | undefined;
+  if (shared) return fn(shared);
+  const config = ctx.services.config as OffloadConfig | undefined;
+  const clients = createAwsClients(parseAwsConfig(config?.sections.aws), { ...process.env, ...ctx.env });
+  try {
+    return await fn(clients);
+  } finally {
+    clients.destroy();
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason ?? new Error('cancelled'));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason ?? new Error('cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** `ecs-deploy` spec. */
+export interface EcsDeploySpec {
+  cluster: string;
+  service: string;
+  force?: boolean;
+  image?: string;
+  container?: string;
+}
+
+/** Rolls a service out: a forced new deployment, or a new task-definition revision with a new image. */
+export const ecsDeployStep: StepKind<EcsDeploySpec> = {
+  key: 'ecs-deploy',
+  schema: {
+    type: 'object',
+    description: 'Roll out an ECS service. Outputs: taskDefinition, previousTaskDefinition, deploymentId.',
+    additionalProperties: false,
+    required: ['cluster', 'service'],
+    properties: {
+      cluster: { type: 'string', minLength: 1, description: 'Cluster name or ARN.' },
+      service: { type: 'string', minLength: 1, description: 'Service name or ARN.' },
+      force: {
+        type: 'boolean',
+        description: 'Force a new deployment (default: true without `image`, false with it).',
+      },
+      image: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'New image (e.g. ${{ steps.push.outputs.image }}): registers a new revision of the current task definition with it.',
+      },
+      container: {
+        type: 'string',
+        minLength: 1,
+        description: 'Container that gets the new image (required when the task definition has several).',
+      },
+    },
+  },
+  describe: (s) =>
+    `deploy ${s.spec.service} on ${s.spec.cluster}${s.spec.image ? ` with ${s.spec.image}` : ''}`,
+  async execute(ctx, step) {
+    const spec = step.spec;
+    try {
+      return await withClients(ctx, async (c) => {
+        const out = await deployService(c.ecs, { ...spec, signal: ctx.signal }, (l) => ctx.log(l, 'info'));
+        deployedInRun.set(deployKey(ctx.runId, spec.cluster, spec.service), out.taskDefinition);
+        ctx.setOutput('taskDefinition', out.taskDefinition);
+        ctx.setOutput('previousTaskDefinition', out.previousTaskDefinition);
+        if (out.deploymentId) ctx.setOutput('deploymentId', out.deploymentId);
+        ctx.record('ecs-deploy', { cluster: spec.cluster, service: spec.service, ...out });
+        return {
+          status: 'passed' as const,
+          summary: `${out.registered ? 'new revision' : 'new deployment'} ${out.taskDefinition.split('/').pop()} started`,
+          outputs: { taskDefinition: out.taskDefinition },
+        };
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const config = ctx.services.config as OffloadConfig | undefined;
+      const aws = parseAwsConfig(config?.sections.aws);
+      return {
+        status: 'failed',
+        summary: explainAwsError(err, {
+          action: 'ecs-deploy',
+          profile: aws.profile,
+          region: aws.region,
+          resource: `${spec.cluster}/${spec.service}`,
+        }),
+      };
+    }
+  },
+};
+
+/** `ecs-wait-stable` spec. */
+export interface EcsWaitStableSpec {
+  cluster: string;
+  services: string[];
+  timeout?: string | number;
+  interval?: string | number;
+  'task-definition'?: string;
+  'max-stopped-tasks'?: number;
+}
+
+/** Waits until each service's primary deployment completed on the deployed task definition. */
+export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
+  key: 'ecs-wait-stable',
+  schema: {
+    type: 'object',
+    description:
+      'Wait until each service has completed its rollout (running = desired, no pending, one deployment) on the task definition that was deployed. A circuit-breaker rollback is a failure.',
+    additionalProperties: false,
+    required: ['cluster', 'services'],
+    properties: {
+      cluster: { type: 'string', minLength: 1, description: 'Cluster name or ARN.' },
+      services: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string', minLength: 1 },
+        description: 'Service names or ARNs (one DescribeServices call per 10).',
+      },
+      timeout: durationSchema('Give up after this long (default 10m).'),
+      interval: durationSchema('Time between polls (default 15s).'),
+      'task-definition': {
+        type: 'string',
+        description:
+          'The task definition that must end up running (default: what ecs-deploy deployed earlier in this run, else the primary deployment seen first).',
+      },
+      'max-stopped-tasks': {
+        type: 'integer',
+        minimum: 1,
+        description: 'Fail early once this many new tasks stopped during the rollout (default 3).',
+      },
+    },
+  },
+  describe: (s) => `wait for ${s.spec.services.join(', ')} on ${s.spec.cluster} to be stable`,
+  async execute(ctx, step) {
+    const spec = step.spec;
+    const timeoutMs = parseDurationMs(spec.timeout, 600_000, 'timeout');
+    const intervalMs = parseDurationMs(spec.interval, 15_000, 'interval');
+    const maxStopped = spec['max-stopped-tasks'] ?? 3;
+    const config = ctx.services.config as OffloadConfig | undefined;
+    const aws = parseAwsConfig(config?.sections.aws);
+    const expected = new Map<string, string | undefined>();
+    for (const s of spec.services) {
+      expected.set(s, spec['task-definition'] ?? deployedInRun.get(deployKey(ctx.runId, spec.cluster, s)));
+    }
+    const deadline = Date.now() + timeoutMs;
+    let last: ServiceAssessment[] = [];
+    try {
+      return await withClients(ctx, async (c) => {
+        for (;;) {
+          const views = await describeServices(
+            c.ecs,
+            spec.services.map((service) => ({ cluster: spec.cluster, service })),
+            ctx.signal,
+          );
+          last = spec.services.map((s) => {
+            const view = views.get(`${spec.cluster}/${s}`) ?? null;
+            // First sight of an in-progress deployment fixes "the deployed one" when nothing else says so.
+            if (!expected.get(s) && view) {
+              const primary = view.deployments?.find((d) => d.status === 'PRIMARY');
+              if (primary?.rolloutState === 'IN_PROGRESS') expected.set(s, primary.taskDefinition);
+            }
+            return assessService(spec.cluster, s, view, {
+              taskDefinition: expected.get(s),
+              maxFailedTasks: maxStopped,
+            });
+          });
+          for (const a of last) ctx.log(`${a.service}: ${a.message}`, 'info');
+          const bad = last.filter((a) => a.state === 'failed' || a.state === 'missing');
+          if (bad.length > 0) {
+            const lines: string[] = [];
+            for (const a of bad) {
+              lines.push(`${a.service}: ${a.message}`);
+              if (a.state === 'failed') {
+                const reasons = await stoppedTaskReasons(c.ecs, spec.cluster, a.service, {
+                  taskDefinition: expected.get(a.service),
+                  signal: ctx.signal,
+                }).catch(() => []);
+                for (const r of reasons) lines.push(`  ${r}`);
+                for (const e of a.events) lines.push(`  event: ${e}`);
+              }
+            }
+            for (const l of lines) ctx.log(l, 'stderr');
+            ctx.record('ecs-wait-stable', { result: 'failed', services: last, details: lines });
+            const firstReason = lines.find((l) => l.trim().startsWith('task '))?.trim();
+            return {
+              status: 'failed' as const,
+              summary: `${bad.map((a) => `${a.service}: ${a.message}`).join('; ')}${firstReason ? ` — ${firstReason}` : ''}`,
+            };
+          }
+          if (last.every((a) => a.state === 'stable')) {
+            ctx.record('ecs-wait-stable', { result: 'passed', services: last });
+            return {
+              status: 'passed' as const,
+              summary: last.map((a) => `${a.service} ${a.message}`).join('; '),
+            };
+          }
+          if (Date.now() + intervalMs > deadline) {
+            const lines = last.map((a) => `${a.service}: ${a.message}`);
+            for (const a of last) for (const e of a.events) lines.push(`  ${a.service} event: ${e}`);
+            for (const l of lines) ctx.log(l, 'stderr');
+            ctx.record('ecs-wait-stable', { result: 'timeout', services: last });
+            return {
+              status: 'failed' as const,
+              summary: `not stable after ${Math.round(timeoutMs / 1000)} s: ${last
+                .filter((a) => a.state !== 'stable')
+                .map((a) => `${a.service}: ${a.message}`)
+                .join('; ')}`,
+            };
+          }
+          await sleep(intervalMs, ctx.signal);
+        }
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      return {
+        status: 'failed',
+        summary: explainAwsError(err, {
+          action: 'ecs:DescribeServices',
+          profile: aws.profile,
+          region: aws.region,
+          resource: spec.cluster,
+        }),
+      };
+    }
+  },
+};
+
+/** `cloudwatch-alarms-ok` spec. */
+export interface AlarmsOkSpec {
+  names?: string[];
+  prefixes?: string[];
+}
+
+/** Passes when none of the alarms (default: gate.alarms) is in ALARM and every named alarm exists. */
+export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
+  key: 'cloudwatch-alarms-ok',
+  schema: {
+    description:
+      'None of these CloudWatch alarms is in ALARM (default: the alarms in gate.alarms). One DescribeAlarms call for all names.',
+    anyOf: [
+      { type: 'null' },
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
+          prefixes: {
+            type: 'array',
+            items: { type: 'string', minLength: 1 },
+            description: 'Alarm name prefixes.',
+          },
+        },
+      },
+    ],
+  },
+  describe: () => 'CloudWatch alarms are OK',
+  async execute(ctx, step) {
+    const config = ctx.services.config as OffloadConfig | undefined;
+    const aws = parseAwsConfig(config?.sections.aws);
+    const gate = parseGateConfig(config?.sections.gate);
+    const sel = {
+      names: step.spec?.names ?? (step.spec?.prefixes ? [] : gate.alarms.names),
+      prefixes: step.spec?.prefixes ?? (step.spec?.names ? [] : gate.alarms.prefixes),
+    };
+    if (sel.names.length + sel.prefixes.length === 0) {
+      return {
+        status: 'failed',
+        summary: 'no alarms to check: give names or prefixes, or configure gate.alarms',
+      };
+    }
+    try {
+      const alarms = await withClients(ctx, (c) => describeAlarms(c.cloudwatch, sel, ctx.signal));
+      ctx.record('cloudwatch-alarms', { alarms });
+      for (const a of alarms) ctx.log(`${a.name}: ${a.state}${a.reason ? ` — ${a.reason}` : ''}`, 'info');
+      const firing = alarms.filter((a) => a.state === 'ALARM');
+      const missing = alarms.filter((a) => a.state === 'UNKNOWN');
+      if (firing.length > 0) {
+        return {
+          status: 'failed',
+          summary: `in ALARM: ${firing.map((a) => `${a.name} (${a.reason ?? a.metric ?? ''})`).join('; ')}`,
+        };
+      }
+      if (missing.length > 0)
+        return { status: 'failed', summary: `unknown alarm(s): ${missing.map((a) => a.name).join(', ')}` };
+      if (alarms.length === 0)
+        return { status: 'failed', summary: `no alarm matches ${sel.prefixes.join(', ')}` };
+      return { status: 'passed', summary: `${alarms.length} alarm(s), none in ALARM` };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      return {
+        status: 'failed',
+        summary: explainAwsError(err, {
+          action: 'cloudwatch:DescribeAlarms',
+          profile: aws.profile,
+          region: aws.region,
+        }),
+      };
+    }
+  },
+};

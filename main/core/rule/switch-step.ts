@@ -1,8 +1,65 @@
-// PLACEHOLDER: replaced by the AWS/rule work (issue 4).
+/**
+ * The `switch-config` step kind: points the dev config at AWS (or back at local). AWS values that come from
+ * step outputs are given here under `values:` (the engine interpolates them) and remembered for later
+ * automatic switches by the rule.
+ */
+import type { OffloadConfig } from '../config/types';
 import type { StepKind } from '../workflow/types';
-export const switchConfigStep: StepKind<unknown> = {
+import { parseSwitchConfig } from './config';
+import { projectStateDir } from './paths';
+import { ConfigSwitcher } from './switch';
+
+/** `switch-config` spec. */
+export interface SwitchStepSpec {
+  to: 'aws' | 'local';
+  values?: Record<string, string>;
+}
+
+export const switchConfigStep: StepKind<SwitchStepSpec> = {
   key: 'switch-config',
-  schema: {},
-  describe: () => 'switch config',
-  execute: async () => ({ status: 'failed', summary: 'not implemented' }),
+  schema: {
+    type: 'object',
+    description: 'Switch the files in offload.yml `switch:` to their AWS or local values.',
+    additionalProperties: false,
+    required: ['to'],
+    properties: {
+      to: { enum: ['aws', 'local'], description: 'Target: aws or local.' },
+      values: {
+        type: 'object',
+        description:
+          'AWS values by key, overriding offload.yml (e.g. API_URL: ${{ steps.deploy.outputs.url }}); remembered.',
+        additionalProperties: { type: 'string' },
+      },
+    },
+  },
+  describe: (s) => `switch config to ${s.spec.to}`,
+  async execute(ctx, step) {
+    const config = ctx.services.config as OffloadConfig | undefined;
+    if (!config)
+      return { status: 'failed', summary: 'switch-config needs the project config (services.config)' };
+    const sw = parseSwitchConfig(config.sections.switch, config.dir);
+    if (sw.files.length === 0) return { status: 'failed', summary: 'offload.yml has no `switch:` files' };
+    const switcher = new ConfigSwitcher({
+      config: sw,
+      stateDir: projectStateDir(config, ctx.services.dataDir as string | undefined, {
+        ...process.env,
+        ...ctx.env,
+      }),
+      env: ctx.env,
+      project: { name: config.name, dir: config.dir },
+    });
+    try {
+      const res = await switcher.switchTo(step.spec.to, { awsValues: step.spec.values });
+      ctx.record('config-switch', { trigger: 'step', target: res.target, files: res.files });
+      for (const f of res.files)
+        ctx.log(`${f.path}: ${f.changed.length ? f.changed.join(', ') : 'already set'}`, 'info');
+      const n = res.files.reduce((k, f) => k + f.changed.length, 0);
+      return {
+        status: 'passed',
+        summary: `config on ${res.target} (${n} value(s) changed in ${res.files.length} file(s))`,
+      };
+    } catch (err) {
+      return { status: 'failed', summary: (err as Error).message };
+    }
+  },
 };

@@ -1,0 +1,91 @@
+/**
+ * AWS SDK v3 clients built from offload.yml's `aws:` section: the default credential chain (or the
+ * profile named there), the region, an optional endpoint override, bounded standard retries with
+ * back-off, and a per-request timeout. Credentials are never read into Offload's own state or logs.
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { AwsConfig } from './config';
+
+type Handler = (args: unknown) => Promise<unknown>;
+interface CallCounterStack {
+  add(
+    mw: (next: Handler, context: { commandName?: string }) => Handler,
+    opts: { step: 'initialize'; name: string },
+  ): void;
+}
+
+/** The three clients Offload uses; shared by the step kinds and the AWS watch. */
+export interface AwsClients {
+  ecs: ECSClient;
+  cloudwatch: CloudWatchClient;
+  logs: CloudWatchLogsClient;
+  /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
+  profile?: string;
+  region?: string;
+  /** Every API call made through these clients, by `Service.Operation` (for API-budget displays and the bench). */
+  calls: Map<string, number>;
+  destroy(): void;
+}
+
+/**
+ * Builds the clients. `env` is consulted for AWS_REGION/AWS_DEFAULT_REGION/AWS_PROFILE and, when it holds
+ * AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, for static credentials (so an injected environment is honoured);
+ * otherwise the SDK's default provider chain resolves credentials lazily on the first call.
+ */
+export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = process.env): AwsClients {
+  const profile = cfg.profile ?? (env.AWS_PROFILE || undefined);
+  const region = cfg.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  const useEnvKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) && !cfg.profile;
+  const common = {
+    ...(region ? { region } : {}),
+    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+    ...(useEnvKeys
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID!,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : profile
+        ? { profile }
+        : {}),
+    maxAttempts: cfg.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: { requestTimeout: cfg.timeoutMs, connectionTimeout: Math.min(cfg.timeoutMs, 5000) },
+  } as const;
+  const calls = new Map<string, number>();
+  const ecs = new ECSClient(common);
+  const cloudwatch = new CloudWatchClient(common);
+  const logs = new CloudWatchLogsClient(common);
+  for (const [service, client] of [
+    ['ECS', ecs],
+    ['CloudWatch', cloudwatch],
+    ['CloudWatchLogs', logs],
+  ] as const) {
+    // Counts each operation once per command (retries are the SDK's business; the bench counts HTTP requests).
+    (client.middlewareStack as unknown as CallCounterStack).add(
+      (next, context) => async (args) => {
+        const key = `${service}.${String(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'offloadCallCounter' },
+    );
+  }
+  return {
+    ecs,
+    cloudwatch,
+    logs,
+    profile,
+    region,
+    calls,
+    destroy() {
+      ecs.destroy();
+      cloudwatch.destroy();
+      logs.destroy();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Plain-language AWS failures with the fix: every error an AWS call can end in becomes one sentence a
+ * developer can act on. Raw messages of authentication errors are never echoed (they can quote request
+ * details); nothing here ever includes credentials.
+ */
+
+/** What was being attempted, for the message (`action` such as `ecs:DescribeServices`). */
+export interface AwsErrorContext {
+  action: string;
+  profile?: string;
+  region?: string;
+  /** The resource involved (cluster/service, alarm, log group), when known. */
+  resource?: string;
+}
+
+/** Broad class of an AWS failure; the gate treats all of them as "unknown", never ready. */
+export type AwsErrorKind =
+  | 'no-credentials'
+  | 'sso-expired'
+  | 'expired-token'
+  | 'invalid-credentials'
+  | 'access-denied'
+  | 'not-found'
+  | 'throttled'
+  | 'network'
+  | 'timeout'
+  | 'server'
+  | 'region'
+  | 'other';
+
+interface ErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+  cause?: unknown;
+}
+
+const THROTTLE = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'LimitExceededException',
+]);
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
+const INVALID = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+]);
+const DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnauthorizedOperation',
+  'AccessDeniedFault',
+]);
+const NOT_FOUND = new Set([
+  'ClusterNotFoundException',
+  'ServiceNotFoundException',
+  'ServiceNotActiveException',
+  'ResourceNotFoundException',
+  'ResourceNotFound',
+]);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+/** Classifies an error thrown by the SDK (or its credential providers). */
+export function classifyAwsError(err: unknown): AwsErrorKind {
+  const e = (err ?? {}) as ErrorShape;
+  const name = e.name ?? '';
+  const code = e.code ?? (e.cause as ErrorShape | undefined)?.code ?? '';
+  const msg = e.message ?? '';
+  const status = e.$metadata?.httpStatusCode;
+  if (/sso/i.test(msg) && /(expired|invalid|refresh)/i.test(msg)) return 'sso-expired';
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(msg)) return 'no-credentials';
+  if (name === 'TokenProviderError') return 'sso-expired';
+  if (/region is missing/i.test(msg)) return 'region';
+  if (EXPIRED.has(name) || EXPIRED.has(code)) return 'expired-token';
+  if (INVALID.has(name) || INVALID.has(code)) return 'invalid-credentials';
+  if (DENIED.has(name) || DENIED.has(code) || /not authorized to perform/i.test(msg)) return 'access-denied';
+  if (NOT_FOUND.has(name)) return 'not-found';
+  if (THROTTLE.has(name) || THROTTLE.has(code) || status === 429) return 'throttled';
+  if (
+    name === 'TimeoutError' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ESOCKETTIMEDOUT' ||
+    /timed? ?out/i.test(msg)
+  )
+    return 'timeout';
+  if (NETWORK.has(code) || NETWORK.has(name) || /socket hang up|getaddrinfo|connect E/i.test(msg))
+    return 'network';
+  if (e.$fault === 'server' || (status !== undefined && status >= 500)) return 'server';
+  return 'other';
+}
+
+/** One sentence with the fix, for a failed AWS call. Never includes credentials. */
+export function explainAwsError(err: unknown, context: AwsErrorContext): string {
+  const e = (err ?? {}) as ErrorShape;
+  const kind = classifyAwsError(err);
+  const prof = context.profile ? ` --profile ${context.profile}` : '';
+  const where = context.region ? ` in ${context.region}` : '';
+  const res = context.resource ? ` (${context.resource})` : '';
+  const attempts = e.$metadata?.attempts;
+  const head = `${context.action}${res} failed`;
+  switch (kind) {
+    case 'no-credentials':
+      return `${head}: no AWS credentials found${context.profile ? ` for profile "${context.profile}"` : ''}. Fix: run \`aws configure${prof}\` or \`aws sso login${prof}\`, or set AWS_PROFILE / aws.profile in offload.yml.`;
+    case 'sso-expired':
+      return `${head}: the AWS SSO session has expired. Fix: run \`aws sso login${prof}\`.`;
+    case 'expired-token':
+      return `${head}: the AWS security token has expired. Fix: refresh your credentials (\`aws sso login${prof}\`, or renew the session token in your environment).`;
+    case 'invalid-credentials':
+      return `${head}: AWS rejected the credentials as invalid. Fix: check the access key${context.profile ? ` of profile "${context.profile}"` : ''} (\`aws sts get-caller-identity${prof}\`).`;
+    case 'access-denied': {
+      const m = /not authorized to perform:?\s*([a-z0-9-]+:[A-Za-z0-9]+)/i.exec(e.message ?? '');
+      const action = m?.[1] ?? context.action;
+      return `${head}: access denied. Fix: allow the IAM action ${action}${context.resource ? ` on ${context.resource}` : ''} for the identity you use${context.profile ? ` (profile "${context.profile}")` : ''}.`;
+    }
+    case 'not-found': {
+      const what =
+        e.name === 'ClusterNotFoundException'
+          ? 'the ECS cluster does not exist'
+          : e.name === 'ServiceNotFoundException' || e.name === 'ServiceNotActiveException'
+            ? 'the ECS service does not exist or is not active'
+            : 'the resource does not exist';
+      return `${head}: ${what}${where}. Fix: check the name in offload.yml and the region (aws.region).`;
+    }
+    case 'throttled':
+      return `${head}: AWS throttled the request${attempts ? ` (still throttled after ${attempts} attempts with back-off)` : ''}. Fix: wait and retry, or poll less often (gate.interval / notify.interval); API quotas are shared by the whole account and Region.`;
+    case 'timeout':
+      return `${head}: the request timed out${attempts ? ` after ${attempts} attempts` : ''}. Fix: check the network or VPN, or raise aws.timeout.`;
+    case 'network':
+      return `${head}: could not reach AWS${where} (${e.code ?? (e.cause as ErrorShape | undefined)?.code ?? e.name ?? 'network error'}). Fix: check the network or VPN${context.region ? '' : ' and aws.region'}, and aws.endpoint if set.`;
+    case 'server':
+      return `${head}: AWS answered with a server error${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}${attempts ? ` after ${attempts} attempts` : ''}. Fix: retry later; check the AWS Health Dashboard if it persists.`;
+    case 'region':
+      return `${head}: no AWS region is set. Fix: set aws.region in offload.yml or AWS_REGION.`;
+    default: {
+      const detail = (e.message ?? String(err)).split('\n')[0]!.slice(0, 300);
+      return `${head}: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${detail}`;
+    }
+  }
+}

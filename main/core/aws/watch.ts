@@ -1,0 +1,444 @@
+/**
+ * The AWS watch: evaluates the AWS-ready gate (services stable, endpoints passing N times in a row, no alarm
+ * in ALARM; anything unknown is not ready), hands gate transitions to the rule, and raises CloudWatch alarm
+ * transitions and new error log lines as notices. One poll per interval (default 60 s) with batched calls.
+ */
+import path from 'node:path';
+import type { OffloadConfig } from '../config/types';
+import type { Notifier } from '../notify/notifier';
+import { parseNotifyConfig } from '../notify/config';
+import { parseSwitchConfig } from '../rule/config';
+import { RuleEnforcer, type EventJournal, type ModelControl } from '../rule/enforcer';
+import { projectStateDir } from '../rule/paths';
+import { ConfigSwitcher, type SwitchTarget } from '../rule/switch';
+import type {
+  AwsAlarmState,
+  AwsEndpointState,
+  AwsServiceState,
+  AwsSnapshot,
+  CloudWatchError,
+} from '../state';
+import { AlarmTracker, describeAlarms } from './alarms';
+import { createAwsClients, type AwsClients } from './clients';
+import { gateConfigured, parseAwsConfig, parseGateConfig, type GateEndpointConfig } from './config';
+import { assessService, describeServices } from './ecs';
+import { explainAwsError } from './errors';
+import { LogErrorWatch, type LogErrorEvent } from './logs';
+
+/** Timer functions (injected by tests that control time). */
+export interface WatchTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface AwsWatchOptions {
+  config: OffloadConfig;
+  clients?: AwsClients;
+  models: ModelControl;
+  notifier: Notifier;
+  journal?: EventJournal;
+  /** Runs the verify steps after an automatic switch to AWS. */
+  runSteps?: (phase: 'shutdown') => Promise<{ status: string; summary?: string } | void>;
+  env?: NodeJS.ProcessEnv;
+  /** Offload's data folder (cursors, backups and switch state go under projects/<project>/aws). */
+  dataDir?: string;
+  now?: () => number;
+  timers?: WatchTimers;
+  log?: (line: string) => void;
+}
+
+/** The watch the facade and `offload watch` run. */
+export interface AwsWatch {
+  start(): void;
+  stop(): void;
+  setPaused(paused: boolean): void;
+  snapshot(): AwsSnapshot;
+  subscribe(listener: () => void): () => void;
+  /** One full poll: gate, alarms, logs; then the rule. Concurrent calls share one poll. */
+  pollOnce(): Promise<void>;
+  switchConfig(target: SwitchTarget): Promise<void>;
+}
+
+const MAX_RECENT_ERRORS = 50;
+
+/** Builds the AWS watch for a project. Nothing polls until start() (or pollOnce()). */
+export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
+  const { config, notifier } = opts;
+  const env = opts.env ?? process.env;
+  const now = opts.now ?? Date.now;
+  const timers: WatchTimers = opts.timers ?? {
+    setTimeout: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      t.unref?.();
+      return t;
+    },
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  };
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const aws = parseAwsConfig(config.sections.aws);
+  const gate = parseGateConfig(config.sections.gate);
+  const notify = parseNotifyConfig(config.sections.notify);
+  const sw = parseSwitchConfig(config.sections.switch, config.dir);
+  const stateDir = projectStateDir(config, opts.dataDir, env);
+  const switcher = new ConfigSwitcher({
+    config: sw,
+    stateDir,
+    env,
+    project: { name: config.name, dir: config.dir },
+  });
+  const rule = new RuleEnforcer({
+    policy: gate.policy,
+    models: opts.models,
+    notifier,
+    switcher,
+    journal: opts.journal,
+    runVerify: opts.runSteps ? () => opts.runSteps!('shutdown') : undefined,
+    log,
+  });
+  const gateOn = gateConfigured(gate);
+  const alarmSel = {
+    names: [...new Set([...gate.alarms.names, ...notify.alarms.names])],
+    prefixes: [...new Set([...gate.alarms.prefixes, ...notify.alarms.prefixes])],
+  };
+  const needsAws =
+    gate.services.length + alarmSel.names.length + alarmSel.prefixes.length + notify.logGroups.length > 0;
+  const intervalMs = Math.min(gate.intervalMs, notify.intervalMs);
+
+  let clients = opts.clients;
+  const ownClients = !clients;
+  const getClients = () => (clients ??= createAwsClients(aws, env));
+
+  const tracker = new AlarmTracker();
+  let logWatch: LogErrorWatch | undefined;
+  const passes = new Map<string, number>();
+  const listeners = new Set<() => void>();
+  const pendingLogs = new Map<string, { events: LogErrorEvent[]; total: number }>();
+  const lastLogNotice = new Map<string, number>();
+  const recentErrors: CloudWatchError[] = [];
+  let snap: AwsSnapshot = {
+    gate: gateOn ? 'unknown' : 'disabled',
+    reason: gateOn ? 'not checked yet' : 'offload.yml configures no gate (services, endpoints or alarms)',
+    services: gate.services.map((s) => ({ cluster: s.cluster, service: s.service, status: 'pending' })),
+    endpoints: gate.endpoints.map((e) => ({
+      name: e.name,
+      url: e.url,
+      status: 'pending',
+      consecutivePasses: 0,
+      required: gate.consecutivePasses,
+    })),
+    alarms: [],
+    recentErrors: [],
+    configTarget: sw.files.length ? switcher.current() : 'unknown',
+  };
+  let running = false;
+  let paused = false;
+  let timer: unknown;
+  let inFlight: Promise<void> | null = null;
+  let lastGate: AwsSnapshot['gate'] = snap.gate;
+  const unsubModels = opts.models.subscribe?.(() => void rule.modelsChanged());
+
+  const emit = () => {
+    for (const l of [...listeners]) {
+      try {
+        l();
+      } catch {
+        // ignore listener errors
+      }
+    }
+  };
+  const explain = (err: unknown, action: string, resource?: string) =>
+    explainAwsError(err, {
+      action,
+      profile: clients?.profile ?? aws.profile,
+      region: clients?.region ?? aws.region,
+      resource,
+    });
+
+  const checkEndpoint = async (e: GateEndpointConfig): Promise<{ ok: boolean; result: string }> => {
+    const t0 = now();
+    try {
+      const res = await fetch(e.url, { signal: AbortSignal.timeout(e.timeoutMs), redirect: 'manual' });
+      const body = e.body !== undefined ? await res.text() : (await res.arrayBuffer(), '');
+      const ms = now() - t0;
+      if (!e.status.includes(res.status))
+        return { ok: false, result: `HTTP ${res.status} (expected ${e.status.join('/')}) in ${ms} ms` };
+      if (e.body !== undefined && !body.includes(e.body))
+        return { ok: false, result: `HTTP ${res.status} but the body lacks "${e.body}"` };
+      return { ok: true, result: `HTTP ${res.status} in ${ms} ms` };
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === 'TimeoutError' || name === 'AbortError')
+        return { ok: false, result: `no answer within ${e.timeoutMs} ms` };
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      return { ok: false, result: `unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}` };
+    }
+  };
+
+  const pollServices = async (): Promise<{ states: AwsServiceState[]; unknown?: string }> => {
+    if (gate.services.length === 0) return { states: [] };
+    try {
+      const views = await describeServices(getClients().ecs, gate.services);
+      return {
+        states: gate.services.map((s) => {
+          const a = assessService(s.cluster, s.service, views.get(`${s.cluster}/${s.service}`) ?? null);
+          return {
+            cluster: s.cluster,
+            service: s.service,
+            status: a.state === 'stable' ? 'passed' : a.state === 'rolling' ? 'running' : 'failed',
+            running: a.running,
+            desired: a.desired,
+            rollout: a.rollout,
+            taskDefinition: a.taskDefinition,
+            message: a.message,
+          };
+        }),
+      };
+    } catch (err) {
+      const why = explain(err, 'ecs:DescribeServices');
+      return {
+        states: gate.services.map((s) => ({ ...s, status: 'pending', message: `unknown: ${why}` })),
+        unknown: why,
+      };
+    }
+  };
+
+  const pollAlarms = async (): Promise<{ alarms: AwsAlarmState[]; unknown?: string }> => {
+    if (alarmSel.names.length + alarmSel.prefixes.length === 0) return { alarms: [] };
+    try {
+      const alarms = await describeAlarms(getClients().cloudwatch, alarmSel);
+      for (const t of tracker.update(alarms)) {
+        const a = t.alarm;
+        notifier.notify({
+          level: t.kind === 'alarm' ? 'error' : 'info',
+          title: t.kind === 'alarm' ? `CloudWatch alarm: ${a.name}` : `Resolved: ${a.name}`,
+          body:
+            t.kind === 'alarm'
+              ? `${a.metric ? `${a.metric} — ` : ''}${a.reason ?? 'in ALARM'}`
+              : `back to ${a.state}${a.reason ? ` — ${a.reason}` : ''}`,
+          target: { view: 'aws', item: a.name },
+        });
+        opts.journal?.appendProjectEvent('cloudwatch-alarm', {
+          name: a.name,
+          transition: t.kind,
+          state: a.state,
+          metric: a.metric,
+          reason: a.reason,
+        });
+      }
+      return { alarms };
+    } catch (err) {
+      const why = explain(err, 'cloudwatch:DescribeAlarms');
+      const names = [...alarmSel.names, ...alarmSel.prefixes.map((p) => `${p}*`)];
+      return { alarms: names.map((name) => ({ name, state: 'UNKNOWN', reason: why })), unknown: why };
+    }
+  };
+
+  const consoleUrl = (group: string) => {
+    const region = clients?.region ?? aws.region ?? 'us-east-1';
+    const enc = encodeURIComponent(encodeURIComponent(group)).replace(/%/g, '$');
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${enc}`;
+  };
+
+  const flushLogs = (force: boolean) => {
+    for (const g of notify.logGroups) {
+      const p = pendingLogs.get(g.name);
+      if (!p || p.total === 0) continue;
+      const last = lastLogNotice.get(g.name);
+      if (!force && last !== undefined && now() - last < g.windowMs) continue;
+      const first = p.events[0]!;
+      const firstLine = first.message.split('\n')[0]!.trim().slice(0, 200);
+      notifier.notify({
+        level: 'error',
+        title: p.total === 1 ? `New error in ${g.name}` : `${p.total} new errors in ${g.name}`,
+        body: `${p.total} new error${p.total === 1 ? '' : 's'} in ${g.name} — first: ${firstLine}`,
+        target: { view: 'errors', item: g.name },
+      });
+      recentErrors.push({
+        logGroup: g.name,
+        at: new Date(first.timestamp).toISOString(),
+        message: firstLine,
+        count: p.total,
+        consoleUrl: consoleUrl(g.name),
+      });
+      recentErrors.splice(0, Math.max(0, recentErrors.length - MAX_RECENT_ERRORS));
+      opts.journal?.appendProjectEvent('cloudwatch-errors', {
+        logGroup: g.name,
+        count: p.total,
+        first: { at: first.timestamp, eventId: first.eventId, message: firstLine },
+      });
+      lastLogNotice.set(g.name, now());
+      pendingLogs.delete(g.name);
+    }
+  };
+
+  const pollLogs = async (): Promise<string | undefined> => {
+    if (notify.logGroups.length === 0) return undefined;
+    logWatch ??= new LogErrorWatch({
+      client: getClients().logs,
+      groups: notify.logGroups,
+      stateFile: path.join(stateDir, 'log-cursors.json'),
+      now,
+    });
+    let problem: string | undefined;
+    for (const g of notify.logGroups) {
+      try {
+        const events = await logWatch.pollGroup(g);
+        if (events.length) {
+          const p = pendingLogs.get(g.name) ?? { events: [], total: 0 };
+          p.events.push(...events.slice(0, 5 - Math.min(5, p.events.length)));
+          p.total += events.length;
+          pendingLogs.set(g.name, p);
+        }
+      } catch (err) {
+        problem = explain(err, 'logs:FilterLogEvents', g.name);
+      }
+    }
+    flushLogs(false);
+    return problem;
+  };
+
+  const evaluate = async () => {
+    const [svc, endpoints, alarms] = await Promise.all([
+      pollServices(),
+      Promise.all(gate.endpoints.map(async (e) => ({ e, r: await checkEndpoint(e) }))),
+      pollAlarms(),
+    ]);
+    const logProblem = await pollLogs();
+    const epStates: AwsEndpointState[] = endpoints.map(({ e, r }) => {
+      const n = r.ok ? (passes.get(e.name) ?? 0) + 1 : 0;
+      passes.set(e.name, n);
+      return {
+        name: e.name,
+        url: e.url,
+        status: !r.ok ? 'failed' : n >= gate.consecutivePasses ? 'passed' : 'running',
+        consecutivePasses: n,
+        required: gate.consecutivePasses,
+        lastResult: r.result,
+      };
+    });
+    const gateAlarmNames = new Set(gate.alarms.names);
+    const gateAlarms = alarms.alarms.filter(
+      (a) =>
+        gateAlarmNames.has(a.name) ||
+        gate.alarms.prefixes.some((p) => a.name.startsWith(p) || a.name === `${p}*`),
+    );
+    const reasons: string[] = [];
+    if (svc.unknown) reasons.push(svc.unknown);
+    for (const s of svc.states)
+      if (!svc.unknown && s.status !== 'passed') reasons.push(`${s.service}: ${s.message}`);
+    for (const e of epStates) {
+      if (e.status === 'failed') reasons.push(`${e.name}: ${e.lastResult}`);
+      else if (e.status === 'running')
+        reasons.push(`${e.name}: ${e.consecutivePasses}/${e.required} consecutive passes`);
+    }
+    if (alarms.unknown && gateAlarms.length) reasons.push(alarms.unknown);
+    else {
+      for (const a of gateAlarms) {
+        if (a.state === 'ALARM') reasons.push(`alarm ${a.name} in ALARM${a.reason ? `: ${a.reason}` : ''}`);
+        else if (a.state === 'UNKNOWN') reasons.push(`alarm ${a.name}: ${a.reason ?? 'unknown'}`);
+      }
+      if (gate.alarms.prefixes.length && gateAlarms.length === 0)
+        reasons.push(`no alarm matches ${gate.alarms.prefixes.join(', ')}`);
+    }
+    const anyUnknown = Boolean(svc.unknown || (alarms.unknown && gateAlarms.length));
+    const gateState: AwsSnapshot['gate'] = !gateOn
+      ? 'disabled'
+      : reasons.length === 0
+        ? 'ready'
+        : anyUnknown
+          ? 'unknown'
+          : 'not-ready';
+    snap = {
+      gate: gateState,
+      reason: gateOn
+        ? reasons.length
+          ? reasons.join('; ')
+          : 'every service stable, every endpoint passing, no alarm in ALARM'
+        : snap.reason,
+      checkedAt: new Date(now()).toISOString(),
+      services: svc.states,
+      endpoints: epStates,
+      alarms: alarms.alarms,
+      recentErrors: [...recentErrors],
+      configTarget: sw.files.length ? switcher.current() : 'unknown',
+    };
+    if (logProblem) log(`offload: ${logProblem}`);
+    if (gateOn && (gateState === 'ready') !== (lastGate === 'ready')) {
+      const evidence = { services: svc.states, endpoints: epStates, alarms: gateAlarms };
+      opts.journal?.appendProjectEvent('aws-gate', {
+        from: lastGate,
+        to: gateState,
+        reason: snap.reason,
+        evidence,
+      });
+      if (gateState === 'ready') await rule.gateOpened(evidence);
+      else await rule.gateClosed(snap.reason ?? 'AWS is not ready', evidence);
+      snap = { ...snap, configTarget: sw.files.length ? switcher.current() : 'unknown' };
+    } else if (gateState === 'ready') {
+      await opts.models.refreshModels().catch(() => []);
+      await rule.modelsChanged();
+    }
+    lastGate = gateState;
+    emit();
+  };
+
+  const pollOnce = (): Promise<void> => {
+    if (!gateOn && !needsAws) return Promise.resolve();
+    inFlight ??= evaluate()
+      .catch((err) => log(`offload: AWS watch poll failed: ${(err as Error).message}`))
+      .finally(() => {
+        inFlight = null;
+      });
+    return inFlight;
+  };
+
+  const schedule = () => {
+    if (!running || paused) return;
+    timer = timers.setTimeout(() => {
+      timer = undefined;
+      void pollOnce().finally(schedule);
+    }, intervalMs);
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      if (!paused) void pollOnce().finally(schedule);
+    },
+    stop() {
+      running = false;
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
+      flushLogs(true);
+      unsubModels?.();
+      if (ownClients) clients?.destroy();
+      if (ownClients) clients = undefined;
+    },
+    setPaused(p: boolean) {
+      if (paused === p) return;
+      paused = p;
+      if (p && timer !== undefined) {
+        timers.clearTimeout(timer);
+        timer = undefined;
+      } else if (!p && running) void pollOnce().finally(schedule);
+    },
+    snapshot: () => ({ ...snap, recentErrors: [...recentErrors] }),
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    pollOnce,
+    async switchConfig(target: SwitchTarget) {
+      const res = await switcher.switchTo(target, { startLocalModels: target === 'local' });
+      opts.journal?.appendProjectEvent('config-switch', {
+        trigger: 'user',
+        target,
+        files: res.files,
+        startedLocalModels: res.startedLocalModels,
+      });
+      snap = { ...snap, configTarget: switcher.current() };
+      emit();
+    },
+  };
+}

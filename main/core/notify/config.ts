@@ -1,0 +1,93 @@
+/**
+ * The `notify:` section of offload.yml: which CloudWatch log groups to watch for errors, which alarms to
+ * report besides the gate's, and whether to use desktop notifications.
+ */
+import { durationSchema, parseDurationMs } from '../aws/duration';
+import type { JsonSchema } from '../workflow/types';
+
+/** Default filter: CloudWatch Logs syntax, `?a ?b` = a OR b (terms are case-sensitive). */
+export const DEFAULT_FILTER_PATTERN = '?ERROR ?Error ?Exception ?Traceback';
+
+/** JSON Schema of `notify:`. */
+export const notifySchema: JsonSchema = {
+  type: 'object',
+  description: 'Phase 6 (monitor): CloudWatch alarms and error log lines raised as notifications.',
+  additionalProperties: false,
+  properties: {
+    desktop: {
+      type: 'boolean',
+      description: 'Show desktop notifications through node-notifier (default true).',
+    },
+    interval: durationSchema('How often alarms and log groups are polled (default 60s).'),
+    'log-groups': {
+      type: 'array',
+      description:
+        'CloudWatch log groups to watch for new error lines (no gaps or duplicates across restarts).',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', minLength: 1, description: 'Log group name, e.g. /ecs/inference-api.' },
+          'filter-pattern': {
+            type: 'string',
+            description: `CloudWatch Logs filter pattern of the lines that count as errors (default \`${DEFAULT_FILTER_PATTERN}\`).`,
+          },
+          window: durationSchema(
+            'Errors within this window become one notification per group (default 60s, the poll interval).',
+          ),
+        },
+      },
+    },
+    alarms: {
+      type: 'object',
+      description: 'Alarms to notify about besides those in gate.alarms.',
+      additionalProperties: false,
+      properties: {
+        names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
+        prefixes: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description: 'Alarm name prefixes.',
+        },
+      },
+    },
+  },
+};
+
+export interface LogGroupConfig {
+  name: string;
+  filterPattern: string;
+  windowMs: number;
+}
+
+/** The parsed `notify:` section with defaults. */
+export interface NotifyConfig {
+  desktop: boolean;
+  intervalMs: number;
+  logGroups: LogGroupConfig[];
+  alarms: { names: string[]; prefixes: string[] };
+}
+
+type Raw = Record<string, unknown> | undefined;
+
+/** Parses `notify:` (already schema-validated) and fills in defaults. */
+export function parseNotifyConfig(raw: unknown): NotifyConfig {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const groups = Array.isArray(r['log-groups']) ? (r['log-groups'] as Raw[]) : [];
+  const alarms = (r.alarms ?? {}) as Record<string, unknown>;
+  return {
+    desktop: r.desktop !== false,
+    intervalMs: parseDurationMs(r.interval, 60_000, 'notify.interval'),
+    logGroups: groups.map((g, i) => ({
+      name: String(g?.name ?? ''),
+      filterPattern:
+        typeof g?.['filter-pattern'] === 'string' ? (g['filter-pattern'] as string) : DEFAULT_FILTER_PATTERN,
+      windowMs: parseDurationMs(g?.window, 60_000, `notify.log-groups[${i}].window`),
+    })),
+    alarms: {
+      names: Array.isArray(alarms.names) ? alarms.names.map(String) : [],
+      prefixes: Array.isArray(alarms.prefixes) ? alarms.prefixes.map(String) : [],
+    },
+  };
+}

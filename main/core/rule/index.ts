@@ -1,0 +1,21 @@
+/** The rule: enforcement policy (gate -> models + config switch) and the config switch itself. */
+export {
+  RuleEnforcer,
+  type ModelControl,
+  type EventJournal,
+  type SwitchControl,
+  type Policy,
+  type RuleOptions,
+} from './enforcer';
+export { ConfigSwitcher, writeFileAtomic, type SwitchResult, type SwitchTarget } from './switch';
+export {
+  switchSchema,
+  parseSwitchConfig,
+  inferFormat,
+  type SwitchConfig,
+  type SwitchFileConfig,
+  type SwitchFormat,
+} from './config';
+export { readValue, setValues } from './edit';
+export { projectStateDir } from './paths';
+export { switchConfigStep } from './switch-step';

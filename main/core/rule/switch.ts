@@ -1,0 +1,264 @@
+/**
+ * The config switch: points the user's dev config at AWS or back at the local model servers. Writes are
+ * atomic (temp file + rename), the original of each file is backed up once, and switching back restores the
+ * exact bytes that were there before (or, when the user edited the file meanwhile, changes only the values).
+ * Which target is active is derived from the files themselves, with the last switch remembered as a hint.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { interpolate } from '../config/interpolate';
+import type { SwitchConfig } from './config';
+import { readValue, setValues } from './edit';
+
+export type SwitchTarget = 'local' | 'aws';
+
+/** What one switch did, per file (for history evidence and the CLI). */
+export interface SwitchResult {
+  target: SwitchTarget;
+  files: { path: string; changed: string[]; restoredBackup: boolean }[];
+  startedLocalModels?: { command: string; pid?: number };
+}
+
+interface FileState {
+  /** sha256 of the bytes Offload last wrote for `aws`. */
+  awsHash?: string;
+}
+
+interface SwitchState {
+  target?: SwitchTarget;
+  at?: string;
+  /** AWS values given by the switch-config step (already interpolated there), by file then key. */
+  awsValues: Record<string, Record<string, string>>;
+  files: Record<string, FileState>;
+}
+
+const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
+const fileId = (p: string) => sha(path.resolve(p)).slice(0, 16);
+
+/** Writes a file atomically: temp file in the same folder, fsync, rename over the original. */
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    mode = undefined;
+  }
+  const fd = fs.openSync(tmp, 'w', mode ?? 0o644);
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export interface ConfigSwitcherOptions {
+  config: SwitchConfig;
+  /** Folder for the state file and backups (the project's folder in Offload's data dir). */
+  stateDir: string;
+  env?: Record<string, string | undefined>;
+  project?: { name: string; dir: string };
+}
+
+/** Switches the configured files between their local and AWS values. */
+export class ConfigSwitcher {
+  private readonly stateFile: string;
+  private readonly backupDir: string;
+
+  constructor(private readonly opts: ConfigSwitcherOptions) {
+    this.stateFile = path.join(opts.stateDir, 'switch-state.json');
+    this.backupDir = path.join(opts.stateDir, 'switch-backups');
+  }
+
+  /** True when offload.yml's `switch:` lists at least one file. */
+  configured(): boolean {
+    return this.opts.config.files.length > 0;
+  }
+
+  private readState(): SwitchState {
+    try {
+      const s = JSON.parse(fs.readFileSync(this.stateFile, 'utf8')) as Partial<SwitchState>;
+      return { awsValues: s.awsValues ?? {}, files: s.files ?? {}, target: s.target, at: s.at };
+    } catch {
+      return { awsValues: {}, files: {} };
+    }
+  }
+
+  private writeState(s: SwitchState): void {
+    fs.mkdirSync(this.opts.stateDir, { recursive: true });
+    writeFileAtomic(this.stateFile, JSON.stringify(s, null, 2));
+  }
+
+  /** Resolves the value a key takes for a target (step-given AWS values first, then offload.yml's). */
+  private valuesFor(
+    target: SwitchTarget,
+    state: SwitchState,
+    overrides: Record<string, string> = {},
+  ): Map<string, Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.opts.env ?? process.env)) if (typeof v === 'string') env[k] = v;
+    const out = new Map<string, Record<string, string>>();
+    for (const f of this.opts.config.files) {
+      const vals: Record<string, string> = {};
+      for (const [key, v] of Object.entries(f.keys)) {
+        const given = target === 'aws' ? (overrides[key] ?? state.awsValues[f.path]?.[key]) : undefined;
+        if (given !== undefined) {
+          vals[key] = given;
+          continue;
+        }
+        const raw = target === 'aws' ? v.aws : v.local;
+        try {
+          vals[key] = String(
+            interpolate(raw, {
+              env,
+              secrets: env,
+              steps: {},
+              project: this.opts.project ?? { name: '', dir: path.dirname(f.path) },
+              run: { id: '', workflow: '' },
+            }).value,
+          );
+        } catch (err) {
+          throw new Error(
+            `${f.display}: ${key}: its ${target} value ${raw} cannot be resolved now (${(err as Error).message}); ` +
+              'values from step outputs are given through the switch-config step (`values:`), which remembers them',
+            { cause: err },
+          );
+        }
+      }
+      out.set(f.path, vals);
+    }
+    return out;
+  }
+
+  /** Which target the files are on now: derived from the values in the files; 'unknown' when mixed or missing. */
+  current(): SwitchTarget | 'unknown' {
+    if (!this.configured()) return 'unknown';
+    const state = this.readState();
+    let local: Map<string, Record<string, string>>;
+    let aws: Map<string, Record<string, string>> | undefined;
+    try {
+      local = this.valuesFor('local', state);
+    } catch {
+      return state.target ?? 'unknown';
+    }
+    try {
+      aws = this.valuesFor('aws', state);
+    } catch {
+      aws = undefined;
+    }
+    let allLocal = true;
+    let allAws = true;
+    for (const f of this.opts.config.files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(f.path, 'utf8');
+      } catch {
+        return 'unknown';
+      }
+      for (const key of Object.keys(f.keys)) {
+        const cur = readValue(text, f.format, key);
+        if (cur !== local.get(f.path)?.[key]) allLocal = false;
+        if (!aws || cur !== aws.get(f.path)?.[key]) allAws = false;
+      }
+    }
+    if (allAws && !allLocal) return 'aws';
+    if (allLocal && !allAws) return 'local';
+    if (allAws && allLocal) return state.target ?? 'unknown';
+    return 'unknown';
+  }
+
+  /**
+   * Switches every configured file to `target`. `awsValues` (from the switch-config step, by key) override and
+   * are remembered for later automatic switches. Switching to local restores the exact pre-switch bytes when the
+   * file is still as Offload left it.
+   */
+  async switchTo(
+    target: SwitchTarget,
+    opts: { awsValues?: Record<string, string>; startLocalModels?: boolean } = {},
+  ): Promise<SwitchResult> {
+    if (!this.configured()) throw new Error('offload.yml has no `switch:` files; nothing to switch');
+    const state = this.readState();
+    const values = this.valuesFor(target, state, opts.awsValues);
+    // Prepare every file first: a parse error in one leaves all of them untouched.
+    const plans: {
+      file: SwitchConfig['files'][number];
+      before: Buffer;
+      after: Buffer;
+      changed: string[];
+      restored: boolean;
+    }[] = [];
+    for (const f of this.opts.config.files) {
+      let before: Buffer;
+      try {
+        before = fs.readFileSync(f.path);
+      } catch (err) {
+        throw new Error(
+          `${f.display}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+          { cause: err },
+        );
+      }
+      const text = before.toString('utf8');
+      const vals = values.get(f.path) ?? {};
+      const changed = Object.keys(vals).filter((k) => readValue(text, f.format, k) !== vals[k]);
+      const fs0 = state.files[f.path] ?? {};
+      const backupBefore = path.join(this.backupDir, `${fileId(f.path)}.before`);
+      let after: Buffer;
+      let restored = false;
+      if (target === 'local' && fs0.awsHash === sha(before) && fs.existsSync(backupBefore)) {
+        after = fs.readFileSync(backupBefore);
+        restored = true;
+      } else {
+        after = Buffer.from(setValues(text, f.format, vals, f.display), 'utf8');
+      }
+      plans.push({ file: f, before, after, changed, restored });
+    }
+    fs.mkdirSync(this.backupDir, { recursive: true });
+    const result: SwitchResult = { target, files: [] };
+    for (const p of plans) {
+      const id = fileId(p.file.path);
+      const original = path.join(this.backupDir, `${id}.original`);
+      if (!fs.existsSync(original)) writeFileAtomic(original, p.before); // the very first original, kept once
+      if (target === 'aws' && p.changed.length > 0)
+        writeFileAtomic(path.join(this.backupDir, `${id}.before`), p.before);
+      if (!p.after.equals(p.before)) writeFileAtomic(p.file.path, p.after);
+      const prev = state.files[p.file.path] ?? {};
+      if (target === 'local') state.files[p.file.path] = {};
+      else if (p.changed.length > 0) state.files[p.file.path] = { awsHash: sha(p.after) };
+      // Already on AWS: the exact-restore backup is only valid if the file is still what Offload wrote.
+      else state.files[p.file.path] = prev.awsHash === sha(p.before) ? prev : {};
+      result.files.push({ path: p.file.path, changed: p.changed, restoredBackup: p.restored });
+    }
+    if (opts.awsValues && target === 'aws') {
+      for (const f of this.opts.config.files) {
+        for (const [k, v] of Object.entries(opts.awsValues)) {
+          if (k in f.keys) (state.awsValues[f.path] ??= {})[k] = v;
+        }
+      }
+    }
+    state.target = target;
+    state.at = new Date().toISOString();
+    this.writeState(state);
+    if (target === 'local' && opts.startLocalModels && this.opts.config.localModelsStart) {
+      const command = this.opts.config.localModelsStart;
+      const child = spawn(command, {
+        shell: true,
+        detached: true,
+        stdio: 'ignore',
+        cwd: this.opts.project?.dir,
+      });
+      child.on('error', () => undefined);
+      child.unref();
+      result.startedLocalModels = { command, pid: child.pid };
+    }
+    return result;
+  }
+}
