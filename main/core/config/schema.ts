@@ -77,9 +77,6 @@ export const COMMON_STEP_KEYS: Readonly<Record<string, JsonSchema>> = {
   },
 };
 
-/** Keys of the top level of offload.yml that the config concern itself owns. */
-export const CORE_TOP_KEYS = ['$schema', 'name', 'env', 'secrets', 'phases', 'workflows', 'history'] as const;
-
 const PHASE_DESCRIPTIONS: Record<PhaseId, string> = {
   local:
     'Build, test and check the dev system locally. Every AWS phase needs this phase passed on the same source.',

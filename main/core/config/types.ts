@@ -28,7 +28,7 @@ export function formatProblem(p: ConfigProblem): string {
 
 /** A step in the config, before interpolation. Exactly one kind key selected `kind`. */
 export interface StepConfig {
-  /** `id:` if given, else derived from the name (unique within the phase). */
+  /** `id:` if given, else derived from the name (a slug; `-2`, `-3`… on clashes). Unique across the config. */
   id: string;
   name: string;
   kind: string;
