@@ -245,13 +245,19 @@ ${LOCAL}      - run: make test
       'bogus',
       /unknown key 'bogus'; expected one of: name, env, secrets, phases, workflows, history, aws, models/,
     );
-    expectProblem(ps, 4, 3, 'history.keepp', /unknown key 'keepp'; expected one of: keep, max-size/);
+    expectProblem(
+      ps,
+      4,
+      3,
+      'history.keepp',
+      /unknown key 'keepp' \(did you mean 'keep'\?\); expected one of: keep, max-size/,
+    );
     expectProblem(
       ps,
       10,
       9,
       'phases.local.steps[1].tiemout',
-      /unknown key 'tiemout' in a step; expected one of: id, name, env, cwd, timeout.*shell/,
+      /unknown key 'tiemout' in a step \(did you mean 'timeout'\?\); expected one of: id, name, env, cwd, timeout.*shell/,
     );
     expect(ps).toHaveLength(3);
   });
@@ -487,7 +493,7 @@ workflows:
   w: [local, aws-deploy]
 `);
     expect(lines(ps)).toEqual([
-      "1:1 nam: unknown key 'nam'; expected one of: name, env, secrets, phases, workflows, history, aws, models",
+      "1:1 nam: unknown key 'nam' (did you mean 'name'?); expected one of: name, env, secrets, phases, workflows, history, aws, models",
       '6:18 phases.local.steps[0].timeout: expected a duration like "30s", "5m", "1h", "1h30m" or a number of seconds, got a string ("soon")',
       "7:9 phases.local.steps[1].bogus: unknown step kind 'bogus'; a step needs exactly one kind key: run, http, tcp, ecs-deploy",
       "9:14 workflows.w[1]: workflow 'w' deploys to AWS (aws-deploy) without aws-test after it; AWS testing must follow every AWS deployment",

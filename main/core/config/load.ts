@@ -91,6 +91,30 @@ function typeName(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** The allowed key closest to a mistyped one (edit distance ≤ 2), as a " (did you mean …?)" hint. */
+function didYouMean(key: string, allowed: readonly string[]): string {
+  const dist = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0] as number;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j] as number;
+        row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length] as number;
+  };
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of allowed) {
+    const d = dist(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best ? ` (did you mean '${best}'?)` : '';
+}
+
 function expectedType(t: unknown): string {
   const names: Record<string, string> = {
     object: 'a mapping',
@@ -184,11 +208,14 @@ function reportSchemaErrors(c: Checker, errors: ErrorObject[], data: unknown): v
           (e.parentSchema as { properties?: object } | undefined)?.properties ?? {},
         );
         if (segs.length === 1 && segs[0] === 'phases') {
-          c.atKey([...segs, key], `unknown phase '${key}'; the phases are: ${PHASES.join(', ')}`);
+          c.atKey(
+            [...segs, key],
+            `unknown phase '${key}'${didYouMean(key, PHASES)}; the phases are: ${PHASES.join(', ')}`,
+          );
         } else {
           c.atKey(
             [...segs, key],
-            `unknown key '${key}'${allowed.length ? `; expected one of: ${allowed.filter((k) => k !== '$schema').join(', ')}` : ''}`,
+            `unknown key '${key}'${didYouMean(key, allowed)}${allowed.length ? `; expected one of: ${allowed.filter((k) => k !== '$schema').join(', ')}` : ''}`,
           );
         }
         break;
@@ -290,7 +317,10 @@ function collectSteps(c: Checker, data: Record<string, unknown>, opts: LoadConfi
       if (kinds.length === 0) {
         if (unknown.length) {
           const k = unknown.shift() as string;
-          c.atKey([...spath, k], `unknown step kind '${k}'; a step needs exactly one kind key: ${kindList}`);
+          c.atKey(
+            [...spath, k],
+            `unknown step kind '${k}'${didYouMean(k, [...kindKeys])}; a step needs exactly one kind key: ${kindList}`,
+          );
         } else {
           c.atValue(spath, `step has no kind: expected exactly one kind key (${kindList})`);
         }
@@ -307,7 +337,10 @@ function collectSteps(c: Checker, data: Record<string, unknown>, opts: LoadConfi
           ...Object.keys(COMMON_STEP_KEYS),
           ...kinds.flatMap((kk) => Object.keys(opts.stepKinds.find((x) => x.key === kk)?.extraKeys ?? {})),
         ];
-        c.atKey([...spath, k], `unknown key '${k}' in a step; expected one of: ${allowed.join(', ')}`);
+        c.atKey(
+          [...spath, k],
+          `unknown key '${k}' in a step${didYouMean(k, allowed)}; expected one of: ${allowed.join(', ')}`,
+        );
       }
       for (const k of keys) {
         const owners = extraOwners.get(k);
