@@ -348,6 +348,10 @@ workflows:
       'workflows.ship[1]',
       /unknown phase "deploy"; the phases are: local, aws-prepare/,
     );
+    const typo = problemsOf('name: x\nphases:\n  lokal: { steps: [] }\n');
+    expect(lines(typo)).toEqual([
+      "3:3 phases.lokal: unknown phase 'lokal' (did you mean 'local'?); the phases are: local, aws-prepare, aws-deploy, aws-test, shutdown, monitor",
+    ]);
   });
 
   it('bad interpolation: syntax, unknown context, later or unknown step, unknown secret', () => {
