@@ -108,11 +108,11 @@ export function childrenOf(ppid: number): number[] {
 
 export const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export const waitFor = async <T>(fn: () => T | Promise<T>, ms = 10_000): Promise<T> => {
+export const waitFor = async <T>(fn: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> => {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > until) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 50));
   }

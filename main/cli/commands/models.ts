@@ -1,0 +1,148 @@
+/**
+ * `offload models` lists the local model servers (pid, server, CPU %, RSS, GPU memory, ports, loaded
+ * models) and `offload models stop [--all | PID…] [--dry-run]` stops them safely, verified.
+ * Exit codes: 0 ok, 1 a stop failed, was refused or the server came back, 2 usage error.
+ */
+import { Command, CommanderError } from 'commander';
+import type { MachineWatch } from '../../core/machine';
+import type { ModelProcess, StopOutcome } from '../../core/state';
+
+/** What the command needs from the CLI: the watch (from offload.yml when there is one) and output settings. */
+export interface ModelsCommandDeps {
+  loadWatch(): Promise<MachineWatch>;
+  /** A global --json flag, when the CLI has one (each subcommand also takes --json). */
+  json?: () => boolean;
+  color: boolean;
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+  /** Sets the exit code (default: process.exitCode). */
+  exit?: (code: number) => void;
+}
+
+const fmtBytes = (b: number | undefined): string => {
+  if (b === undefined) return '–';
+  if (b >= 1e9) return `${(b / 1e9).toFixed(1)} GB`;
+  if (b >= 1e6) return `${Math.round(b / 1e6)} MB`;
+  return `${Math.round(b / 1e3)} kB`;
+};
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+/** The human listing (plain text; colour only for the header when enabled). */
+export function formatModels(list: ModelProcess[], color = false): string {
+  if (list.length === 0) return 'no local model servers running\n';
+  const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[22m` : s);
+  const rows = [['PID', 'SERVER', 'CPU %', 'RSS', 'GPU MEM', 'PORTS', 'LOADED MODELS']];
+  for (const m of list) {
+    rows.push([
+      String(m.pid),
+      m.server,
+      m.cpuPct.toFixed(1),
+      fmtBytes(m.rssBytes),
+      fmtBytes(m.gpuMemBytes),
+      m.ports.join(',') || '–',
+      m.loadedModels?.map((x) => `${x.name} (${fmtBytes(x.sizeBytes)})`).join(', ') || '–',
+    ]);
+  }
+  const [head, ...rest] = table(rows).split('\n');
+  let out = bold(head!) + '\n' + rest.join('\n');
+  for (const m of list) {
+    const notes: string[] = [];
+    if (m.children.length)
+      notes.push(`${m.children.length} child process${m.children.length === 1 ? '' : 'es'} included`);
+    if (m.supervisor)
+      notes.push(
+        `supervised by ${m.supervisor.kind} ${m.supervisor.name} (stop: ${m.supervisor.stopCommand})`,
+      );
+    if (notes.length) out += `  ${m.pid}: ${notes.join('; ')}\n`;
+  }
+  return out;
+}
+
+/** One line per stop outcome. */
+export function formatOutcomes(outcomes: StopOutcome[], color = false): string {
+  if (outcomes.length === 0) return 'no local model servers to stop\n';
+  const paint = (r: StopOutcome['result'], s: string) =>
+    !color ? s : r === 'stopped' ? `\x1b[32m${s}\x1b[39m` : r === 'would-stop' ? s : `\x1b[31m${s}\x1b[39m`;
+  let out = '';
+  for (const o of outcomes) {
+    const freed = o.freed
+      ? ` freed ${fmtBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${fmtBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
+      : '';
+    out += `${paint(o.result, o.result.padEnd(10))} ${o.title} (pid ${o.pid})${freed}\n`;
+    for (const h of o.how) out += `             ${h}\n`;
+    if (o.reason) out += `             ${o.reason}\n`;
+    if (o.advice) out += `             run: ${o.advice}\n`;
+  }
+  return out;
+}
+
+/** Adds `offload models` and `offload models stop` to the program. */
+export function registerModelsCommand(program: Command, deps: ModelsCommandDeps): void {
+  const out = () => deps.out ?? process.stdout;
+  const err = () => deps.err ?? process.stderr;
+  const exit = (code: number) => (deps.exit ? deps.exit(code) : (process.exitCode = code));
+  // `--json` after `stop` may be taken by the parent command (commander reads parent options anywhere).
+  const wantJson = (o: { json?: boolean }) =>
+    Boolean(o.json || models.opts<{ json?: boolean }>().json || deps.json?.());
+
+  const models = program
+    .command('models')
+    .description('list the local model servers (Ollama, llama.cpp, vLLM, …) and what they cost')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const watch = await deps.loadWatch();
+      try {
+        await watch.refreshModels();
+        // CPU % needs two readings of each process's CPU time.
+        await new Promise((r) => setTimeout(r, 500));
+        const list = await watch.refreshModels();
+        out().write(wantJson(opts) ? JSON.stringify(list, null, 2) + '\n' : formatModels(list, deps.color));
+        exit(0);
+      } finally {
+        watch.stop();
+      }
+    });
+
+  models
+    .command('stop')
+    .description('stop local model servers: graceful unload, then the process tree; verified')
+    .argument('[pids...]', 'process ids of model servers to stop')
+    .option('--all', 'stop every local model server')
+    .option('--dry-run', 'show what would be stopped, change nothing')
+    .option('--json', 'print as JSON')
+    .action(async (pidArgs: string[], opts: { all?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const pids = pidArgs.map(Number);
+      const usage = (msg: string) => {
+        err().write(`offload models stop: ${msg}\n`);
+        exit(2);
+        throw new CommanderError(2, 'offload.usage', msg);
+      };
+      if (pids.some((p) => !Number.isInteger(p) || p <= 0))
+        return usage(`not a process id: ${pidArgs.join(' ')}`);
+      if (opts.all && pids.length) return usage('give either --all or process ids, not both');
+      if (!opts.all && pids.length === 0) return usage('say which: --all or one or more process ids');
+      const watch = await deps.loadWatch();
+      try {
+        const outcomes = await watch.stopModelServers({ all: opts.all, pids, dryRun: opts.dryRun });
+        out().write(
+          wantJson(opts) ? JSON.stringify(outcomes, null, 2) + '\n' : formatOutcomes(outcomes, deps.color),
+        );
+        exit(outcomes.every((o) => o.result === 'stopped' || o.result === 'would-stop') ? 0 : 1);
+      } finally {
+        watch.stop();
+      }
+    });
+}
