@@ -54,7 +54,12 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         : {}),
     maxAttempts: cfg.maxAttempts,
     retryMode: 'standard',
-    requestHandler: { requestTimeout: cfg.timeoutMs, connectionTimeout: Math.min(cfg.timeoutMs, 5000) },
+    // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting on a hung response.
+    requestHandler: {
+      requestTimeout: cfg.timeoutMs,
+      connectionTimeout: Math.min(cfg.timeoutMs, 5000),
+      throwOnRequestTimeout: true,
+    },
   } as const;
   const calls = new Map<string, number>();
   const ecs = new ECSClient(common);
