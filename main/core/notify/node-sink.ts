@@ -74,7 +74,9 @@ export function nodeNotifierSink(opts: NodeNotifierSinkOptions = {}): NotifySink
       const timer = setTimeout(() => {
         timedOut = true;
         stats.timedOut++;
-        reportOnce(`a notification call did not finish within ${Math.round(timeoutMs / 1000)} s`);
+        reportOnce(
+          `a notification call did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`,
+        );
       }, timeoutMs);
       timer.unref?.();
       const done = (err: unknown) => {
