@@ -4,5 +4,8 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { registerAwsCommands } from './aws';
 
-export function registerExtensionCommands(_program: Command, _ctx: CliContext): void {}
+export function registerExtensionCommands(program: Command, ctx: CliContext): void {
+  registerAwsCommands(program, ctx);
+}
