@@ -18,7 +18,9 @@ export function createWin32ProcessReader(): ProcessReader {
   const queue: { script: string; resolve: (s: string) => void }[] = [];
   let busy: ((s: string) => void) | null = null;
   const me = os.userInfo().username.toLowerCase();
-  const owners = new Map<string, string>();
+  // pid -> owner and creation time (ms), filled by supervisorHints() for model-server pids only.
+  const owners = new Map<number, { start: number; owner: string }>();
+  const ticksToMs = (t: string | undefined) => Math.round(Number(t ?? 0) / 1e4) || 0;
 
   const pump = () => {
     if (busy || queue.length === 0) return;
@@ -70,20 +72,20 @@ export function createWin32ProcessReader(): ProcessReader {
         if (f.length < 7) continue;
         const pid = Number(f[0]);
         const argv = f[6] ? splitCommandLine(f[6]) : [f[5]!];
-        const key = `${pid}:${f[2]}`;
+        const start = ticksToMs(f[2]);
+        const known = owners.get(pid);
         out.push({
           pid,
           ppid: Number(f[1]),
-          start: Number(f[2]) || 0,
+          start,
           comm: f[5]!,
           argv,
-          user: owners.get(key) ?? '',
+          user: known && known.start === start ? known.owner : '',
           cpuMs: Number(f[4]) || 0,
           rssBytes: Number(f[3]) || 0,
         });
       }
-      // Owners only for processes that look like model servers would be ideal; CIM GetOwner is per process,
-      // so it is asked lazily by ownedByMe() callers through supervisorHints (env.OWNER).
+      // Owners: CIM GetOwner is per process, so it is asked only for model servers (supervisorHints).
       return out;
     },
     async listeningPorts(pids) {
@@ -112,7 +114,7 @@ export function createWin32ProcessReader(): ProcessReader {
         if (a === 'service' && b) env.WINDOWS_SERVICE = b;
         else if (a && b) {
           env.OWNER = a;
-          owners.set(`${pid}:${b}`, a);
+          owners.set(pid, { start: ticksToMs(b), owner: a });
         }
       }
       return { env };
@@ -121,7 +123,8 @@ export function createWin32ProcessReader(): ProcessReader {
       return pidAlive(pid);
     },
     ownedByMe(p) {
-      const o = p.user.toLowerCase();
+      const known = owners.get(p.pid);
+      const o = (p.user || (known && known.start === p.start ? known.owner : '')).toLowerCase();
       return o === me || o.endsWith(`\\${me}`);
     },
     close() {

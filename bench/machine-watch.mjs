@@ -1,0 +1,241 @@
+// Machine watch footprint (issue 3). Runs the watch at its default intervals (2 s cheap readings, 5 s
+// process scan, 5 s GPU) in a separate Node process for BENCH_SECONDS (default 60) and measures, from
+// /proc, the CPU of that process plus every child it spawned (utime+stime+cutime+cstime, and live
+// descendants), its RSS, and the longest event-loop delay (perf_hooks.monitorEventLoopDelay). The same
+// run measures a naive systeminformation-based watch (currentLoad + mem every 2 s, processes + graphics
+// every 5 s) as the baseline and reports ratios. Scenarios: the machine as it is (~75+ processes) and
+// with sleepers started up to BENCH_PROCS_HIGH (default 420). Then: time from a model server starting to
+// its appearing in the list (default 5 s process interval). Linux only (it reads /proc).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const HIGH = Number(process.env.BENCH_PROCS_HIGH ?? 420);
+const CLK_TCK = 100;
+
+const countProcs = () => fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
+const statTimes = (pid) => {
+  const s = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return {
+    self: (Number(f[11]) + Number(f[12])) * (1000 / CLK_TCK),
+    children: (Number(f[13]) + Number(f[14])) * (1000 / CLK_TCK),
+  };
+};
+/** CPU ms of `pid`, its reaped children, and its live descendants. */
+function treeCpuMs(pid) {
+  const kids = new Map();
+  for (const n of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const s = fs.readFileSync(`/proc/${n}/stat`, 'latin1');
+      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid).push(Number(n));
+    } catch {
+      /* gone */
+    }
+  }
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const t = statTimes(p);
+      total += t.self + t.children;
+    } catch {
+      /* gone */
+    }
+    stack.push(...(kids.get(p) ?? []));
+  }
+  return total;
+}
+
+async function bundle() {
+  const { build } = await import('esbuild');
+  // Inside node_modules/.cache so the bundle resolves the installed packages (systeminformation).
+  fs.mkdirSync(path.join(ROOT, 'node_modules/.cache'), { recursive: true });
+  const out = path.join(ROOT, 'node_modules/.cache', `offload-bench-machine-${process.pid}.cjs`);
+  await build({
+    entryPoints: [path.join(ROOT, 'main/core/machine/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'warning',
+  });
+  return out;
+}
+
+// ---------- worker: one watch, measured from inside (event loop) and outside (CPU, RSS) ----------
+async function worker(kind, bundlePath) {
+  const RES = 20;
+  const h = monitorEventLoopDelay({ resolution: RES });
+  const stopFns = [];
+  if (kind === 'offload') {
+    const require = createRequire(bundlePath);
+    const m = require(bundlePath);
+    const watch = m.createMachineWatch({});
+    watch.start();
+    stopFns.push(() => watch.stop());
+  } else {
+    const require = createRequire(path.join(ROOT, 'package.json'));
+    const si = require('systeminformation');
+    const cheap = async () => {
+      await si.currentLoad();
+      await si.mem();
+    };
+    const costly = async () => {
+      await si.processes();
+      await si.graphics();
+    };
+    void cheap();
+    void costly();
+    const a = setInterval(cheap, 2000);
+    const b = setInterval(costly, 5000);
+    stopFns.push(() => (clearInterval(a), clearInterval(b)));
+  }
+  // Start measuring after module load and the first samples have begun.
+  process.send({ type: 'started' });
+  h.enable();
+  process.on('message', (msg) => {
+    if (msg.type !== 'finish') return;
+    h.disable();
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+    // The histogram records whole timer periods (resolution + lateness); the block is the lateness.
+    process.send({
+      type: 'result',
+      maxLoopMs: Math.max(0, h.max / 1e6 - RES),
+      p99LoopMs: Math.max(0, h.percentile(99) / 1e6 - RES),
+      rss: kb('VmRSS'),
+      hwm: kb('VmHWM'),
+    });
+    for (const f of stopFns) f();
+    setTimeout(() => process.exit(0), 100);
+  });
+}
+
+function runWorker(kind, bundlePath, seconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', kind, bundlePath], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let t0 = 0;
+    let cpu0 = 0;
+    child.on('message', (msg) => {
+      if (msg.type === 'started') {
+        t0 = performance.now();
+        cpu0 = treeCpuMs(child.pid);
+        setTimeout(() => {
+          const cpu1 = treeCpuMs(child.pid);
+          const wall = performance.now() - t0;
+          child.once('message', (r) =>
+            resolve({
+              kind,
+              cpuPctOfCore: (100 * (cpu1 - cpu0)) / wall,
+              maxLoopMs: r.maxLoopMs,
+              p99LoopMs: r.p99LoopMs,
+              rssMB: r.rss / 1048576,
+              peakRssMB: r.hwm / 1048576,
+            }),
+          );
+          child.send({ type: 'finish' });
+        }, seconds * 1000);
+      }
+    });
+    child.on('error', reject);
+  });
+}
+
+async function latency(bundlePath, repeats = 5) {
+  const require = createRequire(bundlePath);
+  const m = require(bundlePath);
+  const watch = m.createMachineWatch({ watch: m.parseWatchConfig({ gpu: false }) });
+  watch.start();
+  await new Promise((r) => setTimeout(r, 1000));
+  const out = [];
+  for (let i = 0; i < repeats; i++) {
+    // Start at a random point of the 5 s scan cycle.
+    await new Promise((r) => setTimeout(r, 500 + Math.random() * 5000));
+    const t0 = performance.now();
+    const child = spawn(
+      path.join(ROOT, 'test/fixtures/model-servers/llama-server'),
+      ['--port', '0', '-m', `bench-${i}.gguf`],
+      { stdio: 'ignore' },
+    );
+    await new Promise((resolve) => {
+      const check = () =>
+        watch.models().some((x) => x.pid === child.pid) ? resolve() : setTimeout(check, 20);
+      check();
+    });
+    out.push(performance.now() - t0);
+    child.kill('SIGKILL');
+  }
+  watch.stop();
+  return out;
+}
+
+async function main() {
+  if (process.platform !== 'linux') {
+    console.log(JSON.stringify({ bench: 'machine-watch', skipped: 'Linux only (measures through /proc)' }));
+    return;
+  }
+  const bundlePath = await bundle();
+  const sleepers = [];
+  const results = [];
+  try {
+    for (const target of [0, HIGH]) {
+      const need = target - countProcs();
+      for (let i = 0; i < need; i++) sleepers.push(spawn('sleep', ['100000'], { stdio: 'ignore' }));
+      await new Promise((r) => setTimeout(r, 500));
+      const procs = countProcs();
+      const offload = await runWorker('offload', bundlePath, SECONDS);
+      const naive = await runWorker('naive', bundlePath, SECONDS);
+      const r = {
+        bench: 'machine-watch',
+        processes: procs,
+        seconds: SECONDS,
+        offload: round(offload),
+        naiveSysteminformation: round(naive),
+        cpuRatio: +(offload.cpuPctOfCore / naive.cpuPctOfCore).toFixed(3),
+        maxLoopRatio: +(offload.maxLoopMs / naive.maxLoopMs).toFixed(3),
+      };
+      results.push(r);
+      console.log(JSON.stringify(r));
+    }
+    for (const s of sleepers) s.kill('SIGKILL');
+    sleepers.length = 0;
+    const lat = await latency(bundlePath, Number(process.env.BENCH_LATENCY_REPEATS ?? 5));
+    const sorted = [...lat].sort((a, b) => a - b);
+    console.log(
+      JSON.stringify({
+        bench: 'machine-watch-latency',
+        what: 'model server spawn -> listed (process interval 5 s)',
+        medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
+        maxMs: Math.round(sorted[sorted.length - 1]),
+        samplesMs: lat.map(Math.round),
+        ratioToInterval: +(sorted[sorted.length - 1] / 5000).toFixed(3),
+      }),
+    );
+  } finally {
+    for (const s of sleepers) s.kill('SIGKILL');
+    fs.rmSync(bundlePath, { force: true });
+  }
+}
+
+function round(o) {
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(3) : v]),
+  );
+}
+
+if (process.argv[2] === '--worker') void worker(process.argv[3], process.argv[4]);
+else await main();
