@@ -36,7 +36,7 @@ describe('watch/models config', () => {
     expect(parseDurationMs('10m', 0)).toBe(600_000);
     expect(parseDurationMs(3, 0)).toBe(3000);
     expect(parseDurationMs('soon', 7)).toBe(7);
-    expect(parseSizeBytes('16GB', 0)).toBe(16e9);
+    expect(parseSizeBytes('16GB', 0)).toBe(16 * 1024 ** 3);
     expect(parseSizeBytes('16GiB', 0)).toBe(16 * 1024 ** 3);
     expect(parseSizeBytes(1234, 0)).toBe(1234);
   });
@@ -48,7 +48,7 @@ describe('watch/models config', () => {
     expect(w.alerts.ram).toEqual({ enabled: true, above: 90, forMs: 30_000 });
     expect(w.alerts.cpu.forMs).toBe(60_000);
     expect(w.alerts.gpuMem.above).toBe(95);
-    expect(w.alerts.modelRss.above).toBe(16e9);
+    expect(w.alerts.modelRss.above).toBe(16 * 1024 ** 3);
     const m = parseModelsConfig(undefined);
     expect(m).toMatchObject({ builtin: true, matchers: [], exclude: [], graceMs: 10_000, verifyMs: 5_000 });
   });
@@ -62,7 +62,7 @@ describe('watch/models config', () => {
     expect(w.intervals.cheapMs).toBe(1000);
     expect(w.intervals.processesMs).toBe(3000);
     expect(w.alerts.ram).toEqual({ enabled: true, above: 80, forMs: 10_000 });
-    expect(w.alerts.modelRss.above).toBe(8e9);
+    expect(w.alerts.modelRss.above).toBe(8 * 1024 ** 3);
     expect(() => parseModelsConfig({ matchers: [{ name: 'x', cmdline: '(' }] })).toThrow(
       /models\.matchers\[0\]\.cmdline/,
     );

@@ -1,23 +1,24 @@
 /**
  * The `watch:` and `models:` sections of offload.yml: their JSON Schemas (merged into offload.schema.json)
  * and parsers that fill in defaults. Durations are `500ms`, `2s`, `10m`, `1h` or a number of seconds;
- * sizes are `16GB`, `512MB`, `16GiB` or a number of bytes.
+ * sizes are `16GB`, `512MB` (1024-based, as everywhere in offload.yml) or a number of bytes.
  */
 import type { JsonSchema } from '../workflow/types';
+import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from '../config/units';
 
 const durationSchema = (description: string): JsonSchema => ({
-  description: `${description} A duration: \`500ms\`, \`2s\`, \`10m\`, \`1h\`, or a number of seconds.`,
+  description: `${description} A duration: \`500ms\`, \`2s\`, \`10m\`, \`1h30m\`, or a number of seconds.`,
   anyOf: [
     { type: 'number', minimum: 0 },
-    { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$' },
+    { type: 'string', pattern: DURATION_PATTERN },
   ],
 });
 
 const sizeSchema = (description: string): JsonSchema => ({
-  description: `${description} A size: \`16GB\`, \`512MB\`, \`16GiB\`, or a number of bytes.`,
+  description: `${description} A size: \`16GB\`, \`512MB\` (1024-based), or a number of bytes.`,
   anyOf: [
     { type: 'number', minimum: 0 },
-    { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtT]i?[bB]?|[bB])?\\s*$' },
+    { type: 'string', pattern: SIZE_PATTERN },
   ],
 });
 
@@ -150,28 +151,14 @@ export const modelsSchema: JsonSchema = {
   },
 };
 
-/** Parses `2s`, `500ms`, `10m`, `1h` or a number of seconds into milliseconds. */
+/** Milliseconds for a duration (`2s`, `500ms`, `10m`, a number of seconds), or `fallback` when absent/invalid. */
 export function parseDurationMs(v: unknown, fallback: number): number {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v * 1000;
-  if (typeof v !== 'string') return fallback;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
-  if (!m) return fallback;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h']);
+  return parseDuration(v) ?? fallback;
 }
 
-/** Parses `16GB`, `512MiB` or a number of bytes. Decimal units are powers of 1000 except plain `G`/`M`. */
+/** Bytes for a size (`16GB`, `512MiB`, a number of bytes; 1024-based), or `fallback` when absent/invalid. */
 export function parseSizeBytes(v: unknown, fallback: number): number {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-  if (typeof v !== 'string') return fallback;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT])?(i)?([bB])?\s*$/.exec(v);
-  if (!m) return fallback;
-  const n = Number(m[1]);
-  if (!m[2]) return Math.round(n);
-  const exp = { k: 1, m: 2, g: 3, t: 4 }[m[2].toLowerCase() as 'k' | 'm' | 'g' | 't'];
-  const base = m[3] ? 1024 : 1000;
-  return Math.round(n * base ** exp);
+  return parseSize(v) ?? fallback;
 }
 
 /** One pressure threshold. `above` is a percentage, or bytes for model-rss. */
@@ -263,7 +250,7 @@ export function parseWatchConfig(raw: unknown): WatchConfig {
       ram: threshold(a.ram, 90, 30_000),
       cpu: threshold(a.cpu, 90, 60_000),
       gpuMem: threshold(a['gpu-memory'], 95, 30_000),
-      modelRss: threshold(a['model-rss'], 16e9, 30_000, true),
+      modelRss: threshold(a['model-rss'], 16 * 1024 ** 3, 30_000, true),
       hysteresisPct: typeof a.hysteresis === 'number' ? a.hysteresis : 5,
     },
   };

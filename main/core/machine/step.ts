@@ -7,6 +7,7 @@
 import type { StepKind } from '../workflow/types';
 import type { StopOutcome } from '../state';
 import { parseDurationMs } from './config';
+import { DURATION_PATTERN } from '../config/units';
 import { createMachineWatch, type MachineWatch } from './watch';
 
 /** The value under `stop-local-models:`. */
@@ -44,7 +45,7 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
             description: 'How long to watch for a stopped server coming back (default: models.verify, 5s).',
             anyOf: [
               { type: 'number', minimum: 0 },
-              { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$' },
+              { type: 'string', pattern: DURATION_PATTERN },
             ],
           },
         },
