@@ -1,0 +1,53 @@
+/**
+ * What each bridge request does, and the one door every request goes through: validate against the
+ * current state, call the core, answer `{ result }` or `{ error }` (never a stack, never a hung promise).
+ * Electron-free: main/app/ipc.ts plugs it into ipcMain, tests plug it into a Playwright page.
+ */
+import type { Envelope, InvokeName, OffloadInvokeMap } from '../../preload/api';
+import type { OffloadCore } from '../core/state';
+import { BridgeInputError, validateRequest } from './bridge-validate';
+
+type Handler<K extends InvokeName> = (
+  ...args: Parameters<OffloadInvokeMap[K]>
+) => Promise<ReturnType<OffloadInvokeMap[K]>> | ReturnType<OffloadInvokeMap[K]>;
+
+/** One implementation per request name. */
+export type BridgeHandlers = { [K in InvokeName]: Handler<K> };
+
+/** Window-side actions the core does not own (the browser, the folder picker). */
+export interface BridgeShell {
+  openExternal(url: string): Promise<void>;
+  chooseProject(): Promise<void>;
+}
+
+/** The handlers: each maps a request onto the core (or the shell). */
+export function createBridgeHandlers(core: OffloadCore, shell: BridgeShell): BridgeHandlers {
+  return {
+    getState: () => core.state(),
+    run: (workflow) => core.run(workflow),
+    cancel: () => core.cancel(),
+    stopModels: (opts) => core.stopModels(opts),
+    setMonitoringPaused: (paused) => core.setMonitoringPaused(paused),
+    runLog: (runId, phase, step) => core.runLog(runId, phase, step),
+    openExternal: (url) => shell.openExternal(url),
+    chooseProject: () => shell.chooseProject(),
+  };
+}
+
+/** Runs one request through validation and its handler; always resolves to an envelope. */
+export async function handleRequest(
+  handlers: BridgeHandlers,
+  core: OffloadCore,
+  name: string,
+  args: unknown,
+): Promise<Envelope<unknown>> {
+  try {
+    const valid = validateRequest(name as InvokeName, args, core.state());
+    const fn = handlers[name as InvokeName] as (...a: unknown[]) => unknown;
+    const result = await fn(...valid);
+    return { result: result === undefined ? null : result };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return { error: err instanceof BridgeInputError ? `refused: ${msg}` : msg };
+  }
+}

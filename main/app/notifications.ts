@@ -1,0 +1,37 @@
+/**
+ * Shows the core's notices as OS notifications; clicking one opens the status window at its item.
+ */
+import type { Notification as NotificationT } from 'electron';
+import type { Notice } from '../core/state';
+import type { ViewTarget } from '../../preload/api';
+
+type ElectronParts = Pick<typeof import('electron'), 'Notification'>;
+
+/** Delivers notices; keeps each alive until clicked or closed (otherwise GC can drop its click). */
+export class NoticePresenter {
+  private readonly live = new Set<NotificationT>();
+
+  constructor(
+    private readonly electron: ElectronParts,
+    private readonly open: (target: ViewTarget) => void,
+  ) {}
+
+  /** Shows one notice (silently nothing where the OS has no notifications). */
+  show(notice: Pick<Notice, 'title' | 'body' | 'target' | 'level'>): void {
+    const { Notification } = this.electron;
+    if (!Notification.isSupported()) return;
+    const n = new Notification({
+      title: notice.title,
+      body: notice.body,
+      urgency: notice.level === 'error' ? 'critical' : 'normal',
+    });
+    this.live.add(n);
+    const done = () => this.live.delete(n);
+    n.on('click', () => {
+      done();
+      this.open(notice.target);
+    });
+    n.on('close', done);
+    n.show();
+  }
+}

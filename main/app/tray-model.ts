@@ -1,0 +1,252 @@
+/**
+ * The tray, as data: which icon state and tooltip, and which menu items (enabled or not, and why), all
+ * computed from a core state snapshot. Pure and Electron-free; main/app/tray.ts maps it onto Electron.
+ */
+import type { OffloadState, WorkflowAvailability } from '../core/state';
+import { ENTRY_POINTS, PHASE_TITLES, STATUS_ICON } from '../core/workflow/types';
+
+/** Icon states, in the order they win when several hold (running beats failed beats warning…). */
+export const TRAY_STATES = ['idle', 'running', 'failed', 'ready', 'warning'] as const;
+export type TrayState = (typeof TRAY_STATES)[number];
+
+/** What the tray icon should show. `meter` is the machine load 0..100 (max of CPU, RAM, GPU). */
+export interface TrayIconModel {
+  state: TrayState;
+  tooltip: string;
+  meter?: number;
+}
+
+/** Actions a menu item can trigger; main/app/tray.ts maps each to a core command or a window action. */
+export type TrayAction =
+  | { type: 'run'; workflow: string }
+  | { type: 'cancel' }
+  | { type: 'stop-models' }
+  | { type: 'open-window' }
+  | { type: 'toggle-monitoring' }
+  | { type: 'open-config' }
+  | { type: 'choose-project' }
+  | { type: 'init-project' }
+  | { type: 'toggle-login' }
+  | { type: 'quit' };
+
+/** One menu entry as plain data (GitHub Desktop's menu-test style): easy to compare and to test. */
+export interface MenuItemModel {
+  id: string;
+  type: 'normal' | 'separator' | 'checkbox' | 'header';
+  label: string;
+  enabled: boolean;
+  checked?: boolean;
+  /** Why the item is disabled (also folded into the label so every OS shows it). */
+  reason?: string;
+  action?: TrayAction;
+}
+
+/** Front-end settings the menu shows that are not core state. */
+export interface TrayUiState {
+  launchAtLogin: boolean;
+  /** Why launch at login cannot be set here (e.g. Linux autostart), if it cannot. */
+  loginUnsupported?: string;
+}
+
+/** Menu labels of the rule's five entry points (the team's scripts). */
+export const ENTRY_LABELS: Record<(typeof ENTRY_POINTS)[number], string> = {
+  full: 'Run full workflow',
+  services: 'Deploy services only',
+  infrastructure: 'Deploy infrastructure only',
+  test: 'Test AWS services',
+  shutdown: 'Shut down local models',
+};
+
+const pct = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : `${Math.round(n)}%`);
+
+/** Machine readings as percentages (undefined when unknown: unknown is shown as unknown). */
+export function machineLoad(state: OffloadState): { cpu?: number; mem?: number; gpu?: number } {
+  const m = state.machine;
+  if (!m) return {};
+  const mem = m.mem.totalBytes > 0 ? (m.mem.usedBytes / m.mem.totalBytes) * 100 : undefined;
+  const gpuVals = m.gpus.map((g) => g.utilizationPct).filter((v): v is number => typeof v === 'number');
+  return { cpu: m.cpu.loadPct, mem, gpu: gpuVals.length ? Math.max(...gpuVals) : undefined };
+}
+
+const isRunning = (s: OffloadState) => s.run?.status === 'running';
+
+/** The icon state and tooltip for a snapshot. */
+export function trayIcon(state: OffloadState): TrayIconModel {
+  const load = machineLoad(state);
+  const running = isRunning(state);
+  const lastFailed = !running && (state.run?.status === 'failed' || state.run?.status === 'blocked');
+  const alarming = state.aws?.alarms.some((a) => a.state === 'ALARM') ?? false;
+  const awsReady = state.aws?.gate === 'ready';
+  const pressure = (state.machine?.alerts.length ?? 0) > 0;
+  const modelsWhileReady = awsReady && state.models.length > 0;
+  const iconState: TrayState = running
+    ? 'running'
+    : lastFailed || alarming
+      ? 'failed'
+      : pressure || modelsWhileReady || state.configProblems.length > 0
+        ? 'warning'
+        : awsReady
+          ? 'ready'
+          : 'idle';
+
+  const lines = [`Offload${state.project ? ` — ${state.project.name}` : ''}`];
+  lines.push(`CPU ${pct(load.cpu)} · GPU ${pct(load.gpu)} · RAM ${pct(load.mem)}`);
+  if (state.run) {
+    const cur = state.run.current;
+    lines.push(
+      running && cur
+        ? `${STATUS_ICON.running} ${cur.phase}: ${cur.step}`
+        : `${STATUS_ICON[state.run.status]} ${state.run.workflow} ${state.run.status}`,
+    );
+  }
+  lines.push(`AWS: ${awsLabel(state)}`);
+  if (state.monitoringPaused) lines.push('monitoring paused');
+  const values = [load.cpu, load.mem, load.gpu].filter((v): v is number => typeof v === 'number');
+  return {
+    state: iconState,
+    // Windows truncates tray tooltips at 127 characters.
+    tooltip: lines.join('\n').slice(0, 127),
+    meter: values.length ? Math.round(Math.max(...values)) : undefined,
+  };
+}
+
+function awsLabel(state: OffloadState): string {
+  const aws = state.aws;
+  if (!aws) return state.project ? 'not watched' : 'no project';
+  if (aws.gate === 'ready')
+    return state.models.length ? `ready, ${state.models.length} local model(s) running` : 'ready';
+  if (aws.gate === 'disabled') return 'nothing to watch';
+  return aws.gate === 'unknown'
+    ? `unknown${aws.reason ? ` (${aws.reason})` : ''}`
+    : `not ready${aws.reason ? ` (${aws.reason})` : ''}`;
+}
+
+const withReason = (label: string, reason?: string) => {
+  if (!reason) return label;
+  const r = reason.length > 60 ? `${reason.slice(0, 59)}…` : reason;
+  return `${label} — ${r}`;
+};
+
+function entryItem(state: OffloadState, entry: (typeof ENTRY_POINTS)[number]): MenuItemModel {
+  const label = ENTRY_LABELS[entry];
+  const wf: WorkflowAvailability | undefined = state.workflows.find((w) => w.name === entry);
+  let reason: string | undefined;
+  let action: TrayAction | undefined = { type: 'run', workflow: entry };
+  if (entry === 'shutdown' && !wf) {
+    // Without a project (or without a shutdown workflow) the tray still stops local model servers directly.
+    action = { type: 'stop-models' };
+    if (state.models.length === 0) reason = 'no local model servers running';
+  } else if (!state.project) reason = 'no project chosen';
+  else if (!wf) reason = 'not defined in offload.yml';
+  else if (!wf.allowed) reason = wf.reason ?? 'not allowed now';
+  if (!reason && isRunning(state)) reason = 'a workflow is running';
+  return {
+    id: `entry:${entry}`,
+    type: 'normal',
+    label: withReason(label, reason),
+    enabled: !reason,
+    reason,
+    action,
+  };
+}
+
+/** The tray menu for a snapshot, top to bottom. */
+export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemModel[] {
+  const icon = trayIcon(state);
+  const header: MenuItemModel[] = [
+    {
+      id: 'header:status',
+      type: 'header',
+      label: `Offload${state.project ? ` — ${state.project.name}` : ''}: ${headerStatus(state, icon.state)}`,
+      enabled: false,
+    },
+    {
+      id: 'header:machine',
+      type: 'header',
+      // No live percentages here (they are in the tooltip): the menu must not be rebuilt every second.
+      label: `${state.models.length} local model server(s)${state.machine?.alerts.length ? ' · machine under pressure' : ''}${state.monitoringPaused ? ' · monitoring paused' : ''}`,
+      enabled: false,
+    },
+  ];
+  const items: MenuItemModel[] = [...header, sep('sep:1')];
+  for (const entry of ENTRY_POINTS) items.push(entryItem(state, entry));
+  if (isRunning(state))
+    items.push({
+      id: 'cancel',
+      type: 'normal',
+      label: 'Cancel running workflow',
+      enabled: true,
+      action: { type: 'cancel' },
+    });
+  items.push(sep('sep:2'));
+  items.push({
+    id: 'open-window',
+    type: 'normal',
+    label: 'Open status window',
+    enabled: true,
+    action: { type: 'open-window' },
+  });
+  items.push({
+    id: 'toggle-monitoring',
+    type: 'normal',
+    label: state.monitoringPaused ? 'Resume monitoring' : 'Pause monitoring',
+    enabled: true,
+    action: { type: 'toggle-monitoring' },
+  });
+  items.push(
+    state.project
+      ? {
+          id: 'open-config',
+          type: 'normal',
+          label: 'Open offload.yml',
+          enabled: true,
+          action: { type: 'open-config' },
+        }
+      : {
+          id: 'init-project',
+          type: 'normal',
+          label: 'Create offload.yml in a folder…',
+          enabled: !isRunning(state),
+          action: { type: 'init-project' },
+        },
+  );
+  const chooseReason = isRunning(state) ? 'a workflow is running' : undefined;
+  items.push({
+    id: 'choose-project',
+    type: 'normal',
+    label: withReason('Choose project…', chooseReason),
+    enabled: !chooseReason,
+    reason: chooseReason,
+    action: { type: 'choose-project' },
+  });
+  items.push(sep('sep:3'));
+  items.push({
+    id: 'launch-at-login',
+    type: 'checkbox',
+    label: withReason('Launch at login', ui.loginUnsupported),
+    enabled: !ui.loginUnsupported,
+    checked: ui.launchAtLogin,
+    reason: ui.loginUnsupported,
+    action: { type: 'toggle-login' },
+  });
+  items.push({ id: 'quit', type: 'normal', label: 'Quit Offload', enabled: true, action: { type: 'quit' } });
+  return items;
+}
+
+function headerStatus(state: OffloadState, icon: TrayState): string {
+  if (state.configProblems.length) return `offload.yml has ${state.configProblems.length} problem(s)`;
+  const run = state.run;
+  if (run?.status === 'running') {
+    const phase = run.current ? PHASE_TITLES[run.current.phase] : run.workflow;
+    return `${STATUS_ICON.running} ${phase}`;
+  }
+  if (icon === 'failed' && run && run.status !== 'passed')
+    return `${STATUS_ICON.failed} ${run.workflow} ${run.status}`;
+  if (state.machine?.alerts.length) return `⚠ ${state.machine.alerts[0]!.message}`;
+  if (!state.project) return 'no project chosen';
+  return `AWS ${awsLabel(state)}`;
+}
+
+function sep(id: string): MenuItemModel {
+  return { id, type: 'separator', label: '', enabled: true };
+}
