@@ -59,6 +59,11 @@ export interface StepContext {
   cwd: string;
   /** Writes a line (or chunk) to the step's log and live listeners. Secrets are masked by the engine. */
   log(text: string, stream?: 'stdout' | 'stderr' | 'info'): void;
+  /**
+   * A writable for a child's stdout/stderr (masked, line-buffered, with backpressure: pipe into it). Absent
+   * when a test builds a context by hand; kinds then fall back to `log`.
+   */
+  output?(stream: 'stdout' | 'stderr'): NodeJS.WritableStream;
   /** Publishes an output for later steps (`${{ steps.<id>.outputs.<key> }}`). */
   setOutput(key: string, value: string): void;
   /** Adds a value to mask in every later log and history line (`::add-mask::` in Actions). */

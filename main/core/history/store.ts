@@ -1,0 +1,280 @@
+/**
+ * Run history on disk, per project: `<dataDir>/projects/<slug>-<hash>/runs/<runId>/events.jsonl` (append-only,
+ * written synchronously line by line so a kill -9 loses at most a torn last line) and `steps/<phase>--<step>.log`.
+ * Also the project's journal (journal.jsonl) and small state files (gate records) written atomically.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunSnapshot, RunSummary } from '../state';
+import type { PhaseId, RunEvent } from '../workflow/types';
+import { isAlive } from '../platform/process-tree';
+import { applyEvent, markInterrupted, summarize } from './replay';
+import { isRunId } from './run-id';
+
+/** Writes one run: its events and its step logs. */
+export interface RunWriter {
+  readonly runId: string;
+  readonly dir: string;
+  /** Appends one event as one line, synchronously. */
+  append(event: RunEvent): void;
+  /** A stream for a step's log (appends; several attempts share one file). Honour its backpressure. */
+  openStepLog(phase: PhaseId, step: string): fs.WriteStream;
+  /** Closes the events file. Step log streams are closed by whoever opened them. */
+  close(): void;
+}
+
+export interface HistoryStoreOptions {
+  dataDir: string;
+  project: { name: string; dir: string };
+  /** Keep at most this many runs (default 50). */
+  keep?: number;
+  /** Keep the runs' total size under this many bytes (default 200 MB). */
+  maxBytes?: number;
+}
+
+/** Runs this process is writing now: they read as running even though our pid is obviously alive. */
+const writing = new Set<string>();
+
+const TAIL_BYTES = 8192;
+const TAIL_LINES = 20;
+
+function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'project'
+  );
+}
+
+/** Writes a file atomically (temp file then rename), so readers never see half of it. */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(3).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Parses JSON lines, skipping any that are torn or not JSON (a crash leaves at most the last one so). */
+function readJsonLines<T>(file: string): T[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: T[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      /* torn line */
+    }
+  }
+  return out;
+}
+
+function dirSize(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    try {
+      total += entry.isDirectory() ? dirSize(p) : fs.statSync(p).size;
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return total;
+}
+
+/** The run history and journal of one project. */
+export class HistoryStore {
+  /** This project's folder in the data dir. */
+  readonly projectDir: string;
+  readonly runsDir: string;
+  private readonly keep: number;
+  private readonly maxBytes: number;
+
+  constructor(opts: HistoryStoreOptions) {
+    const abs = path.resolve(opts.project.dir);
+    const hash = crypto.createHash('sha256').update(abs).digest('hex').slice(0, 10);
+    this.projectDir = path.join(opts.dataDir, 'projects', `${slug(opts.project.name)}-${hash}`);
+    this.runsDir = path.join(this.projectDir, 'runs');
+    this.keep = Math.max(1, opts.keep ?? 50);
+    this.maxBytes = opts.maxBytes ?? 200 * 1024 * 1024;
+  }
+
+  private runDir(runId: string): string {
+    if (!isRunId(runId)) throw new Error(`invalid run id "${runId}"`);
+    return path.join(this.runsDir, runId);
+  }
+
+  /** Starts writing a run; the caller appends run-started first. */
+  startRun(runId: string): RunWriter {
+    const dir = this.runDir(runId);
+    fs.mkdirSync(path.join(dir, 'steps'), { recursive: true });
+    const fd = fs.openSync(path.join(dir, 'events.jsonl'), 'a');
+    let open = true;
+    writing.add(dir);
+    return {
+      runId,
+      dir,
+      append: (event) => {
+        if (!open) throw new Error(`run ${runId}: history writer is closed`);
+        fs.writeSync(fd, JSON.stringify(event) + '\n');
+      },
+      openStepLog: (phase, step) =>
+        fs.createWriteStream(this.stepLogPath(runId, phase, step), { flags: 'a' }),
+      close: () => {
+        if (!open) return;
+        open = false;
+        writing.delete(dir);
+        fs.closeSync(fd);
+      },
+    };
+  }
+
+  /** Where a step's log is (it may not exist: the step never ran). */
+  stepLogPath(runId: string, phase: PhaseId, step: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(step) || !/^[a-z-]+$/.test(phase))
+      throw new Error(`invalid step "${phase}/${step}"`);
+    return path.join(this.runDir(runId), 'steps', `${phase}--${step}.log`);
+  }
+
+  /** Run ids on disk, newest first. */
+  private runIds(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.runsDir);
+    } catch {
+      return [];
+    }
+    return names.filter(isRunId).sort().reverse();
+  }
+
+  /** Runs, newest first (each rebuilt from its events; interrupted ones read as failed). */
+  listRuns(limit = 50): RunSummary[] {
+    const out: RunSummary[] = [];
+    for (const id of this.runIds()) {
+      if (out.length >= limit) break;
+      const snap = this.readRun(id, { tail: false });
+      if (snap) out.push(summarize(snap));
+    }
+    return out;
+  }
+
+  /**
+   * One run rebuilt from events.jsonl (a torn last line is skipped). Without run-finished it reads as running
+   * only while its writer (pid in run-started) is alive; otherwise as failed: interrupted.
+   */
+  readRun(runId: string, opts: { tail?: boolean } = {}): RunSnapshot | null {
+    if (!isRunId(runId)) return null;
+    const dir = path.join(this.runsDir, runId);
+    const events = readJsonLines<RunEvent>(path.join(dir, 'events.jsonl'));
+    let snap: RunSnapshot | null = null;
+    let pid: number | undefined;
+    for (const e of events) {
+      if (e.type === 'run-started') pid = e.pid;
+      snap = applyEvent(snap, e);
+    }
+    const last = events[events.length - 1];
+    if (!snap || !last) return null;
+    if (snap.status === 'running') {
+      const writerAlive =
+        pid === process.pid ? writing.has(dir) : pid !== undefined && pid > 0 && isAlive(pid);
+      if (!writerAlive) markInterrupted(snap, last);
+    }
+    if (opts.tail !== false) snap.tail = this.readTail(runId, snap);
+    return snap;
+  }
+
+  private readTail(runId: string, snap: RunSnapshot): string[] {
+    let where = snap.current;
+    if (!where) {
+      outer: for (const p of [...snap.phases].reverse())
+        for (const s of [...p.steps].reverse())
+          if (s.status !== 'pending' && s.status !== 'blocked') {
+            where = { phase: p.id, step: s.id };
+            break outer;
+          }
+    }
+    if (!where) return [];
+    try {
+      const fd = fs.openSync(this.stepLogPath(runId, where.phase, where.step), 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        const len = Math.min(size, TAIL_BYTES);
+        const buf = Buffer.alloc(len);
+        fs.readSync(fd, buf, 0, len, size - len);
+        const lines = buf.toString('utf8').split('\n');
+        if (size > len) lines.shift(); // partial first line
+        if (lines[lines.length - 1] === '') lines.pop();
+        return lines.slice(-TAIL_LINES);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return [];
+    }
+  }
+
+  /** Appends to the project journal (gate transitions, automatic actions with their evidence). */
+  appendProjectEvent(kind: string, data: unknown): void {
+    fs.mkdirSync(this.projectDir, { recursive: true });
+    fs.appendFileSync(
+      path.join(this.projectDir, 'journal.jsonl'),
+      JSON.stringify({ at: new Date().toISOString(), kind, data }) + '\n',
+    );
+  }
+
+  /** The journal's entries, oldest first (the last `limit` of them). */
+  readProjectEvents(limit = 200): { at: string; kind: string; data: unknown }[] {
+    const all = readJsonLines<{ at: string; kind: string; data: unknown }>(
+      path.join(this.projectDir, 'journal.jsonl'),
+    );
+    return all.slice(-limit);
+  }
+
+  /** A small JSON state file of the project (e.g. the gate records), or undefined. */
+  readState<T>(name: string): T | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.projectDir, `${name}.json`), 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Replaces a state file atomically; it survives run pruning. */
+  writeState(name: string, value: unknown): void {
+    writeFileAtomic(path.join(this.projectDir, `${name}.json`), JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Deletes the oldest runs beyond `keep` or beyond `maxBytes` in total; never a running one. */
+  prune(): void {
+    const ids = this.runIds(); // newest first
+    let total = 0;
+    let kept = 0;
+    let full = false;
+    for (const id of ids) {
+      const dir = path.join(this.runsDir, id);
+      const running = this.readRun(id, { tail: false })?.status === 'running';
+      let size = 0;
+      try {
+        size = dirSize(dir);
+      } catch {
+        continue;
+      }
+      // The newest run is always kept, even if it alone is over the size cap; once over, all older go.
+      if (!running && kept > 0 && (full || kept >= this.keep || total + size > this.maxBytes)) {
+        full = true;
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      total += size;
+      kept++;
+    }
+  }
+}

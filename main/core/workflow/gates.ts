@@ -1,0 +1,157 @@
+/**
+ * The rule's gates, checked before each phase starts: (a) every AWS phase needs the local phase passed on the
+ * same source fingerprint; (b) aws-deploy needs aws-prepare to have passed once; (c) shutdown needs a passed
+ * deployment and AWS testing passed after the latest deployment. Monitor needs nothing. The records live in
+ * the project's history folder (gates.json, written atomically) so they survive run pruning.
+ */
+import { describeChange, type Fingerprint } from './fingerprint';
+import { AWS_PHASES, type PhaseId } from './types';
+
+/** One gate-relevant fact: a phase passed (or a deployment started) for a fingerprint in a run. */
+export interface GateRecord {
+  fingerprint: string;
+  parts: Fingerprint['parts'];
+  at: string;
+  runId: string;
+  /** Order of events (time stamps can tie). */
+  seq: number;
+}
+
+/** Everything the gates know about a project. */
+export interface GateState {
+  version: 1;
+  seq: number;
+  /** Recent local passes, newest last. */
+  localPasses: GateRecord[];
+  preparePassed?: GateRecord;
+  /** The latest deployment attempt (a deployment that started changes AWS, passed or not). */
+  deployStarted?: GateRecord;
+  deployPassed?: GateRecord;
+  awsTestPassed?: GateRecord;
+}
+
+/** Where gate records are kept (HistoryStore satisfies it). */
+export interface GateStorage {
+  readState<T>(name: string): T | undefined;
+  writeState(name: string, value: unknown): void;
+}
+
+const MAX_LOCAL_PASSES = 20;
+const FILE = 'gates';
+
+export function emptyGateState(): GateState {
+  return { version: 1, seq: 0, localPasses: [] };
+}
+
+/** Reads the project's gate records (empty when none or unreadable). */
+export function readGateState(storage: GateStorage): GateState {
+  const s = storage.readState<GateState>(FILE);
+  if (!s || s.version !== 1 || !Array.isArray(s.localPasses)) return emptyGateState();
+  return s;
+}
+
+export function writeGateState(storage: GateStorage, state: GateState): void {
+  storage.writeState(FILE, state);
+}
+
+/** Records that a phase started (only a deployment's start matters: AWS testing must follow it). */
+export function notePhaseStarted(
+  state: GateState,
+  phase: PhaseId,
+  fp: Fingerprint,
+  runId: string,
+  at: string,
+): void {
+  if (phase === 'aws-deploy') state.deployStarted = record(state, fp, runId, at);
+}
+
+/** Records that a phase passed for a fingerprint. */
+export function notePhasePassed(
+  state: GateState,
+  phase: PhaseId,
+  fp: Fingerprint,
+  runId: string,
+  at: string,
+): void {
+  const r = record(state, fp, runId, at);
+  if (phase === 'local') {
+    state.localPasses = [...state.localPasses.filter((p) => p.fingerprint !== fp.value), r].slice(
+      -MAX_LOCAL_PASSES,
+    );
+  } else if (phase === 'aws-prepare') state.preparePassed = r;
+  else if (phase === 'aws-deploy') state.deployPassed = r;
+  else if (phase === 'aws-test') state.awsTestPassed = r;
+}
+
+function record(state: GateState, fp: Fingerprint, runId: string, at: string): GateRecord {
+  state.seq += 1;
+  return { fingerprint: fp.value, parts: fp.parts, at, runId, seq: state.seq };
+}
+
+/** Shortens a fingerprint for messages. */
+export function shortFingerprint(fp: string): string {
+  return `${fp.slice(0, 8)}…`;
+}
+
+/** Entry points that would satisfy a gate: those running all of `phases` (else those running the first). */
+function suggest(workflows: Record<string, readonly PhaseId[]>, phases: PhaseId[]): string {
+  const all = Object.entries(workflows);
+  let names = all.filter(([, ps]) => phases.every((p) => ps.includes(p))).map(([n]) => n);
+  if (!names.length) names = all.filter(([, ps]) => ps.includes(phases[0] as PhaseId)).map(([n]) => n);
+  if (!names.length) return `add a workflow that runs the ${phases[0]} phase to offload.yml`;
+  return `run ${names.map((n) => `\`offload run ${n}\``).join(' or ')}`;
+}
+
+/**
+ * Why `phase` may not start now, or undefined when its gates are satisfied. `workflows` (name -> phases)
+ * is used to name the exact command that satisfies a missing gate.
+ */
+export function checkPhaseGate(
+  phase: PhaseId,
+  state: GateState,
+  fp: Fingerprint,
+  workflows: Record<string, readonly PhaseId[]>,
+): string | undefined {
+  if (AWS_PHASES.includes(phase)) {
+    if (!state.localPasses.some((p) => p.fingerprint === fp.value)) {
+      const last = state.localPasses[state.localPasses.length - 1];
+      const how = suggest(workflows, ['local', phase]);
+      return last
+        ? `local phase has not passed for this source (fingerprint ${shortFingerprint(fp.value)}; last pass was for ${shortFingerprint(last.fingerprint)}, ${describeChange(fp.parts, last.parts)}): ${how}`
+        : `local phase has never passed for this project (fingerprint ${shortFingerprint(fp.value)}); AWS phases need a local pass on the same source: ${how}`;
+    }
+  }
+  if (phase === 'aws-deploy' && !state.preparePassed) {
+    return `AWS preparation (aws-prepare) has never passed for this project: ${suggest(workflows, ['aws-prepare'])} first`;
+  }
+  if (phase === 'shutdown') {
+    if (!state.deployPassed) {
+      return `no AWS deployment has passed yet; shutting the dev system down needs a deployment followed by AWS testing: ${suggest(workflows, ['aws-deploy', 'aws-test'])}`;
+    }
+    const deployed = state.deployStarted ?? state.deployPassed;
+    if (!state.awsTestPassed || state.awsTestPassed.seq < deployed.seq) {
+      return `AWS testing has not passed since the latest deployment (run ${deployed.runId} at ${deployed.at}); AWS testing must follow every deployment: ${suggest(workflows, ['aws-test'])}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a workflow could start now: its phases are checked in order, assuming each earlier phase of the
+ * same workflow passes on the current fingerprint.
+ */
+export function workflowGate(
+  phases: readonly PhaseId[],
+  state: GateState,
+  fp: Fingerprint,
+  workflows: Record<string, readonly PhaseId[]>,
+): { allowed: boolean; reason?: string } {
+  const sim: GateState = JSON.parse(JSON.stringify(state)) as GateState;
+  for (const phase of phases) {
+    const reason = checkPhaseGate(phase, sim, fp, workflows);
+    if (reason) return { allowed: false, reason: `${phase}: ${reason}` };
+    notePhaseStarted(sim, phase, fp, 'next', 'now');
+    notePhasePassed(sim, phase, fp, 'next', 'now');
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,23 @@
+/**
+ * The workflow concern: the engine, gates and fingerprints, output masking, and the core step kinds.
+ */
+export { Engine, formatDuration } from './engine';
+export type { EngineOptions } from './engine';
+export { computeFingerprint, describeChange, SKIPPED_DIRS } from './fingerprint';
+export type { Fingerprint } from './fingerprint';
+export {
+  checkPhaseGate,
+  workflowGate,
+  readGateState,
+  writeGateState,
+  notePhasePassed,
+  notePhaseStarted,
+  emptyGateState,
+} from './gates';
+export type { GateState, GateRecord, GateStorage } from './gates';
+export { Masker, MaskingLineBuffer } from './mask';
+export { parseOutputFile } from './outputs';
+export { runStep } from './steps/run';
+export { httpStep } from './steps/http';
+export { tcpStep } from './steps/tcp';
+export * from './types';
