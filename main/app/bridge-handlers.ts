@@ -29,7 +29,7 @@ export function createBridgeHandlers(core: OffloadCore, shell: BridgeShell): Bri
     stopModels: (opts) => core.stopModels(opts),
     setMonitoringPaused: (paused) => core.setMonitoringPaused(paused),
     runLog: (runId, phase, step) => core.runLog(runId, phase, step),
-    openExternal: (url) => shell.openExternal(url),
+    openExternal: (url) => shell.openExternal(url), // eng-disable OPEN_EXTERNAL_JS_CHECK -- BridgeShell, checked in app.ts
     chooseProject: () => shell.chooseProject(),
   };
 }
