@@ -261,7 +261,7 @@ export class HistoryStore {
     for (const id of ids) {
       const dir = path.join(this.runsDir, id);
       const running = this.readRun(id, { tail: false })?.status === 'running';
-      let size = 0;
+      let size: number;
       try {
         size = dirSize(dir);
       } catch {

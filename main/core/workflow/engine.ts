@@ -233,7 +233,7 @@ export class Engine {
         const topEnv = interpolate(config.env, ictx).value as Record<string, string>;
         ictx.env = { ...baseEnv, ...mapStrings(topEnv) };
       } catch (err) {
-        throw new Error(`offload.yml env: ${(err as Error).message}`);
+        throw new Error(`offload.yml env: ${(err as Error).message}`, { cause: err });
       }
 
       for (const phase of phases) {

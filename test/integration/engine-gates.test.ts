@@ -1,0 +1,164 @@
+// Gates over real git repos and real runs: AWS phases need a local pass on the same fingerprint.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupTemp, git, gitInit, harness, makeProject, tempDir } from '../fixtures/engine/project';
+
+afterAll(cleanupTemp);
+
+const YAML = `name: gated
+phases:
+  local:
+    steps:
+      - name: Build
+        run: mkdir -p build && touch build/local-ran-$OFFLOAD_RUN_ID
+  aws-prepare:
+    steps:
+      - name: Prepare
+        run: mkdir -p build && touch build/prepare-ran
+  aws-deploy:
+    steps:
+      - name: Deploy
+        run: mkdir -p build && touch build/deploy-ran
+  aws-test:
+    steps:
+      - name: Test on AWS
+        run: test ! -f fail-aws-test && mkdir -p build && touch build/aws-test-ran
+  shutdown:
+    steps:
+      - name: Shut down
+        run: mkdir -p build && touch build/shutdown-ran
+  monitor:
+    steps:
+      - name: Watch
+        run: "true"
+`;
+
+function ran(dir: string, what: string): boolean {
+  return fs.existsSync(path.join(dir, 'build', what));
+}
+
+describe('gates', () => {
+  it('an AWS phase is blocked without a local pass on the same fingerprint, and allowed after', async () => {
+    const dir = makeProject(YAML);
+    gitInit(dir);
+    const data = tempDir('data');
+    let h = harness(dir, { dataDir: data });
+    const blocked = await h.engine.run('test');
+    expect(blocked.status).toBe('blocked');
+    expect(blocked.reason).toMatch(/aws-test blocked: local phase has never passed/);
+    expect(blocked.reason).toMatch(/`offload run full`/);
+    expect(ran(dir, 'aws-test-ran')).toBe(false);
+    const run = h.history.readRun(blocked.runId);
+    expect(run?.phases[0]).toMatchObject({ id: 'aws-test', status: 'blocked' });
+
+    const avail = await h.engine.availability();
+    expect(avail.find((w) => w.name === 'test')).toMatchObject({ allowed: false });
+    expect(avail.find((w) => w.name === 'full')).toMatchObject({ allowed: true });
+    // services needs aws-prepare to have passed once: run infrastructure first.
+    expect(avail.find((w) => w.name === 'services')?.reason).toMatch(
+      /aws-deploy: AWS preparation \(aws-prepare\) has never passed.*`offload run (full|infrastructure)`/,
+    );
+
+    const infra = await h.engine.run('infrastructure');
+    expect(infra.status).toBe('passed');
+    expect(ran(dir, 'prepare-ran')).toBe(true);
+
+    h = harness(dir, { dataDir: data }); // a new process would see the same records
+    const test = await h.engine.run('test');
+    expect(test.status).toBe('passed');
+    expect(ran(dir, 'aws-test-ran')).toBe(true);
+  });
+
+  it('editing a tracked file, adding an untracked one or editing the config invalidates the gate', async () => {
+    const dir = makeProject(YAML, { 'src/app.js': 'console.log(1)\n' });
+    gitInit(dir);
+    const data = tempDir('data');
+    const h = harness(dir, { dataDir: data });
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    const allowed = async (hh = h) => (await hh.engine.availability()).find((w) => w.name === 'test')!;
+    expect((await allowed()).allowed).toBe(true);
+
+    // Outputs in an ignored folder (build/) do not change the source.
+    fs.writeFileSync(path.join(dir, 'build', 'ignored.txt'), 'x');
+    expect((await allowed()).allowed).toBe(true);
+
+    fs.writeFileSync(path.join(dir, 'src/app.js'), 'console.log(2)\n');
+    const edited = await allowed();
+    expect(edited.allowed).toBe(false);
+    expect(edited.reason).toMatch(
+      /local phase has not passed for this source \(fingerprint [0-9a-f]{8}…; last pass was for [0-9a-f]{8}…, files changed since\)/,
+    );
+    const blocked = await h.engine.run('test');
+    expect(blocked.status).toBe('blocked');
+
+    // Undo the edit: the same source as the pass, allowed again.
+    fs.writeFileSync(path.join(dir, 'src/app.js'), 'console.log(1)\n');
+    expect((await allowed()).allowed).toBe(true);
+
+    fs.writeFileSync(path.join(dir, 'src/new.js'), 'new\n');
+    expect((await allowed()).allowed).toBe(false);
+    fs.rmSync(path.join(dir, 'src/new.js'));
+    expect((await allowed()).allowed).toBe(true);
+
+    // Committing the same content keeps the fingerprint's meaning (tree of the project folder).
+    fs.appendFileSync(path.join(dir, 'offload.yml'), '# a comment\n');
+    const h2 = harness(dir, { dataDir: data }); // reload: new config hash
+    const cfg = await allowed(h2);
+    expect(cfg.allowed).toBe(false);
+    expect(cfg.reason).toMatch(/the config changed/);
+    git(dir, 'commit', '-qam', 'edit config');
+    expect((await allowed(h2)).allowed).toBe(false);
+    expect((await h2.engine.run('full')).status).toBe('passed');
+    expect((await allowed(h2)).allowed).toBe(true);
+  });
+
+  it('a project without git is fingerprinted by content', async () => {
+    const dir = makeProject(YAML, { 'main.py': 'print(1)\n', 'node_modules/x/index.js': '1' });
+    const data = tempDir('data');
+    const h = harness(dir, { dataDir: data });
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    const test = async () => (await h.engine.availability()).find((w) => w.name === 'test')!.allowed;
+    expect(await test()).toBe(true);
+    fs.writeFileSync(path.join(dir, 'node_modules/x/index.js'), '2'); // skipped folder
+    expect(await test()).toBe(true);
+    fs.writeFileSync(path.join(dir, 'main.py'), 'print(2)\n');
+    expect(await test()).toBe(false);
+  });
+
+  it('shutdown needs AWS testing after the latest deployment', async () => {
+    const dir = makeProject(YAML, { '.gitignore': 'build/\nfail-aws-test\n' });
+    gitInit(dir);
+    const h = harness(dir, { dataDir: tempDir('data') });
+    let s = await h.engine.run('shutdown');
+    expect(s.status).toBe('blocked');
+    expect(s.reason).toMatch(/no AWS deployment has passed yet/);
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    // A deployment whose AWS test fails: shutdown stays blocked.
+    fs.writeFileSync(path.join(dir, 'fail-aws-test'), '');
+    expect((await h.engine.run('services')).status).toBe('failed');
+    s = await h.engine.run('shutdown');
+    expect(s.status).toBe('blocked');
+    expect(s.reason).toMatch(/AWS testing has not passed since the latest deployment.*`offload run test`/);
+    expect(ran(dir, 'shutdown-ran')).toBe(false);
+    fs.rmSync(path.join(dir, 'fail-aws-test'));
+    expect((await h.engine.run('test')).status).toBe('passed');
+    expect((await h.engine.run('shutdown')).status).toBe('passed');
+    expect(ran(dir, 'shutdown-ran')).toBe(true);
+    // A new deployment needs AWS testing again before shutdown.
+    fs.writeFileSync(path.join(dir, 'fail-aws-test'), '');
+    expect((await h.engine.run('services')).status).toBe('failed');
+    expect((await h.engine.availability()).find((w) => w.name === 'shutdown')?.allowed).toBe(false);
+  });
+
+  it('gate records survive pruning every run', async () => {
+    const dir = makeProject(YAML.replace('name: gated', 'name: gated\nhistory:\n  keep: 1'));
+    gitInit(dir);
+    const h = harness(dir, { dataDir: tempDir('data') });
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    fs.writeFileSync(path.join(dir, 'build', 'x'), '1');
+    for (let i = 0; i < 2; i++) expect((await h.engine.run('test')).status).toBe('passed');
+    expect(h.history.listRuns()).toHaveLength(1);
+    expect((await h.engine.run('services')).status).toBe('passed');
+  });
+});
