@@ -85,6 +85,10 @@ async function worker(kind, bundlePath) {
     const watch = m.createMachineWatch({});
     watch.start();
     stopFns.push(() => watch.stop());
+  } else if (kind === 'idle') {
+    // The measuring harness alone (Node + event-loop monitor + IPC): the floor under both watches.
+    const keep = setInterval(() => {}, 60_000);
+    stopFns.push(() => clearInterval(keep));
   } else {
     const require = createRequire(path.join(ROOT, 'package.json'));
     const si = require('systeminformation');

@@ -221,6 +221,19 @@ describe.runIf(linux)('local model servers: found, stopped, verified', () => {
     expect(alive(other.pid)).toBe(true);
   });
 
+  it('finds a server that a wrapper exec()s after it was first seen (same pid, new command line)', async () => {
+    const w = createMachineWatch({ models, watch: parseWatchConfig({ gpu: false }) });
+    const llama = path.join(box.bin, 'llama-server');
+    const wrapper = box.start('/bin/sh', ['-c', `sleep 1; exec ${llama} --port 0 -m exec.gguf # ${box.dir}`]);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await w.refreshModels();
+    const started = await wrapper;
+    expect(before.some((m) => m.pid === started.pid)).toBe(false); // still `sh` then
+    const after = await w.refreshModels();
+    expect(after.find((m) => m.pid === started.pid)?.server).toBe('llama.cpp');
+    w.stop();
+  });
+
   it('the running watch notices a new model server within one process interval', async () => {
     const w = createMachineWatch({
       models,

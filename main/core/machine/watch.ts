@@ -148,6 +148,20 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
     const byPid = new Map<number, ProcInfo>();
     for (const p of procs) byPid.set(p.pid, p);
     const found = findModelServers(procs, mcfg);
+    // Fresh CPU time and RSS only for the processes that are shown (the scan may reuse older readings).
+    if (found.length) {
+      const fresh = new Map(
+        r.sample(found.flatMap((f) => [f.proc, ...f.tree].map((p) => p.pid))).map((p) => [p.pid, p]),
+      );
+      for (const f of found) {
+        const upd = (p: ProcInfo) => {
+          const n = fresh.get(p.pid);
+          return n && n.start === p.start ? n : p;
+        };
+        f.proc = upd(f.proc);
+        f.tree = f.tree.map(upd);
+      }
+    }
     // CPU % only for processes that belong to model servers (the rest is not shown).
     for (const f of found) {
       for (const p of [f.proc, ...f.tree]) {

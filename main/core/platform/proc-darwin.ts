@@ -58,11 +58,18 @@ export function parsePsOutput(text: string, userOf: (uid: number) => string): Pr
 export function createDarwinProcessReader(): ProcessReader {
   const myUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   const myName = os.userInfo().username;
+  let last: ProcInfo[] = [];
   return {
     platform: 'darwin',
     async scan() {
       const text = await run('ps', ['-axww', '-o', 'pid=,ppid=,uid=,rss=,time=,args=']);
-      return parsePsOutput(text, (uid) => (uid === myUid ? myName : String(uid)));
+      last = parsePsOutput(text, (uid) => (uid === myUid ? myName : String(uid)));
+      return last;
+    },
+    sample(pids) {
+      // ps/CIM report every process in one call, so the last scan is as fresh as it gets.
+      const want = new Set(pids);
+      return last.filter((p) => want.has(p.pid));
     },
     async listeningPorts(pids) {
       const result = new Map<number, number[]>();

@@ -1,8 +1,10 @@
 /**
- * Linux process reader: /proc read directly with reused buffers. Per scan it reads one small file per PID
- * (/proc/<pid>/stat: parent, CPU ticks, RSS, start time); the command line and owner are read only for a
- * PID seen for the first time (or after it exec'd: its comm changed). Reads are batched and the loop
- * yields between batches so a scan never blocks the event loop for long.
+ * Linux process reader: /proc read directly with reused buffers. A scan lists /proc and reads
+ * /proc/<pid>/stat only for PIDs it has not seen before or seen only recently (a young process may still
+ * exec), plus every PID once per full sweep (every FULL_SWEEP_EVERY scans, to catch a late exec or a
+ * re-parented process); the command line and owner are read only when a PID is new or its comm changed.
+ * Callers refresh CPU time and RSS of the few processes they care about with sample(). Reads are batched
+ * and the loop yields between batches so a scan never blocks the event loop for long.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,8 +12,13 @@ import type { ProcessReader, ProcInfo, SupervisorHints } from './proc-reader';
 
 const CLK_TCK = 100; // USER_HZ is 100 on every mainstream Linux ABI; Node cannot call sysconf().
 const BATCH = 48;
+/** For this long after first sight a PID's stat is re-read every scan (a wrapper may still exec a server). */
+const YOUNG_MS = 30_000;
+const FULL_SWEEP_EVERY = 12;
 
 interface Cached {
+  firstSeen: number;
+  last?: ProcInfo;
   start: number;
   comm: string;
   argv: string[];
@@ -143,10 +150,18 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
       } catch {
         return null;
       }
-      c = { start: st.start, comm: st.comm, argv: readArgv(pid), uid, user: userName(uid) };
+      c = {
+        // An exec keeps the process's age; only a new process (or a reused pid) starts the young period again.
+        firstSeen: c && c.start === st.start ? c.firstSeen : Date.now(),
+        start: st.start,
+        comm: st.comm,
+        argv: readArgv(pid),
+        uid,
+        user: userName(uid),
+      };
       cache.set(pid, c);
     }
-    return {
+    return (c.last = {
       pid,
       ppid: st.ppid,
       start: st.start,
@@ -156,20 +171,29 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
       user: c.user,
       cpuMs: st.cpuMs,
       rssBytes: st.rssBytes,
-    };
+    });
   };
+  let scans = 0;
 
   return {
     platform: 'linux',
     async scan() {
       const names = await fs.promises.readdir(procRoot);
+      const full = scans++ % FULL_SWEEP_EVERY === 0;
+      const now = Date.now();
       const out: ProcInfo[] = [];
       const seen = new Set<number>();
       let inBatch = 0;
       for (const name of names) {
-        const c = name.charCodeAt(0);
-        if (c < 48 || c > 57) continue;
+        const ch = name.charCodeAt(0);
+        if (ch < 48 || ch > 57) continue;
         const pid = Number(name);
+        const known = cache.get(pid);
+        if (known?.last && !full && now - known.firstSeen > YOUNG_MS) {
+          out.push(known.last);
+          seen.add(pid);
+          continue;
+        }
         const p = readOne(pid);
         if (p) {
           out.push(p);
@@ -181,6 +205,14 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
         }
       }
       for (const pid of cache.keys()) if (!seen.has(pid)) cache.delete(pid);
+      return out;
+    },
+    sample(pids) {
+      const out: ProcInfo[] = [];
+      for (const pid of pids) {
+        const p = readOne(pid);
+        if (p) out.push(p);
+      }
       return out;
     },
     async listeningPorts(pids) {

@@ -36,8 +36,13 @@ export interface SupervisorHints {
 /** The process table, read cheaply. */
 export interface ProcessReader {
   readonly platform: NodeJS.Platform;
-  /** Every process on the machine (async; yields to the event loop while reading). */
+  /**
+   * Every process on the machine (async; yields to the event loop while reading). CPU time and RSS may be
+   * from an earlier scan for long-lived processes; use sample() for the processes that are shown.
+   */
   scan(): Promise<ProcInfo[]>;
+  /** Fresh readings (CPU time, RSS) of the given pids; gone ones are left out. */
+  sample(pids: number[]): ProcInfo[];
   /** Listening TCP ports of the given pids (model servers only; costs more than scan). */
   listeningPorts(pids: number[]): Promise<Map<number, number[]>>;
   supervisorHints(pid: number): Promise<SupervisorHints>;

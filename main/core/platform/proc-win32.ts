@@ -20,6 +20,7 @@ export function createWin32ProcessReader(): ProcessReader {
   const me = os.userInfo().username.toLowerCase();
   // pid -> owner and creation time (ms), filled by supervisorHints() for model-server pids only.
   const owners = new Map<number, { start: number; owner: string }>();
+  let last: ProcInfo[] = [];
   const ticksToMs = (t: string | undefined) => Math.round(Number(t ?? 0) / 1e4) || 0;
 
   const pump = () => {
@@ -86,7 +87,13 @@ export function createWin32ProcessReader(): ProcessReader {
         });
       }
       // Owners: CIM GetOwner is per process, so it is asked only for model servers (supervisorHints).
+      last = out;
       return out;
+    },
+    sample(pids) {
+      // ps/CIM report every process in one call, so the last scan is as fresh as it gets.
+      const want = new Set(pids);
+      return last.filter((p) => want.has(p.pid));
     },
     async listeningPorts(pids) {
       const result = new Map<number, number[]>();
