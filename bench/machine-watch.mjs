@@ -201,15 +201,22 @@ async function main() {
       for (let i = 0; i < need; i++) sleepers.push(spawn('sleep', ['100000'], { stdio: 'ignore' }));
       await new Promise((r) => setTimeout(r, 500));
       const procs = countProcs();
+      const idle = await runWorker('idle', bundlePath, SECONDS);
       const offload = await runWorker('offload', bundlePath, SECONDS);
       const naive = await runWorker('naive', bundlePath, SECONDS);
+      const net = (x) => Math.max(0, x.cpuPctOfCore - idle.cpuPctOfCore);
       const r = {
         bench: 'machine-watch',
         processes: procs,
         seconds: SECONDS,
+        // The harness alone (Node, IPC, a 20 ms event-loop monitor): the floor under both watches.
+        idleHarness: round(idle),
         offload: round(offload),
         naiveSysteminformation: round(naive),
+        offloadNetCpuPct: +net(offload).toFixed(3),
+        naiveNetCpuPct: +net(naive).toFixed(3),
         cpuRatio: +(offload.cpuPctOfCore / naive.cpuPctOfCore).toFixed(3),
+        netCpuRatio: +(net(offload) / net(naive)).toFixed(3),
         maxLoopRatio: +(offload.maxLoopMs / naive.maxLoopMs).toFixed(3),
       };
       results.push(r);
