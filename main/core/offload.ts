@@ -64,6 +64,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   let lastRunId: string | null = null;
   let disposed = false;
   const unsubs: (() => void)[] = [];
+  // Subscriptions to the open project's parts, dropped when another project is opened.
+  let projectUnsubs: (() => void)[] = [];
+  let core: OffloadCore | null = null;
 
   // Coalesce change notifications to one per tick: a burst of events renders once.
   let scheduled = false;
@@ -116,6 +119,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   };
 
   const closeProject = async () => {
+    for (const u of projectUnsubs) u();
+    projectUnsubs = [];
     aws?.stop();
     aws = null;
     await services?.dispose();
@@ -147,15 +152,29 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
         watch: parseWatchConfig(config.sections.watch),
         models: parseModelsConfig(config.sections.models),
       });
-      services = createStepServices(config, { env, history, extra: { machine, notifier } });
+      services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
       engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
-      unsubs.push(engine.subscribe(() => changed()));
-      aws = createAwsWatch({ config, models: machine, notifier, journal: history, env });
-      unsubs.push(aws.subscribe(changed));
+      projectUnsubs.push(engine.subscribe(() => changed()));
+      aws = createAwsWatch({
+        config,
+        models: machine,
+        notifier,
+        journal: history,
+        env,
+        dataDir,
+        // Phase 5 after the gate opened: the project's shutdown entry point verifies against AWS.
+        runSteps: async () => {
+          if (!config.workflows.shutdown || !core) return { status: 'skipped', summary: 'no shutdown workflow' };
+          if (engine?.current()?.status === 'running') return { status: 'skipped', summary: 'a workflow is running' };
+          const r = await core.run('shutdown');
+          return { status: r.status, summary: r.reason };
+        },
+      });
+      projectUnsubs.push(aws.subscribe(changed));
       if (watchEnabled && !monitoringPaused) aws.start();
     }
-    unsubs.push(machine.subscribe(changed));
-    unsubs.push(
+    projectUnsubs.push(machine.subscribe(changed));
+    projectUnsubs.push(
       machine.onAlert((alert, phase) => {
         if (phase !== 'raised') return;
         notifier.notify({
@@ -190,7 +209,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
 
   const initialDir = opts.projectDir === undefined ? (readSettings().projectDir ?? null) : opts.projectDir;
   await load(initialDir);
-  if (project) lastRunId = project.history.listRuns(1)[0]?.runId ?? null;
+  lastRunId = (project as OpenedProject | null)?.history.listRuns(1)[0]?.runId ?? null;
 
   const timer = setInterval(() => {
     if (!engine?.current() || engine.current()?.status !== 'running') void refreshAvailability();
@@ -208,7 +227,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     return { engine, project };
   };
 
-  const core: OffloadCore = {
+  core = {
     state,
     subscribe(listener) {
       listeners.add(listener);
@@ -276,7 +295,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
         fs.writeFileSync(`${file}.tmp`, text);
         fs.renameSync(`${file}.tmp`, file);
       }
-      await core.openProject(abs);
+      await core!.openProject(abs);
       return file;
     },
     async runLog(runId: string, phase: PhaseId, step: string) {

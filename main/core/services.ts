@@ -13,9 +13,15 @@ export interface StepServicesHandle {
 
 export function createStepServices(
   config: OffloadConfig,
-  opts: { env?: NodeJS.ProcessEnv; history?: HistoryStore; extra?: StepServices },
+  opts: { env?: NodeJS.ProcessEnv; history?: HistoryStore; dataDir?: string; extra?: StepServices },
 ): StepServicesHandle {
-  const services: StepServices = { config, env: opts.env ?? process.env, history: opts.history, ...opts.extra };
+  const services: StepServices = {
+    config,
+    env: opts.env ?? process.env,
+    history: opts.history,
+    dataDir: opts.dataDir,
+    ...opts.extra,
+  };
   return {
     services,
     dispose: async () => {},

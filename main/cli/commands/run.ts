@@ -17,7 +17,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'do not echo step output (it is still in the step logs)')
     .action(async (workflow: string, opts: { json?: boolean; quiet?: boolean }) => {
       const term = ctx.term();
-      const { config, history } = ctx.open();
+      const { config, history, dataDir } = ctx.open();
       if (!config.workflows[workflow]) {
         term.err.write(
           `offload: unknown workflow "${workflow}"; ${config.file} defines: ${Object.keys(config.workflows).join(', ')}\n`,
@@ -25,7 +25,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         ctx.exit(EXIT.usage);
         return;
       }
-      const services = createStepServices(config, { env: ctx.env, history });
+      const services = createStepServices(config, { env: ctx.env, history, dataDir });
       const engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env: ctx.env });
 
       let live: LiveProgress | undefined;

@@ -106,13 +106,7 @@ export const gateSchema: JsonSchema = {
     policy: {
       enum: ['auto', 'ask', 'notify'],
       description:
-        'What happens when AWS becomes ready: auto = stop local model servers, switch config to AWS and run the verify steps; ask = notify with the action to take; notify = tell only (default ask).',
-    },
-    verify: {
-      type: 'array',
-      description:
-        'Steps run against the AWS backend after an automatic switch (same syntax as phase steps).',
-      items: { type: 'object' },
+        'What happens when AWS becomes ready: auto = stop local model servers, switch config to AWS and run the project’s `shutdown` workflow to verify the dev tools against AWS; ask = notify with the action to take; notify = tell only (default ask).',
     },
   },
 };
@@ -142,7 +136,6 @@ export interface GateConfig {
   consecutivePasses: number;
   intervalMs: number;
   policy: 'auto' | 'ask' | 'notify';
-  verify: unknown[];
 }
 
 const obj = (raw: unknown): Record<string, unknown> =>
@@ -185,7 +178,6 @@ export function parseGateConfig(raw: unknown): GateConfig {
     consecutivePasses: typeof r['consecutive-passes'] === 'number' ? r['consecutive-passes'] : 3,
     intervalMs: parseDurationMs(r.interval, 60_000, 'gate.interval'),
     policy,
-    verify: Array.isArray(r.verify) ? r.verify : [],
   };
 }
 
