@@ -116,7 +116,7 @@ export function mountView(api: OffloadApi): StatusView {
       {
         id: 'ram',
         label: 'RAM',
-        value: m ? `${formatPct(mem)} of ${formatBytes(m.mem.totalBytes)}` : '–',
+        value: m ? `${formatPct(mem)} · ${formatBytes(m.mem.totalBytes)}` : '–',
         hist: m?.history.mem ?? [],
       },
     ];
@@ -441,7 +441,8 @@ function statusText(s: OffloadState): string {
   }
   const parts: string[] = [];
   if (run) parts.push(`${STATUS_ICON[run.status]} last run ${run.workflow} ${run.status}`);
-  if (s.aws) parts.push(s.aws.gate === 'ready' ? 'AWS ready' : `AWS ${s.aws.gate}`);
+  if (s.aws && s.aws.gate !== 'disabled')
+    parts.push(s.aws.gate === 'ready' ? 'AWS ready' : `AWS ${s.aws.gate}`);
   if (s.models.length) parts.push(`${s.models.length} local model server(s)`);
   if (s.monitoringPaused) parts.push('monitoring paused');
   if (!s.project) parts.push('no project chosen');

@@ -1,0 +1,48 @@
+/**
+ * A throwaway project for the window tests: an offload.yml whose local phase runs real commands (one
+ * passes, one fails), optionally watching a log group on the local AWS endpoint.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface DemoProject {
+  dir: string;
+  dataDir: string;
+  cleanup(): void;
+}
+
+/** Creates the project and a private data folder. `awsUrl` adds aws + notify sections for that endpoint. */
+export function demoProject(o: { awsUrl?: string; logGroup?: string; slowMs?: number } = {}): DemoProject {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-app-'));
+  const dir = path.join(root, 'project');
+  const dataDir = path.join(root, 'data');
+  fs.mkdirSync(dir);
+  const pause = o.slowMs ? `node -e "setTimeout(() => console.log('built'), ${o.slowMs})"` : 'echo built';
+  const lines = [
+    'name: demo',
+    'phases:',
+    '  local:',
+    '    steps:',
+    '      - name: Build',
+    `        run: ${JSON.stringify(`echo building && ${pause}`)}`,
+    '      - name: Tests',
+    '        run: "echo running tests && echo 2 failed >&2 && exit 1"',
+  ];
+  if (o.awsUrl) {
+    lines.push(
+      'aws:',
+      '  region: us-east-1',
+      `  endpoint: ${o.awsUrl}`,
+      '  max-attempts: 1',
+      '  timeout: 2s',
+      'notify:',
+      '  interval: 1s',
+      '  log-groups:',
+      `    - name: ${o.logGroup ?? '/ecs/inference-api'}`,
+      '      window: 0s',
+    );
+  }
+  fs.writeFileSync(path.join(dir, 'offload.yml'), lines.join('\n') + '\n');
+  return { dir, dataDir, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
