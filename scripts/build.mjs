@@ -6,12 +6,40 @@ import { cpSync, mkdirSync } from 'node:fs';
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
 
-
 const results = await Promise.allSettled([
-  build({ ...common, entryPoints: { cli: 'main/cli/index.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', packages: 'external' }),
-  build({ ...common, entryPoints: { 'main/app/main': 'main/app/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', packages: 'external', external: ['electron'] }),
-  build({ ...common, entryPoints: { 'preload/preload': 'preload/preload.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', external: ['electron'] }),
-  build({ ...common, entryPoints: { 'renderer/renderer': 'renderer/index.ts' }, outdir: 'dist', platform: 'browser', format: 'iife', target: 'chrome120' }),
+  build({
+    ...common,
+    entryPoints: { cli: 'main/cli/index.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+  }),
+  build({
+    ...common,
+    entryPoints: { 'main/app/main': 'main/app/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+    external: ['electron'],
+  }),
+  build({
+    ...common,
+    entryPoints: { 'preload/preload': 'preload/preload.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    external: ['electron'],
+  }),
+  build({
+    ...common,
+    entryPoints: { 'renderer/renderer': 'renderer/index.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+  }),
 ]);
 // Build every target even if one fails, so one broken entry does not hide the others' errors.
 const failed = results.filter((r) => r.status === 'rejected');

@@ -16,9 +16,15 @@ import { makeTerm } from './terminal';
 
 const VERSION = '0.1.0';
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
   const program = new Command('offload')
-    .description('Build and test locally, deploy to AWS, verify, then shut local models down — the rule, enforced.')
+    .description(
+      'Build and test locally, deploy to AWS, verify, then shut local models down — the rule, enforced.',
+    )
     .version(VERSION)
     .option('-c, --config <path>', 'offload.yml to use (default: found from the current folder upward)')
     .option('--data-dir <path>', 'where run history is kept (default: OFFLOAD_HOME or the app-data folder)')
@@ -41,16 +47,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     const term = makeTerm({ env });
     if (err instanceof CommanderError) {
       // Help and --version are not errors; everything else commander rejects is a usage error.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
         return EXIT.passed;
       }
       return EXIT.usage;
     }
     if (err instanceof ConfigError) {
       for (const p of err.problems) {
-        term.err.write(`${term.red('error')} ${p.file}:${p.line}:${p.column}: ${p.path ? p.path + ': ' : ''}${p.message}\n`);
+        term.err.write(
+          `${term.red('error')} ${p.file}:${p.line}:${p.column}: ${p.path ? p.path + ': ' : ''}${p.message}\n`,
+        );
       }
-      term.err.write(`offload: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} in the config; nothing was run\n`);
+      term.err.write(
+        `offload: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} in the config; nothing was run\n`,
+      );
       return EXIT.usage;
     }
     term.err.write(`offload: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -12,7 +12,9 @@ const TAIL_LINES = 5;
 export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width = 100): string[] {
   const lines: string[] = [];
   const elapsed = now - Date.parse(run.startedAt);
-  lines.push(term.bold(`offload run ${run.workflow}`) + term.dim(`  ${formatDuration(run.durationMs ?? elapsed)}`));
+  lines.push(
+    term.bold(`offload run ${run.workflow}`) + term.dim(`  ${formatDuration(run.durationMs ?? elapsed)}`),
+  );
   for (const phase of run.phases) {
     const head = `${statusIcon(phase.status)} ${phase.title}`;
     const why = phase.reason && phase.status !== 'running' ? term.dim(` — ${phase.reason}`) : '';
@@ -74,10 +76,10 @@ export class LiveProgress {
     this.timer.unref();
   }
 
-  draw(): void {
-    const run = this.snapshot();
+  draw(final?: RunSnapshot | null): void {
+    const run = final ?? this.snapshot();
     if (!run) return;
-    const width = (this.term.out as NodeJS.WriteStream).columns ?? 100;
+    const width = (this.term.out as NodeJS.WriteStream).columns || 100;
     const lines = renderRunBlock(run, this.term, Date.now(), width);
     let s = '';
     if (this.drawn > 0) s += `\x1b[${this.drawn}A\x1b[J`;
@@ -86,9 +88,12 @@ export class LiveProgress {
     this.term.out.write(s);
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.draw();
+  /** Stops redrawing; draws the finished run (the engine has no current run once it is done). */
+  stop(final?: RunSnapshot | null): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.draw(final);
   }
 }
 
@@ -116,8 +121,11 @@ export class PlainProgress {
       case 'phase':
         if (e.status === 'pending') break;
         w(
-          paintStatus(this.term, e.status, `${statusIcon(e.status)} [${e.phase}] ${this.titles.get(e.phase) ?? e.phase}`) +
-            (e.reason ? ` — ${e.reason}` : ''),
+          paintStatus(
+            this.term,
+            e.status,
+            `${statusIcon(e.status)} [${e.phase}] ${this.titles.get(e.phase) ?? e.phase}`,
+          ) + (e.reason ? ` — ${e.reason}` : ''),
         );
         break;
       case 'step': {
@@ -131,7 +139,9 @@ export class PlainProgress {
         ]
           .filter(Boolean)
           .join(', ');
-        w(`   ${paintStatus(this.term, e.status, `${statusIcon(e.status)} ${name}`)}${extra ? this.term.dim(`  (${extra})`) : ''}`);
+        w(
+          `   ${paintStatus(this.term, e.status, `${statusIcon(e.status)} ${name}`)}${extra ? this.term.dim(`  (${extra})`) : ''}`,
+        );
         break;
       }
       case 'output': {

@@ -31,7 +31,8 @@ export function makeTerm(opts: {
   const out = opts.out ?? process.stdout;
   const tty = Boolean((out as NodeJS.WriteStream).isTTY) && env.TERM !== 'dumb';
   const color = colorEnabled(env, tty, opts.colorFlag);
-  const wrap = (code: number, close: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[${close}m` : s);
+  const wrap = (code: number, close: number) => (s: string) =>
+    color ? `\x1b[${code}m${s}\x1b[${close}m` : s;
   return {
     color,
     tty,

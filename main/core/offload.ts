@@ -81,10 +81,12 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     });
   };
 
-  unsubs.push(notifier.subscribe((n) => {
-    for (const l of noticeListeners) l(n);
-    changed();
-  }));
+  unsubs.push(
+    notifier.subscribe((n) => {
+      for (const l of noticeListeners) l(n);
+      changed();
+    }),
+  );
 
   const readSettings = (): Settings => {
     try {
@@ -141,7 +143,13 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
         if (err instanceof ConfigError) configProblems = err.problems;
         else
           configProblems = [
-            { file: path.join(dir, 'offload.yml'), line: 1, column: 1, path: '', message: (err as Error).message },
+            {
+              file: path.join(dir, 'offload.yml'),
+              line: 1,
+              column: 1,
+              path: '',
+              message: (err as Error).message,
+            },
           ];
       }
     }
@@ -164,8 +172,10 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
         dataDir,
         // Phase 5 after the gate opened: the project's shutdown entry point verifies against AWS.
         runSteps: async () => {
-          if (!config.workflows.shutdown || !core) return { status: 'skipped', summary: 'no shutdown workflow' };
-          if (engine?.current()?.status === 'running') return { status: 'skipped', summary: 'a workflow is running' };
+          if (!config.workflows.shutdown || !core)
+            return { status: 'skipped', summary: 'no shutdown workflow' };
+          if (engine?.current()?.status === 'running')
+            return { status: 'skipped', summary: 'a workflow is running' };
           const r = await core.run('shutdown');
           return { status: r.status, summary: r.reason };
         },
@@ -194,7 +204,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     const live = engine?.current() ?? null;
     const run = live ?? (lastRunId && history ? history.readRun(lastRunId) : null);
     return {
-      project: project ? { dir: project.config.dir, name: project.config.name, configFile: project.config.file } : null,
+      project: project
+        ? { dir: project.config.dir, name: project.config.name, configFile: project.config.file }
+        : null,
       configProblems,
       run,
       history: history ? history.listRuns(20) : [],
@@ -240,7 +252,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     async run(workflow: string): Promise<RunSummary> {
       const { engine: e, project: p } = requireProject();
       if (typeof workflow !== 'string' || !p.config.workflows[workflow]) {
-        throw new Error(`unknown workflow "${String(workflow)}"; offload.yml defines: ${Object.keys(p.config.workflows).join(', ')}`);
+        throw new Error(
+          `unknown workflow "${String(workflow)}"; offload.yml defines: ${Object.keys(p.config.workflows).join(', ')}`,
+        );
       }
       await refreshAvailability();
       const promise = e.run(workflow);
@@ -280,7 +294,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
       changed();
     },
     async openProject(dir: string) {
-      if (engine?.current()?.status === 'running') throw new Error('a workflow is running; cancel it before switching projects');
+      if (engine?.current()?.status === 'running')
+        throw new Error('a workflow is running; cancel it before switching projects');
       const abs = path.resolve(dir);
       await load(abs);
       lastRunId = project?.history.listRuns(1)[0]?.runId ?? null;

@@ -31,7 +31,8 @@ export function locateConfig(configPath: string | undefined, cwd: string): strin
         line: 1,
         column: 1,
         path: '',
-        message: 'no offload.yml found here or in any parent folder; run `offload init` to create one, or pass --config PATH',
+        message:
+          'no offload.yml found here or in any parent folder; run `offload init` to create one, or pass --config PATH',
       },
     ]);
   }
@@ -39,7 +40,12 @@ export function locateConfig(configPath: string | undefined, cwd: string): strin
 }
 
 /** Loads and validates the config (throws ConfigError with every problem) and opens its history. */
-export function openProject(opts: { configPath?: string; cwd?: string; dataDir?: string; env?: NodeJS.ProcessEnv }): OpenedProject {
+export function openProject(opts: {
+  configPath?: string;
+  cwd?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+}): OpenedProject {
   const env = opts.env ?? process.env;
   const file = locateConfig(opts.configPath, opts.cwd ?? process.cwd());
   const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });

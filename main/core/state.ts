@@ -79,7 +79,13 @@ export interface PressureAlert {
 export interface MachineSnapshot {
   at: string;
   cpu: { loadPct: number; cores: number };
-  mem: { totalBytes: number; usedBytes: number; availableBytes: number; swapTotalBytes: number; swapUsedBytes: number };
+  mem: {
+    totalBytes: number;
+    usedBytes: number;
+    availableBytes: number;
+    swapTotalBytes: number;
+    swapUsedBytes: number;
+  };
   gpus: GpuReading[];
   /** Bounded histories for sparklines (oldest first), percentages 0..100. */
   history: { cpu: number[]; mem: number[]; gpu: number[] };

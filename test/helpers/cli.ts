@@ -29,7 +29,10 @@ export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.Proce
   });
 }
 
-export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CliResult> {
   const child = startCli(args, opts);
   return collect(child, opts.timeoutMs ?? 30_000);
 }
@@ -81,7 +84,11 @@ export function alive(pid: number): boolean {
   }
 }
 
-export async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | null | false,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alive, collect, makeProject, runCli, startCli, tempDataDir, waitFor } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { alive, CLI, collect, makeProject, runCli, startCli, tempDataDir, waitFor } from '../helpers/cli';
 
 const cleanup: (() => void)[] = [];
 afterAll(() => cleanup.forEach((f) => f()));
@@ -92,11 +93,15 @@ workflows:
 `);
     const child = startCli(['run', 'local', '--data-dir', tempDataDir()], { cwd: dir });
     const pidsFile = path.join(dir, 'pids.txt');
-    const pids = await waitFor(() => {
-      const t = fs.existsSync(pidsFile) ? fs.readFileSync(pidsFile, 'utf8') : '';
-      const found = [...t.matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
-      return found.length === 2 ? found : undefined;
-    }, 10_000, 'the step to start its grandchildren');
+    const pids = await waitFor(
+      () => {
+        const t = fs.existsSync(pidsFile) ? fs.readFileSync(pidsFile, 'utf8') : '';
+        const found = [...t.matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
+        return found.length === 2 ? found : undefined;
+      },
+      10_000,
+      'the step to start its grandchildren',
+    );
     cleanup.push(() => pids.forEach((p) => alive(p) && process.kill(p, 'SIGKILL')));
     expect(pids.every(alive)).toBe(true);
     child.kill('SIGINT');
@@ -173,7 +178,10 @@ phases:
 describe('offload init', () => {
   it('writes a starter offload.yml that validates, and refuses to overwrite without --force', async () => {
     const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'offload-init-'));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'svc', scripts: { build: 'tsc', test: 'vitest' } }));
+    fs.writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ name: 'svc', scripts: { build: 'tsc', test: 'vitest' } }),
+    );
     const r = await runCli(['init'], { cwd: dir });
     expect(r.code).toBe(0);
     const text = fs.readFileSync(path.join(dir, 'offload.yml'), 'utf8');
@@ -194,5 +202,55 @@ describe('the example project', () => {
     const r = await runCli(['run', 'local', '--data-dir', tempDataDir()], { cwd: dir, timeoutMs: 60_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/health -> 200/);
+  });
+});
+
+describe('terminal rendering', () => {
+  const yaml = `name: demo
+phases:
+  local:
+    steps:
+      - name: Slow step
+        run: for i in 1 2 3; do echo "tick $i"; sleep 0.2; done
+workflows:
+  local: [local]
+`;
+  // `script` gives the CLI a real pseudo-terminal, as a user's shell does.
+  const inPty = (dir: string, env: NodeJS.ProcessEnv) =>
+    collect(
+      spawn(
+        'script',
+        [
+          '-qec',
+          `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run local --data-dir ${tempDataDir()}`,
+          '/dev/null',
+        ],
+        { cwd: dir, env: { ...process.env, TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+
+  it('on a TTY: a live block redrawn in place, in colour unless NO_COLOR', async () => {
+    const dir = makeProject(yaml);
+    const colour = await inPty(dir, { NO_COLOR: '', FORCE_COLOR: '' });
+    expect(colour.code).toBe(0);
+    expect(colour.stdout).toMatch(/\x1b\[\d+A\x1b\[J/); // cursor up + clear: redrawn in place
+    expect(colour.stdout).toMatch(/\x1b\[32m/); // green
+    expect(colour.stdout).toMatch(/│ tick \d/); // last output lines under the running step
+    const plain = await inPty(dir, { NO_COLOR: '1' });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toMatch(/\x1b\[3\dm/);
+    expect(plain.stdout).toContain('✅');
+  });
+
+  it('not a TTY: plain lines, no escape codes, output indented', async () => {
+    const dir = makeProject(yaml);
+    const r = await runCli(['run', 'local', '--data-dir', tempDataDir()], {
+      cwd: dir,
+      env: { NO_COLOR: '' },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('\x1b[');
+    expect(r.stdout).toMatch(/^ +│ tick 3$/m);
+    expect(r.stdout).toMatch(/✅ Slow step/);
   });
 });

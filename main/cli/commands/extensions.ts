@@ -4,7 +4,12 @@
  */
 import type { Command } from 'commander';
 import { findConfig, loadConfig } from '../../core/config';
-import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from '../../core/machine';
+import {
+  createMachineWatch,
+  parseModelsConfig,
+  parseWatchConfig,
+  type MachineWatch,
+} from '../../core/machine';
 import { CONFIG_SECTIONS, STEP_KINDS } from '../../core/registry';
 import type { CliContext } from '../context';
 import { makeTerm } from '../terminal';

@@ -60,7 +60,10 @@ function resolveRunId(history: HistoryStore, wanted: string): string | undefined
   return matches.length === 1 ? matches[0]?.runId : undefined;
 }
 
-function collectLogs(history: HistoryStore, run: RunSnapshot): { phase: string; step: string; text: string }[] {
+function collectLogs(
+  history: HistoryStore,
+  run: RunSnapshot,
+): { phase: string; step: string; text: string }[] {
   const out: { phase: string; step: string; text: string }[] = [];
   for (const phase of run.phases) {
     for (const step of phase.steps) {
@@ -77,16 +80,26 @@ export function printRun(term: Term, run: RunSnapshot): void {
     `${paintStatus(term, run.status, `${statusIcon(run.status)} run ${run.runId} (${run.workflow}) ${run.status}`)}` +
       `${run.reason ? ' — ' + run.reason : ''}\n`,
   );
-  term.out.write(term.dim(`   started ${run.startedAt}, ${formatDuration(run.durationMs)}, fingerprint ${run.fingerprint.slice(0, 12)}\n`));
+  term.out.write(
+    term.dim(
+      `   started ${run.startedAt}, ${formatDuration(run.durationMs)}, fingerprint ${run.fingerprint.slice(0, 12)}\n`,
+    ),
+  );
   for (const phase of run.phases) {
     term.out.write(
       `${paintStatus(term, phase.status, `${statusIcon(phase.status)} ${phase.title}`)}${phase.reason ? term.dim(' — ' + phase.reason) : ''}\n`,
     );
     for (const s of phase.steps) {
-      const detail = [formatDuration(s.durationMs), s.summary, s.reason && s.reason !== s.summary ? s.reason : '']
+      const detail = [
+        formatDuration(s.durationMs),
+        s.summary,
+        s.reason && s.reason !== s.summary ? s.reason : '',
+      ]
         .filter(Boolean)
         .join(', ');
-      term.out.write(`   ${paintStatus(term, s.status, `${statusIcon(s.status)} ${s.name}`)}${detail ? term.dim('  ' + detail) : ''}\n`);
+      term.out.write(
+        `   ${paintStatus(term, s.status, `${statusIcon(s.status)} ${s.name}`)}${detail ? term.dim('  ' + detail) : ''}\n`,
+      );
     }
   }
 }

@@ -26,7 +26,13 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         return;
       }
       const services = createStepServices(config, { env: ctx.env, history, dataDir });
-      const engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env: ctx.env });
+      const engine = new Engine({
+        config,
+        history,
+        stepKinds: STEP_KINDS,
+        services: services.services,
+        env: ctx.env,
+      });
 
       let live: LiveProgress | undefined;
       let unsubscribe = () => {};
@@ -45,7 +51,9 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       const onSignal = (signal: NodeJS.Signals) => {
         interrupts++;
         if (interrupts === 1) {
-          term.err.write(`\noffload: ${signal} received, cancelling the running step (again to force quit)\n`);
+          term.err.write(
+            `\noffload: ${signal} received, cancelling the running step (again to force quit)\n`,
+          );
           engine.cancel();
         } else {
           process.exit(EXIT.cancelled);
@@ -55,7 +63,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       process.on('SIGTERM', onSignal);
       try {
         const summary = await engine.run(workflow);
-        live?.stop();
+        live?.stop(history.readRun(summary.runId));
         unsubscribe();
         if (opts.json) printJson(term, history.readRun(summary.runId) ?? summary);
         else if (summary.status !== 'passed') {

@@ -17,12 +17,16 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
           valid: true,
           file: config.file,
           name: config.name,
-          phases: Object.fromEntries(Object.values(config.phases).map((p) => [p.id, p.steps.map((s) => s.id)])),
+          phases: Object.fromEntries(
+            Object.values(config.phases).map((p) => [p.id, p.steps.map((s) => s.id)]),
+          ),
           workflows: config.workflows,
         });
         return;
       }
-      term.out.write(`${term.green('✅')} ${config.file} is valid: project "${config.name}", ${steps} steps\n`);
+      term.out.write(
+        `${term.green('✅')} ${config.file} is valid: project "${config.name}", ${steps} steps\n`,
+      );
       for (const [name, phases] of Object.entries(config.workflows)) {
         term.out.write(`   ${name.padEnd(15)} ${phases.join(' → ')}\n`);
       }

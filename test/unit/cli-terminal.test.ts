@@ -1,0 +1,86 @@
+// Terminal conventions of the CLI: NO_COLOR, TTY detection, the live progress block.
+import { describe, expect, it } from 'vitest';
+import { renderRunBlock, truncateVisible } from '../../main/cli/progress';
+import { colorEnabled, formatBytes, formatDuration, makeTerm } from '../../main/cli/terminal';
+import type { RunSnapshot } from '../../main/core/state';
+
+describe('colour', () => {
+  it('honours NO_COLOR and FORCE_COLOR, and is off when not a TTY', () => {
+    expect(colorEnabled({}, true)).toBe(true);
+    expect(colorEnabled({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(colorEnabled({ NO_COLOR: '' }, true)).toBe(true);
+    expect(colorEnabled({}, false)).toBe(false);
+    expect(colorEnabled({ FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(colorEnabled({ TERM: 'dumb' }, true)).toBe(false);
+    expect(colorEnabled({}, true, false)).toBe(false);
+  });
+});
+
+describe('formatting', () => {
+  it('durations and sizes read like people write them', () => {
+    expect(formatDuration(412)).toBe('412 ms');
+    expect(formatDuration(12_345)).toBe('12.3 s');
+    expect(formatDuration(125_000)).toBe('2m05s');
+    expect(formatDuration(3_720_000)).toBe('1h02m');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(16 * 1024 ** 3)).toBe('16 GB');
+  });
+
+  it('truncates to the visible width without cutting colour codes', () => {
+    const s = '\x1b[32mabcdefghij\x1b[39m';
+    const t = truncateVisible(s, 5);
+    expect(t.replace(/\x1b\[[0-9;]*m/g, '')).toBe('abcd…');
+    expect(t.startsWith('\x1b[32m')).toBe(true);
+  });
+});
+
+describe('live progress block', () => {
+  const run: RunSnapshot = {
+    runId: 'r1',
+    workflow: 'full',
+    status: 'running',
+    startedAt: new Date(1_000_000).toISOString(),
+    fingerprint: 'abc',
+    current: { phase: 'local', step: 'test' },
+    tail: ['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6'],
+    phases: [
+      {
+        id: 'local',
+        title: 'Local build, tests and dev-system check',
+        status: 'running',
+        steps: [
+          {
+            id: 'build',
+            name: 'Build',
+            kind: 'run',
+            status: 'passed',
+            durationMs: 1200,
+            summary: 'exit code 0',
+          },
+          {
+            id: 'test',
+            name: 'Test',
+            kind: 'run',
+            status: 'running',
+            startedAt: new Date(1_002_000).toISOString(),
+          },
+        ],
+      },
+      { id: 'aws-prepare', title: 'AWS preparation', status: 'pending', steps: [] },
+    ],
+  };
+
+  it('shows the phases, the running step with its elapsed time and the last five output lines', () => {
+    const term = makeTerm({ env: { NO_COLOR: '1' } });
+    const lines = renderRunBlock(run, term, 1_005_000, 120);
+    expect(lines[0]).toMatch(/offload run full\s+5\.0 s/);
+    expect(lines).toContain('⏳ Local build, tests and dev-system check');
+    expect(lines.some((l) => /✅ Build\s+1\.2 s\s+exit code 0/.test(l))).toBe(true);
+    expect(lines.some((l) => /⏳ Test\s+3\.0 s/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.includes('│'))).toHaveLength(5);
+    expect(lines.some((l) => l.includes('line 1'))).toBe(false);
+    expect(lines.some((l) => l.includes('line 6'))).toBe(true);
+    expect(lines).toContain('· AWS preparation');
+  });
+});
