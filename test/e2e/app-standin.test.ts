@@ -45,6 +45,7 @@ const menuItem = (label: RegExp) => tray().menu!.items.find((i) => label.test(i.
 const statusWindow = () =>
   first.windows[0] as StandInBrowserWindow & {
     blur(): void;
+    hide(): void;
     webContents: { bridge: { page: import('playwright').Page } };
   };
 
