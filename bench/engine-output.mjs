@@ -9,7 +9,11 @@ const sizeMb = Number(process.env.BENCH_OUTPUT_MB ?? 200);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const cmd = `yes 'offload benchmark output line: the quick brown fox jumps over the lazy dog 0123456789' | head -c ${sizeMb * 1000 * 1000}`;
 
-const dir = project('bench-output', `      - name: Print ${sizeMb} MB\n        run: ${JSON.stringify(cmd)}\n        shell: bash\n`);
+const dir = project(
+  'bench-output',
+  `      - name: Print ${sizeMb} MB\n        run: ${JSON.stringify(cmd)}\n        shell: sh\n`,
+  'workflows:\n  local: [local]\n',
+);
 const data = tempDir('data');
 const out = path.join(tempDir('shell'), 'out.txt');
 
@@ -18,13 +22,19 @@ const off = [];
 let peak = 0;
 for (let i = 0; i < repeats; i++) {
   base.push((await timed('bash', ['-c', `${cmd} > ${out}`])).ms);
-  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', data], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', data], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   if (r.code !== 0) throw new Error(`offload exited ${r.code}`);
   off.push(r.ms);
   peak = Math.max(peak, r.peakRss);
 }
 const logBytes = fs.statSync(
-  fs.readdirSync(data, { recursive: true }).map((f) => path.join(data, String(f))).find((f) => f.endsWith('.log')),
+  fs
+    .readdirSync(data, { recursive: true })
+    .map((f) => path.join(data, String(f)))
+    .find((f) => f.endsWith('.log')),
 ).size;
 const b = median(base);
 const o = median(off);

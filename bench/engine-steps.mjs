@@ -7,14 +7,17 @@ import { CLI, median, project, tempDir, timed } from './lib.mjs';
 const N = Number(process.env.BENCH_STEPS ?? 200);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const step = (i) => `      - name: step ${i}\n        run: "true"\n        shell: bash\n`;
-const one = project('bench-one', step(0));
-const many = project('bench-many', Array.from({ length: N + 1 }, (_, i) => step(i)).join(''));
+const localOnly = 'workflows:\n  local: [local]\n';
+const one = project('bench-one', step(0), localOnly);
+const many = project('bench-many', Array.from({ length: N + 1 }, (_, i) => step(i)).join(''), localOnly);
 
 async function bareSpawns(n) {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     await new Promise((resolve, reject) => {
-      const c = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', 'true'], { stdio: 'ignore' });
+      const c = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', 'true'], {
+        stdio: 'ignore',
+      });
       c.on('error', reject);
       c.on('exit', resolve);
     });
@@ -23,7 +26,9 @@ async function bareSpawns(n) {
 }
 
 const run = async (dir) => {
-  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', tempDir('data')], { cwd: dir });
+  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', tempDir('data')], {
+    cwd: dir,
+  });
   if (r.code !== 0) throw new Error(`offload exited ${r.code}`);
   return r.ms;
 };

@@ -127,7 +127,11 @@ export class HistoryStore {
         fs.writeSync(fd, JSON.stringify(event) + '\n');
       },
       openStepLog: (phase, step) =>
-        fs.createWriteStream(this.stepLogPath(runId, phase, step), { flags: 'a' }),
+        // A large buffer: big outputs reach the disk in few large writes.
+        fs.createWriteStream(this.stepLogPath(runId, phase, step), {
+          flags: 'a',
+          highWaterMark: 1024 * 1024,
+        }),
       close: () => {
         if (!open) return;
         open = false;

@@ -7,7 +7,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { Writable } from 'node:stream';
 import { interpolate, type InterpolationContext } from '../config/interpolate';
 import { secretNames } from '../config/load';
@@ -24,7 +23,7 @@ import {
   workflowGate,
   writeGateState,
 } from './gates';
-import { Masker, MaskingLineBuffer } from './mask';
+import { Masker, MaskingLineBuffer, MaskingStream } from './mask';
 import { parseOutputFile } from './outputs';
 import {
   PHASE_TITLES,
@@ -53,6 +52,10 @@ export interface EngineOptions {
 
 /** Lines of the running step's output kept for snapshots. */
 const TAIL_LINES = 50;
+/** Bytes of the running step's output kept to make those lines from. */
+const TAIL_BYTES = 16 * 1024;
+/** Longest tail line shown. */
+const TAIL_LINE_CHARS = 1000;
 
 /** "10m", "30s", "1.5s", "1h5m": how durations read in reasons. */
 export function formatDuration(ms: number): string {
@@ -70,8 +73,11 @@ interface ActiveRun {
   runId: string;
   abort: AbortController;
   snap: RunSnapshot | null;
-  tail: string[];
-  tailPartial: string;
+  /** The last output bytes of the current step (whole chunks, the oldest possibly more than needed). */
+  tail: Buffer[];
+  tailBytes: number;
+  /** Whether output before the kept tail was dropped (its first line is then partial). */
+  tailCut: boolean;
 }
 
 /** Runs workflows of one project. One run at a time. */
@@ -115,7 +121,7 @@ export class Engine {
     const a = this.active;
     if (!a?.snap) return null;
     const copy = structuredClone(a.snap);
-    copy.tail = a.tailPartial ? [...a.tail, a.tailPartial].slice(-TAIL_LINES) : [...a.tail];
+    copy.tail = tailLines(a);
     return copy;
   }
 
@@ -149,7 +155,8 @@ export class Engine {
       abort: new AbortController(),
       snap: null,
       tail: [],
-      tailPartial: '',
+      tailBytes: 0,
+      tailCut: false,
     };
     this.active = active;
     const onOuter = () => this.cancel();
@@ -167,7 +174,8 @@ export class Engine {
       active.snap = applyEvent(active.snap, e);
       if (e.type === 'step' && e.status === 'running' && e.attempt === 1) {
         active.tail = [];
-        active.tailPartial = '';
+        active.tailBytes = 0;
+        active.tailCut = false;
       }
     }
     for (const l of this.listeners) {
@@ -343,9 +351,7 @@ export class Engine {
       emit({ type: 'step', runId, at: this.at(), phase, step: step.id, status, ...extra });
     const info = (text: string) => {
       const line = masker.mask(`[offload] ${text}\n`);
-      log.write(line);
-      this.pushTail(active, line);
-      emit({ type: 'output', runId, phase, step: step.id, stream: 'info', text: line });
+      this.writeOutput(active, log, phase, step.id, 'info', Buffer.from(line, 'utf8'));
     };
     const finish = async (
       status: 'passed' | 'failed' | 'cancelled',
@@ -441,12 +447,52 @@ export class Engine {
     return finish('failed', { attempt: attempts, reason: 'no attempt ran' });
   }
 
-  private pushTail(active: ActiveRun, text: string): void {
-    const recent = text.length > 8192 ? text.slice(-8192) : text;
-    const parts = (text.length > 8192 ? recent : active.tailPartial + recent).split('\n');
-    active.tailPartial = (parts.pop() ?? '').slice(-1000);
-    for (const p of parts) active.tail.push(p.length > 1000 ? p.slice(0, 1000) + '…' : p);
-    if (active.tail.length > TAIL_LINES) active.tail.splice(0, active.tail.length - TAIL_LINES);
+  /** Keeps the last TAIL_BYTES of output by reference; lines are only made when a snapshot asks. */
+  private pushTail(active: ActiveRun, data: string | Buffer): void {
+    let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (buf.length > TAIL_BYTES) {
+      // A pipe-sized chunk is kept by reference; a huge one is not kept whole.
+      if (buf.length > 4 * TAIL_BYTES) buf = Buffer.from(buf.subarray(buf.length - TAIL_BYTES));
+      active.tail = [];
+      active.tailBytes = 0;
+      active.tailCut = true;
+    }
+    active.tail.push(buf);
+    active.tailBytes += buf.length;
+    while (active.tail.length > 1 && active.tailBytes - (active.tail[0] as Buffer).length >= TAIL_BYTES) {
+      active.tailBytes -= (active.tail.shift() as Buffer).length;
+      active.tailCut = true;
+    }
+  }
+
+  /** Emits a step's output: to the tail, to listeners (text decoded only if one reads it) and to the log. */
+  private writeOutput(
+    active: ActiveRun,
+    log: fs.WriteStream,
+    phase: PhaseId,
+    step: string,
+    stream: 'stdout' | 'stderr' | 'info',
+    data: Buffer,
+  ): boolean {
+    if (!data.length) return true;
+    this.pushTail(active, data);
+    if (this.listeners.size) {
+      const e = { type: 'output', runId: active.runId, phase, step, stream } as Extract<
+        EngineEvent,
+        { type: 'output' }
+      >;
+      let text: string | undefined;
+      Object.defineProperty(e, 'text', {
+        enumerable: true,
+        configurable: true,
+        get: () => (text ??= data.toString('utf8')),
+        set: (v: string) => {
+          text = v;
+        },
+      });
+      this.emit(active, null, e);
+    }
+    return log.write(data);
   }
 
   private async attempt(
@@ -487,12 +533,8 @@ export class Engine {
     const published: Record<string, string> = {};
     const writables: Writable[] = [];
 
-    const write = (stream: 'stdout' | 'stderr' | 'info', text: string) => {
-      if (!text) return true;
-      this.pushTail(active, text);
-      emit({ type: 'output', runId, phase, step: step.id, stream, text });
-      return log.write(text);
-    };
+    const write = (stream: 'stdout' | 'stderr' | 'info', data: Buffer) =>
+      this.writeOutput(active, log, phase, step.id, stream, data);
     const ctx: StepContext = {
       runId,
       projectDir: this.o.config.dir,
@@ -511,19 +553,19 @@ export class Engine {
       cwd,
       log: (text, stream = 'info') => {
         const buf = new MaskingLineBuffer(masker);
-        write(stream, buf.push(text) + buf.flush());
+        write(stream, Buffer.from(buf.push(text) + buf.flush(), 'utf8'));
       },
       output: (stream) => {
-        const decoder = new StringDecoder('utf8');
-        const lines = new MaskingLineBuffer(masker);
+        // Bytes stay bytes: masked without decoding, decoded only for a listener that reads the text.
+        const masking = new MaskingStream(masker);
         const w = new Writable({
-          highWaterMark: 64 * 1024,
+          highWaterMark: 256 * 1024,
           write: (chunk: Buffer, _enc, cb) => {
-            if (write(stream, lines.push(decoder.write(chunk)))) cb();
+            if (write(stream, masking.push(chunk))) cb();
             else log.once('drain', () => cb());
           },
           final: (cb) => {
-            write(stream, lines.push(decoder.end()) + lines.flush());
+            write(stream, masking.flush());
             cb();
           },
         });
@@ -591,6 +633,24 @@ export class Engine {
       ? { status: 'passed', summary: r.summary, outputs }
       : { status: 'failed', reason: r.summary ?? 'failed', summary: r.summary, outputs };
   }
+}
+
+/** The tail's last lines (long ones shortened), decoded from the kept bytes. */
+function tailLines(a: ActiveRun): string[] {
+  if (!a.tailBytes) return [];
+  let buf = a.tail.length === 1 ? (a.tail[0] as Buffer) : Buffer.concat(a.tail);
+  let cut = a.tailCut;
+  if (buf.length > TAIL_BYTES) {
+    buf = buf.subarray(buf.length - TAIL_BYTES);
+    cut = true;
+  }
+  const lines = buf.toString('utf8').split('\n');
+  if (cut) lines.shift();
+  const partial = lines.pop() ?? '';
+  if (partial) lines.push(partial.length > TAIL_LINE_CHARS ? partial.slice(-TAIL_LINE_CHARS) : partial);
+  return lines
+    .slice(-TAIL_LINES)
+    .map((l) => (l.length > TAIL_LINE_CHARS ? l.slice(0, TAIL_LINE_CHARS) + '…' : l));
 }
 
 function mapStrings(obj: Record<string, unknown> | undefined): Record<string, string> {

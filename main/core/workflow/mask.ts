@@ -7,6 +7,7 @@
 /** The set of values to hide, longest first. */
 export class Masker {
   private values: string[] = [];
+  private bytes: Buffer[] | undefined;
 
   /** Longest value length (what a line buffer must hold back to catch a split secret). */
   get maxLength(): number {
@@ -27,7 +28,60 @@ export class Masker {
       this.values.push(v);
       added = true;
     }
-    if (added) this.values.sort((a, b) => b.length - a.length);
+    if (added) {
+      this.values.sort((a, b) => b.length - a.length);
+      this.bytes = undefined;
+    }
+  }
+
+  /** The values as UTF-8 bytes, longest first. */
+  private valueBytes(): Buffer[] {
+    return (this.bytes ??= this.values
+      .map((v) => Buffer.from(v, 'utf8'))
+      .sort((a, b) => b.length - a.length));
+  }
+
+  /** Longest value length in UTF-8 bytes. */
+  get maxByteLength(): number {
+    return this.valueBytes()[0]?.length ?? 0;
+  }
+
+  /** The bytes with every known value replaced by ***; the same buffer when nothing matched. */
+  maskBytes(buf: Buffer): Buffer {
+    for (const v of this.valueBytes()) {
+      let i = buf.indexOf(v);
+      if (i < 0) continue;
+      const parts: Buffer[] = [];
+      let from = 0;
+      while (i >= 0) {
+        parts.push(buf.subarray(from, i), STARS);
+        from = i + v.length;
+        i = buf.indexOf(v, from);
+      }
+      parts.push(buf.subarray(from));
+      buf = Buffer.concat(parts);
+    }
+    return buf;
+  }
+
+  /** Like safeCut, on bytes: `cut` or earlier so that no value's occurrence straddles it. */
+  safeCutBytes(buf: Buffer, cut: number): number {
+    let moved = true;
+    while (moved) {
+      moved = false;
+      for (const v of this.valueBytes()) {
+        let i = buf.indexOf(v, Math.max(0, cut - v.length + 1));
+        while (i >= 0 && i < cut) {
+          if (i + v.length > cut) {
+            cut = i;
+            moved = true;
+            break;
+          }
+          i = buf.indexOf(v, i + 1);
+        }
+      }
+    }
+    return cut;
   }
 
   /** The text with every known value replaced by ***. */
@@ -77,6 +131,123 @@ export class Masker {
 }
 
 const ADD_MASK = '::add-mask::';
+const ADD_MASK_BYTES = Buffer.from(ADD_MASK);
+const STARS = Buffer.from('***');
+const EMPTY = Buffer.alloc(0);
+
+/** `::add-mask::value` lines of a text: each value is added to the masker and the line reads `::add-mask::***`. */
+function takeAddMasks(text: string, masker: Masker): string {
+  if (!text.includes(ADD_MASK)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const at = line.indexOf(ADD_MASK);
+      if (at < 0 || line.slice(0, at).trim()) return line;
+      masker.add(
+        line
+          .slice(at + ADD_MASK.length)
+          .replace(/\r$/, '')
+          .trim(),
+      );
+      return `${ADD_MASK}***`;
+    })
+    .join('\n');
+}
+
+const isBlank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0b || b === 0x0c;
+
+/** Whether the line starting at `start` is, or may still become, an `::add-mask::` line. */
+function mayBeAddMask(buf: Buffer, start: number): boolean {
+  let i = start;
+  while (i < buf.length && isBlank(buf[i])) i++;
+  const n = Math.min(buf.length - i, ADD_MASK_BYTES.length);
+  return buf.compare(ADD_MASK_BYTES, 0, n, i, i + n) === 0;
+}
+
+/** `end`, or up to 3 bytes earlier so that buf[0, end) does not end inside a UTF-8 sequence. */
+function charBoundary(buf: Buffer, end: number): number {
+  for (let i = end - 1; i >= 0 && i >= end - 3; i--) {
+    const b = buf[i] as number;
+    if (b < 0x80) return end; // ASCII: complete
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return end - i >= need ? end : i;
+    }
+  }
+  return end;
+}
+
+/**
+ * One output stream's masking on raw bytes, for the hot path of a step's output: chunks stay Buffers, and
+ * without secrets or `::add-mask::` lines they pass through uncopied. Held back: an unfinished last line (up to `maxPending` bytes, so
+ * lines of stdout and stderr do not interleave), the bytes a known secret could still be completing, a line that is (or may become) an `::add-mask::` line (up to
+ * `maxPending` bytes), and an incomplete UTF-8 character, so that every returned piece decodes on its own.
+ */
+export class MaskingStream {
+  private carry: Buffer = EMPTY;
+  /** Whether the carry (or the next chunk) begins a line. */
+  private atLineStart = true;
+
+  constructor(
+    private readonly masker: Masker,
+    private readonly maxPending = 64 * 1024,
+  ) {}
+
+  /** Feeds a chunk; returns the masked bytes ready to write (empty when all of it is held back). */
+  push(chunk: Buffer): Buffer {
+    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    if (buf.indexOf(ADD_MASK_BYTES) >= 0) this.learn(buf);
+    // Whole lines, so that stdout and stderr sharing a log do not interleave inside a line; a longer
+    // unfinished line goes out early, less the bytes a known secret could still be completing.
+    const lastNl = buf.lastIndexOf(0x0a);
+    let cut =
+      buf.length - (lastNl + 1) <= this.maxPending
+        ? lastNl + 1
+        : Math.max(0, buf.length - Math.max(0, this.masker.maxByteLength - 1));
+    if (this.masker.size) cut = this.masker.safeCutBytes(buf, cut);
+    // The line the cut falls in (or the last, unfinished line) is held whole when it may be ::add-mask::.
+    const lineStart = cut > 0 ? buf.lastIndexOf(0x0a, cut - 1) + 1 : 0;
+    if (lineStart < cut && (lineStart > 0 || this.atLineStart)) {
+      const lineEnd = buf.indexOf(0x0a, lineStart);
+      const lineLen = (lineEnd < 0 ? buf.length : lineEnd) - lineStart;
+      if (lineLen <= this.maxPending && mayBeAddMask(buf, lineStart)) cut = lineStart;
+    }
+    cut = charBoundary(buf, cut);
+    const atLineStart = this.atLineStart;
+    if (cut > 0) this.atLineStart = buf[cut - 1] === 0x0a;
+    this.carry = cut < buf.length ? Buffer.from(buf.subarray(cut)) : EMPTY;
+    return this.emit(cut === buf.length ? buf : buf.subarray(0, cut), atLineStart);
+  }
+
+  /** The held-back rest, masked (at the end of the stream). */
+  flush(): Buffer {
+    const rest = this.carry;
+    this.carry = EMPTY;
+    return rest.length ? this.emit(rest, this.atLineStart) : EMPTY;
+  }
+
+  /** Adds the values of the complete `::add-mask::` lines in buf first, so the hold-back covers them too. */
+  private learn(buf: Buffer): void {
+    const lastNl = buf.lastIndexOf(0x0a);
+    if (lastNl < 0) return;
+    let text = buf.toString('utf8', 0, lastNl + 1);
+    if (!this.atLineStart) text = text.slice(text.indexOf('\n') + 1);
+    takeAddMasks(text, this.masker);
+  }
+
+  private emit(region: Buffer, atLineStart: boolean): Buffer {
+    if (!region.length) return EMPTY;
+    if (region.indexOf(ADD_MASK_BYTES) >= 0) {
+      let text = region.toString('utf8');
+      // The rest of a line begun earlier is not a line of its own.
+      const nl = atLineStart ? -1 : text.indexOf('\n');
+      if (atLineStart) text = takeAddMasks(text, this.masker);
+      else if (nl >= 0) text = text.slice(0, nl + 1) + takeAddMasks(text.slice(nl + 1), this.masker);
+      return Buffer.from(this.masker.mask(text), 'utf8');
+    }
+    return this.masker.size ? this.masker.maskBytes(region) : region;
+  }
+}
 
 /**
  * One output stream's line buffer: takes decoded chunks, returns the text that is safe to emit (masked, whole
@@ -116,22 +287,6 @@ export class MaskingLineBuffer {
   }
 
   private emit(text: string): string {
-    if (text.includes(ADD_MASK)) {
-      text = text
-        .split('\n')
-        .map((line) => {
-          const at = line.indexOf(ADD_MASK);
-          if (at < 0 || line.slice(0, at).trim()) return line;
-          this.masker.add(
-            line
-              .slice(at + ADD_MASK.length)
-              .replace(/\r$/, '')
-              .trim(),
-          );
-          return `${ADD_MASK}***`;
-        })
-        .join('\n');
-    }
-    return this.masker.mask(text);
+    return this.masker.mask(takeAddMasks(text, this.masker));
   }
 }
