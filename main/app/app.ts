@@ -188,7 +188,16 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
       window.destroy();
       await core.dispose();
     })());
-  app.on('before-quit', () => void quit());
+  // Hold the quit until the core has stopped its watches and cancelled a running step (history stays honest).
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed) return;
+    event.preventDefault();
+    void quit().finally(() => {
+      disposed = true;
+      app.quit();
+    });
+  });
 
   const handle: AppHandle = {
     core,
