@@ -71,23 +71,28 @@ function hashFile(hash: crypto.Hash, file: string): Promise<void> {
 }
 
 async function gitFingerprint(dir: string): Promise<{ head: string; changes: string } | undefined> {
-  const inside = await git(dir, ['rev-parse', '--is-inside-work-tree']);
+  // Independent git commands run concurrently; a diff that turns out not to be needed is discarded.
+  const diffChunks: Buffer[] = [];
+  const [inside, head, diff, others] = await Promise.all([
+    git(dir, ['rev-parse', '--is-inside-work-tree']),
+    git(dir, ['rev-parse', 'HEAD:./']),
+    git(dir, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', '.'], (b) =>
+      diffChunks.push(b),
+    ),
+    git(dir, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']),
+  ]);
   if (inside.code !== 0 || inside.text.trim() !== 'true') return undefined;
-  const head = await git(dir, ['rev-parse', 'HEAD:./']);
   const hasHead = head.code === 0;
   const changes = crypto.createHash('sha256');
-  let listArgs = ['ls-files', '--others', '--exclude-standard', '-z', '--', '.'];
+  let list = others;
   if (hasHead) {
     changes.update('diff\0');
-    const d = await git(dir, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', '.'], (b) =>
-      changes.update(b),
-    );
-    if (d.code !== 0) return undefined;
+    if (diff.code !== 0) return undefined;
+    for (const b of diffChunks) changes.update(b);
   } else {
     // No commit yet: every tracked or untracked file counts as a change.
-    listArgs = ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.'];
+    list = await git(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
   }
-  const list = await git(dir, listArgs);
   if (list.code !== 0) return undefined;
   const files = [...new Set(list.text.split('\0').filter(Boolean))].sort();
   for (const f of files) {
