@@ -3,9 +3,9 @@
  * profile named there), the region, an optional endpoint override, bounded standard retries with
  * back-off, and a per-request timeout. Credentials are never read into Offload's own state or logs.
  */
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -62,9 +62,14 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
     },
   } as const;
   const calls = new Map<string, number>();
-  const ecs = new ECSClient(common);
-  const cloudwatch = new CloudWatchClient(common);
-  const logs = new CloudWatchLogsClient(common);
+  // Loaded on first use, not at CLI start-up (the SDK takes ~100 ms to load).
+  const ecs = new (require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs')).ECSClient(common);
+  const cloudwatch = new (
+    require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch')
+  ).CloudWatchClient(common);
+  const logs = new (
+    require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs')
+  ).CloudWatchLogsClient(common);
   for (const [service, client] of [
     ['ECS', ecs],
     ['CloudWatch', cloudwatch],
