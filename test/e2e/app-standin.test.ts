@@ -4,6 +4,7 @@
  * renderer, IPC goes over Playwright bindings, tray/menu/notifications are recorded as data.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright';
@@ -293,6 +294,37 @@ describe('the Electron glue, run for real under the stand-in', () => {
     } else {
       item.click!();
       await waitFor(() => menuItem(/^Launch at login/)!.checked === true);
+    }
+  });
+
+  test('Open offload.yml hands the file to the OS; Choose project… without offload.yml offers to create one', async () => {
+    expect(hooks()!.click('open-config')).toBe(true);
+    expect(world.openedPaths).toEqual([path.join(project.dir, 'offload.yml')]);
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fresh-'));
+    try {
+      world.dialogAnswers.openDirectory.push(fresh);
+      world.dialogAnswers.messageBoxResponse = 0; // "Create offload.yml"
+      expect(hooks()!.click('choose-project')).toBe(true);
+      await waitFor(() => hooks()!.handle.core.state().project?.dir === fresh, 20_000);
+      expect(fs.existsSync(path.join(fresh, 'offload.yml'))).toBe(true);
+      // Remembered for the next start.
+      const remembered = () =>
+        JSON.parse(fs.readFileSync(path.join(project.dataDir, 'settings.json'), 'utf8')).projectDir as string;
+      await waitFor(() => remembered() === fresh);
+      await waitFor(() =>
+        tray().menu!.items.some((i) => i.id === 'header:status' && !/— demo/.test(i.label ?? '')),
+      );
+      // A cancelled picker changes nothing.
+      world.dialogAnswers.openDirectory.push(null);
+      hooks()!.click('choose-project');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(hooks()!.handle.core.state().project?.dir).toBe(fresh);
+      // Back to the demo project for the tests that follow.
+      world.dialogAnswers.openDirectory.push(project.dir);
+      hooks()!.click('choose-project');
+      await waitFor(() => hooks()!.handle.core.state().project?.dir === project.dir, 20_000);
+    } finally {
+      fs.rmSync(fresh, { recursive: true, force: true });
     }
   });
 
