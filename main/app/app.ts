@@ -14,7 +14,8 @@ import { NoticePresenter } from './notifications';
 import { hardenWebContents, openExternalChecked } from './security';
 import { TrayController } from './tray';
 import type { TrayAction } from './tray-model';
-import { loginItemUnsupported, probeStatusNotifierWatcher, traySupport } from './tray-platform';
+import { loginItem } from './login-item';
+import { probeStatusNotifierWatcher, traySupport } from './tray-platform';
 import { StatusWindow } from './window';
 
 type Electron = typeof import('electron');
@@ -125,7 +126,7 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
         );
         return;
       case 'toggle-login':
-        app.setLoginItemSettings({ openAtLogin: !app.getLoginItemSettings().openAtLogin });
+        login.set(!login.get());
         tray?.update(core.state());
         return;
       case 'quit':
@@ -133,6 +134,14 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
         return;
     }
   };
+
+  // How to start this app again at login: the AppImage or installed binary; in dev, Electron plus the app folder.
+  const login = loginItem(
+    platform,
+    app,
+    env,
+    app.isPackaged ? [env.APPIMAGE ?? process.execPath] : [process.execPath, app.getAppPath()],
+  );
 
   const unregister = registerBridge(ipcMain, core, (e) => window.isOwnSender(e), {
     openExternal: async (url) => {
@@ -151,10 +160,7 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
       electron,
       path.join(app.getAppPath(), 'resources', 'tray'),
       platform,
-      () => ({
-        launchAtLogin: app.getLoginItemSettings().openAtLogin,
-        loginUnsupported: loginItemUnsupported(platform),
-      }),
+      () => ({ launchAtLogin: login.get(), loginUnsupported: login.unsupported }),
       dispatch,
       () => window.toggle(),
     );

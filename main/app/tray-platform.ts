@@ -58,13 +58,6 @@ export function traySupport(
   return { available: true };
 }
 
-/** Why "Launch at login" cannot be set on this platform (Electron's login items are macOS/Windows only). */
-export function loginItemUnsupported(platform: NodeJS.Platform): string | undefined {
-  return platform === 'darwin' || platform === 'win32'
-    ? undefined
-    : 'add Offload to your desktop’s autostart instead';
-}
-
 /**
  * Asks the session bus whether a StatusNotifier host is listening (Linux only). Resolves undefined when
  * the bus cannot be asked (no gdbus, no session bus), so the caller falls back to a desktop heuristic.

@@ -56,7 +56,11 @@ beforeAll(async () => {
   fs.mkdirSync(project.dataDir, { recursive: true });
   // The remembered project (what "Choose project…" saved last time).
   fs.writeFileSync(path.join(project.dataDir, 'settings.json'), JSON.stringify({ projectDir: project.dir }));
-  Object.assign(process.env, { OFFLOAD_HOME: project.dataDir, OFFLOAD_TEST_HOOKS: '1' });
+  Object.assign(process.env, {
+    OFFLOAD_HOME: project.dataDir,
+    OFFLOAD_TEST_HOOKS: '1',
+    XDG_CONFIG_HOME: path.join(project.dataDir, 'xdg-config'),
+  });
   delete process.env.OFFLOAD_NO_TRAY;
   browser = await chromium.launch(CHROMIUM);
   world = new ElectronWorld(browser, ROOT);
@@ -287,14 +291,19 @@ describe('the Electron glue, run for real under the stand-in', () => {
   test('launch at login is a checkbox that follows the setting', async () => {
     const item = menuItem(/^Launch at login/)!;
     expect(item.type).toBe('checkbox');
-    // Linux: Electron's login items do not exist here; the item says why instead of pretending.
+    expect(item.checked).toBe(false);
+    item.click!();
+    await waitFor(() => menuItem(/^Launch at login/)!.checked === true);
     if (process.platform === 'linux') {
-      expect(item.enabled).toBe(false);
-      expect(item.label).toMatch(/autostart/);
-    } else {
-      item.click!();
-      await waitFor(() => menuItem(/^Launch at login/)!.checked === true);
+      // Electron has no login items on Linux: an XDG autostart entry that starts this app.
+      const entry = fs.readFileSync(
+        path.join(process.env.XDG_CONFIG_HOME!, 'autostart/offload.desktop'),
+        'utf8',
+      );
+      expect(entry).toContain(`Exec=${process.execPath} ${ROOT}`);
     }
+    menuItem(/^Launch at login/)!.click!();
+    await waitFor(() => menuItem(/^Launch at login/)!.checked === false);
   });
 
   test('Open offload.yml hands the file to the OS; Choose project… without offload.yml offers to create one', async () => {

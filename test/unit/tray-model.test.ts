@@ -7,12 +7,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { AwsSnapshot, OffloadState, RunSnapshot } from '../../main/core/state';
 import { buildTrayMenu, trayIcon, type MenuItemModel } from '../../main/app/tray-model';
-import {
-  allTrayIconFiles,
-  loginItemUnsupported,
-  trayIconFile,
-  traySupport,
-} from '../../main/app/tray-platform';
+import { allTrayIconFiles, trayIconFile, traySupport } from '../../main/app/tray-platform';
 
 const ui = { launchAtLogin: false };
 
@@ -269,7 +264,5 @@ describe('tray icons per OS', () => {
     expect(traySupport('linux', { XDG_CURRENT_DESKTOP: 'XFCE' }, false).available).toBe(false);
     expect(traySupport('linux', { XDG_CURRENT_DESKTOP: 'GNOME' }, undefined).available).toBe(false);
     expect(traySupport('linux', {}, undefined).available).toBe(true);
-    expect(loginItemUnsupported('win32')).toBeUndefined();
-    expect(loginItemUnsupported('linux')).toMatch(/autostart/);
   });
 });
