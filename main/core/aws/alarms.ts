@@ -2,7 +2,11 @@
  * CloudWatch alarms: one DescribeAlarms call for all configured names (the API takes up to 100) plus one per
  * prefix, and a transition tracker that reports each change into ALARM and each resolution exactly once.
  */
-import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+/** The SDK loads on first use, not at start-up: `offload run` of plain steps never pays for it. */
+const cloudWatchSdk = (): typeof import('@aws-sdk/client-cloudwatch') =>
+  require('@aws-sdk/client-cloudwatch');
+
 import type { AwsAlarmState } from '../state';
 
 /** Which alarms to read. */
@@ -22,7 +26,7 @@ export async function describeAlarms(
     let NextToken: string | undefined;
     do {
       const res = await cw.send(
-        new DescribeAlarmsCommand({
+        new (cloudWatchSdk().DescribeAlarmsCommand)({
           ...input,
           AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
           MaxRecords: 100,

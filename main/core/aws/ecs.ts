@@ -3,17 +3,9 @@
  * image) and judging stability the honest way — a deployment the circuit breaker rolled back is a failure,
  * never a success, and tasks that keep stopping fail the wait early with their reasons.
  */
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ListTasksCommand,
-  RegisterTaskDefinitionCommand,
-  UpdateServiceCommand,
-  type ECSClient,
-  type RegisterTaskDefinitionCommandInput,
-  type Service,
-} from '@aws-sdk/client-ecs';
+import type { ECSClient, RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs';
+/** The SDK loads on first use, not at start-up: `offload run` of plain steps never pays for it. */
+const ecsSdk = (): typeof import('@aws-sdk/client-ecs') => require('@aws-sdk/client-ecs');
 
 /** Where one service stands. */
 export interface ServiceAssessment {
@@ -45,7 +37,7 @@ export async function describeServices(
   for (const [cluster, names] of byCluster) {
     for (let i = 0; i < names.length; i += 10) {
       const batch = names.slice(i, i + 10);
-      const res = await ecs.send(new DescribeServicesCommand({ cluster, services: batch }), {
+      const res = await ecs.send(new (ecsSdk().DescribeServicesCommand)({ cluster, services: batch }), {
         abortSignal: signal,
       });
       for (const n of batch) {
@@ -151,14 +143,14 @@ export async function stoppedTaskReasons(
   opts: { taskDefinition?: string; max?: number; signal?: AbortSignal } = {},
 ): Promise<string[]> {
   const list = await ecs.send(
-    new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED' }),
+    new (ecsSdk().ListTasksCommand)({ cluster, serviceName: service, desiredStatus: 'STOPPED' }),
     {
       abortSignal: opts.signal,
     },
   );
   const arns = (list.taskArns ?? []).slice(-100);
   if (arns.length === 0) return [];
-  const res = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }), {
+  const res = await ecs.send(new (ecsSdk().DescribeTasksCommand)({ cluster, tasks: arns }), {
     abortSignal: opts.signal,
   });
   const tasks = (res.tasks ?? [])
@@ -233,7 +225,7 @@ export async function deployService(
   let registered = false;
   if (o.image) {
     const { taskDefinition: td, tags } = await ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: previous, include: ['TAGS'] }),
+      new (ecsSdk().DescribeTaskDefinitionCommand)({ taskDefinition: previous, include: ['TAGS'] }),
       opt,
     );
     if (!td) throw new Error(`task definition ${previous} could not be read`);
@@ -255,7 +247,7 @@ export async function deployService(
     input.containerDefinitions = containers.map((c) => (c === target ? { ...c, image: o.image } : c));
     if (tags && tags.length > 0) input.tags = tags;
     const reg = await ecs.send(
-      new RegisterTaskDefinitionCommand(input as unknown as RegisterTaskDefinitionCommandInput),
+      new (ecsSdk().RegisterTaskDefinitionCommand)(input as unknown as RegisterTaskDefinitionCommandInput),
       opt,
     );
     taskDefinition = reg.taskDefinition?.taskDefinitionArn ?? '';
@@ -264,7 +256,7 @@ export async function deployService(
     log(`registered ${short(taskDefinition)} with ${target.name} image ${o.image}`);
   }
   const res = await ecs.send(
-    new UpdateServiceCommand({
+    new (ecsSdk().UpdateServiceCommand)({
       cluster: o.cluster,
       service: o.service,
       ...(registered ? { taskDefinition } : {}),

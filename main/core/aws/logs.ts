@@ -5,7 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+/** The SDK loads on first use, not at start-up: `offload run` of plain steps never pays for it. */
+const logsSdk = (): typeof import('@aws-sdk/client-cloudwatch-logs') =>
+  require('@aws-sdk/client-cloudwatch-logs');
+
 import type { LogGroupConfig } from '../notify/config';
 import { writeFileAtomic } from '../rule/switch';
 
@@ -79,7 +83,7 @@ export class LogErrorWatch {
     let pages = 0;
     do {
       const res = await this.o.client.send(
-        new FilterLogEventsCommand({
+        new (logsSdk().FilterLogEventsCommand)({
           logGroupName: g.name,
           startTime,
           filterPattern: g.filterPattern,
