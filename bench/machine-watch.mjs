@@ -159,6 +159,44 @@ function runWorker(kind, bundlePath, seconds) {
   });
 }
 
+/** Longest gap between consecutive setImmediate ticks while `fn` runs: the longest synchronous slice. */
+async function maxSlice(fn) {
+  let last = performance.now();
+  let max = 0;
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    max = Math.max(max, now - last);
+    last = now;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  await fn();
+  running = false;
+  return max;
+}
+
+/**
+ * How long one process scan blocks the event loop: the first scan (reads every command line) and 24 more
+ * (incremental, two of them full sweeps). The event-loop histogram of the 60 s runs also counts the OS
+ * preempting the process on a busy machine; this isolates the watch's own synchronous work.
+ */
+async function sampleBlock(bundlePath) {
+  const require = createRequire(bundlePath);
+  const m = require(bundlePath);
+  const watch = m.createMachineWatch({ watch: m.parseWatchConfig({ gpu: false }) });
+  const first = await maxSlice(() => watch.refreshModels());
+  const rest = [];
+  for (let i = 0; i < 24; i++) rest.push(await maxSlice(() => watch.refreshModels()));
+  watch.stop();
+  const sorted = [...rest].sort((a, b) => a - b);
+  return {
+    firstScanMaxSliceMs: +first.toFixed(2),
+    scanMaxSliceMedianMs: +sorted[12].toFixed(2),
+    scanMaxSliceMaxMs: +sorted[sorted.length - 1].toFixed(2),
+  };
+}
+
 async function latency(bundlePath, repeats = 5) {
   const require = createRequire(bundlePath);
   const m = require(bundlePath);
@@ -201,6 +239,7 @@ async function main() {
       for (let i = 0; i < need; i++) sleepers.push(spawn('sleep', ['100000'], { stdio: 'ignore' }));
       await new Promise((r) => setTimeout(r, 500));
       const procs = countProcs();
+      const block = await sampleBlock(bundlePath);
       const idle = await runWorker('idle', bundlePath, SECONDS);
       const offload = await runWorker('offload', bundlePath, SECONDS);
       const naive = await runWorker('naive', bundlePath, SECONDS);
@@ -218,6 +257,7 @@ async function main() {
         cpuRatio: +(offload.cpuPctOfCore / naive.cpuPctOfCore).toFixed(3),
         netCpuRatio: +(net(offload) / net(naive)).toFixed(3),
         maxLoopRatio: +(offload.maxLoopMs / naive.maxLoopMs).toFixed(3),
+        offloadScanBlock: block,
       };
       results.push(r);
       console.log(JSON.stringify(r));

@@ -15,8 +15,28 @@ export interface FoundServer {
   tree: ProcInfo[];
 }
 
+/**
+ * Classification per argv array: readers hand out the same cached array until a process execs, so a
+ * WeakMap avoids re-classifying hundreds of unchanged processes every scan.
+ */
+export type ClassifyCache = WeakMap<string[], Classification | null>;
+
+function classifyCached(p: ProcInfo, cfg: ModelsConfig, cache?: ClassifyCache): Classification | null {
+  const hit = cache?.get(p.argv);
+  if (hit !== undefined) return hit;
+  let cls = classify(p.argv, { matchers: cfg.matchers, builtin: cfg.builtin });
+  if (cls && cfg.exclude.length && isExcluded(p.pid, commandView(p.argv), cfg.exclude)) cls = null;
+  cache?.set(p.argv, cls);
+  return cls;
+}
+
 /** Finds the model servers in `procs`. `self` (our own pid) and excluded processes are never included. */
-export function findModelServers(procs: ProcInfo[], cfg: ModelsConfig, self = process.pid): FoundServer[] {
+export function findModelServers(
+  procs: ProcInfo[],
+  cfg: ModelsConfig,
+  self = process.pid,
+  cache?: ClassifyCache,
+): FoundServer[] {
   const byPid = new Map<number, ProcInfo>();
   const kids = new Map<number, ProcInfo[]>();
   for (const p of procs) {
@@ -28,10 +48,11 @@ export function findModelServers(procs: ProcInfo[], cfg: ModelsConfig, self = pr
   const matched = new Map<number, Classification>();
   for (const p of procs) {
     if (p.pid === self || p.argv.length === 0) continue;
-    const cls = classify(p.argv, { matchers: cfg.matchers, builtin: cfg.builtin });
-    if (!cls) continue;
-    if (cfg.exclude.length && isExcluded(p.pid, commandView(p.argv), cfg.exclude)) continue;
-    matched.set(p.pid, cls);
+    // Exclusion by pid cannot be cached per argv.
+    if (cfg.exclude.some((e) => e.pid !== undefined) && isExcluded(p.pid, commandView(p.argv), cfg.exclude))
+      continue;
+    const cls = classifyCached(p, cfg, cache);
+    if (cls) matched.set(p.pid, cls);
   }
   const out: FoundServer[] = [];
   for (const [pid, cls] of matched) {

@@ -12,7 +12,7 @@ import { PressureTracker } from './alerts';
 import { parseModelsConfig, parseWatchConfig, type ModelsConfig, type WatchConfig } from './config';
 import { createNvidiaMonitor, type GpuMonitor } from './gpu-nvidia';
 import { ollamaLoaded, portFromOllamaHost } from './graceful';
-import { findModelServers, toModelProcess, type FoundServer } from './models';
+import { findModelServers, toModelProcess, type ClassifyCache, type FoundServer } from './models';
 import { stopModelServers, type StopRequest } from './stop';
 import { detectSupervisor } from './supervisor';
 
@@ -58,6 +58,7 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
   const prevCpu = new Map<string, { cpuMs: number; at: number }>();
   const cpuPct = new Map<string, number>();
   const supervisors = new Map<string, ModelProcess['supervisor'] | null>();
+  const classified: ClassifyCache = new WeakMap();
 
   let running = false;
   let paused = false;
@@ -147,7 +148,7 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
     const seen = new Set<string>();
     const byPid = new Map<number, ProcInfo>();
     for (const p of procs) byPid.set(p.pid, p);
-    const found = findModelServers(procs, mcfg);
+    const found = findModelServers(procs, mcfg, process.pid, classified);
     // Fresh CPU time and RSS only for the processes that are shown (the scan may reuse older readings).
     if (found.length) {
       const fresh = new Map(

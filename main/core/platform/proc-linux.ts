@@ -12,12 +12,11 @@ import type { ProcessReader, ProcInfo, SupervisorHints } from './proc-reader';
 
 const CLK_TCK = 100; // USER_HZ is 100 on every mainstream Linux ABI; Node cannot call sysconf().
 const BATCH = 48;
-/** For this long after first sight a PID's stat is re-read every scan (a wrapper may still exec a server). */
-const YOUNG_MS = 30_000;
+/** A process younger than this has its stat re-read every scan (a wrapper may still exec a server). */
+const YOUNG_SECS = 30;
 const FULL_SWEEP_EVERY = 12;
 
 interface Cached {
-  firstSeen: number;
   last?: ProcInfo;
   start: number;
   comm: string;
@@ -151,8 +150,6 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
         return null;
       }
       c = {
-        // An exec keeps the process's age; only a new process (or a reused pid) starts the young period again.
-        firstSeen: c && c.start === st.start ? c.firstSeen : Date.now(),
         start: st.start,
         comm: st.comm,
         argv: readArgv(pid),
@@ -180,7 +177,9 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
     async scan() {
       const names = await fs.promises.readdir(procRoot);
       const full = scans++ % FULL_SWEEP_EVERY === 0;
-      const now = Date.now();
+      // Process age comes from its start time (ticks since boot) against /proc/uptime.
+      const upLen = readInto(`${procRoot}/uptime`, statBuf);
+      const uptimeTicks = upLen > 0 ? parseFloat(statBuf.toString('latin1', 0, upLen)) * CLK_TCK : Infinity;
       const out: ProcInfo[] = [];
       const seen = new Set<number>();
       let inBatch = 0;
@@ -189,7 +188,7 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
         if (ch < 48 || ch > 57) continue;
         const pid = Number(name);
         const known = cache.get(pid);
-        if (known?.last && !full && now - known.firstSeen > YOUNG_MS) {
+        if (known?.last && !full && uptimeTicks - known.start > YOUNG_SECS * CLK_TCK) {
           out.push(known.last);
           seen.add(pid);
           continue;
