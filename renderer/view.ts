@@ -34,13 +34,10 @@ export interface StatusView {
 export function mountView(api: OffloadApi): StatusView {
   const memo = new SectionMemo();
   let state: OffloadState | null = null;
-  let lastStatus = '';
   const busyPids = new Set<number>();
 
-  const say = (text: string) => {
-    lastStatus = text;
-    setText($('status-line'), text);
-  };
+  /** Feedback on the user's own action (its own live region, so state updates do not overwrite it). */
+  const say = (text: string) => setText($('action-line'), text);
   const act = async (label: string, fn: () => Promise<unknown>) => {
     try {
       await fn();
@@ -393,9 +390,9 @@ export function mountView(api: OffloadApi): StatusView {
 
   const renderHeader = (s: OffloadState) => {
     setText($('project-name'), s.project ? `Offload — ${s.project.name}` : 'Offload');
-    const text = statusText(s);
     // Only announce real changes (aria-live), not every sample.
-    if (text !== lastStatus && memo.changed('status', text)) say(text);
+    const text = statusText(s);
+    if (memo.changed('status', text)) setText($('status-line'), text);
   };
 
   return {

@@ -62,6 +62,8 @@ beforeAll(async () => {
   app = await buildApp('window-core');
   fake = await startFakeAws();
   fake.state.putLogs(LOG_GROUP, ['INFO service started'], Date.now() - 60_000);
+  fake.state.addService({ cluster: 'dev', service: 'inference-api', desired: 2 });
+  fake.state.setAlarm('inference-5xx', 'OK', 'fine', '5XXError');
   project = demoProject({ awsUrl: fake.url, logGroup: LOG_GROUP, slowMs: 700 });
   sandbox = fixtureSandbox('offload-window-');
   core = await createOffload({
@@ -156,7 +158,9 @@ describe('status window over the real core', () => {
     await row.getByRole('button', { name: /Stop/ }).click();
     await expect.poll(() => alive(server.pid), { timeout: 15_000 }).toBe(false);
     await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
-    await expect.poll(() => page.locator('#status-line').textContent()).toMatch(/stopped/);
+    await expect
+      .poll(() => page.locator('#action-line').textContent(), { timeout: 15_000 })
+      .toMatch(/stopped/);
   });
 
   test('an error line in CloudWatch Logs on the local endpoint appears with its console link', async () => {
@@ -184,6 +188,27 @@ describe('status window over the real core', () => {
     expect(bg).not.toBe('rgb(255, 255, 255)');
     await dark.page.screenshot({ path: path.join(SHOTS, 'window-dark.png'), fullPage: true });
     expect(dark.errors).toEqual([]);
+  });
+
+  test('AWS health from the local endpoint: the ECS service, the alarm and the gate, and an alarm going off', async () => {
+    const { page } = pages[0]!;
+    const svc = page.locator('#aws-items li[data-item="inference-api"]');
+    await expect.poll(() => svc.textContent(), { timeout: 20_000 }).toMatch(/inference-api \(dev\) 2\/2/);
+    const alarm = page.locator('#aws-items li[data-item="inference-5xx"]');
+    await expect.poll(() => alarm.textContent(), { timeout: 20_000 }).toContain('inference-5xx: OK');
+    await expect
+      .poll(() => page.locator('#gate').getAttribute('class'), { timeout: 20_000 })
+      .toBe('gate ready');
+    fake.state.setAlarm('inference-5xx', 'ALARM', 'Threshold Crossed: 5XXError > 5', '5XXError');
+    await expect
+      .poll(() => alarm.textContent(), { timeout: 20_000 })
+      .toContain('❌ alarm inference-5xx: ALARM');
+    await expect
+      .poll(() => page.locator('#gate').getAttribute('class'), { timeout: 20_000 })
+      .toBe('gate not-ready');
+    expect(await page.locator('#gate').textContent()).toMatch(/not ready/);
+    await page.screenshot({ path: path.join(SHOTS, 'window-aws-alarm-light.png'), fullPage: true });
+    fake.state.setAlarm('inference-5xx', 'OK', 'back to normal', '5XXError');
   });
 
   test('the bridge refuses what the window must not do, with a clear error', async () => {

@@ -41,6 +41,14 @@ export function demoProject(o: { awsUrl?: string; logGroup?: string; slowMs?: nu
       '  log-groups:',
       `    - name: ${o.logGroup ?? '/ecs/inference-api'}`,
       '      window: 0s',
+      'gate:',
+      '  interval: 1s',
+      '  policy: notify',
+      '  services:',
+      '    - cluster: dev',
+      '      service: inference-api',
+      '  alarms:',
+      '    names: [inference-5xx]',
     );
   }
   fs.writeFileSync(path.join(dir, 'offload.yml'), lines.join('\n') + '\n');
