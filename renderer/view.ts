@@ -439,7 +439,9 @@ function statusText(s: OffloadState): string {
   const parts: string[] = [];
   if (run) parts.push(`${STATUS_ICON[run.status]} last run ${run.workflow} ${run.status}`);
   if (s.aws && s.aws.gate !== 'disabled')
-    parts.push(s.aws.gate === 'ready' ? 'AWS ready' : `AWS ${s.aws.gate}`);
+    parts.push(
+      s.aws.gate === 'ready' ? 'AWS ready' : s.aws.gate === 'unknown' ? 'AWS unknown' : 'AWS not ready',
+    );
   if (s.models.length) parts.push(`${s.models.length} local model server(s)`);
   if (s.monitoringPaused) parts.push('monitoring paused');
   if (!s.project) parts.push('no project chosen');
