@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { interpolate, type InterpolationContext } from '../config/interpolate';
+import { interpolate, scanExpressions, type InterpolationContext } from '../config/interpolate';
 import { secretNames } from '../config/load';
 import type { OffloadConfig, StepConfig } from '../config/types';
 import type { HistoryStore, RunWriter } from '../history';
@@ -20,11 +20,13 @@ import {
   notePhasePassed,
   notePhaseStarted,
   readGateState,
+  suggest,
+  unsatisfiableGate,
   workflowGate,
   writeGateState,
 } from './gates';
 import { Masker, MaskingLineBuffer, MaskingStream } from './mask';
-import { parseOutputFile } from './outputs';
+import { parseOutputFile, readOutputState, saveStepOutputs } from './outputs';
 import {
   PHASE_TITLES,
   type EngineEvent,
@@ -71,6 +73,8 @@ type StopWhy = { why: 'cancel' } | { why: 'timeout'; ms: number };
 
 interface ActiveRun {
   runId: string;
+  /** The ids of the steps of the phases this run runs (a reference to any other step uses an earlier run's outputs). */
+  stepIds: Set<string>;
   abort: AbortController;
   snap: RunSnapshot | null;
   /** The last output bytes of the current step (whole chunks, the oldest possibly more than needed). */
@@ -152,6 +156,7 @@ export class Engine {
     }
     const active: ActiveRun = {
       runId: newRunId(this.now()),
+      stepIds: new Set(phases.flatMap((p) => this.o.config.phases[p].steps.map((s) => s.id))),
       abort: new AbortController(),
       snap: null,
       tail: [],
@@ -236,15 +241,31 @@ export class Engine {
         })),
         pid: process.pid,
       });
-      // Top-level env, interpolated once (it may use secrets and the process env).
-      try {
-        const topEnv = interpolate(config.env, ictx).value as Record<string, string>;
-        ictx.env = { ...baseEnv, ...mapStrings(topEnv) };
-      } catch (err) {
-        throw new Error(`offload.yml env: ${(err as Error).message}`, { cause: err });
+      // Gates this run cannot satisfy by itself (aws-prepare never passed and not in this run, no AWS test
+      // since the last deployment and none in this run…) refuse the run before anything runs.
+      const upfront = unsatisfiableGate(phases, readGateState(history), fp, config.workflows);
+      if (upfront) {
+        emit({
+          type: 'phase',
+          runId,
+          at: this.at(),
+          phase: upfront.phase,
+          status: 'blocked',
+          reason: upfront.reason,
+        });
+        status = 'blocked';
+        reason = `${upfront.phase} blocked: ${upfront.reason} (refused before running anything)`;
+      } else {
+        // Top-level env, interpolated once (it may use secrets and the process env).
+        try {
+          const topEnv = interpolate(config.env, ictx).value as Record<string, string>;
+          ictx.env = { ...baseEnv, ...mapStrings(topEnv) };
+        } catch (err) {
+          throw new Error(`offload.yml env: ${(err as Error).message}`, { cause: err });
+        }
       }
 
-      for (const phase of phases) {
+      for (const phase of upfront ? [] : phases) {
         if (active.abort.signal.aborted) {
           status = 'cancelled';
           reason = 'cancelled';
@@ -377,9 +398,12 @@ export class Engine {
       let resolved: ResolvedStep;
       let stepEnv: Record<string, string>;
       let cwd: string;
+      let carriedFrom: string[];
       try {
-        const r = interpolate({ spec: step.spec, extra: step.extra, env: step.env, cwd: step.cwd }, ictx)
-          .value as {
+        const raw = { spec: step.spec, extra: step.extra, env: step.env, cwd: step.cwd };
+        const carried = this.carriedOutputs(active, raw, ictx);
+        carriedFrom = carried.notes;
+        const r = interpolate(raw, { ...ictx, steps: { ...ictx.steps, ...carried.steps } }).value as {
           spec: unknown;
           extra: Record<string, unknown>;
           env: Record<string, unknown>;
@@ -404,6 +428,7 @@ export class Engine {
         } catch {
           /* a describe failure is cosmetic */
         }
+        for (const note of carriedFrom) info(note);
       }
       const outcome = await this.attempt(
         active,
@@ -425,6 +450,11 @@ export class Engine {
       );
       if (outcome.status === 'passed') {
         ictx.steps[step.id] = { ...(ictx.steps[step.id] ?? {}), ...outcome.outputs };
+        try {
+          this.saveOutputs(active, phase, step.id, ictx.steps[step.id] ?? {}, masker, fp);
+        } catch (err) {
+          info(`could not keep this step's outputs for later runs: ${(err as Error).message}`);
+        }
         return finish('passed', { attempt, summary: outcome.summary, outputs: outcome.outputs });
       }
       if (outcome.status === 'cancelled')
@@ -445,6 +475,90 @@ export class Engine {
       });
     }
     return finish('failed', { attempt: attempts, reason: 'no attempt ran' });
+  }
+
+  /**
+   * Outputs of the steps a step refers to that are not part of this run: those of each one's latest passed
+   * run, with a note for the step's log. Throws (naming the step and the command that produces it) when such
+   * a step never passed, or when a step of this run that it refers to has no outputs yet.
+   */
+  private carriedOutputs(
+    active: ActiveRun,
+    raw: unknown,
+    ictx: InterpolationContext,
+  ): { steps: Record<string, Record<string, string>>; notes: string[] } {
+    const refs = new Map<string, string[]>();
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') {
+        if (!v.includes('${{')) return;
+        for (const m of scanExpressions(v)) {
+          if (m.ref?.context !== 'steps') continue;
+          refs.set(m.ref.step, [...(refs.get(m.ref.step) ?? []), m.ref.key]);
+        }
+      } else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(raw);
+    const steps: Record<string, Record<string, string>> = {};
+    const notes: string[] = [];
+    let state: ReturnType<typeof readOutputState> | undefined;
+    for (const [id, keys] of refs) {
+      if (ictx.steps[id]) continue;
+      const expr = `\${{ steps.${id}.outputs.${keys[0]} }}`;
+      if (active.stepIds.has(id)) {
+        throw new Error(
+          `${expr}: step '${id}' is part of this run but has not passed in it, so it has no outputs yet`,
+        );
+      }
+      state ??= readOutputState(this.o.history);
+      const rec = state.steps[id];
+      if (!rec) {
+        const phase = (Object.keys(this.o.config.phases) as PhaseId[]).find((p) =>
+          this.o.config.phases[p].steps.some((s) => s.id === id),
+        );
+        const how = phase ? suggest(this.o.config.workflows, [phase]) : 'run a workflow that includes it';
+        throw new Error(
+          `${expr}: step '${id}'${phase ? ` (${phase})` : ''} has never passed, so it has no outputs to use: ${how} first`,
+        );
+      }
+      const secretKey = keys.find((k) => rec.masked?.includes(k));
+      if (secretKey) {
+        throw new Error(
+          `\${{ steps.${id}.outputs.${secretKey} }}: output '${secretKey}' of step '${id}' (run ${rec.runId}) held a secret, and secrets are not kept across runs; pass it through the environment (\`secrets:\`) instead`,
+        );
+      }
+      steps[id] = rec.outputs;
+      notes.push(`using outputs of step '${id}' from run ${rec.runId} (${rec.at})`);
+    }
+    return { steps, notes };
+  }
+
+  /** Keeps a passed step's outputs, masked, in the project's state for later runs that skip its phase. */
+  private saveOutputs(
+    active: ActiveRun,
+    phase: PhaseId,
+    stepId: string,
+    outputs: Record<string, string>,
+    masker: Masker,
+    fp: Fingerprint,
+  ): void {
+    const kept: Record<string, string> = {};
+    const masked: string[] = [];
+    for (const [k, v] of Object.entries(outputs)) {
+      const mk = masker.mask(k);
+      const mv = masker.mask(v);
+      kept[mk] = mv;
+      if (mv !== v || mk !== k) masked.push(mk);
+    }
+    saveStepOutputs(this.o.history, stepId, {
+      runId: active.runId,
+      workflow: active.snap?.workflow ?? '',
+      phase,
+      fingerprint: fp.value,
+      at: this.at(),
+      outputs: kept,
+      ...(masked.length ? { masked } : {}),
+    });
   }
 
   /** Keeps the last TAIL_BYTES of output by reference; lines are only made when a snapshot asks. */

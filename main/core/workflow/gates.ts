@@ -93,8 +93,11 @@ export function shortFingerprint(fp: string): string {
   return `${fp.slice(0, 8)}…`;
 }
 
-/** Entry points that would satisfy a gate: those running all of `phases` (else those running the first). */
-function suggest(workflows: Record<string, readonly PhaseId[]>, phases: PhaseId[]): string {
+/**
+ * The command that satisfies a gate: `offload run` of the entry points running all of `phases` (else those
+ * running the first), e.g. "run `offload run full` or `offload run infrastructure`".
+ */
+export function suggest(workflows: Record<string, readonly PhaseId[]>, phases: PhaseId[]): string {
   const all = Object.entries(workflows);
   let names = all.filter(([, ps]) => phases.every((p) => ps.includes(p))).map(([n]) => n);
   if (!names.length) names = all.filter(([, ps]) => ps.includes(phases[0] as PhaseId)).map(([n]) => n);
@@ -137,6 +140,28 @@ export function checkPhaseGate(
 }
 
 /**
+ * The first gate a run of `phases` cannot satisfy by itself, checked before anything runs: the phases are
+ * checked in order, assuming each earlier phase of the same run passes on the current fingerprint (so a
+ * local phase before AWS phases, or aws-prepare before aws-deploy, counts). Undefined when every gate is
+ * satisfied or satisfiable by the run itself.
+ */
+export function unsatisfiableGate(
+  phases: readonly PhaseId[],
+  state: GateState,
+  fp: Fingerprint,
+  workflows: Record<string, readonly PhaseId[]>,
+): { phase: PhaseId; reason: string } | undefined {
+  const sim: GateState = JSON.parse(JSON.stringify(state)) as GateState;
+  for (const phase of phases) {
+    const reason = checkPhaseGate(phase, sim, fp, workflows);
+    if (reason) return { phase, reason };
+    notePhaseStarted(sim, phase, fp, 'next', 'now');
+    notePhasePassed(sim, phase, fp, 'next', 'now');
+  }
+  return undefined;
+}
+
+/**
  * Whether a workflow could start now: its phases are checked in order, assuming each earlier phase of the
  * same workflow passes on the current fingerprint.
  */
@@ -146,12 +171,6 @@ export function workflowGate(
   fp: Fingerprint,
   workflows: Record<string, readonly PhaseId[]>,
 ): { allowed: boolean; reason?: string } {
-  const sim: GateState = JSON.parse(JSON.stringify(state)) as GateState;
-  for (const phase of phases) {
-    const reason = checkPhaseGate(phase, sim, fp, workflows);
-    if (reason) return { allowed: false, reason: `${phase}: ${reason}` };
-    notePhaseStarted(sim, phase, fp, 'next', 'now');
-    notePhasePassed(sim, phase, fp, 'next', 'now');
-  }
-  return { allowed: true };
+  const blocked = unsatisfiableGate(phases, state, fp, workflows);
+  return blocked ? { allowed: false, reason: `${blocked.phase}: ${blocked.reason}` } : { allowed: true };
 }

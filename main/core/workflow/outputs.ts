@@ -35,3 +35,46 @@ export function parseOutputFile(text: string): Record<string, string> {
   }
   return out;
 }
+
+/** The latest passed run of one step: its outputs (masked: secret values read ***), where and when. */
+export interface StepOutputRecord {
+  runId: string;
+  workflow: string;
+  phase: string;
+  fingerprint: string;
+  at: string;
+  outputs: Record<string, string>;
+  /** Keys whose value held a secret: stored masked, so they are not usable in a later run. */
+  masked?: string[];
+}
+
+/** The outputs of every step's latest passed run, kept in the project's state (outputs.json). */
+export interface OutputState {
+  version: 1;
+  steps: Record<string, StepOutputRecord>;
+}
+
+/** Where output records are kept (HistoryStore satisfies it). */
+export interface OutputStorage {
+  readState<T>(name: string): T | undefined;
+  writeState(name: string, value: unknown): void;
+}
+
+const OUTPUTS_FILE = 'outputs';
+
+/** Reads the project's output records (empty when none or unreadable). */
+export function readOutputState(storage: OutputStorage): OutputState {
+  const s = storage.readState<OutputState>(OUTPUTS_FILE);
+  if (!s || s.version !== 1 || !s.steps || typeof s.steps !== 'object') return { version: 1, steps: {} };
+  return s;
+}
+
+/**
+ * Records a passed step's outputs (re-reading the file first, so records of other steps written meanwhile
+ * survive). `outputs` must already be masked: this file is never given a secret value.
+ */
+export function saveStepOutputs(storage: OutputStorage, stepId: string, record: StepOutputRecord): void {
+  const state = readOutputState(storage);
+  state.steps[stepId] = record;
+  storage.writeState(OUTPUTS_FILE, state);
+}
