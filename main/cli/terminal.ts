@@ -1,5 +1,7 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
-import type { Status } from '../core/workflow/types';
+import { STATUS_ICON, type Status } from '../core/workflow/types';
+
+export { formatBytes, formatDuration } from '../core/format';
 
 export interface Term {
   color: boolean;
@@ -46,17 +48,8 @@ export function makeTerm(opts: {
   };
 }
 
-const ICON: Record<Status, string> = {
-  pending: '·',
-  running: '⏳',
-  passed: '✅',
-  failed: '❌',
-  cancelled: '⊘',
-  blocked: '⛔',
-};
-
 export function statusIcon(status: Status): string {
-  return ICON[status];
+  return STATUS_ICON[status];
 }
 
 export function paintStatus(term: Term, status: Status, text: string): string {
@@ -64,29 +57,6 @@ export function paintStatus(term: Term, status: Status, text: string): string {
   if (status === 'failed' || status === 'blocked') return term.red(text);
   if (status === 'running' || status === 'cancelled') return term.yellow(text);
   return term.dim(text);
-}
-
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  if (m < 60) return `${m}m${String(rest).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function formatBytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '–';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
 /** Prints a value as pretty JSON for `--json`. */
