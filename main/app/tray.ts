@@ -2,10 +2,12 @@
  * The tray icon and its menu, following core state. Setters return early when nothing changed (Signal's
  * SystemTrayService): the menu is rebuilt only when its model changed, the icon set only when its file did.
  */
-import type { Menu as MenuT, MenuItemConstructorOptions, Tray as TrayT } from 'electron';
+import type { Menu as MenuT, MenuItemConstructorOptions, NativeImage, Tray as TrayT } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { OffloadState } from '../core/state';
 import { buildTrayMenu, trayIcon, type MenuItemModel, type TrayAction, type TrayUiState } from './tray-model';
+import { iconWithMeter, meterLevel } from './tray-meter';
 import { trayIconFile } from './tray-platform';
 
 type ElectronParts = Pick<typeof import('electron'), 'Tray' | 'Menu' | 'nativeImage' | 'nativeTheme'>;
@@ -14,7 +16,7 @@ type ElectronParts = Pick<typeof import('electron'), 'Tray' | 'Menu' | 'nativeIm
 export class TrayController {
   readonly tray: TrayT;
   private menuKey = '';
-  private iconFile = '';
+  private iconKey = '';
   private tooltip = '';
   private model: MenuItemModel[] = [];
   private last: OffloadState | null = null;
@@ -32,7 +34,7 @@ export class TrayController {
     this.tray = new electron.Tray(
       electron.nativeImage.createFromPath(path.join(iconsDir, this.pickIcon('idle'))),
     );
-    this.iconFile = this.pickIcon('idle');
+    this.iconKey = `${this.pickIcon('idle')}|null`;
     this.tray.on('click', onClick);
     // Windows and Linux pick the icon for the taskbar's theme; macOS tints its Template image itself.
     electron.nativeTheme.on('updated', () => this.last && this.update(this.last));
@@ -56,18 +58,20 @@ export class TrayController {
     this.last = state;
     const icon = trayIcon(state);
     const file = this.pickIcon(icon.state);
-    if (file !== this.iconFile) {
-      this.iconFile = file;
-      this.tray.setImage(this.electron.nativeImage.createFromPath(path.join(this.iconsDir, file)));
+    const level = meterLevel(icon.meter);
+    const key = `${file}|${level}`;
+    if (key !== this.iconKey) {
+      this.iconKey = key;
+      this.tray.setImage(this.image(file, level));
     }
     if (icon.tooltip !== this.tooltip) {
       this.tooltip = icon.tooltip;
       this.tray.setToolTip(icon.tooltip);
     }
     const model = buildTrayMenu(state, this.ui());
-    const key = JSON.stringify(model);
-    if (key === this.menuKey) return;
-    this.menuKey = key;
+    const menuKey = JSON.stringify(model);
+    if (menuKey === this.menuKey) return;
+    this.menuKey = menuKey;
     this.model = model;
     this.rebuilds++;
     this.tray.setContextMenu(
@@ -77,6 +81,22 @@ export class TrayController {
 
   destroy(): void {
     this.tray.destroy();
+  }
+
+  /** The icon file as an image, with the load meter drawn in (1x and 2x) when the load is known. */
+  private image(file: string, level: number | null): NativeImage {
+    const { nativeImage } = this.electron;
+    if (level === null) return nativeImage.createFromPath(path.join(this.iconsDir, file));
+    // The meter is drawn on the PNG variant (Windows too: a tray accepts PNG there as well).
+    const png = file.replace(/\.ico$/, '.png');
+    const template = /Template\.png$/.test(png);
+    const color = template || !/Dark\.png$/.test(png) ? ([32, 33, 36] as const) : ([255, 255, 255] as const);
+    const read = (f: string) =>
+      iconWithMeter(fs.readFileSync(path.join(this.iconsDir, f)), level, template ? [0, 0, 0] : color);
+    const image = nativeImage.createFromBuffer(read(png), { scaleFactor: 1 });
+    image.addRepresentation({ scaleFactor: 2, buffer: read(png.replace(/\.png$/, '@2x.png')) });
+    if (template) image.setTemplateImage(true);
+    return image;
   }
 
   private pickIcon(state: Parameters<typeof trayIconFile>[0]): string {
