@@ -62,6 +62,16 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   let workflows: WorkflowAvailability[] = [];
   let monitoringPaused = false;
   let lastRunId: string | null = null;
+  // History read from disk only when a run starts or ends, not on every state change.
+  let historyCache: { list: RunSummary[]; last: OffloadState['run'] } | null = null;
+  const historyView = () => {
+    const history = project?.history;
+    if (!history) return { list: [], last: null };
+    if (!historyCache) {
+      historyCache = { list: history.listRuns(20), last: lastRunId ? history.readRun(lastRunId) : null };
+    }
+    return historyCache;
+  };
   let disposed = false;
   const unsubs: (() => void)[] = [];
   // Subscriptions to the open project's parts, dropped when another project is opened.
@@ -162,7 +172,15 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
       });
       services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
       engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
-      projectUnsubs.push(engine.subscribe(() => changed()));
+      projectUnsubs.push(
+        engine.subscribe((e) => {
+          if (e.type === 'run-started' || e.type === 'run-finished') {
+            if (e.type === 'run-finished') lastRunId = e.runId;
+            historyCache = null;
+          }
+          changed();
+        }),
+      );
       aws = createAwsWatch({
         config,
         models: machine,
@@ -200,16 +218,16 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   };
 
   const state = (): OffloadState => {
-    const history = project?.history;
     const live = engine?.current() ?? null;
-    const run = live ?? (lastRunId && history ? history.readRun(lastRunId) : null);
+    const past = historyView();
+    const run = live ?? past.last;
     return {
       project: project
         ? { dir: project.config.dir, name: project.config.name, configFile: project.config.file }
         : null,
       configProblems,
       run,
-      history: history ? history.listRuns(20) : [],
+      history: past.list,
       workflows,
       machine: machine.snapshot(),
       models: machine.models(),
@@ -222,6 +240,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   const initialDir = opts.projectDir === undefined ? (readSettings().projectDir ?? null) : opts.projectDir;
   await load(initialDir);
   lastRunId = (project as OpenedProject | null)?.history.listRuns(1)[0]?.runId ?? null;
+  historyCache = null;
 
   const timer = setInterval(() => {
     if (!engine?.current() || engine.current()?.status !== 'running') void refreshAvailability();
@@ -261,6 +280,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
       changed();
       const summary = await promise;
       lastRunId = summary.runId;
+      historyCache = null;
       if (summary.status === 'failed' || summary.status === 'blocked') {
         notifier.notify({
           level: 'error',
@@ -299,6 +319,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
       const abs = path.resolve(dir);
       await load(abs);
       lastRunId = project?.history.listRuns(1)[0]?.runId ?? null;
+      historyCache = null;
       writeSettings({ ...readSettings(), projectDir: abs });
       changed();
     },
