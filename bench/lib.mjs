@@ -52,6 +52,9 @@ export function mb(bytes) {
 /** Writes a project folder with an offload.yml made of the given local-phase steps. */
 export function project(name, stepsYaml, extra = '') {
   const dir = tempDir(name);
-  fs.writeFileSync(path.join(dir, 'offload.yml'), `name: ${name}\nphases:\n  local:\n    steps:\n${stepsYaml}${extra}`);
+  fs.writeFileSync(
+    path.join(dir, 'offload.yml'),
+    `name: ${name}\nphases:\n  local:\n    steps:\n${stepsYaml}${extra}`,
+  );
   return dir;
 }

@@ -6,7 +6,9 @@ try {
   cli = require('../dist/cli.js');
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND') {
-    process.stderr.write('offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n');
+    process.stderr.write(
+      'offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n',
+    );
     process.exit(1);
   }
   throw err;

@@ -47,5 +47,7 @@ module.exports = { createServer, loadEnv };
 if (require.main === module) {
   loadEnv();
   const port = Number(process.env.PORT || 8080);
-  createServer().listen(port, '127.0.0.1', () => console.log(`inference-api listening on http://127.0.0.1:${port}`));
+  createServer().listen(port, '127.0.0.1', () =>
+    console.log(`inference-api listening on http://127.0.0.1:${port}`),
+  );
 }

@@ -21,7 +21,10 @@ test('an unreachable model backend is a 502 with the reason', async () => {
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   try {
-    const res = await fetch(`http://127.0.0.1:${server.address().port}/v1/generate`, { method: 'POST', body: '{}' });
+    const res = await fetch(`http://127.0.0.1:${server.address().port}/v1/generate`, {
+      method: 'POST',
+      body: '{}',
+    });
     assert.strictEqual(res.status, 502);
     assert.match((await res.json()).error, /model backend unreachable/);
   } finally {
