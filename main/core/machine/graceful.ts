@@ -4,17 +4,47 @@
  * has a short timeout; failures are reported in `how`, never fatal.
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import type { LoadedModel } from '../state';
 import type { GracefulKind } from './catalogue';
 import { findOnPath } from './gpu-nvidia';
 
 const TIMEOUT_MS = 3000;
 
-async function json(url: string, init?: RequestInit): Promise<unknown> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const text = await res.text();
-  return text ? JSON.parse(text) : null;
+/**
+ * A small JSON request over node:http (loopback only). Not fetch: its first use loads undici, which costs
+ * ~14 MB of RSS and a 100+ ms event-loop stall, too much for a watch that asks Ollama every few seconds.
+ */
+function json(url: string, init?: { method?: string; body?: string }): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: init?.method ?? 'GET',
+        headers: init?.body
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) }
+          : {},
+        timeout: TIMEOUT_MS,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d.length + text.length > 4 * 1024 * 1024 ? '' : d));
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 400) return reject(new Error(`HTTP ${res.statusCode}`));
+          try {
+            resolve(text ? JSON.parse(text) : null);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(init?.body);
+  });
 }
 
 /** Port from an OLLAMA_HOST value (`0.0.0.0:11434`, `http://127.0.0.1:8080`, `:11435`). */
@@ -61,7 +91,6 @@ export async function gracefulRelease(
         try {
           await json(`http://127.0.0.1:${port}/api/generate`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ model: m.name, keep_alive: 0 }),
           });
           how.push(`unloaded ${m.name} (POST :${port}/api/generate keep_alive 0)`);
@@ -77,7 +106,6 @@ export async function gracefulRelease(
       try {
         await json(`http://127.0.0.1:${port}/free`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ unload_models: true, free_memory: true }),
         });
         how.push(`freed models (POST :${port}/free)`);
@@ -95,7 +123,6 @@ export async function gracefulRelease(
           try {
             await json(`http://127.0.0.1:${port}/models/unload`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json' },
               body: JSON.stringify({ model: id }),
             });
             how.push(`unloaded ${id} (POST :${port}/models/unload)`);
