@@ -1,7 +1,9 @@
 // Builds every target with esbuild: the CLI and the Electron main process (Node, CommonJS),
 // the preload (one sandboxed CommonJS file) and the renderer (browser IIFE + static files).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
@@ -47,4 +49,29 @@ if (failed.length) process.exitCode = 1;
 mkdirSync('dist/renderer', { recursive: true });
 cpSync('renderer/index.html', 'dist/renderer/index.html');
 cpSync('renderer/styles.css', 'dist/renderer/styles.css');
+// The offload.yml validator, compiled ahead of time with Ajv's standalone code: no schema compile (and no
+// Ajv load) on each `offload` command. main/core/project.ts uses it when present, else compiles at run time.
+const tmp = mkdtempSync(path.join('node_modules', '.offload-validator-'));
+try {
+  const entry = path.join(tmp, 'entry.cjs');
+  await build({
+    ...common,
+    sourcemap: false,
+    entryPoints: ['scripts/gen-validator-entry.ts'],
+    outfile: entry,
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+  });
+  const require = createRequire(import.meta.url);
+  const { schema, options } = require(path.resolve(entry));
+  const Ajv = require('ajv').default;
+  const standaloneCode = require('ajv/dist/standalone').default;
+  const ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
+  writeFileSync('dist/config-validator.js', standaloneCode(ajv, ajv.compile(schema)));
+} catch (err) {
+  console.error(`config validator not precompiled (the CLI compiles it at run time): ${err.message}`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
 if (watch) console.log('built (watch mode not implemented; rerun npm run build)');

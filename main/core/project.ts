@@ -3,7 +3,7 @@
  * Shared by the CLI and the facade so both see the same project the same way.
  */
 import path from 'node:path';
-import { findConfig, loadConfig } from './config';
+import { findConfig, loadConfig, usePrecompiledValidator } from './config';
 import { ConfigError, type OffloadConfig } from './config/types';
 import { HistoryStore } from './history';
 import { appDataDir } from './platform/app-data';
@@ -39,6 +39,26 @@ export function locateConfig(configPath: string | undefined, cwd: string): strin
   return found;
 }
 
+let precompiledTried = false;
+
+/** Uses dist/config-validator.js (written by `npm run build`) when this code runs from a build. */
+export function usePrecompiled(): void {
+  if (precompiledTried) return;
+  precompiledTried = true;
+  for (const file of [
+    path.join(__dirname, 'config-validator.js'),
+    path.join(__dirname, '..', '..', 'config-validator.js'),
+  ]) {
+    try {
+      const mod = require(file);
+      usePrecompiledValidator({ stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS }, mod.default ?? mod);
+      return;
+    } catch {
+      // not built (tests run from source): the validator is compiled on first use instead
+    }
+  }
+}
+
 /** Loads and validates the config (throws ConfigError with every problem) and opens its history. */
 export function openProject(opts: {
   configPath?: string;
@@ -48,6 +68,7 @@ export function openProject(opts: {
 }): OpenedProject {
   const env = opts.env ?? process.env;
   const file = locateConfig(opts.configPath, opts.cwd ?? process.cwd());
+  usePrecompiled();
   const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
   const dataDir = resolveDataDir(opts.dataDir, env);
   const history = new HistoryStore({

@@ -10,6 +10,7 @@ import {
   parseWatchConfig,
   type MachineWatch,
 } from '../../core/machine';
+import { usePrecompiled } from '../../core/project';
 import { CONFIG_SECTIONS, STEP_KINDS } from '../../core/registry';
 import type { CliContext } from '../context';
 import { makeTerm } from '../terminal';
@@ -21,6 +22,7 @@ async function loadWatch(ctx: CliContext): Promise<MachineWatch> {
   const g = ctx.globals();
   const file = g.config ?? findConfig(ctx.cwd);
   if (!file) return createMachineWatch({ env: ctx.env });
+  usePrecompiled();
   const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
   return createMachineWatch({
     env: ctx.env,

@@ -3,7 +3,18 @@
  * editors use, `${{ }}` interpolation, and the starter config `offload init` writes.
  */
 export { findConfig, CONFIG_FILE_NAMES } from './find';
-export { loadConfig, parseConfig, findStep, stepRunsBefore, secretNames, formatPath, slugify } from './load';
+export {
+  loadConfig,
+  parseConfig,
+  usePrecompiledValidator,
+  validationSchema,
+  AJV_OPTIONS,
+  findStep,
+  stepRunsBefore,
+  secretNames,
+  formatPath,
+  slugify,
+} from './load';
 export type { LoadConfigOptions, StepPlace } from './load';
 export {
   buildConfigSchema,
