@@ -232,6 +232,18 @@ async function main() {
   }
   const bundlePath = await bundle();
   const sleepers = [];
+  // A model server on the machine (an Ollama look-alike with one runner), so both watches have something to
+  // show: Offload then also reads its ports and asks its /api/ps every scan. BENCH_WITH_MODEL=0 leaves it out.
+  let model = null;
+  if (process.env.BENCH_WITH_MODEL !== '0') {
+    model = spawn(path.join(ROOT, 'test/fixtures/model-servers/ollama'), ['serve'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, FIXTURE_MODELS: 'llama3.2:3b' },
+    });
+    model.info = await new Promise((resolve) =>
+      model.stdout.once('data', (d) => resolve(JSON.parse(String(d)))),
+    );
+  }
   const results = [];
   try {
     for (const target of [0, HIGH]) {
@@ -248,6 +260,7 @@ async function main() {
         bench: 'machine-watch',
         processes: procs,
         seconds: SECONDS,
+        modelServers: model ? 1 : 0,
         // The harness alone (Node, IPC, a 20 ms event-loop monitor): the floor under both watches.
         idleHarness: round(idle),
         offload: round(offload),
@@ -278,6 +291,16 @@ async function main() {
     );
   } finally {
     for (const s of sleepers) s.kill('SIGKILL');
+    if (model) {
+      for (const pid of model.info.runners ?? []) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      model.kill('SIGKILL');
+    }
     fs.rmSync(bundlePath, { force: true });
   }
 }
