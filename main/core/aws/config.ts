@@ -82,7 +82,11 @@ export const gateSchema: JsonSchema = {
         required: ['url'],
         properties: {
           name: { type: 'string', description: 'Display name (default: the URL).' },
-          url: { type: 'string', pattern: '^https?://', description: 'URL to GET (may use ${{ … }}).' },
+          url: {
+            type: 'string',
+            pattern: '^(https?://|\\$\\{\\{)',
+            description: 'URL to GET (may use ${{ … }}).',
+          },
           status: {
             description: 'Expected status code or codes (default 200).',
             anyOf: [

@@ -4,6 +4,7 @@
  * transitions and new error log lines as notices. One poll per interval (default 60 s) with batched calls.
  */
 import path from 'node:path';
+import { interpolate } from '../config/interpolate';
 import type { OffloadConfig } from '../config/types';
 import type { Notifier } from '../notify/notifier';
 import { parseNotifyConfig } from '../notify/config';
@@ -61,10 +62,27 @@ export interface AwsWatch {
 
 const MAX_RECENT_ERRORS = 50;
 
+/** An endpoint URL may use `${{ env.X }}`/`${{ project.name }}`; an unresolvable one fails the check. */
+function resolveUrl(url: string, env: NodeJS.ProcessEnv, config: OffloadConfig): string {
+  if (!url.includes('${{')) return url;
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === 'string') vars[k] = v;
+  return String(
+    interpolate(url, {
+      env: vars,
+      secrets: vars,
+      steps: {},
+      project: { name: config.name, dir: config.dir },
+      run: { id: '', workflow: '' },
+    }).value,
+  );
+}
+
 /** Builds the AWS watch for a project. Nothing polls until start() (or pollOnce()). */
 export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
   const { config, notifier } = opts;
-  const env = opts.env ?? process.env;
+  // offload.yml's `env:` applies here as it does to steps (e.g. the AWS URL the endpoints and the switch use).
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...config.env };
   const now = opts.now ?? Date.now;
   const timers: WatchTimers = opts.timers ?? {
     setTimeout: (fn, ms) => {
@@ -157,7 +175,8 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
   const checkEndpoint = async (e: GateEndpointConfig): Promise<{ ok: boolean; result: string }> => {
     const t0 = now();
     try {
-      const res = await fetch(e.url, { signal: AbortSignal.timeout(e.timeoutMs), redirect: 'manual' });
+      const url = resolveUrl(e.url, env, config);
+      const res = await fetch(url, { signal: AbortSignal.timeout(e.timeoutMs), redirect: 'manual' });
       const body = e.body !== undefined ? await res.text() : (await res.arrayBuffer(), '');
       const ms = now() - t0;
       if (!e.status.includes(res.status))
