@@ -2,28 +2,7 @@
  * Formatting for the status window: sizes, durations, sparklines. Pure functions.
  */
 
-/** Bytes as a short human size (1.2 GB). */
-export function formatBytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '–';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}
-
-/** Milliseconds as 850 ms / 12.3 s / 4m 05s. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${m}m ${String(s).padStart(2, '0')}s`;
-}
+export { formatBytes, formatDuration } from '../main/core/format';
 
 /** A percentage, or a dash when unknown. */
 export const formatPct = (n: number | undefined) =>
