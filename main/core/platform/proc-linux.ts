@@ -56,7 +56,9 @@ const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 export function parseProcNetTcp(text: string, into = new Map<number, number>()): Map<number, number> {
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
-    const f = lines[i]!.trim().split(/\s+/);
+    const line = lines[i]!;
+    if (!line.includes(' 0A ')) continue; // cheap pre-filter: only LISTEN sockets are split
+    const f = line.trim().split(/\s+/);
     if (f.length < 10 || f[3] !== '0A') continue; // 0A = TCP_LISTEN
     const local = f[1]!;
     const port = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
@@ -92,6 +94,7 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
   const statBuf = Buffer.allocUnsafe(4096);
   const cmdBuf = Buffer.allocUnsafe(64 * 1024);
   const cache = new Map<number, Cached>();
+  const socketPorts = new Map<number, { port: number; at: number }>();
   const myUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   let users: Map<number, string> | null = null;
   const myName = (() => {
@@ -215,34 +218,54 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
       return out;
     },
     async listeningPorts(pids) {
+      // /proc/net/tcp{,6} is costly to read (the kernel walks its whole socket hash table), so it is read only
+      // when a model server holds a socket inode not classified yet; "not listening" answers expire after 60 s
+      // (a socket may be between bind() and listen() when first seen). The fd links are cheap and read sync.
       const result = new Map<number, number[]>();
-      if (pids.length === 0) return result;
-      const inodes = new Map<number, number>();
-      for (const f of ['tcp', 'tcp6']) {
-        try {
-          parseProcNetTcp(await fs.promises.readFile(`${procRoot}/net/${f}`, 'latin1'), inodes);
-        } catch {
-          /* no IPv6 */
-        }
-      }
-      if (inodes.size === 0) return result;
+      const now = Date.now();
+      const socketsOf = new Map<number, number[]>();
+      let unknown = false;
       for (const pid of pids) {
-        const ports = new Set<number>();
+        const socks: number[] = [];
         try {
-          const fds = await fs.promises.readdir(`${procRoot}/${pid}/fd`);
-          for (const fd of fds) {
+          const fds = fs.readdirSync(`${procRoot}/${pid}/fd`);
+          for (const fd of fds.slice(0, 4096)) {
             let link: string;
             try {
-              link = await fs.promises.readlink(`${procRoot}/${pid}/fd/${fd}`);
+              link = fs.readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
             } catch {
               continue;
             }
             if (!link.startsWith('socket:[')) continue;
-            const port = inodes.get(Number(link.slice(8, -1)));
-            if (port !== undefined) ports.add(port);
+            const inode = Number(link.slice(8, -1));
+            socks.push(inode);
+            const known = socketPorts.get(inode);
+            if (!known || (known.port === 0 && now - known.at > 60_000)) unknown = true;
           }
         } catch {
           /* gone, or not ours */
+        }
+        socketsOf.set(pid, socks);
+      }
+      if (unknown) {
+        const inodes = new Map<number, number>();
+        for (const f of ['tcp', 'tcp6']) {
+          try {
+            parseProcNetTcp(await fs.promises.readFile(`${procRoot}/net/${f}`, 'latin1'), inodes);
+          } catch {
+            /* no IPv6 */
+          }
+        }
+        for (const socks of socketsOf.values())
+          for (const inode of socks) socketPorts.set(inode, { port: inodes.get(inode) ?? 0, at: now });
+      }
+      const live = new Set<number>();
+      for (const [pid, socks] of socketsOf) {
+        const ports = new Set<number>();
+        for (const inode of socks) {
+          live.add(inode);
+          const port = socketPorts.get(inode)?.port;
+          if (port) ports.add(port);
         }
         if (ports.size)
           result.set(
@@ -250,6 +273,7 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
             [...ports].sort((a, b) => a - b),
           );
       }
+      for (const inode of socketPorts.keys()) if (!live.has(inode)) socketPorts.delete(inode);
       return result;
     },
     async supervisorHints(pid): Promise<SupervisorHints> {
