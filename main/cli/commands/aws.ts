@@ -118,8 +118,11 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
         lastGate = line;
       });
       w.watch.start();
+      // The watch's own timers are unref'd (they never hold an app open); this command lives until Ctrl-C.
+      const keepAlive = setInterval(() => {}, 1 << 30);
       await new Promise<void>((resolve) => {
         const done = () => {
+          clearInterval(keepAlive);
           process.off('SIGINT', done);
           process.off('SIGTERM', done);
           resolve();
@@ -128,7 +131,8 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
         process.on('SIGTERM', done);
       });
       w.stop();
-      ctx.exit(EXIT.passed);
+      // Stopped by Ctrl-C (or SIGTERM): the conventional 130, as for a cancelled run.
+      ctx.exit(EXIT.cancelled);
     });
 
   program
