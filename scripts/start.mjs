@@ -44,10 +44,11 @@ async function main() {
     const lines = [
       'Offload: the desktop app cannot start here —',
       `  ${electron.reason}.`,
-      '  Install it with `npx install-electron` (or `npm rebuild electron`) on a machine with a desktop,',
-      '  or use the headless watch, which does the same monitoring in a terminal:',
+      '  Install it with `npm rebuild electron` on a machine with a desktop and internet access,',
+      '  or use the headless core from a terminal (after `npm link`, or as `node bin/offload.js …`):',
       '',
-      '      npx offload watch',
+      '      offload watch     # in your project folder: the AWS gate, the rule and CloudWatch alerts',
+      '      offload models    # the local model servers and what they cost',
       '',
     ];
     console.error(lines.join('\n'));
