@@ -167,3 +167,32 @@ describe('MaskingStream, randomised', () => {
     );
   });
 });
+
+describe('MaskingStream fast path (no secrets known yet)', () => {
+  const run = (chunks: string[]) => {
+    const m = new Masker();
+    const s = new MaskingStream(m);
+    const out: Buffer[] = [];
+    for (const c of chunks) out.push(...s.pushParts(Buffer.from(c)));
+    out.push(s.flush());
+    return Buffer.concat(out).toString('utf8');
+  };
+
+  it('an ::add-mask:: line split across chunks is still learned before its value is written', () => {
+    expect(run(['hello\n::add-', 'mask::s3cret\nuse s3cret now\n'])).toBe(
+      'hello\n::add-mask::***\nuse *** now\n',
+    );
+    expect(run(['a\n  ::add-mask::', 'tok\nb tok\n'])).toBe('a\n::add-mask::***\nb ***\n');
+  });
+
+  it('whole lines pass through uncopied, partial lines are held until their newline', () => {
+    const m = new Masker();
+    const s = new MaskingStream(m);
+    const chunk = Buffer.from('line 1\nline 2\npart');
+    const parts = s.pushParts(chunk);
+    expect(parts).toHaveLength(1);
+    expect(parts[0]!.buffer).toBe(chunk.buffer); // a view of the chunk, not a copy
+    expect(parts[0]!.toString()).toBe('line 1\nline 2\n');
+    expect(Buffer.concat(s.pushParts(Buffer.from('ial\n'))).toString()).toBe('partial\n');
+  });
+});

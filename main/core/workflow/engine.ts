@@ -675,7 +675,9 @@ export class Engine {
         const w = new Writable({
           highWaterMark: 256 * 1024,
           write: (chunk: Buffer, _enc, cb) => {
-            if (write(stream, masking.push(chunk))) cb();
+            let ok = true;
+            for (const part of masking.pushParts(chunk)) ok = write(stream, part) && ok;
+            if (ok) cb();
             else log.once('drain', () => cb());
           },
           final: (cb) => {

@@ -195,6 +195,36 @@ export class MaskingStream {
 
   /** Feeds a chunk; returns the masked bytes ready to write (empty when all of it is held back). */
   push(chunk: Buffer): Buffer {
+    const parts = this.pushParts(chunk);
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  /**
+   * As push, but as pieces to write one after the other. The common case — no secrets known, no
+   * `::add-mask::` in sight — copies nothing: the held-back partial line and the chunk's whole lines go out
+   * as they are (a step printing hundreds of MB spends its time in the pipe, not here).
+   */
+  pushParts(chunk: Buffer): Buffer[] {
+    if (this.masker.size === 0 && chunk.indexOf(ADD_MASK_BYTES) < 0) {
+      const lastNl = chunk.lastIndexOf(0x0a);
+      if (lastNl >= 0 && chunk.length - (lastNl + 1) <= this.maxPending) {
+        // The line spanning the held-back bytes and this chunk could still be an ::add-mask:: line.
+        const spanning = this.carry.length
+          ? Buffer.concat([this.carry, chunk.subarray(0, chunk.indexOf(0x0a) + 1)])
+          : EMPTY;
+        if (spanning.indexOf(ADD_MASK_BYTES) < 0) {
+          const head = chunk.subarray(0, lastNl + 1);
+          const parts = this.carry.length ? [this.carry, head] : [head];
+          this.carry = lastNl + 1 < chunk.length ? Buffer.from(chunk.subarray(lastNl + 1)) : EMPTY;
+          this.atLineStart = true;
+          return parts;
+        }
+      }
+    }
+    return [this.pushSlow(chunk)];
+  }
+
+  private pushSlow(chunk: Buffer): Buffer {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     if (buf.indexOf(ADD_MASK_BYTES) >= 0) this.learn(buf);
     // Whole lines, so that stdout and stderr sharing a log do not interleave inside a line; a longer
