@@ -5,7 +5,10 @@
  * and the model-server stop. Paused, it holds no timers and no child processes.
  */
 import os from 'node:os';
-import si from 'systeminformation';
+import type { Systeminformation } from 'systeminformation';
+
+/** Loaded on the first memory sample, not at start-up (a CLI command that never samples never pays for it). */
+const si = (): typeof import('systeminformation') => require('systeminformation');
 import type { MachineSnapshot, ModelProcess, PressureAlert, StopOutcome } from '../state';
 import { createProcessReader, type ProcessReader, type ProcInfo } from '../platform/proc-reader';
 import { PressureTracker } from './alerts';
@@ -101,7 +104,9 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
 
   const sampleCheap = async () => {
     const load = cpuLoad();
-    const mem: si.Systeminformation.MemData | null = await si.mem().catch(() => null);
+    const mem: Systeminformation.MemData | null = await si()
+      .mem()
+      .catch(() => null);
     const totalBytes = mem?.total ?? os.totalmem();
     const availableBytes = mem?.available ?? os.freemem();
     const usedBytes = totalBytes - availableBytes;
