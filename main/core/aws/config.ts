@@ -38,19 +38,32 @@ export const awsSchema: JsonSchema = {
   },
 };
 
-const alarmsSchema: JsonSchema = {
-  type: 'object',
-  description: 'CloudWatch alarms that must not be in ALARM. One DescribeAlarms call covers all names.',
-  additionalProperties: false,
-  properties: {
-    names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
-    prefixes: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      description: 'Alarm name prefixes (one DescribeAlarms call per prefix).',
+/** `{ names, prefixes }` of CloudWatch alarms: one schema for the gate, notify and cloudwatch-alarms-ok. */
+export function alarmSelectorSchema(description: string): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    additionalProperties: false,
+    properties: {
+      names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
+      prefixes: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'Alarm name prefixes (one DescribeAlarms call per prefix).',
+      },
     },
-  },
+  };
+}
+
+/** `cluster` and `service` of an ECS service, as the gate and the ECS steps name it. */
+export const ecsServiceProperties: Record<string, JsonSchema> = {
+  cluster: { type: 'string', minLength: 1, description: 'Cluster name or ARN.' },
+  service: { type: 'string', minLength: 1, description: 'Service name or ARN.' },
 };
+
+const alarmsSchema = alarmSelectorSchema(
+  'CloudWatch alarms that must not be in ALARM. One DescribeAlarms call covers all names.',
+);
 
 /** JSON Schema of `gate:` — what "AWS ready" means and what happens when it holds. */
 export const gateSchema: JsonSchema = {
@@ -67,10 +80,7 @@ export const gateSchema: JsonSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['cluster', 'service'],
-        properties: {
-          cluster: { type: 'string', minLength: 1, description: 'Cluster name or ARN.' },
-          service: { type: 'string', minLength: 1, description: 'Service name or ARN.' },
-        },
+        properties: ecsServiceProperties,
       },
     },
     endpoints: {

@@ -6,7 +6,7 @@ import type { OffloadConfig } from '../config/types';
 import type { StepContext, StepKind } from '../workflow/types';
 import { describeAlarms } from './alarms';
 import { createAwsClients, type AwsClients } from './clients';
-import { parseAwsConfig, parseGateConfig } from './config';
+import { alarmSelectorSchema, ecsServiceProperties, parseAwsConfig, parseGateConfig } from './config';
 import { durationSchema, parseDurationMs } from './duration';
 import {
   assessService,
@@ -66,8 +66,7 @@ export const ecsDeployStep: StepKind<EcsDeploySpec> = {
     additionalProperties: false,
     required: ['cluster', 'service'],
     properties: {
-      cluster: { type: 'string', minLength: 1, description: 'Cluster name or ARN.' },
-      service: { type: 'string', minLength: 1, description: 'Service name or ARN.' },
+      ...ecsServiceProperties,
       force: {
         type: 'boolean',
         description: 'Force a new deployment (default: true without `image`, false with it).',
@@ -268,21 +267,7 @@ export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
   schema: {
     description:
       'None of these CloudWatch alarms is in ALARM (default: the alarms in gate.alarms). One DescribeAlarms call for all names.',
-    anyOf: [
-      { type: 'null' },
-      {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
-          prefixes: {
-            type: 'array',
-            items: { type: 'string', minLength: 1 },
-            description: 'Alarm name prefixes.',
-          },
-        },
-      },
-    ],
+    anyOf: [{ type: 'null' }, alarmSelectorSchema('The alarms to check.')],
   },
   describe: () => 'CloudWatch alarms are OK',
   async execute(ctx, step) {

@@ -8,6 +8,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GpuReading } from '../state';
+import { changeSignal } from '../change-signal';
 
 /** The exact query the monitor streams (the fixture nvidia-smi answers this one). */
 export const GPU_QUERY = 'index,name,utilization.gpu,memory.used,memory.total,temperature.gpu';
@@ -98,22 +99,14 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
   const env = opts.env ?? process.env;
   const exe = findOnPath('nvidia-smi', env);
   const gpus = new Map<number, GpuReading>();
-  const listeners = new Set<() => void>();
+  const changes = changeSignal();
   let child: ChildProcess | null = null;
   let running = false;
   let restartTimer: NodeJS.Timeout | null = null;
   let failures = 0;
   let appsInFlight: Promise<Map<number, number>> | null = null;
-  let emitScheduled = false;
 
-  const emit = () => {
-    if (emitScheduled) return;
-    emitScheduled = true;
-    setImmediate(() => {
-      emitScheduled = false;
-      for (const l of listeners) l();
-    });
-  };
+  const emit = changes.emit;
 
   const launch = () => {
     if (!exe || !running) return;
@@ -186,8 +179,7 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
       return appsInFlight;
     },
     onUpdate(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return changes.subscribe(listener);
     },
   };
 }

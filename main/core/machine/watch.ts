@@ -18,6 +18,7 @@ import { ollamaLoaded, portFromOllamaHost } from './graceful';
 import { findModelServers, toModelProcess, type ClassifyCache, type FoundServer } from './models';
 import { stopModelServers, type StopRequest } from './stop';
 import { detectSupervisor } from './supervisor';
+import { changeSignal } from '../change-signal';
 
 /** The machine watch the core composes (see file comment). */
 export interface MachineWatch {
@@ -54,7 +55,7 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
   const getReader = () => (reader ??= createProcessReader());
   const gpu = opts.gpu ?? (cfg.gpu ? createNvidiaMonitor({ intervalMs: cfg.intervals.gpuMs, env }) : null);
   const tracker = new PressureTracker(cfg.alerts);
-  const listeners = new Set<() => void>();
+  const changes = changeSignal();
   const alertListeners = new Set<(a: PressureAlert, phase: 'raised' | 'cleared') => void>();
   const historyLen = Math.max(2, Math.ceil(cfg.historyMs / cfg.intervals.cheapMs));
   const history = { cpu: [] as number[], mem: [] as number[], gpu: [] as number[] };
@@ -72,16 +73,8 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
   let snap: MachineSnapshot | null = null;
   let modelList: ModelProcess[] = [];
   let scanning: Promise<{ found: FoundServer[]; models: ModelProcess[] }> | null = null;
-  let emitScheduled = false;
 
-  const emit = () => {
-    if (emitScheduled) return;
-    emitScheduled = true;
-    setImmediate(() => {
-      emitScheduled = false;
-      for (const l of listeners) l();
-    });
-  };
+  const emit = changes.emit;
   const push = (arr: number[], v: number) => {
     arr.push(Math.round(v * 10) / 10);
     if (arr.length > historyLen) arr.splice(0, arr.length - historyLen);
@@ -288,8 +281,7 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
     models: () => modelList,
     refreshModels: async () => (await scan()).models,
     subscribe(l) {
-      listeners.add(l);
-      return () => listeners.delete(l);
+      return changes.subscribe(l);
     },
     onAlert(l) {
       alertListeners.add(l);

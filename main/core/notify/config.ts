@@ -2,6 +2,7 @@
  * The `notify:` section of offload.yml: which CloudWatch log groups to watch for errors, which alarms to
  * report besides the gate's, and whether to use desktop notifications.
  */
+import { alarmSelectorSchema } from '../aws/config';
 import { durationSchema, parseDurationMs } from '../aws/duration';
 import type { JsonSchema } from '../workflow/types';
 
@@ -39,19 +40,7 @@ export const notifySchema: JsonSchema = {
         },
       },
     },
-    alarms: {
-      type: 'object',
-      description: 'Alarms to notify about besides those in gate.alarms.',
-      additionalProperties: false,
-      properties: {
-        names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
-        prefixes: {
-          type: 'array',
-          items: { type: 'string', minLength: 1 },
-          description: 'Alarm name prefixes.',
-        },
-      },
-    },
+    alarms: alarmSelectorSchema('Alarms to notify about besides those in gate.alarms.'),
   },
 };
 
