@@ -129,7 +129,10 @@ async function contentFingerprint(dir: string): Promise<string> {
 
 /** Computes the fingerprint of a project folder with its config hash. Never throws. */
 export async function computeFingerprint(dir: string, configHash: string): Promise<Fingerprint> {
-  const g = await gitFingerprint(dir).catch(() => undefined);
+  const g =
+    insideGitWorkTree(dir) || process.env.GIT_DIR
+      ? await gitFingerprint(dir).catch(() => undefined)
+      : undefined;
   const parts = g
     ? { head: g.head, changes: g.changes, config: configHash }
     : { head: 'none', changes: await contentFingerprint(dir), config: configHash };
@@ -138,6 +141,14 @@ export async function computeFingerprint(dir: string, configHash: string): Promi
     .update(`${g ? 'git' : 'content'}\0${parts.head}\0${parts.changes}\0${parts.config}`)
     .digest('hex');
   return { value, source: g ? 'git' : 'content', parts };
+}
+
+/** Whether a `.git` (folder, or file for worktrees and submodules) exists here or above: no git spawn otherwise. */
+function insideGitWorkTree(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }
 
 /** What differs between two fingerprints, in words ("offload.yml changed", "new commit", "files changed"). */
