@@ -8,8 +8,16 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'bin', 'offload.js');
 
+const made = [];
+// Benchmarks write hundreds of MB: leave nothing behind (a full disk skews the next run's figures).
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `offload-bench-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `offload-bench-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** Peak resident set of a live process (VmHWM), in bytes; undefined once it is gone. */
