@@ -145,7 +145,6 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     await closeProject();
     configProblems = [];
     machine.stop();
-    machine = createMachineWatch({ env });
     if (dir) {
       try {
         project = openProject({ cwd: dir, dataDir, env });
@@ -163,13 +162,14 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
           ];
       }
     }
+    // The machine watch works with or without a project (defaults, or the project's matchers and thresholds).
+    machine = createMachineWatch({
+      env,
+      watch: parseWatchConfig(project?.config.sections.watch),
+      models: parseModelsConfig(project?.config.sections.models),
+    });
     if (project) {
       const { config, history } = project;
-      machine = createMachineWatch({
-        env,
-        watch: parseWatchConfig(config.sections.watch),
-        models: parseModelsConfig(config.sections.models),
-      });
       services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
       engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
       projectUnsubs.push(
