@@ -9,7 +9,8 @@ import { chromium } from 'playwright';
 import { ROOT } from './lib.mjs';
 
 export const CHROMIUM = {
-  executablePath: process.env.OFFLOAD_CHROMIUM ?? '/usr/bin/chromium',
+  executablePath:
+    process.env.OFFLOAD_CHROMIUM ?? (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined),
   headless: true,
   args: [
     '--no-sandbox',
