@@ -19,6 +19,8 @@ export interface OffloadInvokeMap {
   cancel(): void;
   /** Stops the given local model servers (by pid), or all of them. */
   stopModels(opts: { pids?: number[]; all?: boolean }): StopOutcome[];
+  /** Points the dev config (offload.yml `switch:` files) at AWS or back at the local model servers. */
+  switchConfig(target: 'aws' | 'local'): void;
   /** Pauses or resumes the machine and AWS watches. */
   setMonitoringPaused(paused: boolean): void;
   /** The full log of one step of a run. */
@@ -35,6 +37,7 @@ export const INVOKE_NAMES = [
   'run',
   'cancel',
   'stopModels',
+  'switchConfig',
   'setMonitoringPaused',
   'runLog',
   'openExternal',

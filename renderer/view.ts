@@ -59,6 +59,15 @@ export function mountView(api: OffloadApi): StatusView {
     if (state) void act('Monitoring', () => api.setMonitoringPaused(!state!.monitoringPaused));
   });
   $('choose-project').addEventListener('click', () => void act('Choose project', () => api.chooseProject()));
+  for (const target of ['aws', 'local'] as const) {
+    $(`switch-${target}`).addEventListener('click', () => {
+      say(target === 'aws' ? 'Pointing the dev tools at AWS…' : 'Pointing the dev tools back at local…');
+      void act('Switch', async () => {
+        await api.switchConfig(target);
+        say(target === 'aws' ? 'Dev tools now point at AWS.' : 'Dev tools now point at the local models.');
+      });
+    });
+  }
 
   // Delegated clicks for keyed rows (one listener, no per-row closures to leak).
   document.addEventListener('click', (e) => {
@@ -291,11 +300,16 @@ export function mountView(api: OffloadApi): StatusView {
         ? 'AWS is not being watched.'
         : 'No project: AWS is not watched.'
       : aws.gate === 'ready'
-        ? `Gate: AWS ready ✅ · dev tools point at ${aws.configTarget}`
+        ? `Gate: AWS ready ✅${aws.configTarget === 'unknown' ? '' : ` · dev tools point at ${aws.configTarget}`}`
         : aws.gate === 'disabled'
           ? 'Gate: nothing configured to watch'
           : `Gate: ${aws.gate === 'unknown' ? 'unknown' : 'not ready'} ❌${aws.reason ? ` — ${aws.reason}` : ''}`;
     setText(gate, gateText);
+    // The switch: shown when offload.yml has `switch:` files; the current target's button is disabled.
+    const target = aws?.configTarget ?? 'unknown';
+    ($('switch-row') as HTMLElement).hidden = target === 'unknown';
+    ($('switch-aws') as HTMLButtonElement).disabled = target === 'aws';
+    ($('switch-local') as HTMLButtonElement).disabled = target === 'local';
     setAttr(gate, 'class', `gate ${aws?.gate ?? 'unknown'}`);
     const items = [
       ...(aws?.services ?? []).map((x) => ({

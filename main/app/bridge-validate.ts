@@ -67,6 +67,15 @@ const validators: { [K in InvokeName]: Validator<K> } = {
     }
     return [{ pids: [...new Set(pids as number[])] }];
   },
+  switchConfig: (args, state) => {
+    arity('switchConfig', args, 1);
+    const [target] = args;
+    if (target !== 'aws' && target !== 'local') return fail('switchConfig: target must be "aws" or "local"');
+    if (!state.aws || state.aws.configTarget === 'unknown') {
+      return fail('switchConfig: offload.yml has no `switch:` files to point at AWS or local');
+    }
+    return [target];
+  },
   setMonitoringPaused: (args) => {
     arity('setMonitoringPaused', args, 1);
     if (typeof args[0] !== 'boolean') fail('setMonitoringPaused: expected true or false');

@@ -18,7 +18,7 @@ import { TEST_ENV } from '../fixtures/aws-endpoint/helpers';
 import { CHROMIUM, openBridgePage, type BridgePage } from '../fixtures/electron/page-bridge';
 import { alive, fixtureSandbox } from '../integration/machine-helpers';
 import { buildApp, ROOT, type BuiltApp } from './helpers/build-app';
-import { demoProject, type DemoProject } from './helpers/project';
+import { DEMO_ENV, demoProject, type DemoProject } from './helpers/project';
 
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const LOG_GROUP = '/ecs/inference-api';
@@ -64,7 +64,7 @@ beforeAll(async () => {
   fake.state.putLogs(LOG_GROUP, ['INFO service started'], Date.now() - 60_000);
   fake.state.addService({ cluster: 'dev', service: 'inference-api', desired: 2 });
   fake.state.setAlarm('inference-5xx', 'OK', 'fine', '5XXError');
-  project = demoProject({ awsUrl: fake.url, logGroup: LOG_GROUP, slowMs: 700 });
+  project = demoProject({ awsUrl: fake.url, logGroup: LOG_GROUP, slowMs: 700, switchEnv: true });
   sandbox = fixtureSandbox('offload-window-');
   core = await createOffload({
     dataDir: project.dataDir,
@@ -211,6 +211,24 @@ describe('status window over the real core', () => {
     fake.state.setAlarm('inference-5xx', 'OK', 'back to normal', '5XXError');
   });
 
+  test('the switch buttons point the dev config at AWS and back, byte for byte', async () => {
+    const { page } = pages[0]!;
+    const envFile = path.join(project.dir, '.env');
+    const toAws = page.locator('#switch-aws');
+    const toLocal = page.locator('#switch-local');
+    await expect.poll(() => page.locator('#switch-row').isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await toLocal.isDisabled()).toBe(true); // it points at local now
+    await toAws.click();
+    await expect
+      .poll(() => fs.readFileSync(envFile, 'utf8'))
+      .toBe(DEMO_ENV.replace('http://127.0.0.1:11434', `${fake.url}/v1`));
+    await expect.poll(() => toAws.isDisabled()).toBe(true);
+    expect(await page.locator('#action-line').textContent()).toMatch(/now point at AWS/);
+    await toLocal.click();
+    await expect.poll(() => fs.readFileSync(envFile, 'utf8')).toBe(DEMO_ENV);
+    await expect.poll(() => toLocal.isDisabled()).toBe(true);
+  });
+
   test('the bridge refuses what the window must not do, with a clear error', async () => {
     const { page } = pages[0]!;
     const err = (fn: string) =>
@@ -231,6 +249,7 @@ describe('status window over the real core', () => {
       /only https AWS console links/,
     );
     expect(await err('window.offload.runLog("../../etc", "local", "x")')).toMatch(/invalid run id/);
+    expect(await err('window.offload.switchConfig("sideways")')).toMatch(/target must be "aws" or "local"/);
   });
 
   test('keyboard: every control is a focusable button and readable at 200% zoom', async () => {

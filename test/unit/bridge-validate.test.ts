@@ -47,6 +47,25 @@ const refused = (name: string, args: unknown, s = st()) => {
   return 'accepted';
 };
 
+describe('validateRequest: switchConfig', () => {
+  const aws = (configTarget: 'aws' | 'local' | 'unknown') =>
+    st({
+      aws: { gate: 'ready', services: [], endpoints: [], alarms: [], recentErrors: [], configTarget },
+    });
+  test('accepts aws or local when offload.yml has switch files', () => {
+    expect(validateRequest('switchConfig', ['aws'], aws('local'))).toEqual(['aws']);
+    expect(validateRequest('switchConfig', ['local'], aws('aws'))).toEqual(['local']);
+  });
+  test('refuses other targets, missing switch files and extra arguments', () => {
+    expect(refused('switchConfig', ['prod'], aws('local'))).toBe(
+      'switchConfig: target must be "aws" or "local"',
+    );
+    expect(refused('switchConfig', ['aws'], aws('unknown'))).toMatch(/no `switch:` files/);
+    expect(refused('switchConfig', ['aws'], st())).toMatch(/no `switch:` files/);
+    expect(refused('switchConfig', ['aws', 'x'], aws('local'))).not.toBe('accepted');
+  });
+});
+
 describe('validateRequest', () => {
   test('accepts well-formed requests and returns clean arguments', () => {
     expect(validateRequest('run', ['full'], st())).toEqual(['full']);

@@ -12,8 +12,13 @@ export interface DemoProject {
   cleanup(): void;
 }
 
+/** The demo project's .env as written (the local target). */
+export const DEMO_ENV = '# model backend for the dev tools\nMODEL_URL=http://127.0.0.1:11434\n';
+
 /** Creates the project and a private data folder. `awsUrl` adds aws + notify sections for that endpoint. */
-export function demoProject(o: { awsUrl?: string; logGroup?: string; slowMs?: number } = {}): DemoProject {
+export function demoProject(
+  o: { awsUrl?: string; logGroup?: string; slowMs?: number; switchEnv?: boolean } = {},
+): DemoProject {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-app-'));
   const dir = path.join(root, 'project');
   const dataDir = path.join(root, 'data');
@@ -49,6 +54,19 @@ export function demoProject(o: { awsUrl?: string; logGroup?: string; slowMs?: nu
       '      service: inference-api',
       '  alarms:',
       '    names: [inference-5xx]',
+    );
+  }
+  if (o.awsUrl && o.switchEnv) {
+    // `offload switch` / the window's switch buttons point MODEL_URL in .env at AWS or back.
+    fs.writeFileSync(path.join(dir, '.env'), DEMO_ENV);
+    lines.push(
+      'switch:',
+      '  files:',
+      '    - path: .env',
+      '      keys:',
+      '        MODEL_URL:',
+      `          aws: ${o.awsUrl}/v1`,
+      '          local: http://127.0.0.1:11434',
     );
   }
   fs.writeFileSync(path.join(dir, 'offload.yml'), lines.join('\n') + '\n');
