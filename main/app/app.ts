@@ -110,6 +110,11 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
       case 'stop-models':
         core.stopModels({ all: true }).catch((err) => report('Could not stop local models', err));
         return;
+      case 'switch-config':
+        core
+          .switchConfig(action.target)
+          .catch((err) => report(`Could not point the dev tools at ${action.target}`, err));
+        return;
       case 'open-window':
         window.show();
         return;

@@ -21,6 +21,7 @@ export type TrayAction =
   | { type: 'run'; workflow: string }
   | { type: 'cancel' }
   | { type: 'stop-models' }
+  | { type: 'switch-config'; target: 'aws' | 'local' }
   | { type: 'open-window' }
   | { type: 'toggle-monitoring' }
   | { type: 'open-config' }
@@ -178,6 +179,18 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
       enabled: true,
       action: { type: 'cancel' },
     });
+  // Where the dev tools point, when offload.yml has `switch:` files: one item to the other side.
+  const target = state.aws?.configTarget;
+  if (target === 'aws' || target === 'local') {
+    const to = target === 'aws' ? 'local' : 'aws';
+    items.push({
+      id: 'switch-config',
+      type: 'normal',
+      label: to === 'local' ? 'Point dev tools back at local models' : 'Point dev tools at AWS',
+      enabled: true,
+      action: { type: 'switch-config', target: to },
+    });
+  }
   items.push(sep('sep:2'));
   items.push({
     id: 'open-window',

@@ -212,6 +212,22 @@ describe('buildTrayMenu', () => {
     expect(byId(m, 'launch-at-login')).toMatchObject({ enabled: false, checked: false });
   });
 
+  test('the dev-config switch is offered towards the other side only when offload.yml has switch files', () => {
+    const aws = (configTarget: 'aws' | 'local' | 'unknown') =>
+      state({
+        aws: { gate: 'ready', services: [], endpoints: [], alarms: [], recentErrors: [], configTarget },
+      });
+    expect(buildTrayMenu(aws('local'), ui).find((i) => i.id === 'switch-config')?.action).toEqual({
+      type: 'switch-config',
+      target: 'aws',
+    });
+    const back = buildTrayMenu(aws('aws'), ui).find((i) => i.id === 'switch-config')!;
+    expect(back.label).toMatch(/back at local/);
+    expect(back.action).toEqual({ type: 'switch-config', target: 'local' });
+    expect(buildTrayMenu(aws('unknown'), ui).some((i) => i.id === 'switch-config')).toBe(false);
+    expect(buildTrayMenu(state(), ui).some((i) => i.id === 'switch-config')).toBe(false);
+  });
+
   test('config problems are in the header', () => {
     const m = buildTrayMenu(
       state({
