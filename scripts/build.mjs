@@ -1,11 +1,16 @@
 // Builds every target with esbuild: the CLI and the Electron main process (Node, CommonJS),
 // the preload (one sandboxed CommonJS file) and the renderer (browser IIFE + static files).
+//   --outdir DIR  build into DIR instead of dist/ (tests build a private copy)
+//   --app         only the app's targets (main, preload, renderer): no CLI, no precompiled validator
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const watch = process.argv.includes('--watch');
+const argv = process.argv.slice(2);
+const outIndex = argv.indexOf('--outdir');
+const out = outIndex >= 0 ? argv[outIndex + 1] : 'dist';
+const appOnly = argv.includes('--app');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -17,18 +22,20 @@ const cliExternal = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
 const results = await Promise.allSettled([
   // The CLI inlines the two packages every command loads (yaml, commander): one file to read and compile
   // instead of ~80 module lookups; everything heavy stays external and loads on first use.
-  build({
-    ...common,
-    entryPoints: { cli: 'main/cli/index.ts' },
-    outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    external: cliExternal,
-  }),
+  appOnly
+    ? Promise.resolve()
+    : build({
+        ...common,
+        entryPoints: { cli: 'main/cli/index.ts' },
+        outdir: out,
+        platform: 'node',
+        format: 'cjs',
+        external: cliExternal,
+      }),
   build({
     ...common,
     entryPoints: { 'main/app/main': 'main/app/main.ts' },
-    outdir: 'dist',
+    outdir: out,
     platform: 'node',
     format: 'cjs',
     packages: 'external',
@@ -37,7 +44,7 @@ const results = await Promise.allSettled([
   build({
     ...common,
     entryPoints: { 'preload/preload': 'preload/preload.ts' },
-    outdir: 'dist',
+    outdir: out,
     platform: 'node',
     format: 'cjs',
     external: ['electron'],
@@ -45,7 +52,7 @@ const results = await Promise.allSettled([
   build({
     ...common,
     entryPoints: { 'renderer/renderer': 'renderer/index.ts' },
-    outdir: 'dist',
+    outdir: out,
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',
@@ -54,9 +61,10 @@ const results = await Promise.allSettled([
 // Build every target even if one fails, so one broken entry does not hide the others' errors.
 const failed = results.filter((r) => r.status === 'rejected');
 if (failed.length) process.exitCode = 1;
-mkdirSync('dist/renderer', { recursive: true });
-cpSync('renderer/index.html', 'dist/renderer/index.html');
-cpSync('renderer/styles.css', 'dist/renderer/styles.css');
+mkdirSync(path.join(out, 'renderer'), { recursive: true });
+cpSync('renderer/index.html', path.join(out, 'renderer/index.html'));
+cpSync('renderer/styles.css', path.join(out, 'renderer/styles.css'));
+if (appOnly) process.exit();
 // The offload.yml validator, compiled ahead of time with Ajv's standalone code: no schema compile (and no
 // Ajv load) on each `offload` command. main/core/project.ts uses it when present, else compiles at run time.
 const tmp = mkdtempSync(path.join('node_modules', '.offload-validator-'));
@@ -76,10 +84,9 @@ try {
   const Ajv = require('ajv').default;
   const standaloneCode = require('ajv/dist/standalone').default;
   const ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
-  writeFileSync('dist/config-validator.js', standaloneCode(ajv, ajv.compile(schema)));
+  writeFileSync(path.join(out, 'config-validator.js'), standaloneCode(ajv, ajv.compile(schema)));
 } catch (err) {
   console.error(`config validator not precompiled (the CLI compiles it at run time): ${err.message}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-if (watch) console.log('built (watch mode not implemented; rerun npm run build)');

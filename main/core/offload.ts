@@ -275,12 +275,10 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
           `unknown workflow "${String(workflow)}"; offload.yml defines: ${Object.keys(p.config.workflows).join(', ')}`,
         );
       }
-      await refreshAvailability();
+      // The engine checks the gates itself at run start (one fingerprint); run-finished updates the history view.
       const promise = e.run(workflow);
       changed();
       const summary = await promise;
-      lastRunId = summary.runId;
-      historyCache = null;
       if (summary.status === 'failed' || summary.status === 'blocked') {
         notifier.notify({
           level: 'error',

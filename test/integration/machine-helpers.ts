@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+export { alive } from '../helpers/process';
+
 export const FIXTURES = path.resolve(__dirname, '../fixtures');
 
 export interface Started {
@@ -79,16 +81,6 @@ export function fixtureSandbox(prefix: string) {
   };
 
   return { dir, bin, start, cleanup };
-}
-
-/** Whether a pid is a live (non-zombie) process. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** All pids whose parent is `ppid`. */
