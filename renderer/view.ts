@@ -10,6 +10,7 @@ import { el, keyedList, SectionMemo, setAttr, setText } from './dom';
 import { formatBytes, formatDuration, formatPct, formatTime, sparklinePath } from './format';
 
 const WORKFLOW_LABELS: Record<string, string> = {
+  local: 'Run local build & tests',
   full: 'Run full workflow',
   services: 'Deploy services',
   infrastructure: 'Deploy infrastructure',

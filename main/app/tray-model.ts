@@ -49,8 +49,9 @@ export interface TrayUiState {
   loginUnsupported?: string;
 }
 
-/** Menu labels of the rule's five entry points (the team's scripts). */
+/** Menu labels of the built-in entry points. */
 export const ENTRY_LABELS: Record<(typeof ENTRY_POINTS)[number], string> = {
+  local: 'Run local build & tests',
   full: 'Run full workflow',
   services: 'Deploy services only',
   infrastructure: 'Deploy infrastructure only',

@@ -120,6 +120,7 @@ describe('the Electron glue, run for real under the stand-in', () => {
     const labels = t.menu!.items.map((i) => i.label ?? `--${i.type}`);
     for (const want of [
       /^Offload — demo/,
+      /^Run local build & tests/,
       /^Run full workflow/,
       /^Deploy services only/,
       /^Deploy infrastructure only/,

@@ -138,6 +138,7 @@ describe('loadConfig: a valid multi-phase config', () => {
 
   it('merges user workflows over the defaults', () => {
     expect(config.workflows).toEqual({
+      local: ['local'],
       full: [...PHASES],
       services: ['local', 'aws-deploy', 'aws-test'],
       infrastructure: ['local', 'aws-prepare'],
@@ -161,6 +162,7 @@ describe('loadConfig: defaults', () => {
     const config = loadConfig(writeConfig('name: tiny\n'), TEST_OPTS);
     expect(PHASES.map((p) => config.phases[p].steps.length)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(config.workflows).toEqual({
+      local: ['local'],
       full: ['local', 'aws-prepare', 'aws-deploy', 'aws-test', 'shutdown', 'monitor'],
       services: ['local', 'aws-deploy', 'aws-test'],
       infrastructure: ['local', 'aws-prepare'],

@@ -18,6 +18,7 @@ function state(over: Partial<OffloadState> = {}): OffloadState {
     run: null,
     history: [],
     workflows: [
+      { name: 'local', phases: ['local'], allowed: true },
       {
         name: 'full',
         phases: ['local', 'aws-prepare', 'aws-deploy', 'aws-test', 'shutdown', 'monitor'],
@@ -124,13 +125,14 @@ describe('trayIcon', () => {
 });
 
 describe('buildTrayMenu', () => {
-  test('has the header, the five entry points, window, monitoring, project, login and quit, in order', () => {
+  test('has the header, the six built-in entry points, window, monitoring, project, login and quit, in order', () => {
     const ids = buildTrayMenu(state(), ui)
       .filter((i) => i.type !== 'separator')
       .map((i) => i.id);
     expect(ids).toEqual([
       'header:status',
       'header:machine',
+      'entry:local',
       'entry:full',
       'entry:services',
       'entry:infrastructure',
@@ -147,6 +149,11 @@ describe('buildTrayMenu', () => {
 
   test('entry points not allowed now are disabled, with the gate that is missing in label and reason', () => {
     const m = buildTrayMenu(state(), ui);
+    expect(byId(m, 'entry:local')).toMatchObject({
+      enabled: true,
+      label: 'Run local build & tests',
+      action: { type: 'run', workflow: 'local' },
+    });
     expect(byId(m, 'entry:full')).toMatchObject({
       enabled: true,
       label: 'Run full workflow',
@@ -173,7 +180,7 @@ describe('buildTrayMenu', () => {
 
   test('while a workflow runs: every entry disabled for that reason, Cancel offered, project switching disabled', () => {
     const m = buildTrayMenu(state({ run: running }), ui);
-    for (const id of ['entry:full', 'entry:infrastructure']) {
+    for (const id of ['entry:local', 'entry:full', 'entry:infrastructure']) {
       expect(byId(m, id)).toMatchObject({ enabled: false, reason: 'a workflow is running' });
     }
     expect(byId(m, 'cancel')).toMatchObject({ enabled: true, action: { type: 'cancel' } });

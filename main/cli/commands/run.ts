@@ -11,7 +11,9 @@ import { printJson } from '../terminal';
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description('run an entry-point workflow (full, services, infrastructure, test, shutdown, or your own)')
+    .description(
+      'run an entry-point workflow (local, full, services, infrastructure, test, shutdown, or your own)',
+    )
     .argument('<workflow>', 'workflow name from offload.yml')
     .option('--json', 'print the finished run as JSON instead of progress')
     .option('-q, --quiet', 'do not echo step output (it is still in the step logs)')

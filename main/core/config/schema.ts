@@ -11,8 +11,9 @@ import { DURATION_PATTERN, SIZE_PATTERN } from './units';
 /** Where editors fetch the published schema (the `$schema` modeline `offload init` writes). */
 export const SCHEMA_URL = 'https://raw.githubusercontent.com/offload-dev/offload/main/offload.schema.json';
 
-/** The rule's five entry points and the phases each runs, used for any workflow offload.yml leaves out. */
+/** The built-in entry points and the phases each runs, used for any workflow offload.yml leaves out. */
 export const DEFAULT_WORKFLOWS: Readonly<Record<string, readonly PhaseId[]>> = {
+  local: ['local'],
   full: PHASES,
   services: ['local', 'aws-deploy', 'aws-test'],
   infrastructure: ['local', 'aws-prepare'],

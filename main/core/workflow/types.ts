@@ -20,8 +20,8 @@ export const PHASE_TITLES: Record<PhaseId, string> = {
 /** Phases that touch AWS: none may start unless the local phase passed on the same fingerprint. */
 export const AWS_PHASES: readonly PhaseId[] = ['aws-prepare', 'aws-deploy', 'aws-test'];
 
-/** The rule's five entry points (the team's scripts). */
-export const ENTRY_POINTS = ['full', 'services', 'infrastructure', 'test', 'shutdown'] as const;
+/** The built-in entry points: the daily local loop, then the rule's five (the team's scripts). */
+export const ENTRY_POINTS = ['local', 'full', 'services', 'infrastructure', 'test', 'shutdown'] as const;
 
 /** Status of a step, a phase or a run. `failed` with reason `interrupted` is what a crash leaves. */
 export type Status = 'pending' | 'running' | 'passed' | 'failed' | 'cancelled' | 'blocked';
