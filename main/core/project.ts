@@ -7,6 +7,7 @@ import { findConfig, loadConfig, usePrecompiledValidator } from './config';
 import { ConfigError, type OffloadConfig } from './config/types';
 import { HistoryStore } from './history';
 import { appDataDir } from './platform/app-data';
+import { parseSwitchConfig } from './rule/config';
 import { CONFIG_SECTIONS, STEP_KINDS } from './registry';
 
 export interface OpenedProject {
@@ -59,6 +60,11 @@ export function usePrecompiled(): void {
   }
 }
 
+/** What Offload writes itself is not source: the config switch's files and a data folder inside the project. */
+export function fingerprintExclusions(config: OffloadConfig, dataDir: string): string[] {
+  return [...parseSwitchConfig(config.sections.switch, config.dir).files.map((f) => f.path), dataDir];
+}
+
 /** Loads and validates the config (throws ConfigError with every problem) and opens its history. */
 export function openProject(opts: {
   configPath?: string;
@@ -71,6 +77,7 @@ export function openProject(opts: {
   usePrecompiled();
   const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
   const dataDir = resolveDataDir(opts.dataDir, env);
+  config.fingerprintExclude = fingerprintExclusions(config, dataDir);
   const history = new HistoryStore({
     dataDir,
     project: { name: config.name, dir: config.dir },

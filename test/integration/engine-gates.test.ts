@@ -87,7 +87,7 @@ describe('gates', () => {
     const edited = await allowed();
     expect(edited.allowed).toBe(false);
     expect(edited.reason).toMatch(
-      /local phase has not passed for this source \(fingerprint [0-9a-f]{8}…; last pass was for [0-9a-f]{8}…, files changed since\)/,
+      /local phase has not passed for this source \(fingerprint [0-9a-f]{8}…; last pass was for [0-9a-f]{8}…, 1 file changed \(src\/app\.js\) since\)/,
     );
     const blocked = await h.engine.run('test');
     expect(blocked.status).toBe('blocked');
@@ -97,20 +97,56 @@ describe('gates', () => {
     expect((await allowed()).allowed).toBe(true);
 
     fs.writeFileSync(path.join(dir, 'src/new.js'), 'new\n');
-    expect((await allowed()).allowed).toBe(false);
-    fs.rmSync(path.join(dir, 'src/new.js'));
+    const added = await allowed();
+    expect(added.allowed).toBe(false);
+    expect(added.reason).toMatch(/1 file changed \(src\/new\.js\)/);
+    // Committing exactly what passed keeps the pass: the fingerprint is content, not commits.
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'add new.js');
+    expect((await allowed()).reason).toMatch(/1 file changed \(src\/new\.js\)/);
+    git(dir, 'rm', '-q', 'src/new.js');
+    git(dir, 'commit', '-qm', 'drop new.js');
     expect((await allowed()).allowed).toBe(true);
 
-    // Committing the same content keeps the fingerprint's meaning (tree of the project folder).
+    // Many files: the first three by name, then how many more.
+    for (const n of [1, 2, 3, 4, 5]) fs.writeFileSync(path.join(dir, `src/m${n}.js`), `${n}\n`);
+    expect((await allowed()).reason).toMatch(
+      /5 files changed \(src\/m1\.js, src\/m2\.js, src\/m3\.js \+2 more\)/,
+    );
+    for (const n of [1, 2, 3, 4, 5]) fs.rmSync(path.join(dir, `src/m${n}.js`));
+    expect((await allowed()).allowed).toBe(true);
+
     fs.appendFileSync(path.join(dir, 'offload.yml'), '# a comment\n');
     const h2 = harness(dir, { dataDir: data }); // reload: new config hash
     const cfg = await allowed(h2);
     expect(cfg.allowed).toBe(false);
     expect(cfg.reason).toMatch(/the config changed/);
-    git(dir, 'commit', '-qam', 'edit config');
-    expect((await allowed(h2)).allowed).toBe(false);
     expect((await h2.engine.run('full')).status).toBe('passed');
     expect((await allowed(h2)).allowed).toBe(true);
+    // Committing offload.yml without changing its content keeps the local pass.
+    git(dir, 'commit', '-qam', 'edit config');
+    expect((await allowed(h2)).allowed).toBe(true);
+  });
+
+  it('files Offload switches itself are not source: a switched .env keeps the pass, a tracked edit does not', async () => {
+    const dir = makeProject(
+      YAML.replace(
+        'name: gated',
+        'name: gated\nswitch:\n  files:\n    - path: .env\n      keys: { MODEL_URL: { aws: "https://aws.example", local: "http://127.0.0.1:11434" } }',
+      ),
+      { '.env': 'MODEL_URL=http://127.0.0.1:11434\n', 'app.py': 'print(1)\n' },
+    );
+    gitInit(dir); // .env is tracked, as in the report
+    const data = tempDir('data');
+    const h = harness(dir, { dataDir: data });
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    const allowed = async () => (await h.engine.availability()).find((w) => w.name === 'test')!;
+    fs.writeFileSync(path.join(dir, '.env'), 'MODEL_URL=https://aws.example\n');
+    expect((await allowed()).allowed).toBe(true);
+    fs.writeFileSync(path.join(dir, 'app.py'), 'print(2)\n');
+    const edited = await allowed();
+    expect(edited.allowed).toBe(false);
+    expect(edited.reason).toMatch(/1 file changed \(app\.py\) since/);
   });
 
   it('a project without git is fingerprinted by content', async () => {

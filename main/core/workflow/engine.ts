@@ -104,7 +104,7 @@ export class Engine {
 
   /** Whether each entry point may start now, evaluated against the current fingerprint. */
   async availability(): Promise<WorkflowAvailability[]> {
-    const fp = await computeFingerprint(this.o.config.dir, this.o.config.hash);
+    const fp = await this.fingerprint();
     const state = readGateState(this.o.history);
     return Object.entries(this.o.config.workflows).map(([name, all]) => {
       const phases = this.phasesOf(name) ?? [];
@@ -116,7 +116,7 @@ export class Engine {
           reason: `no steps: offload.yml defines no steps for ${all.join(', ')}`,
         };
       }
-      return { name, phases: [...all], ...workflowGate(phases, state, fp, this.o.config.workflows) };
+      return { name, phases: [...all], ...workflowGate(phases, state, fp, this.o.config.workflows, this.o.history.projectDir) };
     });
   }
 
@@ -192,6 +192,17 @@ export class Engine {
     }
   }
 
+  /** The source fingerprint now (the project's files Offload writes itself left out; stat cache in history). */
+  private fingerprint(): Promise<Fingerprint> {
+    const { config, history } = this.o;
+    return computeFingerprint({
+      dir: config.dir,
+      configHash: config.hash,
+      exclude: config.fingerprintExclude,
+      stateDir: history.projectDir,
+    });
+  }
+
   private at(): string {
     return this.now().toISOString();
   }
@@ -200,7 +211,7 @@ export class Engine {
     const { config, history } = this.o;
     const runId = active.runId;
     const t0 = Date.now();
-    const fp = await computeFingerprint(config.dir, config.hash);
+    const fp = await this.fingerprint();
     const writer = history.startRun(runId);
     const emit = (e: EngineEvent) => this.emit(active, writer, e);
 
@@ -243,7 +254,13 @@ export class Engine {
       });
       // Gates this run cannot satisfy by itself (aws-prepare never passed and not in this run, no AWS test
       // since the last deployment and none in this run…) refuse the run before anything runs.
-      const upfront = unsatisfiableGate(phases, readGateState(history), fp, config.workflows);
+      const upfront = unsatisfiableGate(
+        phases,
+        readGateState(history),
+        fp,
+        config.workflows,
+        history.projectDir,
+      );
       if (upfront) {
         emit({
           type: 'phase',
@@ -272,7 +289,7 @@ export class Engine {
           break;
         }
         const gates = readGateState(history);
-        const blocked = checkPhaseGate(phase, gates, fp, config.workflows);
+        const blocked = checkPhaseGate(phase, gates, fp, config.workflows, history.projectDir);
         if (blocked) {
           emit({ type: 'phase', runId, at: this.at(), phase, status: 'blocked', reason: blocked });
           status = 'blocked';
@@ -298,10 +315,13 @@ export class Engine {
           notePhasePassed(g, phase, fp, runId, this.at());
           if (phase === 'local') {
             // A build may add untracked files: the source after the local phase passed too.
-            const after = await computeFingerprint(config.dir, config.hash);
-            if (after.value !== fp.value) notePhasePassed(g, phase, after, runId, this.at());
+            const after = await this.fingerprint();
+            if (after.value !== fp.value) {
+              notePhasePassed(g, phase, after, runId, this.at());
+              writeGateState(history, g, after);
+            }
           }
-          writeGateState(history, g);
+          writeGateState(history, g, fp);
           continue;
         }
         status = result.status;

@@ -1,21 +1,40 @@
 /**
- * The source fingerprint gates compare: what would be deployed. In a git work tree it is the committed tree
- * of the project folder, a hash of `git diff HEAD` (binary) and of the untracked, non-ignored files' contents,
- * and the config's hash. Without git: a content hash of the project tree (build and dependency folders skipped).
+ * The source fingerprint the gates compare: what would be deployed, not how it was committed. It is the
+ * content of every tracked and untracked, non-ignored file (git's own file list; a folder without git is
+ * walked, build and dependency folders skipped) plus the config's hash. Committing unchanged content keeps
+ * it; files Offload itself writes (the config switch's files, its own data) are left out.
+ *
+ * Hashing 30 000 files on every `offload status` would be slow, so each file's content id is cached by its
+ * stat (size, mtime, ctime, inode) in the project's data folder, as git's index does. Each fingerprint a gate
+ * records keeps its file list (path -> content id, gzipped) so a refusal can name the files that changed.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import { runGit } from '../platform/git';
 
-/** A fingerprint and the parts it is made of (so a gate can say *what* changed). */
+/** A fingerprint, its parts, and the files it was made of (relative path with `/` -> content id). */
 export interface Fingerprint {
   value: string;
   source: 'git' | 'content';
-  parts: { head: string; changes: string; config: string };
+  parts: { files: string; config: string };
+  manifest: ReadonlyMap<string, string>;
 }
 
-/** Folders never part of a content fingerprint. */
+/** What a fingerprint is computed from. */
+export interface FingerprintInput {
+  /** The project folder. */
+  dir: string;
+  /** sha256 of offload.yml. */
+  configHash: string;
+  /** Paths relative to `dir` (files or folders) that are not part of it: the config switch's files, Offload's data. */
+  exclude?: readonly string[];
+  /** Folder for the stat cache and the recorded file lists (the project's history folder); none: no cache. */
+  stateDir?: string;
+}
+
+/** Folders never part of a content fingerprint (no git). */
 export const SKIPPED_DIRS: readonly string[] = [
   '.git',
   'node_modules',
@@ -26,121 +45,87 @@ export const SKIPPED_DIRS: readonly string[] = [
   'target',
 ];
 
-/** Runs git, feeding stdout to `onData`; resolves to the exit code (-1 when git is missing). */
-function git(
-  cwd: string,
-  args: string[],
-  onData?: (b: Buffer) => void,
-): Promise<{ code: number; text: string }> {
-  return new Promise((resolve) => {
-    let text = '';
-    const child = spawn('git', ['-c', 'core.quotepath=off', ...args], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      windowsHide: true,
-      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-    });
-    child.stdout.on('data', (b: Buffer) => {
-      if (onData) onData(b);
-      else text += b.toString('utf8');
-    });
-    child.on('error', () => resolve({ code: -1, text: '' }));
-    child.on('close', (code) => resolve({ code: code ?? -1, text }));
-  });
+const CACHE_FILE = 'fingerprint-cache.json';
+const MANIFEST_DIR = 'fingerprints';
+/** Files changed this recently may change again within the same mtime tick: their id is not cached. */
+const RACY_MS = 2000;
+
+interface StatCache {
+  version: 2;
+  entries: Record<string, [stat: string, id: string]>;
 }
 
-function hashFile(hash: crypto.Hash, file: string): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      const st = fs.lstatSync(file);
-      if (st.isSymbolicLink()) {
-        hash.update(`link:${fs.readlinkSync(file)}\0`);
-        return resolve();
-      }
-      if (!st.isFile()) return resolve();
-      hash.update(`size:${st.size}\0`);
-    } catch {
-      hash.update('missing\0');
-      return resolve();
+function readCache(file: string | undefined): StatCache {
+  if (!file) return { version: 2, entries: {} };
+  try {
+    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as StatCache;
+    if (c?.version === 2 && c.entries && typeof c.entries === 'object') return c;
+  } catch {
+    // no cache yet, or unreadable: start afresh
+  }
+  return { version: 2, entries: {} };
+}
+
+function writePrivate(file: string, data: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** The content id of a file (git's blob sha1 of its bytes, unfiltered; a symlink by its target). */
+function contentId(abs: string, st: fs.Stats): string {
+  const h = crypto.createHash('sha1');
+  if (st.isSymbolicLink()) {
+    h.update(`link ${fs.readlinkSync(abs)}`);
+    return h.digest('hex');
+  }
+  h.update(`blob ${st.size}\0`);
+  const fd = fs.openSync(abs, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size, 1), 1 << 20));
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      h.update(n === buf.length ? buf : buf.subarray(0, n));
     }
-    const s = fs.createReadStream(file);
-    s.on('data', (b) => hash.update(b));
-    s.on('error', () => resolve());
-    s.on('end', () => resolve());
-  });
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
 }
 
-async function gitFingerprint(dir: string): Promise<{ head: string; changes: string } | undefined> {
-  // Independent git commands run concurrently; a diff that turns out not to be needed is discarded.
-  const diffChunks: Buffer[] = [];
-  const [inside, head, diff, others] = await Promise.all([
-    git(dir, ['rev-parse', '--is-inside-work-tree']),
-    git(dir, ['rev-parse', 'HEAD:./']),
-    git(dir, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', '.'], (b) =>
-      diffChunks.push(b),
-    ),
-    git(dir, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']),
-  ]);
-  if (inside.code !== 0 || inside.text.trim() !== 'true') return undefined;
-  const hasHead = head.code === 0;
-  const changes = crypto.createHash('sha256');
-  let list = others;
-  if (hasHead) {
-    changes.update('diff\0');
-    if (diff.code !== 0) return undefined;
-    for (const b of diffChunks) changes.update(b);
-  } else {
-    // No commit yet: every tracked or untracked file counts as a change.
-    list = await git(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
-  }
+/** Tracked and untracked, non-ignored files of a git work tree under `dir`; undefined outside one. */
+async function gitFiles(dir: string): Promise<string[] | undefined> {
+  if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
+  const list = await runGit(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
   if (list.code !== 0) return undefined;
-  const files = [...new Set(list.text.split('\0').filter(Boolean))].sort();
-  for (const f of files) {
-    changes.update(`file:${f}\0`);
-    await hashFile(changes, path.join(dir, f));
-  }
-  return { head: hasHead ? head.text.trim() : 'no-commit', changes: changes.digest('hex') };
+  return [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
 }
 
-async function contentFingerprint(dir: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  const walk = async (rel: string): Promise<void> => {
+/** Every file under `dir`, build and dependency folders skipped. */
+function walkFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
     } catch {
       return;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (SKIPPED_DIRS.includes(e.name)) continue;
-        await walk(r);
-      } else {
-        hash.update(`file:${r}\0`);
-        await hashFile(hash, path.join(dir, r));
-      }
+        if (!SKIPPED_DIRS.includes(e.name)) walk(r);
+      } else out.push(r);
     }
   };
-  await walk('');
-  return hash.digest('hex');
-}
-
-/** Computes the fingerprint of a project folder with its config hash. Never throws. */
-export async function computeFingerprint(dir: string, configHash: string): Promise<Fingerprint> {
-  const g =
-    insideGitWorkTree(dir) || process.env.GIT_DIR
-      ? await gitFingerprint(dir).catch(() => undefined)
-      : undefined;
-  const parts = g
-    ? { head: g.head, changes: g.changes, config: configHash }
-    : { head: 'none', changes: await contentFingerprint(dir), config: configHash };
-  const value = crypto
-    .createHash('sha256')
-    .update(`${g ? 'git' : 'content'}\0${parts.head}\0${parts.changes}\0${parts.config}`)
-    .digest('hex');
-  return { value, source: g ? 'git' : 'content', parts };
+  walk('');
+  return out;
 }
 
 /** Whether a `.git` (folder, or file for worktrees and submodules) exists here or above: no git spawn otherwise. */
@@ -151,13 +136,143 @@ function insideGitWorkTree(dir: string): boolean {
   }
 }
 
-/** What differs between two fingerprints, in words ("offload.yml changed", "new commit", "files changed"). */
-export function describeChange(now: Fingerprint['parts'], then: Fingerprint['parts'] | undefined): string {
+function isExcluded(rel: string, exclude: readonly string[]): boolean {
+  return exclude.some((x) => rel === x || rel.startsWith(`${x}/`));
+}
+
+/** Normalises exclusions to relative `/` paths inside `dir`; paths outside it are dropped. */
+function relativeExclusions(dir: string, exclude: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const x of exclude ?? []) {
+    const rel = path.relative(dir, path.resolve(dir, x));
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) out.push(rel.split(path.sep).join('/'));
+  }
+  return out;
+}
+
+/** Computes the fingerprint of a project folder. Never throws: an unreadable file counts as missing. */
+export async function computeFingerprint(input: FingerprintInput): Promise<Fingerprint> {
+  const dir = path.resolve(input.dir);
+  const listed = await gitFiles(dir);
+  const source: Fingerprint['source'] = listed ? 'git' : 'content';
+  const exclude = relativeExclusions(dir, input.exclude);
+  const files = (listed ?? walkFiles(dir)).filter((f) => !isExcluded(f, exclude)).sort();
+
+  const cacheFile = input.stateDir ? path.join(input.stateDir, CACHE_FILE) : undefined;
+  const cache = readCache(cacheFile);
+  const next: StatCache = { version: 2, entries: {} };
+  let cacheChanged = false;
+  const racyAfter = Date.now() - RACY_MS;
+  const manifest = new Map<string, string>();
+  for (const rel of files) {
+    const abs = path.join(dir, rel);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch {
+      continue; // deleted (still in git's index): not part of what would be deployed
+    }
+    if (!st.isFile() && !st.isSymbolicLink()) continue; // submodule folders, sockets…
+    const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    const hit = cache.entries[rel];
+    let id: string;
+    if (hit && hit[0] === key) id = hit[1];
+    else {
+      try {
+        id = contentId(abs, st);
+      } catch {
+        continue;
+      }
+      cacheChanged = true;
+    }
+    manifest.set(rel, id);
+    if (Math.max(st.mtimeMs, st.ctimeMs) < racyAfter) next.entries[rel] = [key, id];
+    else cacheChanged = true;
+  }
+  if (cacheFile && (cacheChanged || Object.keys(cache.entries).length !== manifest.size)) {
+    writePrivate(cacheFile, JSON.stringify(next));
+  }
+
+  const filesHash = crypto.createHash('sha256');
+  for (const [rel, id] of manifest) filesHash.update(`${rel}\0${id}\n`);
+  const parts = { files: filesHash.digest('hex'), config: input.configHash };
+  const value = crypto.createHash('sha256').update(`v2\0${parts.files}\0${parts.config}`).digest('hex');
+  return { value, source, parts, manifest };
+}
+
+/** Keeps a fingerprint's file list so a later refusal can name what changed since. */
+export function rememberManifest(stateDir: string, fp: Fingerprint): void {
+  const file = path.join(stateDir, MANIFEST_DIR, `${fp.value}.gz`);
+  if (fs.existsSync(file)) return;
+  const lines: string[] = [];
+  for (const [rel, id] of fp.manifest) lines.push(`${id.slice(0, 16)} ${rel}`);
+  writePrivate(file, zlib.gzipSync(lines.join('\n')));
+}
+
+/** Removes recorded file lists no gate refers to any more. */
+export function pruneManifests(stateDir: string, keep: ReadonlySet<string>): void {
+  const folder = path.join(stateDir, MANIFEST_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!keep.has(n.replace(/\.gz$/, ''))) fs.rmSync(path.join(folder, n), { force: true });
+  }
+}
+
+function readManifest(stateDir: string, value: string): Map<string, string> | undefined {
+  try {
+    const text = zlib
+      .gunzipSync(fs.readFileSync(path.join(stateDir, MANIFEST_DIR, `${value}.gz`)))
+      .toString();
+    const m = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0) m.set(line.slice(sp + 1), line.slice(0, sp));
+    }
+    return m;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files added, changed or removed between a recorded fingerprint and now (sorted); undefined when unknown. */
+export function changedFiles(stateDir: string, thenValue: string, now: Fingerprint): string[] | undefined {
+  const then = readManifest(stateDir, thenValue);
+  if (!then) return undefined;
+  const changed: string[] = [];
+  for (const [rel, id] of now.manifest) if (then.get(rel) !== id.slice(0, 16)) changed.push(rel);
+  for (const rel of then.keys()) if (!now.manifest.has(rel)) changed.push(rel);
+  return changed.sort();
+}
+
+/** "a.py, src/b.py, README.md +4 more" */
+export function listFiles(files: readonly string[], first = 3): string {
+  const shown = files.slice(0, first).join(', ');
+  return files.length > first ? `${shown} +${files.length - first} more` : shown;
+}
+
+/**
+ * What differs between the current fingerprint and a recorded one, in words: "the config changed",
+ * "2 files changed: app.py, .env", or "files changed" when the recorded file list is gone.
+ */
+export function describeChange(
+  now: Fingerprint,
+  then: { fingerprint: string; parts: Partial<Fingerprint['parts']> } | undefined,
+  stateDir?: string,
+): string {
   if (!then) return 'files changed since';
   const what: string[] = [];
-  if (now.config !== then.config) what.push('the config changed');
-  if (now.head !== then.head)
-    what.push(now.head === 'none' || then.head === 'none' ? 'files changed' : 'new commits');
-  if (now.changes !== then.changes && !what.includes('files changed')) what.push('files changed');
+  if (then.parts.config !== undefined && now.parts.config !== then.parts.config)
+    what.push('the config changed');
+  if (then.parts.files !== now.parts.files) {
+    const files = stateDir ? changedFiles(stateDir, then.fingerprint, now) : undefined;
+    if (files && files.length)
+      what.push(`${files.length} file${files.length === 1 ? '' : 's'} changed (${listFiles(files)})`);
+    else if (!files) what.push('files changed');
+  }
   return what.length ? `${what.join(', ')} since` : 'files changed since';
 }

@@ -4,13 +4,13 @@
  * deployment and AWS testing passed after the latest deployment. Monitor needs nothing. The records live in
  * the project's history folder (gates.json, written atomically) so they survive run pruning.
  */
-import { describeChange, type Fingerprint } from './fingerprint';
+import { describeChange, pruneManifests, rememberManifest, type Fingerprint } from './fingerprint';
 import { AWS_PHASES, type PhaseId } from './types';
 
 /** One gate-relevant fact: a phase passed (or a deployment started) for a fingerprint in a run. */
 export interface GateRecord {
   fingerprint: string;
-  parts: Fingerprint['parts'];
+  parts: Partial<Fingerprint['parts']>;
   at: string;
   runId: string;
   /** Order of events (time stamps can tie). */
@@ -30,8 +30,9 @@ export interface GateState {
   awsTestPassed?: GateRecord;
 }
 
-/** Where gate records are kept (HistoryStore satisfies it). */
+/** Where gate records are kept (HistoryStore satisfies it); the recorded file lists go under `projectDir`. */
 export interface GateStorage {
+  readonly projectDir: string;
   readState<T>(name: string): T | undefined;
   writeState(name: string, value: unknown): void;
 }
@@ -50,8 +51,22 @@ export function readGateState(storage: GateStorage): GateState {
   return s;
 }
 
-export function writeGateState(storage: GateStorage, state: GateState): void {
+/** Writes the gate records and keeps exactly the file lists they refer to (so refusals can name files). */
+export function writeGateState(storage: GateStorage, state: GateState, fp?: Fingerprint): void {
   storage.writeState(FILE, state);
+  try {
+    if (fp) rememberManifest(storage.projectDir, fp);
+    const records = [
+      ...state.localPasses,
+      state.preparePassed,
+      state.deployStarted,
+      state.deployPassed,
+      state.awsTestPassed,
+    ];
+    pruneManifests(storage.projectDir, new Set(records.flatMap((r) => (r ? [r.fingerprint] : []))));
+  } catch {
+    // the file lists only make messages more precise
+  }
 }
 
 /** Records that a phase started (only a deployment's start matters: AWS testing must follow it). */
@@ -85,7 +100,7 @@ export function notePhasePassed(
 
 function record(state: GateState, fp: Fingerprint, runId: string, at: string): GateRecord {
   state.seq += 1;
-  return { fingerprint: fp.value, parts: fp.parts, at, runId, seq: state.seq };
+  return { fingerprint: fp.value, parts: { ...fp.parts }, at, runId, seq: state.seq };
 }
 
 /** Shortens a fingerprint for messages. */
@@ -114,13 +129,14 @@ export function checkPhaseGate(
   state: GateState,
   fp: Fingerprint,
   workflows: Record<string, readonly PhaseId[]>,
+  stateDir?: string,
 ): string | undefined {
   if (AWS_PHASES.includes(phase)) {
     if (!state.localPasses.some((p) => p.fingerprint === fp.value)) {
       const last = state.localPasses[state.localPasses.length - 1];
       const how = suggest(workflows, ['local', phase]);
       return last
-        ? `local phase has not passed for this source (fingerprint ${shortFingerprint(fp.value)}; last pass was for ${shortFingerprint(last.fingerprint)}, ${describeChange(fp.parts, last.parts)}): ${how}`
+        ? `local phase has not passed for this source (fingerprint ${shortFingerprint(fp.value)}; last pass was for ${shortFingerprint(last.fingerprint)}, ${describeChange(fp, last, stateDir)}): ${how}`
         : `local phase has never passed for this project (fingerprint ${shortFingerprint(fp.value)}); AWS phases need a local pass on the same source: ${how}`;
     }
   }
@@ -150,10 +166,11 @@ export function unsatisfiableGate(
   state: GateState,
   fp: Fingerprint,
   workflows: Record<string, readonly PhaseId[]>,
+  stateDir?: string,
 ): { phase: PhaseId; reason: string } | undefined {
   const sim: GateState = JSON.parse(JSON.stringify(state)) as GateState;
   for (const phase of phases) {
-    const reason = checkPhaseGate(phase, sim, fp, workflows);
+    const reason = checkPhaseGate(phase, sim, fp, workflows, stateDir);
     if (reason) return { phase, reason };
     notePhaseStarted(sim, phase, fp, 'next', 'now');
     notePhasePassed(sim, phase, fp, 'next', 'now');
@@ -170,7 +187,8 @@ export function workflowGate(
   state: GateState,
   fp: Fingerprint,
   workflows: Record<string, readonly PhaseId[]>,
+  stateDir?: string,
 ): { allowed: boolean; reason?: string } {
-  const blocked = unsatisfiableGate(phases, state, fp, workflows);
+  const blocked = unsatisfiableGate(phases, state, fp, workflows, stateDir);
   return blocked ? { allowed: false, reason: `${blocked.phase}: ${blocked.reason}` } : { allowed: true };
 }
