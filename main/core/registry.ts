@@ -2,7 +2,7 @@
  * The one place where step kinds and config sections are registered. Adding a step kind or a
  * top-level offload.yml section touches its own file plus one line here; the engine never changes.
  */
-import type { JsonSchema, StepKind } from './workflow/types';
+import type { JsonSchema, StepKind } from './vocabulary';
 import { runStep } from './workflow/steps/run';
 import { httpStep } from './workflow/steps/http';
 import { tcpStep } from './workflow/steps/tcp';

@@ -2,9 +2,8 @@
  * The services step kinds may use (ctx.services), built lazily so a workflow of plain `run` steps never
  * starts a machine watch or an AWS client.
  */
-import type { OffloadConfig } from './config/types';
 import type { HistoryStore } from './history';
-import type { StepServices } from './workflow/types';
+import type { OffloadConfig, StepServices } from './vocabulary';
 
 export interface StepServicesHandle {
   services: StepServices;

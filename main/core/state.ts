@@ -2,8 +2,7 @@
  * The one object front ends (tray, window, CLI) use: snapshots of state, a subscription, and commands.
  * State flows core -> snapshot -> front ends; commands flow back and are validated where they enter.
  */
-import type { ConfigProblem } from './config/types';
-import type { PhaseId, Status } from './workflow/types';
+import type { ConfigProblem, PhaseId, Status } from './vocabulary';
 
 export interface StepSnapshot {
   id: string;

@@ -2,7 +2,7 @@
  * The `aws:` and `gate:` sections of offload.yml (the `notify:` section lives in notify/config.ts and is
  * re-exported here for the registry): JSON Schemas and parsers with defaults.
  */
-import type { JsonSchema } from '../workflow/types';
+import type { JsonSchema } from '../vocabulary';
 import { durationSchema, parseDurationMs } from './duration';
 export { notifySchema, parseNotifyConfig, type NotifyConfig } from '../notify/config';
 

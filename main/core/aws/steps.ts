@@ -2,8 +2,7 @@
  * Step kinds for phases 3 and 4: `ecs-deploy`, `ecs-wait-stable` and `cloudwatch-alarms-ok`. They take the
  * AWS clients from `ctx.services.aws`, or build them from `ctx.services.config` (offload.yml's `aws:`).
  */
-import type { OffloadConfig } from '../config/types';
-import type { StepContext, StepKind } from '../workflow/types';
+import type { StepContext, StepKind } from '../vocabulary';
 import { describeAlarms } from './alarms';
 import { createAwsClients, type AwsClients } from './clients';
 import { alarmSelectorSchema, ecsServiceProperties, parseAwsConfig, parseGateConfig } from './config';
@@ -23,9 +22,9 @@ const deployKey = (runId: string, cluster: string, service: string) => `${runId}
 
 /** Gets the shared clients or builds them for this step (released when the step ends). */
 async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Promise<T>): Promise<T> {
-  const shared = ctx.services.aws as AwsClients | undefined;
+  const shared = ctx.services.aws;
   if (shared) return fn(shared);
-  const config = ctx.services.config as OffloadConfig | undefined;
+  const config = ctx.services.config;
   const clients = createAwsClients(parseAwsConfig(config?.sections.aws), { ...process.env, ...ctx.env });
   try {
     return await fn(clients);
@@ -104,7 +103,7 @@ export const ecsDeployStep: StepKind<EcsDeploySpec> = {
       });
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      const config = ctx.services.config as OffloadConfig | undefined;
+      const config = ctx.services.config;
       const aws = parseAwsConfig(config?.sections.aws);
       return {
         status: 'failed',
@@ -166,7 +165,7 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
     const timeoutMs = parseDurationMs(spec.timeout, 600_000, 'timeout');
     const intervalMs = parseDurationMs(spec.interval, 15_000, 'interval');
     const maxStopped = spec['max-stopped-tasks'] ?? 3;
-    const config = ctx.services.config as OffloadConfig | undefined;
+    const config = ctx.services.config;
     const aws = parseAwsConfig(config?.sections.aws);
     const expected = new Map<string, string | undefined>();
     for (const s of spec.services) {
@@ -271,7 +270,7 @@ export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
   },
   describe: () => 'CloudWatch alarms are OK',
   async execute(ctx, step) {
-    const config = ctx.services.config as OffloadConfig | undefined;
+    const config = ctx.services.config;
     const aws = parseAwsConfig(config?.sections.aws);
     const gate = parseGateConfig(config?.sections.gate);
     const sel = {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { AWS_PHASES, PHASES, PHASE_TITLES, type JsonSchema, type PhaseId } from '../workflow/types';
+import { AWS_PHASES, PHASES, PHASE_TITLES, type JsonSchema, type PhaseId } from '../vocabulary';
 import {
   ConfigError,
   type ConfigProblem,

@@ -2,7 +2,7 @@
  * The JSON Schema of offload.yml, built from the step-kind and section registry. The same builder gives the
  * published file (offload.schema.json, for editors) and the schema loadConfig validates with.
  */
-import { PHASES, PHASE_TITLES, type JsonSchema, type PhaseId, type StepKind } from '../workflow/types';
+import { PHASES, PHASE_TITLES, type JsonSchema, type PhaseId, type StepKind } from '../vocabulary';
 
 /** What the config needs of a step kind: its key and schemas (a full StepKind fits). */
 export type StepKindShape = Pick<StepKind<never>, 'key' | 'schema' | 'extraKeys'>;

@@ -3,7 +3,7 @@
  * same while it runs and afterwards. A run whose writer died reads as failed/interrupted, never running.
  */
 import type { PhaseSnapshot, RunSnapshot, RunSummary, StepSnapshot } from '../state';
-import { PHASE_TITLES, type RunEvent } from '../workflow/types';
+import { PHASE_TITLES, type RunEvent } from '../vocabulary';
 
 /** Applies one event to a snapshot (mutates and returns it; the first event must be run-started). */
 export function applyEvent(snap: RunSnapshot | null, e: RunEvent): RunSnapshot | null {

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunSnapshot, RunSummary } from '../state';
-import type { PhaseId, RunEvent } from '../workflow/types';
+import type { PhaseId, RunEvent } from '../vocabulary';
 import { isAlive } from '../platform/process-tree';
 import { applyEvent, markInterrupted, summarize } from './replay';
 import { isRunId } from './run-id';
@@ -280,5 +280,12 @@ export class HistoryStore {
       total += size;
       kept++;
     }
+  }
+}
+
+declare module '../vocabulary/step-kind' {
+  interface StepServices {
+    /** The project's run history (the one the engine writes to). */
+    history?: HistoryStore;
   }
 }

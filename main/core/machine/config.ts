@@ -3,7 +3,7 @@
  * and parsers that fill in defaults. Durations are `500ms`, `2s`, `10m`, `1h` or a number of seconds;
  * sizes are `16GB`, `512MB` (1024-based, as everywhere in offload.yml) or a number of bytes.
  */
-import type { JsonSchema } from '../workflow/types';
+import type { JsonSchema } from '../vocabulary';
 import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from '../config/units';
 
 const durationSchema = (description: string): JsonSchema => ({

@@ -4,11 +4,11 @@
  *   - stop-local-models: true
  *   - stop-local-models: { servers: [ollama], except: [comfyui], verify-gone: 10s }
  */
-import type { StepKind } from '../workflow/types';
+import type { StepKind } from '../vocabulary';
 import type { StopOutcome } from '../state';
 import { parseDurationMs } from './config';
 import { DURATION_PATTERN } from '../config/units';
-import { createMachineWatch, type MachineWatch } from './watch';
+import { createMachineWatch } from './watch';
 
 /** The value under `stop-local-models:`. */
 export type StopLocalModelsSpec =
@@ -59,7 +59,7 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
     return `stop local model servers${s.except?.length ? ` except ${s.except.join(', ')}` : ''}`;
   },
   async execute(ctx, step) {
-    let watch = ctx.services.machine as MachineWatch | undefined;
+    let watch = ctx.services.machine;
     const own = !watch;
     watch ??= createMachineWatch({ env: ctx.env });
     const spec = step.spec === true || !step.spec ? {} : step.spec;

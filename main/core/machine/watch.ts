@@ -294,3 +294,10 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
     },
   };
 }
+
+declare module '../vocabulary/step-kind' {
+  interface StepServices {
+    /** The project's machine watch (one per loaded project); absent: stop-local-models starts its own. */
+    machine?: MachineWatch;
+  }
+}

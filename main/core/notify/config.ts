@@ -4,7 +4,7 @@
  */
 import { alarmSelectorSchema } from '../aws/config';
 import { durationSchema, parseDurationMs } from '../aws/duration';
-import type { JsonSchema } from '../workflow/types';
+import type { JsonSchema } from '../vocabulary';
 
 /** Default filter: CloudWatch Logs syntax, `?a ?b` = a OR b (terms are case-sensitive). */
 export const DEFAULT_FILTER_PATTERN = '?ERROR ?Error ?Exception ?Traceback';

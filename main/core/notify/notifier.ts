@@ -92,3 +92,10 @@ export class Notifier {
     return [...this.kept];
   }
 }
+
+declare module '../vocabulary/step-kind' {
+  interface StepServices {
+    /** The notifier of the front end that runs the step (deduplicated, coalesced notices). */
+    notifier?: Notifier;
+  }
+}

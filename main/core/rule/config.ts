@@ -3,7 +3,7 @@
  * models or at AWS, and how to start the local model servers again when switching back.
  */
 import path from 'node:path';
-import type { JsonSchema } from '../workflow/types';
+import type { JsonSchema } from '../vocabulary';
 
 /** JSON Schema of `switch:`. */
 export const switchSchema: JsonSchema = {

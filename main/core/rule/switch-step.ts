@@ -3,8 +3,7 @@
  * step outputs are given here under `values:` (the engine interpolates them) and remembered for later
  * automatic switches by the rule.
  */
-import type { OffloadConfig } from '../config/types';
-import type { StepKind } from '../workflow/types';
+import type { StepKind } from '../vocabulary';
 import { parseSwitchConfig } from './config';
 import { projectStateDir } from './paths';
 import { ConfigSwitcher } from './switch';
@@ -34,14 +33,14 @@ export const switchConfigStep: StepKind<SwitchStepSpec> = {
   },
   describe: (s) => `switch config to ${s.spec.to}`,
   async execute(ctx, step) {
-    const config = ctx.services.config as OffloadConfig | undefined;
+    const config = ctx.services.config;
     if (!config)
       return { status: 'failed', summary: 'switch-config needs the project config (services.config)' };
     const sw = parseSwitchConfig(config.sections.switch, config.dir);
     if (sw.files.length === 0) return { status: 'failed', summary: 'offload.yml has no `switch:` files' };
     const switcher = new ConfigSwitcher({
       config: sw,
-      stateDir: projectStateDir(config, ctx.services.dataDir as string | undefined, {
+      stateDir: projectStateDir(config, ctx.services.dataDir, {
         ...process.env,
         ...ctx.env,
       }),
