@@ -4,7 +4,8 @@
  */
 import type { JsonSchema } from '../vocabulary';
 import { durationSchema, parseDurationMs } from './duration';
-export { notifySchema, parseNotifyConfig, type NotifyConfig } from '../notify/config';
+import { alarmSelectorSchema } from '../notify/config';
+export { alarmSelectorSchema, notifySchema, parseNotifyConfig, type NotifyConfig } from '../notify/config';
 
 /** JSON Schema of `aws:`. */
 export const awsSchema: JsonSchema = {
@@ -37,23 +38,6 @@ export const awsSchema: JsonSchema = {
     timeout: durationSchema('Per-request timeout (default 10s).'),
   },
 };
-
-/** `{ names, prefixes }` of CloudWatch alarms: one schema for the gate, notify and cloudwatch-alarms-ok. */
-export function alarmSelectorSchema(description: string): JsonSchema {
-  return {
-    type: 'object',
-    description,
-    additionalProperties: false,
-    properties: {
-      names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
-      prefixes: {
-        type: 'array',
-        items: { type: 'string', minLength: 1 },
-        description: 'Alarm name prefixes (one DescribeAlarms call per prefix).',
-      },
-    },
-  };
-}
 
 /** `cluster` and `service` of an ECS service, as the gate and the ECS steps name it. */
 export const ecsServiceProperties: Record<string, JsonSchema> = {

@@ -2,12 +2,28 @@
  * The `notify:` section of offload.yml: which CloudWatch log groups to watch for errors, which alarms to
  * report besides the gate's, and whether to use desktop notifications.
  */
-import { alarmSelectorSchema } from '../aws/config';
 import { durationSchema, parseDurationMs } from '../aws/duration';
 import type { JsonSchema } from '../vocabulary';
 
 /** Default filter: CloudWatch Logs syntax, `?a ?b` = a OR b (terms are case-sensitive). */
 export const DEFAULT_FILTER_PATTERN = '?ERROR ?Error ?Exception ?Traceback';
+
+/** `{ names, prefixes }` of CloudWatch alarms: one schema for the gate, notify and cloudwatch-alarms-ok. */
+export function alarmSelectorSchema(description: string): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    additionalProperties: false,
+    properties: {
+      names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Alarm names.' },
+      prefixes: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'Alarm name prefixes (one DescribeAlarms call per prefix).',
+      },
+    },
+  };
+}
 
 /** JSON Schema of `notify:`. */
 export const notifySchema: JsonSchema = {

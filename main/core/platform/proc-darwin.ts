@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { pidAlive } from './proc-signal';
-import { splitCommandLine, type ProcessReader, type ProcInfo } from './proc-reader';
+import { splitCommandLine, type ProcessReader, type ProcInfo } from './proc-info';
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve) => {

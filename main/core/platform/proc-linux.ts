@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type { ProcessReader, ProcInfo, SupervisorHints } from './proc-reader';
+import type { ProcessReader, ProcInfo, SupervisorHints } from './proc-info';
 
 const CLK_TCK = 100; // USER_HZ is 100 on every mainstream Linux ABI; Node cannot call sysconf().
 const BATCH = 48;

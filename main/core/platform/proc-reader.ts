@@ -7,51 +7,9 @@
 import { createLinuxProcessReader } from './proc-linux';
 import { createDarwinProcessReader } from './proc-darwin';
 import { createWin32ProcessReader } from './proc-win32';
+import type { ProcessReader } from './proc-info';
 
-/** One process as the reader sees it. `argv` is cached per process and re-read only when it execs. */
-export interface ProcInfo {
-  pid: number;
-  ppid: number;
-  /** Start time (platform units); with pid, identifies a process across pid reuse. */
-  start: number;
-  /** Short name the kernel reports (Linux comm, 15 chars). */
-  comm: string;
-  argv: string[];
-  /** Owner's numeric uid where the platform has one. */
-  uid?: number;
-  user: string;
-  /** Cumulative user+system CPU time in ms. */
-  cpuMs: number;
-  rssBytes: number;
-}
-
-/** What a supervisor detector may look at for one process. */
-export interface SupervisorHints {
-  /** Linux /proc/<pid>/cgroup text. */
-  cgroup?: string;
-  /** Environment of the process where readable (own processes only). */
-  env?: Record<string, string>;
-}
-
-/** The process table, read cheaply. */
-export interface ProcessReader {
-  readonly platform: NodeJS.Platform;
-  /**
-   * Every process on the machine (async; yields to the event loop while reading). CPU time and RSS may be
-   * from an earlier scan for long-lived processes; use sample() for the processes that are shown.
-   */
-  scan(): Promise<ProcInfo[]>;
-  /** Fresh readings (CPU time, RSS) of the given pids; gone ones are left out. */
-  sample(pids: number[]): ProcInfo[];
-  /** Listening TCP ports of the given pids (model servers only; costs more than scan). */
-  listeningPorts(pids: number[]): Promise<Map<number, number[]>>;
-  supervisorHints(pid: number): Promise<SupervisorHints>;
-  /** Whether the process (pid plus its start time from scan) still runs; a zombie counts as gone. */
-  alive(pid: number, start: number): boolean;
-  /** Whether the current user owns `p` (only such processes are ever signalled). */
-  ownedByMe(p: ProcInfo): boolean;
-  close(): void;
-}
+export { splitCommandLine, type ProcInfo, type ProcessReader, type SupervisorHints } from './proc-info';
 
 /** The reader for this platform (injectable `platform` for tests of the selection only). */
 export function createProcessReader(platform: NodeJS.Platform = process.platform): ProcessReader {
@@ -59,29 +17,4 @@ export function createProcessReader(platform: NodeJS.Platform = process.platform
   if (platform === 'darwin') return createDarwinProcessReader();
   if (platform === 'win32') return createWin32ProcessReader();
   return createDarwinProcessReader(); // BSDs have a compatible `ps`.
-}
-
-/** Splits a command line the way a `ps` column shows it (quotes honoured); used where argv is not available. */
-export function splitCommandLine(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | null = null;
-  let has = false;
-  for (const ch of s) {
-    if (quote) {
-      if (ch === quote) quote = null;
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
-    }
-  }
-  if (has || cur) out.push(cur);
-  return out;
 }

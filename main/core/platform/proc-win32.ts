@@ -6,8 +6,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import { pidAlive } from './proc-signal';
-import type { ProcessReader, ProcInfo } from './proc-reader';
-import { splitCommandLine } from './proc-reader';
+import type { ProcessReader, ProcInfo } from './proc-info';
+import { splitCommandLine } from './proc-info';
 
 const END = '<<offload-end>>';
 
