@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initConfig } from '../../core/config';
+import { initConfig } from '../../core/init';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';
@@ -38,6 +38,8 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
       }
       term.out.write(`${term.green('✅')} wrote ${file}\n`);
       for (const f of findings) term.out.write(`   found: ${f}\n`);
-      term.out.write(`Next: edit the TODO steps, then \`offload validate\` and \`offload run full\`.\n`);
+      term.out.write(
+        `Next: \`offload run local\`; then fill in the TODO steps for AWS, \`offload validate\` and \`offload run full\`.\n`,
+      );
     });
 }

@@ -1,0 +1,107 @@
+/**
+ * Infrastructure as code: AWS CDK, Terraform and SAM. Their checks run locally only when the tool is
+ * installed and can check offline; deploying them is written into the AWS phases.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { exists, filesIn, inFolder, readText, relCwd, runStep, subDirs, type Detector } from './plan';
+
+/** The project folder or the first direct sub-folder (sorted) that `has` matches. */
+const firstDir = (root: string, has: (dir: string) => boolean) => [root, ...subDirs(root)].find(has);
+
+export const detectCdk: Detector = (plan, tools) => {
+  const dir = firstDir(plan.root, (d) => exists(d, 'cdk.json'));
+  if (!dir) return;
+  const cwd = relCwd(plan.root, dir);
+  const cli = Boolean(tools.which('cdk')) || fs.existsSync(path.join(dir, 'node_modules', '.bin', 'cdk'));
+  plan.findings.push(
+    `cdk.json${cwd ? ` (in ${cwd}/)` : ''}: ${cli ? 'cdk synth locally, ' : ''}cdk deploy in aws-prepare`,
+  );
+  if (cli)
+    plan.steps.local.push(
+      runStep(inFolder('CDK synth', cwd), 'npx cdk synth --quiet', { cwd, timeout: '10m' }),
+    );
+  else
+    plan.notes.local.push(
+      'cdk.json: the AWS CDK CLI was not installed when offload init ran (no cdk on PATH or in node_modules);',
+      `once it is (npm install --save-dev aws-cdk), add: npx cdk synth --quiet${cwd ? ` (cwd: ${cwd})` : ''}`,
+    );
+  plan.steps['aws-prepare'].push(
+    runStep('CDK deploy', 'npx cdk deploy --all --require-approval never', {
+      comment: [
+        'Deploys every CDK stack to the AWS account of your current credentials: check before the first run.',
+      ],
+      cwd,
+      timeout: '1h',
+    }),
+  );
+};
+
+export const detectTerraform: Detector = (plan, tools) => {
+  const dir = firstDir(plan.root, (d) => filesIn(d).some((f) => f.endsWith('.tf')));
+  if (!dir) return;
+  const cwd = relCwd(plan.root, dir);
+  const installed = Boolean(tools.which('terraform'));
+  const initialised = exists(dir, '.terraform');
+  plan.findings.push(
+    `Terraform (*.tf${cwd ? ` in ${cwd}/` : ''}): ${installed ? 'format checked locally' : 'terraform is not installed here'}; plan and apply in aws-prepare`,
+  );
+  const local = plan.steps.local;
+  if (installed) {
+    local.push(runStep(inFolder('Terraform format', cwd), 'terraform fmt -check -recursive', { cwd }));
+    if (initialised) local.push(runStep(inFolder('Terraform validate', cwd), 'terraform validate', { cwd }));
+    else
+      plan.notes.local.push(
+        `Terraform: \`terraform validate\` needs \`terraform init\` (which downloads providers) run once${cwd ? ` in ${cwd}/` : ''};`,
+        'after that, add: terraform validate',
+      );
+  } else {
+    local.push(
+      runStep(inFolder('Terraform files (not validated: terraform is not installed)', cwd), 'ls *.tf', {
+        cwd,
+        comment: [
+          'terraform was not on PATH when offload init ran: this step only lists the files. Once it is',
+          'installed, replace it with `terraform fmt -check -recursive` (and `terraform validate` after an init).',
+        ],
+      }),
+    );
+  }
+  plan.steps['aws-prepare'].push(
+    runStep('Terraform init', 'terraform init -input=false', { cwd }),
+    runStep('Terraform plan', 'terraform plan -input=false -out=tfplan', { cwd, timeout: '30m' }),
+    runStep('Terraform apply', 'terraform apply -input=false tfplan', {
+      comment: [
+        'Applies the plan above to the AWS account of your current credentials: check before the first run.',
+      ],
+      cwd,
+      timeout: '1h',
+    }),
+  );
+};
+
+const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
+
+export const detectSam: Detector = (plan, tools) => {
+  const template = SAM_TEMPLATES.find((f) => /AWS::Serverless/.test(readText(path.join(plan.root, f)) ?? ''));
+  if (!template) return;
+  const installed = Boolean(tools.which('sam'));
+  const flag = template === 'template.yaml' ? '' : ` --template-file ${template}`;
+  plan.findings.push(
+    `${template} (AWS SAM): ${installed ? 'linted locally, ' : ''}built in aws-prepare, deployed in aws-deploy`,
+  );
+  if (installed) plan.steps.local.push(runStep('SAM template lint', `sam validate --lint${flag}`));
+  else
+    plan.notes.local.push(
+      `${template}: the SAM CLI was not installed when offload init ran; once it is, add: sam validate --lint${flag}`,
+    );
+  plan.steps['aws-prepare'].push(runStep('SAM build', `sam build${flag}`, { timeout: '20m' }));
+  plan.steps['aws-deploy'].push(
+    runStep('SAM deploy', 'sam deploy --no-confirm-changeset --no-fail-on-empty-changeset', {
+      comment: [
+        'Deploys the stack in samconfig.toml to the AWS account of your current credentials: run',
+        '`sam deploy --guided` once to write samconfig.toml, and check it before the first run.',
+      ],
+      timeout: '1h',
+    }),
+  );
+};

@@ -1,0 +1,89 @@
+/** Node projects (package.json, at the top or in sub-folders): install when needed, lint, build, test. */
+import path from 'node:path';
+import { exists, inFolder, projectDirs, readText, relCwd, runStep, type Detector, type Plan } from './plan';
+
+interface PackageJson {
+  name?: unknown;
+  scripts?: Record<string, unknown>;
+  dependencies?: Record<string, unknown>;
+  devDependencies?: Record<string, unknown>;
+}
+
+/** Reads package.json in `dir` (undefined when absent or not JSON). */
+export function readPackageJson(dir: string): PackageJson | undefined {
+  const text = readText(path.join(dir, 'package.json'));
+  if (text === undefined) return undefined;
+  try {
+    const pkg = JSON.parse(text) as unknown;
+    return pkg && typeof pkg === 'object' ? (pkg as PackageJson) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether package.json in `dir` depends on `name` (dependencies or devDependencies). */
+export function dependsOn(dir: string, name: string): boolean {
+  const pkg = readPackageJson(dir);
+  return Boolean(pkg && (name in (pkg.dependencies ?? {}) || name in (pkg.devDependencies ?? {})));
+}
+
+function packageManager(dir: string) {
+  if (exists(dir, 'pnpm-lock.yaml'))
+    return { install: 'pnpm install --frozen-lockfile', run: 'pnpm run', lock: 'pnpm-lock.yaml' };
+  if (exists(dir, 'yarn.lock'))
+    return { install: 'yarn install --frozen-lockfile', run: 'yarn run', lock: 'yarn.lock' };
+  if (exists(dir, 'package-lock.json') || exists(dir, 'npm-shrinkwrap.json'))
+    return { install: 'npm ci', run: 'npm run', lock: 'package-lock.json' };
+  return { install: 'npm install', run: 'npm run', lock: undefined };
+}
+
+function detectNodeProject(plan: Plan, dir: string): void {
+  const where = relCwd(plan.root, dir);
+  const file = where ? `${where}/package.json` : 'package.json';
+  const pkg = readPackageJson(dir);
+  if (!pkg) {
+    plan.findings.push(`${file} (not valid JSON: skipped)`);
+    return;
+  }
+  if (!where && typeof pkg.name === 'string' && pkg.name) plan.name = pkg.name.replace(/^@[^/]+\//, '');
+  const pm = packageManager(dir);
+  const scripts = pkg.scripts ?? {};
+  const has = (s: string) => typeof scripts[s] === 'string' && !/no test specified/.test(String(scripts[s]));
+  const found = ['build', 'lint', 'test', 'start'].filter(has);
+  const hasDeps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).length > 0;
+  const installed = exists(dir, 'node_modules');
+  plan.findings.push(
+    `${file}${found.length ? `: scripts ${found.join(', ')}` : ' (no build/test/lint/start scripts)'}` +
+      (hasDeps ? `; dependencies ${installed ? 'installed' : `installed by \`${pm.install}\``}` : ''),
+  );
+  const local = plan.steps.local;
+  const step = (name: string, command: string, timeout?: string) =>
+    local.push(runStep(inFolder(name, where), command, { cwd: where, timeout }));
+  if (hasDeps && !installed) step('Install dependencies', pm.install, '10m');
+  if (has('lint')) step('Lint', `${pm.run} lint`);
+  if (has('build')) step('Build', `${pm.run} build`);
+  if (has('test')) step('Unit tests', `${pm.run} test`);
+  const notes = plan.notes.local;
+  if (hasDeps && installed)
+    notes.push(
+      `${file}: dependencies are already installed (node_modules), so each run uses them as they are;`,
+      `add \`${pm.install}\` as the first step for a clean install on every run.`,
+    );
+  if (!has('test'))
+    notes.push(`${file} has no test script: add one and a step that runs it (\`${pm.run} test\`).`);
+  if (has('start')) {
+    notes.push(
+      `${file} has a start script (\`${pm.run} start\`). A run step waits for its command to end, so start`,
+      'long-running servers with docker compose or a script that starts them in the background,',
+      'then check them with an http step, e.g.:',
+      '  - name: Service answers',
+      '    http: { url: "http://127.0.0.1:3000/health", status: 200 }',
+      '    retries: 10',
+      '    retry-delay: 1s',
+    );
+  }
+}
+
+export const detectNode: Detector = (plan) => {
+  for (const dir of projectDirs(plan.root, (d) => exists(d, 'package.json'))) detectNodeProject(plan, dir);
+};

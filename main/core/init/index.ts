@@ -1,0 +1,107 @@
+/**
+ * `offload init`: a commented starter offload.yml prefilled from what the project contains, whose
+ * `offload run local` passes without edits on common project shapes: it writes only steps that can pass on
+ * this machine (asking the toolchain what is installed) and says in comments what it left out and why.
+ * Steps for AWS that the user must fill fail on purpose (`echo "TODO: …" && exit 1`).
+ */
+import path from 'node:path';
+import { slugify } from '../config/load';
+import { detectCompose, detectDockerfile } from './detect-containers';
+import { detectCdk, detectSam, detectTerraform } from './detect-infrastructure';
+import { detectNode } from './detect-node';
+import { detectPython } from './detect-python';
+import { findModelEndpoints } from './model-endpoints';
+import { emptyPlan, todoStep, type Detector, type InitStep, type Plan } from './plan';
+import { renderConfig } from './render';
+import { schemaReference, shippedSchemaFile } from './schema-ref';
+import { hostToolchain, type Toolchain } from './toolchain';
+
+export { hostToolchain, type Toolchain } from './toolchain';
+
+/** In this order: the language detectors name the project before the Dockerfile names its image. */
+const DETECTORS: readonly Detector[] = [
+  detectNode,
+  detectPython,
+  detectCdk,
+  detectTerraform,
+  detectSam,
+  detectDockerfile,
+  detectCompose,
+];
+
+export interface InitOptions {
+  /** What is installed here (default: this machine, with the process PATH). */
+  tools?: Toolchain;
+  /** The offload.schema.json to refer to (default: the one shipped with this build; null: none). */
+  schemaFile?: string | null;
+}
+
+function shutdownSteps(plan: Plan): InitStep[] {
+  const steps: InitStep[] = [{ name: 'Stop the local model servers', kind: 'stop-local-models', spec: true }];
+  if (plan.switchFiles.length)
+    steps.push({ name: 'Point the dev tools at AWS', kind: 'switch-config', spec: { to: 'aws' } });
+  return steps;
+}
+
+function awsPlaceholders(plan: Plan): void {
+  const imageRef = plan.steps['aws-prepare'].some((s) => s.id === 'image');
+  if (!plan.steps['aws-deploy'].length)
+    plan.steps['aws-deploy'].push(
+      todoStep('deploy to AWS', 'deploy to AWS here, then edit phases.aws-deploy in offload.yml', [
+        'TODO: deploy your services and models. On ECS, replace this step with an ecs-deploy step, e.g.:',
+        `  - ecs-deploy: { cluster: my-cluster, service: my-service${imageRef ? ', image: "${{ steps.image.outputs.image }}"' : ''} }`,
+        'and see offload.schema.json (your editor completes it) for the options.',
+      ]),
+    );
+  plan.steps['aws-test'].push(
+    todoStep(
+      'check the deployed service',
+      'check the deployed service, then edit phases.aws-test in offload.yml',
+      [
+        'TODO: check what runs on AWS, e.g. an http step against its public health URL:',
+        '  - name: API answers on AWS',
+        '    http: { url: "https://api.example.com/health", status: 200 }',
+        '    retries: 10',
+        '    retry-delay: 5s',
+      ],
+    ),
+  );
+  plan.steps.monitor.push({
+    name: 'CloudWatch alarms stay quiet',
+    kind: 'cloudwatch-alarms-ok',
+    spec: { prefixes: [`${slugify(plan.name || 'my-project').replace(/_/g, '-')}-`] },
+    comment: [
+      'TODO: the name prefix of your CloudWatch alarms (or `names: [...]`); it needs `aws:` credentials,',
+      'e.g. aws: { profile: dev, region: eu-west-1 }. Add a gate: section to have the tray watch them too.',
+    ],
+  });
+}
+
+/**
+ * The text of a starter offload.yml for the project in `dir`, with what it found (one line each). The text
+ * always loads cleanly.
+ */
+export function initConfig(dir: string, opts: InitOptions = {}): { text: string; findings: string[] } {
+  const root = path.resolve(dir);
+  const tools = opts.tools ?? hostToolchain();
+  const plan = emptyPlan(root);
+  for (const detect of DETECTORS) detect(plan, tools);
+  plan.switchFiles = findModelEndpoints(root);
+  for (const f of plan.switchFiles)
+    plan.findings.push(
+      `${f.path}: ${f.keys.map((k) => `${k.key} -> ${k.server}`).join(', ')}; switched to AWS at shutdown`,
+    );
+  if (!plan.steps.local.length) {
+    plan.steps.local.push(
+      todoStep('build', 'build the project here', [
+        'Nothing to build was recognised: put your build command here.',
+      ]),
+      todoStep('tests', 'run the tests here'),
+    );
+  }
+  awsPlaceholders(plan);
+  plan.steps.shutdown.unshift(...shutdownSteps(plan));
+  const schemaFile = opts.schemaFile === undefined ? shippedSchemaFile() : opts.schemaFile;
+  const text = renderConfig(plan, schemaFile ? schemaReference(root, schemaFile) : undefined);
+  return { text, findings: plan.findings };
+}

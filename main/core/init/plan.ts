@@ -1,0 +1,146 @@
+/**
+ * The plan `offload init` fills before writing text: steps per phase, what it found, comment notes and the
+ * dev-config switch. Detectors add to it; render.ts turns it into offload.yml.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PHASES, type PhaseId } from '../workflow/types';
+import type { Toolchain } from './toolchain';
+
+/** One step as offload.yml will hold it. */
+export interface InitStep {
+  /** Comment lines written above the step. */
+  comment?: string[];
+  id?: string;
+  name: string;
+  shell?: string;
+  cwd?: string;
+  timeout?: string;
+  env?: Record<string, string>;
+  /** The step kind's key (`run`, `tcp`, `stop-local-models`, …) and its value. */
+  kind: string;
+  spec: unknown;
+}
+
+/** A key of the user's dev config that points at a local model server, for `switch:`. */
+export interface SwitchKeyDraft {
+  key: string;
+  local: string;
+  /** The env variable the AWS value is read from until the user fills it in. */
+  awsEnv: string;
+  /** The model server the local value points at (catalogue id), e.g. `ollama`. */
+  server: string;
+}
+
+/** A file of the user's dev config with the keys to switch. */
+export interface SwitchFileDraft {
+  /** Path relative to the project folder, with `/`. */
+  path: string;
+  keys: SwitchKeyDraft[];
+}
+
+export interface Plan {
+  /** The project folder (absolute). */
+  root: string;
+  name: string;
+  /** One line per thing recognised, printed by `offload init` and written at the top of the file. */
+  findings: string[];
+  steps: Record<PhaseId, InitStep[]>;
+  /** Comment lines written below a phase's steps: what could not be checked here and how to add it. */
+  notes: Record<PhaseId, string[]>;
+  switchFiles: SwitchFileDraft[];
+}
+
+/** A detector: looks at the project and adds what it recognises to the plan. */
+export type Detector = (plan: Plan, tools: Toolchain) => void;
+
+export function emptyPlan(root: string): Plan {
+  const byPhase = <T>(make: () => T) =>
+    Object.fromEntries(PHASES.map((p) => [p, make()])) as Record<PhaseId, T>;
+  return {
+    root,
+    name: path.basename(root),
+    findings: [],
+    steps: byPhase(() => []),
+    notes: byPhase(() => []),
+    switchFiles: [],
+  };
+}
+
+/** Folders never looked into: dependencies, build output, virtualenvs. */
+export const IGNORED_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.terraform',
+  'dist',
+  'build',
+  '.venv',
+  'venv',
+  'env',
+  '__pycache__',
+  'cdk.out',
+  '.aws-sam',
+]);
+
+export const exists = (dir: string, name: string): boolean => fs.existsSync(path.join(dir, name));
+
+export function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Direct sub-folders of `dir` (sorted), skipping hidden, dependency and build folders. */
+export function subDirs(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !IGNORED_DIRS.has(e.name))
+      .map((e) => path.join(dir, e.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Files directly in `dir` (sorted names). */
+export function filesIn(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where a kind of project lives: the project folder itself when it is one, else each direct sub-folder that
+ * is (a service and a web front end side by side).
+ */
+export function projectDirs(root: string, isProject: (dir: string) => boolean): string[] {
+  return isProject(root) ? [root] : subDirs(root).filter(isProject);
+}
+
+/** `dir` relative to the project folder with `/` (undefined for the folder itself), for a step's `cwd`. */
+export function relCwd(root: string, dir: string): string | undefined {
+  const rel = path.relative(root, dir);
+  return rel ? rel.split(path.sep).join('/') : undefined;
+}
+
+/** A step name with the sub-folder it runs in, e.g. "Unit tests (web)". */
+export const inFolder = (name: string, cwd: string | undefined): string => (cwd ? `${name} (${cwd})` : name);
+
+/** A `run` step. */
+export function runStep(name: string, command: string, more: Partial<InitStep> = {}): InitStep {
+  return { name, kind: 'run', spec: command, ...more };
+}
+
+/** A step the user must fill in: it fails on purpose until then, so nothing pretends to pass. */
+export function todoStep(name: string, what: string, comment?: string[]): InitStep {
+  return runStep(`TODO: ${name}`, `echo "TODO: ${what}" && exit 1`, { comment });
+}
