@@ -3,7 +3,7 @@
  * re-exported here for the registry): JSON Schemas and parsers with defaults.
  */
 import type { JsonSchema } from '../vocabulary';
-import { durationSchema, parseDurationMs } from './duration';
+import { durationMs, durationSchema } from '../units';
 import { alarmSelectorSchema } from '../notify/config';
 export { alarmSelectorSchema, notifySchema, parseNotifyConfig, type NotifyConfig } from '../notify/config';
 
@@ -148,7 +148,7 @@ export function parseAwsConfig(raw: unknown): AwsConfig {
     region: typeof r.region === 'string' ? r.region : undefined,
     endpoint: typeof r.endpoint === 'string' ? r.endpoint : undefined,
     maxAttempts: typeof r['max-attempts'] === 'number' ? r['max-attempts'] : 3,
-    timeoutMs: parseDurationMs(r.timeout, 10_000, 'aws.timeout'),
+    timeoutMs: durationMs(r.timeout, 10_000, 'aws.timeout'),
   };
 }
 
@@ -170,11 +170,11 @@ export function parseGateConfig(raw: unknown): GateConfig {
           ? [e.status]
           : [200],
       body: typeof e.body === 'string' ? e.body : undefined,
-      timeoutMs: parseDurationMs(e.timeout, 5000, `gate.endpoints[${i}].timeout`),
+      timeoutMs: durationMs(e.timeout, 5000, `gate.endpoints[${i}].timeout`),
     })),
     alarms: { names: strs(alarms.names), prefixes: strs(alarms.prefixes) },
     consecutivePasses: typeof r['consecutive-passes'] === 'number' ? r['consecutive-passes'] : 3,
-    intervalMs: parseDurationMs(r.interval, 60_000, 'gate.interval'),
+    intervalMs: durationMs(r.interval, 60_000, 'gate.interval'),
     policy,
   };
 }

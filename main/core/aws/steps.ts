@@ -6,7 +6,7 @@ import type { StepContext, StepKind } from '../vocabulary';
 import { describeAlarms } from './alarms';
 import { createAwsClients, type AwsClients } from './clients';
 import { alarmSelectorSchema, ecsServiceProperties, parseAwsConfig, parseGateConfig } from './config';
-import { durationSchema, parseDurationMs } from './duration';
+import { durationMs, durationSchema } from '../units';
 import {
   assessService,
   deployService,
@@ -162,8 +162,8 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
   describe: (s) => `wait for ${s.spec.services.join(', ')} on ${s.spec.cluster} to be stable`,
   async execute(ctx, step) {
     const spec = step.spec;
-    const timeoutMs = parseDurationMs(spec.timeout, 600_000, 'timeout');
-    const intervalMs = parseDurationMs(spec.interval, 15_000, 'interval');
+    const timeoutMs = durationMs(spec.timeout, 600_000, 'timeout');
+    const intervalMs = durationMs(spec.interval, 15_000, 'interval');
     const maxStopped = spec['max-stopped-tasks'] ?? 3;
     const config = ctx.services.config;
     const aws = parseAwsConfig(config?.sections.aws);

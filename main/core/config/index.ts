@@ -27,7 +27,7 @@ export {
 export type { StepKindShape } from './schema';
 export { interpolate, scanExpressions, parseExpression, hasExpressions } from './interpolate';
 export type { InterpolationContext, ExprRef, ExprMatch } from './interpolate';
-export { parseDuration, parseSize } from './units';
+export { parseDuration, parseSize } from '../units';
 export { initConfig } from './init';
 export { ConfigError, formatProblem } from './types';
 export type {

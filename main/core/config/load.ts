@@ -23,7 +23,14 @@ import {
   type StepKindShape,
 } from './schema';
 import { scanExpressions } from './interpolate';
-import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './units';
+import {
+  DURATION_PATTERN,
+  DURATION_SYNTAX,
+  SIZE_PATTERN,
+  durationProblem,
+  parseDuration,
+  parseSize,
+} from '../units';
 import { keyOffset, lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-positions';
 
 /** What loadConfig validates against: the registered step kinds and the other concerns' sections. */
@@ -160,7 +167,7 @@ function describeBranch(s: unknown): string {
 
 function patternMessage(pattern: string, value: unknown): string {
   if (pattern === DURATION_PATTERN) {
-    return `expected a duration like "30s", "5m", "1h", "1h30m" or a number of seconds, got ${typeName(value)}`;
+    return `expected a duration like ${DURATION_SYNTAX}, got ${typeName(value)}`;
   }
   if (pattern === SIZE_PATTERN)
     return `expected a size like "200MB", "1GB" or a number of bytes, got ${typeName(value)}`;
@@ -255,6 +262,16 @@ function reportSchemaErrors(c: Checker, errors: ErrorObject[], data: unknown): v
       case 'pattern':
         c.atValue(segs, patternMessage(String(params.pattern), e.data));
         break;
+      case 'maximum': {
+        const duration = (e.parentSchema as { pattern?: unknown } | undefined)?.pattern === DURATION_PATTERN;
+        c.atValue(
+          segs,
+          duration
+            ? `expected a duration of at most 24d, got ${typeName(e.data)}`
+            : `expected at most ${String(params.limit)}, got ${typeName(e.data)}`,
+        );
+        break;
+      }
       case 'required':
         c.atValue(segs, `missing required key '${String(params.missingProperty)}'`);
         break;
@@ -282,6 +299,40 @@ function reportSchemaErrors(c: Checker, errors: ErrorObject[], data: unknown): v
     }
   }
   void data;
+}
+
+/**
+ * Durations the schema lets through but no timer could wait for: a well-formed string longer than 24d (a
+ * number that long is the schema's `maximum`). Walks the data along the schema that validated it.
+ */
+function checkDurationLimits(c: Checker, root: JsonSchema, data: unknown): void {
+  const definitions = isObject(root.definitions) ? root.definitions : {};
+  const reported = new Set<string>();
+  const walk = (schema: unknown, v: unknown, segs: PathSeg[]): void => {
+    if (!isObject(schema) || v === undefined) return;
+    if (typeof schema.$ref === 'string') {
+      walk(definitions[schema.$ref.replace('#/definitions/', '')], v, segs);
+      return;
+    }
+    if (schema.pattern === DURATION_PATTERN && typeof v === 'string') {
+      const problem = new RegExp(DURATION_PATTERN).test(v) ? durationProblem(v) : undefined;
+      const at = formatPath(segs);
+      if (problem && !reported.has(at)) {
+        reported.add(at);
+        c.atValue(segs, problem);
+      }
+    }
+    for (const key of ['anyOf', 'oneOf', 'allOf'])
+      if (Array.isArray(schema[key])) for (const branch of schema[key]) walk(branch, v, segs);
+    walk(schema.then, v, segs);
+    if (isObject(v)) {
+      const props = isObject(schema.properties) ? schema.properties : {};
+      for (const [k, x] of Object.entries(v)) walk(props[k] ?? schema.additionalProperties, x, [...segs, k]);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(schema.items, x, [...segs, i]));
+    }
+  };
+  walk(root, data, []);
 }
 
 /** URL-ish slug of a step name, usable as an id. */
@@ -602,6 +653,7 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   const validate = validatorFor(opts);
   if (!validate(data)) reportSchemaErrors(c, validate.errors ?? [], data);
   if (!isObject(data)) throw new ConfigError(sortProblems(c.problems));
+  checkDurationLimits(c, validationSchema(opts), data);
 
   const steps = collectSteps(c, data, opts);
   assignIds(c, steps);

@@ -6,7 +6,7 @@ import { PHASES, PHASE_TITLES, type JsonSchema, type PhaseId, type StepKind } fr
 
 /** What the config needs of a step kind: its key and schemas (a full StepKind fits). */
 export type StepKindShape = Pick<StepKind<never>, 'key' | 'schema' | 'extraKeys'>;
-import { DURATION_PATTERN, SIZE_PATTERN } from './units';
+import { durationSchema, sizeSchema } from '../units';
 
 /** Where editors fetch the published schema (the `$schema` modeline `offload init` writes). */
 export const SCHEMA_URL = 'https://raw.githubusercontent.com/offload-dev/offload/main/offload.schema.json';
@@ -31,14 +31,8 @@ export const ALWAYS_SECRET: readonly string[] = [
 /** Pattern of a step id (as GitHub Actions: letters, digits, `-`, `_`; starts with a letter or `_`). */
 export const STEP_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
-
-const durationSchema = (description: string): JsonSchema => ({
-  description,
-  type: ['string', 'number'],
-  minimum: 0,
-  pattern: DURATION_PATTERN,
-  examples: ['30s', '5m', '1h', 90],
-});
+/** The most retries a step may ask for: more is a typo, not a plan (and `1e300` would never end). */
+export const MAX_RETRIES = 100;
 
 const envSchema = (description: string): JsonSchema => ({
   description,
@@ -61,16 +55,15 @@ export const COMMON_STEP_KEYS: Readonly<Record<string, JsonSchema>> = {
     type: 'string',
     minLength: 1,
   },
-  timeout: durationSchema(
-    'Fails the attempt (and stops its process tree) after this long: "30s", "5m", "1h" or seconds.',
-  ),
+  timeout: durationSchema('Fails the attempt (and stops its process tree) after this long.'),
   retries: {
-    description: 'How many times to retry a failed attempt.',
+    description: `How many times to retry a failed attempt (at most ${MAX_RETRIES}).`,
     type: 'integer',
     minimum: 0,
+    maximum: MAX_RETRIES,
     default: 0,
   },
-  'retry-delay': durationSchema('Wait before each retry ("2s", "1m" or seconds); default 1s.'),
+  'retry-delay': durationSchema('Wait before each retry (default 1s).'),
   'continue-on-error': {
     description: 'When true, a failure of this step does not fail its phase.',
     type: 'boolean',
@@ -206,10 +199,7 @@ export function buildSchemaVariant(
       properties: {
         keep: { description: 'Keep the last N runs (default 50).', type: 'integer', minimum: 1, default: 50 },
         'max-size': {
-          description: 'Disk cap for this project\'s history: "200MB", "1GB" or bytes (default 200MB).',
-          type: ['string', 'integer'],
-          minimum: 0,
-          pattern: SIZE_PATTERN,
+          ...sizeSchema("Disk cap for this project's history (default 200MB)."),
           default: '200MB',
         },
       },

@@ -4,23 +4,7 @@
  * sizes are `16GB`, `512MB` (1024-based, as everywhere in offload.yml) or a number of bytes.
  */
 import type { JsonSchema } from '../vocabulary';
-import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from '../config/units';
-
-const durationSchema = (description: string): JsonSchema => ({
-  description: `${description} A duration: \`500ms\`, \`2s\`, \`10m\`, \`1h30m\`, or a number of seconds.`,
-  anyOf: [
-    { type: 'number', minimum: 0 },
-    { type: 'string', pattern: DURATION_PATTERN },
-  ],
-});
-
-const sizeSchema = (description: string): JsonSchema => ({
-  description: `${description} A size: \`16GB\`, \`512MB\` (1024-based), or a number of bytes.`,
-  anyOf: [
-    { type: 'number', minimum: 0 },
-    { type: 'string', pattern: SIZE_PATTERN },
-  ],
-});
+import { durationSchema, parseDuration, parseSize, sizeSchema } from '../units';
 
 const alertSchema = (what: string, above: JsonSchema, forDefault: string): JsonSchema => ({
   type: 'object',

@@ -7,7 +7,7 @@
 import type { StepKind } from '../vocabulary';
 import type { StopOutcome } from '../state';
 import { parseDurationMs } from './config';
-import { DURATION_PATTERN } from '../config/units';
+import { durationSchema } from '../units';
 import { createMachineWatch } from './watch';
 
 /** The value under `stop-local-models:`. */
@@ -41,13 +41,9 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
             description: 'Only these server ids (e.g. `ollama`, `llama.cpp`, `vllm`, or a matcher name).',
           },
           except: { type: 'array', items: { type: 'string' }, description: 'Every server except these ids.' },
-          'verify-gone': {
-            description: 'How long to watch for a stopped server coming back (default: models.verify, 5s).',
-            anyOf: [
-              { type: 'number', minimum: 0 },
-              { type: 'string', pattern: DURATION_PATTERN },
-            ],
-          },
+          'verify-gone': durationSchema(
+            'How long to watch for a stopped server coming back (default: models.verify, 5s).',
+          ),
         },
       },
     ],

@@ -2,7 +2,7 @@
  * The `notify:` section of offload.yml: which CloudWatch log groups to watch for errors, which alarms to
  * report besides the gate's, and whether to use desktop notifications.
  */
-import { durationSchema, parseDurationMs } from '../aws/duration';
+import { durationMs, durationSchema } from '../units';
 import type { JsonSchema } from '../vocabulary';
 
 /** Default filter: CloudWatch Logs syntax, `?a ?b` = a OR b (terms are case-sensitive). */
@@ -83,12 +83,12 @@ export function parseNotifyConfig(raw: unknown): NotifyConfig {
   const alarms = (r.alarms ?? {}) as Record<string, unknown>;
   return {
     desktop: r.desktop !== false,
-    intervalMs: parseDurationMs(r.interval, 60_000, 'notify.interval'),
+    intervalMs: durationMs(r.interval, 60_000, 'notify.interval'),
     logGroups: groups.map((g, i) => ({
       name: String(g?.name ?? ''),
       filterPattern:
         typeof g?.['filter-pattern'] === 'string' ? (g['filter-pattern'] as string) : DEFAULT_FILTER_PATTERN,
-      windowMs: parseDurationMs(g?.window, 60_000, `notify.log-groups[${i}].window`),
+      windowMs: durationMs(g?.window, 60_000, `notify.log-groups[${i}].window`),
     })),
     alarms: {
       names: Array.isArray(alarms.names) ? alarms.names.map(String) : [],

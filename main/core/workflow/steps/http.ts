@@ -2,7 +2,7 @@
  * The `http` step kind: one request per attempt (the engine retries with back-off), passing when the status is
  * expected (default 200–399) and the body matches (substring or {regex}).
  */
-import { parseDuration } from '../../config/units';
+import { durationSchema, parseDuration } from '../../units';
 import type { StepKind } from '../types';
 
 /** The value under `http:` in offload.yml. */
@@ -91,10 +91,7 @@ export const httpStep: StepKind<HttpSpec> = {
         ],
       },
       headers: { type: 'object', additionalProperties: { type: 'string' } },
-      timeout: {
-        description: 'Per-request timeout ("10s" or seconds); default 10s.',
-        type: ['string', 'number'],
-      },
+      timeout: durationSchema('Per-request timeout (default 10s).'),
     },
   },
   describe: (s) => `${(s.spec.method ?? 'GET').toUpperCase()} ${s.spec.url}`,

@@ -1,6 +1,6 @@
 /** The `tcp` step kind: passes when a TCP connection to host:port opens (one attempt per execute). */
 import net from 'node:net';
-import { parseDuration } from '../../config/units';
+import { durationSchema, parseDuration } from '../../units';
 import type { StepKind } from '../types';
 
 /** `"host:port"` (IPv6 as `[::1]:5432`) or {host, port, timeout?}. */
@@ -39,7 +39,7 @@ export const tcpStep: StepKind<TcpSpec> = {
         properties: {
           host: { type: 'string', minLength: 1 },
           port: { type: 'integer', minimum: 1, maximum: 65535 },
-          timeout: { type: ['string', 'number'], description: 'Connect timeout; default 5s.' },
+          timeout: durationSchema('Connect timeout (default 5s).'),
         },
       },
     ],
