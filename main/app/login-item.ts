@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../core/platform/atomic-file';
 
 /** Reads and sets whether Offload starts at login; `unsupported` says why it cannot, where it cannot. */
 export interface LoginItem {
@@ -59,7 +60,6 @@ export function loginItem(
         fs.rmSync(file, { force: true });
         return;
       }
-      fs.mkdirSync(path.dirname(file), { recursive: true });
       const entry = [
         '[Desktop Entry]',
         'Type=Application',
@@ -70,8 +70,7 @@ export function loginItem(
         'X-GNOME-Autostart-enabled=true',
         '',
       ].join('\n');
-      fs.writeFileSync(`${file}.tmp`, entry);
-      fs.renameSync(`${file}.tmp`, file);
+      writeFileAtomic(file, entry);
     },
   };
 }

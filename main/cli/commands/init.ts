@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { initConfig } from '../../core/init';
+import { writeFileAtomic } from '../../core/platform/atomic-file';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';
@@ -29,9 +30,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         return;
       }
       const { text, findings } = initConfig(root);
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, text);
-      fs.renameSync(tmp, file);
+      writeFileAtomic(file, text);
       if (opts.json) {
         printJson(term, { file, findings });
         return;

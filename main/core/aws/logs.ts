@@ -4,14 +4,13 @@
  * repeat an event. Queries overlap the cursor a little to catch late-ingested events; ids dedupe the overlap.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 /** The SDK loads on first use, not at start-up: `offload run` of plain steps never pays for it. */
 const logsSdk = (): typeof import('@aws-sdk/client-cloudwatch-logs') =>
   require('@aws-sdk/client-cloudwatch-logs');
 
 import type { LogGroupConfig } from '../notify/config';
-import { writeFileAtomic } from '../rule/switch';
+import { writeFileAtomic } from '../platform/atomic-file';
 
 /** One new matching event. */
 export interface LogErrorEvent {
@@ -69,7 +68,6 @@ export class LogErrorWatch {
   }
 
   private save(): void {
-    fs.mkdirSync(path.dirname(this.o.stateFile), { recursive: true });
     writeFileAtomic(this.o.stateFile, JSON.stringify({ version: 1, groups: this.cursors }));
   }
 

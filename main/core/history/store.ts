@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunSnapshot, RunSummary } from '../state';
 import type { PhaseId, RunEvent } from '../vocabulary';
+import { writeFileAtomic } from '../platform/atomic-file';
 import { isAlive } from '../platform/process-tree';
 import { applyEvent, markInterrupted, summarize } from './replay';
 import { isRunId } from './run-id';
@@ -47,14 +48,6 @@ function slug(name: string): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, 40) || 'project'
   );
-}
-
-/** Writes a file atomically (temp file then rename), so readers never see half of it. */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(3).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** Parses JSON lines, skipping any that are torn or not JSON (a crash leaves at most the last one so). */

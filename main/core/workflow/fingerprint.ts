@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import { runGit } from '../platform/git';
 
 /** A fingerprint, its parts, and the files it was made of (relative path with `/` -> content id). */
@@ -67,13 +68,10 @@ function readCache(file: string | undefined): StatCache {
 }
 
 function writePrivate(file: string, data: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   try {
-    fs.writeFileSync(tmp, data, { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, data, PRIVATE_FILE);
   } catch {
-    fs.rmSync(tmp, { force: true });
+    // a cache: the next run computes it again
   }
 }
 
