@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE, writeFileAtomic } from './platform/atomic-file';
 import { initConfig } from './init';
 import { ConfigError } from './config/types';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from './machine';
@@ -106,10 +107,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     }
   };
   const writeSettings = (s: Settings) => {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const tmp = `${settingsFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(s, null, 2));
-    fs.renameSync(tmp, settingsFile);
+    writeFileAtomic(settingsFile, JSON.stringify(s, null, 2), PRIVATE_FILE);
   };
 
   const refreshAvailability = async () => {
@@ -326,8 +324,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
       const file = path.join(abs, 'offload.yml');
       if (!fs.existsSync(file)) {
         const { text } = initConfig(abs);
-        fs.writeFileSync(`${file}.tmp`, text);
-        fs.renameSync(`${file}.tmp`, file);
+        writeFileAtomic(file, text);
       }
       await core!.openProject(abs);
       return file;

@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { interpolate } from '../config/interpolate';
+import { writeFileAtomic } from '../platform/atomic-file';
 import type { SwitchConfig } from './config';
 import { readValue, setValues } from './edit';
 
@@ -36,30 +37,6 @@ interface SwitchState {
 
 const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
 const fileId = (p: string) => sha(path.resolve(p)).slice(0, 16);
-
-/** Writes a file atomically: temp file in the same folder, fsync, rename over the original. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  let mode: number | undefined;
-  try {
-    mode = fs.statSync(file).mode & 0o777;
-  } catch {
-    mode = undefined;
-  }
-  const fd = fs.openSync(tmp, 'w', mode ?? 0o644);
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 export interface ConfigSwitcherOptions {
   config: SwitchConfig;
