@@ -12,7 +12,7 @@ import {
   type MachineWatch,
 } from '../../main/core/machine';
 import { stopLocalModelsStep } from '../../main/core/machine/step';
-import { findOnPath } from '../../main/core/machine/gpu-nvidia';
+import { findExecutable } from '../../main/core/platform/shell';
 import type { StopOutcome } from '../../main/core/state';
 import type { StepContext } from '../../main/core/workflow/types';
 import { alive, escapeRegex, fixtureSandbox, waitFor, type Started } from './machine-helpers';
@@ -75,7 +75,7 @@ describe.runIf(linux)('local model servers: found, stopped, verified', () => {
         box.dir,
       ]),
     );
-    const python = findOnPath('python3');
+    const python = findExecutable('python3');
     if (python)
       decoys.push(
         await box.start(

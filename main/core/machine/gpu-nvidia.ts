@@ -5,10 +5,9 @@
  * No nvidia-smi on PATH means no NVIDIA GPUs, not an error.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { GpuReading } from '../state';
 import { changeSignal } from '../change-signal';
+import { findExecutable } from '../platform/shell';
 
 /** The exact query the monitor streams (the fixture nvidia-smi answers this one). */
 export const GPU_QUERY = 'index,name,utilization.gpu,memory.used,memory.total,temperature.gpu';
@@ -16,24 +15,6 @@ export const GPU_QUERY = 'index,name,utilization.gpu,memory.used,memory.total,te
 export const APPS_QUERY = 'pid,used_memory';
 
 const MIB = 1024 * 1024;
-
-/** Finds an executable on PATH without spawning anything. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const exts = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    for (const ext of exts) {
-      const full = path.join(dir, name + ext);
-      try {
-        fs.accessSync(full, fs.constants.X_OK);
-        if (fs.statSync(full).isFile()) return full;
-      } catch {
-        /* not here */
-      }
-    }
-  }
-  return null;
-}
 
 const num = (s: string | undefined): number | undefined => {
   if (s === undefined) return undefined;
@@ -97,7 +78,7 @@ export interface GpuMonitor {
 /** Builds the NVIDIA monitor (inert when nvidia-smi is not on PATH). */
 export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.ProcessEnv }): GpuMonitor {
   const env = opts.env ?? process.env;
-  const exe = findOnPath('nvidia-smi', env);
+  const exe = findExecutable('nvidia-smi', env);
   const gpus = new Map<number, GpuReading>();
   const changes = changeSignal();
   let child: ChildProcess | null = null;
@@ -149,7 +130,7 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
   };
 
   return {
-    available: () => exe !== null,
+    available: () => exe !== undefined,
     start() {
       if (running) return;
       running = true;

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { LoadedModel } from '../state';
 import type { GracefulKind } from './catalogue';
-import { findOnPath } from './gpu-nvidia';
+import { findExecutable } from '../platform/shell';
 
 const TIMEOUT_MS = 3000;
 
@@ -136,7 +136,7 @@ export async function gracefulRelease(
       }
     }
   } else if (kind === 'lms') {
-    const lms = findOnPath('lms', env);
+    const lms = findExecutable('lms', env);
     if (lms) {
       const e1 = await run(lms, ['unload', '--all']);
       how.push(e1 ? `lms unload --all failed: ${e1}` : 'lms unload --all');
