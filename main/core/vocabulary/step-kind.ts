@@ -35,6 +35,13 @@ export interface StepContext {
    * when a test builds a context by hand; kinds then fall back to `log`.
    */
   output?(stream: 'stdout' | 'stderr'): NodeJS.WritableStream;
+  /**
+   * A file descriptor for a child's stdout and stderr: the step's log file itself, so output reaches the disk
+   * at the disk's speed with no copy through JavaScript (the engine reads it back for the live view).
+   * Undefined when output must be masked before it is written (a secret is known): use `output` then. Valid
+   * until `execute` settles.
+   */
+  outputFd?(): number | undefined;
   /** Publishes an output for later steps (`${{ steps.<id>.outputs.<key> }}`). */
   setOutput(key: string, value: string): void;
   /** Adds a value to mask in every later log and history line (`::add-mask::` in Actions). */

@@ -1,32 +1,32 @@
 /**
  * The workflow engine: runs an entry point phase by phase and step by step, checking the gates before each
- * phase, streaming masked output to step logs and listeners without keeping it, persisting every transition
- * to history, and stopping a step's whole process tree on cancel or timeout.
+ * phase, persisting every transition to history, retrying steps, and carrying outputs between steps and runs.
+ * One attempt of a step is a StepAttempt (its output, masking and stop on cancel or timeout); where a step's
+ * output goes is its StepOutput; the live tail is an OutputTail.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { interpolate, scanExpressions, type InterpolationContext } from '../config/interpolate';
+import { interpolate, type InterpolationContext } from '../config/interpolate';
 import { secretNames } from '../config/load';
 import type { OffloadConfig, StepConfig } from '../config/types';
 import type { HistoryStore, RunWriter } from '../history';
 import { applyEvent, newRunId, summarize } from '../history';
 import type { RunSnapshot, RunSummary, WorkflowAvailability } from '../state';
 import { computeFingerprint, type Fingerprint } from './fingerprint';
+import { formatDuration } from './durations';
 import {
   checkPhaseGate,
   notePhasePassed,
   notePhaseStarted,
   readGateState,
-  suggest,
   unsatisfiableGate,
   workflowGate,
   writeGateState,
 } from './gates';
-import { Masker, MaskingLineBuffer, MaskingStream } from './mask';
-import { parseOutputFile, readOutputState, saveStepOutputs } from './outputs';
+import { Masker } from './mask';
+import { OutputTail } from './output-tail';
+import { carriedOutputs, keepStepOutputs } from './outputs';
+import { StepAttempt, type StopWhy } from './step-attempt';
+import { StepOutput, type OutputStream } from './step-output';
 import {
   PHASE_TITLES,
   type EngineEvent,
@@ -34,11 +34,11 @@ import {
   type ResolvedStep,
   type RunEvent,
   type Status,
-  type StepContext,
   type StepKind,
-  type StepResult,
   type StepServices,
 } from './types';
+
+export { formatDuration } from './durations';
 
 export interface EngineOptions {
   config: OffloadConfig;
@@ -52,42 +52,21 @@ export interface EngineOptions {
   abortGraceMs?: number;
 }
 
-/** Lines of the running step's output kept for snapshots. */
-const TAIL_LINES = 50;
-/** Bytes of the running step's output kept to make those lines from. */
-const TAIL_BYTES = 16 * 1024;
-/** Longest tail line shown. */
-const TAIL_LINE_CHARS = 1000;
-
-/** "10m", "30s", "1.5s", "1h5m": how durations read in reasons. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}` || '0s';
-}
-
-type StopWhy = { why: 'cancel' } | { why: 'timeout'; ms: number };
-
 interface ActiveRun {
   runId: string;
   /** The ids of the steps of the phases this run runs (a reference to any other step uses an earlier run's outputs). */
   stepIds: Set<string>;
   abort: AbortController;
   snap: RunSnapshot | null;
-  /** The last output bytes of the current step (whole chunks, the oldest possibly more than needed). */
-  tail: Buffer[];
-  tailBytes: number;
-  /** Whether output before the kept tail was dropped (its first line is then partial). */
-  tailCut: boolean;
+  /** The last output of the current step. */
+  tail: OutputTail;
 }
 
 /** Runs workflows of one project. One run at a time. */
 export class Engine {
   private active: ActiveRun | null = null;
-  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  /** Listeners, each with whether it may read an output event's text after its call returns. */
+  private readonly listeners = new Map<(e: EngineEvent) => void, { keepsOutputText: boolean }>();
   private readonly env: NodeJS.ProcessEnv;
   private readonly now: () => Date;
 
@@ -116,7 +95,11 @@ export class Engine {
           reason: `no steps: offload.yml defines no steps for ${all.join(', ')}`,
         };
       }
-      return { name, phases: [...all], ...workflowGate(phases, state, fp, this.o.config.workflows, this.o.history.projectDir) };
+      return {
+        name,
+        phases: [...all],
+        ...workflowGate(phases, state, fp, this.o.config.workflows, this.o.history.projectDir),
+      };
     });
   }
 
@@ -125,13 +108,20 @@ export class Engine {
     const a = this.active;
     if (!a?.snap) return null;
     const copy = structuredClone(a.snap);
-    copy.tail = tailLines(a);
+    copy.tail = a.tail.lines();
     return copy;
   }
 
-  /** Every transition (and live output) goes to each listener; returns the unsubscribe function. */
-  subscribe(listener: (e: EngineEvent) => void): () => void {
-    this.listeners.add(listener);
+  /**
+   * Every transition (and live output) goes to each listener; returns the unsubscribe function. A listener
+   * that reads an output event's text only during its call, or never (it redraws from snapshots), says so with
+   * `outputText: 'during-call'`: output read straight from a log file is then not copied for it.
+   */
+  subscribe(
+    listener: (e: EngineEvent) => void,
+    opts: { outputText?: 'kept' | 'during-call' } = {},
+  ): () => void {
+    this.listeners.set(listener, { keepsOutputText: opts.outputText !== 'during-call' });
     return () => this.listeners.delete(listener);
   }
 
@@ -159,9 +149,7 @@ export class Engine {
       stepIds: new Set(phases.flatMap((p) => this.o.config.phases[p].steps.map((s) => s.id))),
       abort: new AbortController(),
       snap: null,
-      tail: [],
-      tailBytes: 0,
-      tailCut: false,
+      tail: new OutputTail(),
     };
     this.active = active;
     const onOuter = () => this.cancel();
@@ -177,13 +165,9 @@ export class Engine {
     if (e.type !== 'output') {
       writer?.append(e);
       active.snap = applyEvent(active.snap, e);
-      if (e.type === 'step' && e.status === 'running' && e.attempt === 1) {
-        active.tail = [];
-        active.tailBytes = 0;
-        active.tailCut = false;
-      }
+      if (e.type === 'step' && e.status === 'running' && e.attempt === 1) active.tail.clear();
     }
-    for (const l of this.listeners) {
+    for (const l of this.listeners.keys()) {
       try {
         l(e);
       } catch {
@@ -386,19 +370,22 @@ export class Engine {
     const runId = active.runId;
     const emit = (e: EngineEvent) => this.emit(active, writer, e);
     const kind = this.o.stepKinds.find((k) => k.key === step.kind);
-    const log = writer.openStepLog(phase, step.id);
+    const output = new StepOutput({
+      log: writer.openStepLog(phase, step.id),
+      tail: active.tail,
+      publish: (stream, data, borrowed) => this.publishOutput(active, phase, step.id, stream, data, borrowed),
+    });
     const t0 = Date.now();
     const stepEvent = (status: Status, extra: Partial<Extract<RunEvent, { type: 'step' }>> = {}) =>
       emit({ type: 'step', runId, at: this.at(), phase, step: step.id, status, ...extra });
     const info = (text: string) => {
-      const line = masker.mask(`[offload] ${text}\n`);
-      this.writeOutput(active, log, phase, step.id, 'info', Buffer.from(line, 'utf8'));
+      output.write('info', Buffer.from(masker.mask(`[offload] ${text}\n`), 'utf8'));
     };
     const finish = async (
       status: 'passed' | 'failed' | 'cancelled',
       extra: { reason?: string; summary?: string; outputs?: Record<string, string>; attempt: number },
     ) => {
-      await new Promise<void>((resolve) => log.end(resolve));
+      await output.end();
       const e: Partial<Extract<RunEvent, { type: 'step' }>> = {
         attempt: extra.attempt,
         durationMs: Date.now() - t0,
@@ -421,7 +408,14 @@ export class Engine {
       let carriedFrom: string[];
       try {
         const raw = { spec: step.spec, extra: step.extra, env: step.env, cwd: step.cwd };
-        const carried = this.carriedOutputs(active, raw, ictx);
+        const carried = carriedOutputs({
+          raw,
+          passed: ictx.steps,
+          stepsOfThisRun: active.stepIds,
+          storage: this.o.history,
+          phases: this.o.config.phases,
+          workflows: this.o.config.workflows,
+        });
         carriedFrom = carried.notes;
         const r = interpolate(raw, { ...ictx, steps: { ...ictx.steps, ...carried.steps } }).value as {
           spec: unknown;
@@ -444,34 +438,47 @@ export class Engine {
       }
       if (attempt === 1) {
         try {
-          info(`${step.name}: ${(kind as StepKind).describe(resolved)}`);
+          info(`${step.name}: ${kind.describe(resolved)}`);
         } catch {
           /* a describe failure is cosmetic */
         }
         for (const note of carriedFrom) info(note);
       }
-      const outcome = await this.attempt(
-        active,
-        emit,
-        log,
+      const outcome = await new StepAttempt({
+        runId,
+        projectDir: this.o.config.dir,
         phase,
-        step,
-        kind as StepKind,
-        resolved,
+        step: resolved,
+        kind,
         attempt,
         cwd,
-        {
-          ...ictx.env,
-          ...stepEnv,
-        },
+        env: { ...ictx.env, ...stepEnv },
+        fingerprint: fp.value,
         masker,
+        output,
+        runSignal: active.abort.signal,
+        services: this.o.services ?? {},
+        abortGraceMs: this.o.abortGraceMs ?? 10_000,
+        record: (k, data) =>
+          emit({ type: 'record', runId, at: this.at(), phase, step: step.id, kind: k, data }),
         info,
-        fp,
-      );
+      }).run();
       if (outcome.status === 'passed') {
         ictx.steps[step.id] = { ...(ictx.steps[step.id] ?? {}), ...outcome.outputs };
         try {
-          this.saveOutputs(active, phase, step.id, ictx.steps[step.id] ?? {}, masker, fp);
+          keepStepOutputs(
+            this.o.history,
+            {
+              stepId: step.id,
+              runId,
+              workflow: active.snap?.workflow ?? '',
+              phase,
+              fingerprint: fp.value,
+              at: this.at(),
+            },
+            ictx.steps[step.id] ?? {},
+            masker,
+          );
         } catch (err) {
           info(`could not keep this step's outputs for later runs: ${(err as Error).message}`);
         }
@@ -498,295 +505,35 @@ export class Engine {
   }
 
   /**
-   * Outputs of the steps a step refers to that are not part of this run: those of each one's latest passed
-   * run, with a note for the step's log. Throws (naming the step and the command that produces it) when such
-   * a step never passed, or when a step of this run that it refers to has no outputs yet.
+   * Hands a step's output to listeners: text decoded only if one reads it. Borrowed bytes (a view of a buffer
+   * about to be reused) are copied first when a listener may read the text later.
    */
-  private carriedOutputs(
+  private publishOutput(
     active: ActiveRun,
-    raw: unknown,
-    ictx: InterpolationContext,
-  ): { steps: Record<string, Record<string, string>>; notes: string[] } {
-    const refs = new Map<string, string[]>();
-    const walk = (v: unknown): void => {
-      if (typeof v === 'string') {
-        if (!v.includes('${{')) return;
-        for (const m of scanExpressions(v)) {
-          if (m.ref?.context !== 'steps') continue;
-          refs.set(m.ref.step, [...(refs.get(m.ref.step) ?? []), m.ref.key]);
-        }
-      } else if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-    };
-    walk(raw);
-    const steps: Record<string, Record<string, string>> = {};
-    const notes: string[] = [];
-    let state: ReturnType<typeof readOutputState> | undefined;
-    for (const [id, keys] of refs) {
-      if (ictx.steps[id]) continue;
-      const expr = `\${{ steps.${id}.outputs.${keys[0]} }}`;
-      if (active.stepIds.has(id)) {
-        throw new Error(
-          `${expr}: step '${id}' is part of this run but has not passed in it, so it has no outputs yet`,
-        );
-      }
-      state ??= readOutputState(this.o.history);
-      const rec = state.steps[id];
-      if (!rec) {
-        const phase = (Object.keys(this.o.config.phases) as PhaseId[]).find((p) =>
-          this.o.config.phases[p].steps.some((s) => s.id === id),
-        );
-        const how = phase ? suggest(this.o.config.workflows, [phase]) : 'run a workflow that includes it';
-        throw new Error(
-          `${expr}: step '${id}'${phase ? ` (${phase})` : ''} has never passed, so it has no outputs to use: ${how} first`,
-        );
-      }
-      const secretKey = keys.find((k) => rec.masked?.includes(k));
-      if (secretKey) {
-        throw new Error(
-          `\${{ steps.${id}.outputs.${secretKey} }}: output '${secretKey}' of step '${id}' (run ${rec.runId}) held a secret, and secrets are not kept across runs; pass it through the environment (\`secrets:\`) instead`,
-        );
-      }
-      steps[id] = rec.outputs;
-      notes.push(`using outputs of step '${id}' from run ${rec.runId} (${rec.at})`);
-    }
-    return { steps, notes };
-  }
-
-  /** Keeps a passed step's outputs, masked, in the project's state for later runs that skip its phase. */
-  private saveOutputs(
-    active: ActiveRun,
-    phase: PhaseId,
-    stepId: string,
-    outputs: Record<string, string>,
-    masker: Masker,
-    fp: Fingerprint,
-  ): void {
-    const kept: Record<string, string> = {};
-    const masked: string[] = [];
-    for (const [k, v] of Object.entries(outputs)) {
-      const mk = masker.mask(k);
-      const mv = masker.mask(v);
-      kept[mk] = mv;
-      if (mv !== v || mk !== k) masked.push(mk);
-    }
-    saveStepOutputs(this.o.history, stepId, {
-      runId: active.runId,
-      workflow: active.snap?.workflow ?? '',
-      phase,
-      fingerprint: fp.value,
-      at: this.at(),
-      outputs: kept,
-      ...(masked.length ? { masked } : {}),
-    });
-  }
-
-  /** Keeps the last TAIL_BYTES of output by reference; lines are only made when a snapshot asks. */
-  private pushTail(active: ActiveRun, data: string | Buffer): void {
-    let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    if (buf.length > TAIL_BYTES) {
-      // A pipe-sized chunk is kept by reference; a huge one is not kept whole.
-      if (buf.length > 4 * TAIL_BYTES) buf = Buffer.from(buf.subarray(buf.length - TAIL_BYTES));
-      active.tail = [];
-      active.tailBytes = 0;
-      active.tailCut = true;
-    }
-    active.tail.push(buf);
-    active.tailBytes += buf.length;
-    while (active.tail.length > 1 && active.tailBytes - (active.tail[0] as Buffer).length >= TAIL_BYTES) {
-      active.tailBytes -= (active.tail.shift() as Buffer).length;
-      active.tailCut = true;
-    }
-  }
-
-  /** Emits a step's output: to the tail, to listeners (text decoded only if one reads it) and to the log. */
-  private writeOutput(
-    active: ActiveRun,
-    log: fs.WriteStream,
     phase: PhaseId,
     step: string,
-    stream: 'stdout' | 'stderr' | 'info',
-    data: Buffer,
-  ): boolean {
-    if (!data.length) return true;
-    this.pushTail(active, data);
-    if (this.listeners.size) {
-      const e = { type: 'output', runId: active.runId, phase, step, stream } as Extract<
-        EngineEvent,
-        { type: 'output' }
-      >;
-      let text: string | undefined;
-      Object.defineProperty(e, 'text', {
-        enumerable: true,
-        configurable: true,
-        get: () => (text ??= data.toString('utf8')),
-        set: (v: string) => {
-          text = v;
-        },
-      });
-      this.emit(active, null, e);
-    }
-    return log.write(data);
+    stream: OutputStream,
+    bytes: Buffer,
+    borrowed: boolean,
+  ): void {
+    if (!this.listeners.size) return;
+    let data = bytes;
+    if (borrowed && [...this.listeners.values()].some((l) => l.keepsOutputText)) data = Buffer.from(bytes);
+    const e = { type: 'output', runId: active.runId, phase, step, stream } as Extract<
+      EngineEvent,
+      { type: 'output' }
+    >;
+    let text: string | undefined;
+    Object.defineProperty(e, 'text', {
+      enumerable: true,
+      configurable: true,
+      get: () => (text ??= data.toString('utf8')),
+      set: (v: string) => {
+        text = v;
+      },
+    });
+    this.emit(active, null, e);
   }
-
-  private async attempt(
-    active: ActiveRun,
-    emit: (e: EngineEvent) => void,
-    log: fs.WriteStream,
-    phase: PhaseId,
-    step: StepConfig,
-    kind: StepKind,
-    resolved: ResolvedStep,
-    attempt: number,
-    cwd: string,
-    env: Record<string, string>,
-    masker: Masker,
-    info: (t: string) => void,
-    fp: Fingerprint,
-  ): Promise<{
-    status: 'passed' | 'failed' | 'cancelled';
-    reason?: string;
-    summary?: string;
-    outputs: Record<string, string>;
-  }> {
-    const runId = active.runId;
-    const controller = new AbortController();
-    const onRunAbort = () => controller.abort(active.abort.signal.reason);
-    active.abort.signal.addEventListener('abort', onRunAbort, { once: true });
-    if (active.abort.signal.aborted) onRunAbort();
-    let timer: NodeJS.Timeout | undefined;
-    if (resolved.timeoutMs !== undefined) {
-      const ms = resolved.timeoutMs;
-      timer = setTimeout(() => controller.abort({ why: 'timeout', ms } satisfies StopWhy), ms);
-    }
-    const outputFile = path.join(
-      os.tmpdir(),
-      `offload-out-${runId}-${crypto.randomBytes(4).toString('hex')}`,
-    );
-    fs.writeFileSync(outputFile, '', { mode: 0o600 });
-    const published: Record<string, string> = {};
-    const writables: Writable[] = [];
-
-    const write = (stream: 'stdout' | 'stderr' | 'info', data: Buffer) =>
-      this.writeOutput(active, log, phase, step.id, stream, data);
-    const ctx: StepContext = {
-      runId,
-      projectDir: this.o.config.dir,
-      phase,
-      stepId: step.id,
-      attempt,
-      signal: controller.signal,
-      env: {
-        ...env,
-        OFFLOAD_OUTPUT: outputFile,
-        OFFLOAD_RUN_ID: runId,
-        OFFLOAD_PHASE: phase,
-        OFFLOAD_STEP: step.id,
-        OFFLOAD_FINGERPRINT: fp.value,
-      },
-      cwd,
-      log: (text, stream = 'info') => {
-        const buf = new MaskingLineBuffer(masker);
-        write(stream, Buffer.from(buf.push(text) + buf.flush(), 'utf8'));
-      },
-      output: (stream) => {
-        // Bytes stay bytes: masked without decoding, decoded only for a listener that reads the text.
-        const masking = new MaskingStream(masker);
-        const w = new Writable({
-          highWaterMark: 256 * 1024,
-          write: (chunk: Buffer, _enc, cb) => {
-            let ok = true;
-            for (const part of masking.pushParts(chunk)) ok = write(stream, part) && ok;
-            if (ok) cb();
-            else log.once('drain', () => cb());
-          },
-          final: (cb) => {
-            write(stream, masking.flush());
-            cb();
-          },
-        });
-        writables.push(w);
-        return w;
-      },
-      setOutput: (key, value) => {
-        published[key] = value;
-      },
-      addMask: (value) => masker.add(value),
-      record: (k, data) =>
-        emit({
-          type: 'record',
-          runId,
-          at: this.at(),
-          phase,
-          step: step.id,
-          kind: k,
-          data: masker.maskDeep(data),
-        }),
-      services: this.o.services ?? {},
-    };
-
-    let result: StepResult | undefined;
-    let error: string | undefined;
-    try {
-      const exec = kind.execute(ctx, resolved);
-      result = await raceAbort(exec, controller.signal, this.o.abortGraceMs ?? 10_000);
-    } catch (err) {
-      error = (err as Error).message || String(err);
-    } finally {
-      clearTimeout(timer);
-      active.abort.signal.removeEventListener('abort', onRunAbort);
-      for (const w of writables) if (!w.writableEnded) w.end();
-    }
-
-    let outputs: Record<string, string> = { ...(result?.outputs ?? {}), ...published };
-    try {
-      outputs = { ...outputs, ...parseOutputFile(fs.readFileSync(outputFile, 'utf8')) };
-    } catch (err) {
-      if (!error && result?.status === 'passed') error = (err as Error).message;
-    } finally {
-      fs.rmSync(outputFile, { force: true });
-    }
-
-    const why = controller.signal.aborted ? (controller.signal.reason as StopWhy | undefined) : undefined;
-    if (why?.why === 'timeout') {
-      const reason = `timed out after ${formatDuration(why.ms)}`;
-      info(reason);
-      return { status: 'failed', reason, summary: reason, outputs };
-    }
-    if (why)
-      return {
-        status: 'cancelled',
-        reason: 'cancelled',
-        outputs,
-        ...(result?.summary ? { summary: result.summary } : {}),
-      };
-    if (error) {
-      info(`failed: ${error}`);
-      return { status: 'failed', reason: error, summary: result?.summary, outputs };
-    }
-    const r = result as StepResult;
-    return r.status === 'passed'
-      ? { status: 'passed', summary: r.summary, outputs }
-      : { status: 'failed', reason: r.summary ?? 'failed', summary: r.summary, outputs };
-  }
-}
-
-/** The tail's last lines (long ones shortened), decoded from the kept bytes. */
-function tailLines(a: ActiveRun): string[] {
-  if (!a.tailBytes) return [];
-  let buf = a.tail.length === 1 ? (a.tail[0] as Buffer) : Buffer.concat(a.tail);
-  let cut = a.tailCut;
-  if (buf.length > TAIL_BYTES) {
-    buf = buf.subarray(buf.length - TAIL_BYTES);
-    cut = true;
-  }
-  const lines = buf.toString('utf8').split('\n');
-  if (cut) lines.shift();
-  const partial = lines.pop() ?? '';
-  if (partial) lines.push(partial.length > TAIL_LINE_CHARS ? partial.slice(-TAIL_LINE_CHARS) : partial);
-  return lines
-    .slice(-TAIL_LINES)
-    .map((l) => (l.length > TAIL_LINE_CHARS ? l.slice(0, TAIL_LINE_CHARS) + '…' : l));
 }
 
 function mapStrings(obj: Record<string, unknown> | undefined): Record<string, string> {
@@ -808,32 +555,5 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
       resolve(true);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** The kind's promise, or — when the signal aborted and the kind does not stop within `graceMs` — a failure. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let t: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      t = setTimeout(
-        () => reject(new Error(`the step did not stop within ${formatDuration(graceMs)} of being aborted`)),
-        graceMs,
-      );
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
   });
 }

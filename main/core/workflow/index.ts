@@ -1,7 +1,8 @@
 /**
  * The workflow concern: the engine, gates and fingerprints, output masking, and the core step kinds.
  */
-export { Engine, formatDuration } from './engine';
+export { Engine } from './engine';
+export { formatDuration } from './durations';
 export type { EngineOptions } from './engine';
 export { computeFingerprint, describeChange, SKIPPED_DIRS } from './fingerprint';
 export type { Fingerprint } from './fingerprint';

@@ -84,6 +84,23 @@ export class Masker {
     return cut;
   }
 
+  /**
+   * Where the longest end of buf that could be the beginning of a value starts (buf.length when none could):
+   * the bytes from there on must wait for what follows them.
+   */
+  secretStart(buf: Buffer): number {
+    let start = buf.length;
+    for (const v of this.valueBytes()) {
+      for (let k = Math.min(v.length - 1, buf.length); k > 0 && buf.length - k < start; k--) {
+        if (buf.compare(v, 0, k, buf.length - k) === 0) {
+          start = buf.length - k;
+          break;
+        }
+      }
+    }
+    return start;
+  }
+
   /** The text with every known value replaced by ***. */
   mask(text: string): string {
     for (const v of this.values) if (text.includes(v)) text = text.split(v).join('***');
@@ -254,6 +271,29 @@ export class MaskingStream {
     const rest = this.carry;
     this.carry = EMPTY;
     return rest.length ? this.emit(rest, this.atLineStart) : EMPTY;
+  }
+
+  /**
+   * What of the held-back bytes can go out now that the stream has gone quiet: a prompt, or a last line
+   * without a newline (curl printing JSON) while the step still runs. All of it, masked, but the end that
+   * could begin a known secret, a line that may still become `::add-mask::`, and an incomplete UTF-8
+   * character; the rest of the line follows with the next chunk.
+   */
+  flushQuiet(): Buffer {
+    const buf = this.carry;
+    if (!buf.length) return EMPTY;
+    let cut = buf.length;
+    if (this.masker.size) cut = this.masker.safeCutBytes(buf, this.masker.secretStart(buf));
+    const lineStart = cut > 0 ? buf.lastIndexOf(0x0a, cut - 1) + 1 : 0;
+    if (lineStart < cut && (lineStart > 0 || this.atLineStart) && mayBeAddMask(buf, lineStart)) {
+      cut = lineStart;
+    }
+    cut = charBoundary(buf, cut);
+    if (cut === 0) return EMPTY;
+    const atLineStart = this.atLineStart;
+    this.atLineStart = buf[cut - 1] === 0x0a;
+    this.carry = cut < buf.length ? Buffer.from(buf.subarray(cut)) : EMPTY;
+    return this.emit(cut === buf.length ? buf : buf.subarray(0, cut), atLineStart);
   }
 
   /** Adds the values of the complete `::add-mask::` lines in buf first, so the hold-back covers them too. */

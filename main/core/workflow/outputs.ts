@@ -1,7 +1,13 @@
 /**
  * Step outputs, GitHub Actions' convention: the step writes `key=value` lines, or `key<<DELIM` … `DELIM` for
- * multi-line values, to the file named in $OFFLOAD_OUTPUT; the engine reads it after the step.
+ * multi-line values, to the file named in $OFFLOAD_OUTPUT; the engine reads it after the step. Outputs are
+ * also carried between runs: a passed step's outputs are kept (masked) so that a later run skipping its phase
+ * can still use them.
  */
+import { scanExpressions } from '../config/interpolate';
+import { suggest } from './gates';
+import type { Masker } from './mask';
+import type { PhaseId } from './types';
 
 /** Parses an output file's text. Throws with a clear message on a heredoc without its delimiter. */
 export function parseOutputFile(text: string): Record<string, string> {
@@ -77,4 +83,105 @@ export function saveStepOutputs(storage: OutputStorage, stepId: string, record: 
   const state = readOutputState(storage);
   state.steps[stepId] = record;
   storage.writeState(OUTPUTS_FILE, state);
+}
+
+/** What a run keeps of one passed step, besides its outputs. */
+export interface PassedStep {
+  stepId: string;
+  runId: string;
+  workflow: string;
+  phase: PhaseId;
+  fingerprint: string;
+  at: string;
+}
+
+/**
+ * Keeps a passed step's outputs for later runs that skip its phase: masked, keys too; an output that held a
+ * secret is marked so that a later run refuses to use it rather than use ***.
+ */
+export function keepStepOutputs(
+  storage: OutputStorage,
+  step: PassedStep,
+  outputs: Record<string, string>,
+  masker: Masker,
+): void {
+  const kept: Record<string, string> = {};
+  const masked: string[] = [];
+  for (const [k, v] of Object.entries(outputs)) {
+    const mk = masker.mask(k);
+    const mv = masker.mask(v);
+    kept[mk] = mv;
+    if (mv !== v || mk !== k) masked.push(mk);
+  }
+  const { stepId, ...where } = step;
+  saveStepOutputs(storage, stepId, { ...where, outputs: kept, ...(masked.length ? { masked } : {}) });
+}
+
+export interface CarriedOutputsQuery {
+  /** The step's fields before interpolation (spec, extra keys, env, cwd). */
+  raw: unknown;
+  /** Outputs of the steps that passed in this run so far. */
+  passed: Record<string, Record<string, string>>;
+  /** Ids of the steps of the phases this run runs. */
+  stepsOfThisRun: ReadonlySet<string>;
+  storage: OutputStorage;
+  /** The project's phases (which steps each holds) and workflows (to name the command that runs a step). */
+  phases: Partial<Record<PhaseId, { steps: readonly { id: string }[] }>>;
+  workflows: Record<string, readonly PhaseId[]>;
+}
+
+/**
+ * Outputs of the steps a step refers to that are not part of this run: those of each one's latest passed
+ * run, with a note for the step's log. Throws (naming the step and the command that produces it) when such
+ * a step never passed, when one of its outputs held a secret, or when a step of this run that it refers to
+ * has no outputs yet.
+ */
+export function carriedOutputs(q: CarriedOutputsQuery): {
+  steps: Record<string, Record<string, string>>;
+  notes: string[];
+} {
+  const refs = new Map<string, string[]>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (!v.includes('${{')) return;
+      for (const m of scanExpressions(v)) {
+        if (m.ref?.context !== 'steps') continue;
+        refs.set(m.ref.step, [...(refs.get(m.ref.step) ?? []), m.ref.key]);
+      }
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(q.raw);
+  const steps: Record<string, Record<string, string>> = {};
+  const notes: string[] = [];
+  let state: OutputState | undefined;
+  for (const [id, keys] of refs) {
+    if (q.passed[id]) continue;
+    const expr = `\${{ steps.${id}.outputs.${keys[0]} }}`;
+    if (q.stepsOfThisRun.has(id)) {
+      throw new Error(
+        `${expr}: step '${id}' is part of this run but has not passed in it, so it has no outputs yet`,
+      );
+    }
+    state ??= readOutputState(q.storage);
+    const rec = state.steps[id];
+    if (!rec) {
+      const phase = (Object.keys(q.phases) as PhaseId[]).find((p) =>
+        q.phases[p]?.steps.some((s) => s.id === id),
+      );
+      const how = phase ? suggest(q.workflows, [phase]) : 'run a workflow that includes it';
+      throw new Error(
+        `${expr}: step '${id}'${phase ? ` (${phase})` : ''} has never passed, so it has no outputs to use: ${how} first`,
+      );
+    }
+    const secretKey = keys.find((k) => rec.masked?.includes(k));
+    if (secretKey) {
+      throw new Error(
+        `\${{ steps.${id}.outputs.${secretKey} }}: output '${secretKey}' of step '${id}' (run ${rec.runId}) held a secret, and secrets are not kept across runs; pass it through the environment (\`secrets:\`) instead`,
+      );
+    }
+    steps[id] = rec.outputs;
+    notes.push(`using outputs of step '${id}' from run ${rec.runId} (${rec.at})`);
+  }
+  return { steps, notes };
 }

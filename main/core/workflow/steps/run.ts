@@ -1,7 +1,8 @@
 /**
  * The `run` step kind: a command run by a shell with GitHub Actions' semantics (`shell: bash|sh|pwsh|
- * powershell|cmd|python` or a custom `prog {0}`), its output streamed with backpressure, its whole process
- * tree stopped on cancel or timeout.
+ * powershell|cmd|python` or a custom `prog {0}`), its whole process tree stopped on cancel or timeout. Its
+ * stdout and stderr are the step's log file itself when the engine offers it (nothing to mask), otherwise
+ * pipes streamed with backpressure into the engine's masking.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -55,10 +56,12 @@ export const runStep: StepKind<string> = {
 function runScript(ctx: StepContext, file: string, args: string[], verbatim?: boolean) {
   return new Promise<{ status: 'passed' | 'failed'; summary: string }>((resolve, reject) => {
     if (ctx.signal.aborted) return resolve({ status: 'failed', summary: 'not started (aborted)' });
+    // Straight to the log file: the child (and any background process it leaves) writes the disk itself.
+    const fd = ctx.outputFd?.();
     const child = spawnInGroup(file, args, {
       cwd: ctx.cwd,
       env: ctx.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
       windowsVerbatimArguments: verbatim,
     });
     let killing: Promise<void> | undefined;
@@ -67,10 +70,13 @@ function runScript(ctx: StepContext, file: string, args: string[], verbatim?: bo
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
 
-    const streams = [
-      { from: child.stdout as Readable, name: 'stdout' as const },
-      { from: child.stderr as Readable, name: 'stderr' as const },
-    ];
+    const streams =
+      fd === undefined
+        ? [
+            { from: child.stdout as Readable, name: 'stdout' as const },
+            { from: child.stderr as Readable, name: 'stderr' as const },
+          ]
+        : [];
     let open = streams.length;
     let exit: { code: number | null; sig: NodeJS.Signals | null } | undefined;
     let idle: NodeJS.Timeout | undefined;

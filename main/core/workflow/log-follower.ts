@@ -1,0 +1,94 @@
+/**
+ * Follows a step's log file while a child writes it directly (its stdout and stderr are the file): reads the
+ * bytes appended after a given offset as they land, for the live tail and listeners. Polling, not fs.watch: a
+ * step printing hundreds of MB would raise an inotify event per write; a poll reads whatever landed in one go.
+ */
+import fs from 'node:fs';
+
+/**
+ * Bytes per read, into one buffer used again and again: fresh buffers for 200 MB cost more CPU in page
+ * faults than the reading itself.
+ */
+const READ_BYTES = 1024 * 1024;
+/** Quiet polling backs off from the first to the second (the live view redraws every 100 ms). */
+const POLL_MIN_MS = 10;
+const POLL_MAX_MS = 100;
+
+export interface LogFollowerOptions {
+  file: string;
+  /** Where this step's (attempt's) bytes begin in the file. */
+  from: number;
+  /** New bytes, in file order: a view of the follower's buffer, valid only during the call (copy to keep). */
+  onData: (data: Buffer) => void;
+  /** Called each time the follower has caught up with the end of the file. */
+  onCaughtUp: () => void;
+}
+
+/** Reads a growing file from an offset until stopped; `stop()` reads what is left first. */
+export class LogFollower {
+  private readonly fd: number;
+  private pos: number;
+  private readonly buf = Buffer.allocUnsafe(READ_BYTES);
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly o: LogFollowerOptions) {
+    this.fd = fs.openSync(o.file, 'r');
+    this.pos = o.from;
+    this.done = this.follow();
+  }
+
+  /** Reads what the file holds now up to its end, then stops; resolves when it has. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    this.wake?.();
+    return this.done;
+  }
+
+  private async follow(): Promise<void> {
+    let idleMs = POLL_MIN_MS;
+    try {
+      for (;;) {
+        const last = this.stopping;
+        const got = await this.readToEnd();
+        this.o.onCaughtUp();
+        if (last) return;
+        if (this.stopping) continue; // stopped while reading: one more pass to the end
+        idleMs = got ? POLL_MIN_MS : Math.min(idleMs * 2, POLL_MAX_MS);
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.timer = setTimeout(resolve, idleMs);
+        });
+        this.wake = undefined;
+      }
+    } catch {
+      /* the log can no longer be read: the live view stops here, the file itself is intact */
+    } finally {
+      fs.close(this.fd, () => {});
+    }
+  }
+
+  /** Reads until a read comes back short; whether anything was read. */
+  private async readToEnd(): Promise<boolean> {
+    let got = false;
+    for (;;) {
+      const n = await this.readOnce();
+      if (n > 0) got = true;
+      if (n < READ_BYTES) return got;
+    }
+  }
+
+  private readOnce(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      fs.read(this.fd, this.buf, 0, READ_BYTES, this.pos, (err, n) => {
+        if (err) return reject(err);
+        this.pos += n;
+        if (n > 0) this.o.onData(this.buf.subarray(0, n));
+        resolve(n);
+      });
+    });
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * One attempt of a step: the context its kind runs with (environment, output, outputs file, abort on cancel
+ * or timeout), the kind's promise raced against a stop that does not come, and the outcome with its outputs.
+ *
+ * Output takes one of two ways, decided when the attempt starts:
+ * - Nothing to mask (no secret known: none declared with a value, no AWS credentials, no `::add-mask::` seen
+ *   earlier in the run): a child's stdout and stderr are the step's log file itself (`ctx.outputFd`), so the
+ *   output reaches the disk at the disk's speed. A LogFollower reads it back for the tail and listeners, through
+ *   a MaskingStream that still honours `::add-mask::` lines the step prints: their values are masked from then
+ *   on in what is shown, in later steps, events and outputs, and the attempt's part of the log is rewritten
+ *   masked when it ends. The tradeoff: until then such a value sits in the log file (private app data) as
+ *   printed. A value declared up front never does — it takes the second way.
+ * - A secret is known: output goes through pipes and a MaskingStream before anything is written, so no known
+ *   secret reaches the disk, the tail or a listener.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { formatDuration } from './durations';
+import { LogFollower } from './log-follower';
+import { MaskingLineBuffer, MaskingStream, type Masker } from './mask';
+import { parseOutputFile } from './outputs';
+import type { StepOutput } from './step-output';
+import type { PhaseId, ResolvedStep, StepContext, StepKind, StepResult, StepServices } from './types';
+
+/** Why an attempt's signal aborted: the run was cancelled, or the step's timeout passed. */
+export type StopWhy = { why: 'cancel' } | { why: 'timeout'; ms: number };
+
+/** How quiet a piped stream must be before its unfinished last line is shown anyway. */
+const QUIET_MS = 100;
+
+export interface StepAttemptOptions {
+  runId: string;
+  projectDir: string;
+  phase: PhaseId;
+  /** The step as its kind sees it: interpolated, common keys parsed. */
+  step: ResolvedStep;
+  kind: StepKind;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Working directory (absolute). */
+  cwd: string;
+  /** The step's environment (process, config and step env, interpolated); OFFLOAD_* are added here. */
+  env: Record<string, string>;
+  fingerprint: string;
+  /** The run's known secrets; `::add-mask::` values and `ctx.addMask` add to it. */
+  masker: Masker;
+  output: StepOutput;
+  /** The run's signal: aborted on cancel (its reason a StopWhy). */
+  runSignal: AbortSignal;
+  services: StepServices;
+  /** How long the kind gets to stop after its signal aborts before the attempt stops waiting. */
+  abortGraceMs: number;
+  /** Records structured evidence (already masked) as a run event. */
+  record: (kind: string, data: unknown) => void;
+  /** Writes an `[offload]` line to the step's log. */
+  info: (text: string) => void;
+}
+
+/** What one attempt came to. */
+export interface AttemptOutcome {
+  status: 'passed' | 'failed' | 'cancelled';
+  reason?: string;
+  summary?: string;
+  /** Published, returned and $OFFLOAD_OUTPUT outputs (unmasked: the engine masks what it keeps). */
+  outputs: Record<string, string>;
+}
+
+/** A child writing the step's log directly, and the follower showing what it writes. */
+interface DirectOutput {
+  fd: number;
+  from: number;
+  follower: LogFollower;
+  /** Masks what the follower reads before it is shown. */
+  masking: MaskingStream;
+}
+
+/** One attempt of one step. Run it once. */
+export class StepAttempt {
+  private readonly controller = new AbortController();
+  private readonly outputFile: string;
+  private readonly published: Record<string, string> = {};
+  private readonly pipes: { w: Writable; quiet: NodeJS.Timeout }[] = [];
+  /** Whether a child may write the log directly (decided before the kind runs). */
+  private mayWriteDirect = false;
+  private direct: DirectOutput | undefined;
+
+  constructor(private readonly o: StepAttemptOptions) {
+    this.outputFile = path.join(
+      os.tmpdir(),
+      `offload-out-${o.runId}-${crypto.randomBytes(4).toString('hex')}`,
+    );
+  }
+
+  async run(): Promise<AttemptOutcome> {
+    const { o, controller } = this;
+    const onRunAbort = () => controller.abort(o.runSignal.reason);
+    o.runSignal.addEventListener('abort', onRunAbort, { once: true });
+    if (o.runSignal.aborted) onRunAbort();
+    let timer: NodeJS.Timeout | undefined;
+    if (o.step.timeoutMs !== undefined) {
+      const ms = o.step.timeoutMs;
+      timer = setTimeout(() => controller.abort({ why: 'timeout', ms } satisfies StopWhy), ms);
+    }
+    fs.writeFileSync(this.outputFile, '', { mode: 0o600 });
+    if (o.masker.size === 0) {
+      // The child will append to the log itself: the engine's lines so far must be in it first.
+      await o.output.written();
+      this.mayWriteDirect = true;
+    }
+
+    let result: StepResult | undefined;
+    let error: string | undefined;
+    try {
+      const exec = o.kind.execute(this.context(), o.step);
+      result = await raceAbort(exec, controller.signal, o.abortGraceMs);
+    } catch (err) {
+      error = (err as Error).message || String(err);
+    } finally {
+      clearTimeout(timer);
+      o.runSignal.removeEventListener('abort', onRunAbort);
+      this.mayWriteDirect = false;
+      for (const { w, quiet } of this.pipes) {
+        clearTimeout(quiet);
+        if (!w.writableEnded) w.end();
+      }
+      await this.endDirect();
+    }
+
+    let outputs: Record<string, string> = { ...(result?.outputs ?? {}), ...this.published };
+    try {
+      outputs = { ...outputs, ...parseOutputFile(fs.readFileSync(this.outputFile, 'utf8')) };
+    } catch (err) {
+      if (!error && result?.status === 'passed') error = (err as Error).message;
+    } finally {
+      fs.rmSync(this.outputFile, { force: true });
+    }
+
+    const why = controller.signal.aborted ? (controller.signal.reason as StopWhy | undefined) : undefined;
+    if (why?.why === 'timeout') {
+      const reason = `timed out after ${formatDuration(why.ms)}`;
+      o.info(reason);
+      return { status: 'failed', reason, summary: reason, outputs };
+    }
+    if (why)
+      return {
+        status: 'cancelled',
+        reason: 'cancelled',
+        outputs,
+        ...(result?.summary ? { summary: result.summary } : {}),
+      };
+    if (error) {
+      o.info(`failed: ${error}`);
+      return { status: 'failed', reason: error, summary: result?.summary, outputs };
+    }
+    const r = result as StepResult;
+    return r.status === 'passed'
+      ? { status: 'passed', summary: r.summary, outputs }
+      : { status: 'failed', reason: r.summary ?? 'failed', summary: r.summary, outputs };
+  }
+
+  /** What the kind runs with. */
+  private context(): StepContext {
+    const { o } = this;
+    return {
+      runId: o.runId,
+      projectDir: o.projectDir,
+      phase: o.phase,
+      stepId: o.step.id,
+      attempt: o.attempt,
+      signal: this.controller.signal,
+      env: {
+        ...o.env,
+        OFFLOAD_OUTPUT: this.outputFile,
+        OFFLOAD_RUN_ID: o.runId,
+        OFFLOAD_PHASE: o.phase,
+        OFFLOAD_STEP: o.step.id,
+        OFFLOAD_FINGERPRINT: o.fingerprint,
+      },
+      cwd: o.cwd,
+      log: (text, stream = 'info') => {
+        const buf = new MaskingLineBuffer(o.masker);
+        o.output.write(stream, Buffer.from(buf.push(text) + buf.flush(), 'utf8'));
+      },
+      output: (stream) => this.pipe(stream),
+      outputFd: () => this.openDirect(),
+      setOutput: (key, value) => {
+        this.published[key] = value;
+      },
+      addMask: (value) => o.masker.add(value),
+      record: (kind, data) => o.record(kind, o.masker.maskDeep(data)),
+      services: o.services,
+    };
+  }
+
+  /**
+   * A writable for a child's piped stream: bytes stay bytes, masked without decoding (decoded only for a
+   * listener that reads the text), whole lines at a time; an unfinished line is shown once the stream has
+   * been quiet for QUIET_MS.
+   */
+  private pipe(stream: 'stdout' | 'stderr'): Writable {
+    const { output } = this.o;
+    const masking = new MaskingStream(this.o.masker);
+    const w: Writable = new Writable({
+      highWaterMark: 256 * 1024,
+      write: (chunk: Buffer, _enc, cb) => {
+        let ok = true;
+        for (const part of masking.pushParts(chunk)) ok = output.write(stream, part) && ok;
+        quiet.refresh();
+        if (ok) cb();
+        else output.onDrain(() => cb());
+      },
+      final: (cb) => {
+        clearTimeout(quiet);
+        output.write(stream, masking.flush());
+        cb();
+      },
+    });
+    // Only with nothing queued behind the held-back bytes, so that output stays in order.
+    const quiet = setTimeout(() => {
+      if (!w.writableEnded && w.writableLength === 0) output.write(stream, masking.flushQuiet());
+    }, QUIET_MS);
+    quiet.unref();
+    this.pipes.push({ w, quiet });
+    return w;
+  }
+
+  /** The log file for a child to write directly, or undefined when its output must be masked first. */
+  private openDirect(): number | undefined {
+    if (!this.mayWriteDirect || this.o.masker.size > 0) return undefined;
+    if (this.direct) return this.direct.fd;
+    const { output, masker } = this.o;
+    const { fd, from } = output.openDirect();
+    // What the child writes is shown masked: ::add-mask:: lines are learned from it as they are read.
+    const masking = new MaskingStream(masker);
+    const follower = new LogFollower({
+      file: output.file,
+      from,
+      onData: (data) => {
+        // Parts are views of the follower's buffer, or copies the masking made.
+        for (const part of masking.pushParts(data)) output.show('stdout', part, true);
+      },
+      onCaughtUp: () => output.show('stdout', masking.flushQuiet()),
+    });
+    this.direct = { fd, from, follower, masking };
+    return fd;
+  }
+
+  /** The child is done: read what is left, and rewrite the log masked if values were declared meanwhile. */
+  private async endDirect(): Promise<void> {
+    const d = this.direct;
+    if (!d) return;
+    this.direct = undefined;
+    await d.follower.stop();
+    this.o.output.show('stdout', d.masking.flush());
+    this.o.output.closeDirect();
+    // The masker was empty when the child got the file: anything in it now was declared during the attempt.
+    if (this.o.masker.size > 0) {
+      try {
+        this.o.output.remask(d.from, this.o.masker);
+      } catch (err) {
+        this.o.info(
+          `could not mask the values declared with ::add-mask:: in this log: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+}
+
+/** The kind's promise, or — when the signal aborted and the kind does not stop within `graceMs` — a failure. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let t: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      t = setTimeout(
+        () => reject(new Error(`the step did not stop within ${formatDuration(graceMs)} of being aborted`)),
+        graceMs,
+      );
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
