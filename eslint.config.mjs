@@ -2,6 +2,45 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// --- Boundaries --------------------------------------------------------------------------------------------
+const NO_ELECTRON =
+  'Only main/app and preload/ know Electron; main/core, main/cli and renderer/ stay Electron-free.';
+const ELECTRON_PATHS = [{ name: 'electron', message: NO_ELECTRON }];
+const ELECTRON_PATTERNS = [{ group: ['electron/*'], message: NO_ELECTRON }];
+/** require('electron'), require('electron/main'), import('electron'): what no-restricted-imports does not see. */
+const ELECTRON_SYNTAX = [
+  {
+    selector: "CallExpression[callee.name='require'][arguments.0.value=/^electron(\\/|$)/]",
+    message: NO_ELECTRON,
+  },
+  { selector: 'ImportExpression[source.value=/^electron(\\/|$)/]', message: NO_ELECTRON },
+  { selector: 'TSImportType[source.value=/^electron(\\/|$)/]', message: NO_ELECTRON },
+];
+/** The core imports nothing from the front ends: main/app, main/cli, preload/, renderer/. */
+const CORE_UPWARD = {
+  regex: '^(\\.\\./)+(app|cli|preload|renderer)(/|$)',
+  message:
+    'main/core must not import from main/app, main/cli, preload/ or renderer/: the front ends build on the core.',
+};
+/** The typed bridge: the only files that touch raw IPC (STYLE.md: one contract, typed once). */
+const BRIDGE_FILES = ['main/app/ipc.ts', 'preload/preload.ts'];
+const NO_RAW_IPC =
+  'Raw IPC only in the bridge (main/app/ipc.ts, preload/preload.ts); use the typed API of preload/api.ts.';
+const RAW_IPC = [
+  { selector: 'MemberExpression[object.name=/^ipc(Main|Renderer)$/]', message: NO_RAW_IPC },
+  { selector: 'MemberExpression[property.name=/^ipc(Main|Renderer)$/]', message: NO_RAW_IPC },
+  { selector: 'ImportSpecifier[imported.name=/^ipc(Main|Renderer)$/]', message: NO_RAW_IPC },
+];
+/** The front ends open a project through the core's entry point; they never build its parts themselves. */
+const NO_CONSTRUCT =
+  'Only main/core builds engines, watches and notifiers: open the project through the core entry point.';
+const CORE_CONSTRUCTS = [
+  { selector: "NewExpression[callee.name='Engine']", message: NO_CONSTRUCT },
+  { selector: "NewExpression[callee.name='Notifier']", message: NO_CONSTRUCT },
+  { selector: 'CallExpression[callee.name=/^create(Machine|Aws)Watch$/]', message: NO_CONSTRUCT },
+  { selector: 'CallExpression[callee.property.name=/^create(Machine|Aws)Watch$/]', message: NO_CONSTRUCT },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -44,34 +83,32 @@ export default tseslint.config(
     files: ['test/**'],
     rules: { 'no-control-regex': 'off' },
   },
+  // Boundaries (ARCHITECTURE.md), each rule proven by test/unit/lint-boundaries.test.ts. Flat config does not
+  // merge a rule's options across blocks, so each block below lists every restriction its files carry.
   {
-    // The core and the CLI never know Electron (ARCHITECTURE.md): a machine keeps it so.
-    files: ['main/core/**', 'main/cli/**'],
+    files: ['main/core/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          paths: [
-            {
-              name: 'electron',
-              message: 'main/core and main/cli must stay Electron-free; put Electron glue in main/app.',
-            },
-          ],
-        },
+        { paths: ELECTRON_PATHS, patterns: [...ELECTRON_PATTERNS, CORE_UPWARD] },
       ],
+      'no-restricted-syntax': ['error', ...ELECTRON_SYNTAX, ...RAW_IPC],
     },
   },
   {
-    // Only the typed bridge may touch raw IPC (STYLE.md: one contract, typed once).
-    files: ['main/core/**', 'main/cli/**', 'renderer/**'],
+    files: ['main/cli/**', 'renderer/**'],
     rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'MemberExpression[object.name=/^ipc(Main|Renderer)$/]',
-          message: 'Use the typed bridge in preload/api.ts.',
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: ELECTRON_PATHS, patterns: ELECTRON_PATTERNS }],
+      'no-restricted-syntax': ['error', ...ELECTRON_SYNTAX, ...RAW_IPC, ...CORE_CONSTRUCTS],
     },
+  },
+  {
+    files: ['main/app/**', 'preload/**'],
+    ignores: BRIDGE_FILES,
+    rules: { 'no-restricted-syntax': ['error', ...RAW_IPC, ...CORE_CONSTRUCTS] },
+  },
+  {
+    files: BRIDGE_FILES,
+    rules: { 'no-restricted-syntax': ['error', ...CORE_CONSTRUCTS] },
   },
 );
