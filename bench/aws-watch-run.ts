@@ -42,14 +42,12 @@ export async function run(): Promise<Record<string, unknown>> {
   const notices: { n: Notice; t: number }[] = [];
   const notifier = new Notifier({ dedupeMs: 0 });
   notifier.subscribe((n) => notices.push({ n, t: performance.now() }));
-  const none = { models: () => [], refreshModels: async () => [], stopModelServers: async () => [] };
   // Virtual clock for the watch's windows: each poll below happens one interval after the previous one.
   let skew = 0;
   const now = () => Date.now() + skew;
   const w = createAwsWatch({
     config: testConfig(dir, sections),
     clients,
-    models: none,
     notifier,
     dataDir: dir,
     log: () => undefined,

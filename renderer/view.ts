@@ -309,7 +309,18 @@ export function mountView(api: OffloadApi): StatusView {
     // The switch: shown when offload.yml has `switch:` files; the current target's button is disabled.
     const target = aws?.configTarget ?? 'unknown';
     ($('switch-row') as HTMLElement).hidden = target === 'unknown';
-    ($('switch-aws') as HTMLButtonElement).disabled = target === 'aws';
+    // To AWS only through the gate (the core refuses otherwise): the button says why it is off.
+    const toAws = $('switch-aws') as HTMLButtonElement;
+    toAws.disabled = target === 'aws' || aws?.gate !== 'ready';
+    setAttr(
+      toAws,
+      'title',
+      target === 'aws'
+        ? 'The dev tools point at AWS'
+        : aws?.gate !== 'ready'
+          ? `AWS is not ready${aws?.reason ? `: ${aws.reason}` : ''}`
+          : 'Point the dev tools at AWS',
+    );
     ($('switch-local') as HTMLButtonElement).disabled = target === 'local';
     setAttr(gate, 'class', `gate ${aws?.gate ?? 'unknown'}`);
     const items = [

@@ -27,7 +27,9 @@ export function createBridgeHandlers(core: OffloadCore, shell: BridgeShell): Bri
     run: (workflow) => core.run(workflow),
     cancel: () => core.cancel(),
     stopModels: (opts) => core.stopModels(opts),
-    switchConfig: (target) => core.switchConfig(target),
+    switchConfig: async (target) => {
+      await core.switchConfig(target);
+    },
     setMonitoringPaused: (paused) => core.setMonitoringPaused(paused),
     runLog: (runId, phase, step) => core.runLog(runId, phase, step),
     openExternal: (url) => shell.openExternal(url), // eng-disable OPEN_EXTERNAL_JS_CHECK -- BridgeShell, checked in app.ts

@@ -184,11 +184,15 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
   const target = state.aws?.configTarget;
   if (target === 'aws' || target === 'local') {
     const to = target === 'aws' ? 'local' : 'aws';
+    // To AWS only through the gate (the core refuses otherwise), so the item says why it is off.
+    const reason = to === 'aws' && state.aws?.gate !== 'ready' ? `AWS ${awsLabel(state)}` : undefined;
+    const label = to === 'local' ? 'Point dev tools back at local models' : 'Point dev tools at AWS';
     items.push({
       id: 'switch-config',
       type: 'normal',
-      label: to === 'local' ? 'Point dev tools back at local models' : 'Point dev tools at AWS',
-      enabled: true,
+      label: withReason(label, reason),
+      enabled: !reason,
+      ...(reason ? { reason } : {}),
       action: { type: 'switch-config', target: to },
     });
   }

@@ -70,5 +70,7 @@ export async function main(
     term.err.write(`offload: ${err instanceof Error ? err.message : String(err)}\n`);
     if (env.OFFLOAD_DEBUG && err instanceof Error && err.stack) term.err.write(err.stack + '\n');
     return EXIT.failed;
+  } finally {
+    await ctx.close();
   }
 }

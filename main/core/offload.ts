@@ -1,6 +1,7 @@
 /**
- * The core, composed: config, engine, history, machine watch, AWS watch and notifier behind the one
- * OffloadCore object the tray, the status window and the CLI's headless watch use.
+ * The core, composed: config, engine, history, machine watch, AWS watch, the rule and the notifier behind the
+ * one OffloadCore object. Every front end opens a project through createOffload — the tray and the window,
+ * `offload watch` (the tray without a tray), and each one-shot CLI command, which starts no watches.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,34 +9,74 @@ import { PRIVATE_FILE, writeFileAtomic } from './platform/atomic-file';
 import { initConfig } from './init';
 import { ConfigError } from './config/types';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from './machine';
-import { createAwsWatch, type AwsWatch } from './aws';
-import { Notifier, type NotifySink } from './notify';
+import { createAwsWatch, readLiveGate, type AwsWatch } from './aws/watch';
+import { Notifier, nodeNotifierSink, parseNotifyConfig, type NotifySink } from './notify';
 import { openProject, resolveDataDir, type OpenedProject } from './project';
+import { createRuleWiring, type RuleWiring, type SwitchOutcome } from './rule/wire';
+import { watchProjectFiles } from './platform/watch-files';
 import { STEP_KINDS } from './registry';
 import { createStepServices, type StepServicesHandle } from './services';
 import type {
+  AwsSnapshot,
   Notice,
   OffloadCore,
   OffloadState,
+  RunSnapshot,
   RunSummary,
   StopOutcome,
   WorkflowAvailability,
 } from './state';
 import { Engine } from './workflow/engine';
-import { PHASES, type PhaseId } from './workflow/types';
+import { PHASES, type EngineEvent, type PhaseId } from './workflow/types';
+import type { OffloadConfig } from './vocabulary';
+import type { HistoryStore } from './history';
 
 export interface OffloadOptions {
   /** History and settings folder; default OFFLOAD_HOME or the platform's app-data folder. */
   dataDir?: string;
   /** Project folder (offload.yml found from it upward). undefined: the remembered project; null: none. */
   projectDir?: string | null;
+  /** offload.yml to use instead of searching from projectDir (the CLI's --config). */
+  configPath?: string;
   env?: NodeJS.ProcessEnv;
-  /** Where notices go besides subscribers (node-notifier in the CLI; the tray shows its own). */
+  /** Where notices go besides subscribers (a test sink; see desktopNotifications for node-notifier). */
   notifySink?: NotifySink;
-  /** Start the machine and AWS watches (default true). */
+  /** Deliver notices as desktop notifications unless offload.yml's `notify.desktop` is false (`offload watch`). */
+  desktopNotifications?: boolean;
+  /**
+   * Start the machine watch, the AWS watch with the rule, and the project file watch (default true: the tray,
+   * `offload watch`). One-shot commands pass false and start nothing.
+   */
   watch?: boolean;
-  /** Seconds between gate re-evaluations (fingerprint) while idle; default 30. */
-  availabilityIntervalMs?: number;
+  /** A broken offload.yml throws ConfigError (the CLI's exit 2) instead of opening with configProblems. */
+  strictConfig?: boolean;
+  /** Debounce of project file changes before the gates are re-evaluated (default 500 ms). */
+  fileChangeDebounceMs?: number;
+  /** How long `switch local` waits for a local model server to be listed (default 30 s). */
+  localStartTimeoutMs?: number;
+  /** Where the core's own warnings go (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** The core as front ends use it: OffloadCore plus what terminals and the tray need beyond the bridge. */
+export interface Offload extends OffloadCore {
+  /**
+   * Points the dev config at AWS (only while the gate is ready, unless `force`) or back at local (starting and
+   * verifying the local model servers); throws SwitchRefused or an Error with the reason.
+   */
+  switchConfig(target: 'local' | 'aws', opts?: { force?: boolean }): Promise<SwitchOutcome>;
+  /** The AWS gate now: the running watch's, a live watch's in another process, or one round asked now. */
+  checkAws(): Promise<AwsSnapshot & { live?: { pid: number; since: string } }>;
+  /** Which entry points the gates allow now (fingerprints the source). */
+  availability(): Promise<WorkflowAvailability[]>;
+  /** The running (or last) run of this process, live. */
+  currentRun(): RunSnapshot | null;
+  /** Every engine event of runs started through this core (progress views). */
+  onRunEvent(listener: (event: EngineEvent) => void): () => void;
+  /** The open project's config, history and data folder (read-only use: history, models, validate). */
+  opened(): { config: OffloadConfig; history: HistoryStore; dataDir: string } | null;
+  /** The machine watch (the project's matchers and thresholds, or the defaults without a project). */
+  machineWatch(): MachineWatch;
 }
 
 interface Settings {
@@ -45,20 +86,33 @@ interface Settings {
 const MAX_NOTICES = 50;
 
 /** Builds the core. The returned object is the only thing front ends talk to. */
-export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadCore> {
+export async function createOffload(opts: OffloadOptions = {}): Promise<Offload> {
   const env = opts.env ?? process.env;
   const dataDir = resolveDataDir(opts.dataDir, env);
   const settingsFile = path.join(dataDir, 'settings.json');
   const watchEnabled = opts.watch !== false;
   const listeners = new Set<(s: OffloadState) => void>();
   const noticeListeners = new Set<(n: Notice) => void>();
-  const notifier = new Notifier({ sink: opts.notifySink });
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  let desktopSink: NotifySink | undefined;
+  let desktopWanted = false;
+  const notifier = new Notifier({
+    sink: {
+      deliver: async (n) => {
+        await opts.notifySink?.deliver(n);
+        if (desktopWanted) await (desktopSink ??= nodeNotifierSink({ appName: 'Offload', log })).deliver(n);
+      },
+    },
+  });
+  const runListeners = new Set<(e: EngineEvent) => void>();
 
   let project: OpenedProject | null = null;
   let configProblems: OffloadState['configProblems'] = [];
   let engine: Engine | null = null;
   let services: StepServicesHandle | null = null;
   let aws: AwsWatch | null = null;
+  let rule: RuleWiring | null = null;
+  let stopFileWatch: (() => void) | null = null;
   let machine: MachineWatch = createMachineWatch({ env });
   let workflows: WorkflowAvailability[] = [];
   let monitoringPaused = false;
@@ -77,7 +131,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   const unsubs: (() => void)[] = [];
   // Subscriptions to the open project's parts, dropped when another project is opened.
   let projectUnsubs: (() => void)[] = [];
-  let core: OffloadCore | null = null;
+  let core: Offload | null = null;
 
   // Coalesce change notifications to one per tick: a burst of events renders once.
   let scheduled = false;
@@ -131,8 +185,12 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   const closeProject = async () => {
     for (const u of projectUnsubs) u();
     projectUnsubs = [];
+    stopFileWatch?.();
+    stopFileWatch = null;
     aws?.stop();
     aws = null;
+    rule?.dispose();
+    rule = null;
     await services?.dispose();
     services = null;
     engine = null;
@@ -145,8 +203,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     machine.stop();
     if (dir) {
       try {
-        project = openProject({ cwd: dir, dataDir, env });
+        project = openProject({ cwd: dir, configPath: opts.configPath, dataDir, env });
       } catch (err) {
+        if (opts.strictConfig) throw err;
         if (err instanceof ConfigError) configProblems = err.problems;
         else
           configProblems = [
@@ -176,18 +235,23 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
             if (e.type === 'run-finished') lastRunId = e.runId;
             historyCache = null;
           }
+          for (const l of runListeners) l(e);
           changed();
         }),
       );
-      aws = createAwsWatch({
+      desktopWanted = Boolean(opts.desktopNotifications) && parseNotifyConfig(config.sections.notify).desktop;
+      // The rule, wired once: gate polls -> stop models, switch the config, run `shutdown`; the user's switches.
+      const wiring = createRuleWiring({
         config,
         models: machine,
         notifier,
         journal: history,
-        env,
         dataDir,
+        env,
+        log,
+        localStartTimeoutMs: opts.localStartTimeoutMs,
         // Phase 5 after the gate opened: the project's shutdown entry point verifies against AWS.
-        runSteps: async () => {
+        runShutdown: async () => {
           if (!config.workflows.shutdown || !core)
             return { status: 'skipped', summary: 'no shutdown workflow' };
           if (engine?.current()?.status === 'running')
@@ -196,8 +260,26 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
           return { status: r.status, summary: r.reason };
         },
       });
-      projectUnsubs.push(aws.subscribe(changed));
-      if (watchEnabled && !monitoringPaused) aws.start();
+      rule = wiring;
+      if (watchEnabled) {
+        aws = createAwsWatch({
+          config,
+          notifier,
+          journal: history,
+          env,
+          dataDir,
+          log,
+          configTarget: () => (wiring.switcher.configured() ? wiring.switcher.current() : 'unknown'),
+        });
+        projectUnsubs.push(wiring.attach(aws));
+        projectUnsubs.push(aws.subscribe(changed));
+        if (!monitoringPaused) aws.start();
+        // The gates follow the project's files (debounced), instead of re-running git on a timer.
+        stopFileWatch = watchProjectFiles(config.dir, () => void refreshAvailability(), {
+          debounceMs: opts.fileChangeDebounceMs ?? 500,
+          ignore: [dataDir],
+        });
+      }
     }
     projectUnsubs.push(machine.subscribe(changed));
     projectUnsubs.push(
@@ -212,7 +294,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
       }),
     );
     if (watchEnabled && !monitoringPaused) machine.start();
-    await refreshAvailability();
+    // One-shot commands ask for availability when they need it (one fingerprint, not two).
+    if (watchEnabled) await refreshAvailability();
   };
 
   const state = (): OffloadState => {
@@ -240,10 +323,28 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
   lastRunId = (project as OpenedProject | null)?.history.listRuns(1)[0]?.runId ?? null;
   historyCache = null;
 
-  const timer = setInterval(() => {
-    if (!engine?.current() || engine.current()?.status !== 'running') void refreshAvailability();
-  }, opts.availabilityIntervalMs ?? 30_000);
-  timer.unref();
+  /** The gate now: this process's watch, else a live watch in another process, else one round asked now. */
+  const checkAws = async (): Promise<AwsSnapshot & { live?: { pid: number; since: string } }> => {
+    const { project: p } = requireProject();
+    if (aws && aws.snapshot().checkedAt) return aws.snapshot();
+    const live = readLiveGate(p.config, dataDir, env);
+    if (live) return live;
+    const once = createAwsWatch({
+      config: p.config,
+      notifier: new Notifier(),
+      env,
+      dataDir,
+      log,
+      oneShot: true,
+      configTarget: () => (rule?.switcher.configured() ? rule.switcher.current() : 'unknown'),
+    });
+    try {
+      await once.pollOnce();
+      return once.snapshot();
+    } finally {
+      once.stop();
+    }
+  };
 
   const requireProject = (): { engine: Engine; project: OpenedProject } => {
     if (!engine || !project) {
@@ -285,7 +386,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
           target: { view: 'phases', item: summary.runId },
         });
       }
-      await refreshAvailability();
+      if (watchEnabled) await refreshAvailability();
       return summary;
     },
     async cancel() {
@@ -297,12 +398,27 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
       changed();
       return outcomes;
     },
-    async switchConfig(target) {
+    async switchConfig(target, o: { force?: boolean } = {}): Promise<SwitchOutcome> {
       if (target !== 'aws' && target !== 'local') throw new Error(`switch target must be "aws" or "local"`);
-      if (!aws) requireProject();
-      await aws!.switchConfig(target);
-      changed();
+      requireProject();
+      try {
+        return await rule!.switchConfig(target, { force: Boolean(o.force), gate: checkAws });
+      } finally {
+        changed();
+      }
     },
+    checkAws,
+    async availability() {
+      await refreshAvailability();
+      return workflows;
+    },
+    currentRun: () => engine?.current() ?? null,
+    onRunEvent(listener) {
+      runListeners.add(listener);
+      return () => runListeners.delete(listener);
+    },
+    opened: () => project,
+    machineWatch: () => machine,
     setMonitoringPaused(paused: boolean) {
       monitoringPaused = Boolean(paused);
       machine.setPaused(monitoringPaused);
@@ -339,7 +455,6 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<OffloadC
     },
     async dispose() {
       disposed = true;
-      clearInterval(timer);
       engine?.cancel();
       machine.stop();
       for (const u of unsubs) u();

@@ -218,7 +218,7 @@ export interface OffloadCommands {
   run(workflow: string): Promise<RunSummary>;
   cancel(): Promise<void>;
   stopModels(opts: { pids?: number[]; all?: boolean; dryRun?: boolean }): Promise<StopOutcome[]>;
-  switchConfig(target: 'local' | 'aws'): Promise<void>;
+  switchConfig(target: 'local' | 'aws'): Promise<unknown>;
   setMonitoringPaused(paused: boolean): void;
   openProject(dir: string): Promise<void>;
   initProject(dir: string): Promise<string>;
@@ -227,6 +227,7 @@ export interface OffloadCommands {
 
 export interface OffloadCore extends OffloadCommands {
   state(): OffloadState;
+
   /** Called on every state change (coalesced per tick); returns an unsubscribe function. */
   subscribe(listener: (state: OffloadState) => void): () => void;
   /** Called for each notice the core raises (front ends show it their way). */

@@ -218,6 +218,12 @@ describe('status window over the real core', () => {
     const toLocal = page.locator('#switch-local');
     await expect.poll(() => page.locator('#switch-row').isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await toLocal.isDisabled()).toBe(true); // it points at local now
+    // To AWS only through the gate: off (with the reason) until AWS is ready.
+    fake.state.setAlarm('inference-5xx', 'ALARM', 'Threshold Crossed: 5XXError > 5', '5XXError');
+    await expect.poll(() => toAws.isDisabled(), { timeout: 20_000 }).toBe(true);
+    expect(await toAws.getAttribute('title')).toMatch(/AWS is not ready: alarm inference-5xx in ALARM/);
+    fake.state.setAlarm('inference-5xx', 'OK', 'back to normal', '5XXError');
+    await expect.poll(() => toAws.isDisabled(), { timeout: 20_000 }).toBe(false);
     await toAws.click();
     await expect
       .poll(() => fs.readFileSync(envFile, 'utf8'))

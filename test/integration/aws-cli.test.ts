@@ -32,7 +32,7 @@ gate:
   services: [{ cluster: dev, service: api }]
   endpoints: [{ name: api health, url: "\${{ env.AWS_API_URL }}/health", body: ok }]
   alarms: { names: [api-5xx] }
-  consecutive-passes: 1
+  consecutive-passes: 3
 notify:
   desktop: false
   interval: 1s
@@ -49,8 +49,10 @@ switch:
   afterAll(async () => fake.close());
 
   it('aws status: ✅ and exit 0 when services, endpoint and alarm are healthy; JSON too', async () => {
+    // One round proves one pass: `consecutive-passes: 3` belongs to the continuous watch.
     const r = await runCli(['aws', 'status'], { cwd: dir, env: env() });
     expect(r.stderr).not.toMatch(/Error|error:/);
+    expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|Warning/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✅.*api/);
     expect(r.stdout).toMatch(/api-5xx/);
@@ -94,6 +96,57 @@ switch:
     expect(l.code).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toBe(ENV_TEXT);
     expect((await runCli(['switch', 'sideways'], { cwd: dir, env: env() })).code).toBe(2);
+  });
+
+  it('switch aws is refused while an alarm fires (naming it), and allowed with --force, which says so', async () => {
+    const file = path.join(dir, '.env');
+    fake.state.setAlarm('api-5xx', 'ALARM', 'Threshold Crossed: 5xx > 10');
+    try {
+      const r = await runCli(['switch', 'aws'], { cwd: dir, env: env() });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/not switched: AWS is not ready: alarm api-5xx in ALARM/);
+      expect(r.stderr).toMatch(/--force/);
+      expect(fs.readFileSync(file, 'utf8')).toBe(ENV_TEXT);
+      const f = await runCli(['switch', 'aws', '--force'], { cwd: dir, env: env() });
+      expect(f.code).toBe(0);
+      expect(f.stderr).toMatch(/switched with --force: AWS is not ready: alarm api-5xx/);
+      expect(fs.readFileSync(file, 'utf8')).toContain(`${fake.url}/v1`);
+    } finally {
+      fake.state.setAlarm('api-5xx', 'OK');
+      await runCli(['switch', 'local'], { cwd: dir, env: env() });
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe(ENV_TEXT);
+  });
+
+  it('switch local whose start command is missing: exit 1 with the reason, and the journal says so', async () => {
+    const d = makeProject(
+      `name: no-ollama
+switch:
+  files:
+    - path: .env
+      keys: { MODEL_URL: { aws: "https://example.invalid/v1", local: "http://127.0.0.1:11434" } }
+  local-models: { start: offload-test-no-such-server serve }
+`,
+      { '.env': 'MODEL_URL=https://example.invalid/v1\n' },
+    );
+    const r = await runCli(['switch', 'local'], { cwd: d, env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /the local models did not start: `offload-test-no-such-server serve` exited with code 127 \(command not found\)/,
+    );
+    expect(r.stdout).not.toMatch(/config now points at local/);
+    expect(fs.readFileSync(path.join(d, '.env'), 'utf8')).toBe('MODEL_URL=http://127.0.0.1:11434\n');
+    const journal = fs
+      .readdirSync(path.join(data, 'projects'))
+      .filter((p) => p.startsWith('no-ollama-'))
+      .map((p) => fs.readFileSync(path.join(data, 'projects', p, 'journal.jsonl'), 'utf8'))
+      .join('');
+    const entry = journal
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.kind === 'config-switch');
+    expect(entry.data.localModels).toMatchObject({ ok: false, command: 'offload-test-no-such-server serve' });
   });
 
   it('watch: prints the gate and a burst of new error lines as one notice; Ctrl-C exits 130', async () => {

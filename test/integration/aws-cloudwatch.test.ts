@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAwsWatch } from '../../main/core/aws/watch';
 import { LogErrorWatch } from '../../main/core/aws/logs';
 import { Notifier } from '../../main/core/notify/notifier';
-import type { ModelControl } from '../../main/core/rule/enforcer';
 import type { Notice } from '../../main/core/state';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
@@ -18,12 +17,6 @@ import type { AwsClients } from '../../main/core/aws/clients';
 let fake: FakeAws;
 let clients: AwsClients;
 let dir: string;
-const noModels: ModelControl = {
-  models: () => [],
-  refreshModels: async () => [],
-  stopModelServers: async () => [],
-};
-
 beforeAll(async () => {
   fake = await startFakeAws();
   clients = testClients(fake.url);
@@ -41,7 +34,6 @@ function watchFor(sections: Record<string, unknown>, notices: Notice[], now?: ()
   return createAwsWatch({
     config: testConfig(dir, sections),
     clients,
-    models: noModels,
     notifier,
     dataDir: path.join(dir, 'data'),
     log: () => undefined,

@@ -8,15 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsWatch } from '../../main/core/aws/watch';
 import { Notifier } from '../../main/core/notify/notifier';
-import type { ModelControl } from '../../main/core/rule/enforcer';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
-
-const noModels: ModelControl = {
-  models: () => [],
-  refreshModels: async () => [],
-  stopModelServers: async () => [],
-};
 
 describe('gate endpoint URLs from env', () => {
   let fake: FakeAws;
@@ -38,7 +31,6 @@ describe('gate endpoint URLs from env', () => {
     return createAwsWatch({
       config,
       clients: testClients(fake.url),
-      models: noModels,
       notifier: new Notifier(),
       dataDir: path.join(dir, 'data'),
       env: {},

@@ -16,6 +16,7 @@ import {
   type MachineWatch,
 } from '../../main/core/machine';
 import { Notifier } from '../../main/core/notify/notifier';
+import { createRuleWiring, type RuleWiring } from '../../main/core/rule/wire';
 import type { Notice } from '../../main/core/state';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
@@ -30,6 +31,7 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
   let clients: AwsClients;
   let machine: MachineWatch;
   let watch: AwsWatch;
+  let rule: RuleWiring;
   const notices: Notice[] = [];
   const journal: { kind: string; data: Record<string, unknown> }[] = [];
   let ollama: Started;
@@ -66,22 +68,34 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
     });
     const notifier = new Notifier();
     notifier.subscribe((n) => notices.push(n));
-    watch = createAwsWatch({
+    const journalSink = {
+      appendProjectEvent: (kind: string, data: unknown) =>
+        journal.push({ kind, data: data as Record<string, unknown> }),
+    };
+    rule = createRuleWiring({
       config,
-      clients,
       models: machine,
       notifier,
-      journal: {
-        appendProjectEvent: (kind, data) => journal.push({ kind, data: data as Record<string, unknown> }),
-      },
+      journal: journalSink,
       dataDir: path.join(box.dir, 'data'),
       log: () => undefined,
     });
+    watch = createAwsWatch({
+      config,
+      clients,
+      notifier,
+      journal: journalSink,
+      configTarget: () => rule.switcher.current(),
+      dataDir: path.join(box.dir, 'data'),
+      log: () => undefined,
+    });
+    rule.attach(watch);
     ollama = await box.start('ollama', ['serve'], { env: { FIXTURE_MODELS: 'llama3.2:3b' } });
   }, 60_000);
 
   afterAll(async () => {
     watch?.stop();
+    rule?.dispose();
     machine?.stop();
     clients?.destroy();
     await fake?.close();
@@ -174,7 +188,7 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
     const closed = notices.filter((n) => n.title === 'AWS is no longer ready');
     expect(closed).toHaveLength(1);
     expect(closed[0]!.body).toContain('offload switch local');
-    await watch.switchConfig('local');
+    await rule.switchConfig('local', { gate: async () => watch.snapshot() });
     expect(fs.readFileSync(envFile, 'utf8')).toBe(ENV_TEXT);
     expect(watch.snapshot().configTarget).toBe('local');
     expect(journal.some((j) => j.kind === 'config-switch' && j.data.target === 'local')).toBe(true);

@@ -3,48 +3,12 @@
  * CloudWatch notifications, headless, until Ctrl-C) and `offload switch local|aws`.
  */
 import type { Command } from 'commander';
-import { createAwsWatch, type AwsWatch } from '../../core/aws/watch';
-import { createMachineWatch, parseModelsConfig, parseWatchConfig } from '../../core/machine';
-import { Notifier } from '../../core/notify/notifier';
-import { nodeNotifierSink } from '../../core/notify/node-sink';
-import { parseNotifyConfig } from '../../core/notify/config';
+import { SwitchRefused } from '../../core/rule/wire';
 import type { AwsSnapshot } from '../../core/state';
-import type { Status } from '../../core/workflow/types';
+import type { Status } from '../../core/vocabulary';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { printJson, statusIcon, type Term } from '../terminal';
-
-function openWatch(
-  ctx: CliContext,
-  opts: { desktop: boolean },
-): { watch: AwsWatch; notifier: Notifier; stop: () => void } {
-  const { config, history, dataDir } = ctx.open();
-  const notify = parseNotifyConfig(config.sections.notify);
-  const notifier = new Notifier({
-    sink: opts.desktop && notify.desktop ? nodeNotifierSink({ appName: 'Offload' }) : undefined,
-  });
-  const machine = createMachineWatch({
-    env: ctx.env,
-    watch: parseWatchConfig(config.sections.watch),
-    models: parseModelsConfig(config.sections.models),
-  });
-  const watch = createAwsWatch({
-    config,
-    models: machine,
-    notifier,
-    journal: history,
-    env: ctx.env,
-    dataDir,
-  });
-  return {
-    watch,
-    notifier,
-    stop: () => {
-      watch.stop();
-      machine.stop();
-    },
-  };
-}
 
 const alarmIcon = (s: string): string =>
   s === 'OK' ? '✅' : s === 'ALARM' ? '❌' : s === 'INSUFFICIENT_DATA' ? '⏳' : '❔';
@@ -84,16 +48,17 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const term = ctx.term();
-      const w = openWatch(ctx, { desktop: false });
-      try {
-        await w.watch.pollOnce();
-        const snap = w.watch.snapshot();
-        if (opts.json) printJson(term, snap);
-        else printAwsSnapshot(term, snap);
-        ctx.exit(snap.gate === 'ready' || snap.gate === 'disabled' ? EXIT.passed : EXIT.failed);
-      } finally {
-        w.stop();
+      const core = await ctx.openCore();
+      const snap = await core.checkAws();
+      if (opts.json) printJson(term, snap);
+      else {
+        if (snap.live)
+          term.out.write(
+            term.dim(`live state of the watch running as pid ${snap.live.pid} since ${snap.live.since}\n`),
+          );
+        printAwsSnapshot(term, snap);
       }
+      ctx.exit(snap.gate === 'ready' || snap.gate === 'disabled' ? EXIT.passed : EXIT.failed);
     });
 
   program
@@ -104,20 +69,36 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
     .option('--no-desktop', 'no desktop notifications (notices are printed here either way)')
     .action(async (opts: { desktop?: boolean }) => {
       const term = ctx.term();
-      const w = openWatch(ctx, { desktop: opts.desktop !== false });
-      w.notifier.subscribe((n) => {
+      // The tray without a tray: the same core, watches, rule, policy and journal.
+      const core = await ctx.openCore({
+        watch: true,
+        desktopNotifications: opts.desktop !== false,
+        log: (line) => term.err.write(line + '\n'),
+      });
+      core.onNotice((n) => {
         const mark =
           n.level === 'error' ? term.red('●') : n.level === 'warning' ? term.yellow('●') : term.green('●');
         term.out.write(`${mark} ${new Date(n.at).toLocaleTimeString()} ${term.bold(n.title)}  ${n.body}\n`);
       });
       let lastGate = '';
-      w.watch.subscribe(() => {
-        const s = w.watch.snapshot();
+      core.subscribe((st) => {
+        const s = st.aws;
+        if (!s) return;
         const line = `${s.gate}${s.reason ? ` — ${s.reason}` : ''}`;
         if (line !== lastGate) term.out.write(term.dim(`[gate] ${line}\n`));
         lastGate = line;
       });
-      w.watch.start();
+      let lastRun = '';
+      core.onRunEvent((e) => {
+        if (e.type === 'run-started' && e.runId !== lastRun) {
+          lastRun = e.runId;
+          term.out.write(term.dim(`[run] ${e.workflow} started (${e.runId})\n`));
+        } else if (e.type === 'run-finished') {
+          term.out.write(
+            `${term.dim('[run]')} ${statusIcon(e.status)} ${e.runId} ${e.status}${e.reason ? ` — ${e.reason}` : ''}\n`,
+          );
+        }
+      });
       // The watch's own timers are unref'd (they never hold an app open); this command lives until Ctrl-C.
       const keepAlive = setInterval(() => {}, 1 << 30);
       await new Promise<void>((resolve) => {
@@ -130,28 +111,60 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
         process.on('SIGINT', done);
         process.on('SIGTERM', done);
       });
-      w.stop();
+      await core.dispose();
       // Stopped by Ctrl-C (or SIGTERM): the conventional 130, as for a cancelled run.
       ctx.exit(EXIT.cancelled);
     });
 
   program
     .command('switch')
-    .description('point the dev config (switch: files in offload.yml) at aws or back at local')
+    .description(
+      'point the dev config (switch: files in offload.yml) at aws (only while AWS is ready) or back at local',
+    )
     .argument('<target>', 'aws or local')
-    .action(async (target: string) => {
+    .option('--force', 'switch to aws even though the gate does not show AWS ready')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (target: string, opts: { force?: boolean; json?: boolean }) => {
       const term = ctx.term();
       if (target !== 'aws' && target !== 'local') {
         term.err.write('offload: switch target must be "aws" or "local"\n');
         ctx.exit(EXIT.usage);
         return;
       }
-      const w = openWatch(ctx, { desktop: false });
+      const core = await ctx.openCore();
+      let outcome;
       try {
-        await w.watch.switchConfig(target);
-        term.out.write(`config now points at ${w.watch.snapshot().configTarget}\n`);
-      } finally {
-        w.stop();
+        outcome = await core.switchConfig(target, { force: opts.force });
+      } catch (err) {
+        if (!(err instanceof SwitchRefused)) throw err;
+        term.err.write(`offload: not switched: ${err.message}\n`);
+        ctx.exit(EXIT.failed);
+        return;
+      }
+      if (opts.json) printJson(term, outcome);
+      else {
+        if (outcome.forcedPast)
+          term.err.write(`${term.yellow('warning')} switched with --force: ${outcome.forcedPast}\n`);
+        for (const f of outcome.files) {
+          const what = f.restoredBackup
+            ? 'restored as it was before the switch'
+            : f.changed.length
+              ? `set ${f.changed.join(', ')}`
+              : 'already pointed there';
+          term.out.write(`  ${f.path}: ${what}\n`);
+        }
+      }
+      const models = outcome.localModels;
+      if (models && !models.ok) {
+        term.err.write(
+          `${term.red('❌')} the config points at local, but the local models did not start: ${models.reason}\n`,
+        );
+        ctx.exit(EXIT.failed);
+        return;
+      }
+      if (!opts.json) {
+        if (models) term.out.write(`${term.green('✅')} ${models.reason}\n`);
+        term.out.write(`${term.green('✅')} config now points at ${target}\n`);
       }
     });
 }

@@ -15,9 +15,9 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
     .option('--logs', 'print the step logs of the run')
     .option('-n, --limit <n>', 'how many runs to list', '20')
     .option('--json', 'print as JSON')
-    .action((opts: { run?: string; logs?: boolean; limit: string; json?: boolean }) => {
+    .action(async (opts: { run?: string; logs?: boolean; limit: string; json?: boolean }) => {
       const term = ctx.term();
-      const { history } = ctx.open();
+      const { history } = (await ctx.openCore()).opened()!;
       if (!opts.run) {
         const limit = Number.parseInt(opts.limit, 10);
         const runs = history.listRuns(Number.isFinite(limit) && limit > 0 ? limit : 20);

@@ -1,8 +1,5 @@
 /** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
 import type { Command } from 'commander';
-import { Engine } from '../../core/workflow/engine';
-import { STEP_KINDS } from '../../core/registry';
-import { createStepServices } from '../../core/services';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';
@@ -19,32 +16,25 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'do not echo step output (it is still in the step logs)')
     .action(async (workflow: string, opts: { json?: boolean; quiet?: boolean }) => {
       const term = ctx.term();
-      const { config, history, dataDir } = ctx.open();
-      if (!config.workflows[workflow]) {
+      const core = await ctx.openCore();
+      const { config, history } = core.opened()!;
+      if (!Object.hasOwn(config.workflows, workflow)) {
         term.err.write(
           `offload: unknown workflow "${workflow}"; ${config.file} defines: ${Object.keys(config.workflows).join(', ')}\n`,
         );
         ctx.exit(EXIT.usage);
         return;
       }
-      const services = createStepServices(config, { env: ctx.env, history, dataDir });
-      const engine = new Engine({
-        config,
-        history,
-        stepKinds: STEP_KINDS,
-        services: services.services,
-        env: ctx.env,
-      });
 
       let live: LiveProgress | undefined;
       let unsubscribe = () => {};
       if (!opts.json) {
         if (term.tty) {
-          live = new LiveProgress(term, () => engine.current());
+          live = new LiveProgress(term, () => core.currentRun());
           live.start();
         } else {
           const plain = new PlainProgress(term, Boolean(opts.quiet));
-          unsubscribe = engine.subscribe((e) => plain.onEvent(e));
+          unsubscribe = core.onRunEvent((e) => plain.onEvent(e));
         }
       }
 
@@ -56,7 +46,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           term.err.write(
             `\noffload: ${signal} received, cancelling the running step (again to force quit)\n`,
           );
-          engine.cancel();
+          void core.cancel();
         } else {
           process.exit(EXIT.cancelled);
         }
@@ -64,7 +54,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const summary = await engine.run(workflow);
+        const summary = await core.run(workflow);
         live?.stop(history.readRun(summary.runId));
         unsubscribe();
         if (opts.json) printJson(term, history.readRun(summary.runId) ?? summary);
@@ -76,7 +66,6 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         live?.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await services.dispose();
       }
     });
 }

@@ -1,7 +1,5 @@
 /** `offload status`: the project, which entry points its gates allow now (and why not), and the last run. */
 import type { Command } from 'commander';
-import { Engine } from '../../core/workflow/engine';
-import { STEP_KINDS } from '../../core/registry';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';
 import { printRun } from './history';
@@ -13,9 +11,9 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const term = ctx.term();
-      const { config, history, dataDir } = ctx.open();
-      const engine = new Engine({ config, history, stepKinds: STEP_KINDS, env: ctx.env });
-      const workflows = await engine.availability();
+      const core = await ctx.openCore();
+      const { config, history, dataDir } = core.opened()!;
+      const workflows = await core.availability();
       const last = history.listRuns(1)[0];
       const lastRun = last ? history.readRun(last.runId) : null;
       if (opts.json) {

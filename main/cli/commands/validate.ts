@@ -8,9 +8,9 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
     .command('validate')
     .description('check offload.yml (schema, step kinds, phases, interpolation) without running anything')
     .option('--json', 'print the result as JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
       const term = ctx.term();
-      const { config } = ctx.open();
+      const { config } = (await ctx.openCore()).opened()!;
       const steps = Object.values(config.phases).reduce((n, p) => n + p.steps.length, 0);
       if (opts.json) {
         printJson(term, {

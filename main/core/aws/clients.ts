@@ -30,6 +30,23 @@ export interface AwsClients {
 }
 
 /**
+ * The SDK warns once per process, in the middle of the user's output, that its releases after January 2027
+ * need Node 22 (Offload supports the Node it declares in package.json; README says so). The SDK's own switch
+ * turns the warning off; it is set only while the clients are built, so step processes never inherit it.
+ */
+function withoutSdkNodeVersionWarning<T>(build: () => T): T {
+  const KEY = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+  const before = process.env[KEY];
+  process.env[KEY] = 'true';
+  try {
+    return build();
+  } finally {
+    if (before === undefined) delete process.env[KEY];
+    else process.env[KEY] = before;
+  }
+}
+
+/**
  * Builds the clients. `env` is consulted for AWS_REGION/AWS_DEFAULT_REGION/AWS_PROFILE and, when it holds
  * AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, for static credentials (so an injected environment is honoured);
  * otherwise the SDK's default provider chain resolves credentials lazily on the first call.
@@ -63,13 +80,15 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   } as const;
   const calls = new Map<string, number>();
   // Loaded on first use, not at CLI start-up (the SDK takes ~100 ms to load).
-  const ecs = new (require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs')).ECSClient(common);
-  const cloudwatch = new (
-    require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch')
-  ).CloudWatchClient(common);
-  const logs = new (
-    require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs')
-  ).CloudWatchLogsClient(common);
+  const { ecs, cloudwatch, logs } = withoutSdkNodeVersionWarning(() => ({
+    ecs: new (require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs')).ECSClient(common),
+    cloudwatch: new (
+      require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch')
+    ).CloudWatchClient(common),
+    logs: new (
+      require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs')
+    ).CloudWatchLogsClient(common),
+  }));
   for (const [service, client] of [
     ['ECS', ecs],
     ['CloudWatch', cloudwatch],

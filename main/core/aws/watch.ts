@@ -1,17 +1,20 @@
 /**
- * The AWS watch: evaluates the AWS-ready gate (services stable, endpoints passing N times in a row, no alarm
- * in ALARM; anything unknown is not ready), hands gate transitions to the rule, and raises CloudWatch alarm
- * transitions and new error log lines as notices. One poll per interval (default 60 s) with batched calls.
+ * The AWS watch observes: services, endpoint checks and alarms for the AWS-ready gate (decided by the pure
+ * assessAwsReady), CloudWatch alarm transitions and new error log lines (raised as notices). It acts on
+ * nothing itself: gate changes go to its listeners, where the core wires the rule. One poll per interval
+ * (default 60 s) with batched calls. While it runs continuously it publishes its gate state in the project's
+ * data folder, so a one-shot `offload aws status` in another process shows the live state.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { interpolate } from '../config/interpolate';
+import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import type { OffloadConfig } from '../config/types';
 import type { Notifier } from '../notify/notifier';
 import { parseNotifyConfig } from '../notify/config';
-import { parseSwitchConfig } from '../rule/config';
-import { RuleEnforcer, type EventJournal, type ModelControl } from '../rule/enforcer';
+import { assessAwsReady, type GateObservations, type GatePoll } from '../rule/aws-ready';
+import type { EventJournal } from '../rule/enforcer';
 import { projectStateDir } from '../rule/paths';
-import { ConfigSwitcher, type SwitchTarget } from '../rule/switch';
 import type {
   AwsAlarmState,
   AwsEndpointState,
@@ -35,11 +38,15 @@ export interface WatchTimers {
 export interface AwsWatchOptions {
   config: OffloadConfig;
   clients?: AwsClients;
-  models: ModelControl;
   notifier: Notifier;
   journal?: EventJournal;
-  /** Runs the verify steps after an automatic switch to AWS. */
-  runSteps?: (phase: 'shutdown') => Promise<{ status: string; summary?: string } | void>;
+  /**
+   * One-shot: report what one round proves (an endpoint needs one pass, not `consecutive-passes`), publish
+   * nothing. The continuous watch (tray, `offload watch`) leaves it off.
+   */
+  oneShot?: boolean;
+  /** Which config the dev tools point at now (the config switch's view), for the snapshot. */
+  configTarget?: () => AwsSnapshot['configTarget'];
   env?: NodeJS.ProcessEnv;
   /** Offload's data folder (cursors, backups and switch state go under projects/<project>/aws). */
   dataDir?: string;
@@ -48,16 +55,50 @@ export interface AwsWatchOptions {
   log?: (line: string) => void;
 }
 
-/** The watch the facade and `offload watch` run. */
+/** The watch the core runs (tray, window, `offload watch`) or asks once (`offload aws status`). */
 export interface AwsWatch {
   start(): void;
   stop(): void;
   setPaused(paused: boolean): void;
   snapshot(): AwsSnapshot;
   subscribe(listener: () => void): () => void;
-  /** One full poll: gate, alarms, logs; then the rule. Concurrent calls share one poll. */
+  /** After every poll (the rule acts on changes, and on models while ready); awaited before the poll ends. */
+  onGatePoll(listener: (poll: GatePoll) => Promise<void> | void): () => void;
+  /** One full poll: gate, alarms, logs; then the gate listeners. Concurrent calls share one poll. */
   pollOnce(): Promise<void>;
-  switchConfig(target: SwitchTarget): Promise<void>;
+}
+
+const LIVE_FILE = 'gate-live.json';
+
+/**
+ * The gate state a continuously running watch (in this or another process) published, if it is alive and
+ * recent; undefined otherwise.
+ */
+export function readLiveGate(
+  project: { name: string; dir: string },
+  dataDir: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  now = Date.now(),
+): (AwsSnapshot & { live: { pid: number; since: string } }) | undefined {
+  try {
+    const file = path.join(projectStateDir(project, dataDir, env), LIVE_FILE);
+    const l = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      pid: number;
+      at: number;
+      since: string;
+      intervalMs: number;
+      snapshot: AwsSnapshot;
+    };
+    if (now - l.at > 3 * l.intervalMs + 5_000) return undefined;
+    try {
+      process.kill(l.pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+    }
+    return { ...l.snapshot, live: { pid: l.pid, since: l.since } };
+  } catch {
+    return undefined;
+  }
 }
 
 const MAX_RECENT_ERRORS = 50;
@@ -81,6 +122,7 @@ function resolveUrl(url: string, env: NodeJS.ProcessEnv, config: OffloadConfig):
 /** Builds the AWS watch for a project. Nothing polls until start() (or pollOnce()). */
 export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
   const { config, notifier } = opts;
+  const configTarget = opts.configTarget ?? (() => 'unknown' as const);
   // offload.yml's `env:` applies here as it does to steps (e.g. the AWS URL the endpoints and the switch use).
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...config.env };
   const now = opts.now ?? Date.now;
@@ -96,23 +138,8 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
   const aws = parseAwsConfig(config.sections.aws);
   const gate = parseGateConfig(config.sections.gate);
   const notify = parseNotifyConfig(config.sections.notify);
-  const sw = parseSwitchConfig(config.sections.switch, config.dir);
   const stateDir = projectStateDir(config, opts.dataDir, env);
-  const switcher = new ConfigSwitcher({
-    config: sw,
-    stateDir,
-    env,
-    project: { name: config.name, dir: config.dir },
-  });
-  const rule = new RuleEnforcer({
-    policy: gate.policy,
-    models: opts.models,
-    notifier,
-    switcher,
-    journal: opts.journal,
-    runVerify: opts.runSteps ? () => opts.runSteps!('shutdown') : undefined,
-    log,
-  });
+  const requiredPasses = opts.oneShot ? 1 : gate.consecutivePasses;
   const gateOn = gateConfigured(gate);
   const alarmSel = {
     names: [...new Set([...gate.alarms.names, ...notify.alarms.names])],
@@ -130,6 +157,8 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
   let logWatch: LogErrorWatch | undefined;
   const passes = new Map<string, number>();
   const listeners = new Set<() => void>();
+  const gateListeners = new Set<(poll: GatePoll) => Promise<void> | void>();
+  const since = new Date(now()).toISOString();
   const pendingLogs = new Map<string, { events: LogErrorEvent[]; total: number }>();
   const lastLogNotice = new Map<string, number>();
   const recentErrors: CloudWatchError[] = [];
@@ -142,18 +171,17 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       url: e.url,
       status: 'pending',
       consecutivePasses: 0,
-      required: gate.consecutivePasses,
+      required: requiredPasses,
     })),
     alarms: [],
     recentErrors: [],
-    configTarget: sw.files.length ? switcher.current() : 'unknown',
+    configTarget: configTarget(),
   };
   let running = false;
   let paused = false;
   let timer: unknown;
   let inFlight: Promise<void> | null = null;
   let lastGate: AwsSnapshot['gate'] = snap.gate;
-  const unsubModels = opts.models.subscribe?.(() => void rule.modelsChanged());
 
   const emit = () => {
     for (const l of [...listeners]) {
@@ -316,6 +344,19 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
     return problem;
   };
 
+  const publishLive = () => {
+    if (opts.oneShot || !running) return;
+    try {
+      writeFileAtomic(
+        path.join(stateDir, LIVE_FILE),
+        JSON.stringify({ pid: process.pid, at: now(), since, intervalMs, snapshot: snap }),
+        PRIVATE_FILE,
+      );
+    } catch (err) {
+      log(`offload: could not publish the gate state: ${(err as Error).message}`);
+    }
+  };
+
   const evaluate = async () => {
     const [svc, endpoints, alarms] = await Promise.all([
       pollServices(),
@@ -323,15 +364,16 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       pollAlarms(),
     ]);
     const logProblem = await pollLogs();
+    const seenAt = now();
     const epStates: AwsEndpointState[] = endpoints.map(({ e, r }) => {
       const n = r.ok ? (passes.get(e.name) ?? 0) + 1 : 0;
       passes.set(e.name, n);
       return {
         name: e.name,
         url: e.url,
-        status: !r.ok ? 'failed' : n >= gate.consecutivePasses ? 'passed' : 'running',
+        status: !r.ok ? 'failed' : n >= requiredPasses ? 'passed' : 'running',
         consecutivePasses: n,
-        required: gate.consecutivePasses,
+        required: requiredPasses,
         lastResult: r.result,
       };
     });
@@ -341,63 +383,73 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
         gateAlarmNames.has(a.name) ||
         gate.alarms.prefixes.some((p) => a.name.startsWith(p) || a.name === `${p}*`),
     );
-    const reasons: string[] = [];
-    if (svc.unknown) reasons.push(svc.unknown);
-    for (const s of svc.states)
-      if (!svc.unknown && s.status !== 'passed') reasons.push(`${s.service}: ${s.message}`);
-    for (const e of epStates) {
-      if (e.status === 'failed') reasons.push(`${e.name}: ${e.lastResult}`);
-      else if (e.status === 'running')
-        reasons.push(`${e.name}: ${e.consecutivePasses}/${e.required} consecutive passes`);
-    }
-    if (alarms.unknown && gateAlarms.length) reasons.push(alarms.unknown);
-    else {
-      for (const a of gateAlarms) {
-        if (a.state === 'ALARM') reasons.push(`alarm ${a.name} in ALARM${a.reason ? `: ${a.reason}` : ''}`);
-        else if (a.state === 'UNKNOWN') reasons.push(`alarm ${a.name}: ${a.reason ?? 'unknown'}`);
-      }
-      if (gate.alarms.prefixes.length && gateAlarms.length === 0)
-        reasons.push(`no alarm matches ${gate.alarms.prefixes.join(', ')}`);
-    }
-    const anyUnknown = Boolean(svc.unknown || (alarms.unknown && gateAlarms.length));
-    const gateState: AwsSnapshot['gate'] = !gateOn
-      ? 'disabled'
-      : reasons.length === 0
-        ? 'ready'
-        : anyUnknown
+    const observations: GateObservations = {
+      configured: gateOn,
+      services: svc.states.map((s) => ({
+        cluster: s.cluster,
+        service: s.service,
+        state: svc.unknown
           ? 'unknown'
-          : 'not-ready';
+          : s.status === 'passed'
+            ? 'stable'
+            : s.status === 'running'
+              ? 'rolling'
+              : 'failed',
+        message: svc.unknown ?? s.message,
+        seenAt,
+      })),
+      endpoints: epStates.map((e) => ({
+        name: e.name,
+        ok: e.status !== 'failed',
+        result: e.lastResult ?? '',
+        consecutivePasses: e.consecutivePasses,
+        seenAt,
+      })),
+      alarms: gateAlarms.map((a) => ({ name: a.name, state: a.state, reason: a.reason, seenAt })),
+      unmatchedAlarmPrefixes:
+        alarms.unknown || gateAlarms.length ? [] : gate.alarms.prefixes.map((p) => `${p}*`),
+    };
+    const verdict = assessAwsReady(observations, { requiredPasses, now: seenAt });
+    const gateState = verdict.verdict;
     snap = {
       gate: gateState,
       reason: gateOn
-        ? reasons.length
-          ? reasons.join('; ')
+        ? verdict.reasons.length
+          ? verdict.reasons.join('; ')
           : 'every service stable, every endpoint passing, no alarm in ALARM'
         : snap.reason,
-      checkedAt: new Date(now()).toISOString(),
+      checkedAt: new Date(seenAt).toISOString(),
       services: svc.states,
       endpoints: epStates,
       alarms: alarms.alarms,
       recentErrors: [...recentErrors],
-      configTarget: sw.files.length ? switcher.current() : 'unknown',
+      configTarget: configTarget(),
     };
     if (logProblem) log(`offload: ${logProblem}`);
-    if (gateOn && (gateState === 'ready') !== (lastGate === 'ready')) {
-      const evidence = { services: svc.states, endpoints: epStates, alarms: gateAlarms };
+    const poll: GatePoll = {
+      from: lastGate,
+      to: gateState,
+      reason: snap.reason ?? '',
+      evidence: { services: svc.states, endpoints: epStates, alarms: gateAlarms },
+    };
+    if (gateOn && !opts.oneShot && (gateState === 'ready') !== (lastGate === 'ready')) {
       opts.journal?.appendProjectEvent('aws-gate', {
         from: lastGate,
         to: gateState,
         reason: snap.reason,
-        evidence,
+        evidence: poll.evidence,
       });
-      if (gateState === 'ready') await rule.gateOpened(evidence);
-      else await rule.gateClosed(snap.reason ?? 'AWS is not ready', evidence);
-      snap = { ...snap, configTarget: sw.files.length ? switcher.current() : 'unknown' };
-    } else if (gateState === 'ready') {
-      await opts.models.refreshModels().catch(() => []);
-      await rule.modelsChanged();
     }
     lastGate = gateState;
+    for (const l of [...gateListeners]) {
+      try {
+        await l(poll);
+      } catch (err) {
+        log(`offload: acting on the gate failed: ${(err as Error).message}`);
+      }
+    }
+    snap = { ...snap, configTarget: configTarget() };
+    publishLive();
     emit();
   };
 
@@ -426,11 +478,12 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       if (!paused) void pollOnce().finally(schedule);
     },
     stop() {
+      const wasRunning = running;
       running = false;
       if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
       flushLogs(true);
-      unsubModels?.();
+      if (wasRunning && !opts.oneShot) fs.rmSync(path.join(stateDir, LIVE_FILE), { force: true });
       if (ownClients) clients?.destroy();
       if (ownClients) clients = undefined;
     },
@@ -442,22 +495,15 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
         timer = undefined;
       } else if (!p && running) void pollOnce().finally(schedule);
     },
-    snapshot: () => ({ ...snap, recentErrors: [...recentErrors] }),
+    snapshot: () => ({ ...snap, recentErrors: [...recentErrors], configTarget: configTarget() }),
     subscribe(l) {
       listeners.add(l);
       return () => listeners.delete(l);
     },
-    pollOnce,
-    async switchConfig(target: SwitchTarget) {
-      const res = await switcher.switchTo(target, { startLocalModels: target === 'local' });
-      opts.journal?.appendProjectEvent('config-switch', {
-        trigger: 'user',
-        target,
-        files: res.files,
-        startedLocalModels: res.startedLocalModels,
-      });
-      snap = { ...snap, configTarget: switcher.current() };
-      emit();
+    onGatePoll(l) {
+      gateListeners.add(l);
+      return () => gateListeners.delete(l);
     },
+    pollOnce,
   };
 }

@@ -25,7 +25,7 @@ export interface EventJournal {
 export interface SwitchControl {
   configured(): boolean;
   current(): SwitchTarget | 'unknown';
-  switchTo(target: SwitchTarget, opts?: { startLocalModels?: boolean }): Promise<SwitchResult>;
+  switchTo(target: SwitchTarget): Promise<SwitchResult>;
 }
 
 export type Policy = 'auto' | 'ask' | 'notify';

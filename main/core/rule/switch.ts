@@ -4,7 +4,6 @@
  * exact bytes that were there before (or, when the user edited the file meanwhile, changes only the values).
  * Which target is active is derived from the files themselves, with the last switch remembered as a hint.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +18,6 @@ export type SwitchTarget = 'local' | 'aws';
 export interface SwitchResult {
   target: SwitchTarget;
   files: { path: string; changed: string[]; restoredBackup: boolean }[];
-  startedLocalModels?: { command: string; pid?: number };
 }
 
 interface FileState {
@@ -160,7 +158,7 @@ export class ConfigSwitcher {
    */
   async switchTo(
     target: SwitchTarget,
-    opts: { awsValues?: Record<string, string>; startLocalModels?: boolean } = {},
+    opts: { awsValues?: Record<string, string> } = {},
   ): Promise<SwitchResult> {
     if (!this.configured()) throw new Error('offload.yml has no `switch:` files; nothing to switch');
     const state = this.readState();
@@ -224,18 +222,6 @@ export class ConfigSwitcher {
     state.target = target;
     state.at = new Date().toISOString();
     this.writeState(state);
-    if (target === 'local' && opts.startLocalModels && this.opts.config.localModelsStart) {
-      const command = this.opts.config.localModelsStart;
-      const child = spawn(command, {
-        shell: true,
-        detached: true,
-        stdio: 'ignore',
-        cwd: this.opts.project?.dir,
-      });
-      child.on('error', () => undefined);
-      child.unref();
-      result.startedLocalModels = { command, pid: child.pid };
-    }
     return result;
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * Bringing the local model servers back (`switch.local-models.start`), verified: the command runs detached
+ * with its output in a log file, and the start counts only when a model server it did not see before is
+ * listed within the timeout. A command that is missing or exits with an error, or nothing showing up in
+ * time, is a failure with the reason; whatever the command left running is then stopped again.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelControl } from './enforcer';
+
+export interface LocalModelsStart {
+  ok: boolean;
+  command: string;
+  /** The started command's pid (its process group on Unix). */
+  pid?: number;
+  /** "started Ollama (pid 123)" or why not. */
+  reason: string;
+}
+
+export interface StartLocalModelsOptions {
+  command: string;
+  cwd: string;
+  models: ModelControl;
+  /** Where the command's output goes (kept for the user to read). */
+  logFile: string;
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+const lastLine = (file: string): string => {
+  try {
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    return (lines.at(-1) ?? '').trim().slice(0, 300);
+  } catch {
+    return '';
+  }
+};
+
+/** Starts the local model servers and waits until one is listed; never throws. */
+export async function startLocalModels(o: StartLocalModelsOptions): Promise<LocalModelsStart> {
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  const pollMs = o.pollMs ?? 500;
+  const before = new Set((await o.models.refreshModels().catch(() => [])).map((m) => m.pid));
+  fs.mkdirSync(path.dirname(o.logFile), { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(o.logFile, 'w', 0o600);
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  const child = spawn(o.command, {
+    shell: true,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    cwd: o.cwd,
+    windowsHide: true,
+  });
+  fs.closeSync(fd);
+  child.on('error', (err) => (spawnError = err));
+  child.on('exit', (code, signal) => (exit = { code, signal }));
+  child.unref();
+  const base = { command: o.command, pid: child.pid };
+  const stopOurs = () => {
+    if (exit || !child.pid) return;
+    try {
+      process.kill(process.platform === 'win32' ? child.pid : -child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    if (spawnError)
+      return { ...base, ok: false, reason: `could not run \`${o.command}\`: ${spawnError.message}` };
+    const fresh = (await o.models.refreshModels().catch(() => [])).filter((m) => !before.has(m.pid));
+    if (fresh.length) {
+      return {
+        ...base,
+        ok: true,
+        reason: `started ${fresh.map((m) => `${m.title} (pid ${m.pid})`).join(', ')}`,
+      };
+    }
+    const failed = exit && (exit.code !== 0 || exit.signal);
+    if (failed) {
+      const why = exit!.signal ? `was ended by ${exit!.signal}` : `exited with code ${exit!.code}`;
+      const hint = exit!.code === 127 ? ' (command not found)' : '';
+      const out = lastLine(o.logFile);
+      return { ...base, ok: false, reason: `\`${o.command}\` ${why}${hint}${out ? `: ${out}` : ''}` };
+    }
+    if (Date.now() >= deadline) {
+      stopOurs();
+      return {
+        ...base,
+        ok: false,
+        reason: `no local model server was listed within ${Math.round(timeoutMs / 1000)} s after \`${o.command}\`; output in ${o.logFile}`,
+      };
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The rule, wired once for every front end (tray, window, `offload watch`, `offload switch`): the config
+ * switch, the enforcer acting on the gate's polls and on model servers that come back while AWS is ready, and
+ * the user's own switch commands — `aws` only through the gate (unknown is not ready; `force` overrides and
+ * says so), `local` with the local model servers started and verified. Every action goes to the journal as
+ * it really happened.
+ */
+import path from 'node:path';
+import type { OffloadConfig } from '../vocabulary';
+import type { Notifier } from '../notify/notifier';
+import type { AwsSnapshot } from '../state';
+import { parseGateConfig } from '../aws/config';
+import type { GatePollSource } from './aws-ready';
+import { parseSwitchConfig } from './config';
+import { RuleEnforcer, type EventJournal, type ModelControl } from './enforcer';
+import { startLocalModels, type LocalModelsStart } from './local-models';
+import { projectStateDir } from './paths';
+import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
+
+export interface RuleWiringOptions {
+  config: OffloadConfig;
+  models: ModelControl;
+  notifier: Notifier;
+  journal?: EventJournal;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Runs the project's `shutdown` workflow after an automatic switch (policy auto). */
+  runShutdown?: () => Promise<{ status: string; summary?: string } | void>;
+  log?: (line: string) => void;
+  /** How long `switch local` waits for a model server to be listed (default 30 s). */
+  localStartTimeoutMs?: number;
+}
+
+export interface SwitchOutcome extends SwitchResult {
+  /** Set when `aws` was forced past a gate that was not ready: the gate's reason. */
+  forcedPast?: string;
+  localModels?: LocalModelsStart;
+}
+
+/** Thrown when the user's switch cannot happen; the message says why and what to do. */
+export class SwitchRefused extends Error {
+  override name = 'SwitchRefused';
+}
+
+export interface RuleWiring {
+  switcher: ConfigSwitcher;
+  enforcer: RuleEnforcer;
+  /** Acts on a gate source's polls until the returned function is called. */
+  attach(source: GatePollSource): () => void;
+  /**
+   * The user's switch. `aws` asks `gate()` first and refuses unless it is ready (or `force`); `local` starts
+   * the local model servers when `switch.local-models.start` is set and fails when they do not come up.
+   */
+  switchConfig(
+    target: SwitchTarget,
+    o: { force?: boolean; gate: () => Promise<AwsSnapshot>; trigger?: string },
+  ): Promise<SwitchOutcome>;
+  dispose(): void;
+}
+
+export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
+  const { config } = o;
+  const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), ...config.env };
+  const sw = parseSwitchConfig(config.sections.switch, config.dir);
+  const stateDir = projectStateDir(config, o.dataDir, env);
+  const switcher = new ConfigSwitcher({
+    config: sw,
+    stateDir,
+    env,
+    project: { name: config.name, dir: config.dir },
+  });
+  const enforcer = new RuleEnforcer({
+    policy: parseGateConfig(config.sections.gate).policy,
+    models: o.models,
+    notifier: o.notifier,
+    switcher,
+    journal: o.journal,
+    runVerify: o.runShutdown,
+    log: o.log,
+  });
+  const unsubModels = o.models.subscribe?.(() => void enforcer.modelsChanged());
+  const record = (kind: string, data: unknown) => {
+    try {
+      o.journal?.appendProjectEvent(kind, data);
+    } catch (err) {
+      o.log?.(`offload: could not record ${kind} in history: ${(err as Error).message}`);
+    }
+  };
+
+  return {
+    switcher,
+    enforcer,
+    attach(source) {
+      return source.onGatePoll(async (poll) => {
+        const was = poll.from === 'ready';
+        const is = poll.to === 'ready';
+        if (is && !was) await enforcer.gateOpened(poll.evidence);
+        else if (!is && was) await enforcer.gateClosed(poll.reason || 'AWS is not ready', poll.evidence);
+        else if (is) {
+          await o.models.refreshModels().catch(() => []);
+          await enforcer.modelsChanged();
+        }
+      });
+    },
+    async switchConfig(target, so) {
+      if (!switcher.configured())
+        throw new SwitchRefused('offload.yml has no `switch:` files; nothing to switch');
+      let forcedPast: string | undefined;
+      if (target === 'aws') {
+        const g = await so.gate();
+        if (g.gate !== 'ready') {
+          const why =
+            g.gate === 'disabled'
+              ? 'offload.yml configures no AWS gate (gate.services, gate.endpoints or gate.alarms), so nothing shows AWS is ready'
+              : `AWS is ${g.gate === 'unknown' ? 'in an unknown state' : 'not ready'}: ${g.reason ?? 'no reason given'}`;
+          if (!so.force) {
+            record('config-switch', { trigger: so.trigger ?? 'user', target, refused: why });
+            throw new SwitchRefused(`${why}. Switch anyway with --force.`);
+          }
+          forcedPast = why;
+        }
+      }
+      const res = await switcher.switchTo(target);
+      const outcome: SwitchOutcome = { ...res, ...(forcedPast ? { forcedPast } : {}) };
+      if (target === 'local' && sw.localModelsStart) {
+        outcome.localModels = await startLocalModels({
+          command: sw.localModelsStart,
+          cwd: config.dir,
+          models: o.models,
+          logFile: path.join(stateDir, 'local-models-start.log'),
+          timeoutMs: o.localStartTimeoutMs,
+        });
+      }
+      record('config-switch', {
+        trigger: so.trigger ?? 'user',
+        target,
+        files: res.files,
+        ...(forcedPast ? { forced: true, gate: forcedPast } : {}),
+        ...(outcome.localModels ? { localModels: outcome.localModels } : {}),
+      });
+      return outcome;
+    },
+    dispose() {
+      unsubModels?.();
+    },
+  };
+}
