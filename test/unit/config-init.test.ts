@@ -1,17 +1,19 @@
+// `offload init` as a function: what it writes for each project shape, given what is installed (a fake
+// toolchain), and that the text always loads with the real step kinds and sections.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  SCHEMA_URL,
-  initConfig,
-  loadConfig,
-  type OffloadConfig,
-  type StepConfig,
-} from '../../main/core/config';
-import { TEST_OPTS } from '../fixtures/configs/kinds';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig, type OffloadConfig, type StepConfig } from '../../main/core/config';
+import { initConfig, type Toolchain } from '../../main/core/init';
+import { awsEnvName, localModelServer } from '../../main/core/init/model-endpoints';
+import { schemaReference, shippedSchemaFile } from '../../main/core/init/schema-ref';
+import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
 
+const ROOT = path.resolve(__dirname, '..', '..');
+const SCHEMA = path.join(ROOT, 'offload.schema.json');
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-config-init-'));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 let counter = 0;
@@ -19,26 +21,38 @@ let counter = 0;
 /** Makes a project folder with these files (path -> content). */
 function project(files: Record<string, string>, name = `proj${++counter}`): string {
   const dir = path.join(tmpRoot, name);
+  fs.mkdirSync(dir, { recursive: true });
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), content);
   }
-  fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
 
-/** Runs initConfig, writes the text as offload.yml and loads it: it must load cleanly. */
-function initAndLoad(dir: string): { text: string; findings: string[]; config: OffloadConfig } {
-  const { text, findings } = initConfig(dir);
-  expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA_URL}`);
+/** A machine with these executables on PATH; `passing` lists the probe command lines that exit 0. */
+function machine(installed: string[] = ['python3'], passing: string[] = []): Toolchain {
+  return {
+    which: (name) => (installed.includes(name) ? `/usr/bin/${name}` : undefined),
+    succeeds: (command, args) => passing.includes([command, ...args].join(' ')),
+  };
+}
+
+const PYTEST = 'python3 -c import pytest';
+
+/** Runs initConfig, writes the text as offload.yml and loads it with the real registry: it must load cleanly. */
+function initAndLoad(
+  dir: string,
+  tools: Toolchain = machine(),
+): { text: string; findings: string[]; config: OffloadConfig; doc: Record<string, unknown> } {
+  const { text, findings } = initConfig(dir, { tools, schemaFile: SCHEMA });
   const file = path.join(dir, 'offload.yml');
   fs.writeFileSync(file, text);
-  const config = loadConfig(file, TEST_OPTS);
-  return { text, findings, config };
+  const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+  return { text, findings, config, doc: parseYaml(text) as Record<string, unknown> };
 }
 
 const runs = (steps: StepConfig[]) =>
-  steps.map((s) => (s.kind === 'run' ? s.spec : `${s.kind}: ${String(s.spec)}`));
+  steps.map((s) => (s.kind === 'run' ? s.spec : `${s.kind}: ${JSON.stringify(s.spec)}`));
 
 // The generated commands are POSIX shell; these tests run them with sh/bash where those exist.
 const posix = process.platform !== 'win32';
@@ -53,12 +67,13 @@ function expectFailingPlaceholder(step: StepConfig | undefined): void {
   expect(r.stdout).toMatch(/^TODO: /);
 }
 
-describe('initConfig detectors (each result loads cleanly)', () => {
-  it('package.json scripts with a lockfile: npm ci, lint, build, test; start as a hint', () => {
+describe('initConfig: Node', () => {
+  it('package.json with dependencies and a lockfile: npm ci, lint, build, test; start as a hint', () => {
     const dir = project({
       'package.json': JSON.stringify({
         name: '@acme/web-api',
         scripts: { build: 'tsc', test: 'vitest run', lint: 'eslint .', start: 'node dist/server.js' },
+        dependencies: { express: '^4.0.0' },
       }),
       'package-lock.json': '{}',
     });
@@ -71,7 +86,9 @@ describe('initConfig detectors (each result loads cleanly)', () => {
       'npm run test',
     ]);
     expect(config.phases.local.steps[0]?.timeoutMs).toBe(600_000);
-    expect(findings[0]).toMatch(/^package\.json: scripts build, lint, test, start; install with `npm ci`/);
+    expect(findings[0]).toMatch(
+      /^package\.json: scripts build, lint, test, start; dependencies installed by `npm ci`/,
+    );
     expect(text).toContain('# package.json has a start script (`npm run start`)');
     // AWS phases: failing placeholders, clearly marked TODO.
     expectFailingPlaceholder(config.phases['aws-deploy'].steps[0]);
@@ -80,56 +97,125 @@ describe('initConfig detectors (each result loads cleanly)', () => {
     expect(config.phases['aws-prepare'].steps).toEqual([]);
   });
 
-  it('package.json without a lockfile or test script: npm install and a failing TODO test step', () => {
+  it('dependencies already installed (node_modules): no install step, a note on how to add one', () => {
+    const dir = project({
+      'package.json': JSON.stringify({ scripts: { test: 'node --test' }, dependencies: { lodash: '*' } }),
+      'package-lock.json': '{}',
+      'node_modules/lodash/package.json': '{}',
+    });
+    const { config, text } = initAndLoad(dir);
+    expect(runs(config.phases.local.steps)).toEqual(['npm run test']);
+    expect(text).toMatch(/# add `npm ci` as the first step for a clean install on every run/);
+  });
+
+  it('no dependencies and no test script: only what exists, and a note instead of a failing step', () => {
     const dir = project({
       'package.json': JSON.stringify({
         scripts: { build: 'make', test: 'echo "Error: no test specified" && exit 1' },
       }),
     });
-    const { config } = initAndLoad(dir);
+    const { config, text } = initAndLoad(dir);
     expect(config.name).toBe(path.basename(dir));
-    expect(runs(config.phases.local.steps).slice(0, 2)).toEqual(['npm install', 'npm run build']);
-    expectFailingPlaceholder(config.phases.local.steps[2]);
+    expect(runs(config.phases.local.steps)).toEqual(['npm run build']);
+    expect(text).toMatch(/# package\.json has no test script/);
   });
 
   it('pnpm and yarn lockfiles pick their package manager', () => {
-    const pnpm = initAndLoad(
-      project({ 'package.json': '{"scripts":{"test":"jest"}}', 'pnpm-lock.yaml': '' }),
-    ).config;
+    const deps = { scripts: { test: 'jest' }, devDependencies: { jest: '*' } };
+    const pnpm = initAndLoad(project({ 'package.json': JSON.stringify(deps), 'pnpm-lock.yaml': '' })).config;
     expect(runs(pnpm.phases.local.steps)).toEqual(['pnpm install --frozen-lockfile', 'pnpm run test']);
-    const yarn = initAndLoad(
-      project({ 'package.json': '{"scripts":{"test":"jest"}}', 'yarn.lock': '' }),
-    ).config;
+    const yarn = initAndLoad(project({ 'package.json': JSON.stringify(deps), 'yarn.lock': '' })).config;
     expect(runs(yarn.phases.local.steps)).toEqual(['yarn install --frozen-lockfile', 'yarn run test']);
   });
+});
 
-  it('Python: requirements + pytest, poetry, and a pyproject without pytest', () => {
-    const req = initAndLoad(project({ 'requirements.txt': 'flask\npytest==8\n' })).config;
-    expect(runs(req.phases.local.steps)).toEqual([
-      'python -m pip install -r requirements.txt',
-      'python -m pytest',
-    ]);
-    const ini = initAndLoad(
-      project({ 'pyproject.toml': '[project]\nname = "svc"\n', 'pytest.ini': '[pytest]\n' }),
-    );
-    expect(ini.config.name).toBe('svc');
-    expect(runs(ini.config.phases.local.steps)).toEqual(['python -m pip install -e .', 'python -m pytest']);
-    expect(ini.findings).toEqual(['Python (pyproject.toml, pytest.ini): pytest']);
-    const poetry = initAndLoad(
-      project({
-        'pyproject.toml': '[tool.poetry]\nname = "p"\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
-      }),
-    ).config;
-    expect(runs(poetry.phases.local.steps)).toEqual(['poetry install', 'poetry run pytest']);
-    const bare = initAndLoad(project({ 'pyproject.toml': '[project]\nname = "bare"\n' })).config;
-    expect(runs(bare.phases.local.steps)[0]).toBe('python -m pip install -e .');
-    expectFailingPlaceholder(bare.phases.local.steps[1]);
+describe('initConfig: Python', () => {
+  const flat = {
+    'pyproject.toml': '[project]\nname = "shop"\n',
+    'inventory/__init__.py': '',
+    'pricing/__init__.py': '',
+    'tests/test_stock.py': 'import unittest\n',
+  };
+
+  it('flat layout with unittest: unittest discovery with python3, no pip install -e . (it would fail)', () => {
+    const { config, findings, text } = initAndLoad(project(flat));
+    expect(config.name).toBe('shop');
+    expect(runs(config.phases.local.steps)).toEqual(['python3 -m unittest discover -s tests']);
+    expect(findings).toEqual(['Python (pyproject.toml, tests/): unittest with python3']);
+    expect(text).toMatch(/# \(pip install -e \. needs \[tool\.setuptools\] packages/);
   });
 
-  it('Dockerfile: local build, then a tagged push that publishes the image output', () => {
+  it('uses python when python3 is not on PATH; a tests package is discovered from the top', () => {
+    const dir = project({ ...flat, 'tests/__init__.py': '' });
+    const { config } = initAndLoad(dir, machine(['python']));
+    expect(runs(config.phases.local.steps)).toEqual(['python -m unittest discover -s tests -t .']);
+  });
+
+  it('src layout with pytest declared: pytest with PYTHONPATH=src when pytest is importable', () => {
+    const files = {
+      'requirements.txt': 'pytest>=7\n',
+      'src/textstats/__init__.py': '',
+      'tests/test_counts.py': 'def test_x():\n    assert True\n',
+    };
+    const { config, text } = initAndLoad(project(files), machine(['python3'], [PYTEST]));
+    expect(runs(config.phases.local.steps)).toEqual(['python3 -m pytest']);
+    expect(config.phases.local.steps[0]?.env).toEqual({ PYTHONPATH: 'src' });
+    expect(text).toContain('to do that, add first: python3 -m pip install -r requirements.txt');
+  });
+
+  it('pytest declared but not importable: byte-compiles the sources and says how to run the tests', () => {
+    const files = {
+      'requirements.txt': 'pytest>=7\n',
+      'src/textstats/__init__.py': '',
+      'tests/test_counts.py': 'def test_x():\n    assert True\n',
+    };
+    const { config, findings, text } = initAndLoad(project(files));
+    expect(runs(config.phases.local.steps)).toEqual(['python3 -m compileall -q src tests']);
+    expect(findings[0]).toMatch(/: byte-compile only with python3$/);
+    expect(text).toMatch(/# pytest is declared, but `python3 -c "import pytest"` failed/);
+  });
+
+  it('poetry: its own install and runner when poetry is installed, else the plain Python', () => {
+    const files = {
+      'pyproject.toml': '[tool.poetry]\nname = "p"\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
+      'p/__init__.py': '',
+    };
+    const withPoetry = initAndLoad(project(files), machine(['python3', 'poetry'])).config;
+    expect(runs(withPoetry.phases.local.steps)).toEqual(['poetry install', 'poetry run python -m pytest']);
+    const without = initAndLoad(project(files)).config;
+    expect(runs(without.phases.local.steps)).toEqual(['python3 -m compileall -q p']);
+  });
+
+  it('a script folder without tests: byte-compiles the scripts, notes that there are no tests', () => {
+    const { config, text } = initAndLoad(
+      project({ 'requirements.txt': 'requests\n', 'render.py': 'print(1)\n', 'setup.py': '' }),
+    );
+    expect(runs(config.phases.local.steps)).toEqual(['python3 -m compileall -q render.py']);
+    expect(text).toContain('# No Python tests were found');
+  });
+
+  it('a service and a web front end in sub-folders: steps for each, with cwd and the folder in the name', () => {
+    const dir = project({
+      'api/pyproject.toml': '[project]\nname = "api"\n',
+      'api/tests/test_app.py': 'import unittest\n',
+      'web/package.json': JSON.stringify({ scripts: { build: 'node build.mjs', test: 'node --test' } }),
+    });
+    const { config } = initAndLoad(dir);
+    expect(config.name).toBe(path.basename(dir));
+    expect(config.phases.local.steps.map((s) => [s.name, s.cwd, s.spec])).toEqual([
+      ['Build (web)', 'web', 'npm run build'],
+      ['Unit tests (web)', 'web', 'npm run test'],
+      ['Python tests (api)', 'api', 'python3 -m unittest discover -s tests'],
+    ]);
+  });
+});
+
+describe('initConfig: containers and infrastructure', () => {
+  it('Dockerfile: no local docker build (needs the engine), a tagged push that publishes the image output', () => {
     const dir = project({ Dockerfile: 'FROM scratch\n', 'package.json': '{"name":"shop"}' });
-    const { config, text } = initAndLoad(dir);
-    expect(runs(config.phases.local.steps)).toContain('docker build -t shop:local .');
+    const { config, text } = initAndLoad(dir, machine(['docker']));
+    expect(runs(config.phases.local.steps).join('\n')).not.toMatch(/docker/);
+    expect(text).toMatch(/# Dockerfile: `docker build -t shop:local \.` needs the Docker engine running/);
     const push = config.phases['aws-prepare'].steps[0] as StepConfig;
     expect(push).toMatchObject({ id: 'image', kind: 'run', extra: { shell: 'bash' } });
     expect(text).toMatch(/# TODO: set REGISTRY to your ECR repository URI/);
@@ -168,33 +254,60 @@ describe('initConfig detectors (each result loads cleanly)', () => {
     expect(fs.readFileSync(dockerLog, 'utf8')).toBe(`docker build -t ${image} .\ndocker push ${image}\n`);
   });
 
-  it('cdk.json (in a sub-folder): synth locally, deploy in aws-prepare', () => {
-    const { config, findings } = initAndLoad(
-      project({ 'infra/cdk.json': '{"app":"npx ts-node bin/app.ts"}' }),
-    );
-    expect(config.phases.local.steps[0]).toMatchObject({ spec: 'npx cdk synth --quiet', cwd: 'infra' });
-    expect(config.phases['aws-prepare'].steps[0]).toMatchObject({
+  it('cdk.json (in a sub-folder): synth locally only with the CDK CLI installed; deploy in aws-prepare', () => {
+    const files = { 'infra/cdk.json': '{"app":"node bin/app.js"}' };
+    const withCdk = initAndLoad(project(files), machine(['cdk']));
+    expect(withCdk.config.phases.local.steps[0]).toMatchObject({
+      spec: 'npx cdk synth --quiet',
+      cwd: 'infra',
+      name: 'CDK synth (infra)',
+    });
+    expect(withCdk.config.phases['aws-prepare'].steps[0]).toMatchObject({
       spec: 'npx cdk deploy --all --require-approval never',
       cwd: 'infra',
     });
-    expect(findings).toEqual(['cdk.json (in infra/): cdk synth locally, cdk deploy in aws-prepare']);
+    expect(withCdk.findings).toEqual(['cdk.json (in infra/): cdk synth locally, cdk deploy in aws-prepare']);
+    const without = initAndLoad(project(files));
+    expect(runs(without.config.phases.local.steps).join('\n')).not.toMatch(/cdk/);
+    expect(without.text).toMatch(/# cdk\.json: the AWS CDK CLI was not installed/);
   });
 
-  it('Terraform: validate locally; init, plan and apply in aws-prepare', () => {
-    const { config } = initAndLoad(project({ 'main.tf': 'terraform {}\n' }));
-    expect(runs(config.phases.local.steps)).toEqual([
-      'terraform init -backend=false -input=false',
-      'terraform validate',
-    ]);
-    expect(runs(config.phases['aws-prepare'].steps)).toEqual([
+  it('Terraform: fmt (and validate once initialised) with terraform installed, a listing without it', () => {
+    const tf = { 'main.tf': 'terraform {}\n' };
+    const installed = initAndLoad(project(tf), machine(['terraform'])).config;
+    expect(runs(installed.phases.local.steps)).toEqual(['terraform fmt -check -recursive']);
+    expect(runs(installed.phases['aws-prepare'].steps)).toEqual([
       'terraform init -input=false',
       'terraform plan -input=false -out=tfplan',
       'terraform apply -input=false tfplan',
     ]);
-    expect(config.phases['aws-prepare'].steps[0]?.cwd).toBeUndefined();
+    expect(installed.phases['aws-prepare'].steps[0]?.cwd).toBeUndefined();
+    const initialised = initAndLoad(project({ ...tf, '.terraform/x': '' }), machine(['terraform'])).config;
+    expect(runs(initialised.phases.local.steps)).toEqual([
+      'terraform fmt -check -recursive',
+      'terraform validate',
+    ]);
+    const missing = initAndLoad(project(tf));
+    expect(runs(missing.config.phases.local.steps)).toEqual(['ls *.tf']);
+    expect(missing.config.phases.local.steps[0]?.name).toMatch(/not validated: terraform is not installed/);
   });
 
-  it('docker compose: start and probe published ports locally, stop at shutdown', () => {
+  it('SAM template: lint with the SAM CLI, build in aws-prepare, deploy in aws-deploy (no TODO placeholder)', () => {
+    const files = {
+      'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources: {}\n',
+      'hello_world/__init__.py': '',
+      'tests/unit/test_handler.py': 'def test_x():\n    assert True\n',
+    };
+    const { config, findings } = initAndLoad(project(files), machine(['python3', 'sam'], [PYTEST]));
+    expect(runs(config.phases.local.steps)).toEqual(['python3 -m pytest', 'sam validate --lint']);
+    expect(runs(config.phases['aws-prepare'].steps)).toEqual(['sam build']);
+    expect(runs(config.phases['aws-deploy'].steps)).toEqual([
+      'sam deploy --no-confirm-changeset --no-fail-on-empty-changeset',
+    ]);
+    expect(findings[1]).toMatch(/^template\.yaml \(AWS SAM\)/);
+  });
+
+  it('docker compose: the file is checked and stopped at shutdown only where `docker compose` works', () => {
     const compose = `services:
   db:
     image: postgres
@@ -208,16 +321,20 @@ describe('initConfig detectors (each result loads cleanly)', () => {
   worker:
     build: .
 `;
-    const { config, findings } = initAndLoad(project({ 'docker-compose.yml': compose }));
-    expect(runs(config.phases.local.steps)).toEqual([
-      'docker compose -f docker-compose.yml up -d --build --wait',
-      'tcp: 127.0.0.1:5432',
-      'tcp: 127.0.0.1:8080',
-      'tcp: 127.0.0.1:9000',
-    ]);
-    expect(config.phases.local.steps[1]?.name).toBe('db answers on port 5432');
-    expect(runs(config.phases.shutdown.steps)).toEqual(['docker compose -f docker-compose.yml down']);
-    expect(findings[0]).toMatch(/^docker-compose\.yml: services db, api, worker/);
+    const files = { 'docker-compose.yml': compose, 'app.py': '' };
+    const usable = initAndLoad(project(files), machine(['python3', 'docker'], ['docker compose version']));
+    expect(runs(usable.config.phases.local.steps)).toContain(
+      'docker compose -f docker-compose.yml config --quiet',
+    );
+    expect(runs(usable.config.phases.shutdown.steps)).toContain('docker compose -f docker-compose.yml down');
+    for (const probe of ['tcp: 127.0.0.1:5432', 'tcp: 127.0.0.1:8080', 'tcp: 127.0.0.1:9000'])
+      expect(usable.text).toContain(`#     ${probe}`);
+    expect(usable.findings.find((f) => f.startsWith('docker-compose.yml'))).toMatch(
+      /services db, api, worker; file checked locally/,
+    );
+    const absent = initAndLoad(project(files), machine(['python3', 'docker']));
+    expect(runs(absent.config.phases.local.steps).join('\n')).not.toMatch(/docker/);
+    expect(absent.text).toContain('#     run: docker compose -f docker-compose.yml up -d --build --wait');
   });
 
   it('an empty folder: failing TODO build and test steps', () => {
@@ -233,16 +350,115 @@ describe('initConfig detectors (each result loads cleanly)', () => {
       'package.json': '{"name":"all","scripts":{"build":"tsc","test":"vitest"}}',
       'package-lock.json': '{}',
       'requirements.txt': 'pytest\n',
+      'tests/test_a.py': '',
       Dockerfile: 'FROM scratch\n',
       'cdk.json': '{}',
       'infra/main.tf': '',
+      'template.yaml': 'Transform: AWS::Serverless-2016-10-31\n',
       'compose.yaml': 'services:\n  db:\n    ports: [5432]\n',
+      '.env': 'OLLAMA_URL=http://localhost:11434\n',
     });
-    const { config, findings } = initAndLoad(dir);
-    expect(findings).toHaveLength(6);
+    const all = ['python3', 'docker', 'cdk', 'terraform', 'sam'];
+    const { config, findings } = initAndLoad(dir, machine(all, [PYTEST, 'docker compose version']));
+    expect(findings).toHaveLength(8);
     const ids = Object.values(config.phases).flatMap((p) => p.steps.map((s) => s.id));
     expect(new Set(ids).size).toBe(ids.length);
-    expect(runs(config.phases.local.steps)).toContain('tcp: 127.0.0.1:5432');
     expect(config.phases['aws-prepare'].steps.map((s) => s.id)).toContain('image');
+  });
+});
+
+describe('initConfig: dev-config switch, shutdown and monitor', () => {
+  it('finds local model endpoints in .env, JSON and YAML files; never copies secrets', () => {
+    const dir = project({
+      '.env': [
+        '# local dev',
+        'MODEL_ENDPOINT=http://localhost:11434',
+        'export OPENAI_BASE_URL="http://127.0.0.1:1234/v1"',
+        'OPENAI_API_KEY=sk-local-dev-123',
+        'LLM_TOKEN=http://localhost:11434',
+        'PROXY_URL=http://user:pw@localhost:11434',
+        'API_URL=http://localhost:8000',
+      ].join('\n'),
+      '.env.example': 'MODEL_ENDPOINT=http://localhost:11434\n',
+      'web/config.json':
+        '{ "assistant": { "baseUrl": "http://localhost:8000/v1" }, "apiUrl": "http://localhost:8080" }',
+      'settings.yaml': 'comfy:\n  url: http://127.0.0.1:8188 # ComfyUI\nother: 1\n',
+      'package.json': '{"name":"app","scripts":{"test":"node -e 0"}}',
+    });
+    const { config, doc, text, findings } = initAndLoad(dir);
+    expect(doc.switch).toEqual({
+      files: [
+        {
+          path: '.env',
+          keys: {
+            MODEL_ENDPOINT: { local: 'http://localhost:11434', aws: '${{ env.AWS_MODEL_ENDPOINT }}' },
+            OPENAI_BASE_URL: { local: 'http://127.0.0.1:1234/v1', aws: '${{ env.AWS_OPENAI_BASE_URL }}' },
+          },
+        },
+        {
+          path: 'settings.yaml',
+          keys: { 'comfy.url': { local: 'http://127.0.0.1:8188', aws: '${{ env.AWS_COMFY_URL }}' } },
+        },
+        {
+          path: 'web/config.json',
+          keys: {
+            'assistant.baseUrl': {
+              local: 'http://localhost:8000/v1',
+              aws: '${{ env.AWS_ASSISTANT_BASE_URL }}',
+            },
+          },
+        },
+      ],
+    });
+    expect(text).not.toContain('sk-local-dev-123');
+    expect(text).not.toContain('user:pw');
+    expect(text).toContain(
+      '#   AWS_MODEL_ENDPOINT: https://…   # TODO: the AWS endpoint for MODEL_ENDPOINT in .env',
+    );
+    expect(text).toContain('#   start: ollama serve & lms server start');
+    expect(findings).toContain(
+      '.env: MODEL_ENDPOINT -> Ollama, OPENAI_BASE_URL -> LM Studio; switched to AWS at shutdown',
+    );
+    expect(config.phases.shutdown.steps.map((s) => [s.kind, s.spec])).toEqual([
+      ['stop-local-models', true],
+      ['switch-config', { to: 'aws' }],
+    ]);
+  });
+
+  it('without switch files: shutdown only stops the local model servers; monitor checks the alarms', () => {
+    const { config, doc } = initAndLoad(
+      project({ 'package.json': '{"name":"quiet","scripts":{"test":"x"}}' }),
+    );
+    expect(doc.switch).toBeUndefined();
+    expect(runs(config.phases.shutdown.steps)).toEqual(['stop-local-models: true']);
+    expect(config.phases.monitor.steps.map((s) => [s.kind, s.spec])).toEqual([
+      ['cloudwatch-alarms-ok', { prefixes: ['quiet-'] }],
+    ]);
+  });
+
+  it('localModelServer: known ports, shared ports only with /v1 or a model key, never secret keys', () => {
+    expect(localModelServer('OLLAMA_HOST', '127.0.0.1:11434')).toEqual({ id: 'ollama', title: 'Ollama' });
+    expect(localModelServer('BASE', 'http://localhost:8080/v1/')?.id).toBe('llama.cpp');
+    expect(localModelServer('API_URL', 'http://localhost:8080')).toBeUndefined();
+    expect(localModelServer('LLM_URL', 'http://localhost:8080')?.id).toBe('llama.cpp');
+    expect(localModelServer('LLM_URL', 'http://localhost:9999')).toEqual({
+      title: 'a model server on port 9999',
+    });
+    expect(localModelServer('ollama.apiKey', 'http://localhost:11434')).toBeUndefined();
+    expect(localModelServer('MODEL_URL', 'https://models.example.com:11434')).toBeUndefined();
+    expect(awsEnvName('assistant.baseUrl')).toBe('AWS_ASSISTANT_BASE_URL');
+  });
+});
+
+describe('initConfig: the $schema reference', () => {
+  it('points at the offload.schema.json shipped with this Offload, relative to the project', () => {
+    expect(shippedSchemaFile(path.join(ROOT, 'main', 'core', 'init'))).toBe(SCHEMA);
+    expect(shippedSchemaFile(path.join(ROOT, 'dist'))).toBe(SCHEMA);
+    const dir = project({});
+    const first = initConfig(dir, { tools: machine(), schemaFile: SCHEMA }).text.split('\n')[0];
+    const ref = /^# yaml-language-server: \$schema=(.+)$/.exec(first ?? '')?.[1];
+    expect(ref).toBe(schemaReference(dir, SCHEMA));
+    expect(path.resolve(dir, ref!)).toBe(SCHEMA);
+    expect(initConfig(dir, { tools: machine(), schemaFile: null }).text).not.toContain('$schema');
   });
 });

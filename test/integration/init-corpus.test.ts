@@ -1,0 +1,196 @@
+// `offload init` on a corpus of small real projects (test/fixtures/init-corpus), through the built CLI: for
+// each, the written offload.yml validates and `offload run local` passes without edits, on whatever this
+// machine has installed (init only writes steps that can pass here). Copies run in temp folders with a temp
+// data dir, so neither the fixtures nor the user's Offload data are touched.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { ROOT, runCli, tempDataDir } from '../helpers/cli';
+
+const CORPUS = path.join(ROOT, 'test', 'fixtures', 'init-corpus');
+const SCHEMA = path.join(ROOT, 'offload.schema.json');
+const cleanup: string[] = [];
+afterAll(() => cleanup.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+interface Step {
+  name: string;
+  run?: string;
+  cwd?: string;
+  [kind: string]: unknown;
+}
+interface Written {
+  name: string;
+  phases: Record<string, { steps: Step[] }>;
+  switch?: { files: { path: string; keys: Record<string, { local: string; aws: string }> }[] };
+}
+
+interface Case {
+  name: string;
+  /** Make the copy a git work tree (the fingerprint then follows git's file list). */
+  git?: boolean;
+  /** Brings the copy into the state a developer's checkout is in. */
+  prepare?(dir: string): void;
+  check?(written: Written, text: string): void;
+}
+
+const localRuns = (w: Written) => w.phases.local.steps.map((s) => s.run);
+const shutdownKinds = (w: Written) =>
+  w.phases.shutdown.steps.map((s) => Object.keys(s).find((k) => k !== 'name'));
+
+const CASES: Case[] = [
+  {
+    name: 'python-flat-unittest',
+    git: true,
+    check(w, text) {
+      expect(localRuns(w)).toEqual([expect.stringMatching(/-m unittest discover -s tests$/)]);
+      // No `pip install -e .` step (it fails on a flat layout): a note says what it needs instead.
+      expect(text).toMatch(/# \(pip install -e \. needs \[tool\.setuptools\] packages/);
+      expect(w.switch?.files).toEqual([
+        {
+          path: '.env',
+          keys: {
+            MODEL_ENDPOINT: { local: 'http://localhost:11434', aws: '${{ env.AWS_MODEL_ENDPOINT }}' },
+          },
+        },
+      ]);
+      expect(text).not.toContain('dev-token-not-secret-123');
+      expect(shutdownKinds(w)).toEqual(['stop-local-models', 'switch-config']);
+    },
+  },
+  {
+    name: 'python-src-pytest',
+    check(w) {
+      const [tests] = w.phases.local.steps;
+      expect(tests?.run).toMatch(/-m (pytest|compileall -q src tests)$/);
+      if (/pytest$/.test(tests?.run ?? '')) expect(tests?.env).toEqual({ PYTHONPATH: 'src' });
+      expect(w.switch?.files[0]).toMatchObject({
+        path: 'config.yaml',
+        keys: { 'llm.base_url': { local: 'http://127.0.0.1:1234/v1' } },
+      });
+    },
+  },
+  {
+    name: 'node-npm-test',
+    git: true,
+    check(w) {
+      expect(w.name).toBe('slugger');
+      expect(localRuns(w)).toEqual(['npm run lint', 'npm run test']);
+      // .env.example holds example values, not the ones in use.
+      expect(w.switch).toBeUndefined();
+      expect(shutdownKinds(w)).toEqual(['stop-local-models']);
+    },
+  },
+  {
+    name: 'service-and-web',
+    git: true,
+    check(w) {
+      expect(w.phases.local.steps.map((s) => s.cwd)).toEqual(['web', 'web', 'api']);
+      expect(w.switch?.files.map((f) => [f.path, Object.keys(f.keys)])).toEqual([
+        ['api/.env', ['SUMMARY_LLM_URL']],
+        ['web/config.json', ['assistant.baseUrl']],
+      ]);
+    },
+  },
+  {
+    name: 'compose-stack',
+    check(w, text) {
+      expect(w.phases.local.steps[0]).toMatchObject({ cwd: 'worker', name: 'Python tests (worker)' });
+      expect(text).toContain('#     tcp: 127.0.0.1:11434');
+      expect(w.switch?.files[0]?.keys.OLLAMA_HOST?.local).toBe('127.0.0.1:11434');
+      expect(text).not.toContain('app:dev@');
+    },
+  },
+  {
+    name: 'cdk-app',
+    // A checkout whose dependencies are installed: init then writes no install step (the corpus has no
+    // node_modules of its own, and installing aws-cdk-lib would need the network).
+    prepare: (dir) => fs.mkdirSync(path.join(dir, 'node_modules')),
+    check(w) {
+      expect(localRuns(w)[0]).toBe('npm run test');
+      expect(w.phases['aws-prepare'].steps.map((s) => s.run)).toEqual([
+        'npx cdk deploy --all --require-approval never',
+      ]);
+    },
+  },
+  {
+    name: 'terraform-infra',
+    git: true,
+    check(w) {
+      expect(localRuns(w)[0]).toMatch(/^(terraform fmt -check -recursive|ls \*\.tf)$/);
+      expect(w.phases['aws-prepare'].steps).toHaveLength(3);
+    },
+  },
+  {
+    name: 'sam-python',
+    check(w) {
+      expect(w.phases['aws-prepare'].steps.map((s) => s.run)).toEqual(['sam build']);
+      expect(w.phases['aws-deploy'].steps.map((s) => s.run)).toEqual([
+        'sam deploy --no-confirm-changeset --no-fail-on-empty-changeset',
+      ]);
+    },
+  },
+  {
+    name: 'image-scripts',
+    check(w) {
+      expect(localRuns(w)).toEqual([expect.stringMatching(/-m compileall -q render_batch\.py$/)]);
+      expect(w.switch?.files[0]?.keys['comfyui.url']?.local).toBe('http://127.0.0.1:8188');
+    },
+  },
+];
+
+function copyOf(c: Case): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `offload-corpus-${c.name}-`));
+  cleanup.push(dir);
+  fs.cpSync(path.join(CORPUS, c.name), dir, { recursive: true });
+  if (c.git) {
+    for (const args of [
+      ['init', '-q'],
+      ['add', '-A'],
+    ]) {
+      const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+  }
+  c.prepare?.(dir);
+  return dir;
+}
+
+describe('offload init on the corpus: validate and `run local` pass without edits', () => {
+  it('has at least 8 projects, each with a case here', () => {
+    const names = fs.readdirSync(CORPUS).sort();
+    expect(names.length).toBeGreaterThanOrEqual(8);
+    expect(CASES.map((c) => c.name).sort()).toEqual(names);
+  });
+
+  for (const c of CASES) {
+    it(
+      c.name,
+      async () => {
+        const dir = copyOf(c);
+        const data = tempDataDir();
+        cleanup.push(data);
+        const env = { OFFLOAD_HOME: data };
+        const init = await runCli(['init'], { cwd: dir, env });
+        expect(init.code, init.stderr).toBe(0);
+        const text = fs.readFileSync(path.join(dir, 'offload.yml'), 'utf8');
+        const ref = /^# yaml-language-server: \$schema=(.+)$/.exec(text.split('\n')[0] ?? '')?.[1];
+        expect(path.resolve(dir, ref ?? '')).toBe(SCHEMA);
+
+        const validate = await runCli(['validate'], { cwd: dir, env });
+        expect(validate.code, validate.stderr).toBe(0);
+        const run = await runCli(['run', 'local', '--data-dir', data], { cwd: dir, env, timeoutMs: 120_000 });
+        expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+        expect(run.stdout).toMatch(/✅ run passed/);
+
+        const written = parseYaml(text) as Written;
+        expect(shutdownKinds(written)[0]).toBe('stop-local-models');
+        expect(Object.keys(written.phases.monitor.steps[0] ?? {})).toContain('cloudwatch-alarms-ok');
+        c.check?.(written, text);
+      },
+      150_000,
+    );
+  }
+});
