@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import type { PhaseId } from '../../main/core/workflow/types';
 import { ROOT, runCli, tempDataDir } from '../helpers/cli';
 
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'init-corpus');
@@ -23,7 +24,7 @@ interface Step {
 }
 interface Written {
   name: string;
-  phases: Record<string, { steps: Step[] }>;
+  phases: Record<PhaseId, { steps: Step[] }>;
   switch?: { files: { path: string; keys: Record<string, { local: string; aws: string }> }[] };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The config concern: find, load and validate offload.yml (every problem with file:line:col), the JSON Schema
- * editors use, `${{ }}` interpolation, and the starter config `offload init` writes.
+ * editors use, and `${{ }}` interpolation. The starter config `offload init` writes is main/core/init.
  */
 export { findConfig, CONFIG_FILE_NAMES } from './find';
 export {
@@ -28,7 +28,6 @@ export type { StepKindShape } from './schema';
 export { interpolate, scanExpressions, parseExpression, hasExpressions } from './interpolate';
 export type { InterpolationContext, ExprRef, ExprMatch } from './interpolate';
 export { parseDuration, parseSize } from '../units';
-export { initConfig } from './init';
 export { ConfigError, formatProblem } from './types';
 export type {
   ConfigProblem,

@@ -8,7 +8,7 @@ import { PHASES, PHASE_TITLES, type JsonSchema, type PhaseId, type StepKind } fr
 export type StepKindShape = Pick<StepKind<never>, 'key' | 'schema' | 'extraKeys'>;
 import { durationSchema, sizeSchema } from '../units';
 
-/** Where editors fetch the published schema (the `$schema` modeline `offload init` writes). */
+/** The published schema's `$id` (`offload init` refers editors to the offload.schema.json it ships with). */
 export const SCHEMA_URL = 'https://raw.githubusercontent.com/offload-dev/offload/main/offload.schema.json';
 
 /** The built-in entry points and the phases each runs, used for any workflow offload.yml leaves out. */
