@@ -8,10 +8,16 @@ import { formatDuration, paintStatus, statusIcon, type Term } from './terminal';
 
 const TAIL_LINES = 5;
 
-/** Renders the block shown on a TTY; pure so it can be tested and reused. */
+/**
+ * Renders the block shown on a TTY; pure so it can be tested and reused. The last lines of output show under
+ * the running step, and once the run is over under the step it ended on (its phase open), so the last thing
+ * a step printed — a line without a newline too — stays on screen.
+ */
 export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width = 100): string[] {
   const lines: string[] = [];
   const elapsed = now - Date.parse(run.startedAt);
+  const over = run.status !== 'running';
+  const tailUnder = run.current;
   lines.push(
     term.bold(`offload run ${run.workflow}`) + term.dim(`  ${formatDuration(run.durationMs ?? elapsed)}`),
   );
@@ -19,7 +25,11 @@ export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width 
     const head = `${statusIcon(phase.status)} ${phase.title}`;
     const why = phase.reason && phase.status !== 'running' ? term.dim(` — ${phase.reason}`) : '';
     lines.push(paintStatus(term, phase.status, head) + why);
-    const open = phase.status === 'running' || phase.status === 'failed' || phase.status === 'blocked';
+    const open =
+      phase.status === 'running' ||
+      phase.status === 'failed' ||
+      phase.status === 'blocked' ||
+      (over && tailUnder?.phase === phase.id && run.tail.length > 0);
     if (!open) continue;
     for (const step of phase.steps) {
       const started = step.startedAt ? Date.parse(step.startedAt) : undefined;
@@ -30,7 +40,8 @@ export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width 
         `   ${paintStatus(term, step.status, `${statusIcon(step.status)} ${step.name}`)}` +
           term.dim(`${dur !== undefined ? '  ' + formatDuration(dur) : ''}${summary ? '  ' + summary : ''}`),
       );
-      if (step.status === 'running' && run.current?.step === step.id) {
+      const showTail = over ? tailUnder?.phase === phase.id : step.status === 'running';
+      if (showTail && tailUnder?.step === step.id) {
         for (const t of run.tail.slice(-TAIL_LINES)) lines.push(term.dim(`      │ ${t}`));
       }
     }
@@ -101,6 +112,7 @@ export class LiveProgress {
 export class PlainProgress {
   private names = new Map<string, string>();
   private titles = new Map<PhaseId, string>();
+  /** Each step's unfinished last line, printed when its newline comes or the step ends. */
   private partial = new Map<string, string>();
 
   constructor(
@@ -130,6 +142,7 @@ export class PlainProgress {
         break;
       case 'step': {
         if (e.status === 'pending') break;
+        if (e.status !== 'running') this.flushPartial(`${e.phase}/${e.step}`);
         const name = this.names.get(`${e.phase}/${e.step}`) ?? e.step;
         const extra = [
           e.durationMs !== undefined ? formatDuration(e.durationMs) : '',
@@ -154,6 +167,7 @@ export class PlainProgress {
         break;
       }
       case 'run-finished':
+        for (const key of [...this.partial.keys()]) this.flushPartial(key);
         w(
           paintStatus(this.term, e.status, `${statusIcon(e.status)} run ${e.status}`) +
             ` in ${formatDuration(e.durationMs)}` +
@@ -163,5 +177,12 @@ export class PlainProgress {
       default:
         break;
     }
+  }
+
+  /** Prints a step's unfinished last line (a step printing JSON without a trailing newline). */
+  private flushPartial(key: string): void {
+    const rest = this.partial.get(key);
+    this.partial.delete(key);
+    if (rest && !this.quiet) this.term.out.write(this.term.dim('      │ ') + rest.replace(/\r$/, '') + '\n');
   }
 }

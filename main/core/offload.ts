@@ -71,7 +71,10 @@ export interface Offload extends OffloadCore {
   availability(): Promise<WorkflowAvailability[]>;
   /** The running (or last) run of this process, live. */
   currentRun(): RunSnapshot | null;
-  /** Every engine event of runs started through this core (progress views). */
+  /**
+   * Every engine event of runs started through this core (progress views). An output event's text is
+   * readable during the call only (a step's output may be a view of a buffer the engine reuses).
+   */
   onRunEvent(listener: (event: EngineEvent) => void): () => void;
   /** The open project's config, history and data folder (read-only use: history, models, validate). */
   opened(): { config: OffloadConfig; history: HistoryStore; dataDir: string } | null;
@@ -230,14 +233,17 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
       engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
       projectUnsubs.push(
-        engine.subscribe((e) => {
-          if (e.type === 'run-started' || e.type === 'run-finished') {
-            if (e.type === 'run-finished') lastRunId = e.runId;
-            historyCache = null;
-          }
-          for (const l of runListeners) l(e);
-          changed();
-        }),
+        engine.subscribe(
+          (e) => {
+            if (e.type === 'run-started' || e.type === 'run-finished') {
+              if (e.type === 'run-finished') lastRunId = e.runId;
+              historyCache = null;
+            }
+            for (const l of runListeners) l(e);
+            changed();
+          },
+          { outputText: 'during-call' },
+        ),
       );
       desktopWanted = Boolean(opts.desktopNotifications) && parseNotifyConfig(config.sections.notify).desktop;
       // The rule, wired once: gate polls -> stop models, switch the config, run `shutdown`; the user's switches.

@@ -4,6 +4,7 @@
 // pairs, so the steps test `-f /dev/stdout`: a regular file or not.)
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { EngineEvent, StepOutputEvent } from '../../main/core/workflow/types';
 import { cleanupTemp, harness, makeProject, readAll, waitFor } from '../fixtures/engine/project';
 
 afterAll(() => cleanupTemp());
@@ -27,10 +28,10 @@ workflows:
   w: [local]
 `);
 
-const liveText = (events: { type: string }[], step: string) =>
+const liveText = (events: EngineEvent[], step: string) =>
   events
-    .filter((e) => e.type === 'output' && (e as { step: string }).step === step)
-    .map((e) => (e as { text: string }).text)
+    .filter((e): e is StepOutputEvent => e.type === 'output' && e.step === step)
+    .map((e) => e.text)
     .join('');
 
 describe('step output', () => {

@@ -5,7 +5,7 @@ import type { RunSnapshot } from '../../core/state';
 import type { HistoryStore } from '../../core/history';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
-import { formatDuration, paintStatus, printJson, statusIcon, type Term } from '../terminal';
+import { formatDuration, paintStatus, printJson, statusIcon, stripEscapes, type Term } from '../terminal';
 
 export function registerHistoryCommand(program: Command, ctx: CliContext): void {
   program
@@ -45,7 +45,9 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
       if (opts.logs) {
         for (const l of collectLogs(history, run)) {
           term.out.write(term.bold(`\n── ${l.phase} / ${l.step} ──\n`));
-          term.out.write(l.text.endsWith('\n') || l.text === '' ? l.text : l.text + '\n');
+          // A step's own colours and cursor moves only on a terminal that shows colour (not piped, no NO_COLOR).
+          const text = term.color ? l.text : stripEscapes(l.text);
+          term.out.write(text.endsWith('\n') || text === '' ? text : text + '\n');
         }
       }
     });

@@ -1,0 +1,81 @@
+// What `offload run` shows of a step's output and what `offload history --logs` prints of it, through the real
+// built CLI: a last line without a newline (curl printing JSON) on a TTY and in plain progress, and a step's
+// own escape codes kept only on a colour terminal.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { CLI, collect, makeProject, runCli, tempDataDir } from '../helpers/cli';
+
+// `script` gives the CLI a real pseudo-terminal, as a user's shell does.
+const inPty = (dir: string, args: string[], env: NodeJS.ProcessEnv) =>
+  collect(
+    spawn(
+      'script',
+      ['-qec', [process.execPath, CLI, ...args].map((a) => JSON.stringify(a)).join(' '), '/dev/null'],
+      { cwd: dir, env: { ...process.env, TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+
+const JSON_STEP = `name: demo
+phases:
+  local:
+    steps:
+      - name: Fetch status
+        run: printf '{"ok":true}'
+workflows:
+  local: [local]
+`;
+
+describe('a last line without a newline', () => {
+  it('shows on a TTY (the block keeps the last step it ran on)', async () => {
+    const dir = makeProject(JSON_STEP);
+    const r = await inPty(dir, ['run', 'local', '--data-dir', tempDataDir()], { NO_COLOR: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/│ \{"ok":true\}/);
+    // The final block (after the last redraw) has it.
+    const final = r.stdout.slice(r.stdout.lastIndexOf('offload run local'));
+    expect(final).toMatch(/│ \{"ok":true\}/);
+    expect(final).toContain('✅ Fetch status');
+  });
+
+  it('shows in plain progress (not a TTY)', async () => {
+    const dir = makeProject(JSON_STEP);
+    const r = await runCli(['run', 'local', '--data-dir', tempDataDir()], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ +│ \{"ok":true\}$/m);
+    // Before the step's own line: it is that step's output.
+    expect(r.stdout.indexOf('{"ok":true}')).toBeLessThan(r.stdout.indexOf('✅ Fetch status'));
+  });
+});
+
+describe('offload history --logs', () => {
+  const COLOURED = `name: demo
+phases:
+  local:
+    steps:
+      - name: Colours
+        run: printf '\\033[31mred\\033[0m plain \\033]0;title\\007done\\n'
+workflows:
+  local: [local]
+`;
+
+  it('piped: the step log without escape codes; on a colour TTY: as the step printed it; NO_COLOR: without', async () => {
+    const dir = makeProject(COLOURED);
+    const data = tempDataDir();
+    expect((await runCli(['run', 'local', '--data-dir', data], { cwd: dir })).code).toBe(0);
+    const args = ['history', '--run', 'last', '--logs', '--data-dir', data];
+
+    const piped = await runCli(args, { cwd: dir, env: { NO_COLOR: '' } });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toContain('red plain done');
+    expect(piped.stdout).not.toContain('\x1b');
+
+    const tty = await inPty(dir, args, { NO_COLOR: '', FORCE_COLOR: '' });
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toContain('\x1b[31mred\x1b[0m plain \x1b]0;title\x07done');
+
+    const noColor = await inPty(dir, args, { NO_COLOR: '1' });
+    expect(noColor.code).toBe(0);
+    expect(noColor.stdout).toContain('red plain done');
+    expect(noColor.stdout).not.toContain('\x1b');
+  });
+});
