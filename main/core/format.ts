@@ -12,6 +12,19 @@ export function formatDuration(ms: number | undefined): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * 500ms, 1.5s, 10m, 1h5m: a duration as offload.yml writes one (parseDuration reads it back), for the one-line
+ * reasons and messages the core puts in history, notices and step summaries.
+ */
+export function formatDurationCompact(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}` || '0s';
+}
+
 /** 512 B, 1.5 KB, 16 GB (1024-based, as memory is counted). */
 export function formatBytes(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '–';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type ConfigProblem } from '../../main/core/config';
+import { formatDurationCompact } from '../../main/core/format';
 import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
 import {
   DURATION_PATTERN,
@@ -66,6 +67,19 @@ describe('durations: one syntax', () => {
     expect(durationMs(null, 7)).toBe(7);
     expect(durationMs('2s', 7)).toBe(2000);
     expect(() => durationMs('soon', 7, 'gate.interval')).toThrow(/^gate.interval: "soon" is not a duration/);
+  });
+
+  it('the core writes durations in the same syntax (formatDurationCompact reads back)', () => {
+    for (const [ms, text] of [
+      [412, '412ms'],
+      [1500, '1.5s'],
+      [30_000, '30s'],
+      [600_000, '10m'],
+      [3_900_000, '1h5m'],
+    ] as const) {
+      expect(formatDurationCompact(ms)).toBe(text);
+      expect(parseDuration(text)).toBe(ms);
+    }
   });
 
   it('one schema fragment: string with the pattern or a bounded number', () => {

@@ -6,6 +6,7 @@ import type { StepContext, StepKind } from '../vocabulary';
 import { describeAlarms } from './alarms';
 import { createAwsClients, type AwsClients } from './clients';
 import { alarmSelectorSchema, ecsServiceProperties, parseAwsConfig, parseGateConfig } from './config';
+import { formatDurationCompact } from '../format';
 import { durationMs, durationSchema } from '../units';
 import {
   assessService,
@@ -230,7 +231,7 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
             ctx.record('ecs-wait-stable', { result: 'timeout', services: last });
             return {
               status: 'failed' as const,
-              summary: `not stable after ${Math.round(timeoutMs / 1000)} s: ${last
+              summary: `not stable after ${formatDurationCompact(timeoutMs)}: ${last
                 .filter((a) => a.state !== 'stable')
                 .map((a) => `${a.service}: ${a.message}`)
                 .join('; ')}`,

@@ -2,6 +2,7 @@
  * Pressure alerts with duration and hysteresis: a reading must stay above its threshold for `for` before
  * an alert is raised (once per episode), and must fall below threshold − hysteresis before it clears.
  */
+import { formatBytes, formatDurationCompact } from '../format';
 import type { ModelProcess, PressureAlert } from '../state';
 import type { AlertThreshold, WatchConfig } from './config';
 
@@ -17,9 +18,6 @@ interface Track {
   aboveSince?: number;
   alert?: PressureAlert;
 }
-
-const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
-const secs = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
 /** Describes the biggest local model servers, for the alert's advice. */
 export function topModels(models: ModelProcess[], n = 3): PressureAlert['topModels'] {
@@ -45,7 +43,7 @@ export class PressureTracker {
     const seen = new Set<string>();
     const top = topModels(r.models);
     const advice = () => {
-      const names = top.map((m) => `${m.title} (pid ${m.pid}, ${gb(m.rssBytes)})`).join(', ');
+      const names = top.map((m) => `${m.title} (pid ${m.pid}, ${formatBytes(m.rssBytes)})`).join(', ');
       return (
         (names ? ` Biggest local model servers: ${names}.` : '') +
         ' Deploy them to AWS with `offload run full` (or `offload run services`) and stop them with `offload models stop`.'
@@ -88,14 +86,16 @@ export class PressureTracker {
       c.ram,
       r.ramPct,
       c.ram.above - h,
-      () => `RAM above ${c.ram.above}% for ${secs(c.ram.forMs)} (now ${r.ramPct?.toFixed(0)}%).`,
+      () =>
+        `RAM above ${c.ram.above}% for ${formatDurationCompact(c.ram.forMs)} (now ${r.ramPct?.toFixed(0)}%).`,
     );
     judge(
       'cpu',
       c.cpu,
       r.cpuPct,
       c.cpu.above - h,
-      () => `CPU above ${c.cpu.above}% for ${secs(c.cpu.forMs)} (now ${r.cpuPct?.toFixed(0)}%).`,
+      () =>
+        `CPU above ${c.cpu.above}% for ${formatDurationCompact(c.cpu.forMs)} (now ${r.cpuPct?.toFixed(0)}%).`,
     );
     for (const g of r.gpus) {
       judge(
@@ -104,7 +104,7 @@ export class PressureTracker {
         g.memPct,
         c.gpuMem.above - h,
         () =>
-          `GPU ${g.index} (${g.name}) memory above ${c.gpuMem.above}% for ${secs(c.gpuMem.forMs)} (now ${g.memPct?.toFixed(0)}%).`,
+          `GPU ${g.index} (${g.name}) memory above ${c.gpuMem.above}% for ${formatDurationCompact(c.gpuMem.forMs)} (now ${g.memPct?.toFixed(0)}%).`,
       );
     }
     for (const m of r.models) {
@@ -114,7 +114,7 @@ export class PressureTracker {
         m.rssBytes,
         c.modelRss.above * (1 - h / 100),
         () =>
-          `${m.title} (pid ${m.pid}) uses ${gb(m.rssBytes)} of RAM, above ${gb(c.modelRss.above)} for ${secs(c.modelRss.forMs)}.`,
+          `${m.title} (pid ${m.pid}) uses ${formatBytes(m.rssBytes)} of RAM, above ${formatBytes(c.modelRss.above)} for ${formatDurationCompact(c.modelRss.forMs)}.`,
       );
     }
     // A key with no reading any more (a model server that exited, a GPU gone) ends its episode.

@@ -5,6 +5,7 @@
  *   - stop-local-models: { servers: [ollama], except: [comfyui], verify-gone: 10s }
  */
 import type { StepKind } from '../vocabulary';
+import { formatBytes } from '../format';
 import type { StopOutcome } from '../state';
 import { parseDurationMs } from './config';
 import { durationSchema } from '../units';
@@ -14,12 +15,10 @@ import { createMachineWatch } from './watch';
 export type StopLocalModelsSpec =
   true | { servers?: string[]; except?: string[]; 'verify-gone'?: string | number };
 
-const fmtBytes = (b: number) => (b >= 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${Math.round(b / 1e6)} MB`);
-
 /** One line per outcome, for logs and the CLI. */
 export function describeOutcome(o: StopOutcome): string {
   const freed = o.freed
-    ? ` — freed ${fmtBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${fmtBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
+    ? ` — freed ${formatBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${formatBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
     : '';
   return `${o.result}: ${o.title} (pid ${o.pid})${freed}${o.reason ? ` — ${o.reason}` : ''}${o.advice ? ` — run: ${o.advice}` : ''}`;
 }
@@ -83,7 +82,7 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
       }
       return {
         status: 'passed',
-        summary: `stopped ${outcomes.length} local model server${outcomes.length === 1 ? '' : 's'}, freed ${fmtBytes(freed)} RAM`,
+        summary: `stopped ${outcomes.length} local model server${outcomes.length === 1 ? '' : 's'}, freed ${formatBytes(freed)} RAM`,
         outputs: { stopped: String(outcomes.length) },
       };
     } finally {

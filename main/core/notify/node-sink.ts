@@ -4,6 +4,7 @@
  * bounded by a timeout, at most `maxInFlight` calls are outstanding, at most `maxQueued` wait (older waiting
  * ones are coalesced into a summary), and a failing desktop is reported once, not per notice.
  */
+import { formatDuration } from '../format';
 import type { Notice } from '../state';
 import type { NotifySink } from './notifier';
 
@@ -74,9 +75,7 @@ export function nodeNotifierSink(opts: NodeNotifierSinkOptions = {}): NotifySink
       const timer = setTimeout(() => {
         timedOut = true;
         stats.timedOut++;
-        reportOnce(
-          `a notification call did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`,
-        );
+        reportOnce(`a notification call did not finish within ${formatDuration(timeoutMs)}`);
       }, timeoutMs);
       timer.unref?.();
       const done = (err: unknown) => {
