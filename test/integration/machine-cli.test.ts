@@ -57,7 +57,7 @@ describe.runIf(process.platform === 'linux')('offload models (CLI)', () => {
     expect(table.out).toMatch(/^PID\s+SERVER\s+CPU %\s+RSS\s+GPU MEM\s+PORTS\s+LOADED MODELS$/m);
     expect(table.out).toMatch(
       new RegExp(
-        `^${o.pid}\\s+ollama\\s+\\d+\\.\\d\\s+\\d+ MB\\s+–\\s+${o.info.port}\\s+llama3.2:3b \\(4.9 GB\\)$`,
+        `^${o.pid}\\s+ollama\\s+\\d+\\.\\d\\s+\\d+ MB\\s+–\\s+${o.info.port}\\s+llama3.2:3b \\(4.6 GB\\)$`,
         'm',
       ),
     );

@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 a stop failed, was refused or the server came back, 2 usage error.
  */
 import { Command, CommanderError } from 'commander';
+import { formatBytes } from '../../core/format';
 import type { MachineWatch } from '../../core/machine';
 import type { ModelProcess, StopOutcome } from '../../core/state';
 
@@ -18,13 +19,6 @@ export interface ModelsCommandDeps {
   /** Sets the exit code (default: process.exitCode). */
   exit?: (code: number) => void;
 }
-
-const fmtBytes = (b: number | undefined): string => {
-  if (b === undefined) return '–';
-  if (b >= 1e9) return `${(b / 1e9).toFixed(1)} GB`;
-  if (b >= 1e6) return `${Math.round(b / 1e6)} MB`;
-  return `${Math.round(b / 1e3)} kB`;
-};
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -50,10 +44,10 @@ export function formatModels(list: ModelProcess[], color = false): string {
       String(m.pid),
       m.server,
       m.cpuPct.toFixed(1),
-      fmtBytes(m.rssBytes),
-      fmtBytes(m.gpuMemBytes),
+      formatBytes(m.rssBytes),
+      formatBytes(m.gpuMemBytes),
       m.ports.join(',') || '–',
-      m.loadedModels?.map((x) => `${x.name} (${fmtBytes(x.sizeBytes)})`).join(', ') || '–',
+      m.loadedModels?.map((x) => `${x.name} (${formatBytes(x.sizeBytes)})`).join(', ') || '–',
     ]);
   }
   const [head, ...rest] = table(rows).split('\n');
@@ -79,7 +73,7 @@ export function formatOutcomes(outcomes: StopOutcome[], color = false): string {
   let out = '';
   for (const o of outcomes) {
     const freed = o.freed
-      ? ` freed ${fmtBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${fmtBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
+      ? ` freed ${formatBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${formatBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
       : '';
     out += `${paint(o.result, o.result.padEnd(10))} ${o.title} (pid ${o.pid})${freed}\n`;
     for (const h of o.how) out += `             ${h}\n`;
