@@ -8,14 +8,15 @@ import { parse as parseYaml } from 'yaml';
 import { slugify } from '../config/load';
 import { exists, readText, runStep, type Detector } from './plan';
 
+/** A Dockerfile at the top: a tagged build and push in aws-prepare, a note on building it locally. */
 export const detectDockerfile: Detector = (plan) => {
   if (!exists(plan.root, 'Dockerfile')) return;
   const image = slugify(plan.name).replace(/_/g, '-');
   plan.findings.push('Dockerfile: built and pushed in aws-prepare (publishes output `image`)');
-  plan.notes.local.push(
+  plan.notes.local.push([
     `Dockerfile: \`docker build -t ${image}:local .\` needs the Docker engine running, so it is not a local`,
     'step here; add it if Docker is always up where you run offload.',
-  );
+  ]);
   plan.steps['aws-prepare'].push(
     runStep(
       'Push Docker image',
@@ -43,6 +44,7 @@ export const detectDockerfile: Detector = (plan) => {
 
 const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
 
+/** A compose file: `config --quiet` locally and `down` at shutdown where docker compose works; notes on starting it. */
 export const detectCompose: Detector = (plan, tools) => {
   const file = COMPOSE_FILES.find((f) => exists(plan.root, f));
   if (!file) return;
@@ -64,7 +66,7 @@ export const detectCompose: Detector = (plan, tools) => {
     plan.steps.local.push(runStep('Compose file is valid', `${compose} config --quiet`));
     plan.steps.shutdown.push(runStep('Stop dev system (docker compose)', `${compose} down`));
   } else {
-    plan.notes.shutdown.push(`With docker compose installed, stop the dev system here: ${compose} down`);
+    plan.notes.shutdown.push([`With docker compose installed, stop the dev system here: ${compose} down`]);
   }
   const probes = names.flatMap((name) =>
     (services[name]?.ports ?? []).flatMap((entry) => {
@@ -72,17 +74,17 @@ export const detectCompose: Detector = (plan, tools) => {
       return port ? [`  - name: ${name} answers on port ${port}`, `    tcp: 127.0.0.1:${port}`] : [];
     }),
   );
-  plan.notes.local.push(
+  plan.notes.local.push([
     `${file}: to start the dev system and check it on each run (needs the Docker engine running), add:`,
     '  - name: Start dev system (docker compose)',
     `    run: ${compose} up -d --build --wait`,
     '    timeout: 10m',
     ...probes,
-  );
+  ]);
 };
 
 /** The host port of a compose `ports:` entry ("8080:80", "127.0.0.1:5432:5432", {published: 8080}). */
-export function publishedPort(entry: unknown): number | undefined {
+function publishedPort(entry: unknown): number | undefined {
   if (typeof entry === 'number') return entry;
   if (typeof entry === 'string') {
     const parts = entry.replace(/\/(tcp|udp)$/, '').split(':');

@@ -9,6 +9,7 @@ import { exists, filesIn, inFolder, readText, relCwd, runStep, subDirs, type Det
 /** The project folder or the first direct sub-folder (sorted) that `has` matches. */
 const firstDir = (root: string, has: (dir: string) => boolean) => [root, ...subDirs(root)].find(has);
 
+/** cdk.json: synth locally with the CDK CLI installed, deploy in aws-prepare. */
 export const detectCdk: Detector = (plan, tools) => {
   const dir = firstDir(plan.root, (d) => exists(d, 'cdk.json'));
   if (!dir) return;
@@ -22,10 +23,10 @@ export const detectCdk: Detector = (plan, tools) => {
       runStep(inFolder('CDK synth', cwd), 'npx cdk synth --quiet', { cwd, timeout: '10m' }),
     );
   else
-    plan.notes.local.push(
+    plan.notes.local.push([
       'cdk.json: the AWS CDK CLI was not installed when offload init ran (no cdk on PATH or in node_modules);',
       `once it is (npm install --save-dev aws-cdk), add: npx cdk synth --quiet${cwd ? ` (cwd: ${cwd})` : ''}`,
-    );
+    ]);
   plan.steps['aws-prepare'].push(
     runStep('CDK deploy', 'npx cdk deploy --all --require-approval never', {
       comment: [
@@ -37,6 +38,7 @@ export const detectCdk: Detector = (plan, tools) => {
   );
 };
 
+/** *.tf files: fmt (and validate once initialised) with terraform installed; init, plan, apply in aws-prepare. */
 export const detectTerraform: Detector = (plan, tools) => {
   const dir = firstDir(plan.root, (d) => filesIn(d).some((f) => f.endsWith('.tf')));
   if (!dir) return;
@@ -51,10 +53,10 @@ export const detectTerraform: Detector = (plan, tools) => {
     local.push(runStep(inFolder('Terraform format', cwd), 'terraform fmt -check -recursive', { cwd }));
     if (initialised) local.push(runStep(inFolder('Terraform validate', cwd), 'terraform validate', { cwd }));
     else
-      plan.notes.local.push(
+      plan.notes.local.push([
         `Terraform: \`terraform validate\` needs \`terraform init\` (which downloads providers) run once${cwd ? ` in ${cwd}/` : ''};`,
         'after that, add: terraform validate',
-      );
+      ]);
   } else {
     local.push(
       runStep(inFolder('Terraform files (not validated: terraform is not installed)', cwd), 'ls *.tf', {
@@ -81,6 +83,7 @@ export const detectTerraform: Detector = (plan, tools) => {
 
 const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
 
+/** A SAM template: lint with the SAM CLI installed; build in aws-prepare, deploy in aws-deploy. */
 export const detectSam: Detector = (plan, tools) => {
   const template = SAM_TEMPLATES.find((f) => /AWS::Serverless/.test(readText(path.join(plan.root, f)) ?? ''));
   if (!template) return;
@@ -91,9 +94,9 @@ export const detectSam: Detector = (plan, tools) => {
   );
   if (installed) plan.steps.local.push(runStep('SAM template lint', `sam validate --lint${flag}`));
   else
-    plan.notes.local.push(
+    plan.notes.local.push([
       `${template}: the SAM CLI was not installed when offload init ran; once it is, add: sam validate --lint${flag}`,
-    );
+    ]);
   plan.steps['aws-prepare'].push(runStep('SAM build', `sam build${flag}`, { timeout: '20m' }));
   plan.steps['aws-deploy'].push(
     runStep('SAM deploy', 'sam deploy --no-confirm-changeset --no-fail-on-empty-changeset', {

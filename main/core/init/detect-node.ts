@@ -10,7 +10,7 @@ interface PackageJson {
 }
 
 /** Reads package.json in `dir` (undefined when absent or not JSON). */
-export function readPackageJson(dir: string): PackageJson | undefined {
+function readPackageJson(dir: string): PackageJson | undefined {
   const text = readText(path.join(dir, 'package.json'));
   if (text === undefined) return undefined;
   try {
@@ -21,20 +21,13 @@ export function readPackageJson(dir: string): PackageJson | undefined {
   }
 }
 
-/** Whether package.json in `dir` depends on `name` (dependencies or devDependencies). */
-export function dependsOn(dir: string, name: string): boolean {
-  const pkg = readPackageJson(dir);
-  return Boolean(pkg && (name in (pkg.dependencies ?? {}) || name in (pkg.devDependencies ?? {})));
-}
-
+/** How the project installs dependencies and runs scripts, by its lockfile. */
 function packageManager(dir: string) {
-  if (exists(dir, 'pnpm-lock.yaml'))
-    return { install: 'pnpm install --frozen-lockfile', run: 'pnpm run', lock: 'pnpm-lock.yaml' };
-  if (exists(dir, 'yarn.lock'))
-    return { install: 'yarn install --frozen-lockfile', run: 'yarn run', lock: 'yarn.lock' };
+  if (exists(dir, 'pnpm-lock.yaml')) return { install: 'pnpm install --frozen-lockfile', run: 'pnpm run' };
+  if (exists(dir, 'yarn.lock')) return { install: 'yarn install --frozen-lockfile', run: 'yarn run' };
   if (exists(dir, 'package-lock.json') || exists(dir, 'npm-shrinkwrap.json'))
-    return { install: 'npm ci', run: 'npm run', lock: 'package-lock.json' };
-  return { install: 'npm install', run: 'npm run', lock: undefined };
+    return { install: 'npm ci', run: 'npm run' };
+  return { install: 'npm install', run: 'npm run' };
 }
 
 function detectNodeProject(plan: Plan, dir: string): void {
@@ -63,7 +56,7 @@ function detectNodeProject(plan: Plan, dir: string): void {
   if (has('lint')) step('Lint', `${pm.run} lint`);
   if (has('build')) step('Build', `${pm.run} build`);
   if (has('test')) step('Unit tests', `${pm.run} test`);
-  const notes = plan.notes.local;
+  const notes: string[] = [];
   if (hasDeps && installed)
     notes.push(
       `${file}: dependencies are already installed (node_modules), so each run uses them as they are;`,
@@ -82,8 +75,10 @@ function detectNodeProject(plan: Plan, dir: string): void {
       '    retry-delay: 1s',
     );
   }
+  if (notes.length) plan.notes.local.push(notes);
 }
 
+/** Every Node project: the folder itself, else its sub-folders with a package.json. */
 export const detectNode: Detector = (plan) => {
   for (const dir of projectDirs(plan.root, (d) => exists(d, 'package.json'))) detectNodeProject(plan, dir);
 };

@@ -75,7 +75,6 @@ function pythonCommand(dir: string, pyproject: string, tools: Toolchain) {
 
 function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
   const where = relCwd(plan.root, dir);
-  const label = where ? `${where}/: ` : '';
   const pyproject = readText(path.join(dir, 'pyproject.toml')) ?? '';
   const reqFiles = requirementFiles(dir);
   const { testDir, files: testFiles } = findTests(dir);
@@ -106,7 +105,7 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     (hasPy(path.join(dir, 'src')) || topLevelPackages(path.join(dir, 'src')).length > 0);
   const env = srcLayout ? { PYTHONPATH: 'src' } : undefined;
   const local = plan.steps.local;
-  const notes = plan.notes.local;
+  const notes: string[] = [];
   const step = (
     name: string,
     command: string,
@@ -136,40 +135,38 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     if (targets.length) step('Python sources compile', `${py.python} -m compileall -q ${targets.join(' ')}`);
     if (pytestDeclared || testFiles.length)
       notes.push(
-        `${label}pytest is ${pytestDeclared ? 'declared' : 'what the tests need'} but \`${py.python} -c "import pytest"\``,
-        'failed when offload init ran, so this phase only byte-compiles the sources. Install the test',
-        `dependencies in the environment you run offload from, then add: ${py.python} -m pytest`,
+        `pytest is ${pytestDeclared ? 'declared' : 'what the tests need'}, but \`${py.python} -c "import pytest"\` failed when`,
+        'offload init ran, so this phase only byte-compiles the sources. Install the test dependencies',
+        `in the environment you run offload from, then add: ${py.python} -m pytest`,
       );
-    else notes.push(`${label}no Python tests found; add a step that runs them when there are some.`);
+    else notes.push('No Python tests were found; add a step that runs them when there are some.');
   }
   if (py.missing)
     notes.push(
       'No python3 or python was on PATH when offload init ran: install Python or activate a virtualenv.',
     );
-  if (!py.managedBy) {
+  else if (!py.managedBy) {
     const install = reqFiles.length
       ? `${py.python} -m pip install ${reqFiles.map((f) => `-r ${f}`).join(' ')}`
       : pyproject || exists(dir, 'setup.py')
         ? `${py.python} -m pip install -e .`
         : undefined;
     notes.push(
-      `Python steps${where ? ` in ${where}/` : ''} run with the \`${py.python}\` on PATH: activate your virtualenv before \`offload run\`.`,
+      `They run with the \`${py.python}\` on PATH: activate your virtualenv before \`offload run\`.`,
     );
-    if (install)
-      notes.push(
-        `Dependencies are not installed by this phase; to install them on each run, add first: ${install}`,
-      );
-    if (
+    if (install) notes.push(`Dependencies are not installed on each run; to do that, add first: ${install}`);
+    const flatLayout =
       !reqFiles.length &&
       pyproject &&
       !/\[tool\.setuptools[.\]]/.test(pyproject) &&
-      topLevelPackages(dir).length > 1
-    )
+      topLevelPackages(dir).length > 1;
+    if (flatLayout)
       notes.push(
-        '(pip install -e . needs [tool.setuptools] packages = [...] in pyproject.toml for a flat layout with',
-        'several top-level packages.)',
+        '(pip install -e . needs [tool.setuptools] packages = [...] in pyproject.toml with several top-level',
+        'packages side by side.)',
       );
   }
+  plan.notes.local.push([`Python steps${where ? ` in ${where}/` : ''}:`, ...notes]);
   const seen = [
     ...MARKERS.filter((m) => exists(dir, m)),
     ...reqFiles,
@@ -181,6 +178,7 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
   );
 }
 
+/** Every Python project: the folder itself, else its sub-folders that look like one. */
 export const detectPython: Detector = (plan, tools) => {
   for (const dir of projectDirs(plan.root, isPythonProject)) detectPythonProject(plan, dir, tools);
 };

@@ -89,7 +89,7 @@ export function initConfig(dir: string, opts: InitOptions = {}): { text: string;
   plan.switchFiles = findModelEndpoints(root);
   for (const f of plan.switchFiles)
     plan.findings.push(
-      `${f.path}: ${f.keys.map((k) => `${k.key} -> ${k.server}`).join(', ')}; switched to AWS at shutdown`,
+      `${f.path}: ${f.keys.map((k) => `${k.key} -> ${k.server.title}`).join(', ')}; switched to AWS at shutdown`,
     );
   if (!plan.steps.local.length) {
     plan.steps.local.push(

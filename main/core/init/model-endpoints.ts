@@ -31,17 +31,18 @@ const LOCAL_URL = /^(?:https?:\/\/)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]
 /** Default ports that many web servers use too: a model server only with an OpenAI-style /v1 path or a model key. */
 const SHARED_PORTS = new Set([3000, 5000, 8000, 8080]);
 
-/** The model server (catalogue id) a value points at, or undefined when it is not a local model server. */
-export function localModelServer(key: string, value: string): string | undefined {
+/** The model server a value points at, or undefined when it is not a local model server. */
+export function localModelServer(key: string, value: string): SwitchKeyDraft['server'] | undefined {
   const leaf = key.split('.').pop() ?? key;
   if (SECRET_KEY.test(leaf)) return undefined;
   const m = LOCAL_URL.exec(value.trim());
   if (!m) return undefined;
   const port = Number(m[1]);
   const modelKey = MODEL_KEY.test(key);
-  const server = CATALOGUE.find((e) => e.defaultPort === port)?.id;
-  if (server && (!SHARED_PORTS.has(port) || modelKey || /^\/v1\b/.test(m[2] ?? ''))) return server;
-  return modelKey ? 'model server' : undefined;
+  const known = CATALOGUE.find((e) => e.defaultPort === port);
+  if (known && (!SHARED_PORTS.has(port) || modelKey || /^\/v1\b/.test(m[2] ?? '')))
+    return { id: known.id, title: known.title };
+  return modelKey ? { title: `a model server on port ${port}` } : undefined;
 }
 
 /** The env variable an AWS value is read from until filled in: AWS_ + the key in upper snake case. */

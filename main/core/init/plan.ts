@@ -28,8 +28,8 @@ export interface SwitchKeyDraft {
   local: string;
   /** The env variable the AWS value is read from until the user fills it in. */
   awsEnv: string;
-  /** The model server the local value points at (catalogue id), e.g. `ollama`. */
-  server: string;
+  /** The model server the local value points at: its catalogue id when known (`ollama`), and its name. */
+  server: { id?: string; title: string };
 }
 
 /** A file of the user's dev config with the keys to switch. */
@@ -46,14 +46,15 @@ export interface Plan {
   /** One line per thing recognised, printed by `offload init` and written at the top of the file. */
   findings: string[];
   steps: Record<PhaseId, InitStep[]>;
-  /** Comment lines written below a phase's steps: what could not be checked here and how to add it. */
-  notes: Record<PhaseId, string[]>;
+  /** Comment paragraphs written below a phase's steps: what could not be checked here and how to add it. */
+  notes: Record<PhaseId, string[][]>;
   switchFiles: SwitchFileDraft[];
 }
 
 /** A detector: looks at the project and adds what it recognises to the plan. */
 export type Detector = (plan: Plan, tools: Toolchain) => void;
 
+/** A plan with nothing found yet for the project in `root`. */
 export function emptyPlan(root: string): Plan {
   const byPhase = <T>(make: () => T) =>
     Object.fromEntries(PHASES.map((p) => [p, make()])) as Record<PhaseId, T>;
@@ -68,7 +69,7 @@ export function emptyPlan(root: string): Plan {
 }
 
 /** Folders never looked into: dependencies, build output, virtualenvs. */
-export const IGNORED_DIRS = new Set([
+const IGNORED_DIRS = new Set([
   'node_modules',
   '.git',
   '.terraform',
@@ -82,8 +83,10 @@ export const IGNORED_DIRS = new Set([
   '.aws-sam',
 ]);
 
+/** Whether `name` exists in `dir`. */
 export const exists = (dir: string, name: string): boolean => fs.existsSync(path.join(dir, name));
 
+/** A file's text, or undefined when it cannot be read. */
 export function readText(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');

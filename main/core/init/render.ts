@@ -69,15 +69,15 @@ function phaseBlock(plan: Plan, id: PhaseId): string[] {
   const out = ['', `  # ${PHASE_HEADERS[id]}`, `  ${id}:`];
   if (steps.length) out.push('    steps:', ...renderSteps(steps));
   else out.push('    steps: []', ...(hint ? [`    # ${hint}`] : []));
-  if (notes.length) out.push('', ...notes.map((n) => `      # ${n}`));
+  for (const paragraph of notes) out.push('', ...paragraph.map((n) => `      # ${n}`));
   return out;
 }
 
 function switchSection(plan: Plan): string[] {
   if (!plan.switchFiles.length) return [];
   const keys = plan.switchFiles.flatMap((f) => f.keys);
-  const servers = [...new Set(keys.map((k) => k.server))];
-  const starts = servers.flatMap((s) => (START_COMMANDS[s] ? [START_COMMANDS[s]] : []));
+  const servers = [...new Set(keys.flatMap((k) => (k.server.id ? [k.server.id] : [])))];
+  const starts = servers.flatMap((id) => (START_COMMANDS[id] ? [START_COMMANDS[id]] : []));
   const out = [
     '',
     '# Dev config switch (`offload switch aws|local`, the shutdown phase, the tray): the local values below are',
@@ -92,7 +92,7 @@ function switchSection(plan: Plan): string[] {
     out.push(`    - path: ${scalar(f.path, 6)}`, '      keys:');
     for (const k of f.keys) {
       out.push(
-        `        ${scalar(k.key, 8)}: # ${k.server}`,
+        `        ${scalar(k.key, 8)}: # ${k.server.title}`,
         `          local: ${scalar(k.local, 10)}`,
         `          aws: ${scalar(`\${{ env.${k.awsEnv} }}`, 10)}`,
       );
@@ -110,7 +110,9 @@ function switchSection(plan: Plan): string[] {
 
 /** The text of offload.yml for a filled plan; `schemaRef` is the `$schema` path (none: no modeline). */
 export function renderConfig(plan: Plan, schemaRef: string | undefined): string {
-  const awsEnvs = [...new Set(plan.switchFiles.flatMap((f) => f.keys.map((k) => k.awsEnv)))];
+  const awsValues = new Map(
+    plan.switchFiles.flatMap((f) => f.keys.map((k) => [k.awsEnv, `${k.key} in ${f.path}`] as const)),
+  );
   const lines: string[] = [
     ...(schemaRef ? [`# yaml-language-server: $schema=${schemaRef}`, '#'] : []),
     `# Offload config, written by \`offload init\`${plan.findings.length ? ' from what it found:' : ' (nothing recognised).'}`,
@@ -126,8 +128,8 @@ export function renderConfig(plan: Plan, schemaRef: string | undefined): string 
     `name: ${scalar(plan.name || 'my-project', 0)}`,
     '',
     '# env:                         # environment for every step (and the AWS values of `switch:`)',
-    ...(awsEnvs.length
-      ? awsEnvs.map((e) => `#   ${e}: https://…         # TODO: the AWS endpoint`)
+    ...(awsValues.size
+      ? [...awsValues].map(([env, where]) => `#   ${env}: https://…   # TODO: the AWS endpoint for ${where}`)
       : ['#   NODE_ENV: test']),
     '# secrets: [DB_PASSWORD]       # environment variables whose values are masked in logs and history',
     '',
