@@ -35,6 +35,8 @@ interface Case {
   /** Brings the copy into the state a developer's checkout is in. */
   prepare?(dir: string): void;
   check?(written: Written, text: string): void;
+  /** Uses what init wrote, after `run local` passed. */
+  then?(dir: string, env: NodeJS.ProcessEnv): Promise<void>;
 }
 
 const localRuns = (w: Written) => w.phases.local.steps.map((s) => s.run);
@@ -59,6 +61,21 @@ const CASES: Case[] = [
       ]);
       expect(text).not.toContain('dev-token-not-secret-123');
       expect(shutdownKinds(w)).toEqual(['stop-local-models', 'switch-config']);
+    },
+    async then(dir, env) {
+      // The switch section works as written: AWS values come from the variable it names.
+      const unset = await runCli(['switch', 'aws', '--force'], { cwd: dir, env });
+      expect(unset.code).not.toBe(0);
+      expect(unset.stderr).toMatch(/AWS_MODEL_ENDPOINT is not set/);
+      const url = 'https://models.example.com/v1';
+      const set = await runCli(['switch', 'aws', '--force'], {
+        cwd: dir,
+        env: { ...env, AWS_MODEL_ENDPOINT: url },
+      });
+      expect(set.code, set.stderr).toBe(0);
+      const dotenv = fs.readFileSync(path.join(dir, '.env'), 'utf8');
+      expect(dotenv).toContain(`MODEL_ENDPOINT=${url}\n`);
+      expect(dotenv).toContain('SHOP_API_TOKEN=dev-token-not-secret-123\n');
     },
   },
   {
@@ -190,6 +207,7 @@ describe('offload init on the corpus: validate and `run local` pass without edit
         expect(shutdownKinds(written)[0]).toBe('stop-local-models');
         expect(Object.keys(written.phases.monitor.steps[0] ?? {})).toContain('cloudwatch-alarms-ok');
         c.check?.(written, text);
+        await c.then?.(dir, env);
       },
       150_000,
     );

@@ -154,7 +154,10 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     notes.push(
       `They run with the \`${py.python}\` on PATH: activate your virtualenv before \`offload run\`.`,
     );
-    if (install) notes.push(`Dependencies are not installed on each run; to do that, add first: ${install}`);
+    if (install)
+      notes.push(
+        `Dependencies are not installed on each run; to do that, add first: ${install}${where ? ` (cwd: ${where})` : ''}`,
+      );
     const flatLayout =
       !reqFiles.length &&
       pyproject &&
