@@ -7,7 +7,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 const cloudWatchSdk = (): typeof import('@aws-sdk/client-cloudwatch') =>
   require('@aws-sdk/client-cloudwatch');
 
-import type { AwsAlarmState } from '../state';
+import type { AwsAlarmState } from '../vocabulary';
 
 /** Which alarms to read. */
 export interface AlarmSelector {

@@ -21,7 +21,7 @@ import type {
   AwsServiceState,
   AwsSnapshot,
   CloudWatchError,
-} from '../state';
+} from '../vocabulary';
 import { AlarmTracker, describeAlarms } from './alarms';
 import { createAwsClients, type AwsClients } from './clients';
 import { gateConfigured, parseAwsConfig, parseGateConfig, type GateEndpointConfig } from './config';

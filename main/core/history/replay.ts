@@ -2,8 +2,14 @@
  * Rebuilding a run from its events: one reducer shared by the live engine and by history, so a run reads the
  * same while it runs and afterwards. A run whose writer died reads as failed/interrupted, never running.
  */
-import type { PhaseSnapshot, RunSnapshot, RunSummary, StepSnapshot } from '../state';
-import { PHASE_TITLES, type RunEvent } from '../vocabulary';
+import {
+  PHASE_TITLES,
+  type PhaseSnapshot,
+  type RunEvent,
+  type RunSnapshot,
+  type RunSummary,
+  type StepSnapshot,
+} from '../vocabulary';
 
 /** Applies one event to a snapshot (mutates and returns it; the first event must be run-started). */
 export function applyEvent(snap: RunSnapshot | null, e: RunEvent): RunSnapshot | null {

@@ -6,8 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunSnapshot, RunSummary } from '../state';
-import type { PhaseId, RunEvent } from '../vocabulary';
+import type { PhaseId, RunEvent, RunSnapshot, RunSummary } from '../vocabulary';
 import { writeFileAtomic } from '../platform/atomic-file';
 import { isAlive } from '../platform/process-tree';
 import { applyEvent, markInterrupted, summarize } from './replay';

@@ -3,7 +3,7 @@
  * an alert is raised (once per episode), and must fall below threshold − hysteresis before it clears.
  */
 import { formatBytes, formatDurationCompact } from '../format';
-import type { ModelProcess, PressureAlert } from '../state';
+import type { ModelProcess, PressureAlert } from '../vocabulary';
 import type { AlertThreshold, WatchConfig } from './config';
 
 /** One set of readings the tracker judges. Percentages are 0..100. */

@@ -5,7 +5,7 @@
  * No nvidia-smi on PATH means no NVIDIA GPUs, not an error.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import type { GpuReading } from '../state';
+import type { GpuReading } from '../vocabulary';
 import { changeSignal } from '../change-signal';
 import { findExecutable } from '../platform/shell';
 

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import type { LoadedModel } from '../state';
+import type { LoadedModel } from '../vocabulary';
 import type { GracefulKind } from './catalogue';
 import { findExecutable } from '../platform/shell';
 

@@ -2,7 +2,7 @@
  * Turns a process-table scan into the list of local model servers: classify each process, group workers
  * and every other descendant under the top-most model server above them, and add up their cost.
  */
-import type { ModelProcess } from '../state';
+import type { ModelProcess } from '../vocabulary';
 import type { ProcInfo } from '../platform/proc-reader';
 import { classify, commandView, isExcluded, type Classification } from './catalogue';
 import type { ModelsConfig } from './config';

@@ -4,9 +4,8 @@
  *   - stop-local-models: true
  *   - stop-local-models: { servers: [ollama], except: [comfyui], verify-gone: 10s }
  */
-import type { StepKind } from '../vocabulary';
+import type { StepKind, StopOutcome } from '../vocabulary';
 import { formatBytes } from '../format';
-import type { StopOutcome } from '../state';
 import { parseDurationMs } from './config';
 import { durationSchema } from '../units';
 import { createMachineWatch } from './watch';

@@ -5,7 +5,7 @@
  * supervised servers are stopped through their supervisor or refused with the exact command to run.
  */
 import { spawn } from 'node:child_process';
-import type { ModelProcess, StopOutcome } from '../state';
+import type { ModelProcess, StopOutcome } from '../vocabulary';
 import type { ProcessReader, ProcInfo } from '../platform/proc-reader';
 import { signalTree } from '../platform/proc-signal';
 import type { ModelsConfig } from './config';

@@ -3,7 +3,7 @@
  * within seconds), a launchd job, a Windows service, the runtime's tray app, or the test supervisor —
  * so Offload stops the thing that sticks, or says the exact command when that needs privileges.
  */
-import type { Supervisor } from '../state';
+import type { Supervisor } from '../vocabulary';
 import type { ProcInfo, SupervisorHints } from '../platform/proc-reader';
 import { commandView } from './catalogue';
 

@@ -9,7 +9,7 @@ import type { Systeminformation } from 'systeminformation';
 
 /** Loaded on the first memory sample, not at start-up (a CLI command that never samples never pays for it). */
 const si = (): typeof import('systeminformation') => require('systeminformation');
-import type { MachineSnapshot, ModelProcess, PressureAlert, StopOutcome } from '../state';
+import type { MachineSnapshot, ModelProcess, PressureAlert, StopOutcome } from '../vocabulary';
 import { createProcessReader, type ProcessReader, type ProcInfo } from '../platform/proc-reader';
 import { PressureTracker } from './alerts';
 import { parseModelsConfig, parseWatchConfig, type ModelsConfig, type WatchConfig } from './config';

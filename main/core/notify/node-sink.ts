@@ -5,7 +5,7 @@
  * ones are coalesced into a summary), and a failing desktop is reported once, not per notice.
  */
 import { formatDuration } from '../format';
-import type { Notice } from '../state';
+import type { Notice } from '../vocabulary';
 import type { NotifySink } from './notifier';
 
 /** The part of node-notifier used here (injectable so a different backend can be plugged in). */

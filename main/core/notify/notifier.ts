@@ -3,7 +3,7 @@
  * desktop sink in the background. Identical notices within a short window are deduplicated so a flapping
  * source cannot flood the desktop.
  */
-import type { Notice } from '../state';
+import type { Notice } from '../vocabulary';
 
 /** Where notices are delivered besides subscribers (node-notifier, or a test sink). Must not throw. */
 export interface NotifySink {

@@ -3,7 +3,7 @@
  * alarms, each with when it was seen. Anything unknown (an API that could not be asked, an alarm in an
  * unknown state, an observation too old to trust) is never ready.
  */
-import type { AwsAlarmState, AwsEndpointState, AwsServiceState, AwsSnapshot } from '../state';
+import type { AwsAlarmState, AwsEndpointState, AwsServiceState, AwsSnapshot } from '../vocabulary';
 
 export type GateVerdict = 'ready' | 'not-ready' | 'unknown' | 'disabled';
 

@@ -5,7 +5,7 @@
  * told and offered the switch back to local. Every automatic action goes to history with its evidence.
  */
 import type { Notifier } from '../notify/notifier';
-import type { ModelProcess, StopOutcome } from '../state';
+import type { ModelProcess, StopOutcome } from '../vocabulary';
 import type { SwitchResult, SwitchTarget } from './switch';
 
 /** The machine-watch surface the rule needs (MachineWatch satisfies it). */

@@ -6,9 +6,8 @@
  * it really happened.
  */
 import path from 'node:path';
-import type { OffloadConfig } from '../vocabulary';
+import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
 import type { Notifier } from '../notify/notifier';
-import type { AwsSnapshot } from '../state';
 import { parseGateConfig } from '../aws/config';
 import type { GatePollSource } from './aws-ready';
 import { parseSwitchConfig } from './config';

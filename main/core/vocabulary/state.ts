@@ -1,0 +1,201 @@
+/**
+ * Snapshots of state, as the concerns produce them and every front end reads them: runs, phases and steps,
+ * the machine and its model servers, AWS, notices. Plain data, below every concern.
+ */
+import type { PhaseId, Status } from './rule';
+
+export interface StepSnapshot {
+  id: string;
+  name: string;
+  kind: string;
+  status: Status;
+  reason?: string;
+  summary?: string;
+  startedAt?: string;
+  durationMs?: number;
+}
+
+export interface PhaseSnapshot {
+  id: PhaseId;
+  title: string;
+  status: Status;
+  reason?: string;
+  steps: StepSnapshot[];
+}
+
+/** A run as the front ends show it: live for the current run, rebuilt from events.jsonl for old ones. */
+export interface RunSnapshot {
+  runId: string;
+  workflow: string;
+  status: Status;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  fingerprint: string;
+  phases: PhaseSnapshot[];
+  current?: { phase: PhaseId; step: string };
+  /** Last lines of the running (or last) step's output, masked. Bounded. */
+  tail: string[];
+}
+
+export interface RunSummary {
+  runId: string;
+  workflow: string;
+  status: Status;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+}
+
+/** Whether an entry point may start now, and if not, exactly why (the gate that is missing). */
+export interface WorkflowAvailability {
+  name: string;
+  phases: PhaseId[];
+  allowed: boolean;
+  reason?: string;
+}
+
+export interface GpuReading {
+  index: number;
+  name: string;
+  vendor: string;
+  utilizationPct?: number;
+  memUsedBytes?: number;
+  memTotalBytes?: number;
+  temperatureC?: number;
+}
+
+export interface PressureAlert {
+  id: string; // 'ram' | 'cpu' | 'gpu-mem:0' | 'model-rss:1234' …
+  message: string;
+  since: string;
+  /** The biggest local model processes at the time, for "deploy them" advice. */
+  topModels: { pid: number; title: string; rssBytes: number }[];
+}
+
+export interface MachineSnapshot {
+  at: string;
+  cpu: { loadPct: number; cores: number };
+  mem: {
+    totalBytes: number;
+    usedBytes: number;
+    availableBytes: number;
+    swapTotalBytes: number;
+    swapUsedBytes: number;
+  };
+  gpus: GpuReading[];
+  /** Bounded histories for sparklines (oldest first), percentages 0..100. */
+  history: { cpu: number[]; mem: number[]; gpu: number[] };
+  alerts: PressureAlert[];
+}
+
+export interface LoadedModel {
+  name: string;
+  sizeBytes: number;
+  vramBytes?: number;
+}
+
+export interface Supervisor {
+  kind: 'systemd' | 'launchd' | 'windows-service' | 'tray-app' | 'offload-test-supervisor';
+  name: string;
+  /** The command that stops it for good, e.g. `systemctl --user stop ollama`. */
+  stopCommand: string;
+  needsPrivileges: boolean;
+}
+
+/** A local model server process (the catalogue or a user matcher recognised it). */
+export interface ModelProcess {
+  pid: number;
+  ppid: number;
+  /** Catalogue or matcher id, e.g. 'ollama', 'llama.cpp', 'vllm'. */
+  server: string;
+  title: string;
+  exe: string;
+  cmdline: string;
+  cpuPct: number;
+  rssBytes: number;
+  gpuMemBytes?: number;
+  ports: number[];
+  loadedModels?: LoadedModel[];
+  supervisor?: Supervisor;
+  /** Descendant pids that belong to it (e.g. Ollama runners); their cost is included above. */
+  children: number[];
+  user: string;
+}
+
+export interface StopOutcome {
+  pid: number;
+  title: string;
+  result: 'stopped' | 'respawned' | 'refused' | 'failed' | 'would-stop';
+  how: string[];
+  reason?: string;
+  freed?: { rssBytes: number; gpuMemBytes?: number };
+  /** The command the user must run (e.g. a privileged systemctl) when Offload cannot. */
+  advice?: string;
+}
+
+export interface AwsServiceState {
+  cluster: string;
+  service: string;
+  status: Status;
+  running?: number;
+  desired?: number;
+  rollout?: string;
+  taskDefinition?: string;
+  message?: string;
+}
+
+export interface AwsEndpointState {
+  name: string;
+  url: string;
+  status: Status;
+  consecutivePasses: number;
+  required: number;
+  lastResult?: string;
+}
+
+export interface AwsAlarmState {
+  name: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'UNKNOWN';
+  reason?: string;
+  metric?: string;
+}
+
+export interface CloudWatchError {
+  logGroup: string;
+  at: string;
+  message: string;
+  count: number;
+  consoleUrl: string;
+}
+
+export interface AwsSnapshot {
+  /** 'disabled' when offload.yml configures nothing to watch. Unknown is never ready. */
+  gate: 'disabled' | 'unknown' | 'ready' | 'not-ready';
+  reason?: string;
+  checkedAt?: string;
+  services: AwsServiceState[];
+  endpoints: AwsEndpointState[];
+  alarms: AwsAlarmState[];
+  recentErrors: CloudWatchError[];
+  /** Which config the dev tools point at now. */
+  configTarget: 'local' | 'aws' | 'unknown';
+}
+
+/** A notification raised by the core; clicking it opens the window at `target`. */
+export interface Notice {
+  id: string;
+  at: string;
+  level: 'info' | 'warning' | 'error';
+  title: string;
+  body: string;
+  target: { view: 'machine' | 'models' | 'phases' | 'aws' | 'errors' | 'history'; item?: string };
+}
+
+export interface ProjectInfo {
+  dir: string;
+  name: string;
+  configFile: string;
+}
