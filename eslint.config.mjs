@@ -22,6 +22,15 @@ const CORE_UPWARD = {
   message:
     'main/core must not import from main/app, main/cli, preload/ or renderer/: the front ends build on the core.',
 };
+/**
+ * The bottom layers import nothing above them: vocabulary nothing, units and platform only the vocabulary.
+ * @param {string} [allowed] the one sibling folder the layer may import
+ */
+const BELOW_CONCERNS = (allowed) => ({
+  regex: allowed ? `^\\.\\./(?!${allowed}(/|$))` : '^\\.\\./',
+  message:
+    'vocabulary/, units/ and platform/ are below every concern: they import only the vocabulary (and the vocabulary nothing).',
+});
 /** The typed bridge: the only files that touch raw IPC (STYLE.md: one contract, typed once). */
 const BRIDGE_FILES = ['main/app/ipc.ts', 'preload/preload.ts'];
 const NO_RAW_IPC =
@@ -93,6 +102,27 @@ export default tseslint.config(
         { paths: ELECTRON_PATHS, patterns: [...ELECTRON_PATTERNS, CORE_UPWARD] },
       ],
       'no-restricted-syntax': ['error', ...ELECTRON_SYNTAX, ...RAW_IPC],
+    },
+  },
+  {
+    files: ['main/core/vocabulary/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ELECTRON_PATHS, patterns: [...ELECTRON_PATTERNS, CORE_UPWARD, BELOW_CONCERNS()] },
+      ],
+    },
+  },
+  {
+    files: ['main/core/units/**', 'main/core/platform/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ELECTRON_PATHS,
+          patterns: [...ELECTRON_PATTERNS, CORE_UPWARD, BELOW_CONCERNS('vocabulary')],
+        },
+      ],
     },
   },
   {

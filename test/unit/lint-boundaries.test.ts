@@ -96,6 +96,24 @@ const violations: [what: string, file: string, text: string, message: RegExp][] 
     /must not import/,
   ],
   [
+    'the vocabulary importing a concern',
+    'main/core/vocabulary/x.ts',
+    "import type { X } from '../config/load';\nexport type Y = X;\n",
+    /below every concern/,
+  ],
+  [
+    'units importing a concern',
+    'main/core/units/x.ts',
+    "import { x } from '../machine/config';\nvoid x;\n",
+    /below every concern/,
+  ],
+  [
+    'platform importing a concern',
+    'main/core/platform/x.ts',
+    "import { x } from '../history';\nvoid x;\n",
+    /below every concern/,
+  ],
+  [
     'raw ipcMain in main/app',
     'main/app/tray.ts',
     "declare const ipcMain: { on(c: string): void };\nipcMain.on('x');\n",
@@ -188,6 +206,11 @@ const allowed: [what: string, file: string, text: string][] = [
     'the core importing its own layers',
     'main/core/aws/x.ts',
     "import { x } from '../vocabulary';\nimport { y } from '../../core/units';\nimport { z } from './app';\nvoid [x, y, z];\n",
+  ],
+  [
+    'the bottom layers importing the vocabulary and themselves',
+    'main/core/platform/x.ts',
+    "import type { JsonSchema } from '../vocabulary';\nimport { y } from './proc-info';\nexport type S = JsonSchema;\nvoid y;\n",
   ],
   [
     'front ends importing the core',
