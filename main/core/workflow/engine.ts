@@ -4,6 +4,7 @@
  * One attempt of a step is a StepAttempt (its output, masking and stop on cancel or timeout); where a step's
  * output goes is its StepOutput; the live tail is an OutputTail.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { interpolate, type InterpolationContext } from '../config/interpolate';
 import { secretNames } from '../config/load';
@@ -24,7 +25,7 @@ import {
 } from './gates';
 import { Masker } from './mask';
 import { OutputTail } from './output-tail';
-import { carriedOutputs, keepStepOutputs } from './outputs';
+import { carriedOutputs, keepStepOutputs, type OutputsToKeep } from './outputs';
 import { StepAttempt, type StopWhy } from './step-attempt';
 import { StepOutput, type OutputStream } from './step-output';
 import {
@@ -342,20 +343,27 @@ export class Engine {
     masker: Masker,
   ): Promise<{ status: Status; reason?: string }> {
     const softFailures: string[] = [];
-    for (const step of this.o.config.phases[phase].steps) {
-      if (active.abort.signal.aborted) return { status: 'cancelled', reason: 'cancelled' };
-      const r = await this.runStep(active, writer, phase, step, ictx, masker, fp);
-      if (r.status === 'passed') continue;
-      if (r.status === 'cancelled') return { status: 'cancelled', reason: `step "${step.name}" cancelled` };
-      if (step.continueOnError) {
-        softFailures.push(step.name);
-        continue;
+    // Passed steps' outputs, kept for later runs once the phase is over (passed or not).
+    const toKeep: OutputsToKeep[] = [];
+    try {
+      for (const step of this.o.config.phases[phase].steps) {
+        if (active.abort.signal.aborted) return { status: 'cancelled', reason: 'cancelled' };
+        const r = await this.runStep(active, writer, phase, step, ictx, masker, fp);
+        if (r.kept) toKeep.push(r.kept);
+        if (r.status === 'passed') continue;
+        if (r.status === 'cancelled') return { status: 'cancelled', reason: `step "${step.name}" cancelled` };
+        if (step.continueOnError) {
+          softFailures.push(step.name);
+          continue;
+        }
+        return { status: 'failed', reason: `step "${step.name}" failed: ${r.reason}` };
       }
-      return { status: 'failed', reason: `step "${step.name}" failed: ${r.reason}` };
+      return softFailures.length
+        ? { status: 'passed', reason: `passed with continue-on-error failures: ${softFailures.join(', ')}` }
+        : { status: 'passed' };
+    } finally {
+      this.keepOutputs(active.runId, toKeep, masker);
     }
-    return softFailures.length
-      ? { status: 'passed', reason: `passed with continue-on-error failures: ${softFailures.join(', ')}` }
-      : { status: 'passed' };
   }
 
   private async runStep(
@@ -366,7 +374,7 @@ export class Engine {
     ictx: InterpolationContext,
     masker: Masker,
     fp: Fingerprint,
-  ): Promise<{ status: 'passed' | 'failed' | 'cancelled'; reason?: string }> {
+  ): Promise<{ status: 'passed' | 'failed' | 'cancelled'; reason?: string; kept?: OutputsToKeep }> {
     const runId = active.runId;
     const emit = (e: EngineEvent) => this.emit(active, writer, e);
     const kind = this.o.stepKinds.find((k) => k.key === step.kind);
@@ -465,24 +473,21 @@ export class Engine {
       }).run();
       if (outcome.status === 'passed') {
         ictx.steps[step.id] = { ...(ictx.steps[step.id] ?? {}), ...outcome.outputs };
-        try {
-          keepStepOutputs(
-            this.o.history,
-            {
-              stepId: step.id,
-              runId,
-              workflow: active.snap?.workflow ?? '',
-              phase,
-              fingerprint: fp.value,
-              at: this.at(),
-            },
-            ictx.steps[step.id] ?? {},
-            masker,
-          );
-        } catch (err) {
-          info(`could not keep this step's outputs for later runs: ${(err as Error).message}`);
-        }
-        return finish('passed', { attempt, summary: outcome.summary, outputs: outcome.outputs });
+        const kept: OutputsToKeep = {
+          step: {
+            stepId: step.id,
+            runId,
+            workflow: active.snap?.workflow ?? '',
+            phase,
+            fingerprint: fp.value,
+            at: this.at(),
+          },
+          outputs: ictx.steps[step.id] ?? {},
+        };
+        return {
+          ...(await finish('passed', { attempt, summary: outcome.summary, outputs: outcome.outputs })),
+          kept,
+        };
       }
       if (outcome.status === 'cancelled')
         return finish('cancelled', { attempt, reason: 'cancelled', summary: outcome.summary });
@@ -502,6 +507,24 @@ export class Engine {
       });
     }
     return finish('failed', { attempt: attempts, reason: 'no attempt ran' });
+  }
+
+  /** Keeps passed steps' outputs for later runs; a failure to is noted in each step's log. */
+  private keepOutputs(runId: string, kept: OutputsToKeep[], masker: Masker): void {
+    try {
+      keepStepOutputs(this.o.history, kept, masker);
+    } catch (err) {
+      const line = masker.mask(
+        `[offload] could not keep this step's outputs for later runs: ${(err as Error).message}\n`,
+      );
+      for (const { step } of kept) {
+        try {
+          fs.appendFileSync(this.o.history.stepLogPath(runId, step.phase, step.stepId), line);
+        } catch {
+          /* the log is gone too: nothing more to say where */
+        }
+      }
+    }
   }
 
   /**

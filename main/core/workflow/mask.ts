@@ -150,6 +150,20 @@ export class Masker {
 const ADD_MASK = '::add-mask::';
 const ADD_MASK_BYTES = Buffer.from(ADD_MASK);
 const STARS = Buffer.from('***');
+/** The end of '::add-mask::' that ordinary output holds far more rarely than ':' (what a search keys on). */
+const ADD_MASK_TAIL = ADD_MASK_BYTES.subarray(5);
+
+/**
+ * Whether buf holds '::add-mask::': as buf.indexOf(ADD_MASK_BYTES) >= 0, but keyed on '-mask::', which is
+ * several times faster on output with a colon in every line (timestamps, key: value). It runs over every
+ * byte a step prints.
+ */
+function hasAddMask(buf: Buffer): boolean {
+  for (let i = buf.indexOf(ADD_MASK_TAIL, 5); i >= 0; i = buf.indexOf(ADD_MASK_TAIL, i + 1)) {
+    if (buf.compare(ADD_MASK_BYTES, 0, 5, i - 5, i) === 0) return true;
+  }
+  return false;
+}
 const EMPTY = Buffer.alloc(0);
 
 /** `::add-mask::value` lines of a text: each value is added to the masker and the line reads `::add-mask::***`. */
@@ -222,14 +236,14 @@ export class MaskingStream {
    * as they are (a step printing hundreds of MB spends its time in the pipe, not here).
    */
   pushParts(chunk: Buffer): Buffer[] {
-    if (this.masker.size === 0 && chunk.indexOf(ADD_MASK_BYTES) < 0) {
+    if (this.masker.size === 0 && !hasAddMask(chunk)) {
       const lastNl = chunk.lastIndexOf(0x0a);
       if (lastNl >= 0 && chunk.length - (lastNl + 1) <= this.maxPending) {
         // The line spanning the held-back bytes and this chunk could still be an ::add-mask:: line.
         const spanning = this.carry.length
           ? Buffer.concat([this.carry, chunk.subarray(0, chunk.indexOf(0x0a) + 1)])
           : EMPTY;
-        if (spanning.indexOf(ADD_MASK_BYTES) < 0) {
+        if (!hasAddMask(spanning)) {
           const head = chunk.subarray(0, lastNl + 1);
           const parts = this.carry.length ? [this.carry, head] : [head];
           this.carry = lastNl + 1 < chunk.length ? Buffer.from(chunk.subarray(lastNl + 1)) : EMPTY;

@@ -95,26 +95,37 @@ export interface PassedStep {
   at: string;
 }
 
+/** A passed step's outputs, to keep for later runs. */
+export interface OutputsToKeep {
+  step: PassedStep;
+  outputs: Record<string, string>;
+}
+
 /**
- * Keeps a passed step's outputs for later runs that skip its phase: masked, keys too; an output that held a
- * secret is marked so that a later run refuses to use it rather than use ***.
+ * Keeps passed steps' outputs for later runs that skip their phase (one write for all of them: the engine
+ * keeps a phase's at its end, so a long phase of small steps does not write the file step by step): masked,
+ * keys too; an output that held a secret is marked so that a later run refuses to use it rather than use ***.
  */
 export function keepStepOutputs(
   storage: OutputStorage,
-  step: PassedStep,
-  outputs: Record<string, string>,
+  kept: readonly OutputsToKeep[],
   masker: Masker,
 ): void {
-  const kept: Record<string, string> = {};
-  const masked: string[] = [];
-  for (const [k, v] of Object.entries(outputs)) {
-    const mk = masker.mask(k);
-    const mv = masker.mask(v);
-    kept[mk] = mv;
-    if (mv !== v || mk !== k) masked.push(mk);
+  if (!kept.length) return;
+  const state = readOutputState(storage);
+  for (const { step, outputs } of kept) {
+    const record: Record<string, string> = {};
+    const masked: string[] = [];
+    for (const [k, v] of Object.entries(outputs)) {
+      const mk = masker.mask(k);
+      const mv = masker.mask(v);
+      record[mk] = mv;
+      if (mv !== v || mk !== k) masked.push(mk);
+    }
+    const { stepId, ...where } = step;
+    state.steps[stepId] = { ...where, outputs: record, ...(masked.length ? { masked } : {}) };
   }
-  const { stepId, ...where } = step;
-  saveStepOutputs(storage, stepId, { ...where, outputs: kept, ...(masked.length ? { masked } : {}) });
+  storage.writeState(OUTPUTS_FILE, state);
 }
 
 export interface CarriedOutputsQuery {
