@@ -143,6 +143,10 @@ describe('gates', () => {
     const allowed = async () => (await h.engine.availability()).find((w) => w.name === 'test')!;
     fs.writeFileSync(path.join(dir, '.env'), 'MODEL_URL=https://aws.example\n');
     expect((await allowed()).allowed).toBe(true);
+    // Interpreter caches a test run leaves behind are not source, even where .gitignore forgot them.
+    fs.mkdirSync(path.join(dir, '__pycache__'));
+    fs.writeFileSync(path.join(dir, '__pycache__', 'app.cpython-311.pyc'), 'bytecode');
+    expect((await allowed()).allowed).toBe(true);
     fs.writeFileSync(path.join(dir, 'app.py'), 'print(2)\n');
     const edited = await allowed();
     expect(edited.allowed).toBe(false);

@@ -35,7 +35,7 @@ export interface FingerprintInput {
   stateDir?: string;
 }
 
-/** Folders never part of a content fingerprint (no git). */
+/** Folders never part of a content fingerprint (no git): version control, build output, dependencies, caches. */
 export const SKIPPED_DIRS: readonly string[] = [
   '.git',
   'node_modules',
@@ -45,6 +45,9 @@ export const SKIPPED_DIRS: readonly string[] = [
   '__pycache__',
   'target',
 ];
+
+/** Folders never source even when a repository forgot to ignore them (dependencies, interpreter caches). */
+const NEVER_SOURCE: readonly string[] = ['.git', 'node_modules', '.venv', '__pycache__'];
 
 const CACHE_FILE = 'fingerprint-cache.json';
 const MANIFEST_DIR = 'fingerprints';
@@ -154,7 +157,10 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   const listed = await gitFiles(dir);
   const source: Fingerprint['source'] = listed ? 'git' : 'content';
   const exclude = relativeExclusions(dir, input.exclude);
-  const files = (listed ?? walkFiles(dir)).filter((f) => !isExcluded(f, exclude)).sort();
+  // A Python project that does not ignore __pycache__ would otherwise change with every local test run.
+  const files = (listed ?? walkFiles(dir))
+    .filter((f) => !isExcluded(f, exclude) && !f.split('/').some((part) => NEVER_SOURCE.includes(part)))
+    .sort();
 
   const cacheFile = input.stateDir ? path.join(input.stateDir, CACHE_FILE) : undefined;
   const cache = readCache(cacheFile);
