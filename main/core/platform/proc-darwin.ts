@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { pidAlive } from './proc-signal';
-import { splitCommandLine, type ProcessReader, type ProcInfo } from './proc-info';
+import { sampleFromScan, splitCommandLine, type ProcessReader, type ProcInfo } from './proc-info';
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve) => {
@@ -66,11 +66,7 @@ export function createDarwinProcessReader(): ProcessReader {
       last = parsePsOutput(text, (uid) => (uid === myUid ? myName : String(uid)));
       return last;
     },
-    sample(pids) {
-      // ps/CIM report every process in one call, so the last scan is as fresh as it gets.
-      const want = new Set(pids);
-      return last.filter((p) => want.has(p.pid));
-    },
+    sample: (pids) => sampleFromScan(last, pids),
     async listeningPorts(pids) {
       const result = new Map<number, number[]>();
       if (pids.length === 0) return result;

@@ -47,6 +47,12 @@ export interface ProcessReader {
   close(): void;
 }
 
+/** `sample()` of a reader whose scan reads every process in one call (ps, CIM): the last scan is as fresh as it gets. */
+export function sampleFromScan(last: readonly ProcInfo[], pids: readonly number[]): ProcInfo[] {
+  const want = new Set(pids);
+  return last.filter((p) => want.has(p.pid));
+}
+
 /** Splits a command line the way a `ps` column shows it (quotes honoured); used where argv is not available. */
 export function splitCommandLine(s: string): string[] {
   const out: string[] = [];

@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import { pidAlive } from './proc-signal';
 import type { ProcessReader, ProcInfo } from './proc-info';
-import { splitCommandLine } from './proc-info';
+import { sampleFromScan, splitCommandLine } from './proc-info';
 
 const END = '<<offload-end>>';
 
@@ -90,11 +90,7 @@ export function createWin32ProcessReader(): ProcessReader {
       last = out;
       return out;
     },
-    sample(pids) {
-      // ps/CIM report every process in one call, so the last scan is as fresh as it gets.
-      const want = new Set(pids);
-      return last.filter((p) => want.has(p.pid));
-    },
+    sample: (pids) => sampleFromScan(last, pids),
     async listeningPorts(pids) {
       const result = new Map<number, number[]>();
       if (pids.length === 0) return result;
