@@ -24,14 +24,7 @@ export interface PhaseSnapshot {
 }
 
 /** A run as the front ends show it: live for the current run, rebuilt from events.jsonl for old ones. */
-export interface RunSnapshot {
-  runId: string;
-  workflow: string;
-  status: Status;
-  reason?: string;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
+export interface RunSnapshot extends RunSummary {
   fingerprint: string;
   phases: PhaseSnapshot[];
   current?: { phase: PhaseId; step: string };
@@ -39,6 +32,7 @@ export interface RunSnapshot {
   tail: string[];
 }
 
+/** A run in a history list: what it was and how it ended. */
 export interface RunSummary {
   runId: string;
   workflow: string;
