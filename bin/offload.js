@@ -13,6 +13,13 @@ try {
   }
   throw err;
 }
+// `offload … | head`: the reader went away; that is the end of the output, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 cli.main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
