@@ -257,7 +257,7 @@ export class MaskingStream {
 
   private pushSlow(chunk: Buffer): Buffer {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    if (buf.indexOf(ADD_MASK_BYTES) >= 0) this.learn(buf);
+    if (hasAddMask(buf)) this.learn(buf);
     // Whole lines, so that stdout and stderr sharing a log do not interleave inside a line; a longer
     // unfinished line goes out early, less the bytes a known secret could still be completing.
     const lastNl = buf.lastIndexOf(0x0a);
@@ -321,7 +321,7 @@ export class MaskingStream {
 
   private emit(region: Buffer, atLineStart: boolean): Buffer {
     if (!region.length) return EMPTY;
-    if (region.indexOf(ADD_MASK_BYTES) >= 0) {
+    if (hasAddMask(region)) {
       let text = region.toString('utf8');
       // The rest of a line begun earlier is not a line of its own.
       const nl = atLineStart ? -1 : text.indexOf('\n');
