@@ -153,6 +153,23 @@ describe('gates', () => {
     expect(edited.reason).toMatch(/1 file changed \(app\.py\) since/);
   });
 
+  it('a phase offload.yml leaves empty is nothing to wait for: full and services run without aws-prepare steps', async () => {
+    const yaml = YAML.replace(
+      /  aws-prepare:\n    steps:\n      - name: Prepare\n        run: [^\n]*\n/,
+      '  aws-prepare:\n    steps: []\n',
+    );
+    expect(yaml).not.toContain('Prepare');
+    const dir = makeProject(yaml, { '.gitignore': 'build/\n' });
+    gitInit(dir);
+    const h = harness(dir, { dataDir: tempDir('data') });
+    const avail = async (name: string) => (await h.engine.availability()).find((w) => w.name === name)!;
+    expect(await avail('full')).toMatchObject({ allowed: true });
+    const full = await h.engine.run('full');
+    expect(full.status).toBe('passed');
+    expect(ran(dir, 'deploy-ran')).toBe(true);
+    expect(await avail('services')).toMatchObject({ allowed: true });
+  });
+
   it('a project without git is fingerprinted by content', async () => {
     const dir = makeProject(YAML, { 'main.py': 'print(1)\n', 'node_modules/x/index.js': '1' });
     const data = tempDir('data');

@@ -16,6 +16,7 @@ import { computeFingerprint, type Fingerprint } from './fingerprint';
 import { formatDuration } from './durations';
 import {
   checkPhaseGate,
+  type GateContext,
   notePhasePassed,
   notePhaseStarted,
   readGateState,
@@ -29,6 +30,7 @@ import { carriedOutputs, keepStepOutputs, type OutputsToKeep } from './outputs';
 import { StepAttempt, type StopWhy } from './step-attempt';
 import { StepOutput, type OutputStream } from './step-output';
 import {
+  PHASES,
   PHASE_TITLES,
   type EngineEvent,
   type PhaseId,
@@ -77,6 +79,16 @@ export class Engine {
   }
 
   /** Phases of a workflow that have steps (a phase offload.yml leaves empty is not run). */
+  /** What the gates know about this project: its entry points, its empty phases, its history folder. */
+  private gateContext(): GateContext {
+    const { config, history } = this.o;
+    return {
+      workflows: config.workflows,
+      emptyPhases: new Set(PHASES.filter((p) => (config.phases[p]?.steps.length ?? 0) === 0)),
+      stateDir: history.projectDir,
+    };
+  }
+
   private phasesOf(workflow: string): PhaseId[] | undefined {
     const phases = this.o.config.workflows[workflow];
     return phases?.filter((p) => (this.o.config.phases[p]?.steps.length ?? 0) > 0);
@@ -99,7 +111,7 @@ export class Engine {
       return {
         name,
         phases: [...all],
-        ...workflowGate(phases, state, fp, this.o.config.workflows, this.o.history.projectDir),
+        ...workflowGate(phases, state, fp, this.gateContext()),
       };
     });
   }
@@ -239,13 +251,7 @@ export class Engine {
       });
       // Gates this run cannot satisfy by itself (aws-prepare never passed and not in this run, no AWS test
       // since the last deployment and none in this run…) refuse the run before anything runs.
-      const upfront = unsatisfiableGate(
-        phases,
-        readGateState(history),
-        fp,
-        config.workflows,
-        history.projectDir,
-      );
+      const upfront = unsatisfiableGate(phases, readGateState(history), fp, this.gateContext());
       if (upfront) {
         emit({
           type: 'phase',
@@ -274,7 +280,7 @@ export class Engine {
           break;
         }
         const gates = readGateState(history);
-        const blocked = checkPhaseGate(phase, gates, fp, config.workflows, history.projectDir);
+        const blocked = checkPhaseGate(phase, gates, fp, this.gateContext());
         if (blocked) {
           emit({ type: 'phase', runId, at: this.at(), phase, status: 'blocked', reason: blocked });
           status = 'blocked';

@@ -120,35 +120,43 @@ export function suggest(workflows: Record<string, readonly PhaseId[]>, phases: P
   return `run ${names.map((n) => `\`offload run ${n}\``).join(' or ')}`;
 }
 
-/**
- * Why `phase` may not start now, or undefined when its gates are satisfied. `workflows` (name -> phases)
- * is used to name the exact command that satisfies a missing gate.
- */
+/** What the gates need to know about the project besides its records. */
+export interface GateContext {
+  /** Entry points (name -> phases), to name the exact command that satisfies a missing gate. */
+  workflows: Record<string, readonly PhaseId[]>;
+  /** Phases offload.yml leaves without steps: nothing to do, so nothing to wait for. */
+  emptyPhases?: ReadonlySet<PhaseId>;
+  /** The history folder with the recorded file lists (refusals name the changed files). */
+  stateDir?: string;
+}
+
+/** Why `phase` may not start now, or undefined when its gates are satisfied. */
 export function checkPhaseGate(
   phase: PhaseId,
   state: GateState,
   fp: Fingerprint,
-  workflows: Record<string, readonly PhaseId[]>,
-  stateDir?: string,
+  ctx: GateContext,
 ): string | undefined {
-  if (AWS_PHASES.includes(phase)) {
+  const { workflows, stateDir } = ctx;
+  const empty = (p: PhaseId) => ctx.emptyPhases?.has(p) ?? false;
+  if (AWS_PHASES.includes(phase) && !empty('local')) {
     if (!state.localPasses.some((p) => p.fingerprint === fp.value)) {
       const last = state.localPasses[state.localPasses.length - 1];
-      const how = suggest(workflows, ['local', phase]);
+      const how = `${suggest(workflows, ['local', phase])}${workflows.local ? ' (or `offload run local` first)' : ''}`;
       return last
         ? `local phase has not passed for this source (fingerprint ${shortFingerprint(fp.value)}; last pass was for ${shortFingerprint(last.fingerprint)}, ${describeChange(fp, last, stateDir)}): ${how}`
         : `local phase has never passed for this project (fingerprint ${shortFingerprint(fp.value)}); AWS phases need a local pass on the same source: ${how}`;
     }
   }
-  if (phase === 'aws-deploy' && !state.preparePassed) {
+  if (phase === 'aws-deploy' && !state.preparePassed && !empty('aws-prepare')) {
     return `AWS preparation (aws-prepare) has never passed for this project: ${suggest(workflows, ['aws-prepare'])} first`;
   }
-  if (phase === 'shutdown') {
+  if (phase === 'shutdown' && !empty('aws-deploy')) {
     if (!state.deployPassed) {
       return `no AWS deployment has passed yet; shutting the dev system down needs a deployment followed by AWS testing: ${suggest(workflows, ['aws-deploy', 'aws-test'])}`;
     }
     const deployed = state.deployStarted ?? state.deployPassed;
-    if (!state.awsTestPassed || state.awsTestPassed.seq < deployed.seq) {
+    if (!empty('aws-test') && (!state.awsTestPassed || state.awsTestPassed.seq < deployed.seq)) {
       return `AWS testing has not passed since the latest deployment (run ${deployed.runId} at ${deployed.at}); AWS testing must follow every deployment: ${suggest(workflows, ['aws-test'])}`;
     }
   }
@@ -165,12 +173,11 @@ export function unsatisfiableGate(
   phases: readonly PhaseId[],
   state: GateState,
   fp: Fingerprint,
-  workflows: Record<string, readonly PhaseId[]>,
-  stateDir?: string,
+  ctx: GateContext,
 ): { phase: PhaseId; reason: string } | undefined {
   const sim: GateState = JSON.parse(JSON.stringify(state)) as GateState;
   for (const phase of phases) {
-    const reason = checkPhaseGate(phase, sim, fp, workflows, stateDir);
+    const reason = checkPhaseGate(phase, sim, fp, ctx);
     if (reason) return { phase, reason };
     notePhaseStarted(sim, phase, fp, 'next', 'now');
     notePhasePassed(sim, phase, fp, 'next', 'now');
@@ -186,9 +193,8 @@ export function workflowGate(
   phases: readonly PhaseId[],
   state: GateState,
   fp: Fingerprint,
-  workflows: Record<string, readonly PhaseId[]>,
-  stateDir?: string,
+  ctx: GateContext,
 ): { allowed: boolean; reason?: string } {
-  const blocked = unsatisfiableGate(phases, state, fp, workflows, stateDir);
+  const blocked = unsatisfiableGate(phases, state, fp, ctx);
   return blocked ? { allowed: false, reason: `${blocked.phase}: ${blocked.reason}` } : { allowed: true };
 }
