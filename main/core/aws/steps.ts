@@ -2,7 +2,7 @@
  * Step kinds for phases 3 and 4: `ecs-deploy`, `ecs-wait-stable` and `cloudwatch-alarms-ok`. They take the
  * AWS clients from `ctx.services.aws`, or build them from `ctx.services.config` (offload.yml's `aws:`).
  */
-import type { StepContext, StepKind } from '../vocabulary';
+import type { StepContext, StepKind, StepResult } from '../vocabulary';
 import { describeAlarms } from './alarms';
 import { createAwsClients, type AwsClients } from './clients';
 import { alarmSelectorSchema, ecsServiceProperties, parseAwsConfig, parseGateConfig } from './config';
@@ -32,6 +32,21 @@ async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Promise<T
   } finally {
     clients.destroy();
   }
+}
+
+/** A failed attempt that explains an AWS error in plain words (profile and region from `aws:`); a cancel rethrows. */
+function awsFailure(ctx: StepContext, err: unknown, action: string, resource?: string): StepResult {
+  if (ctx.signal.aborted) throw err;
+  const aws = parseAwsConfig(ctx.services.config?.sections.aws);
+  return {
+    status: 'failed',
+    summary: explainAwsError(err, {
+      action,
+      profile: aws.profile,
+      region: aws.region,
+      ...(resource === undefined ? {} : { resource }),
+    }),
+  };
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -103,18 +118,7 @@ export const ecsDeployStep: StepKind<EcsDeploySpec> = {
         };
       });
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      const config = ctx.services.config;
-      const aws = parseAwsConfig(config?.sections.aws);
-      return {
-        status: 'failed',
-        summary: explainAwsError(err, {
-          action: 'ecs-deploy',
-          profile: aws.profile,
-          region: aws.region,
-          resource: `${spec.cluster}/${spec.service}`,
-        }),
-      };
+      return awsFailure(ctx, err, 'ecs-deploy', `${spec.cluster}/${spec.service}`);
     }
   },
 };
@@ -166,8 +170,6 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
     const timeoutMs = durationMs(spec.timeout, 600_000, 'timeout');
     const intervalMs = durationMs(spec.interval, 15_000, 'interval');
     const maxStopped = spec['max-stopped-tasks'] ?? 3;
-    const config = ctx.services.config;
-    const aws = parseAwsConfig(config?.sections.aws);
     const expected = new Map<string, string | undefined>();
     for (const s of spec.services) {
       expected.set(s, spec['task-definition'] ?? deployedInRun.get(deployKey(ctx.runId, spec.cluster, s)));
@@ -241,16 +243,7 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
         }
       });
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      return {
-        status: 'failed',
-        summary: explainAwsError(err, {
-          action: 'ecs:DescribeServices',
-          profile: aws.profile,
-          region: aws.region,
-          resource: spec.cluster,
-        }),
-      };
+      return awsFailure(ctx, err, 'ecs:DescribeServices', spec.cluster);
     }
   },
 };
@@ -271,9 +264,7 @@ export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
   },
   describe: () => 'CloudWatch alarms are OK',
   async execute(ctx, step) {
-    const config = ctx.services.config;
-    const aws = parseAwsConfig(config?.sections.aws);
-    const gate = parseGateConfig(config?.sections.gate);
+    const gate = parseGateConfig(ctx.services.config?.sections.gate);
     const sel = {
       names: step.spec?.names ?? (step.spec?.prefixes ? [] : gate.alarms.names),
       prefixes: step.spec?.prefixes ?? (step.spec?.names ? [] : gate.alarms.prefixes),
@@ -302,15 +293,7 @@ export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
         return { status: 'failed', summary: `no alarm matches ${sel.prefixes.join(', ')}` };
       return { status: 'passed', summary: `${alarms.length} alarm(s), none in ALARM` };
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      return {
-        status: 'failed',
-        summary: explainAwsError(err, {
-          action: 'cloudwatch:DescribeAlarms',
-          profile: aws.profile,
-          region: aws.region,
-        }),
-      };
+      return awsFailure(ctx, err, 'cloudwatch:DescribeAlarms');
     }
   },
 };
