@@ -118,6 +118,37 @@ switch:
     expect(fs.readFileSync(file, 'utf8')).toBe(ENV_TEXT);
   });
 
+  it('watch started while the dev tools point at AWS and AWS is not ready: says so and offers the way back', async () => {
+    fake.state.setAlarm('api-5xx', 'ALARM', 'Threshold Crossed: 5xx > 10');
+    const child = startCli(['watch', '--no-desktop'], { cwd: dir, env: env() });
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    try {
+      expect((await runCli(['switch', 'aws', '--force'], { cwd: dir, env: env() })).code).toBe(0);
+      child.kill('SIGINT');
+      await collect(child);
+      const again = startCli(['watch', '--no-desktop'], { cwd: dir, env: env() });
+      let out2 = '';
+      again.stdout?.on('data', (d) => (out2 += d));
+      try {
+        await waitFor(
+          () => out2.includes('Dev tools point at AWS, which is not ready'),
+          15_000,
+          'the warning',
+        );
+        expect(out2).toMatch(/alarm api-5xx in ALARM.*offload switch local/);
+      } finally {
+        again.kill('SIGINT');
+      }
+      expect((await collect(again)).code).toBe(130);
+    } finally {
+      child.kill('SIGINT');
+      fake.state.setAlarm('api-5xx', 'OK');
+      await runCli(['switch', 'local'], { cwd: dir, env: env() });
+    }
+    expect(out).not.toMatch(/Dev tools point at AWS/); // it pointed at local when that watch started
+  });
+
   it('switch local whose start command is missing: exit 1 with the reason, and the journal says so', async () => {
     const d = makeProject(
       `name: no-ollama

@@ -90,9 +90,21 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     switcher,
     enforcer,
     attach(source) {
+      let first = true;
       return source.onGatePoll(async (poll) => {
         const was = poll.from === 'ready';
         const is = poll.to === 'ready';
+        if (first && !is && switcher.configured() && switcher.current() === 'aws') {
+          // Started while the dev tools point at AWS (an earlier session switched them) and AWS is not ready.
+          o.notifier.notify({
+            level: 'warning',
+            title: 'Dev tools point at AWS, which is not ready',
+            body: `${poll.reason || `AWS is ${poll.to}`} — run \`offload switch local\` to point them back at the local models.`,
+            target: { view: 'aws' },
+          });
+          record('rule-action', { action: 'notify-not-ready', reason: poll.reason, trigger: 'start' });
+        }
+        first = false;
         if (is && !was) await enforcer.gateOpened(poll.evidence);
         else if (!is && was) await enforcer.gateClosed(poll.reason || 'AWS is not ready', poll.evidence);
         else if (is) {
