@@ -10,6 +10,7 @@ import { registerHistoryCommand } from './commands/history';
 import { registerInitCommand } from './commands/init';
 import { registerRunCommand } from './commands/run';
 import { registerStatusCommand } from './commands/status';
+import { registerTrustCommand } from './commands/trust';
 import { registerValidateCommand } from './commands/validate';
 import { registerExtensionCommands } from './commands/extensions';
 import { makeTerm } from './terminal';
@@ -37,6 +38,7 @@ export async function main(
   registerHistoryCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerInitCommand(program, ctx);
+  registerTrustCommand(program, ctx);
   registerExtensionCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
 

@@ -14,6 +14,14 @@ import { Notifier, nodeNotifierSink, parseNotifyConfig, type NotifySink } from '
 import { openProject, resolveDataDir, type OpenedProject } from './project';
 import { createRuleWiring, type RuleWiring, type SwitchOutcome } from './rule/wire';
 import { watchProjectFiles } from './platform/watch-files';
+import {
+  grantTrust,
+  trustStatus,
+  trustSubject,
+  UntrustedProject,
+  type TrustStatus,
+  type TrustSubject,
+} from './trust';
 import { STEP_KINDS } from './registry';
 import { createStepServices, type StepServicesHandle } from './services';
 import type {
@@ -78,6 +86,10 @@ export interface Offload extends OffloadCore {
   onRunEvent(listener: (event: EngineEvent) => void): () => void;
   /** The open project's config, history and data folder (read-only use: history, models, validate). */
   opened(): { config: OffloadConfig; history: HistoryStore; dataDir: string } | null;
+  /** Whether the user trusts the open project as it is now, and what it would run; null without a project. */
+  trust(): { subject: TrustSubject; status: TrustStatus } | null;
+  /** Trusts the open project as it is now (the user said so: a prompt, a Trust button, `offload trust --yes`). */
+  trustProject(): Promise<void>;
   /** The machine watch (the project's matchers and thresholds, or the defaults without a project). */
   machineWatch(): MachineWatch;
 }
@@ -114,6 +126,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   let engine: Engine | null = null;
   let services: StepServicesHandle | null = null;
   let aws: AwsWatch | null = null;
+  let trust: TrustSubject | null = null;
   let rule: RuleWiring | null = null;
   let stopFileWatch: (() => void) | null = null;
   let machine: MachineWatch = createMachineWatch({ env });
@@ -222,11 +235,15 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
           ];
       }
     }
-    // The machine watch works with or without a project (defaults, or the project's matchers and thresholds).
+    trust = project ? trustSubject(project.config) : null;
+    const trusted = isTrusted();
+    // The machine watch works with or without a project (defaults, or the project's thresholds); the project's
+    // own matchers decide which processes may be stopped, so they count only once the project is trusted.
+    const modelsSection = project?.config.sections.models as Record<string, unknown> | undefined;
     machine = createMachineWatch({
       env,
       watch: parseWatchConfig(project?.config.sections.watch),
-      models: parseModelsConfig(project?.config.sections.models),
+      models: parseModelsConfig(trusted ? modelsSection : { ...modelsSection, matchers: [] }),
     });
     if (project) {
       const { config, history } = project;
@@ -249,6 +266,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       // The rule, wired once: gate polls -> stop models, switch the config, run `shutdown`; the user's switches.
       const wiring = createRuleWiring({
         config,
+        // Untrusted, nothing automatic happens: `auto` only tells the user.
+        ...(trusted ? {} : { policy: 'notify' as const }),
         models: machine,
         notifier,
         journal: history,
@@ -302,6 +321,17 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     if (watchEnabled && !monitoringPaused) machine.start();
     // One-shot commands ask for availability when they need it (one fingerprint, not two).
     if (watchEnabled) await refreshAvailability();
+  };
+
+  /** Whether the user trusts the open project as it is now (no project: nothing to trust). */
+  function isTrusted(): boolean {
+    return trust ? trustStatus(dataDir, trust).trusted : false;
+  }
+  /** Throws UntrustedProject unless the open project is trusted as it is now. */
+  const requireTrust = () => {
+    if (!trust) return;
+    const st = trustStatus(dataDir, trust);
+    if (!st.trusted) throw new UntrustedProject(trust, st);
   };
 
   const state = (): OffloadState => {
@@ -375,6 +405,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     },
     async run(workflow: string): Promise<RunSummary> {
       const { engine: e, project: p } = requireProject();
+      requireTrust();
       if (typeof workflow !== 'string' || !p.config.workflows[workflow]) {
         throw new Error(
           `unknown workflow "${String(workflow)}"; offload.yml defines: ${Object.keys(p.config.workflows).join(', ')}`,
@@ -407,6 +438,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     async switchConfig(target, o: { force?: boolean } = {}): Promise<SwitchOutcome> {
       if (target !== 'aws' && target !== 'local') throw new Error(`switch target must be "aws" or "local"`);
       requireProject();
+      requireTrust();
       try {
         return await rule!.switchConfig(target, { force: Boolean(o.force), gate: checkAws });
       } finally {
@@ -424,6 +456,17 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       return () => runListeners.delete(listener);
     },
     opened: () => project,
+    trust() {
+      if (!trust) return null;
+      return { subject: trust, status: trustStatus(dataDir, trust) };
+    },
+    async trustProject() {
+      const { project: p } = requireProject();
+      grantTrust(dataDir, trustSubject(p.config));
+      // Reopen: the project's matchers and automatic policy apply from now on.
+      await load(p.config.dir);
+      changed();
+    },
     machineWatch: () => machine,
     setMonitoringPaused(paused: boolean) {
       monitoringPaused = Boolean(paused);

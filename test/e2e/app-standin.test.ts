@@ -3,6 +3,7 @@
  * `electron` stand-in of test/fixtures/electron: windows are real Chromium pages with the real preload and
  * renderer, IPC goes over Playwright bindings, tray/menu/notifications are recorded as data.
  */
+import { trustProject } from '../helpers/trust';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,8 @@ beforeAll(async () => {
   fs.mkdirSync(project.dataDir, { recursive: true });
   // The remembered project (what "Choose project…" saved last time).
   fs.writeFileSync(path.join(project.dataDir, 'settings.json'), JSON.stringify({ projectDir: project.dir }));
+  // The user trusted it before (the Trust action; untrusted projects open read-only).
+  trustProject(project.dir, project.dataDir);
   Object.assign(process.env, {
     OFFLOAD_HOME: project.dataDir,
     OFFLOAD_TEST_HOOKS: '1',

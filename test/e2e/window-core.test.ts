@@ -11,7 +11,7 @@ import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EVENT_CHANNEL } from '../../preload/api';
 import { createOffload } from '../../main/core/offload';
-import type { OffloadCore } from '../../main/core/state';
+import type { Offload } from '../../main/core/offload';
 import { createBridgeHandlers, handleRequest } from '../../main/app/bridge-handlers';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { TEST_ENV } from '../fixtures/aws-endpoint/helpers';
@@ -26,7 +26,7 @@ const LOG_GROUP = '/ecs/inference-api';
 let app: BuiltApp;
 let fake: FakeAws;
 let project: DemoProject;
-let core: OffloadCore;
+let core: Offload;
 let browser: Browser;
 let sandbox: ReturnType<typeof fixtureSandbox>;
 const pages: BridgePage[] = [];
@@ -71,6 +71,7 @@ beforeAll(async () => {
     projectDir: project.dir,
     env: { ...process.env, ...TEST_ENV, OFFLOAD_HOME: project.dataDir },
   });
+  await core.trustProject(); // as the user's Trust action does
   browser = await chromium.launch(CHROMIUM);
 }, 60_000);
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export { alive, waitFor } from './process';
+import { trustProject } from './trust';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'bin', 'offload.js');
@@ -22,8 +23,29 @@ function ensureBuilt(): void {
   }
 }
 
-export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): ChildProcess {
+/** Options of a CLI run; `untrusted` leaves the project untrusted (by default it is trusted first, as a user would). */
+export interface CliRunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  untrusted?: boolean;
+}
+
+/**
+ * Trusts the project the command would open, in the data folder it would use (`--data-dir`, else OFFLOAD_HOME):
+ * these tests run commands as a user who has trusted their project.
+ */
+function trustFor(args: string[], opts: CliRunOptions): void {
+  if (opts.untrusted) return;
+  const i = args.indexOf('--data-dir');
+  const dataDir = i >= 0 ? args[i + 1] : (opts.env?.OFFLOAD_HOME ?? process.env.OFFLOAD_HOME);
+  if (!dataDir) return;
+  const c = args.indexOf('-c') >= 0 ? args.indexOf('-c') : args.indexOf('--config');
+  trustProject(opts.cwd, path.resolve(opts.cwd, dataDir), c >= 0 ? args[c + 1] : undefined);
+}
+
+export function startCli(args: string[], opts: CliRunOptions): ChildProcess {
   ensureBuilt();
+  trustFor(args, opts);
   return spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
@@ -31,10 +53,7 @@ export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.Proce
   });
 }
 
-export function runCli(
-  args: string[],
-  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
-): Promise<CliResult> {
+export function runCli(args: string[], opts: CliRunOptions & { timeoutMs?: number }): Promise<CliResult> {
   const child = startCli(args, opts);
   return collect(child, opts.timeoutMs ?? 30_000);
 }

@@ -4,16 +4,19 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CLI, collect, makeProject, runCli, tempDataDir } from '../helpers/cli';
+import { trustProject } from '../helpers/trust';
 
 // `script` gives the CLI a real pseudo-terminal, as a user's shell does.
-const inPty = (dir: string, args: string[], env: NodeJS.ProcessEnv) =>
-  collect(
+const inPty = (dir: string, args: string[], env: NodeJS.ProcessEnv) => {
+  trustProject(dir, args[args.indexOf('--data-dir') + 1]!);
+  return collect(
     spawn(
       'script',
       ['-qec', [process.execPath, CLI, ...args].map((a) => JSON.stringify(a)).join(' '), '/dev/null'],
       { cwd: dir, env: { ...process.env, TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     ),
   );
+};
 
 const JSON_STEP = `name: demo
 phases:

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { alive, CLI, collect, makeProject, runCli, startCli, tempDataDir, waitFor } from '../helpers/cli';
+import { trustProject } from '../helpers/trust';
 
 const cleanup: (() => void)[] = [];
 afterAll(() => cleanup.forEach((f) => f()));
@@ -216,18 +217,21 @@ workflows:
   local: [local]
 `;
   // `script` gives the CLI a real pseudo-terminal, as a user's shell does.
-  const inPty = (dir: string, env: NodeJS.ProcessEnv) =>
-    collect(
+  const inPty = (dir: string, env: NodeJS.ProcessEnv) => {
+    const data = tempDataDir();
+    trustProject(dir, data);
+    return collect(
       spawn(
         'script',
         [
           '-qec',
-          `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run local --data-dir ${tempDataDir()}`,
+          `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run local --data-dir ${data}`,
           '/dev/null',
         ],
         { cwd: dir, env: { ...process.env, TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
+  };
 
   it('on a TTY: a live block redrawn in place, in colour unless NO_COLOR', async () => {
     const dir = makeProject(yaml);

@@ -9,6 +9,7 @@ import type { Status } from '../../core/vocabulary';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { printJson, statusIcon, type Term } from '../terminal';
+import { ensureTrusted } from './trust';
 
 const alarmIcon = (s: string): string =>
   s === 'OK' ? '✅' : s === 'ALARM' ? '❌' : s === 'INSUFFICIENT_DATA' ? '⏳' : '❔';
@@ -75,6 +76,11 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
         desktopNotifications: opts.desktop !== false,
         log: (line) => term.err.write(line + '\n'),
       });
+      const t = core.trust();
+      if (t && !t.status.trusted)
+        term.err.write(
+          `offload: ${t.subject.dir} is not trusted: watching only (no automatic actions, no steps); \`offload trust\` to review and trust it\n`,
+        );
       core.onNotice((n) => {
         const mark =
           n.level === 'error' ? term.red('●') : n.level === 'warning' ? term.yellow('●') : term.green('●');
@@ -132,6 +138,7 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
         return;
       }
       const core = await ctx.openCore();
+      if (!(await ensureTrusted(ctx, core))) return;
       let outcome;
       try {
         outcome = await core.switchConfig(target, { force: opts.force });

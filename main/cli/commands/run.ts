@@ -4,6 +4,7 @@ import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';
 import { printJson } from '../terminal';
+import { ensureTrusted } from './trust';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
@@ -25,6 +26,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         ctx.exit(EXIT.usage);
         return;
       }
+      if (!(await ensureTrusted(ctx, core))) return;
 
       let live: LiveProgress | undefined;
       let unsubscribe = () => {};

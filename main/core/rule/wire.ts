@@ -11,7 +11,7 @@ import type { Notifier } from '../notify/notifier';
 import { parseGateConfig } from '../aws/config';
 import type { GatePollSource } from './aws-ready';
 import { parseSwitchConfig } from './config';
-import { RuleEnforcer, type EventJournal, type ModelControl } from './enforcer';
+import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
 import { startLocalModels, type LocalModelsStart } from './local-models';
 import { projectStateDir } from './paths';
 import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
@@ -23,6 +23,8 @@ export interface RuleWiringOptions {
   journal?: EventJournal;
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Overrides offload.yml's `gate.policy` (an untrusted project only tells the user: `notify`). */
+  policy?: Policy;
   /** Runs the project's `shutdown` workflow after an automatic switch (policy auto). */
   runShutdown?: () => Promise<{ status: string; summary?: string } | void>;
   log?: (line: string) => void;
@@ -69,7 +71,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     project: { name: config.name, dir: config.dir },
   });
   const enforcer = new RuleEnforcer({
-    policy: parseGateConfig(config.sections.gate).policy,
+    policy: o.policy ?? parseGateConfig(config.sections.gate).policy,
     models: o.models,
     notifier: o.notifier,
     switcher,

@@ -1,0 +1,99 @@
+/**
+ * Project trust on the command line: `offload trust [--yes]` shows what offload.yml would run, write or stop
+ * and records the user's trust; commands that would act on an untrusted project ask once in a terminal, and
+ * without one exit 2 naming `offload trust`.
+ */
+import readline from 'node:readline';
+import type { Command } from 'commander';
+import type { Offload } from '../../core/offload';
+import type { CliContext } from '../context';
+import { EXIT } from '../exit-codes';
+import { printJson, type Term } from '../terminal';
+
+/** Control characters from offload.yml never reach the terminal raw. */
+// eslint-disable-next-line no-control-regex -- the point is to catch control characters
+const printable = (s: string) => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '�');
+
+function printActions(term: Term, core: Offload): void {
+  const t = core.trust();
+  if (!t) return;
+  term.err.write(`${term.bold(printable(t.subject.configFile))} would, with your rights:\n`);
+  for (const a of t.subject.actions) term.err.write(`  • ${printable(a)}\n`);
+  if (t.subject.actions.length === 0) term.err.write('  (nothing: no steps, switch files or matchers)\n');
+}
+
+function ask(question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+    rl.on('close', () => resolve(false));
+  });
+}
+
+/**
+ * Before a command acts on the project: true when it is trusted (or the user trusts it now, asked once in a
+ * terminal); otherwise prints why and sets exit code 2.
+ */
+export async function ensureTrusted(ctx: CliContext, core: Offload): Promise<boolean> {
+  const t = core.trust();
+  if (!t || t.status.trusted) return true;
+  const term = ctx.term();
+  const why =
+    t.status.reason === 'changed'
+      ? 'offload.yml changed what it runs since you trusted it'
+      : 'this project is not trusted yet';
+  if (term.tty && process.stdin.isTTY) {
+    term.err.write(`offload: ${why}.\n`);
+    printActions(term, core);
+    if (await ask('Trust this project and go on? [y/N] ')) {
+      await core.trustProject();
+      return true;
+    }
+    term.err.write('offload: not trusted; nothing was run\n');
+  } else {
+    term.err.write(
+      `offload: ${why}; nothing was run. offload.yml runs commands with your rights: review them with \`offload trust\` and trust the project with \`offload trust --yes\`\n`,
+    );
+  }
+  ctx.exit(EXIT.usage);
+  return false;
+}
+
+export function registerTrustCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('trust')
+    .description(
+      'show what offload.yml would run, write or stop, and trust the project (again after changes)',
+    )
+    .option('-y, --yes', 'trust without asking (scripts, CI)')
+    .option('--json', 'print the trust status and the actions as JSON')
+    .action(async (opts: { yes?: boolean; json?: boolean }) => {
+      const term = ctx.term();
+      const core = await ctx.openCore();
+      const t = core.trust()!;
+      if (opts.json && !opts.yes) {
+        printJson(term, { ...t.status, dir: t.subject.dir, actions: t.subject.actions });
+        return;
+      }
+      if (t.status.trusted) {
+        term.out.write(`${term.green('✅')} ${t.subject.dir} is trusted as it is now\n`);
+        return;
+      }
+      printActions(term, core);
+      const yes = opts.yes || (term.tty && process.stdin.isTTY && (await ask('Trust this project? [y/N] ')));
+      if (!yes) {
+        term.err.write(
+          term.tty && process.stdin.isTTY
+            ? 'offload: not trusted\n'
+            : 'offload: not trusted; run `offload trust --yes` to trust it without a prompt\n',
+        );
+        ctx.exit(EXIT.usage);
+        return;
+      }
+      await core.trustProject();
+      term.out.write(`${term.green('✅')} trusted ${t.subject.dir}\n`);
+    });
+}
