@@ -21,6 +21,8 @@ export interface OffloadInvokeMap {
   stopModels(opts: { pids?: number[]; all?: boolean }): StopOutcome[];
   /** Points the dev config (offload.yml `switch:` files) at AWS or back at the local model servers. */
   switchConfig(target: 'aws' | 'local'): void;
+  /** Trusts the open project as it is now (after the user reviewed what it runs). */
+  trustProject(): void;
   /** Pauses or resumes the machine and AWS watches. */
   setMonitoringPaused(paused: boolean): void;
   /** The full log of one step of a run. */
@@ -38,6 +40,7 @@ export const INVOKE_NAMES = [
   'cancel',
   'stopModels',
   'switchConfig',
+  'trustProject',
   'setMonitoringPaused',
   'runLog',
   'openExternal',

@@ -56,6 +56,12 @@ export function mountView(api: OffloadApi): StatusView {
     });
   });
   $('cancel-run').addEventListener('click', () => void act('Cancel', () => api.cancel()));
+  $('trust-project').addEventListener('click', () => {
+    void act('Trust', async () => {
+      await api.trustProject();
+      say('Trusted: this project may now run its steps.');
+    });
+  });
   $('pause').addEventListener('click', () => {
     if (state) void act('Monitoring', () => api.setMonitoringPaused(!state!.monitoringPaused));
   });
@@ -230,6 +236,22 @@ export function mountView(api: OffloadApi): StatusView {
         : '';
     setText($('workflow-reason'), reason);
     ($('cancel-run') as HTMLButtonElement).disabled = !running;
+  };
+
+  // Untrusted, the project is read-only: say why and what it would do, and offer the Trust action.
+  const renderTrust = (s: OffloadState) => {
+    const t = s.trust;
+    if (!memo.changed('trust', t ?? null)) return;
+    ($('trust-row') as HTMLElement).hidden = !t || t.trusted;
+    if (!t || t.trusted) return;
+    setText(
+      $('trust-reason'),
+      t.reason === 'changed'
+        ? 'offload.yml changed what it runs since you trusted it. Nothing runs until you trust it again.'
+        : 'This project is not trusted yet: its offload.yml runs commands with your rights. Nothing runs until you trust it.',
+    );
+    const list = $('trust-actions');
+    list.replaceChildren(...t.actions.map((a) => el('li', {}, a)));
   };
 
   const renderPhases = (s: OffloadState) => {
@@ -428,6 +450,7 @@ export function mountView(api: OffloadApi): StatusView {
       renderMachine(s);
       renderModels(s);
       renderWorkflows(s);
+      renderTrust(s);
       renderPhases(s);
       renderAws(s);
       renderErrors(s);

@@ -30,6 +30,7 @@ export function createBridgeHandlers(core: OffloadCore, shell: BridgeShell): Bri
     switchConfig: async (target) => {
       await core.switchConfig(target);
     },
+    trustProject: () => core.trustProject(),
     setMonitoringPaused: (paused) => core.setMonitoringPaused(paused),
     runLog: (runId, phase, step) => core.runLog(runId, phase, step),
     openExternal: (url) => shell.openExternal(url), // eng-disable OPEN_EXTERNAL_JS_CHECK -- BridgeShell, checked in app.ts

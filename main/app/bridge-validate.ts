@@ -76,6 +76,11 @@ const validators: { [K in InvokeName]: Validator<K> } = {
     }
     return [target];
   },
+  trustProject: (args, state) => {
+    arity('trustProject', args, 0);
+    if (!state.project || !state.trust) fail('trustProject: no project is open');
+    return [];
+  },
   setMonitoringPaused: (args) => {
     arity('setMonitoringPaused', args, 1);
     if (typeof args[0] !== 'boolean') fail('setMonitoringPaused: expected true or false');

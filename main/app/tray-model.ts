@@ -196,6 +196,19 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
       action: { type: 'switch-config', target: to },
     });
   }
+  if (state.trust && !state.trust.trusted) {
+    // Untrusted: nothing runs until the user has read what offload.yml would do, in the window.
+    items.push({
+      id: 'trust',
+      type: 'normal',
+      label:
+        state.trust.reason === 'changed'
+          ? 'offload.yml changed: review and trust again…'
+          : 'Review and trust this project…',
+      enabled: true,
+      action: { type: 'open-window' },
+    });
+  }
   items.push(sep('sep:2'));
   items.push({
     id: 'open-window',

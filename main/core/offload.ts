@@ -88,8 +88,6 @@ export interface Offload extends OffloadCore {
   opened(): { config: OffloadConfig; history: HistoryStore; dataDir: string } | null;
   /** Whether the user trusts the open project as it is now, and what it would run; null without a project. */
   trust(): { subject: TrustSubject; status: TrustStatus } | null;
-  /** Trusts the open project as it is now (the user said so: a prompt, a Trust button, `offload trust --yes`). */
-  trustProject(): Promise<void>;
   /** The machine watch (the project's matchers and thresholds, or the defaults without a project). */
   machineWatch(): MachineWatch;
 }
@@ -186,7 +184,19 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       return;
     }
     try {
-      workflows = await engine.availability();
+      const t = trust ? trustStatus(dataDir, trust) : null;
+      workflows = (await engine.availability()).map((w) =>
+        t && !t.trusted && w.allowed
+          ? {
+              ...w,
+              allowed: false,
+              reason:
+                t.reason === 'changed'
+                  ? 'offload.yml changed what it runs since you trusted it: review and trust it again'
+                  : 'this project is not trusted yet: review what it runs and trust it',
+            }
+          : w,
+      );
     } catch (err) {
       workflows = Object.entries(project?.config.workflows ?? {}).map(([name, phases]) => ({
         name,
@@ -327,6 +337,14 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   function isTrusted(): boolean {
     return trust ? trustStatus(dataDir, trust).trusted : false;
   }
+  /** The trust part of the state (read from the data folder, so a trust given elsewhere shows too). */
+  const trustView = (): OffloadState['trust'] => {
+    if (!trust) return null;
+    const st = trustStatus(dataDir, trust);
+    return st.trusted
+      ? { trusted: true, actions: trust.actions }
+      : { trusted: false, reason: st.reason, actions: trust.actions };
+  };
   /** Throws UntrustedProject unless the open project is trusted as it is now. */
   const requireTrust = () => {
     if (!trust) return;
@@ -343,6 +361,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         ? { dir: project.config.dir, name: project.config.name, configFile: project.config.file }
         : null,
       configProblems,
+      trust: trustView(),
       run,
       history: past.list,
       workflows,

@@ -19,8 +19,18 @@ import type {
 /** The snapshot types live in the vocabulary (below every concern); front ends keep importing them from here. */
 export type * from './vocabulary/state';
 
+/** Whether the user trusts the open project as it is now, and what it would run, write or stop. */
+export interface ProjectTrust {
+  trusted: boolean;
+  /** Why not: never trusted, or offload.yml changed what it runs since. */
+  reason?: 'never' | 'changed';
+  actions: string[];
+}
+
 export interface OffloadState {
   project: ProjectInfo | null;
+  /** Null without a project. Untrusted, the project is read-only: nothing runs until the user trusts it. */
+  trust?: ProjectTrust | null;
   configProblems: ConfigProblem[];
   run: RunSnapshot | null;
   history: RunSummary[];
@@ -38,6 +48,8 @@ export interface OffloadCommands {
   cancel(): Promise<void>;
   stopModels(opts: { pids?: number[]; all?: boolean; dryRun?: boolean }): Promise<StopOutcome[]>;
   switchConfig(target: 'local' | 'aws'): Promise<unknown>;
+  /** Trusts the open project as it is now (the user said so: a prompt, a Trust button, `offload trust --yes`). */
+  trustProject(): Promise<void>;
   setMonitoringPaused(paused: boolean): void;
   openProject(dir: string): Promise<void>;
   initProject(dir: string): Promise<string>;

@@ -130,6 +130,15 @@ describe('status window over the real core', () => {
     await core.openProject(project.dir);
     const { page } = pages[0]!;
     const local = page.locator('#phases li[data-phase="local"]');
+    // The edit changed what offload.yml runs: the project is read-only until the user trusts it again.
+    const trustRow = page.locator('#trust-row');
+    await expect.poll(() => trustRow.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.locator('#trust-reason').textContent()).toMatch(/changed what it runs/);
+    expect(await page.locator('#trust-actions').textContent()).toContain('echo all passed');
+    expect(await page.locator('button[data-workflow="full"]').isDisabled()).toBe(true);
+    await expect(core.run('full')).rejects.toThrow(/not trusted/);
+    await page.locator('#trust-project').click();
+    await expect.poll(() => trustRow.isVisible(), { timeout: 10_000 }).toBe(false);
     // Run only the local phase via the bridge-validated path (the full workflow would go on to AWS phases).
     const names = core.state().workflows.map((w) => w.name);
     const localOnly = names.find(

@@ -181,3 +181,14 @@ describe('windowPosition', () => {
     expect(windowPosition(undefined, work, size)).toEqual({ x: 1512, y: 33 });
   });
 });
+
+describe('validateRequest: trustProject', () => {
+  test('takes no arguments and needs an open project', () => {
+    const untrusted = st({
+      trust: { trusted: false, reason: 'never', actions: ['local › Build: run make'] },
+    });
+    expect(validateRequest('trustProject', [], untrusted)).toEqual([]);
+    expect(refused('trustProject', ['/somewhere/else'], untrusted)).not.toBe('accepted');
+    expect(refused('trustProject', [], st({ project: null, trust: null }))).toMatch(/no project is open/);
+  });
+});

@@ -147,6 +147,17 @@ describe('buildTrayMenu', () => {
     ]);
   });
 
+  test('an untrusted project offers the review in the window; a trusted one does not', () => {
+    const untrusted = buildTrayMenu(state({ trust: { trusted: false, reason: 'changed', actions: [] } }), ui);
+    expect(byId(untrusted, 'trust')).toMatchObject({
+      enabled: true,
+      label: 'offload.yml changed: review and trust again…',
+      action: { type: 'open-window' },
+    });
+    const trusted = buildTrayMenu(state({ trust: { trusted: true, actions: [] } }), ui);
+    expect(trusted.some((i) => i.id === 'trust')).toBe(false);
+  });
+
   test('entry points not allowed now are disabled, with the gate that is missing in label and reason', () => {
     const m = buildTrayMenu(state(), ui);
     expect(byId(m, 'entry:local')).toMatchObject({
