@@ -26,7 +26,7 @@ describe('offload.schema.json', () => {
 
 describe('buildConfigSchema', () => {
   const schema = buildConfigSchema(TEST_KINDS, TEST_SECTIONS);
-  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, formats: { regex: true } });
   const validate = ajv.compile(schema);
   const fixture = parse(
     fs.readFileSync(path.join(root, 'test/fixtures/configs/full.yml'), 'utf8'),
@@ -62,7 +62,7 @@ describe('buildConfigSchema', () => {
   it('accepts a valid config and what offload init writes', () => {
     expect(validate(fixture), JSON.stringify(validate.errors)).toBe(true);
     // offload init writes the real step kinds (stop-local-models, switch-config, …): the published schema.
-    const published = new Ajv({ strict: false, allowUnionTypes: true }).compile(
+    const published = new Ajv({ strict: false, allowUnionTypes: true, formats: { regex: true } }).compile(
       buildConfigSchema(STEP_KINDS, CONFIG_SECTIONS),
     );
     expect(published(parse(initConfig(root).text)), JSON.stringify(published.errors)).toBe(true);

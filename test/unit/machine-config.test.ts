@@ -69,7 +69,7 @@ describe('watch/models config', () => {
   });
 
   it('schemas are valid, describe every key, and reject unknown keys', () => {
-    const ajv = new Ajv({ strict: false });
+    const ajv = new Ajv({ strict: false, formats: { regex: true } });
     const vw = ajv.compile(watchSchema);
     const vm = ajv.compile(modelsSchema);
     const vs = ajv.compile(stopLocalModelsStep.schema);

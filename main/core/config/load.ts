@@ -3,7 +3,6 @@
  * own checks (step kinds, ids, interpolation, workflow order). Every problem is reported at once.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -32,6 +31,8 @@ import {
   parseSize,
 } from '../units';
 import { keyOffset, lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-positions';
+import { aliasBomb, duplicateKeys, readConfigFile } from './yaml-bounds';
+import { userRegexProblem } from '../units/regex';
 
 /** What loadConfig validates against: the registered step kinds and the other concerns' sections. */
 export interface LoadConfigOptions {
@@ -74,6 +75,9 @@ export const AJV_OPTIONS: AjvOptions = {
   allowUnionTypes: true,
   inlineRefs: false,
   code: { optimize: false },
+  // `format: regex` marks the user's regular expressions (editors check them too); loadConfig compiles them
+  // with the engine that will run them (checkUserRegexes), so Ajv only has to know the name.
+  formats: { regex: true },
 };
 
 /** The schema the validator checks (the editor schema less its editor-only rules). */
@@ -302,26 +306,56 @@ function reportSchemaErrors(c: Checker, errors: ErrorObject[], data: unknown): v
 }
 
 /**
- * Durations the schema lets through but no timer could wait for: a well-formed string longer than 24d (a
- * number that long is the schema's `maximum`). Walks the data along the schema that validated it.
+ * What the schema lets through but must still be refused, in one walk of the data along the schema:
+ * - durations no timer could wait for: a well-formed string longer than 24d (a number that long is the
+ *   schema's `maximum`);
+ * - the user's regular expressions (`format: regex`: model matchers and exclusions, http body checks) that the
+ *   engine that will run them (RE2: linear time) refuses, so a bad one fails here with its place instead of
+ *   failing every start.
  */
-function checkDurationLimits(c: Checker, root: JsonSchema, data: unknown): void {
-  const definitions = isObject(root.definitions) ? root.definitions : {};
+function checkSchemaValues(c: Checker, root: JsonSchema, data: unknown): void {
   const reported = new Set<string>();
+  const report = (segs: PathSeg[], message: string, offset?: number): void => {
+    const at = formatPath(segs);
+    if (reported.has(at)) return;
+    reported.add(at);
+    if (offset === undefined) c.atValue(segs, message);
+    else c.add(offset, segs, message);
+  };
+  walkWithSchema(root, data, (schema, v, segs) => {
+    if (typeof v !== 'string') return;
+    if (schema.pattern === DURATION_PATTERN) {
+      const problem = new RegExp(DURATION_PATTERN).test(v) ? durationProblem(v) : undefined;
+      if (problem) report(segs, problem);
+    }
+    // A pattern with ${{ … }} in it is known only once interpolated: the step reports it then.
+    if (schema.format === 'regex' && !v.includes('${{')) {
+      const problem = userRegexProblem(v);
+      if (!problem) return;
+      const message = `invalid regular expression: ${problem.message}${problem.fragment ? ` (at \`${problem.fragment}\`)` : ''}`;
+      report(
+        segs,
+        message,
+        problem.fragment ? offsetInScalar(c.doc, c.text, segs, problem.fragment, 0) : undefined,
+      );
+    }
+  });
+}
+
+/** Calls `visit` for each value of `data` with each schema (branch) that applies to it. */
+function walkWithSchema(
+  root: JsonSchema,
+  data: unknown,
+  visit: (schema: Record<string, unknown>, v: unknown, segs: PathSeg[]) => void,
+): void {
+  const definitions = isObject(root.definitions) ? root.definitions : {};
   const walk = (schema: unknown, v: unknown, segs: PathSeg[]): void => {
     if (!isObject(schema) || v === undefined) return;
     if (typeof schema.$ref === 'string') {
       walk(definitions[schema.$ref.replace('#/definitions/', '')], v, segs);
       return;
     }
-    if (schema.pattern === DURATION_PATTERN && typeof v === 'string') {
-      const problem = new RegExp(DURATION_PATTERN).test(v) ? durationProblem(v) : undefined;
-      const at = formatPath(segs);
-      if (problem && !reported.has(at)) {
-        reported.add(at);
-        c.atValue(segs, problem);
-      }
-    }
+    visit(schema, v, segs);
     for (const key of ['anyOf', 'oneOf', 'allOf'])
       if (Array.isArray(schema[key])) for (const branch of schema[key]) walk(branch, v, segs);
     walk(schema.then, v, segs);
@@ -623,8 +657,15 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   const hash = createHash('sha256').update(buf).digest('hex');
   const text = buf.toString('utf8');
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true });
+  // uniqueKeys off: the package's check is quadratic in a map's size; duplicateKeys does it in linear time.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: false });
   const c = new Checker(file, doc, lc, text);
+  if (!doc.errors.length) {
+    for (const p of duplicateKeys(doc)) c.add(p.offset, [], `YAML syntax error: ${p.message}`);
+    const bomb = c.problems.length || !text.includes('*') ? undefined : aliasBomb(doc);
+    if (bomb) c.add(bomb.offset, [], bomb.message);
+    if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
+  }
   if (doc.errors.length) {
     for (const e of doc.errors) {
       const pos = e.linePos?.[0];
@@ -653,7 +694,7 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   const validate = validatorFor(opts);
   if (!validate(data)) reportSchemaErrors(c, validate.errors ?? [], data);
   if (!isObject(data)) throw new ConfigError(sortProblems(c.problems));
-  checkDurationLimits(c, validationSchema(opts), data);
+  checkSchemaValues(c, validationSchema(opts), data);
 
   const steps = collectSteps(c, data, opts);
   assignIds(c, steps);
@@ -687,7 +728,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions): OffloadConfig
   const abs = path.resolve(file);
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(abs);
+    bytes = readConfigFile(abs);
   } catch (err) {
     throw new ConfigError([
       {

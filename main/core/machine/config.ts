@@ -5,6 +5,7 @@
  */
 import type { JsonSchema } from '../vocabulary';
 import { durationSchema, parseDuration, parseSize, sizeSchema } from '../units';
+import { compileUserRegex, type UserRegex } from '../units/regex';
 
 const alertSchema = (what: string, above: JsonSchema, forDefault: string): JsonSchema => ({
   type: 'object',
@@ -78,7 +79,9 @@ const matcherSchema: JsonSchema = {
     cmdline: {
       type: 'string',
       minLength: 1,
-      description: 'Regular expression tested against the full command line (arguments joined by spaces).',
+      format: 'regex',
+      description:
+        'Regular expression (RE2 syntax: no lookaround or backreferences) tested against the full command line (arguments joined by spaces).',
     },
     port: {
       type: 'integer',
@@ -109,7 +112,9 @@ const excludeSchema: JsonSchema = {
     cmdline: {
       type: 'string',
       minLength: 1,
-      description: 'Regular expression tested against the full command line.',
+      format: 'regex',
+      description:
+        'Regular expression (RE2 syntax: no lookaround or backreferences) tested against the full command line.',
     },
   },
 };
@@ -170,7 +175,7 @@ export interface WatchConfig {
 export interface ModelMatcherConfig {
   name: string;
   exe?: string;
-  cmdline?: RegExp;
+  cmdline?: UserRegex;
   port?: number;
   stop?: string;
   start?: string;
@@ -180,7 +185,7 @@ export interface ModelMatcherConfig {
 export interface ModelExclude {
   pid?: number;
   exe?: string;
-  cmdline?: RegExp;
+  cmdline?: UserRegex;
 }
 
 /** The parsed `models:` section with defaults. */
@@ -197,15 +202,14 @@ const obj = (v: unknown): Record<string, unknown> =>
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
-function regex(v: unknown, where: string): RegExp | undefined {
+/** A user pattern, compiled for linear-time matching (validation has refused a bad one with its place). */
+function regex(v: unknown, where: string): UserRegex | undefined {
   const s = str(v);
   if (s === undefined) return undefined;
   try {
-    return new RegExp(s);
+    return compileUserRegex(s);
   } catch (err) {
-    throw new Error(`${where}: invalid regular expression ${JSON.stringify(s)}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -3,6 +3,7 @@
  * expected (default 200–399) and the body matches (substring or {regex}).
  */
 import { durationSchema, parseDuration } from '../../units';
+import { compileUserRegex } from '../../units/regex';
 import type { StepKind } from '../types';
 
 /** The value under `http:` in offload.yml. */
@@ -86,7 +87,14 @@ export const httpStep: StepKind<HttpSpec> = {
             type: 'object',
             additionalProperties: false,
             required: ['regex'],
-            properties: { regex: { type: 'string', minLength: 1 } },
+            properties: {
+              regex: {
+                type: 'string',
+                minLength: 1,
+                format: 'regex',
+                description: 'Regular expression (RE2 syntax: no lookaround or backreferences).',
+              },
+            },
           },
         ],
       },
@@ -123,8 +131,16 @@ export const httpStep: StepKind<HttpSpec> = {
         return { status: 'failed', summary: `HTTP ${res.status} in ${took} ms (expected ${want})` };
       }
       if (spec.body !== undefined) {
-        const ok =
-          typeof spec.body === 'string' ? body.includes(spec.body) : new RegExp(spec.body.regex).test(body);
+        let ok: boolean;
+        try {
+          // The user's pattern runs in linear time (RE2): a body cannot make it backtrack for minutes.
+          ok =
+            typeof spec.body === 'string'
+              ? body.includes(spec.body)
+              : compileUserRegex(spec.body.regex).test(body);
+        } catch (err) {
+          return { status: 'failed', summary: (err as Error).message };
+        }
         if (!ok) {
           ctx.log(`${body.slice(0, 2000)}\n`, 'info');
           const what =
