@@ -3,6 +3,7 @@
  * own checks (step kinds, ids, interpolation, workflow order). Every problem is reported at once.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -543,6 +544,37 @@ function phaseHasSteps(data: Record<string, unknown>, phase: PhaseId): boolean {
   return isObject(p) && Array.isArray(p.steps) && p.steps.length > 0;
 }
 
+/**
+ * `switch.files` are rewritten by Offload: each must resolve (symlinks followed, as the write would) inside the
+ * project folder, so an offload.yml can never point Offload at a shell rc file or another project.
+ */
+function checkSwitchFilesInside(c: Checker, data: Record<string, unknown>, dir: string): void {
+  const sw = data.switch;
+  const files = isObject(sw) && Array.isArray(sw.files) ? sw.files : [];
+  const realDir = realpathOrSelf(dir);
+  files.forEach((f, i) => {
+    if (!isObject(f) || typeof f.path !== 'string') return;
+    const target = realpathOrSelf(path.resolve(dir, f.path));
+    const rel = path.relative(realDir, target);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+      c.atValue(
+        ['switch', 'files', i, 'path'],
+        `${f.path} resolves to ${target}, outside the project folder ${realDir}; Offload only switches files inside the project`,
+      );
+    }
+  });
+}
+
+/** The real path of `p`, or of its nearest existing parent joined with the rest (a file not created yet). */
+function realpathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realpathOrSelf(parent), path.basename(p));
+  }
+}
+
 function checkWorkflows(c: Checker, data: Record<string, unknown>): void {
   const localEmpty = !phaseHasSteps(data, 'local');
   const user = isObject(data.workflows) ? data.workflows : {};
@@ -704,6 +736,7 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   ]);
   checkInterpolation(c, data, steps, secrets);
   checkWorkflows(c, data);
+  checkSwitchFilesInside(c, data, path.dirname(file));
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   return buildConfig(file, hash, data, steps, c, opts);
 }
