@@ -10,7 +10,7 @@ const logsSdk = (): typeof import('@aws-sdk/client-cloudwatch-logs') =>
   require('@aws-sdk/client-cloudwatch-logs');
 
 import type { LogGroupConfig } from '../notify/config';
-import { writeFileAtomic } from '../platform/atomic-file';
+import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 
 /** One new matching event. */
 export interface LogErrorEvent {
@@ -68,7 +68,7 @@ export class LogErrorWatch {
   }
 
   private save(): void {
-    writeFileAtomic(this.o.stateFile, JSON.stringify({ version: 1, groups: this.cursors }));
+    writeFileAtomic(this.o.stateFile, JSON.stringify({ version: 1, groups: this.cursors }), PRIVATE_FILE);
   }
 
   /** Reads one group's new events; throws the SDK error (the caller explains it) and keeps the cursor then. */

@@ -5,4 +5,4 @@
 export { HistoryStore } from './store';
 export type { HistoryStoreOptions, RunWriter } from './store';
 export { newRunId, isRunId } from './run-id';
-export { applyEvent, markInterrupted, summarize, describeEvent } from './replay';
+export { applyEvent, markInterrupted, markDamaged, isRunEvent, summarize, describeEvent } from './replay';

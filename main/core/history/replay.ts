@@ -70,6 +70,72 @@ export function applyEvent(snap: RunSnapshot | null, e: RunEvent): RunSnapshot |
   return snap;
 }
 
+const STATUSES = new Set<string>(['pending', 'running', 'passed', 'failed', 'cancelled', 'blocked']);
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStatus = (v: unknown): boolean => isStr(v) && STATUSES.has(v);
+
+/**
+ * Whether a parsed events.jsonl line is an event applyEvent can take: the fields it reads are there and of
+ * their type. Anything else (`null`, a number, a line from another version or a damaged disk) is skipped.
+ */
+export function isRunEvent(v: unknown): v is RunEvent {
+  if (!isObj(v) || !isStr(v.at) || !isStr(v.runId)) return false;
+  switch (v.type) {
+    case 'run-started':
+      return (
+        isStr(v.workflow) &&
+        isStr(v.fingerprint) &&
+        typeof v.pid === 'number' &&
+        (v.pidStart === undefined || typeof v.pidStart === 'number') &&
+        Array.isArray(v.phases) &&
+        v.phases.every(
+          (p) =>
+            isObj(p) &&
+            isStr(p.id) &&
+            (p.title === undefined || isStr(p.title)) &&
+            Array.isArray(p.steps) &&
+            p.steps.every((s) => isObj(s) && isStr(s.id) && isStr(s.name) && isStr(s.kind)),
+        )
+      );
+    case 'phase':
+      return isStr(v.phase) && isStatus(v.status) && (v.reason === undefined || isStr(v.reason));
+    case 'step':
+      return (
+        isStr(v.phase) &&
+        isStr(v.step) &&
+        isStatus(v.status) &&
+        (v.reason === undefined || isStr(v.reason)) &&
+        (v.summary === undefined || isStr(v.summary)) &&
+        (v.attempt === undefined || typeof v.attempt === 'number') &&
+        (v.durationMs === undefined || typeof v.durationMs === 'number')
+      );
+    case 'record':
+      return isStr(v.phase) && isStr(v.step) && isStr(v.kind);
+    case 'run-finished':
+      return (
+        isStatus(v.status) && typeof v.durationMs === 'number' && (v.reason === undefined || isStr(v.reason))
+      );
+    default:
+      return false;
+  }
+}
+
+/**
+ * A run whose event log had unreadable lines (not a torn last one): its outcome is not known, so it never reads
+ * as passed; a run that failed or was cancelled keeps its status and says so in its reason.
+ */
+export function markDamaged(snap: RunSnapshot, unreadable: number): RunSnapshot {
+  const note = `${unreadable} unreadable line${unreadable === 1 ? '' : 's'} in the run's event log`;
+  if (snap.status === 'passed') {
+    snap.status = 'failed';
+    snap.reason = `outcome unknown: ${note} (the rest reads as passed)`;
+  } else if (snap.status !== 'running') {
+    snap.reason = snap.reason ? `${snap.reason}; ${note}` : note;
+  }
+  return snap;
+}
+
 /** Describes an event in a few words, for the "interrupted … last event" reason. */
 export function describeEvent(e: RunEvent): string {
   switch (e.type) {

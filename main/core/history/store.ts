@@ -7,9 +7,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PhaseId, RunEvent, RunSnapshot, RunSummary } from '../vocabulary';
-import { writeFileAtomic } from '../platform/atomic-file';
-import { isAlive } from '../platform/process-tree';
-import { applyEvent, markInterrupted, summarize } from './replay';
+import {
+  PRIVATE_FILE,
+  appendPrivate,
+  ensurePrivateDir,
+  openPrivateAppend,
+  writeFileAtomic,
+} from '../platform/atomic-file';
+import { isAlive, processStartTime } from '../platform/process-tree';
+import { applyEvent, isRunEvent, markDamaged, markInterrupted, summarize } from './replay';
 import { isRunId } from './run-id';
 
 /** Writes one run: its events and its step logs. */
@@ -49,25 +55,43 @@ function slug(name: string): string {
   );
 }
 
-/** Parses JSON lines, skipping any that are torn or not JSON (a crash leaves at most the last one so). */
-function readJsonLines<T>(file: string): T[] {
+/**
+ * Parses JSON lines, skipping and counting any that are torn, not JSON or not of the expected shape (`null`, a
+ * number, an event missing its fields …): a crash leaves at most the last one so; anything else is damage.
+ */
+function readJsonLines<T>(
+  file: string,
+  valid: (v: unknown) => v is T,
+): { items: T[]; skipped: number; lastSkipped: boolean } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return [];
+    return { items: [], skipped: 0, lastSkipped: false };
   }
-  const out: T[] = [];
+  const items: T[] = [];
+  let skipped = 0;
+  let lastSkipped = false;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
+    let v: unknown;
     try {
-      out.push(JSON.parse(line) as T);
+      v = JSON.parse(line);
     } catch {
-      /* torn line */
+      v = undefined;
     }
+    lastSkipped = !valid(v);
+    if (lastSkipped) skipped++;
+    else items.push(v as T);
   }
-  return out;
+  return { items, skipped, lastSkipped };
 }
+
+const isJournalEntry = (v: unknown): v is { at: string; kind: string; data: unknown } =>
+  !!v &&
+  typeof v === 'object' &&
+  typeof (v as { at?: unknown }).at === 'string' &&
+  typeof (v as { kind?: unknown }).kind === 'string';
 
 function dirSize(dir: string): number {
   let total = 0;
@@ -80,6 +104,16 @@ function dirSize(dir: string): number {
     }
   }
   return total;
+}
+
+/**
+ * Whether the process now at `pid` is the one that started at `start` (undefined: not recorded by an older
+ * version, or a platform without start times: the pid alone decides).
+ */
+function sameProcess(pid: number, start: number | undefined): boolean {
+  if (start === undefined) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === start;
 }
 
 /** The run history and journal of one project. */
@@ -107,8 +141,14 @@ export class HistoryStore {
   /** Starts writing a run; the caller appends run-started first. */
   startRun(runId: string): RunWriter {
     const dir = this.runDir(runId);
-    fs.mkdirSync(path.join(dir, 'steps'), { recursive: true });
-    const fd = fs.openSync(path.join(dir, 'events.jsonl'), 'a');
+    // Private: run logs hold whatever the steps printed (0700 folders, 0600 files).
+    ensurePrivateDir(this.projectDir);
+    ensurePrivateDir(this.runsDir);
+    ensurePrivateDir(dir);
+    ensurePrivateDir(path.join(dir, 'steps'));
+    const fd = openPrivateAppend(path.join(dir, 'events.jsonl'));
+    // The writer's start time, recorded with its pid: a later process with the same pid is not the writer.
+    const ownStart = processStartTime(process.pid);
     let open = true;
     writing.add(dir);
     return {
@@ -116,12 +156,17 @@ export class HistoryStore {
       dir,
       append: (event) => {
         if (!open) throw new Error(`run ${runId}: history writer is closed`);
-        fs.writeSync(fd, JSON.stringify(event) + '\n');
+        const e =
+          event.type === 'run-started' && event.pid === process.pid && ownStart !== undefined
+            ? { ...event, pidStart: ownStart }
+            : event;
+        fs.writeSync(fd, JSON.stringify(e) + '\n');
       },
       openStepLog: (phase, step) =>
         // A large buffer: big outputs reach the disk in few large writes.
         fs.createWriteStream(this.stepLogPath(runId, phase, step), {
           flags: 'a',
+          mode: 0o600,
           highWaterMark: 1024 * 1024,
         }),
       close: () => {
@@ -169,20 +214,31 @@ export class HistoryStore {
   readRun(runId: string, opts: { tail?: boolean } = {}): RunSnapshot | null {
     if (!isRunId(runId)) return null;
     const dir = path.join(this.runsDir, runId);
-    const events = readJsonLines<RunEvent>(path.join(dir, 'events.jsonl'));
+    const { items: events, skipped, lastSkipped } = readJsonLines(path.join(dir, 'events.jsonl'), isRunEvent);
     let snap: RunSnapshot | null = null;
     let pid: number | undefined;
+    let pidStart: number | undefined;
     for (const e of events) {
-      if (e.type === 'run-started') pid = e.pid;
+      if (e.type === 'run-started') {
+        pid = e.pid;
+        pidStart = e.pidStart;
+      }
       snap = applyEvent(snap, e);
     }
     const last = events[events.length - 1];
     if (!snap || !last) return null;
     if (snap.status === 'running') {
       const writerAlive =
-        pid === process.pid ? writing.has(dir) : pid !== undefined && pid > 0 && isAlive(pid);
+        pid === process.pid && (pidStart === undefined || pidStart === processStartTime(pid))
+          ? writing.has(dir)
+          : pid !== undefined && pid > 0 && isAlive(pid) && sameProcess(pid, pidStart);
       if (!writerAlive) markInterrupted(snap, last);
     }
+    // A torn last line is what a kill (or a write in progress) leaves before run-finished; any other unreadable
+    // line is damage, and a run with damage never reads as passed.
+    const finished = events.some((e) => e.type === 'run-finished');
+    const damaged = skipped - (lastSkipped && !finished ? 1 : 0);
+    if (damaged > 0) markDamaged(snap, damaged);
     if (opts.tail !== false) snap.tail = this.readTail(runId, snap);
     return snap;
   }
@@ -219,8 +275,7 @@ export class HistoryStore {
 
   /** Appends to the project journal (gate transitions, automatic actions with their evidence). */
   appendProjectEvent(kind: string, data: unknown): void {
-    fs.mkdirSync(this.projectDir, { recursive: true });
-    fs.appendFileSync(
+    appendPrivate(
       path.join(this.projectDir, 'journal.jsonl'),
       JSON.stringify({ at: new Date().toISOString(), kind, data }) + '\n',
     );
@@ -228,9 +283,7 @@ export class HistoryStore {
 
   /** The journal's entries, oldest first (the last `limit` of them). */
   readProjectEvents(limit = 200): { at: string; kind: string; data: unknown }[] {
-    const all = readJsonLines<{ at: string; kind: string; data: unknown }>(
-      path.join(this.projectDir, 'journal.jsonl'),
-    );
+    const all = readJsonLines(path.join(this.projectDir, 'journal.jsonl'), isJournalEntry).items;
     return all.slice(-limit);
   }
 
@@ -245,7 +298,11 @@ export class HistoryStore {
 
   /** Replaces a state file atomically; it survives run pruning. */
   writeState(name: string, value: unknown): void {
-    writeFileAtomic(path.join(this.projectDir, `${name}.json`), JSON.stringify(value, null, 2) + '\n');
+    writeFileAtomic(
+      path.join(this.projectDir, `${name}.json`),
+      JSON.stringify(value, null, 2) + '\n',
+      PRIVATE_FILE,
+    );
   }
 
   /** Deletes the oldest runs beyond `keep` or beyond `maxBytes` in total; never a running one. */

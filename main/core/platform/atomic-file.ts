@@ -14,10 +14,49 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Mode of folders created on the way (default 0o777, less the umask). */
   dirMode?: number;
+  /** Give an existing file `mode` too (and the folder `dirMode`), instead of keeping its own. */
+  enforce?: boolean;
 }
 
-/** For Offload's own state in the app-data folder: only the user may read it. */
-export const PRIVATE_FILE: Readonly<AtomicWriteOptions> = { mode: 0o600, dirMode: 0o700 };
+/**
+ * For Offload's own state in the app-data folder: only the user may read it, whatever an older version or the
+ * umask left (on Windows modes are moot: the per-user app-data folder's ACL applies).
+ */
+export const PRIVATE_FILE: Readonly<AtomicWriteOptions> = { mode: 0o600, dirMode: 0o700, enforce: true };
+
+/** Creates `dir` (and missing parents) private to the user, and narrows `dir` itself if it was more open. */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const st = fs.statSync(dir);
+  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, st.mode & 0o700);
+}
+
+/**
+ * Opens `file` for appending, private to the user (0600 when created; an existing file more open than that is
+ * narrowed). Returns the descriptor.
+ */
+export function openPrivateAppend(file: string): number {
+  const fd = fs.openSync(file, 'a', 0o600);
+  try {
+    if (process.platform !== 'win32' && (fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** Appends `text` to `file`, creating its folder and the file private to the user. */
+export function appendPrivate(file: string, text: string): void {
+  ensurePrivateDir(path.dirname(file));
+  const fd = openPrivateAppend(file);
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** Replaces `file` with `data` atomically, creating its folder when missing. Throws what the write threw. */
 export function writeFileAtomic(
@@ -26,10 +65,11 @@ export function writeFileAtomic(
   opts: AtomicWriteOptions = {},
 ): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, ...(opts.dirMode === undefined ? {} : { mode: opts.dirMode }) });
+  if (opts.enforce && opts.dirMode === 0o700) ensurePrivateDir(dir);
+  else fs.mkdirSync(dir, { recursive: true, ...(opts.dirMode === undefined ? {} : { mode: opts.dirMode }) });
   let existingMode: number | undefined;
   try {
-    existingMode = fs.statSync(file).mode & 0o7777;
+    existingMode = opts.enforce ? undefined : fs.statSync(file).mode & 0o7777;
   } catch {
     existingMode = undefined;
   }
@@ -42,6 +82,8 @@ export function writeFileAtomic(
     fd = fs.openSync(tmp, 'wx', existingMode ?? opts.mode ?? 0o666);
     // open() narrows the mode by the umask; the original's mode is kept as it was.
     if (existingMode !== undefined) fs.fchmodSync(fd, existingMode);
+    else if (opts.enforce && opts.mode !== undefined && process.platform !== 'win32')
+      fs.fchmodSync(fd, opts.mode);
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
     fs.closeSync(fd);

@@ -81,6 +81,27 @@ export function descendants(root: number, table: Map<number, number>): number[] 
   return out;
 }
 
+/**
+ * When the process at `pid` started, in platform units (Linux: clock ticks since boot, /proc/<pid>/stat field
+ * 22), or undefined where unknown (gone, or a platform without a cheap reading). Recorded with a pid, it tells
+ * the same process from a later one that got its pid (a reboot, a container, pid wrap-around).
+ */
+export function processStartTime(
+  pid: number,
+  platform: NodeJS.Platform = process.platform,
+): number | undefined {
+  if (platform !== 'linux' || !Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces and parentheses): field 3 is f[0], field 22 f[19].
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(f[19]);
+    return Number.isFinite(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether a process exists and is not a zombie. */
 export function isAlive(pid: number, platform: NodeJS.Platform = process.platform): boolean {
   try {

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from '../platform/atomic-file';
 import type { ModelControl } from './enforcer';
 
 export interface LocalModelsStart {
@@ -42,8 +43,9 @@ export async function startLocalModels(o: StartLocalModelsOptions): Promise<Loca
   const timeoutMs = o.timeoutMs ?? 30_000;
   const pollMs = o.pollMs ?? 500;
   const before = new Set((await o.models.refreshModels().catch(() => [])).map((m) => m.pid));
-  fs.mkdirSync(path.dirname(o.logFile), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(path.dirname(o.logFile));
   const fd = fs.openSync(o.logFile, 'w', 0o600);
+  if (process.platform !== 'win32') fs.fchmodSync(fd, 0o600); // an older, more open log keeps its mode on 'w'
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let spawnError: Error | undefined;
   const child = spawn(o.command, {

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { interpolate } from '../config/interpolate';
-import { writeFileAtomic } from '../platform/atomic-file';
+import { PRIVATE_FILE, ensurePrivateDir, writeFileAtomic } from '../platform/atomic-file';
 import type { SwitchConfig } from './config';
 import { readValue, setValues } from './edit';
 
@@ -69,8 +69,7 @@ export class ConfigSwitcher {
   }
 
   private writeState(s: SwitchState): void {
-    fs.mkdirSync(this.opts.stateDir, { recursive: true });
-    writeFileAtomic(this.stateFile, JSON.stringify(s, null, 2));
+    writeFileAtomic(this.stateFile, JSON.stringify(s, null, 2), PRIVATE_FILE);
   }
 
   /** Resolves the value a key takes for a target (step-given AWS values first, then offload.yml's). */
@@ -196,14 +195,16 @@ export class ConfigSwitcher {
       }
       plans.push({ file: f, before, after, changed, restored });
     }
-    fs.mkdirSync(this.backupDir, { recursive: true });
+    // Backups hold the files' secrets: private to the user (0700/0600), never more readable than the original.
+    ensurePrivateDir(this.opts.stateDir);
+    ensurePrivateDir(this.backupDir);
     const result: SwitchResult = { target, files: [] };
     for (const p of plans) {
       const id = fileId(p.file.path);
       const original = path.join(this.backupDir, `${id}.original`);
-      if (!fs.existsSync(original)) writeFileAtomic(original, p.before); // the very first original, kept once
+      if (!fs.existsSync(original)) writeFileAtomic(original, p.before, PRIVATE_FILE); // the very first, kept once
       if (target === 'aws' && p.changed.length > 0)
-        writeFileAtomic(path.join(this.backupDir, `${id}.before`), p.before);
+        writeFileAtomic(path.join(this.backupDir, `${id}.before`), p.before, PRIVATE_FILE);
       if (!p.after.equals(p.before)) writeFileAtomic(p.file.path, p.after);
       const prev = state.files[p.file.path] ?? {};
       if (target === 'local') state.files[p.file.path] = {};

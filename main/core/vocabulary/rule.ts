@@ -49,6 +49,8 @@ export type RunEvent =
       fingerprint: string;
       phases: { id: PhaseId; title: string; steps: { id: string; name: string; kind: string }[] }[];
       pid: number;
+      /** The writer's start time (platform units, e.g. Linux ticks since boot): with pid, survives pid reuse. */
+      pidStart?: number;
     }
   | { type: 'phase'; runId: string; at: string; phase: PhaseId; status: Status; reason?: string }
   | {
