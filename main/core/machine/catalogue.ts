@@ -4,6 +4,7 @@
  * `python -m vllm…` or `/venv/bin/python /venv/bin/vllm serve`), never at loose substrings: an editor
  * with "ollama" in its arguments or a binary named `ollama-docs` is not a model server.
  */
+import { realpathSync as realpath } from 'node:fs';
 import type { ModelExclude, ModelMatcherConfig } from './config';
 
 /** A command line seen through interpreters: what actually runs and with which arguments. */
@@ -243,6 +244,29 @@ function exeMatches(want: string, c: CommandView): boolean {
   if (/[\\/]/.test(want)) return c.path === want || c.argv[0] === want;
   const w = baseOf(want);
   return c.base === w || baseOf(c.argv[0] ?? '') === w;
+}
+
+/**
+ * Whether argv[0] is the program that really runs: the executable (`exe`, e.g. /proc/<pid>/exe) has its base
+ * name, is what argv[0] resolves to, or both are interpreters (python → python3.12). A process can write any
+ * title into its argv (setproctitle); `less` titled "…/llama-server" is not a llama.cpp server. Unknown `exe`
+ * (another user's process, a platform without it): argv decides.
+ */
+export function exeIdentityHolds(argv: readonly string[], exe: string | undefined): boolean {
+  if (!exe || argv.length === 0) return true;
+  const a0 = argv[0]!;
+  const a0base = baseOf(a0);
+  const exeBase = baseOf(exe);
+  if (a0base === exeBase) return true;
+  if (INTERPRETER.test(a0base) && INTERPRETER.test(exeBase)) return true;
+  if (/[\\/]/.test(a0)) {
+    try {
+      if (realpath(a0) === exe) return true;
+    } catch {
+      /* not there (any more): no proof */
+    }
+  }
+  return false;
 }
 
 /** Whether an exclusion rule covers this process. */

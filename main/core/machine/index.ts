@@ -2,6 +2,7 @@
  * Machine watch and local model control (issue 3): resource readings, pressure alerts, the model-server
  * catalogue, and safe, verified shutdown. The composition root and the CLI use only what is exported here.
  */
+export { redactArgv, redactedCommandLine, REDACTED } from './redact';
 export { createMachineWatch, type MachineWatch, type MachineWatchOptions } from './watch';
 export {
   parseWatchConfig,

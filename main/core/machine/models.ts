@@ -4,7 +4,8 @@
  */
 import type { ModelProcess } from '../vocabulary';
 import type { ProcInfo } from '../platform/proc-reader';
-import { classify, commandView, isExcluded, type Classification } from './catalogue';
+import { classify, commandView, exeIdentityHolds, isExcluded, type Classification } from './catalogue';
+import { redactedCommandLine } from './redact';
 import type { ModelsConfig } from './config';
 
 /** A model server found in a scan, before ports/GPU/loaded models are attached. */
@@ -24,7 +25,10 @@ export type ClassifyCache = WeakMap<string[], Classification | null>;
 function classifyCached(p: ProcInfo, cfg: ModelsConfig, cache?: ClassifyCache): Classification | null {
   const hit = cache?.get(p.argv);
   if (hit !== undefined) return hit;
-  let cls = classify(p.argv, { matchers: cfg.matchers, builtin: cfg.builtin });
+  // Matched by what it runs, never by a title it set for itself.
+  let cls = exeIdentityHolds(p.argv, p.exe)
+    ? classify(p.argv, { matchers: cfg.matchers, builtin: cfg.builtin })
+    : null;
   if (cls && cfg.exclude.length && isExcluded(p.pid, commandView(p.argv), cfg.exclude)) cls = null;
   cache?.set(p.argv, cls);
   return cls;
@@ -95,7 +99,7 @@ export function toModelProcess(
     server: f.cls.server,
     title: f.cls.title,
     exe: view.module ? `${f.proc.argv[0] ?? ''} -m ${view.module}` : view.path,
-    cmdline: f.proc.argv.join(' '),
+    cmdline: redactedCommandLine(f.proc.argv),
     cpuPct: Math.round(all.reduce((s, p) => s + cpuPct(p), 0) * 10) / 10,
     rssBytes: all.reduce((s, p) => s + p.rssBytes, 0),
     ports: extra.ports ?? [],

@@ -11,6 +11,7 @@ import { signalTree } from '../platform/proc-signal';
 import type { ModelsConfig } from './config';
 import { gracefulRelease, portFromOllamaHost } from './graceful';
 import type { FoundServer } from './models';
+import { redactedCommandLine } from './redact';
 
 /** What the stop needs from the watch. */
 export interface StopDeps {
@@ -222,7 +223,7 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
         const r = back[0]!;
         const parent = (await d.reader.scan()).find((p) => p.pid === r.f.proc.ppid);
         s.outcome.result = 'respawned';
-        s.outcome.reason = `came back as pid ${r.m.pid} (parent ${r.f.proc.ppid}${parent ? `: ${parent.argv.join(' ').slice(0, 120)}` : ''}); not killed again`;
+        s.outcome.reason = `came back as pid ${r.m.pid} (parent ${r.f.proc.ppid}${parent ? `: ${redactedCommandLine(parent.argv).slice(0, 120)}` : ''}); not killed again`;
         s.outcome.advice =
           s.m.supervisor?.stopCommand ??
           r.m.supervisor?.stopCommand ??

@@ -11,6 +11,11 @@ export interface ProcInfo {
   /** Short name the kernel reports (Linux comm, 15 chars). */
   comm: string;
   argv: string[];
+  /**
+   * The executable file (Linux: /proc/<pid>/exe) where readable: the process's identity, which, unlike argv,
+   * it cannot set for itself. Undefined where unknown (another user's process, other platforms).
+   */
+  exe?: string;
   /** Owner's numeric uid where the platform has one. */
   uid?: number;
   user: string;

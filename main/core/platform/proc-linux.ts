@@ -21,6 +21,7 @@ interface Cached {
   start: number;
   comm: string;
   argv: string[];
+  exe?: string;
   uid?: number;
   user: string;
 }
@@ -152,10 +153,17 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
       } catch {
         return null;
       }
+      let exe: string | undefined;
+      try {
+        exe = fs.readlinkSync(`${procRoot}/${pid}/exe`).replace(/ \(deleted\)$/, '');
+      } catch {
+        exe = undefined; // another user's process, or a kernel thread
+      }
       c = {
         start: st.start,
         comm: st.comm,
         argv: readArgv(pid),
+        exe,
         uid,
         user: userName(uid),
       };
@@ -167,6 +175,7 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
       start: st.start,
       comm: st.comm,
       argv: c.argv,
+      ...(c.exe === undefined ? {} : { exe: c.exe }),
       uid: c.uid,
       user: c.user,
       cpuMs: st.cpuMs,
