@@ -6,6 +6,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import { superviseStep } from './step-supervisor';
 
 /** Spawns a command so that `killTree(child.pid)` can later stop it and everything it started. */
 export function spawnInGroup(
@@ -14,12 +15,18 @@ export function spawnInGroup(
   opts: SpawnOptions = {},
   platform: NodeJS.Platform = process.platform,
 ): ChildProcess {
-  return spawn(command, args, {
+  const child = spawn(command, args, {
     ...opts,
     // POSIX: own process group (pgid = pid). Windows: no new console window; taskkill /T finds the tree.
     detached: platform !== 'win32',
     windowsHide: true,
   });
+  // If Offload dies (even by SIGKILL), the supervisor ends this group: steps never outlive it.
+  if (child.pid !== undefined) {
+    const supervised = superviseStep(child.pid);
+    child.once('exit', () => supervised.release());
+  }
+  return child;
 }
 
 /** pid -> parent pid for every process we can see (Linux /proc, else `ps`). */

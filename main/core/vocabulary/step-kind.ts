@@ -28,6 +28,11 @@ export interface StepContext {
   env: Record<string, string>;
   /** Working directory (absolute). */
   cwd: string;
+  /**
+   * A private folder (0700, in Offload's data folder) for the step's temporary files, removed when the run
+   * ends and, after a crash, at the next run; absent when a test builds a context by hand (use os.tmpdir()).
+   */
+  tempDir?: string;
   /** Writes a line (or chunk) to the step's log and live listeners. Secrets are masked by the engine. */
   log(text: string, stream?: 'stdout' | 'stderr' | 'info'): void;
   /**

@@ -5,6 +5,7 @@
  * output goes is its StepOutput; the live tail is an OutputTail.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { interpolate, type InterpolationContext } from '../config/interpolate';
 import { secretNames } from '../config/load';
@@ -63,6 +64,8 @@ interface ActiveRun {
   snap: RunSnapshot | null;
   /** The last output of the current step. */
   tail: OutputTail;
+  /** The run's private folder for step scripts and output files (set when the run's history opens). */
+  tempDir?: string;
 }
 
 /** Runs workflows of one project. One run at a time. */
@@ -210,6 +213,11 @@ export class Engine {
     const t0 = Date.now();
     const fp = await this.fingerprint();
     const writer = history.startRun(runId);
+    const tempDir = openRunTempDir(
+      writer.dir,
+      (id) => history.readRun(id, { tail: false })?.status === 'running',
+    );
+    active.tempDir = tempDir;
     const emit = (e: EngineEvent) => this.emit(active, writer, e);
 
     // Secrets: declared names plus the always-secret AWS credentials, from the environment.
@@ -332,6 +340,7 @@ export class Engine {
       durationMs: Date.now() - t0,
     });
     writer.close();
+    fs.rmSync(tempDir, { recursive: true, force: true });
     try {
       history.prune();
     } catch {
@@ -476,6 +485,7 @@ export class Engine {
         record: (k, data) =>
           emit({ type: 'record', runId, at: this.at(), phase, step: step.id, kind: k, data }),
         info,
+        tempDir: active.tempDir ?? os.tmpdir(),
       }).run();
       if (outcome.status === 'passed') {
         ictx.steps[step.id] = { ...(ictx.steps[step.id] ?? {}), ...outcome.outputs };
@@ -585,4 +595,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The run's private folder for step scripts and output files (0700 under the run's history folder). Folders
+ * that runs which are no longer running left behind (Offload was killed) are removed first.
+ */
+function openRunTempDir(runDir: string, running: (runId: string) => boolean): string {
+  const runsDir = path.dirname(runDir);
+  let runs: string[] = [];
+  try {
+    runs = fs.readdirSync(runsDir);
+  } catch {
+    // no runs yet
+  }
+  for (const id of runs) {
+    const leftover = path.join(runsDir, id, 'tmp');
+    if (path.join(runsDir, id) === runDir || !fs.existsSync(leftover)) continue;
+    if (!running(id)) fs.rmSync(leftover, { recursive: true, force: true });
+  }
+  const dir = path.join(runDir, 'tmp');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }

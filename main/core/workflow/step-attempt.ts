@@ -15,7 +15,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { formatDuration } from './durations';
@@ -57,6 +56,8 @@ export interface StepAttemptOptions {
   record: (kind: string, data: unknown) => void;
   /** Writes an `[offload]` line to the step's log. */
   info: (text: string) => void;
+  /** The run's private folder for temporary files (scripts, $OFFLOAD_OUTPUT), removed when the run ends. */
+  tempDir: string;
 }
 
 /** What one attempt came to. */
@@ -88,10 +89,7 @@ export class StepAttempt {
   private direct: DirectOutput | undefined;
 
   constructor(private readonly o: StepAttemptOptions) {
-    this.outputFile = path.join(
-      os.tmpdir(),
-      `offload-out-${o.runId}-${crypto.randomBytes(4).toString('hex')}`,
-    );
+    this.outputFile = path.join(o.tempDir, `offload-out-${o.runId}-${crypto.randomBytes(4).toString('hex')}`);
   }
 
   async run(): Promise<AttemptOutcome> {
@@ -167,6 +165,7 @@ export class StepAttempt {
     return {
       runId: o.runId,
       projectDir: o.projectDir,
+      tempDir: o.tempDir,
       phase: o.phase,
       stepId: o.step.id,
       attempt: o.attempt,

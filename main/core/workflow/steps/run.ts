@@ -41,7 +41,7 @@ export const runStep: StepKind<string> = {
     const shell = typeof step.extra.shell === 'string' ? step.extra.shell : undefined;
     const inv = resolveShell(shell, { env: ctx.env });
     const script = path.join(
-      os.tmpdir(),
+      ctx.tempDir ?? os.tmpdir(),
       `offload-${ctx.runId}-${crypto.randomBytes(4).toString('hex')}${inv.ext}`,
     );
     fs.writeFileSync(script, inv.script(step.spec), { mode: 0o700 });
