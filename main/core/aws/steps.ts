@@ -2,10 +2,9 @@
  * Step kinds for phases 3 and 4: `ecs-deploy`, `ecs-wait-stable` and `cloudwatch-alarms-ok`. They take the
  * AWS clients from `ctx.services.aws`, or build them from `ctx.services.config` (offload.yml's `aws:`).
  */
-import type { StepContext, StepKind, StepResult } from '../vocabulary';
+import type { StepKind } from '../vocabulary';
 import { describeAlarms } from './alarms';
-import { createAwsClients, type AwsClients } from './clients';
-import { alarmSelectorSchema, ecsServiceProperties, parseAwsConfig, parseGateConfig } from './config';
+import { alarmSelectorSchema, ecsServiceProperties, parseGateConfig } from './config';
 import { formatDurationCompact } from '../format';
 import { durationMs, durationSchema } from '../units';
 import {
@@ -15,53 +14,11 @@ import {
   stoppedTaskReasons,
   type ServiceAssessment,
 } from './ecs';
-import { explainAwsError } from './errors';
+import { awsFailure, sleep, withClients } from './step-support';
 
 /** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
 const deployedInRun = new Map<string, string>();
 const deployKey = (runId: string, cluster: string, service: string) => `${runId}|${cluster}|${service}`;
-
-/** Gets the shared clients or builds them for this step (released when the step ends). */
-async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Promise<T>): Promise<T> {
-  const shared = ctx.services.aws;
-  if (shared) return fn(shared);
-  const config = ctx.services.config;
-  const clients = createAwsClients(parseAwsConfig(config?.sections.aws), { ...process.env, ...ctx.env });
-  try {
-    return await fn(clients);
-  } finally {
-    clients.destroy();
-  }
-}
-
-/** A failed attempt that explains an AWS error in plain words (profile and region from `aws:`); a cancel rethrows. */
-function awsFailure(ctx: StepContext, err: unknown, action: string, resource?: string): StepResult {
-  if (ctx.signal.aborted) throw err;
-  const aws = parseAwsConfig(ctx.services.config?.sections.aws);
-  return {
-    status: 'failed',
-    summary: explainAwsError(err, {
-      action,
-      profile: aws.profile,
-      region: aws.region,
-      ...(resource === undefined ? {} : { resource }),
-    }),
-  };
-}
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('cancelled'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** `ecs-deploy` spec. */
 export interface EcsDeploySpec {
