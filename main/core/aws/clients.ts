@@ -6,6 +6,7 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -16,11 +17,13 @@ interface CallCounterStack {
   ): void;
 }
 
-/** The three clients Offload uses; shared by the step kinds and the AWS watch. */
+/** The clients Offload uses; shared by the step kinds and the AWS watch. */
 export interface AwsClients {
   ecs: ECSClient;
   cloudwatch: CloudWatchClient;
   logs: CloudWatchLogsClient;
+  /** Built on first use (only the cloudformation-deploy step needs it). */
+  readonly cloudformation: CloudFormationClient;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
   profile?: string;
   region?: string;
@@ -89,13 +92,9 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs')
     ).CloudWatchLogsClient(common),
   }));
-  for (const [service, client] of [
-    ['ECS', ecs],
-    ['CloudWatch', cloudwatch],
-    ['CloudWatchLogs', logs],
-  ] as const) {
-    // Counts each operation once per command (retries are the SDK's business; the bench counts HTTP requests).
-    (client.middlewareStack as unknown as CallCounterStack).add(
+  // Counts each operation once per command (retries are the SDK's business; the bench counts HTTP requests).
+  const counted = <C extends { middlewareStack: unknown }>(service: string, client: C): C => {
+    (client.middlewareStack as CallCounterStack).add(
       (next, context) => async (args) => {
         const key = `${service}.${String(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
         calls.set(key, (calls.get(key) ?? 0) + 1);
@@ -103,11 +102,27 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       },
       { step: 'initialize', name: 'offloadCallCounter' },
     );
-  }
+    return client;
+  };
+  counted('ECS', ecs);
+  counted('CloudWatch', cloudwatch);
+  counted('CloudWatchLogs', logs);
+  let cloudformation: CloudFormationClient | undefined;
   return {
     ecs,
     cloudwatch,
     logs,
+    get cloudformation() {
+      return (cloudformation ??= counted(
+        'CloudFormation',
+        withoutSdkNodeVersionWarning(
+          () =>
+            new (
+              require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation')
+            ).CloudFormationClient(common),
+        ),
+      ));
+    },
     profile,
     region,
     calls,
@@ -115,6 +130,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       ecs.destroy();
       cloudwatch.destroy();
       logs.destroy();
+      cloudformation?.destroy();
     },
   };
 }
