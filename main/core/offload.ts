@@ -68,6 +68,8 @@ export interface OffloadOptions {
 
 /** The core as front ends use it: OffloadCore plus what terminals and the tray need beyond the bridge. */
 export interface Offload extends OffloadCore {
+  /** Runs an entry point; `waitForLockMs` waits that long for another run on the project to finish first. */
+  run(workflow: string, opts?: { waitForLockMs?: number }): Promise<RunSummary>;
   /**
    * Points the dev config at AWS (only while the gate is ready, unless `force`) or back at local (starting and
    * verifying the local model servers); throws SwitchRefused or an Error with the reason.
@@ -422,7 +424,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       noticeListeners.add(listener);
       return () => noticeListeners.delete(listener);
     },
-    async run(workflow: string): Promise<RunSummary> {
+    async run(workflow: string, o: { waitForLockMs?: number } = {}): Promise<RunSummary> {
       const { engine: e, project: p } = requireProject();
       requireTrust();
       if (typeof workflow !== 'string' || !p.config.workflows[workflow]) {
@@ -431,7 +433,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         );
       }
       // The engine checks the gates itself at run start (one fingerprint); run-finished updates the history view.
-      const promise = e.run(workflow);
+      const promise = e.run(workflow, { waitForLockMs: o.waitForLockMs });
       changed();
       const summary = await promise;
       if (summary.status === 'failed' || summary.status === 'blocked') {

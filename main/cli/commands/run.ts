@@ -1,5 +1,6 @@
 /** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
 import type { Command } from 'commander';
+import { durationMs } from '../../core/units/duration';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';
@@ -15,7 +16,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .argument('<workflow>', 'workflow name from offload.yml')
     .option('--json', 'print the finished run as JSON instead of progress')
     .option('-q, --quiet', 'do not echo step output (it is still in the step logs)')
-    .action(async (workflow: string, opts: { json?: boolean; quiet?: boolean }) => {
+    .option(
+      '--wait [duration]',
+      'if another run holds the project, wait for it (default 30m) instead of failing',
+    )
+    .action(async (workflow: string, opts: { json?: boolean; quiet?: boolean; wait?: string | boolean }) => {
       const term = ctx.term();
       const core = await ctx.openCore();
       const { config, history } = core.opened()!;
@@ -56,7 +61,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const summary = await core.run(workflow);
+        const waitForLockMs =
+          opts.wait === undefined
+            ? undefined
+            : durationMs(opts.wait === true ? undefined : opts.wait, 30 * 60_000, '--wait');
+        const summary = await core.run(workflow, { waitForLockMs });
         live?.stop(history.readRun(summary.runId));
         unsubscribe();
         if (opts.json) printJson(term, history.readRun(summary.runId) ?? summary);

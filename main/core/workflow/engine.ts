@@ -28,6 +28,7 @@ import {
 import { Masker } from './mask';
 import { OutputTail } from './output-tail';
 import { carriedOutputs, keepStepOutputs, type OutputsToKeep } from './outputs';
+import { acquireRunLock } from './run-lock';
 import { StepAttempt, type StopWhy } from './step-attempt';
 import { StepOutput, type OutputStream } from './step-output';
 import {
@@ -147,7 +148,7 @@ export class Engine {
   }
 
   /** Runs a workflow to its end. Rejects when a run is already active or the workflow is unknown. */
-  run(workflow: string, opts: { signal?: AbortSignal } = {}): Promise<RunSummary> {
+  run(workflow: string, opts: { signal?: AbortSignal; waitForLockMs?: number } = {}): Promise<RunSummary> {
     if (this.active)
       return Promise.reject(
         new Error(`a run is already active (${this.active.runId}); wait for it or cancel it`),
@@ -171,10 +172,17 @@ export class Engine {
     const onOuter = () => this.cancel();
     opts.signal?.addEventListener('abort', onOuter, { once: true });
     if (opts.signal?.aborted) this.cancel();
-    return this.execute(active, workflow, phases).finally(() => {
-      opts.signal?.removeEventListener('abort', onOuter);
-      if (this.active === active) this.active = null;
-    });
+    // One run per project across processes: refused (naming the holder) before anything is recorded.
+    return acquireRunLock(
+      this.o.history.projectDir,
+      { runId: active.runId, workflow },
+      { waitMs: opts.waitForLockMs, signal: active.abort.signal },
+    )
+      .then((release) => this.execute(active, workflow, phases).finally(release))
+      .finally(() => {
+        opts.signal?.removeEventListener('abort', onOuter);
+        if (this.active === active) this.active = null;
+      });
   }
 
   private emit(active: ActiveRun, writer: RunWriter | null, e: EngineEvent): void {
