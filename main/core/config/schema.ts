@@ -40,6 +40,12 @@ const envSchema = (description: string): JsonSchema => ({
   additionalProperties: { type: ['string', 'number', 'boolean'] },
 });
 
+/**
+ * Text Offload shows in terminals and windows (names): no control characters, so an offload.yml cannot send
+ * escape sequences (terminal titles, cursor moves, hidden text) to the user's terminal.
+ */
+export const DISPLAY_TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
 /** Keys every step may have, whatever its kind. */
 export const COMMON_STEP_KEYS: Readonly<Record<string, JsonSchema>> = {
   id: {
@@ -47,8 +53,15 @@ export const COMMON_STEP_KEYS: Readonly<Record<string, JsonSchema>> = {
       'Step id, unique across the config; later steps read its outputs as ${{ steps.<id>.outputs.<key> }}. Defaults to a slug of the name.',
     type: 'string',
     pattern: STEP_ID_PATTERN,
+    maxLength: 64,
   },
-  name: { description: 'What the step does, as displays show it.', type: 'string', minLength: 1 },
+  name: {
+    description: 'What the step does, as displays show it (one line, no control characters).',
+    type: 'string',
+    minLength: 1,
+    maxLength: 200,
+    pattern: DISPLAY_TEXT_PATTERN,
+  },
   env: envSchema('Environment variables for this step (added to the top-level env).'),
   cwd: {
     description: 'Working directory, relative to the folder holding offload.yml.',
@@ -162,7 +175,13 @@ export function buildSchemaVariant(
   }
   const properties: Record<string, JsonSchema> = {
     $schema: { description: 'URL of this schema (for editors).', type: 'string' },
-    name: { description: 'Project name; defaults to the folder name.', type: 'string', minLength: 1 },
+    name: {
+      description: 'Project name; defaults to the folder name (one line, no control characters).',
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      pattern: DISPLAY_TEXT_PATTERN,
+    },
     env: envSchema('Environment variables for every step.'),
     secrets: {
       description:

@@ -467,6 +467,13 @@ export class Engine {
       } catch (err) {
         return finish('failed', { attempt, reason: (err as Error).message });
       }
+      if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+        // Named as such, not as the shell's "spawn /usr/bin/bash ENOENT".
+        return finish('failed', {
+          attempt,
+          reason: `working directory ${step.cwd ?? '.'} does not exist (${cwd}); fix the step's cwd or create it in an earlier step`,
+        });
+      }
       if (attempt === 1) {
         try {
           info(`${step.name}: ${kind.describe(resolved)}`);
