@@ -12,7 +12,6 @@ import { hostileConfigs, type HostileCase } from '../fixtures/hostile/configs';
 import { collect, startCli, tempDataDir, type CliResult } from '../helpers/cli';
 
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
-// eslint-disable-next-line no-control-regex -- the point is to find control characters in the output
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 async function cli(args: string[], dir: string, data: string): Promise<CliResult> {
