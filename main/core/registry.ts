@@ -9,6 +9,7 @@ import { tcpStep } from './workflow/steps/tcp';
 import { stopLocalModelsStep } from './machine/step';
 import { modelsSchema, watchSchema } from './machine/config';
 import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
+import { cloudformationDeployStep } from './aws/cloudformation';
 import { switchConfigStep } from './rule/switch-step';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
 import { switchSchema } from './rule/config';
@@ -22,6 +23,7 @@ export const STEP_KINDS: readonly StepKind<never>[] = [
   ecsDeployStep,
   ecsWaitStableStep,
   cloudwatchAlarmsOkStep,
+  cloudformationDeployStep,
   switchConfigStep,
 ] as unknown as StepKind<never>[];
 
