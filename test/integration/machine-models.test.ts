@@ -118,7 +118,9 @@ describe.runIf(linux)('local model servers: found, stopped, verified', () => {
   it('--dry-run says what would happen and touches nothing', async () => {
     const out = await watch.stopModelServers({ all: true, dryRun: true });
     expect(out.map((o) => o.result)).toEqual(['would-stop', 'would-stop', 'would-stop', 'would-stop']);
-    expect(out.find((o) => o.pid === ollama.pid)!.how.join('\n')).toMatch(/graceful: ollama API on port/);
+    expect(out.find((o) => o.pid === ollama.pid)!.how.join('\n')).toMatch(
+      new RegExp(`graceful: ollama API on its own socket 127\\.0\\.0\\.1:${ollama.info.port}$`, 'm'),
+    );
     for (const p of [ollama.pid, stubborn.pid, vllm.pid, supervisedPid]) expect(alive(p)).toBe(true);
     expect(calls().filter((c) => c.call === 'POST /api/generate')).toEqual([]);
   });

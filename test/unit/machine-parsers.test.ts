@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseProcNetTcp, parseProcStat } from '../../main/core/platform/proc-linux';
+import { reachableHost } from '../../main/core/platform/proc-info';
+import { parseListeningSockets, parseProcNetTcp, parseProcStat } from '../../main/core/platform/proc-linux';
 import { parsePsOutput, parsePsTime } from '../../main/core/platform/proc-darwin';
 import { splitCommandLine } from '../../main/core/platform/proc-reader';
 import { parseComputeApps, parseGpuLine } from '../../main/core/machine/gpu-nvidia';
@@ -26,6 +27,35 @@ describe('platform parsers', () => {
       '   1: 0100007F:2CAA 0100007F:D1F2 01 00000000:00000000 00:00000000 00000000  1000        0 55999 1 0000000000000000 20 4 30 10 -1',
     ].join('\n');
     expect([...parseProcNetTcp(text)]).toEqual([[55512, 11434]]);
+  });
+
+  it('parses listening addresses from /proc/net/tcp and tcp6, and where a local client reaches them', () => {
+    const head =
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+    const v4 = [
+      head,
+      '   0: 0100007F:2CAA 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 55512 1 0 100 0 0 10 0',
+      '   1: 00000000:1FFC 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 55513 1 0 100 0 0 10 0',
+      '   2: 0500000A:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 55514 1 0 100 0 0 10 0',
+      '   3: 0100007F:2CAA 0100007F:D1F2 01 00000000:00000000 00:00000000 00000000  1000        0 55999 1 0 20 4 30 10 -1',
+    ].join('\n');
+    const v6 = [
+      head,
+      '   0: 00000000000000000000000000000000:2CAA 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 66001 1 0 100 0 0 10 0',
+      '   1: 00000000000000000000000001000000:1FFC 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 66002 1 0 100 0 0 10 0',
+      '   2: 0000000000000000FFFF00000100007F:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 66003 1 0 100 0 0 10 0',
+    ].join('\n');
+    const m = parseListeningSockets(v6, parseListeningSockets(v4));
+    expect([...m].map(([inode, s]) => [inode, s.address, s.port, reachableHost(s.address)])).toEqual([
+      [55512, '127.0.0.1', 11434, '127.0.0.1'],
+      [55513, '0.0.0.0', 8188, '127.0.0.1'],
+      [55514, '10.0.0.5', 8080, '10.0.0.5'],
+      [66001, '::', 11434, '::1'],
+      [66002, '::1', 8188, '::1'],
+      [66003, '::ffff:127.0.0.1', 8080, '127.0.0.1'],
+    ]);
+    expect(reachableHost('*')).toBe('127.0.0.1');
+    expect(reachableHost('[::]')).toBe('::1');
   });
 
   it('parses ps output (macOS reader)', () => {

@@ -1,12 +1,15 @@
 /**
  * The polite part of a shutdown: asking a runtime to let go of its models through its own API before any
  * signal (Ollama keep_alive: 0, ComfyUI /free, llama.cpp router unload, `lms unload --all`). Every call
- * has a short timeout; failures are reported in `how`, never fatal.
+ * has a short timeout; failures are reported in `how`, never fatal. API calls go only to sockets the server
+ * itself listens on (the caller proves them from the socket table), never to a default or configured port:
+ * that port may be another user's server.
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { LoadedModel } from '../vocabulary';
 import type { GracefulKind } from './catalogue';
+import type { ListeningSocket } from '../platform/proc-info';
 import { findExecutable } from '../platform/shell';
 
 const TIMEOUT_MS = 3000;
@@ -54,10 +57,16 @@ export function portFromOllamaHost(v: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** `http://host:port` of a socket (IPv6 literals bracketed). */
+const base = (s: ListeningSocket) => `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
+/** How a socket is named in `how`: `:11434`, or `[::1]:11434` / `10.0.0.5:11434` off 127.0.0.1. */
+const at = (s: ListeningSocket) => (s.host === '127.0.0.1' ? `:${s.port}` : base(s).slice(7));
+
 /** Models an Ollama server has loaded (GET /api/ps), or null when it does not answer there. */
-export async function ollamaLoaded(port: number): Promise<LoadedModel[] | null> {
+export async function ollamaLoaded(where: number | ListeningSocket): Promise<LoadedModel[] | null> {
+  const s = typeof where === 'number' ? { host: '127.0.0.1', port: where } : where;
   try {
-    const body = (await json(`http://127.0.0.1:${port}/api/ps`)) as {
+    const body = (await json(`${base(s)}/api/ps`)) as {
       models?: { name?: string; model?: string; size?: number; size_vram?: number }[];
     };
     if (!body || !Array.isArray(body.models)) return null;
@@ -76,56 +85,60 @@ const run = (cmd: string, args: string[]) =>
     execFile(cmd, args, { timeout: 15_000, windowsHide: true }, (err) => resolve(err ? err.message : null)),
   );
 
-/** Runs the graceful step of `kind` against the server's ports; returns what it did, for the outcome's `how`. */
+/**
+ * Runs the graceful step of `kind` against `sockets`, the ones the server itself listens on (and nothing
+ * else); returns what it did, for the outcome's `how`.
+ */
 export async function gracefulRelease(
   kind: GracefulKind,
-  ports: number[],
+  sockets: ListeningSocket[],
   env: NodeJS.ProcessEnv,
 ): Promise<string[]> {
   const how: string[] = [];
   if (kind === 'ollama') {
-    for (const port of ports) {
-      const models = await ollamaLoaded(port);
+    for (const sock of sockets) {
+      const port = at(sock);
+      const models = await ollamaLoaded(sock);
       if (models === null) continue;
       for (const m of models) {
         try {
-          await json(`http://127.0.0.1:${port}/api/generate`, {
+          await json(`${base(sock)}/api/generate`, {
             method: 'POST',
             body: JSON.stringify({ model: m.name, keep_alive: 0 }),
           });
-          how.push(`unloaded ${m.name} (POST :${port}/api/generate keep_alive 0)`);
+          how.push(`unloaded ${m.name} (POST ${port}/api/generate keep_alive 0)`);
         } catch (err) {
           how.push(`could not unload ${m.name}: ${(err as Error).message}`);
         }
       }
-      if (models.length === 0) how.push(`no models loaded (GET :${port}/api/ps)`);
+      if (models.length === 0) how.push(`no models loaded (GET ${port}/api/ps)`);
       break;
     }
   } else if (kind === 'comfyui') {
-    for (const port of ports) {
+    for (const sock of sockets) {
       try {
-        await json(`http://127.0.0.1:${port}/free`, {
+        await json(`${base(sock)}/free`, {
           method: 'POST',
           body: JSON.stringify({ unload_models: true, free_memory: true }),
         });
-        how.push(`freed models (POST :${port}/free)`);
+        how.push(`freed models (POST ${at(sock)}/free)`);
         break;
       } catch {
         /* not this port */
       }
     }
   } else if (kind === 'llama.cpp') {
-    for (const port of ports) {
+    for (const sock of sockets) {
       try {
-        const list = (await json(`http://127.0.0.1:${port}/models`)) as { data?: { id?: string }[] };
+        const list = (await json(`${base(sock)}/models`)) as { data?: { id?: string }[] };
         const ids = (list?.data ?? []).flatMap((d) => (d.id ? [d.id] : []));
         for (const id of ids) {
           try {
-            await json(`http://127.0.0.1:${port}/models/unload`, {
+            await json(`${base(sock)}/models/unload`, {
               method: 'POST',
               body: JSON.stringify({ model: id }),
             });
-            how.push(`unloaded ${id} (POST :${port}/models/unload)`);
+            how.push(`unloaded ${id} (POST ${at(sock)}/models/unload)`);
           } catch {
             /* not a router: single-model servers have no unload endpoint */
           }

@@ -122,21 +122,32 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
         return;
       }
       const viaSupervisor = !matcherStop && sup && (sup.kind === 'systemd' || sup.kind === 'launchd');
-      const ports = [
-        ...m.ports,
-        ...(f.cls.matcher?.port ? [f.cls.matcher.port] : []),
-        ...(f.cls.entry?.defaultPort && m.ports.length === 0 ? [f.cls.entry.defaultPort] : []),
+      // The runtime's API is asked only on sockets this very process listens on, proven from the socket
+      // table now. A default or configured port (catalogue, matcher `port:`, OLLAMA_HOST) is never tried on
+      // its own: it may be another user's server. Those ports only say which of the proven sockets go first.
+      const graceful = f.cls.entry?.graceful;
+      const api = graceful && graceful !== 'lms';
+      let sockets = api ? await d.reader.listeningSockets(f.proc.pid).catch(() => []) : [];
+      const preferred = [
+        f.cls.matcher?.port,
+        f.cls.server === 'ollama' ? portFromOllamaHost(d.env.OLLAMA_HOST) : undefined,
       ];
-      const envPort = f.cls.server === 'ollama' ? portFromOllamaHost(d.env.OLLAMA_HOST) : undefined;
-      if (envPort && !ports.includes(envPort)) ports.push(envPort);
+      sockets = [...sockets].sort(
+        (a, b) => Number(!preferred.includes(a.port)) - Number(!preferred.includes(b.port)),
+      );
+      const noSocket = `no listening socket of its own (pid ${f.proc.pid}, socket table): no ${graceful} API call, signals only`;
 
       if (req.dryRun) {
         outcome.result = 'would-stop';
         if (matcherStop) outcome.how.push(`run: ${matcherStop}`);
         else if (viaSupervisor) outcome.how.push(`run: ${sup!.stopCommand}`);
         else {
-          if (f.cls.entry?.graceful)
-            outcome.how.push(`graceful: ${f.cls.entry.graceful} API on port ${ports.join(', ') || '?'}`);
+          if (graceful === 'lms') outcome.how.push('graceful: lms unload --all');
+          else if (api && sockets.length)
+            outcome.how.push(
+              `graceful: ${graceful} API on its own socket ${sockets.map((x) => `${x.host}:${x.port}`).join(', ')}`,
+            );
+          else if (api) outcome.how.push(noSocket);
           if (sup?.kind === 'tray-app') outcome.how.push(`end the ${sup.name} tray app (${sup.stopCommand})`);
           outcome.how.push(
             `SIGTERM ${mine.map((p) => p.pid).join(' ')}; SIGKILL after ${d.cfg.graceMs / 1000} s`,
@@ -145,9 +156,10 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
         return;
       }
 
-      if (f.cls.entry?.graceful) {
+      if (api && sockets.length === 0) outcome.how.push(noSocket);
+      else if (graceful) {
         try {
-          outcome.how.push(...(await gracefulRelease(f.cls.entry.graceful, ports, d.env)));
+          outcome.how.push(...(await gracefulRelease(graceful, sockets, d.env)));
         } catch (err) {
           outcome.how.push(`graceful step failed: ${(err as Error).message}`);
         }

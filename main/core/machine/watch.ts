@@ -14,7 +14,7 @@ import { createProcessReader, type ProcessReader, type ProcInfo } from '../platf
 import { PressureTracker } from './alerts';
 import { parseModelsConfig, parseWatchConfig, type ModelsConfig, type WatchConfig } from './config';
 import { createNvidiaMonitor, type GpuMonitor } from './gpu-nvidia';
-import { ollamaLoaded, portFromOllamaHost } from './graceful';
+import { ollamaLoaded } from './graceful';
 import { findModelServers, toModelProcess, type ClassifyCache, type FoundServer } from './models';
 import { stopModelServers, type StopRequest } from './stop';
 import { detectSupervisor } from './supervisor';
@@ -197,10 +197,8 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
       const myPorts = ports.get(f.proc.pid) ?? [];
       let loaded: ModelProcess['loadedModels'];
       if (f.cls.server === 'ollama') {
-        const candidates = [...myPorts];
-        const envPort = portFromOllamaHost(env.OLLAMA_HOST);
-        if (!candidates.length && envPort) candidates.push(envPort);
-        for (const port of candidates) {
+        // Only ports this server itself listens on: OLLAMA_HOST or the default may be another user's server.
+        for (const port of myPorts) {
           const l = await ollamaLoaded(port);
           if (l) {
             loaded = l;

@@ -6,7 +6,13 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { pidAlive } from './proc-signal';
-import { sampleFromScan, splitCommandLine, type ProcessReader, type ProcInfo } from './proc-info';
+import {
+  reachableHost,
+  sampleFromScan,
+  splitCommandLine,
+  type ProcessReader,
+  type ProcInfo,
+} from './proc-info';
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve) => {
@@ -84,6 +90,19 @@ export function createDarwinProcessReader(): ProcessReader {
         }
       }
       return result;
+    },
+    async listeningSockets(pid) {
+      // lsof reads the kernel's socket table for this pid only: `n*:11434`, `n127.0.0.1:8188`, `n[::1]:8080`.
+      const text = await run('lsof', ['-nP', '-a', '-iTCP', '-sTCP:LISTEN', '-p', String(pid), '-Fpn']);
+      const out: { host: string; port: number }[] = [];
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('n')) continue;
+        const i = line.lastIndexOf(':');
+        const port = Number(line.slice(i + 1));
+        const host = reachableHost(line.slice(1, i));
+        if (port && !out.some((o) => o.host === host && o.port === port)) out.push({ host, port });
+      }
+      return out;
     },
     async supervisorHints() {
       return {}; // launchd jobs are recognised from the parent (pid 1) plus the catalogue's label hints.

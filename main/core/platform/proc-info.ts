@@ -32,6 +32,24 @@ export interface SupervisorHints {
   env?: Record<string, string>;
 }
 
+/**
+ * A TCP socket one process itself listens on, proven from the socket table (not a default port). `host` is
+ * where a local client reaches that very socket: the bound address, or loopback for a wildcard bind.
+ */
+export interface ListeningSocket {
+  host: string;
+  port: number;
+}
+
+/** The loopback address that reaches a socket bound to `addr` (wildcards: loopback of the same family). */
+export function reachableHost(addr: string): string {
+  const a = addr.replace(/^\[|\]$/g, '');
+  if (a === '0.0.0.0' || a === '*' || a === '') return '127.0.0.1';
+  if (a === '::') return '::1';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  return mapped ? mapped[1]! : a;
+}
+
 /** The process table, read cheaply. */
 export interface ProcessReader {
   readonly platform: NodeJS.Platform;
@@ -44,6 +62,11 @@ export interface ProcessReader {
   sample(pids: number[]): ProcInfo[];
   /** Listening TCP ports of the given pids (model servers only; costs more than scan). */
   listeningPorts(pids: number[]): Promise<Map<number, number[]>>;
+  /**
+   * The TCP sockets `pid` itself listens on, read fresh from the socket table of Offload's own network
+   * namespace (no cache): the only places a graceful unload may be sent. Empty when it listens on none.
+   */
+  listeningSockets(pid: number): Promise<ListeningSocket[]>;
   supervisorHints(pid: number): Promise<SupervisorHints>;
   /** Whether the process (pid plus its start time from scan) still runs; a zombie counts as gone. */
   alive(pid: number, start: number): boolean;

@@ -8,7 +8,13 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type { ProcessReader, ProcInfo, SupervisorHints } from './proc-info';
+import {
+  reachableHost,
+  type ListeningSocket,
+  type ProcessReader,
+  type ProcInfo,
+  type SupervisorHints,
+} from './proc-info';
 
 const CLK_TCK = 100; // USER_HZ is 100 on every mainstream Linux ABI; Node cannot call sysconf().
 const BATCH = 48;
@@ -65,6 +71,43 @@ export function parseProcNetTcp(text: string, into = new Map<number, number>()):
     const port = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
     const inode = Number(f[9]);
     if (inode > 0) into.set(inode, port);
+  }
+  return into;
+}
+
+/** A /proc/net/tcp{,6} hex address (each 32-bit word in host order, little-endian here) as text. */
+function hexAddress(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? [];
+  const bytes = words.flatMap((w) => [6, 4, 2, 0].map((i) => parseInt(w.slice(i, i + 2), 16)));
+  if (bytes.length === 4) return bytes.join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff')
+    return `::ffff:${bytes.slice(12).join('.')}`;
+  const full = groups.join(':');
+  return full === '0:0:0:0:0:0:0:0' ? '::' : full === '0:0:0:0:0:0:0:1' ? '::1' : full;
+}
+
+/**
+ * Parses /proc/net/tcp{,6} text into socket inode -> the address and port it listens on (LISTEN sockets
+ * only). Exported for tests.
+ */
+export function parseListeningSockets(
+  text: string,
+  into = new Map<number, { address: string; port: number }>(),
+): Map<number, { address: string; port: number }> {
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i]!.trim().split(/\s+/);
+    if (f.length < 10 || f[3] !== '0A') continue;
+    const local = f[1]!;
+    const colon = local.lastIndexOf(':');
+    const inode = Number(f[9]);
+    if (inode > 0)
+      into.set(inode, {
+        address: hexAddress(local.slice(0, colon)),
+        port: parseInt(local.slice(colon + 1), 16),
+      });
   }
   return into;
 }
@@ -284,6 +327,39 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
       }
       for (const inode of socketPorts.keys()) if (!live.has(inode)) socketPorts.delete(inode);
       return result;
+    },
+    async listeningSockets(pid) {
+      // Fresh, no cache: the inodes this very process holds now, against LISTEN entries of our own network
+      // namespace (/proc/net is /proc/self/net), so the address reaches this socket and no other.
+      const inodes = new Set<number>();
+      try {
+        for (const fd of fs.readdirSync(`${procRoot}/${pid}/fd`).slice(0, 65536)) {
+          try {
+            const link = fs.readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
+            if (link.startsWith('socket:[')) inodes.add(Number(link.slice(8, -1)));
+          } catch {
+            /* closed meanwhile */
+          }
+        }
+      } catch {
+        return []; // gone, or not ours: nothing proven
+      }
+      if (inodes.size === 0) return [];
+      const table = new Map<number, { address: string; port: number }>();
+      for (const f of ['tcp', 'tcp6']) {
+        try {
+          parseListeningSockets(await fs.promises.readFile(`${procRoot}/net/${f}`, 'latin1'), table);
+        } catch {
+          /* no IPv6 */
+        }
+      }
+      const out: ListeningSocket[] = [];
+      for (const inode of inodes) {
+        const s = table.get(inode);
+        if (s && !out.some((o) => o.port === s.port && o.host === reachableHost(s.address)))
+          out.push({ host: reachableHost(s.address), port: s.port });
+      }
+      return out.sort((a, b) => a.port - b.port);
     },
     async supervisorHints(pid): Promise<SupervisorHints> {
       const hints: SupervisorHints = {};

@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import { pidAlive } from './proc-signal';
 import type { ProcessReader, ProcInfo } from './proc-info';
-import { sampleFromScan, splitCommandLine } from './proc-info';
+import { reachableHost, sampleFromScan, splitCommandLine } from './proc-info';
 
 const END = '<<offload-end>>';
 
@@ -106,6 +106,19 @@ export function createWin32ProcessReader(): ProcessReader {
           );
       }
       return result;
+    },
+    async listeningSockets(pid) {
+      const text = await ask(
+        `Get-NetTCPConnection -State Listen -OwningProcess ${pid} -ErrorAction SilentlyContinue | ForEach-Object { "$($_.LocalAddress)\`t$($_.LocalPort)" }`,
+      );
+      const out: { host: string; port: number }[] = [];
+      for (const line of text.split(/\r?\n/)) {
+        const [addr, p] = line.split('\t');
+        const port = Number(p);
+        const host = reachableHost(addr ?? '');
+        if (port && !out.some((o) => o.host === host && o.port === port)) out.push({ host, port });
+      }
+      return out;
     },
     async supervisorHints(pid) {
       const text = await ask(
