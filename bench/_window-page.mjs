@@ -20,8 +20,10 @@ export const CHROMIUM = {
     '--no-first-run',
   ],
 };
-const PRELOAD = path.join(ROOT, 'dist/preload/preload.js');
-const HTML = path.join(ROOT, 'dist/renderer/index.html');
+// BENCH_DIST: measure another build (e.g. a before/after comparison) instead of dist/.
+const DIST = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(ROOT, 'dist');
+const PRELOAD = path.join(DIST, 'preload/preload.js');
+const HTML = path.join(DIST, 'renderer/index.html');
 
 const shim = (src) => `(() => {
   const listeners = new Set();
