@@ -10,6 +10,7 @@ import { stopLocalModelsStep } from './machine/step';
 import { modelsSchema, watchSchema } from './machine/config';
 import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
 import { cloudformationDeployStep } from './aws/cloudformation';
+import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
 import { switchConfigStep } from './rule/switch-step';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
 import { switchSchema } from './rule/config';
@@ -24,6 +25,8 @@ export const STEP_KINDS: readonly StepKind<never>[] = [
   ecsWaitStableStep,
   cloudwatchAlarmsOkStep,
   cloudformationDeployStep,
+  lambdaDeployStep,
+  lambdaInvokeStep,
   switchConfigStep,
 ] as unknown as StepKind<never>[];
 

@@ -7,6 +7,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -24,6 +25,8 @@ export interface AwsClients {
   logs: CloudWatchLogsClient;
   /** Built on first use (only the cloudformation-deploy step needs it). */
   readonly cloudformation: CloudFormationClient;
+  /** Built on first use (only the lambda-* steps and load-test's scaling check need it). */
+  readonly lambda: LambdaClient;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
   profile?: string;
   region?: string;
@@ -108,6 +111,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   counted('CloudWatch', cloudwatch);
   counted('CloudWatchLogs', logs);
   let cloudformation: CloudFormationClient | undefined;
+  let lambda: LambdaClient | undefined;
   return {
     ecs,
     cloudwatch,
@@ -123,6 +127,17 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         ),
       ));
     },
+    get lambda() {
+      return (lambda ??= counted(
+        'Lambda',
+        withoutSdkNodeVersionWarning(
+          () =>
+            new (require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda')).LambdaClient(
+              common,
+            ),
+        ),
+      ));
+    },
     profile,
     region,
     calls,
@@ -131,6 +146,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       cloudwatch.destroy();
       logs.destroy();
       cloudformation?.destroy();
+      lambda?.destroy();
     },
   };
 }

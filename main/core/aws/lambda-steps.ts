@@ -1,0 +1,405 @@
+/**
+ * Step kinds `lambda-deploy` (phase 3) and `lambda-invoke` (a test step, phase 4). They take the AWS clients
+ * from `ctx.services.aws`, or build them from offload.yml's `aws:` for the step.
+ */
+import path from 'node:path';
+import type { JsonSchema, StepContext, StepKind, StepResult } from '../vocabulary';
+import { durationMs, durationSchema } from '../units';
+import { compileUserRegex } from '../units/regex';
+import {
+  deployFunction,
+  iamActionOf,
+  invokeFunction,
+  LambdaStateError,
+  type LambdaCode,
+  type LambdaConfigChange,
+} from './lambda';
+import { awsFailure, sleep, withClients } from './step-support';
+
+/** What lambda-deploy published in a run, so lambda-invoke invokes exactly that (run id + function → qualifier). */
+const deployedInRun = new Map<string, string>();
+const fnKey = (runId: string, fn: string) => `${runId}|${fn.split(':function:').pop()!.split(':')[0]}`;
+
+/** `lambda-deploy` spec. */
+export interface LambdaDeploySpec {
+  function: string;
+  zip?: string;
+  s3?: { bucket: string; key: string; version?: string };
+  image?: string;
+  environment?: Record<string, string>;
+  'replace-environment'?: boolean;
+  memory?: number;
+  'function-timeout'?: string | number;
+  handler?: string;
+  runtime?: string;
+  description?: string;
+  publish?: boolean;
+  alias?: string;
+  timeout?: string | number;
+  interval?: string | number;
+}
+
+const functionProp: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  description: 'Function name, or its ARN.',
+  examples: ['my-api', 'arn:aws:lambda:eu-west-1:123456789012:function:my-api'],
+};
+
+/** Deploys new code and/or configuration to a function, publishes a version and moves an alias. */
+export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
+  key: 'lambda-deploy',
+  schema: {
+    type: 'object',
+    description:
+      'Deploy a Lambda function: new code (one of zip, s3, image) and/or configuration, waited for until LastUpdateStatus is Successful (Failed is a failure with its reason); then a published version and the alias moved to it (created when missing). Outputs: function-arn, version, alias-arn, previous-version, code-sha256.',
+    additionalProperties: false,
+    required: ['function'],
+    examples: [
+      { function: 'my-api', zip: 'dist/my-api.zip', alias: 'live' },
+      {
+        function: 'my-api',
+        s3: { bucket: 'my-artifacts', key: 'my-api/${{ run.id }}.zip' },
+        environment: { MODEL_URL: '${{ steps.stack.outputs.ModelUrl }}', API_KEY: '${{ secrets.API_KEY }}' },
+        alias: 'live',
+      },
+    ],
+    properties: {
+      function: functionProp,
+      zip: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'A zip a step built, relative to the project folder (uploaded directly: at most 50 MB; larger ones go through `s3`).',
+        examples: ['dist/function.zip'],
+      },
+      s3: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['bucket', 'key'],
+        description: 'The code as an S3 object (same Region as the function).',
+        properties: {
+          bucket: { type: 'string', minLength: 1 },
+          key: { type: 'string', minLength: 1 },
+          version: { type: 'string', minLength: 1, description: 'S3 object version (versioned buckets).' },
+        },
+      },
+      image: {
+        type: 'string',
+        minLength: 1,
+        description: 'Container image URI in ECR (functions of package type Image).',
+        examples: ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-api:${{ steps.push.outputs.tag }}'],
+      },
+      environment: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description:
+          'Environment variables (from outputs and secrets with ${{ … }}); merged into the current ones unless replace-environment. Only the names are logged.',
+      },
+      'replace-environment': {
+        type: 'boolean',
+        description: 'Replace the whole environment with `environment` (default false: merge).',
+      },
+      memory: { type: 'integer', minimum: 128, maximum: 10240, description: 'Memory in MB.' },
+      'function-timeout': durationSchema("The function's own timeout (at most 15m)."),
+      handler: { type: 'string', minLength: 1, examples: ['index.handler'] },
+      runtime: { type: 'string', minLength: 1, examples: ['nodejs20.x', 'python3.12'] },
+      description: { type: 'string', description: 'Description of the function and the published version.' },
+      publish: {
+        type: 'boolean',
+        description: 'Publish a version after the update (default true; always with `alias`).',
+      },
+      alias: {
+        type: 'string',
+        minLength: 1,
+        pattern: '^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$',
+        description: 'Alias moved to the published version (created when missing).',
+        examples: ['live'],
+      },
+      timeout: durationSchema('Give up waiting for the update after this long (default 5m).'),
+      interval: durationSchema('Time between GetFunctionConfiguration polls (default 2s).'),
+    },
+  },
+  describe: (s) => {
+    const what = s.spec.zip ?? (s.spec.s3 ? `s3://${s.spec.s3.bucket}/${s.spec.s3.key}` : s.spec.image);
+    return `deploy Lambda ${s.spec.function}${what ? ` from ${what}` : ''}${s.spec.alias ? ` → ${s.spec.alias}` : ''}`;
+  },
+  async execute(ctx, step) {
+    const spec = step.spec;
+    const sources = (['zip', 's3', 'image'] as const).filter((k) => spec[k] !== undefined);
+    if (sources.length > 1) {
+      return { status: 'failed', summary: `give one code source, not ${sources.join(' and ')}` };
+    }
+    const code: LambdaCode | undefined = spec.zip
+      ? { zipFile: path.resolve(ctx.projectDir, spec.zip) }
+      : spec.s3
+        ? { s3: spec.s3 }
+        : spec.image
+          ? { image: spec.image }
+          : undefined;
+    const fnTimeout =
+      spec['function-timeout'] === undefined
+        ? undefined
+        : Math.round(durationMs(spec['function-timeout'], 0, 'function-timeout') / 1000);
+    if (fnTimeout !== undefined && (fnTimeout < 1 || fnTimeout > 900)) {
+      return { status: 'failed', summary: `function-timeout must be between 1s and 15m (got ${fnTimeout}s)` };
+    }
+    const config: LambdaConfigChange = {
+      environment: spec.environment,
+      replaceEnvironment: spec['replace-environment'],
+      memory: spec.memory,
+      timeoutSeconds: fnTimeout,
+      handler: spec.handler,
+      runtime: spec.runtime,
+      description: spec.description,
+    };
+    const hasConfig = Object.entries(config).some(([k, v]) => k !== 'replaceEnvironment' && v !== undefined);
+    if (!code && !hasConfig && !spec.alias && spec.publish === false) {
+      return {
+        status: 'failed',
+        summary: 'nothing to deploy: give zip, s3 or image, configuration, or alias',
+      };
+    }
+    try {
+      return await withClients(ctx, async (c) => {
+        const out = await deployFunction(c.lambda, {
+          functionName: spec.function,
+          code,
+          config: hasConfig ? config : undefined,
+          publish: spec.publish ?? true,
+          alias: spec.alias,
+          description: spec.description,
+          pollMs: durationMs(spec.interval, 2000, 'interval'),
+          timeoutMs: durationMs(spec.timeout, 300_000, 'timeout'),
+          signal: ctx.signal,
+          log: (l) => ctx.log(`${l}\n`, 'info'),
+          sleep,
+        });
+        const outputs: Record<string, string> = { 'function-arn': out.functionArn };
+        if (out.version) outputs.version = out.version;
+        if (out.aliasArn) outputs['alias-arn'] = out.aliasArn;
+        if (out.previousVersion) outputs['previous-version'] = out.previousVersion;
+        if (out.codeSha256) outputs['code-sha256'] = out.codeSha256;
+        for (const [k, v] of Object.entries(outputs)) ctx.setOutput(k, v);
+        const qualifier = spec.alias ?? out.version;
+        if (qualifier) deployedInRun.set(fnKey(ctx.runId, spec.function), qualifier);
+        ctx.record('lambda-deploy', { function: spec.function, ...out });
+        const did = out.updates.length ? out.updates.join(' and ') : 'no update';
+        return {
+          status: 'passed' as const,
+          summary: `${spec.function}: ${did}${out.version ? `, version ${out.version}` : ''}${
+            spec.alias
+              ? `, alias ${spec.alias}${out.previousVersion ? ` (was ${out.previousVersion})` : ' (created)'}`
+              : ''
+          }`,
+          outputs,
+        };
+      });
+    } catch (err) {
+      if (err instanceof LambdaStateError) {
+        if (ctx.signal.aborted) throw err;
+        ctx.log(`${err.message}\n`, 'stderr');
+        return { status: 'failed', summary: err.message };
+      }
+      return awsFailure(ctx, err, iamActionOf(err, 'lambda:UpdateFunctionCode'), spec.function);
+    }
+  },
+};
+
+/** `lambda-invoke` spec. */
+export interface LambdaInvokeSpec {
+  function: string;
+  qualifier?: string;
+  payload?: unknown;
+  status?: number;
+  body?: string | { contains?: string; json?: unknown; regex?: string };
+  'log-lines'?: number;
+}
+
+/** Where `actual` differs from the JSON subset `expected` (undefined when it matches). */
+export function jsonSubsetMismatch(expected: unknown, actual: unknown, at = '$'): string | undefined {
+  if (expected === null || typeof expected !== 'object') {
+    return Object.is(expected, actual) || expected === actual
+      ? undefined
+      : `${at}: expected ${JSON.stringify(expected)}, got ${actual === undefined ? 'nothing' : JSON.stringify(actual)?.slice(0, 200)}`;
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual))
+      return `${at}: expected a list, got ${JSON.stringify(actual)?.slice(0, 200) ?? 'nothing'}`;
+    if (actual.length !== expected.length)
+      return `${at}: expected ${expected.length} item(s), got ${actual.length}`;
+    for (let i = 0; i < expected.length; i++) {
+      const m = jsonSubsetMismatch(expected[i], actual[i], `${at}[${i}]`);
+      if (m) return m;
+    }
+    return undefined;
+  }
+  if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+    return `${at}: expected an object, got ${JSON.stringify(actual)?.slice(0, 200) ?? 'nothing'}`;
+  for (const [k, v] of Object.entries(expected)) {
+    const m = jsonSubsetMismatch(v, (actual as Record<string, unknown>)[k], `${at}.${k}`);
+    if (m) return m;
+  }
+  return undefined;
+}
+
+/** A Lambda error payload ({errorType, errorMessage}) as one line. */
+function errorLine(payload: string): string {
+  try {
+    const p = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
+    if (p && (p.errorMessage || p.errorType))
+      return `${p.errorType ? `${p.errorType}: ` : ''}${p.errorMessage ?? ''}`.slice(0, 500);
+  } catch {
+    // not JSON: shown as is
+  }
+  return payload.slice(0, 500) || 'no error payload';
+}
+
+/** Invokes a function (RequestResponse, log tail) and checks status and body. */
+export const lambdaInvokeStep: StepKind<LambdaInvokeSpec> = {
+  key: 'lambda-invoke',
+  schema: {
+    type: 'object',
+    description:
+      'Invoke a Lambda function once and check the result: a FunctionError fails with the error and the tail of the invocation’s log. Invokes the alias or version lambda-deploy published earlier in the run unless `qualifier` says otherwise. Outputs: status-code, executed-version, payload (first 4 KB).',
+    additionalProperties: false,
+    required: ['function'],
+    examples: [
+      { function: 'my-api', payload: { path: '/health' }, body: { json: { statusCode: 200 } } },
+      { function: 'my-api', qualifier: 'live', payload: 'ping', body: 'pong' },
+    ],
+    properties: {
+      function: functionProp,
+      qualifier: {
+        type: 'string',
+        minLength: 1,
+        description: 'Alias or version (default: what lambda-deploy published in this run, else $LATEST).',
+      },
+      payload: {
+        description: 'The event: an object (sent as JSON) or a string (sent as is).',
+        examples: [{ path: '/health' }, '{"ping":true}'],
+      },
+      status: {
+        type: 'integer',
+        minimum: 100,
+        maximum: 599,
+        description: 'Expected StatusCode of the Invoke call (default 200).',
+      },
+      body: {
+        description:
+          'The response payload must contain this text, or {contains: text}, {json: subset} (every key given must be equal), or {regex: pattern}.',
+        examples: ['"ok":true', { json: { statusCode: 200 } }],
+        anyOf: [
+          { type: 'string' },
+          {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            properties: {
+              contains: { type: 'string' },
+              json: { description: 'A JSON subset the payload must contain.' },
+              regex: { type: 'string', minLength: 1, format: 'regex', description: 'RE2 syntax.' },
+            },
+          },
+        ],
+      },
+      'log-lines': {
+        type: 'integer',
+        minimum: 1,
+        maximum: 200,
+        description:
+          'Lines of the invocation’s log shown on failure (default 20; Lambda returns its last 4 KB).',
+      },
+    },
+  },
+  describe: (s) => `invoke Lambda ${s.spec.function}${s.spec.qualifier ? `:${s.spec.qualifier}` : ''}`,
+  async execute(ctx, step): Promise<StepResult> {
+    const spec = step.spec;
+    const qualifier = spec.qualifier ?? deployedInRun.get(fnKey(ctx.runId, spec.function));
+    const payload =
+      spec.payload === undefined
+        ? '{}'
+        : typeof spec.payload === 'string'
+          ? spec.payload
+          : JSON.stringify(spec.payload);
+    const target = `${spec.function}${qualifier ? `:${qualifier}` : ''}`;
+    try {
+      const out = await withClients(ctx, (c) =>
+        invokeFunction(c.lambda, {
+          functionName: spec.function,
+          qualifier,
+          payload,
+          signal: ctx.signal,
+          lines: spec['log-lines'] ?? 20,
+        }),
+      );
+      ctx.log(
+        `invoked ${target}: StatusCode ${out.statusCode}${out.executedVersion ? `, version ${out.executedVersion}` : ''}${out.functionError ? `, FunctionError ${out.functionError}` : ''}\n`,
+        'info',
+      );
+      ctx.setOutput('status-code', String(out.statusCode));
+      if (out.executedVersion) ctx.setOutput('executed-version', out.executedVersion);
+      ctx.setOutput('payload', out.payload.slice(0, 4096));
+      ctx.record('lambda-invoke', { function: spec.function, qualifier, ...out });
+      const showLog = () => {
+        if (out.logTail.length === 0) return;
+        ctx.log(`last ${out.logTail.length} line(s) of the invocation's log:\n`, 'stderr');
+        for (const l of out.logTail) ctx.log(`  ${l}\n`, 'stderr');
+      };
+      if (out.functionError) {
+        showLog();
+        const last = [...out.logTail].reverse().find((l) => !/^(END|REPORT|START) RequestId/.test(l));
+        return {
+          status: 'failed',
+          summary: `${target} failed (${out.functionError}): ${errorLine(out.payload)}${last ? ` — log: ${last.trim().slice(0, 200)}` : ''}`,
+        };
+      }
+      const want = spec.status ?? 200;
+      if (out.statusCode !== want) {
+        showLog();
+        return {
+          status: 'failed',
+          summary: `${target} answered StatusCode ${out.statusCode} (expected ${want})`,
+        };
+      }
+      const problem = bodyProblem(spec.body, out.payload);
+      if (problem) {
+        ctx.log(`payload: ${out.payload.slice(0, 2000)}\n`, 'stderr');
+        showLog();
+        return { status: 'failed', summary: `${target}: ${problem}` };
+      }
+      return {
+        status: 'passed',
+        summary: `${target}: StatusCode ${out.statusCode}${spec.body !== undefined ? ', body as expected' : ''}`,
+      };
+    } catch (err) {
+      return awsFailure(ctx, err, iamActionOf(err, 'lambda:InvokeFunction'), target);
+    }
+  },
+};
+
+function bodyProblem(want: LambdaInvokeSpec['body'], payload: string): string | undefined {
+  if (want === undefined) return undefined;
+  const spec = typeof want === 'string' ? { contains: want } : want;
+  if (spec.contains !== undefined && !payload.includes(spec.contains))
+    return `the payload does not contain ${JSON.stringify(spec.contains)}`;
+  if (spec.regex !== undefined) {
+    if (!compileUserRegex(spec.regex).test(payload)) return `the payload does not match /${spec.regex}/`;
+  }
+  if (spec.json !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return `the payload is not JSON: ${payload.slice(0, 200)}`;
+    }
+    const m = jsonSubsetMismatch(spec.json, parsed);
+    if (m) return `the payload does not match: ${m}`;
+  }
+  return undefined;
+}
+
+/** Exposed for tests: forget what was deployed in a run. */
+export function forgetDeployed(ctx: Pick<StepContext, 'runId'>, fn: string): void {
+  deployedInRun.delete(fnKey(ctx.runId, fn));
+}
