@@ -10,6 +10,8 @@ import { stopLocalModelsStep } from './machine/step';
 import { modelsSchema, watchSchema } from './machine/config';
 import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
 import { cloudformationDeployStep } from './aws/cloudformation';
+import { cloudwatchLogsCleanStep } from './aws/logs-clean';
+import { cloudwatchMetricStep } from './aws/metrics';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
 import { switchConfigStep } from './rule/switch-step';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
@@ -25,6 +27,8 @@ export const STEP_KINDS: readonly StepKind<never>[] = [
   ecsWaitStableStep,
   cloudwatchAlarmsOkStep,
   cloudformationDeployStep,
+  cloudwatchLogsCleanStep,
+  cloudwatchMetricStep,
   lambdaDeployStep,
   lambdaInvokeStep,
   switchConfigStep,
