@@ -2,7 +2,9 @@
  * Atomic file writes, the one way the core and the app replace a file: readers (and a crash) see the old
  * content or the new, never half of it. A temp file with a unique name in the same folder (so the rename
  * stays on one file system), written in full, fsynced, then renamed over the target; an existing file keeps
- * its mode, and the temp file is removed when anything fails.
+ * its mode, and the temp file is removed when anything fails. The temp file is named
+ * `.<name>.offload-tmp-<pid>-<12 hex>` so that one left by a killed writer is recognised and removed by
+ * removeStaleTemps() (only that exact pattern, only when the pid is no longer alive).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -58,6 +60,63 @@ export function appendPrivate(file: string, text: string): void {
   }
 }
 
+const TMP_TAG = '.offload-tmp-';
+
+/** The temp file name writeFileAtomic uses for `file` (exported for tests). */
+export function atomicTempName(file: string, pid = process.pid): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}${TMP_TAG}${pid}-${crypto.randomBytes(6).toString('hex')}`,
+  );
+}
+
+const pidAlive = (pid: number): boolean => {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+};
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Removes what a killed writeFileAtomic of `file` left next to it: files named exactly
+ * `.<name>.offload-tmp-<pid>-<12 hex>` (or the older `.<name>.<pid>.<12 hex>.tmp`) whose pid is not alive.
+ * Nothing else is touched; a missing folder is nothing to do. Returns the paths removed.
+ */
+export function removeStaleTemps(file: string): string[] {
+  const dir = path.dirname(file);
+  const name = escapeRe(path.basename(file));
+  const re = new RegExp(
+    `^\\.${name}(?:${escapeRe(TMP_TAG)}(\\d+)-[0-9a-f]{12}|\\.(\\d+)\\.[0-9a-f]{12}\\.tmp)$`,
+  );
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = re.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1] ?? m[2]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pidAlive(pid)) continue;
+    const p = path.join(dir, n);
+    try {
+      if (!fs.lstatSync(p).isFile()) continue; // a regular file only: never a link or a folder
+      fs.rmSync(p);
+      removed.push(p);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return removed;
+}
+
 /** Replaces `file` with `data` atomically, creating its folder when missing. Throws what the write threw. */
 export function writeFileAtomic(
   file: string,
@@ -73,10 +132,7 @@ export function writeFileAtomic(
   } catch {
     existingMode = undefined;
   }
-  const tmp = path.join(
-    dir,
-    `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`,
-  );
+  const tmp = atomicTempName(file);
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx', existingMode ?? opts.mode ?? 0o666);

@@ -1,9 +1,21 @@
 /**
  * Minimal, format-preserving edits of single values in .env, JSON and YAML files: only the bytes of the
  * switched value change; comments, order, quoting style, indentation and line endings stay as they were.
+ * YAML anchors and aliases stay as written: a switched key whose value is (or sits under) an alias, or comes
+ * from a merge (`<<: *x`), is refused with its file:line instead of being flattened into a literal.
  */
 import { applyEdits, findNodeAtLocation, modify, parseTree, type ParseError } from 'jsonc-parser';
-import { isScalar, parseDocument, Scalar } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Node,
+  type YAMLMap,
+} from 'yaml';
 import type { SwitchFormat } from './config';
 
 const pathOf = (key: string): string[] => key.split('.').filter(Boolean);
@@ -108,19 +120,91 @@ function setJson(text: string, key: string, value: string, file: string): string
 }
 
 function setYaml(text: string, key: string, value: string, file: string): string {
-  const doc = parseDocument(text, { keepSourceTokens: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter: lines });
   if (doc.errors.length > 0)
     throw new Error(
       `${file}: not valid YAML (${doc.errors[0]!.message.split('\n')[0]}); nothing was changed`,
     );
-  const node = doc.getIn(pathOf(key), true);
+  const where = (offset: number) => `${file}:${lines.linePos(offset).line}`;
+  const refuse = (at: number, why: string): never => {
+    throw new Error(
+      `${where(at)}: ${key}: ${why}; Offload keeps YAML aliases as written and does not flatten them. ` +
+        'Switch the anchored value instead (or write the value out in place); nothing was changed',
+    );
+  };
+  const segs = pathOf(key);
+  let node: unknown = doc.contents;
+  for (let i = 0; i < segs.length; i++) {
+    if (isAlias(node)) refuse(node.range?.[0] ?? 0, `its value comes from the alias *${node.source}`);
+    if (node === null || node === undefined) return appendYaml(text, segs.slice(i), value, 0);
+    if (!isMap(node))
+      throw new Error(
+        `${where((node as Node).range?.[0] ?? 0)}: ${key}: \`${segs.slice(0, i).join('.')}\` is not a mapping; nothing was changed`,
+      );
+    const map: YAMLMap = node;
+    const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === segs[i]);
+    if (!pair) {
+      const merge = map.items.find((p) => isScalar(p.key) && p.key.value === '<<');
+      if (merge) {
+        // The key comes through the merge (an alias): refused. A key the merged maps lack is simply added.
+        const sources = isSeq(merge.value) ? merge.value.items : [merge.value];
+        const merged = sources.some((src) => {
+          const m = isAlias(src) ? src.resolve(doc) : src;
+          return isMap(m) && m.items.some((p) => isScalar(p.key) && String(p.key.value) === segs[i]);
+        });
+        if (merged || !sources.every((src) => isAlias(src) || isMap(src)))
+          refuse((merge.key as Node).range?.[0] ?? 0, 'its value comes from the merge `<<` here');
+      }
+      if (map.flow)
+        throw new Error(
+          `${where(map.range?.[0] ?? 0)}: ${key}: cannot add it inside a flow mapping ({ … }) without rewriting it; add the key by hand; nothing was changed`,
+        );
+      return insertIntoMap(text, map, segs.slice(i), value);
+    }
+    if (isAlias(pair.value)) {
+      const what = i === segs.length - 1 ? 'its value' : `\`${segs.slice(0, i + 1).join('.')}\``;
+      refuse(pair.value.range?.[0] ?? 0, `${what} is the alias *${pair.value.source}`);
+    }
+    node = pair.value;
+  }
   if (isScalar(node) && node.range) {
     const [start, end] = node.range;
     return text.slice(0, start) + yamlScalar(value, node) + text.slice(end);
   }
-  // New key: let the Document API add it (comments are kept; formatting of new nodes is the library's).
-  doc.setIn(pathOf(key), value);
-  return String(doc);
+  throw new Error(`${file}: ${key} holds a mapping or list, not a value; nothing was changed`);
+}
+
+/** Lines for `segs` (nested, two more spaces per level) ending in `value`. */
+function yamlLines(segs: string[], value: string, indent: number, eol: string): string {
+  return segs
+    .map((k, j) => {
+      const pad = ' '.repeat(indent + 2 * j);
+      return j === segs.length - 1 ? `${pad}${k}: ${yamlScalar(value, new Scalar(value))}` : `${pad}${k}:`;
+    })
+    .join(eol);
+}
+
+/** Adds missing keys at the end of the document (its top level is empty). */
+function appendYaml(text: string, segs: string[], value: string, indent: number): string {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const sep = text.length === 0 || text.endsWith('\n') ? '' : eol;
+  return `${text}${sep}${yamlLines(segs, value, indent, eol)}${eol}`;
+}
+
+/** Adds missing keys after the last entry of a block mapping, at its indentation; other bytes stay. */
+function insertIntoMap(text: string, map: YAMLMap, segs: string[], value: string): string {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const first = map.items[0]?.key as Node | undefined;
+  const last = map.items[map.items.length - 1];
+  if (!first?.range || !last) return appendYaml(text, segs, value, 0);
+  const indent = first.range[0] - (text.lastIndexOf('\n', first.range[0] - 1) + 1);
+  const end = ((last.value as Node | null)?.range ?? (last.key as Node).range)![2];
+  // The end of the line holding the last entry (its trailing comment included).
+  let at = text[end - 1] === '\n' ? end : text.indexOf('\n', end);
+  if (at < 0) return `${text}${eol}${yamlLines(segs, value, indent, eol)}${eol}`;
+  if (text[at - 1] !== '\n') at += 1;
+  return text.slice(0, at) + yamlLines(segs, value, indent, eol) + eol + text.slice(at);
 }
 
 function yamlScalar(value: string, node: Scalar): string {

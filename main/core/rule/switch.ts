@@ -3,12 +3,14 @@
  * atomic (temp file + rename), the original of each file is backed up once, and switching back restores the
  * exact bytes that were there before (or, when the user edited the file meanwhile, changes only the values).
  * Which target is active is derived from the files themselves, with the last switch remembered as a hint.
+ * A symlinked switch file is switched at its target (inside the project), so the link stays a link; temp
+ * files a killed switch left next to a file are removed at the next switch.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { interpolate } from '../config/interpolate';
-import { PRIVATE_FILE, ensurePrivateDir, writeFileAtomic } from '../platform/atomic-file';
+import { PRIVATE_FILE, ensurePrivateDir, removeStaleTemps, writeFileAtomic } from '../platform/atomic-file';
 import type { SwitchConfig } from './config';
 import { readValue, setValues } from './edit';
 
@@ -70,6 +72,35 @@ export class ConfigSwitcher {
 
   private writeState(s: SwitchState): void {
     writeFileAtomic(this.stateFile, JSON.stringify(s, null, 2), PRIVATE_FILE);
+  }
+
+  /**
+   * The path whose bytes a switch replaces: a symlink's final target (so the link is kept and its target
+   * switches), refused when that target is outside the project (validate refuses it too; a link may change
+   * after). A missing file is returned as is (reading it reports it).
+   */
+  private writablePath(f: SwitchConfig['files'][number]): string {
+    let real: string;
+    try {
+      real = fs.realpathSync(f.path);
+    } catch {
+      return f.path;
+    }
+    const dir = this.opts.project?.dir;
+    if (dir && real !== f.path) {
+      let root = path.resolve(dir);
+      try {
+        root = fs.realpathSync(root);
+      } catch {
+        /* keep as given */
+      }
+      const rel = path.relative(root, real);
+      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
+        throw new Error(
+          `${f.display}: is a link to ${real}, outside the project folder; Offload only writes inside it, nothing was changed`,
+        );
+    }
+    return real;
   }
 
   /** Resolves the value a key takes for a target (step-given AWS values first, then offload.yml's). */
@@ -165,6 +196,8 @@ export class ConfigSwitcher {
     // Prepare every file first: a parse error in one leaves all of them untouched.
     const plans: {
       file: SwitchConfig['files'][number];
+      /** Where the bytes live: the file itself, or a symlink's target (written there; the link stays). */
+      real: string;
       before: Buffer;
       after: Buffer;
       changed: string[];
@@ -172,8 +205,9 @@ export class ConfigSwitcher {
     }[] = [];
     for (const f of this.opts.config.files) {
       let before: Buffer;
+      const real = this.writablePath(f);
       try {
-        before = fs.readFileSync(f.path);
+        before = fs.readFileSync(real);
       } catch (err) {
         throw new Error(
           `${f.display}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
@@ -193,7 +227,7 @@ export class ConfigSwitcher {
       } else {
         after = Buffer.from(setValues(text, f.format, vals, f.display), 'utf8');
       }
-      plans.push({ file: f, before, after, changed, restored });
+      plans.push({ file: f, real, before, after, changed, restored });
     }
     // Backups hold the files' secrets: private to the user (0700/0600), never more readable than the original.
     ensurePrivateDir(this.opts.stateDir);
@@ -205,7 +239,8 @@ export class ConfigSwitcher {
       if (!fs.existsSync(original)) writeFileAtomic(original, p.before, PRIVATE_FILE); // the very first, kept once
       if (target === 'aws' && p.changed.length > 0)
         writeFileAtomic(path.join(this.backupDir, `${id}.before`), p.before, PRIVATE_FILE);
-      if (!p.after.equals(p.before)) writeFileAtomic(p.file.path, p.after);
+      for (const leftover of new Set([p.file.path, p.real])) removeStaleTemps(leftover);
+      if (!p.after.equals(p.before)) writeFileAtomic(p.real, p.after);
       const prev = state.files[p.file.path] ?? {};
       if (target === 'local') state.files[p.file.path] = {};
       else if (p.changed.length > 0) state.files[p.file.path] = { awsHash: sha(p.after) };
