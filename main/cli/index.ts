@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config/types';
 import { makeContext } from './context';
 import { EXIT } from './exit-codes';
+import { registerErrorsCommand } from './commands/errors';
 import { registerHistoryCommand } from './commands/history';
 import { registerInitCommand } from './commands/init';
 import { registerRunCommand } from './commands/run';
@@ -36,6 +37,7 @@ export async function main(
   registerRunCommand(program, ctx);
   registerStatusCommand(program, ctx);
   registerHistoryCommand(program, ctx);
+  registerErrorsCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerInitCommand(program, ctx);
   registerTrustCommand(program, ctx);

@@ -9,7 +9,15 @@ import { PRIVATE_FILE, writeFileAtomic } from './platform/atomic-file';
 import { initConfig } from './init';
 import { ConfigError } from './config/types';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from './machine';
+import { createAwsClients } from './aws/clients';
+import { parseAwsConfig, parseGateConfig } from './aws/config';
+import { errorContextMarkdown } from './aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from './aws/watch';
+import { secretNames } from './config/load';
+import { phase6Status, readDeployments, type DeploymentIdentity, type Phase6Signal } from './deployments';
+import { Masker } from './workflow/mask';
+import { readGateState } from './workflow/gates';
+import { changedFiles } from './workflow/fingerprint';
 import { Notifier, nodeNotifierSink, parseNotifyConfig, type NotifySink } from './notify';
 import { openProject, resolveDataDir, type OpenedProject } from './project';
 import { createRuleWiring, type RuleWiring, type SwitchOutcome } from './rule/wire';
@@ -26,7 +34,10 @@ import { STEP_KINDS } from './registry';
 import { createStepServices, type StepServicesHandle } from './services';
 import type {
   AwsSnapshot,
+  CloudWatchError,
+  DriftState,
   Notice,
+  Phase6State,
   OffloadCore,
   OffloadState,
   RunSnapshot,
@@ -64,6 +75,8 @@ export interface OffloadOptions {
   localStartTimeoutMs?: number;
   /** Where the core's own warnings go (default stderr). */
   log?: (line: string) => void;
+  /** The clock phase 6 judges quiet periods by (tests move it; default Date.now). */
+  now?: () => number;
 }
 
 /** The core as front ends use it: OffloadCore plus what terminals and the tray need beyond the bridge. */
@@ -88,6 +101,11 @@ export interface Offload extends OffloadCore {
   onRunEvent(listener: (event: EngineEvent) => void): () => void;
   /** The open project's config, history and data folder (read-only use: history, models, validate). */
   opened(): { config: OffloadConfig; history: HistoryStore; dataDir: string } | null;
+  /**
+   * The latest CloudWatch errors as Markdown (surrounding lines from the same stream, the deployment, service
+   * events, alarm reasons, console links), secrets masked: for an issue or an assistant.
+   */
+  errorContext(): Promise<string>;
   /** Whether the user trusts the open project as it is now, and what it would run; null without a project. */
   trust(): { subject: TrustSubject; status: TrustStatus } | null;
   /** The machine watch (the project's matchers and thresholds, or the defaults without a project). */
@@ -127,6 +145,10 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   let services: StepServicesHandle | null = null;
   let aws: AwsWatch | null = null;
   let trust: TrustSubject | null = null;
+  let deployments: DeploymentIdentity[] = [];
+  let signals: Phase6Signal[] = [];
+  let drift: DriftState | null = null;
+  const now = opts.now ?? Date.now;
   let rule: RuleWiring | null = null;
   let stopFileWatch: (() => void) | null = null;
   let machine: MachineWatch = createMachineWatch({ env });
@@ -164,6 +186,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
 
   unsubs.push(
     notifier.subscribe((n) => {
+      // Phase 6: a CloudWatch error or alarm after a deployment makes it unstable.
+      if (n.level === 'error' && (n.target.view === 'errors' || n.title.startsWith('CloudWatch alarm')))
+        signals.push({ at: Date.parse(n.at), message: `${n.title}: ${n.body}`, source: n.target.item });
       for (const l of noticeListeners) l(n);
       changed();
     }),
@@ -199,6 +224,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
             }
           : w,
       );
+      drift = computeDrift();
     } catch (err) {
       workflows = Object.entries(project?.config.workflows ?? {}).map(([name, phases]) => ({
         name,
@@ -208,6 +234,68 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       }));
     }
     changed();
+  };
+
+  /** The source against the last deployment that passed AWS testing (the deployed version users have). */
+  const computeDrift = (): DriftState | null => {
+    const fp = engine?.lastFingerprint;
+    if (!project || !fp) return null;
+    const tested = readGateState(project.history).awsTestPassed;
+    if (!tested || tested.fingerprint === fp.value) return null;
+    const files = changedFiles(project.history.projectDir, tested.fingerprint, fp);
+    if (!files?.length) return null;
+    const byFolder: Record<string, number> = {};
+    for (const f of files) {
+      const top = f.includes('/') ? f.slice(0, f.indexOf('/')) : '.';
+      byFolder[top] = (byFolder[top] ?? 0) + 1;
+    }
+    return {
+      changed: files.length,
+      byFolder,
+      files: files.slice(0, 50),
+      deployedRunId: tested.runId,
+      deployedAt: tested.at,
+    };
+  };
+
+  /** Errors and alarms after the latest deployment: from the journal (earlier sessions) and live notices. */
+  const loadSignals = () => {
+    signals = [];
+    const history = project?.history;
+    if (!history) return;
+    for (const e of history.readProjectEvents(500)) {
+      const d = (e.data ?? {}) as Record<string, unknown>;
+      if (e.kind === 'cloudwatch-errors') {
+        const first = (d.first ?? {}) as { at?: number; message?: string };
+        signals.push({
+          at: Number(first.at ?? Date.parse(e.at)),
+          message: String(first.message ?? 'error'),
+          source: String(d.logGroup ?? ''),
+        });
+      } else if (e.kind === 'cloudwatch-alarm' && d.transition === 'alarm') {
+        signals.push({
+          at: Date.parse(e.at),
+          message: `alarm ${String(d.name)}: ${String(d.reason ?? 'in ALARM')}`,
+          source: String(d.name),
+        });
+      }
+    }
+  };
+
+  let phase6Timer: NodeJS.Timeout | undefined;
+  const phase6 = (): Phase6State | undefined => {
+    if (!project) return undefined;
+    const p = phase6Status(deployments.at(-1), signals, {
+      now: now(),
+      quietMs: parseNotifyConfig(project.config.sections.notify).quietPeriodMs,
+    });
+    // Re-render when the quiet period ends (no test waits 15 minutes: they move the clock).
+    clearTimeout(phase6Timer);
+    if (p.status === 'watching' && p.quietUntil && watchEnabled) {
+      phase6Timer = setTimeout(changed, Math.max(1000, Date.parse(p.quietUntil) - now()));
+      phase6Timer.unref();
+    }
+    return p;
   };
 
   const closeProject = async () => {
@@ -259,6 +347,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     });
     if (project) {
       const { config, history } = project;
+      deployments = readDeployments(history);
+      loadSignals();
       services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
       engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
       projectUnsubs.push(
@@ -268,6 +358,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
               if (e.type === 'run-finished') lastRunId = e.runId;
               historyCache = null;
             }
+            // A deployment is recorded once its phase passed; the run's end sees it.
+            if (e.type === 'run-finished') deployments = readDeployments(history);
             for (const l of runListeners) l(e);
             changed();
           },
@@ -307,6 +399,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
           dataDir,
           log,
           configTarget: () => (wiring.switcher.configured() ? wiring.switcher.current() : 'unknown'),
+          latestDeployment: () => deployments.at(-1),
         });
         projectUnsubs.push(wiring.attach(aws));
         projectUnsubs.push(aws.subscribe(changed));
@@ -364,6 +457,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         : null,
       configProblems,
       trust: trustView(),
+      phase6: phase6(),
+      drift,
       run,
       history: past.list,
       workflows,
@@ -467,6 +562,35 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       }
     },
     checkAws,
+    async errorContext() {
+      const { project: p } = requireProject();
+      const { config } = p;
+      const snap = aws?.snapshot() ?? (await checkAws());
+      // Errors this process saw, else the ones the journal kept (a watch in the tray or an earlier session).
+      const errors = snap.recentErrors.length ? snap.recentErrors : journalErrors(p.history);
+      const masker = new Masker();
+      for (const name of secretNames(config)) {
+        const v = env[name];
+        if (v) masker.add(v);
+      }
+      const clients =
+        errors.length || snap.services.length
+          ? createAwsClients(parseAwsConfig(config.sections.aws), { ...env, ...config.env })
+          : undefined;
+      try {
+        return await errorContextMarkdown({
+          project: config.name,
+          errors,
+          alarms: snap.alarms,
+          services: parseGateConfig(config.sections.gate).services,
+          deployment: deployments.at(-1),
+          clients,
+          mask: (t) => masker.mask(t),
+        });
+      } finally {
+        clients?.destroy();
+      }
+    },
     async availability() {
       await refreshAvailability();
       return workflows;
@@ -532,4 +656,25 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     },
   };
   return core;
+}
+
+/** The CloudWatch errors the journal kept (newest last), as the watch reported them. */
+function journalErrors(history: HistoryStore): CloudWatchError[] {
+  return history
+    .readProjectEvents(500)
+    .filter((e) => e.kind === 'cloudwatch-errors')
+    .slice(-10)
+    .map((e) => {
+      const d = (e.data ?? {}) as Record<string, unknown>;
+      const first = (d.first ?? {}) as { at?: number; message?: string; stream?: string };
+      return {
+        logGroup: String(d.logGroup ?? ''),
+        at: new Date(Number(first.at ?? Date.parse(e.at))).toISOString(),
+        message: String(first.message ?? ''),
+        count: Number(d.count ?? 1),
+        consoleUrl: String(d.consoleUrl ?? ''),
+        ...(first.stream ? { logStream: first.stream } : {}),
+        ...(typeof d.deployment === 'string' ? { deployment: d.deployment } : {}),
+      };
+    });
 }

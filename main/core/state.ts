@@ -5,9 +5,11 @@
 import type {
   AwsSnapshot,
   ConfigProblem,
+  DriftState,
   MachineSnapshot,
   ModelProcess,
   Notice,
+  Phase6State,
   PhaseId,
   ProjectInfo,
   RunSnapshot,
@@ -40,6 +42,10 @@ export interface OffloadState {
   aws: AwsSnapshot | null;
   monitoringPaused: boolean;
   notices: Notice[];
+  /** Phase 6 for the latest deployment (absent without a project). */
+  phase6?: Phase6State;
+  /** Set when the source differs from the last deployment that passed AWS testing. */
+  drift?: DriftState | null;
 }
 
 /** Commands the front ends may send. Each is validated where it enters the core. */

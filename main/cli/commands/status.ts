@@ -16,11 +16,14 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const workflows = await core.availability();
       const last = history.listRuns(1)[0];
       const lastRun = last ? history.readRun(last.runId) : null;
+      const { phase6, drift } = core.state();
       if (opts.json) {
         return printJson(term, {
           project: { name: config.name, dir: config.dir, configFile: config.file },
           dataDir,
           workflows,
+          phase6: phase6 ?? null,
+          drift: drift ?? null,
           lastRun,
         });
       }
@@ -32,6 +35,27 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         if (!w.allowed && w.reason) term.out.write(term.dim(`             ${w.reason}\n`));
       }
       term.out.write('\n');
+      if (phase6 && phase6.status !== 'idle') {
+        const d = phase6.deployment ? ` — ${phase6.deployment.summary}` : '';
+        if (phase6.status === 'stable')
+          term.out.write(`${term.green('✅')} stable since ${phase6.since}${d}\n`);
+        else if (phase6.status === 'watching')
+          term.out.write(`⏳ watching the deployment until ${phase6.quietUntil} (quiet period)${d}\n`);
+        else
+          term.out.write(
+            `${term.red('❌')} unstable since ${phase6.since}: ${phase6.firstError?.message ?? ''}${d}\n   fix it, then \`offload run services\` (local must pass on the new source first)\n`,
+          );
+      }
+      if (drift) {
+        const folders = Object.entries(drift.byFolder)
+          .sort((a, b) => b[1] - a[1])
+          .map(([f, n]) => `${f} (${n})`)
+          .join(', ');
+        term.out.write(
+          `${term.yellow('⚠')} not deployed: ${drift.changed} file${drift.changed === 1 ? '' : 's'} changed since the deployed version (run ${drift.deployedRunId}): ${folders}\n`,
+        );
+      }
+      if ((phase6 && phase6.status !== 'idle') || drift) term.out.write('\n');
       if (lastRun) printRun(term, lastRun);
       else term.out.write('no runs yet: try `offload run full`\n');
     });

@@ -67,7 +67,7 @@ export const ecsDeployStep: StepKind<EcsDeploySpec> = {
         ctx.setOutput('taskDefinition', out.taskDefinition);
         ctx.setOutput('previousTaskDefinition', out.previousTaskDefinition);
         if (out.deploymentId) ctx.setOutput('deploymentId', out.deploymentId);
-        ctx.record('ecs-deploy', { cluster: spec.cluster, service: spec.service, ...out });
+        ctx.record('ecs-deploy', { cluster: spec.cluster, service: spec.service, image: spec.image, ...out });
         return {
           status: 'passed' as const,
           summary: `${out.registered ? 'new revision' : 'new deployment'} ${out.taskDefinition.split('/').pop()} started`,

@@ -12,6 +12,7 @@ import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import type { OffloadConfig } from '../config/types';
 import type { Notifier } from '../notify/notifier';
 import { parseNotifyConfig } from '../notify/config';
+import { afterDeployment, type DeploymentIdentity } from '../deployments';
 import { assessAwsReady, type GateObservations, type GatePoll } from '../rule/aws-ready';
 import type { EventJournal } from '../rule/enforcer';
 import { projectStateDir } from '../rule/paths';
@@ -45,6 +46,8 @@ export interface AwsWatchOptions {
    * nothing. The continuous watch (tray, `offload watch`) leaves it off.
    */
   oneShot?: boolean;
+  /** The latest deployment, so each CloudWatch notice names what it happened after. */
+  latestDeployment?: () => DeploymentIdentity | undefined;
   /** Which config the dev tools point at now (the config switch's view), for the snapshot. */
   configTarget?: () => AwsSnapshot['configTarget'];
   env?: NodeJS.ProcessEnv;
@@ -255,12 +258,13 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       const alarms = await describeAlarms(getClients().cloudwatch, alarmSel);
       for (const t of tracker.update(alarms)) {
         const a = t.alarm;
+        const after = afterDeployment(opts.latestDeployment?.(), now());
         notifier.notify({
           level: t.kind === 'alarm' ? 'error' : 'info',
           title: t.kind === 'alarm' ? `CloudWatch alarm: ${a.name}` : `Resolved: ${a.name}`,
           body:
             t.kind === 'alarm'
-              ? `${a.metric ? `${a.metric} — ` : ''}${a.reason ?? 'in ALARM'}`
+              ? `${a.metric ? `${a.metric} — ` : ''}${a.reason ?? 'in ALARM'}${after ? ` (${after})` : ''}`
               : `back to ${a.state}${a.reason ? ` — ${a.reason}` : ''}`,
           target: { view: 'aws', item: a.name },
         });
@@ -294,10 +298,11 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       if (!force && last !== undefined && now() - last < g.windowMs) continue;
       const first = p.events[0]!;
       const firstLine = first.message.split('\n')[0]!.trim().slice(0, 200);
+      const after = afterDeployment(opts.latestDeployment?.(), first.timestamp);
       notifier.notify({
         level: 'error',
         title: p.total === 1 ? `New error in ${g.name}` : `${p.total} new errors in ${g.name}`,
-        body: `${p.total} new error${p.total === 1 ? '' : 's'} in ${g.name} — first: ${firstLine}`,
+        body: `${p.total} new error${p.total === 1 ? '' : 's'} in ${g.name}${first.stream ? ` (stream ${first.stream})` : ''}${after ? `, ${after}` : ''} — first: ${firstLine}`,
         target: { view: 'errors', item: g.name },
       });
       recentErrors.push({
@@ -306,12 +311,16 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
         message: firstLine,
         count: p.total,
         consoleUrl: consoleUrl(g.name),
+        ...(first.stream ? { logStream: first.stream } : {}),
+        ...(after ? { deployment: after } : {}),
       });
       recentErrors.splice(0, Math.max(0, recentErrors.length - MAX_RECENT_ERRORS));
       opts.journal?.appendProjectEvent('cloudwatch-errors', {
         logGroup: g.name,
         count: p.total,
-        first: { at: first.timestamp, eventId: first.eventId, message: firstLine },
+        first: { at: first.timestamp, eventId: first.eventId, message: firstLine, stream: first.stream },
+        ...(after ? { deployment: after } : {}),
+        consoleUrl: consoleUrl(g.name),
       });
       lastLogNotice.set(g.name, now());
       pendingLogs.delete(g.name);
@@ -363,7 +372,8 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       Promise.all(gate.endpoints.map(async (e) => ({ e, r: await checkEndpoint(e) }))),
       pollAlarms(),
     ]);
-    const logProblem = await pollLogs();
+    // A one-shot check reads no log cursors: new error lines belong to the continuous watch's notices.
+    const logProblem = opts.oneShot ? undefined : await pollLogs();
     const seenAt = now();
     const epStates: AwsEndpointState[] = endpoints.map(({ e, r }) => {
       const n = r.ok ? (passes.get(e.name) ?? 0) + 1 : 0;

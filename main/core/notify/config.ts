@@ -36,6 +36,9 @@ export const notifySchema: JsonSchema = {
       description: 'Show desktop notifications through node-notifier (default true).',
     },
     interval: durationSchema('How often alarms and log groups are polled (default 60s).'),
+    'quiet-period': durationSchema(
+      'Phase 6: how long after a deployment must pass with no new error and no alarm for it to count as stable (default 15m).',
+    ),
     'log-groups': {
       type: 'array',
       description:
@@ -70,6 +73,8 @@ export interface LogGroupConfig {
 export interface NotifyConfig {
   desktop: boolean;
   intervalMs: number;
+  /** Phase 6: a deployment is stable after this long without a new error or alarm. */
+  quietPeriodMs: number;
   logGroups: LogGroupConfig[];
   alarms: { names: string[]; prefixes: string[] };
 }
@@ -84,6 +89,7 @@ export function parseNotifyConfig(raw: unknown): NotifyConfig {
   return {
     desktop: r.desktop !== false,
     intervalMs: durationMs(r.interval, 60_000, 'notify.interval'),
+    quietPeriodMs: durationMs(r['quiet-period'], 15 * 60_000, 'notify.quiet-period'),
     logGroups: groups.map((g, i) => ({
       name: String(g?.name ?? ''),
       filterPattern:

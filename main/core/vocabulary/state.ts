@@ -157,12 +157,35 @@ export interface AwsAlarmState {
   metric?: string;
 }
 
+/** Phase 6 for the latest deployment: watched through its quiet period, then stable, or unstable. */
+export interface Phase6State {
+  status: 'idle' | 'watching' | 'stable' | 'unstable';
+  since?: string;
+  quietUntil?: string;
+  firstError?: { at: string; message: string; source?: string };
+  deployment?: { runId: string; at: string; summary: string };
+}
+
+/** The source differs from the last deployment that passed AWS testing. */
+export interface DriftState {
+  changed: number;
+  /** Changed files per top folder ("." for files at the top). */
+  byFolder: Record<string, number>;
+  files: string[];
+  deployedRunId: string;
+  deployedAt: string;
+}
+
 export interface CloudWatchError {
   logGroup: string;
   at: string;
   message: string;
   count: number;
   consoleUrl: string;
+  /** The log stream of the first error (its surrounding lines are in the same stream). */
+  logStream?: string;
+  /** Which deployment it happened after: "after deploy of abc1234, 4 min ago". */
+  deployment?: string;
 }
 
 export interface AwsSnapshot {

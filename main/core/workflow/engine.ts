@@ -28,6 +28,8 @@ import {
 import { Masker } from './mask';
 import { OutputTail } from './output-tail';
 import { carriedOutputs, keepStepOutputs, type OutputsToKeep } from './outputs';
+import { deployedItems, recordDeployment } from '../deployments';
+import { runGit } from '../platform/git';
 import { acquireRunLock } from './run-lock';
 import { StepAttempt, type StopWhy } from './step-attempt';
 import { StepOutput, type OutputStream } from './step-output';
@@ -67,6 +69,8 @@ interface ActiveRun {
   tail: OutputTail;
   /** The run's private folder for step scripts and output files (set when the run's history opens). */
   tempDir?: string;
+  /** Evidence the steps recorded (deploy steps say what they deployed). */
+  records: { phase: PhaseId; step: string; kind: string; data: unknown }[];
 }
 
 /** Runs workflows of one project. One run at a time. */
@@ -99,8 +103,12 @@ export class Engine {
   }
 
   /** Whether each entry point may start now, evaluated against the current fingerprint. */
+  /** The fingerprint the last availability check computed (drift compares it with the deployed source). */
+  lastFingerprint: Fingerprint | undefined;
+
   async availability(): Promise<WorkflowAvailability[]> {
     const fp = await this.fingerprint();
+    this.lastFingerprint = fp;
     const state = readGateState(this.o.history);
     return Object.entries(this.o.config.workflows).map(([name, all]) => {
       const phases = this.phasesOf(name) ?? [];
@@ -167,6 +175,7 @@ export class Engine {
       abort: new AbortController(),
       snap: null,
       tail: new OutputTail(),
+      records: [],
     };
     this.active = active;
     const onOuter = () => this.cancel();
@@ -186,6 +195,7 @@ export class Engine {
   }
 
   private emit(active: ActiveRun, writer: RunWriter | null, e: EngineEvent): void {
+    if (e.type === 'record') active.records.push(e);
     if (e.type !== 'output') {
       writer?.append(e);
       active.snap = applyEvent(active.snap, e);
@@ -197,6 +207,24 @@ export class Engine {
       } catch {
         /* a listener's failure is not the run's */
       }
+    }
+  }
+
+  /** Records what this run deployed (phase 6 names it in notices and judges its stability). */
+  private async noteDeployment(active: ActiveRun, workflow: string, fp: Fingerprint): Promise<void> {
+    const head = await runGit(this.o.config.dir, ['rev-parse', '--short', 'HEAD']);
+    const records = active.records.filter((r) => r.phase === 'aws-deploy');
+    try {
+      recordDeployment(this.o.history, {
+        runId: active.runId,
+        workflow,
+        at: this.at(),
+        fingerprint: fp.value,
+        ...(head.code === 0 ? { commit: head.stdout.toString().trim() } : {}),
+        items: deployedItems(records),
+      });
+    } catch {
+      // the identity only makes notices more precise; the run's own history has the evidence
     }
   }
 
@@ -320,6 +348,7 @@ export class Engine {
         if (result.status === 'passed') {
           const g = readGateState(history);
           notePhasePassed(g, phase, fp, runId, this.at());
+          if (phase === 'aws-deploy') await this.noteDeployment(active, workflow, fp);
           if (phase === 'local') {
             // A build may add untracked files: the source after the local phase passed too.
             const after = await this.fingerprint();

@@ -1,0 +1,146 @@
+/**
+ * Phase 6's memory: which deployment is live and whether it is stable. Every run whose aws-deploy phase passed
+ * leaves a deployment identity (git commit, source fingerprint, and what each deploy step says it deployed:
+ * task-definition revision and image, Lambda version, stack change set, rollout revision…). CloudWatch notices
+ * name the deployment they happened after; the quiet period after a deployment decides stable or unstable.
+ */
+
+/** Where deployments are kept (the project's history folder; HistoryStore satisfies it). */
+export interface StateStorage {
+  readState<T>(name: string): T | undefined;
+  writeState(name: string, value: unknown): void;
+}
+
+/** One thing a deploy step deployed, as its step recorded it. */
+export interface DeployedItem {
+  step: string;
+  kind: string;
+  /** One line: "api → dev-api:42 (repo/api:1.4.2)". */
+  summary: string;
+}
+
+/** What a run deployed. */
+export interface DeploymentIdentity {
+  runId: string;
+  workflow: string;
+  /** When its aws-deploy phase passed. */
+  at: string;
+  fingerprint: string;
+  /** git HEAD when deployed (short), if the project is a git work tree. */
+  commit?: string;
+  items: DeployedItem[];
+}
+
+const FILE = 'deployments';
+const KEEP = 20;
+
+/** Record kinds deploy steps write (ctx.record) and how each reads in one line. */
+const DESCRIBE: Record<string, (d: Record<string, unknown>) => string | undefined> = {
+  'ecs-deploy': (d) =>
+    d.service
+      ? `${String(d.service)} → ${shortArn(d.taskDefinition)}${d.image ? ` (${String(d.image)})` : ''}`
+      : undefined,
+  'lambda-deploy': (d) =>
+    (d.functionName ?? d.function)
+      ? `${String(d.functionName ?? d.function)} v${String(d.version ?? '?')}${d.alias ? ` (${String(d.alias)})` : ''}`
+      : undefined,
+  'cloudformation-deploy': (d) =>
+    (d.stackName ?? d.stack)
+      ? `stack ${String(d.stackName ?? d.stack)}${(d.changeSetId ?? d.changeSet) ? ` change set ${shortArn(d.changeSetId ?? d.changeSet)}` : ''}`
+      : undefined,
+  'eks-rollout': (d) =>
+    d.deployment
+      ? `${String(d.deployment)}${d.revision ? ` rev ${String(d.revision)}` : ''}${d.image ? ` (${String(d.image)})` : ''}`
+      : undefined,
+  deployed: (d) => (typeof d.summary === 'string' ? d.summary : undefined),
+};
+
+function shortArn(v: unknown): string {
+  const s = String(v ?? '');
+  return s.includes('/') ? s.slice(s.lastIndexOf('/') + 1) : s;
+}
+
+/** The deployed items among a run's recorded evidence (records of the aws-deploy phase). */
+export function deployedItems(records: { step: string; kind: string; data: unknown }[]): DeployedItem[] {
+  const out: DeployedItem[] = [];
+  for (const r of records) {
+    const describe = DESCRIBE[r.kind];
+    const data = r.data && typeof r.data === 'object' ? (r.data as Record<string, unknown>) : {};
+    const summary = describe?.(data);
+    if (summary) out.push({ step: r.step, kind: r.kind, summary });
+  }
+  return out;
+}
+
+/** The deployments recorded for a project, newest last. */
+export function readDeployments(storage: Pick<StateStorage, 'readState'>): DeploymentIdentity[] {
+  const d = storage.readState<{ version: 1; deployments: DeploymentIdentity[] }>(FILE);
+  return d?.version === 1 && Array.isArray(d.deployments) ? d.deployments : [];
+}
+
+export function recordDeployment(storage: StateStorage, identity: DeploymentIdentity): void {
+  const all = [...readDeployments(storage), identity].slice(-KEEP);
+  storage.writeState(FILE, { version: 1, deployments: all });
+}
+
+/** "abc1234 · api → dev-api:42 (repo/api:1.4.2)" */
+export function describeDeployment(d: DeploymentIdentity): string {
+  const what = d.items.map((i) => i.summary).join('; ');
+  return [d.commit, what || `run ${d.runId}`].filter(Boolean).join(' · ');
+}
+
+/** "after deploy of abc1234, 4 min ago" for a notice at `at`. */
+export function afterDeployment(d: DeploymentIdentity | undefined, at: number): string | undefined {
+  if (!d) return undefined;
+  const mins = Math.max(0, Math.round((at - Date.parse(d.at)) / 60_000));
+  const ago = mins < 1 ? 'less than a minute' : mins < 120 ? `${mins} min` : `${Math.round(mins / 60)} h`;
+  return `after deploy of ${d.commit ?? d.runId}, ${ago} ago`;
+}
+
+/** What phase 6 says about the latest deployment. */
+export interface Phase6Status {
+  status: 'idle' | 'watching' | 'stable' | 'unstable';
+  /** stable: since when; watching: when the deployment happened. */
+  since?: string;
+  /** watching: when the quiet period ends without a new error. */
+  quietUntil?: string;
+  firstError?: { at: string; message: string; source?: string };
+  deployment?: { runId: string; at: string; summary: string };
+}
+
+/** An error or alarm seen by the watch (CloudWatch log errors, alarms going to ALARM, local log errors). */
+export interface Phase6Signal {
+  at: number;
+  message: string;
+  source?: string;
+}
+
+/**
+ * Stable or unstable, as a pure function: after the latest deployment, the first error or alarm makes it
+ * unstable; a quiet period with none makes it stable; before that it is being watched.
+ */
+export function phase6Status(
+  latest: DeploymentIdentity | undefined,
+  signals: readonly Phase6Signal[],
+  o: { now: number; quietMs: number },
+): Phase6Status {
+  if (!latest) return { status: 'idle' };
+  const deployedAt = Date.parse(latest.at);
+  const deployment = { runId: latest.runId, at: latest.at, summary: describeDeployment(latest) };
+  const first = signals.filter((s) => s.at >= deployedAt && s.at <= o.now).sort((a, b) => a.at - b.at)[0];
+  if (first)
+    return {
+      status: 'unstable',
+      since: new Date(first.at).toISOString(),
+      firstError: { at: new Date(first.at).toISOString(), message: first.message, source: first.source },
+      deployment,
+    };
+  const quietUntil = deployedAt + o.quietMs;
+  if (o.now >= quietUntil) return { status: 'stable', since: new Date(quietUntil).toISOString(), deployment };
+  return {
+    status: 'watching',
+    since: latest.at,
+    quietUntil: new Date(quietUntil).toISOString(),
+    deployment,
+  };
+}

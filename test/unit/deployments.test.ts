@@ -1,0 +1,89 @@
+// Phase 6 as pure functions: what a deployment deployed, and stable / unstable on a clock the test sets.
+import { describe, expect, it } from 'vitest';
+import {
+  afterDeployment,
+  deployedItems,
+  describeDeployment,
+  phase6Status,
+  type DeploymentIdentity,
+} from '../../main/core/deployments';
+
+const AT = Date.parse('2026-12-02T10:00:00.000Z');
+const dep: DeploymentIdentity = {
+  runId: 'r1',
+  workflow: 'services',
+  at: new Date(AT).toISOString(),
+  fingerprint: 'f'.repeat(64),
+  commit: 'abc1234',
+  items: [{ step: 'deploy', kind: 'ecs-deploy', summary: 'api → api:42 (repo/api:1.4.2)' }],
+};
+const QUIET = 15 * 60_000;
+
+describe('deployment identity', () => {
+  it("reads each deploy step's record; unknown kinds and empty records are left out", () => {
+    expect(
+      deployedItems([
+        {
+          step: 'a',
+          kind: 'ecs-deploy',
+          data: {
+            service: 'api',
+            taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/api:42',
+            image: 'repo/api:1.4.2',
+          },
+        },
+        { step: 'b', kind: 'lambda-deploy', data: { functionName: 'fn', version: '7', alias: 'live' } },
+        {
+          step: 'c',
+          kind: 'cloudformation-deploy',
+          data: { stackName: 'infra', changeSetId: 'arn:x/changeSet/cs-1' },
+        },
+        { step: 'd', kind: 'eks-rollout', data: { deployment: 'web', revision: 3, image: 'repo/web:2' } },
+        { step: 'e', kind: 'http', data: { status: 200 } },
+        { step: 'f', kind: 'ecs-deploy', data: {} },
+      ]),
+    ).toEqual([
+      { step: 'a', kind: 'ecs-deploy', summary: 'api → api:42 (repo/api:1.4.2)' },
+      { step: 'b', kind: 'lambda-deploy', summary: 'fn v7 (live)' },
+      { step: 'c', kind: 'cloudformation-deploy', summary: 'stack infra change set cs-1' },
+      { step: 'd', kind: 'eks-rollout', summary: 'web rev 3 (repo/web:2)' },
+    ]);
+    expect(describeDeployment(dep)).toBe('abc1234 · api → api:42 (repo/api:1.4.2)');
+    expect(afterDeployment(dep, AT + 4 * 60_000)).toBe('after deploy of abc1234, 4 min ago');
+    expect(afterDeployment(undefined, AT)).toBeUndefined();
+  });
+});
+
+describe('phase6Status', () => {
+  it('idle without a deployment', () => {
+    expect(phase6Status(undefined, [], { now: AT, quietMs: QUIET })).toEqual({ status: 'idle' });
+  });
+
+  it('watching during the quiet period, stable once it passed with no error', () => {
+    expect(phase6Status(dep, [], { now: AT + 60_000, quietMs: QUIET })).toMatchObject({
+      status: 'watching',
+      quietUntil: new Date(AT + QUIET).toISOString(),
+    });
+    expect(phase6Status(dep, [], { now: AT + QUIET, quietMs: QUIET })).toMatchObject({
+      status: 'stable',
+      since: new Date(AT + QUIET).toISOString(),
+      deployment: { runId: 'r1', summary: 'abc1234 · api → api:42 (repo/api:1.4.2)' },
+    });
+  });
+
+  it('the first error or alarm after the deployment makes it unstable; earlier ones do not count', () => {
+    const signals = [
+      { at: AT - 1000, message: 'before the deploy' },
+      { at: AT + 120_000, message: 'alarm api-5xx: Threshold Crossed', source: 'api-5xx' },
+      { at: AT + 60_000, message: 'ERROR db', source: '/ecs/api' },
+    ];
+    expect(phase6Status(dep, signals, { now: AT + 3 * 60_000, quietMs: QUIET })).toMatchObject({
+      status: 'unstable',
+      since: new Date(AT + 60_000).toISOString(),
+      firstError: { message: 'ERROR db', source: '/ecs/api' },
+    });
+    expect(phase6Status(dep, signals.slice(0, 1), { now: AT + QUIET, quietMs: QUIET }).status).toBe('stable');
+    // Not yet seen at this moment on the clock: not counted.
+    expect(phase6Status(dep, signals.slice(2), { now: AT + 30_000, quietMs: QUIET }).status).toBe('watching');
+  });
+});
