@@ -67,13 +67,12 @@ const validators: { [K in InvokeName]: Validator<K> } = {
     }
     return [{ pids: [...new Set(pids as number[])] }];
   },
-  switchConfig: (args, state) => {
+  switchConfig: (args) => {
+    // Shape only: whether the switch may happen (switch files, their state, trust, the gate) is the core's
+    // decision, in the same words the CLI shows.
     arity('switchConfig', args, 1);
     const [target] = args;
     if (target !== 'aws' && target !== 'local') return fail('switchConfig: target must be "aws" or "local"');
-    if (!state.aws || state.aws.configTarget === 'unknown') {
-      return fail('switchConfig: offload.yml has no `switch:` files to point at AWS or local');
-    }
     return [target];
   },
   trustProject: (args, state) => {
