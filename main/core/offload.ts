@@ -15,6 +15,7 @@ import { errorContextMarkdown } from './aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from './aws/watch';
 import { secretNames } from './config/load';
 import { phase6Status, readDeployments, type DeploymentIdentity, type Phase6Signal } from './deployments';
+import { LOCAL_ITEM, LocalLogWatch } from './notify/local-logs';
 import { Masker } from './workflow/mask';
 import { readGateState } from './workflow/gates';
 import { changedFiles } from './workflow/fingerprint';
@@ -187,7 +188,10 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   unsubs.push(
     notifier.subscribe((n) => {
       // Phase 6: a CloudWatch error or alarm after a deployment makes it unstable.
-      if (n.level === 'error' && (n.target.view === 'errors' || n.title.startsWith('CloudWatch alarm')))
+      const cloudwatch =
+        (n.target.view === 'errors' && !n.target.item?.startsWith(LOCAL_ITEM)) ||
+        n.title.startsWith('CloudWatch alarm');
+      if (n.level === 'error' && cloudwatch)
         signals.push({ at: Date.parse(n.at), message: `${n.title}: ${n.body}`, source: n.target.item });
       for (const l of noticeListeners) l(n);
       changed();
@@ -404,6 +408,18 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         projectUnsubs.push(wiring.attach(aws));
         projectUnsubs.push(aws.subscribe(changed));
         if (!monitoringPaused) aws.start();
+        // Phase 6, local side: the dev system's log files, polled with CloudWatch's interval.
+        const notify = parseNotifyConfig(config.sections.notify);
+        if (notify.localLogs.length) {
+          const local = new LocalLogWatch({ dir: config.dir, logs: notify.localLogs, notifier });
+          local.poll();
+          const t = setInterval(() => local.poll(), Math.min(notify.intervalMs, 5000));
+          t.unref();
+          projectUnsubs.push(() => {
+            clearInterval(t);
+            local.close();
+          });
+        }
         // The gates follow the project's files (debounced), instead of re-running git on a timer.
         stopFileWatch = watchProjectFiles(config.dir, () => void refreshAvailability(), {
           debounceMs: opts.fileChangeDebounceMs ?? 500,

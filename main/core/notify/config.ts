@@ -39,6 +39,24 @@ export const notifySchema: JsonSchema = {
     'quiet-period': durationSchema(
       'Phase 6: how long after a deployment must pass with no new error and no alarm for it to count as stable (default 15m).',
     ),
+    'local-logs': {
+      type: 'array',
+      description:
+        'Phase 6 on the local side: log files of the dev system (a path or a glob in its last part, relative to the project) followed for new error lines, through rotation and truncation; notified like CloudWatch errors.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: {
+          path: { type: 'string', minLength: 1, description: 'File or glob, e.g. `logs/*.log`.' },
+          pattern: {
+            type: 'string',
+            format: 'regex',
+            description: 'Error pattern (default: ERROR, Error, Exception, Traceback, FATAL, panic).',
+          },
+        },
+      },
+    },
     'log-groups': {
       type: 'array',
       description:
@@ -73,6 +91,8 @@ export interface LogGroupConfig {
 export interface NotifyConfig {
   desktop: boolean;
   intervalMs: number;
+  /** Local dev-system log files followed for error lines. */
+  localLogs: { path: string; pattern?: string }[];
   /** Phase 6: a deployment is stable after this long without a new error or alarm. */
   quietPeriodMs: number;
   logGroups: LogGroupConfig[];
@@ -90,6 +110,12 @@ export function parseNotifyConfig(raw: unknown): NotifyConfig {
     desktop: r.desktop !== false,
     intervalMs: durationMs(r.interval, 60_000, 'notify.interval'),
     quietPeriodMs: durationMs(r['quiet-period'], 15 * 60_000, 'notify.quiet-period'),
+    localLogs: (Array.isArray(r['local-logs']) ? (r['local-logs'] as Record<string, unknown>[]) : []).map(
+      (l) => ({
+        path: String(l.path),
+        ...(typeof l.pattern === 'string' ? { pattern: l.pattern } : {}),
+      }),
+    ),
     logGroups: groups.map((g, i) => ({
       name: String(g?.name ?? ''),
       filterPattern:

@@ -1,0 +1,160 @@
+/**
+ * The local side of phase 6 ("monitor local dev system logs"): log files of the dev system, given by globs,
+ * followed as `tail -F` does — new lines only, surviving rotation (a new file under the name: the old one's
+ * rest is read first) and truncation (read again from the start) — and matched by an error pattern. Errors
+ * are coalesced per file within a window and raised as notices like CloudWatch's.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { compileUserRegex, type UserRegex } from '../units/regex';
+import type { Notifier } from './notifier';
+
+export interface LocalLogConfig {
+  /** A file path or a glob (`*` and `?` in the last part, relative to the project). */
+  path: string;
+  /** Error pattern (a regular expression; default: ERROR, Error, Exception, Traceback, FATAL, panic). */
+  pattern?: string;
+}
+
+export interface LocalLogWatchOptions {
+  dir: string;
+  logs: readonly LocalLogConfig[];
+  notifier: Notifier;
+  /** Errors within this window become one notice per file (default 60 s). */
+  windowMs?: number;
+  now?: () => number;
+}
+
+/** Notices from local logs carry this prefix in their target item (they say nothing about AWS). */
+export const LOCAL_ITEM = 'local:';
+
+const DEFAULT_PATTERN = '\\b(ERROR|Error|Exception|Traceback|FATAL|panic)\\b';
+/** At most this much of a file is read per poll (a log that exploded is not read into memory at once). */
+const MAX_READ = 1 << 20;
+
+interface Followed {
+  fd: number;
+  ino: number;
+  offset: number;
+  partial: string;
+}
+
+const globToRegExp = (glob: string) =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
+
+/** Files matching a path or a glob whose wildcards are in its last part. */
+function expand(dir: string, p: string): string[] {
+  const abs = path.resolve(dir, p);
+  const base = path.basename(abs);
+  if (!/[*?]/.test(base)) return fs.existsSync(abs) ? [abs] : [];
+  const re = globToRegExp(base);
+  try {
+    return fs
+      .readdirSync(path.dirname(abs))
+      .filter((n) => re.test(n))
+      .map((n) => path.join(path.dirname(abs), n));
+  } catch {
+    return [];
+  }
+}
+
+/** Follows the configured local log files; `poll()` reads what is new and raises notices. */
+export class LocalLogWatch {
+  private readonly followed = new Map<string, Followed>();
+  private readonly pending = new Map<string, { count: number; first: string; firstAt: number }>();
+  private readonly lastNotice = new Map<string, number>();
+  private readonly patterns: UserRegex[];
+  private started = false;
+
+  constructor(private readonly o: LocalLogWatchOptions) {
+    // The user's patterns run on the linear-time engine (validated at `offload validate`).
+    this.patterns = o.logs.map((l) => compileUserRegex(l.pattern ?? DEFAULT_PATTERN));
+  }
+
+  /** Reads new lines of every file (the first poll only marks where the files end: old lines are history). */
+  poll(): void {
+    const now = (this.o.now ?? Date.now)();
+    const windowMs = this.o.windowMs ?? 60_000;
+    this.o.logs.forEach((log, i) => {
+      for (const file of expand(this.o.dir, log.path)) {
+        for (const line of this.readNew(file, !this.started)) {
+          if (!this.patterns[i]!.test(line)) continue;
+          const p = this.pending.get(file) ?? { count: 0, first: line.trim().slice(0, 200), firstAt: now };
+          p.count++;
+          this.pending.set(file, p);
+        }
+      }
+    });
+    this.started = true;
+    for (const [file, p] of this.pending) {
+      const last = this.lastNotice.get(file);
+      if (last !== undefined && now - last < windowMs) continue;
+      const rel = path.relative(this.o.dir, file) || file;
+      this.o.notifier.notify({
+        level: 'error',
+        title: p.count === 1 ? `New error in ${rel}` : `${p.count} new errors in ${rel}`,
+        body: `${p.count} new error${p.count === 1 ? '' : 's'} in the local log ${rel} — first: ${p.first}`,
+        target: { view: 'errors', item: `${LOCAL_ITEM}${rel}` },
+      });
+      this.lastNotice.set(file, now);
+      this.pending.delete(file);
+    }
+  }
+
+  private readNew(file: string, skipExisting: boolean): string[] {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      return [];
+    }
+    const lines: string[] = [];
+    let f = this.followed.get(file);
+    if (f && f.ino !== st.ino) {
+      // Rotated: finish the old file, then follow the new one from its start.
+      lines.push(...this.drain(f));
+      fs.closeSync(f.fd);
+      f = undefined;
+      this.followed.delete(file);
+      skipExisting = false;
+    }
+    if (!f) {
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return lines;
+      }
+      f = { fd, ino: st.ino, offset: skipExisting ? st.size : 0, partial: '' };
+      this.followed.set(file, f);
+    }
+    if (st.size < f.offset) {
+      // Truncated (copytruncate, `> file`): read again from the start.
+      f.offset = 0;
+      f.partial = '';
+    }
+    lines.push(...this.drain(f));
+    return lines;
+  }
+
+  private drain(f: Followed): string[] {
+    const buf = Buffer.alloc(MAX_READ);
+    const n = fs.readSync(f.fd, buf, 0, MAX_READ, f.offset);
+    if (n <= 0) return [];
+    f.offset += n;
+    const text = f.partial + buf.subarray(0, n).toString('utf8');
+    const parts = text.split('\n');
+    f.partial = parts.pop() ?? '';
+    return parts;
+  }
+
+  close(): void {
+    for (const f of this.followed.values()) fs.closeSync(f.fd);
+    this.followed.clear();
+  }
+}
