@@ -13,6 +13,7 @@ import { cloudformationDeployStep } from './aws/cloudformation';
 import { cloudwatchLogsCleanStep } from './aws/logs-clean';
 import { cloudwatchMetricStep } from './aws/metrics';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
+import { loadTestStep } from './load/step';
 import { switchConfigStep } from './rule/switch-step';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
 import { switchSchema } from './rule/config';
@@ -31,6 +32,7 @@ export const STEP_KINDS: readonly StepKind<never>[] = [
   cloudwatchMetricStep,
   lambdaDeployStep,
   lambdaInvokeStep,
+  loadTestStep,
   switchConfigStep,
 ] as unknown as StepKind<never>[];
 
