@@ -54,6 +54,7 @@ const STUCK = new Set([
   'IMPORT_ROLLBACK_FAILED',
 ]);
 const SUCCESS = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
+const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
 const inProgress = (status: string | undefined) => Boolean(status?.endsWith('_IN_PROGRESS'));
 
 /** A step-kind failure that is not an AWS error (already plain); `awsFailure` is for the rest. */
@@ -387,7 +388,23 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
       }),
       opt,
     ),
-  );
+  ).catch((err: unknown) => {
+    // Some implementations (moto) refuse an unchanged update at once instead of failing the change set.
+    const e = err as { name?: string; message?: string };
+    if (type === 'UPDATE' && e.name === 'ValidationError' && NO_CHANGES.test(e.message ?? ''))
+      return { Id: undefined, StackId: undefined, noChanges: e.message };
+    throw err;
+  });
+  if ('noChanges' in created) {
+    o.log(`no changes: ${created.noChanges}`, 'info');
+    return {
+      result: 'no-changes',
+      stackId: stack?.StackId ?? name,
+      status: stack?.StackStatus ?? 'unknown',
+      outputs: stackOutputs(stack),
+      changes: 0,
+    };
+  }
   const changeSetId = created.Id ?? o.changeSetName;
   const stackId = created.StackId ?? stack?.StackId ?? name;
   events.follow(stackId);
@@ -412,7 +429,7 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
   }
   if (cs.Status === 'FAILED') {
     const reason = cs.StatusReason ?? 'no reason given';
-    if (/didn't contain changes|No updates are to be performed/i.test(reason)) {
+    if (NO_CHANGES.test(reason)) {
       o.log(`no changes: ${reason}`, 'info');
       // An empty change set is clutter (stacks keep at most a few hundred); its deletion is best effort.
       await call('DeleteChangeSet', () =>
