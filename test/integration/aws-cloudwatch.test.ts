@@ -104,7 +104,7 @@ describe('error logs', () => {
     await w1.pollOnce();
     expect(notices).toHaveLength(1);
     expect(notices[0]!.title).toBe('7 new errors in /ecs/inference-api');
-    expect(notices[0]!.body).toBe('7 new errors in /ecs/inference-api — first: ERROR a');
+    expect(notices[0]!.body).toBe('7 new errors in /ecs/inference-api (stream ecs/app/abc) — first: ERROR a');
     seen.push(...burst.filter((e) => !e.message.startsWith('INFO')).map((e) => e.eventId));
     await w1.pollOnce();
     expect(notices).toHaveLength(1); // nothing new, nothing repeated
