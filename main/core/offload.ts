@@ -22,7 +22,9 @@ import { changedFiles } from './workflow/fingerprint';
 import { Notifier, nodeNotifierSink, parseNotifyConfig, type NotifySink } from './notify';
 import { openProject, resolveDataDir, type OpenedProject } from './project';
 import { createRuleWiring, type RuleWiring, type SwitchOutcome } from './rule/wire';
+import { removeStaleTemps } from './platform/atomic-file';
 import { watchProjectFiles } from './platform/watch-files';
+import { parseSwitchConfig } from './rule/config';
 import {
   grantTrust,
   trustStatus,
@@ -394,6 +396,15 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         },
       });
       rule = wiring;
+      // A switch killed mid-write leaves a recognisable temp file next to its file: gone at the next start.
+      if (trusted)
+        for (const f of parseSwitchConfig(config.sections.switch, config.dir).files) {
+          try {
+            removeStaleTemps(f.path);
+          } catch {
+            // best effort: the next switch tries again
+          }
+        }
       if (watchEnabled) {
         aws = createAwsWatch({
           config,

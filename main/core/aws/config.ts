@@ -101,6 +101,9 @@ export const gateSchema: JsonSchema = {
       description: 'Consecutive passing checks each endpoint needs before the gate can open (default 3).',
     },
     interval: durationSchema('How often the gate is evaluated (default 60s).'),
+    'back-to-local-after': durationSchema(
+      'When AWS stays not ready this long after having been ready, offer the way back to local (switch the config back and start the local models, verified) — or take it under policy auto (default 10m).',
+    ),
     policy: {
       enum: ['auto', 'ask', 'notify'],
       description:
@@ -134,6 +137,8 @@ export interface GateConfig {
   consecutivePasses: number;
   intervalMs: number;
   policy: 'auto' | 'ask' | 'notify';
+  /** How long AWS may stay not ready (after having been ready) before the way back to local is offered. */
+  backToLocalAfterMs: number;
 }
 
 const obj = (raw: unknown): Record<string, unknown> =>
@@ -176,6 +181,7 @@ export function parseGateConfig(raw: unknown): GateConfig {
     consecutivePasses: typeof r['consecutive-passes'] === 'number' ? r['consecutive-passes'] : 3,
     intervalMs: durationMs(r.interval, 60_000, 'gate.interval'),
     policy,
+    backToLocalAfterMs: durationMs(r['back-to-local-after'], 10 * 60_000, 'gate.back-to-local-after'),
   };
 }
 

@@ -30,6 +30,8 @@ export interface RuleWiringOptions {
   log?: (line: string) => void;
   /** How long `switch local` waits for a model server to be listed (default 30 s). */
   localStartTimeoutMs?: number;
+  /** The clock "not ready for N minutes" is measured by (default Date.now). */
+  now?: () => number;
 }
 
 export interface SwitchOutcome extends SwitchResult {
@@ -70,8 +72,11 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     env,
     project: { name: config.name, dir: config.dir },
   });
+  const gate = parseGateConfig(config.sections.gate);
+  const now = o.now ?? Date.now;
+  const policy = o.policy ?? gate.policy;
   const enforcer = new RuleEnforcer({
-    policy: o.policy ?? parseGateConfig(config.sections.gate).policy,
+    policy,
     models: o.models,
     notifier: o.notifier,
     switcher,
@@ -80,6 +85,43 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     log: o.log,
   });
   const unsubModels = o.models.subscribe?.(() => void enforcer.modelsChanged());
+
+  /** AWS has not been ready for a while: switch back (auto) or tell the user how (ask, notify). */
+  const backToLocal = async (reason: string, minutes: number) => {
+    const pointsAtAws = switcher.configured() && switcher.current() === 'aws';
+    if (policy !== 'auto' || !pointsAtAws) {
+      o.notifier.notify({
+        level: 'warning',
+        title: `AWS not ready for ${minutes} min`,
+        body: `${reason}${pointsAtAws ? ' — Back to local: `offload switch local` (or the tray) points the dev tools at the local models and starts them.' : ''}`,
+        target: { view: 'aws' },
+      });
+      record('rule-action', { action: 'offer-back-to-local', policy, reason, minutes });
+      return;
+    }
+    try {
+      const res = await wiring.switchConfig('local', {
+        gate: async () => {
+          throw new Error('unused');
+        },
+        trigger: 'back-to-local',
+      });
+      const models = res.localModels;
+      o.notifier.notify({
+        level: models && !models.ok ? 'error' : 'info',
+        title: models && !models.ok ? 'Back to local: the local models did not start' : 'Back to local',
+        body: `AWS not ready for ${minutes} min (${reason}); the dev tools point at the local models again${models ? ` — ${models.reason}` : ''}.`,
+        target: { view: models ? 'models' : 'aws' },
+      });
+    } catch (err) {
+      o.notifier.notify({
+        level: 'error',
+        title: 'Back to local failed',
+        body: (err as Error).message,
+        target: { view: 'aws' },
+      });
+    }
+  };
   const record = (kind: string, data: unknown) => {
     try {
       o.journal?.appendProjectEvent(kind, data);
@@ -88,12 +130,25 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     }
   };
 
-  return {
+  const wiring: RuleWiring = {
     switcher,
     enforcer,
     attach(source) {
       let first = true;
+      // Back to local: when AWS stays not ready for gate.back-to-local-after after having been ready.
+      let notReadySince: number | undefined;
+      let offeredBack = false;
+      const backAfterMs = gate.backToLocalAfterMs;
       return source.onGatePoll(async (poll) => {
+        const t = now();
+        if (poll.to === 'ready') {
+          notReadySince = undefined;
+          offeredBack = false;
+        } else if (poll.from === 'ready') notReadySince = t;
+        if (notReadySince !== undefined && !offeredBack && t - notReadySince >= backAfterMs) {
+          offeredBack = true;
+          await backToLocal(poll.reason || `AWS is ${poll.to}`, Math.round((t - notReadySince) / 60_000));
+        }
         const was = poll.from === 'ready';
         const is = poll.to === 'ready';
         if (first && !is && switcher.configured() && switcher.current() === 'aws') {
@@ -157,4 +212,5 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
       unsubModels?.();
     },
   };
+  return wiring;
 }
