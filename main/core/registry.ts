@@ -14,6 +14,7 @@ import { cloudwatchLogsCleanStep } from './aws/logs-clean';
 import { cloudwatchMetricStep } from './aws/metrics';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
 import { loadTestStep } from './load/step';
+import { eksRolloutStep } from './k8s/step';
 import { switchConfigStep } from './rule/switch-step';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
 import { switchSchema } from './rule/config';
@@ -33,6 +34,7 @@ export const STEP_KINDS: readonly StepKind<never>[] = [
   lambdaDeployStep,
   lambdaInvokeStep,
   loadTestStep,
+  eksRolloutStep,
   switchConfigStep,
 ] as unknown as StepKind<never>[];
 

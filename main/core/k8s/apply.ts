@@ -182,20 +182,22 @@ export function explainKubeError(err: unknown, what: string, server?: string): s
     } catch {
       message = typeof e.body === 'string' ? e.body.slice(0, 300) : undefined;
     }
+    // Some answers (401) come without a body: the client's own "Message:" line says what it was.
+    if (!message && !reason) reason = e.message?.match(/^Message: (.+)$/m)?.[1];
     const base = `${what}: HTTP ${e.code}${reason ? ` ${reason}` : ''}${message ? ` — ${message}` : ''}`;
     if (e.code === 401)
       return `${base} (the API server rejected the credentials; for EKS the IAM identity needs an access entry or an aws-auth mapping in the cluster)`;
     if (e.code === 403) return `${base} (RBAC: the user needs that verb on that resource in the namespace)`;
     return base;
   }
-  const cause = e?.cause?.code ?? (e as { code?: string })?.code;
-  const text = e?.cause?.message ?? e?.message ?? String(err);
+  const network = (c: unknown) =>
+    typeof c === 'string' && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|EHOSTUNREACH)$/.test(c);
+  const text = e?.message ?? String(err);
   if (
-    cause === 'ECONNREFUSED' ||
-    cause === 'ENOTFOUND' ||
-    cause === 'ETIMEDOUT' ||
+    network(e?.cause?.code) ||
+    network((e as { code?: string })?.code) ||
     /ECONNREFUSED|ENOTFOUND/.test(text)
   )
-    return `${what}: cannot reach the API server${server ? ` at ${server}` : ''} (${text})`;
+    return `${what}: cannot reach the API server${server ? ` at ${server}` : ''} (${e?.cause?.message ?? text})`;
   return `${what}: ${text}`;
 }

@@ -201,7 +201,16 @@ export async function loadKube(target: KubeTarget, ke: KubeEnv): Promise<LoadedK
       endpoint: ke.aws?.endpoint,
     });
     contextName = `eks:${target.eks.cluster}`;
-    m.clusters = [{ name: contextName, server: info.endpoint, caData: info.caData, skipTLSVerify: false }];
+    m.clusters = [
+      {
+        name: contextName,
+        server: info.endpoint,
+        caData: info.caData,
+        // EKS endpoints are https and verified against the cluster CA; only a local stand-in (an endpoint
+        // override) answers plain http, which has no TLS to verify and which the client refuses otherwise.
+        skipTLSVerify: info.endpoint.startsWith('http://'),
+      },
+    ];
     m.users = [{ name: contextName }];
     m.contexts = [{ name: contextName, cluster: contextName, user: contextName }];
     sources.set(contextName, target.eks);
