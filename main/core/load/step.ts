@@ -355,7 +355,8 @@ const fmtMs = (v: number | undefined) =>
       : `${v < 10 ? v.toFixed(1) : Math.round(v)}ms`;
 
 function table(parts: LoadStats[], total: LoadStats): string[] {
-  const rows = [...(parts.length > 1 ? parts : []), total].map((s) => {
+  const shown = parts.length > 1 ? [...parts, total] : [{ ...total, label: parts[0]?.label ?? 'total' }];
+  const rows = shown.map((s) => {
     const secs = Math.max(s.durationMs, 1) / 1000;
     return [
       s.label,
