@@ -31,6 +31,12 @@ export interface OffloadInvokeMap {
   openExternal(url: string): void;
   /** Asks main to show the folder picker and open the chosen project. */
   chooseProject(): void;
+  /** Puts the error context (Markdown: error lines and their neighbours, deployment, console links) on the clipboard; returns it. */
+  copyErrorContext(): string;
+  /** Redeploy after fix: runs the `services` entry point (the gates apply as always). */
+  redeploy(): RunSummary;
+  /** Back to local: points the dev config back at the local model servers. */
+  backToLocal(): void;
 }
 
 /** Request names, in one list so preload can build the exposed object without repeating them. */
@@ -45,6 +51,9 @@ export const INVOKE_NAMES = [
   'runLog',
   'openExternal',
   'chooseProject',
+  'copyErrorContext',
+  'redeploy',
+  'backToLocal',
 ] as const satisfies readonly (keyof OffloadInvokeMap)[];
 
 export type InvokeName = (typeof INVOKE_NAMES)[number];

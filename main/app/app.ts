@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createOffload } from '../core/offload';
 import type { OffloadCore, OffloadState } from '../core/state';
 import type { ViewTarget } from '../../preload/api';
+import { errorContextOf } from './bridge-handlers';
 import { registerBridge } from './ipc';
 import { NoticePresenter } from './notifications';
 import { hardenWebContents, openExternalChecked } from './security';
@@ -37,7 +38,7 @@ export interface AppHandle {
 
 /** Starts the app; resolves null when another instance already runs (that one is focused instead). */
 export async function startApp(electron: Electron, opts: AppOptions): Promise<AppHandle | null> {
-  const { app, ipcMain, shell, dialog } = electron;
+  const { app, ipcMain, shell, dialog, clipboard } = electron;
   const env = opts.env ?? process.env;
   const platform = opts.platform ?? process.platform;
 
@@ -115,6 +116,17 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
           .switchConfig(action.target)
           .catch((err) => report(`Could not point the dev tools at ${action.target}`, err));
         return;
+      case 'copy-error':
+        errorContextOf(core)
+          .then((md) => clipboard.writeText(md))
+          .catch((err) => report('Could not copy the error context', err));
+        return;
+      case 'redeploy':
+        core.run('services').catch((err) => report('Could not redeploy the services', err));
+        return;
+      case 'back-to-local':
+        core.switchConfig('local').catch((err) => report('Could not go back to local', err));
+        return;
       case 'open-window':
         window.show();
         return;
@@ -154,6 +166,7 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
         throw new Error('only https AWS console links may be opened');
     },
     chooseProject: () => chooseProject(false),
+    writeClipboard: (text) => clipboard.writeText(text),
   });
 
   const support =

@@ -14,10 +14,24 @@ type Handler<K extends InvokeName> = (
 /** One implementation per request name. */
 export type BridgeHandlers = { [K in InvokeName]: Handler<K> };
 
-/** Window-side actions the core does not own (the browser, the folder picker). */
+/** Window-side actions the core does not own (the browser, the folder picker, the clipboard). */
 export interface BridgeShell {
   openExternal(url: string): Promise<void>;
   chooseProject(): Promise<void>;
+  /** Puts text on the system clipboard (Electron's clipboard in main: the sandboxed window cannot). */
+  writeClipboard(text: string): void;
+}
+
+/**
+ * The error context as Markdown, from the core's errorContext() (phase 6); a clear error where this core
+ * does not offer it yet.
+ */
+export async function errorContextOf(core: OffloadCore): Promise<string> {
+  const fn = (core as { errorContext?: () => unknown }).errorContext;
+  if (typeof fn !== 'function') throw new Error('error context is not available in this version of Offload');
+  const md = await fn.call(core);
+  if (typeof md !== 'string' || !md.trim()) throw new Error('no error to copy yet');
+  return md;
 }
 
 /** The handlers: each maps a request onto the core (or the shell). */
@@ -35,6 +49,15 @@ export function createBridgeHandlers(core: OffloadCore, shell: BridgeShell): Bri
     runLog: (runId, phase, step) => core.runLog(runId, phase, step),
     openExternal: (url) => shell.openExternal(url), // eng-disable OPEN_EXTERNAL_JS_CHECK -- BridgeShell, checked in app.ts
     chooseProject: () => shell.chooseProject(),
+    copyErrorContext: async () => {
+      const md = await errorContextOf(core);
+      shell.writeClipboard(md);
+      return md;
+    },
+    redeploy: () => core.run('services'),
+    backToLocal: async () => {
+      await core.switchConfig('local');
+    },
   };
 }
 

@@ -96,6 +96,25 @@ const validators: { [K in InvokeName]: Validator<K> } = {
     if (!state.project) fail('runLog: no project is open');
     return [runId, phase as PhaseId, step];
   },
+  copyErrorContext: (args, state) => {
+    arity('copyErrorContext', args, 0);
+    if (!state.project) fail('copyErrorContext: no project is open');
+    return [];
+  },
+  redeploy: (args, state) => {
+    arity('redeploy', args, 0);
+    if (!state.workflows.some((w) => w.name === 'services')) {
+      fail('redeploy: offload.yml has no services workflow');
+    }
+    return [];
+  },
+  backToLocal: (args, state) => {
+    arity('backToLocal', args, 0);
+    if (!state.aws || state.aws.configTarget === 'unknown') {
+      fail('backToLocal: offload.yml has no `switch:` files to point back at local');
+    }
+    return [];
+  },
   openExternal: (args) => {
     arity('openExternal', args, 1);
     const [url] = args;

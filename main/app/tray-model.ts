@@ -4,6 +4,7 @@
  */
 import type { OffloadState, WorkflowAvailability } from '../core/state';
 import { ENTRY_POINTS, PHASE_TITLES, STATUS_ICON } from '../core/workflow/types';
+import { attention, lastError, phase6Of } from './attention';
 
 /** Icon states, in the order they win when several hold (running beats failed beats warning…). */
 export const TRAY_STATES = ['idle', 'running', 'failed', 'ready', 'warning'] as const;
@@ -22,6 +23,9 @@ export type TrayAction =
   | { type: 'cancel' }
   | { type: 'stop-models' }
   | { type: 'switch-config'; target: 'aws' | 'local' }
+  | { type: 'copy-error' }
+  | { type: 'redeploy' }
+  | { type: 'back-to-local' }
   | { type: 'open-window' }
   | { type: 'toggle-monitoring' }
   | { type: 'open-config' }
@@ -77,7 +81,8 @@ export function trayIcon(state: OffloadState): TrayIconModel {
   const load = machineLoad(state);
   const running = isRunning(state);
   const lastFailed = !running && (state.run?.status === 'failed' || state.run?.status === 'blocked');
-  const alarming = state.aws?.alarms.some((a) => a.state === 'ALARM') ?? false;
+  const alarming =
+    (state.aws?.alarms.some((a) => a.state === 'ALARM') ?? false) || phase6Of(state)?.status === 'unstable';
   const awsReady = state.aws?.gate === 'ready';
   const pressure = (state.machine?.alerts.length ?? 0) > 0;
   const modelsWhileReady = awsReady && state.models.length > 0;
@@ -91,18 +96,13 @@ export function trayIcon(state: OffloadState): TrayIconModel {
           ? 'ready'
           : 'idle';
 
+  // The window's summary line first (what needs attention), then the readings.
   const lines = [`Offload${state.project ? ` — ${state.project.name}` : ''}`];
+  const summary = attention(state).text;
+  lines.push(summary.length > 72 ? `${summary.slice(0, 71)}…` : summary);
   lines.push(`CPU ${pct(load.cpu)} · GPU ${pct(load.gpu)} · RAM ${pct(load.mem)}`);
-  if (state.run) {
-    const cur = state.run.current;
-    lines.push(
-      running && cur
-        ? `${STATUS_ICON.running} ${cur.phase}: ${cur.step}`
-        : `${STATUS_ICON[state.run.status]} ${state.run.workflow} ${state.run.status}`,
-    );
-  }
-  lines.push(`AWS: ${awsLabel(state)}`);
-  if (state.monitoringPaused) lines.push('monitoring paused');
+  if (!/AWS/.test(summary)) lines.push(`AWS: ${awsLabel(state)}`);
+  if (state.monitoringPaused && !/paused/.test(summary)) lines.push('monitoring paused');
   const values = [load.cpu, load.mem, load.gpu].filter((v): v is number => typeof v === 'number');
   return {
     state: iconState,
@@ -196,6 +196,7 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
       action: { type: 'switch-config', target: to },
     });
   }
+  items.push(sep('sep:phase6'), ...phase6Items(state));
   if (state.trust && !state.trust.trusted) {
     // Untrusted: nothing runs until the user has read what offload.yml would do, in the window.
     items.push({
@@ -262,6 +263,32 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
   });
   items.push({ id: 'quit', type: 'normal', label: 'Quit Offload', enabled: true, action: { type: 'quit' } });
   return items;
+}
+
+/** Phase 6's loop from the tray: copy the error, redeploy after the fix, or go back to local. */
+function phase6Items(state: OffloadState): MenuItemModel[] {
+  const copyReason = !state.project ? 'no project chosen' : lastError(state) ? undefined : 'no error yet';
+  const services = entryItem(state, 'services');
+  const target = state.aws?.configTarget;
+  const localReason =
+    !target || target === 'unknown'
+      ? 'offload.yml has no switch: files'
+      : target === 'local'
+        ? 'dev tools already point at local'
+        : undefined;
+  const item = (id: string, label: string, action: TrayAction, reason?: string): MenuItemModel => ({
+    id,
+    type: 'normal',
+    label: withReason(label, reason),
+    enabled: !reason,
+    ...(reason ? { reason } : {}),
+    action,
+  });
+  return [
+    item('copy-error', 'Copy last error', { type: 'copy-error' }, copyReason),
+    item('redeploy', 'Redeploy after fix', { type: 'redeploy' }, services.reason),
+    item('back-to-local', 'Back to local', { type: 'back-to-local' }, localReason),
+  ];
 }
 
 function headerStatus(state: OffloadState, icon: TrayState): string {

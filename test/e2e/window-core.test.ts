@@ -31,11 +31,13 @@ let browser: Browser;
 let sandbox: ReturnType<typeof fixtureSandbox>;
 const pages: BridgePage[] = [];
 const opened: string[] = [];
+const clipboard: string[] = [];
 
 async function openWindow(colorScheme: 'light' | 'dark'): Promise<BridgePage> {
   const handlers = createBridgeHandlers(core, {
     openExternal: async (url) => void opened.push(url),
     chooseProject: async () => undefined,
+    writeClipboard: (text) => void clipboard.push(text),
   });
   const bp = await openBridgePage({
     browser,

@@ -128,6 +128,7 @@ describe('handleRequest', () => {
   const handlers = createBridgeHandlers(core, {
     openExternal: async () => undefined,
     chooseProject: async () => undefined,
+    writeClipboard: () => undefined,
   });
 
   test('answers { result } or { error } (message only), and refusals never reach the core', async () => {
@@ -192,5 +193,62 @@ describe('validateRequest: trustProject', () => {
     expect(validateRequest('trustProject', [], untrusted)).toEqual([]);
     expect(refused('trustProject', ['/somewhere/else'], untrusted)).not.toBe('accepted');
     expect(refused('trustProject', [], st({ project: null, trust: null }))).toMatch(/no project is open/);
+  });
+});
+
+describe('phase 6 requests: copyErrorContext, redeploy, backToLocal', () => {
+  const aws = (configTarget: 'aws' | 'local' | 'unknown') =>
+    st({
+      aws: { gate: 'ready', services: [], endpoints: [], alarms: [], recentErrors: [], configTarget },
+      workflows: [
+        { name: 'full', phases: ['local'], allowed: true },
+        { name: 'services', phases: ['aws-deploy'], allowed: true },
+      ],
+    });
+  test('validated: no arguments, and only where they can mean something', () => {
+    expect(validateRequest('copyErrorContext', [], st())).toEqual([]);
+    expect(refused('copyErrorContext', ['x'])).toMatch(/expected 0 argument/);
+    expect(refused('copyErrorContext', [], st({ project: null }))).toMatch(/no project is open/);
+    expect(validateRequest('redeploy', [], aws('aws'))).toEqual([]);
+    expect(refused('redeploy', [], st())).toMatch(/no services workflow/);
+    expect(refused('redeploy', ['services'], aws('aws'))).toMatch(/expected 0 argument/);
+    expect(validateRequest('backToLocal', [], aws('aws'))).toEqual([]);
+    expect(refused('backToLocal', [], aws('unknown'))).toMatch(/no `switch:` files/);
+    expect(refused('backToLocal', [], st())).toMatch(/no `switch:` files/);
+  });
+
+  test('handled: the context goes to the clipboard, redeploy runs services, back to local switches', async () => {
+    const calls: unknown[][] = [];
+    const clip: string[] = [];
+    const base = {
+      state: () => aws('aws'),
+      run: async (w: string) => (calls.push(['run', w]), { runId: 'r', workflow: w, status: 'passed' }),
+      switchConfig: async (t: string) => void calls.push(['switch', t]),
+    };
+    const shell = {
+      openExternal: async () => undefined,
+      chooseProject: async () => undefined,
+      writeClipboard: (t: string) => void clip.push(t),
+    };
+    // A core without errorContext (older core): a clear error, nothing on the clipboard.
+    const old = base as unknown as OffloadCore;
+    expect(await handleRequest(createBridgeHandlers(old, shell), old, 'copyErrorContext', [])).toEqual({
+      error: 'error context is not available in this version of Offload',
+    });
+    const core = {
+      ...base,
+      errorContext: async () => '## Error\n\n```\nERROR boom\n```\n',
+    } as unknown as OffloadCore;
+    const h = createBridgeHandlers(core, shell);
+    expect(await handleRequest(h, core, 'copyErrorContext', [])).toEqual({
+      result: '## Error\n\n```\nERROR boom\n```\n',
+    });
+    expect(clip).toEqual(['## Error\n\n```\nERROR boom\n```\n']);
+    expect(await handleRequest(h, core, 'redeploy', [])).toMatchObject({ result: { workflow: 'services' } });
+    expect(await handleRequest(h, core, 'backToLocal', [])).toEqual({ result: null });
+    expect(calls).toEqual([
+      ['run', 'services'],
+      ['switch', 'local'],
+    ]);
   });
 });

@@ -83,7 +83,7 @@ describe('trayIcon', () => {
   test('idle with nothing going on; tooltip summarises CPU/GPU/RAM, the run and AWS', () => {
     const icon = trayIcon(state());
     expect(icon.state).toBe('idle');
-    expect(icon.tooltip).toBe('Offload — demo\nCPU 42% · GPU 91% · RAM 50%\nAWS: not watched');
+    expect(icon.tooltip).toBe('Offload — demo\nIdle\nCPU 42% · GPU 91% · RAM 50%\nAWS: not watched');
     expect(icon.meter).toBe(91);
     expect(icon.tooltip.length).toBeLessThanOrEqual(127);
   });
@@ -120,7 +120,7 @@ describe('trayIcon', () => {
   });
 
   test('while running, the tooltip names the phase and step', () => {
-    expect(trayIcon(state({ run: running })).tooltip).toContain('⏳ local: Tests');
+    expect(trayIcon(state({ run: running })).tooltip).toContain('⏳ full: Local — Tests');
   });
 });
 
@@ -138,6 +138,9 @@ describe('buildTrayMenu', () => {
       'entry:infrastructure',
       'entry:test',
       'entry:shutdown',
+      'copy-error',
+      'redeploy',
+      'back-to-local',
       'open-window',
       'toggle-monitoring',
       'open-config',
@@ -298,5 +301,99 @@ describe('tray icons per OS', () => {
     expect(traySupport('linux', { XDG_CURRENT_DESKTOP: 'XFCE' }, false).available).toBe(false);
     expect(traySupport('linux', { XDG_CURRENT_DESKTOP: 'GNOME' }, undefined).available).toBe(false);
     expect(traySupport('linux', {}, undefined).available).toBe(true);
+  });
+});
+
+describe('phase 6 in the tray: summary tooltip, Copy last error, Redeploy after fix, Back to local', () => {
+  const awsState = (over: Partial<AwsSnapshot> = {}): AwsSnapshot => ({
+    gate: 'ready',
+    services: [],
+    endpoints: [],
+    alarms: [],
+    recentErrors: [],
+    configTarget: 'aws',
+    ...over,
+  });
+  const err = {
+    logGroup: '/ecs/api',
+    at: '2026-01-01T00:00:00Z',
+    message: 'ERROR boom',
+    count: 1,
+    consoleUrl: 'https://console.aws.amazon.com/cloudwatch/home',
+    deployment: 'after deploy of abc1234, 4 min ago',
+  };
+
+  test('the tooltip leads with what needs attention first', () => {
+    const failed = { ...running, status: 'failed' as const, current: undefined };
+    expect(trayIcon(state({ run: failed })).tooltip.split('\n')[1]).toBe('❌ full failed');
+    const tip = trayIcon(
+      state({ aws: awsState({ gate: 'not-ready', reason: 'service api 0/2 running' }) }),
+    ).tooltip;
+    expect(tip.split('\n')[1]).toBe('Dev tools point at AWS, but AWS is not ready: service api 0/2 running');
+    const unstable = {
+      ...state({ aws: awsState() }),
+      phase6: {
+        status: 'unstable' as const,
+        firstError: { at: err.at, message: 'ERROR boom' },
+        deployment: { runId: 'r', at: err.at, summary: 'abc1234 · api → dev-api:42' },
+      },
+    };
+    expect(trayIcon(unstable).tooltip.split('\n')[1]).toBe('❌ Unstable after deploy of abc1234: ERROR boom');
+    expect(trayIcon(unstable).state).toBe('failed');
+    expect(trayIcon(state({ aws: awsState() })).tooltip.split('\n')[1]).toBe(
+      '✅ AWS ready, dev tools point at AWS',
+    );
+    for (const s of [unstable, state({ run: failed }), state()])
+      expect(trayIcon(s).tooltip.length).toBeLessThanOrEqual(127);
+  });
+
+  test('each item is disabled with the reason when it cannot run', () => {
+    const menu = buildTrayMenu(state({ aws: awsState({ configTarget: 'local' }) }), ui);
+    expect(byId(menu, 'copy-error')).toMatchObject({
+      enabled: false,
+      reason: 'no error yet',
+      label: 'Copy last error — no error yet',
+    });
+    expect(byId(menu, 'redeploy')).toMatchObject({
+      enabled: false,
+      reason: 'local phase has not passed on this fingerprint',
+      action: { type: 'redeploy' },
+    });
+    expect(byId(menu, 'back-to-local')).toMatchObject({
+      enabled: false,
+      reason: 'dev tools already point at local',
+    });
+    expect(byId(buildTrayMenu(state(), ui), 'back-to-local').reason).toBe('offload.yml has no switch: files');
+    const busy = buildTrayMenu(
+      state({
+        run: running,
+        workflows: state().workflows.map((w) => ({ ...w, allowed: true, reason: undefined })),
+      }),
+      ui,
+    );
+    expect(byId(busy, 'redeploy').reason).toBe('a workflow is running');
+  });
+
+  test('enabled when they can: an error to copy, services allowed, the tools pointing at AWS', () => {
+    const s = state({
+      aws: awsState({ recentErrors: [err] }),
+      workflows: state().workflows.map((w) =>
+        w.name === 'services' ? { ...w, allowed: true, reason: undefined } : w,
+      ),
+    });
+    const menu = buildTrayMenu(s, ui);
+    expect(byId(menu, 'copy-error')).toMatchObject({
+      enabled: true,
+      label: 'Copy last error',
+      action: { type: 'copy-error' },
+    });
+    expect(byId(menu, 'redeploy')).toMatchObject({ enabled: true, label: 'Redeploy after fix' });
+    expect(byId(menu, 'back-to-local')).toMatchObject({ enabled: true, action: { type: 'back-to-local' } });
+    // Phase 6's first error alone (no CloudWatch error listed any more) is still something to copy.
+    const p6 = {
+      ...state(),
+      phase6: { status: 'unstable' as const, firstError: { at: err.at, message: 'x' } },
+    };
+    expect(byId(buildTrayMenu(p6, ui), 'copy-error').enabled).toBe(true);
   });
 });
