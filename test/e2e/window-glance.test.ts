@@ -75,6 +75,7 @@ describe('the status window at a glance (400 × 560)', () => {
         console.log(
           `glance ${name} ${scheme}: content ${m.content} px (doc ${m.doc.scroll}/${m.doc.client})`,
         );
+        await w.page.screenshot({ path: path.join(SHOTS, `glance-${name}-${scheme}.png`) });
         expect(m.doc.scroll, `${name} ${scheme}: document scrolls`).toBeLessThanOrEqual(m.doc.client);
         expect(m.main.scroll, `${name} ${scheme}: sections scroll`).toBeLessThanOrEqual(m.main.client);
         expect(m.wide).toBeLessThanOrEqual(0);
