@@ -143,10 +143,61 @@ const CASES: Case[] = [
   },
   {
     name: 'sam-python',
+    check(w, text) {
+      expect(w.phases['aws-prepare'].steps.map((s) => s.run)).toEqual([
+        'sam build',
+        'sam package --resolve-s3 --output-template-file packaged.yaml',
+      ]);
+      // The packaged template goes through a change set; its outputs become the step's.
+      expect(w.phases['aws-deploy'].steps).toEqual([
+        expect.objectContaining({
+          id: 'stack',
+          'cloudformation-deploy': {
+            stack: expect.any(String),
+            template: 'packaged.yaml',
+            capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'],
+          },
+        }),
+      ]);
+      // HelloWorldFunction has a generated name: its invoke is a commented example naming what to add.
+      expect(text).toMatch(/# {3}- name: HelloWorldFunction answers\n\s*# {5}lambda-invoke:/);
+    },
+  },
+  {
+    name: 'k8s-manifests',
+    git: true,
+    check(w, text) {
+      expect(localRuns(w)).toEqual([expect.stringMatching(/-m unittest discover/)]);
+      expect(w.phases['aws-deploy'].steps).toEqual([
+        expect.objectContaining({ 'eks-rollout': { manifest: 'k8s/deployment.yaml' } }),
+      ]);
+      expect(text).toContain('# TODO: the cluster: context: <kubeconfig context>');
+    },
+  },
+  {
+    name: 'serverless-node',
+    git: true,
     check(w) {
-      expect(w.phases['aws-prepare'].steps.map((s) => s.run)).toEqual(['sam build']);
-      expect(w.phases['aws-deploy'].steps.map((s) => s.run)).toEqual([
-        'sam deploy --no-confirm-changeset --no-fail-on-empty-changeset',
+      expect(localRuns(w)).toEqual(['npm run test']);
+      expect(w.phases['aws-prepare'].steps.map((s) => s.run)).toEqual(['npx serverless package --stage dev']);
+      expect(w.phases['aws-deploy'].steps.map((s) => s.run)).toEqual(['npx serverless deploy --stage dev']);
+      const fns = ['orders-api-dev-createOrder', 'orders-api-dev-listOrders'];
+      expect(w.phases['aws-test'].steps).toEqual([
+        expect.objectContaining({ 'lambda-invoke': { function: fns[0], payload: {} } }),
+        expect.objectContaining({
+          'cloudwatch-logs-clean': { 'log-groups': fns.map((f) => `/aws/lambda/${f}`) },
+        }),
+        expect.objectContaining({
+          'cloudwatch-metric': expect.objectContaining({
+            stat: 'Sum',
+            threshold: '= 0',
+            metrics: fns.map((f) => ({
+              namespace: 'AWS/Lambda',
+              metric: 'Errors',
+              dimensions: { FunctionName: f },
+            })),
+          }),
+        }),
       ]);
     },
   },

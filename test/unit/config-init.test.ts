@@ -292,7 +292,7 @@ describe('initConfig: containers and infrastructure', () => {
     expect(missing.config.phases.local.steps[0]?.name).toMatch(/not validated: terraform is not installed/);
   });
 
-  it('SAM template: lint with the SAM CLI, build in aws-prepare, deploy in aws-deploy (no TODO placeholder)', () => {
+  it('SAM template: lint with the SAM CLI, build and package in aws-prepare, cloudformation-deploy in aws-deploy (no TODO placeholder)', () => {
     const files = {
       'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources: {}\n',
       'hello_world/__init__.py': '',
@@ -300,11 +300,78 @@ describe('initConfig: containers and infrastructure', () => {
     };
     const { config, findings } = initAndLoad(project(files), machine(['python3', 'sam'], [PYTEST]));
     expect(runs(config.phases.local.steps)).toEqual(['python3 -m pytest', 'sam validate --lint']);
-    expect(runs(config.phases['aws-prepare'].steps)).toEqual(['sam build']);
+    expect(runs(config.phases['aws-prepare'].steps)).toEqual([
+      'sam build',
+      'sam package --resolve-s3 --output-template-file packaged.yaml',
+    ]);
     expect(runs(config.phases['aws-deploy'].steps)).toEqual([
-      'sam deploy --no-confirm-changeset --no-fail-on-empty-changeset',
+      expect.stringMatching(
+        /^cloudformation-deploy: \{"stack":"proj\d+","template":"packaged.yaml","capabilities":\["CAPABILITY_IAM","CAPABILITY_AUTO_EXPAND"\]\}$/,
+      ),
     ]);
     expect(findings[1]).toMatch(/^template\.yaml \(AWS SAM\)/);
+  });
+
+  it('SAM functions with a FunctionName are invoked and watched (logs, Errors metric) in aws-test', () => {
+    const template = [
+      'AWSTemplateFormatVersion: "2010-09-09"',
+      'Transform: AWS::Serverless-2016-10-31',
+      'Resources:',
+      '  Chat:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties: { FunctionName: chat-handler, Handler: app.handler, Role: !GetAtt ChatRole.Arn }',
+      '',
+    ].join('\n');
+    const { config, text } = initAndLoad(project({ 'template.yaml': template }));
+    expect(config.phases['aws-test'].steps.map((s) => s.kind)).toEqual([
+      'lambda-invoke',
+      'cloudwatch-logs-clean',
+      'cloudwatch-metric',
+    ]);
+    expect(config.phases['aws-test'].steps[0]?.spec).toEqual({ function: 'chat-handler', payload: {} });
+    expect(text).not.toContain('TODO: check the deployed service');
+  });
+
+  it('plain CloudFormation templates: cloudformation-deploy in aws-prepare, IAM capability when it has IAM resources', () => {
+    const stack = [
+      'AWSTemplateFormatVersion: "2010-09-09"',
+      'Resources:',
+      '  Role:',
+      '    Type: AWS::IAM::Role',
+      '    Properties: { AssumeRolePolicyDocument: { Statement: [] }, RoleName: !Sub "${AWS::StackName}-role" }',
+      '',
+    ].join('\n');
+    const { config, findings } = initAndLoad(
+      project({ 'infra/network.yaml': stack, 'infra/notes.yaml': 'a: 1\n', 'tests/test_x.py': '' }),
+    );
+    expect(config.phases['aws-prepare'].steps.map((s) => [s.kind, s.spec])).toEqual([
+      [
+        'cloudformation-deploy',
+        {
+          stack: expect.stringMatching(/^proj\d+-network$/),
+          template: 'infra/network.yaml',
+          capabilities: ['CAPABILITY_NAMED_IAM'],
+        },
+      ],
+    ]);
+    expect(findings).toContain(
+      'infra/network.yaml (CloudFormation): deployed with cloudformation-deploy in aws-prepare',
+    );
+  });
+
+  it('Helm chart: helm lint with helm installed, helm upgrade and an eks-rollout of the release in aws-deploy', () => {
+    const files = {
+      'chart/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
+      'chart/values.yaml': '',
+    };
+    const withHelm = initAndLoad(project(files), machine(['helm']));
+    expect(runs(withHelm.config.phases.local.steps)).toContain('helm lint chart');
+    expect(runs(withHelm.config.phases['aws-deploy'].steps)).toEqual([
+      'helm upgrade --install shop chart',
+      'eks-rollout: {"deployment":"shop"}',
+    ]);
+    const without = initAndLoad(project(files), machine([]));
+    expect(without.text).toContain('# Chart.yaml: helm was not installed when offload init ran');
   });
 
   it('docker compose: the file is checked and stopped at shutdown only where `docker compose` works', () => {

@@ -83,14 +83,14 @@ export const detectTerraform: Detector = (plan, tools) => {
 
 const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
 
-/** A SAM template: lint with the SAM CLI installed; build in aws-prepare, deploy in aws-deploy. */
+/** A SAM template: lint with the SAM CLI installed; build in aws-prepare (package and deploy: detect-cloud.ts). */
 export const detectSam: Detector = (plan, tools) => {
   const template = SAM_TEMPLATES.find((f) => /AWS::Serverless/.test(readText(path.join(plan.root, f)) ?? ''));
   if (!template) return;
   const installed = Boolean(tools.which('sam'));
   const flag = template === 'template.yaml' ? '' : ` --template-file ${template}`;
   plan.findings.push(
-    `${template} (AWS SAM): ${installed ? 'linted locally, ' : ''}built in aws-prepare, deployed in aws-deploy`,
+    `${template} (AWS SAM): ${installed ? 'linted locally, ' : ''}built and packaged in aws-prepare, deployed with cloudformation-deploy in aws-deploy`,
   );
   if (installed) plan.steps.local.push(runStep('SAM template lint', `sam validate --lint${flag}`));
   else
@@ -98,13 +98,5 @@ export const detectSam: Detector = (plan, tools) => {
       `${template}: the SAM CLI was not installed when offload init ran; once it is, add: sam validate --lint${flag}`,
     ]);
   plan.steps['aws-prepare'].push(runStep('SAM build', `sam build${flag}`, { timeout: '20m' }));
-  plan.steps['aws-deploy'].push(
-    runStep('SAM deploy', 'sam deploy --no-confirm-changeset --no-fail-on-empty-changeset', {
-      comment: [
-        'Deploys the stack in samconfig.toml to the AWS account of your current credentials: run',
-        '`sam deploy --guided` once to write samconfig.toml, and check it before the first run.',
-      ],
-      timeout: '1h',
-    }),
-  );
+  // Packaged and deployed by detectSamFunctions (detect-cloud.ts) with cloudformation-deploy.
 };

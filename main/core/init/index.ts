@@ -8,6 +8,7 @@ import path from 'node:path';
 import { slugify } from '../config/load';
 import { detectCompose, detectDockerfile } from './detect-containers';
 import { detectCdk, detectSam, detectTerraform } from './detect-infrastructure';
+import { detectCloudFormation, detectKubernetes, detectSamFunctions, detectServerless } from './detect-cloud';
 import { detectNode } from './detect-node';
 import { detectPython } from './detect-python';
 import { findModelEndpoints } from './model-endpoints';
@@ -25,8 +26,13 @@ const DETECTORS: readonly Detector[] = [
   detectCdk,
   detectTerraform,
   detectSam,
+  detectSamFunctions,
+  detectCloudFormation,
+  detectServerless,
   detectDockerfile,
   detectCompose,
+  // After the Dockerfile: a manifest's rollout can take the image it builds.
+  detectKubernetes,
 ];
 
 export interface InitOptions {
@@ -53,19 +59,21 @@ function awsPlaceholders(plan: Plan): void {
         'and see offload.schema.json (your editor completes it) for the options.',
       ]),
     );
-  plan.steps['aws-test'].push(
-    todoStep(
-      'check the deployed service',
-      'check the deployed service, then edit phases.aws-test in offload.yml',
-      [
-        'TODO: check what runs on AWS, e.g. an http step against its public health URL:',
-        '  - name: API answers on AWS',
-        '    http: { url: "https://api.example.com/health", status: 200 }',
-        '    retries: 10',
-        '    retry-delay: 5s',
-      ],
-    ),
-  );
+  // A project whose aws-test steps were prefilled (a function to invoke) needs no placeholder.
+  if (!plan.steps['aws-test'].length)
+    plan.steps['aws-test'].push(
+      todoStep(
+        'check the deployed service',
+        'check the deployed service, then edit phases.aws-test in offload.yml',
+        [
+          'TODO: check what runs on AWS, e.g. an http step against its public health URL:',
+          '  - name: API answers on AWS',
+          '    http: { url: "https://api.example.com/health", status: 200 }',
+          '    retries: 10',
+          '    retry-delay: 5s',
+        ],
+      ),
+    );
   plan.steps.monitor.push({
     name: 'CloudWatch alarms stay quiet',
     kind: 'cloudwatch-alarms-ok',

@@ -59,7 +59,7 @@ const PHASE_HEADERS: Record<PhaseId, string> = {
 
 const EMPTY_HINTS: Partial<Record<PhaseId, string>> = {
   'aws-prepare':
-    'Nothing recognised (Dockerfile, cdk.json, *.tf, SAM). Add steps that prepare AWS, e.g. push an image.',
+    'Nothing recognised (Dockerfile, cdk.json, *.tf, SAM, CloudFormation templates, serverless.yml). Add steps that prepare AWS, e.g. push an image.',
 };
 
 function phaseBlock(plan: Plan, id: PhaseId): string[] {
