@@ -124,6 +124,8 @@ switch:
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
     try {
+      // That watch has seen its first round (pointing at local) before the switch.
+      await waitFor(() => out.includes('[gate] not-ready'), 15_000, 'the first round');
       expect((await runCli(['switch', 'aws', '--force'], { cwd: dir, env: env() })).code).toBe(0);
       child.kill('SIGINT');
       await collect(child);
