@@ -115,7 +115,9 @@ describe('error logs', () => {
     const w2 = watchFor(sections, notices);
     await w2.pollOnce();
     expect(notices).toHaveLength(2);
-    expect(notices[1]!.body).toBe('2 new errors in /ecs/inference-api (stream ecs/app/abc) — first: ERROR same-ms');
+    expect(notices[1]!.body).toBe(
+      '2 new errors in /ecs/inference-api (stream ecs/app/abc) — first: ERROR same-ms',
+    );
     await w2.pollOnce();
     expect(notices).toHaveLength(2);
     w2.stop();

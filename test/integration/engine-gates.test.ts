@@ -155,7 +155,7 @@ describe('gates', () => {
 
   it('a phase offload.yml leaves empty is nothing to wait for: full and services run without aws-prepare steps', async () => {
     const yaml = YAML.replace(
-      /  aws-prepare:\n    steps:\n      - name: Prepare\n        run: [^\n]*\n/,
+      / {2}aws-prepare:\n {4}steps:\n {6}- name: Prepare\n {8}run: [^\n]*\n/,
       '  aws-prepare:\n    steps: []\n',
     );
     expect(yaml).not.toContain('Prepare');
