@@ -421,8 +421,10 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         if (!monitoringPaused) aws.start();
         // Phase 6, local side: the dev system's log files, polled with CloudWatch's interval.
         const notify = parseNotifyConfig(config.sections.notify);
-        if (notify.localLogs.length) {
-          const local = new LocalLogWatch({ dir: config.dir, logs: notify.localLogs, notifier });
+        // Files are only read; a command is the project's code, so it runs only once the project is trusted.
+        const localLogs = notify.localLogs.filter((l) => l.path || trusted);
+        if (localLogs.length) {
+          const local = new LocalLogWatch({ dir: config.dir, logs: localLogs, notifier });
           local.poll();
           const t = setInterval(() => local.poll(), Math.min(notify.intervalMs, 5000));
           t.unref();

@@ -89,3 +89,24 @@ describe('LocalLogWatch', () => {
     t.watch.close();
   });
 });
+
+describe('LocalLogWatch with a command', () => {
+  it("reads the command's output lines and ends it on close", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-local-cmd-'));
+    dirs.push(dir);
+    const notices: Notice[] = [];
+    const notifier = new Notifier({ dedupeMs: 0 });
+    notifier.subscribe((n) => notices.push(n));
+    const command = `printf 'INFO up\\nERROR from the dev server\\n'; exec sleep 3${Math.floor(Math.random() * 900) + 100}`;
+    const watch = new LocalLogWatch({ dir, logs: [{ command }], notifier, windowMs: 0 });
+    watch.poll(); // starts it
+    for (let i = 0; i < 100 && notices.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      watch.poll();
+    }
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.title).toBe(`New error in \`${command}\``);
+    expect(notices[0]!.body).toContain('first: ERROR from the dev server');
+    watch.close();
+  });
+});

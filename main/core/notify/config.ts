@@ -46,9 +46,15 @@ export const notifySchema: JsonSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['path'],
+        oneOf: [{ required: ['path'] }, { required: ['command'] }],
         properties: {
           path: { type: 'string', minLength: 1, description: 'File or glob, e.g. `logs/*.log`.' },
+          command: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'Or a command whose output is read, e.g. `docker compose logs -f --no-color` (runs in the project folder once the project is trusted; restarted after 30 s if it ends).',
+          },
           pattern: {
             type: 'string',
             format: 'regex',
@@ -92,7 +98,7 @@ export interface NotifyConfig {
   desktop: boolean;
   intervalMs: number;
   /** Local dev-system log files followed for error lines. */
-  localLogs: { path: string; pattern?: string }[];
+  localLogs: { path?: string; command?: string; pattern?: string }[];
   /** Phase 6: a deployment is stable after this long without a new error or alarm. */
   quietPeriodMs: number;
   logGroups: LogGroupConfig[];
@@ -112,7 +118,8 @@ export function parseNotifyConfig(raw: unknown): NotifyConfig {
     quietPeriodMs: durationMs(r['quiet-period'], 15 * 60_000, 'notify.quiet-period'),
     localLogs: (Array.isArray(r['local-logs']) ? (r['local-logs'] as Record<string, unknown>[]) : []).map(
       (l) => ({
-        path: String(l.path),
+        ...(typeof l.path === 'string' ? { path: l.path } : {}),
+        ...(typeof l.command === 'string' ? { command: l.command } : {}),
         ...(typeof l.pattern === 'string' ? { pattern: l.pattern } : {}),
       }),
     ),

@@ -1,17 +1,22 @@
 /**
  * The local side of phase 6 ("monitor local dev system logs"): log files of the dev system, given by globs,
  * followed as `tail -F` does — new lines only, surviving rotation (a new file under the name: the old one's
- * rest is read first) and truncation (read again from the start) — and matched by an error pattern. Errors
- * are coalesced per file within a window and raised as notices like CloudWatch's.
+ * rest is read first) and truncation (read again from the start) — or commands whose output is read (e.g.
+ * `docker compose logs -f`; a project's command runs only once the project is trusted), matched by an error
+ * pattern. Errors are coalesced per source within a window and raised as notices like CloudWatch's.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { killTree, spawnInGroup } from '../platform/process-tree';
 import { compileUserRegex, type UserRegex } from '../units/regex';
 import type { Notifier } from './notifier';
 
 export interface LocalLogConfig {
   /** A file path or a glob (`*` and `?` in the last part, relative to the project). */
-  path: string;
+  path?: string;
+  /** Or a command whose output is read (run in the project folder; restarted after 30 s if it ends). */
+  command?: string;
   /** Error pattern (a regular expression; default: ERROR, Error, Exception, Traceback, FATAL, panic). */
   pattern?: string;
 }
@@ -70,6 +75,10 @@ export class LocalLogWatch {
   private readonly lastNotice = new Map<string, number>();
   private readonly patterns: UserRegex[];
   private started = false;
+  private readonly commands = new Map<
+    number,
+    { child?: ChildProcess; lines: string[]; partial: string; restartAt: number }
+  >();
 
   constructor(private readonly o: LocalLogWatchOptions) {
     // The user's patterns run on the linear-time engine (validated at `offload validate`).
@@ -80,21 +89,24 @@ export class LocalLogWatch {
   poll(): void {
     const now = (this.o.now ?? Date.now)();
     const windowMs = this.o.windowMs ?? 60_000;
-    this.o.logs.forEach((log, i) => {
-      for (const file of expand(this.o.dir, log.path)) {
-        for (const line of this.readNew(file, !this.started)) {
-          if (!this.patterns[i]!.test(line)) continue;
-          const p = this.pending.get(file) ?? { count: 0, first: line.trim().slice(0, 200), firstAt: now };
-          p.count++;
-          this.pending.set(file, p);
-        }
+    const match = (source: string, lines: string[], i: number) => {
+      for (const line of lines) {
+        if (!this.patterns[i]!.test(line)) continue;
+        const p = this.pending.get(source) ?? { count: 0, first: line.trim().slice(0, 200), firstAt: now };
+        p.count++;
+        this.pending.set(source, p);
       }
+    };
+    this.o.logs.forEach((log, i) => {
+      if (log.command) match(log.command, this.readCommand(i, log.command, now), i);
+      else if (log.path)
+        for (const file of expand(this.o.dir, log.path)) match(file, this.readNew(file, !this.started), i);
     });
     this.started = true;
     for (const [file, p] of this.pending) {
       const last = this.lastNotice.get(file);
       if (last !== undefined && now - last < windowMs) continue;
-      const rel = path.relative(this.o.dir, file) || file;
+      const rel = path.isAbsolute(file) ? path.relative(this.o.dir, file) || file : `\`${file}\``;
       this.o.notifier.notify({
         level: 'error',
         title: p.count === 1 ? `New error in ${rel}` : `${p.count} new errors in ${rel}`,
@@ -104,6 +116,38 @@ export class LocalLogWatch {
       this.lastNotice.set(file, now);
       this.pending.delete(file);
     }
+  }
+
+  /** Lines a command printed since the last poll; (re)starts it when it is not running. */
+  private readCommand(i: number, command: string, now: number): string[] {
+    let c = this.commands.get(i);
+    if (!c) {
+      c = { lines: [], partial: '', restartAt: 0 };
+      this.commands.set(i, c);
+    }
+    if (!c.child && now >= c.restartAt) {
+      const entry = c;
+      const child = spawnInGroup(command, [], {
+        cwd: this.o.dir,
+        shell: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const onData = (b: Buffer) => {
+        const parts = (entry.partial + b.toString('utf8')).split('\n');
+        entry.partial = parts.pop() ?? '';
+        entry.lines.push(...parts.slice(-1000));
+        if (entry.lines.length > 1000) entry.lines.splice(0, entry.lines.length - 1000);
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.on('error', () => undefined);
+      child.on('exit', () => {
+        entry.child = undefined;
+        entry.restartAt = (this.o.now ?? Date.now)() + 30_000;
+      });
+      entry.child = child;
+    }
+    return c.lines.splice(0);
   }
 
   private readNew(file: string, skipExisting: boolean): string[] {
@@ -156,5 +200,7 @@ export class LocalLogWatch {
   close(): void {
     for (const f of this.followed.values()) fs.closeSync(f.fd);
     this.followed.clear();
+    for (const c of this.commands.values()) if (c.child?.pid) void killTree(c.child.pid, { graceMs: 1000 });
+    this.commands.clear();
   }
 }

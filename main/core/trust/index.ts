@@ -61,6 +61,12 @@ export function trustSubject(config: OffloadConfig): TrustSubject {
   const sw = section(config, 'switch');
   const models = section(config, 'models');
   const gate = section(config, 'gate');
+  const notify = section(config, 'notify');
+  const logCommands = (
+    Array.isArray(notify['local-logs']) ? (notify['local-logs'] as { command?: unknown }[]) : []
+  )
+    .map((l) => l.command)
+    .filter((c): c is string => typeof c === 'string');
   const steps = Object.values(config.phases).flatMap((p) =>
     p.steps.map((s) => ({ phase: p.id, kind: s.kind, spec: s.spec, extra: s.extra, env: s.env, cwd: s.cwd })),
   );
@@ -71,6 +77,7 @@ export function trustSubject(config: OffloadConfig): TrustSubject {
     switch: sw,
     matchers: models.matchers ?? [],
     policy: gate.policy ?? 'ask',
+    logCommands,
   };
   const digest = crypto.createHash('sha256').update(canonical(parts)).digest('hex');
 
@@ -87,6 +94,7 @@ export function trustSubject(config: OffloadConfig): TrustSubject {
   const matchers = Array.isArray(models.matchers) ? models.matchers : [];
   for (const m of matchers)
     actions.push(`models: treats processes matching ${short(m)} as model servers it may stop`);
+  for (const c of logCommands) actions.push(`notify.local-logs: runs \`${short(c)}\` and reads its output`);
   if (gate.policy === 'auto')
     actions.push(
       'gate.policy auto: when AWS is ready, stops local model servers, switches the config and runs shutdown by itself',
