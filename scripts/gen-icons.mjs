@@ -121,6 +121,12 @@ const symbol = (state, x, y) => {
       );
     case 'running':
       return [-0.45, 0, 0.45].some((d) => inCircle(x, y, cx + r * d, cy, w * 1.15));
+    case 'drift':
+      // "Not deployed": a small up arrow — the source on disk is ahead of what runs on AWS.
+      return (
+        inTriangle(x, y, [cx, cy - r * 0.6], [cx - r * 0.5, cy], [cx + r * 0.5, cy]) ||
+        inRect(x, y, cx - w, cy - r * 0.05, cx + w, cy + r * 0.55)
+      );
     default:
       return false;
   }
@@ -130,6 +136,7 @@ const COLORS = {
   failed: [217, 48, 37],
   ready: [30, 142, 62],
   warning: [242, 153, 0],
+  drift: [142, 36, 170],
 };
 
 /** Pixel colour (premultiplied-free RGBA 0..255) at unit coords for a state and variant. */
@@ -181,7 +188,7 @@ function render(size, fn) {
   return encodePng(size, size, px);
 }
 
-const STATES = ['idle', 'running', 'failed', 'ready', 'warning'];
+const STATES = ['idle', 'running', 'failed', 'ready', 'warning', 'drift'];
 const trayDir = path.join(OUT, 'tray');
 mkdirSync(trayDir, { recursive: true });
 let count = 0;

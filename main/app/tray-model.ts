@@ -7,7 +7,7 @@ import { ENTRY_POINTS, PHASE_TITLES, STATUS_ICON } from '../core/workflow/types'
 import { attention, lastError, phase6Of } from './attention';
 
 /** Icon states, in the order they win when several hold (running beats failed beats warning…). */
-export const TRAY_STATES = ['idle', 'running', 'failed', 'ready', 'warning'] as const;
+export const TRAY_STATES = ['idle', 'running', 'failed', 'ready', 'warning', 'drift'] as const;
 export type TrayState = (typeof TRAY_STATES)[number];
 
 /** What the tray icon should show. `meter` is the machine load 0..100 (max of CPU, RAM, GPU). */
@@ -92,9 +92,11 @@ export function trayIcon(state: OffloadState): TrayIconModel {
       ? 'failed'
       : pressure || modelsWhileReady || state.configProblems.length > 0
         ? 'warning'
-        : awsReady
-          ? 'ready'
-          : 'idle';
+        : state.drift
+          ? 'drift' // not deployed: the source differs from what passed AWS testing
+          : awsReady
+            ? 'ready'
+            : 'idle';
 
   // The window's summary line first (what needs attention), then the readings.
   const lines = [`Offload${state.project ? ` — ${state.project.name}` : ''}`];
@@ -302,6 +304,8 @@ function headerStatus(state: OffloadState, icon: TrayState): string {
     return `${STATUS_ICON.failed} ${run.workflow} ${run.status}`;
   if (state.machine?.alerts.length) return `⚠ ${state.machine.alerts[0]!.message}`;
   if (!state.project) return 'no project chosen';
+  if (icon === 'drift' && state.drift)
+    return `not deployed: ${state.drift.changed} file${state.drift.changed === 1 ? '' : 's'} changed since the deployed version`;
   return `AWS ${awsLabel(state)}`;
 }
 

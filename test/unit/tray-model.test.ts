@@ -124,6 +124,27 @@ describe('trayIcon', () => {
   });
 });
 
+describe('trayIcon: not deployed', () => {
+  test('drift shows the not-deployed icon and says so in the menu header, below failures and warnings', () => {
+    const drift = {
+      changed: 7,
+      byFolder: { src: 5, tests: 2 },
+      files: [],
+      deployedRunId: 'r1',
+      deployedAt: '2026-12-02T10:00:00Z',
+    };
+    expect(trayIcon(state({ drift })).state).toBe('drift');
+    expect(buildTrayMenu(state({ drift }), ui)[0]!.label).toMatch(
+      /not deployed: 7 files changed since the deployed version/,
+    );
+    expect(trayIcon(state({ drift: null })).state).not.toBe('drift');
+    expect(
+      trayIcon(state({ drift, configProblems: [{ file: 'f', line: 1, column: 1, path: '', message: 'x' }] }))
+        .state,
+    ).toBe('warning');
+  });
+});
+
 describe('buildTrayMenu', () => {
   test('has the header, the six built-in entry points, window, monitoring, project, login and quit, in order', () => {
     const ids = buildTrayMenu(state(), ui)
