@@ -3,8 +3,10 @@
  * each error with the lines around it in the same log stream, the deployment it happened after, the services'
  * recent events, the alarms' reasons and console links. Secret values are masked as in logs.
  */
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+// Loaded when the context is built, not at CLI start-up (the SDK takes ~100 ms to load).
+const ecsSdk = (): typeof import('@aws-sdk/client-ecs') => require('@aws-sdk/client-ecs');
+const logsSdk = (): typeof import('@aws-sdk/client-cloudwatch-logs') =>
+  require('@aws-sdk/client-cloudwatch-logs');
 import { describeDeployment, type DeploymentIdentity } from '../deployments';
 import type { AwsAlarmState, CloudWatchError } from '../state';
 import type { AwsClients } from './clients';
@@ -35,7 +37,7 @@ async function surroundingLines(
   const t = Date.parse(e.at);
   try {
     const res = await clients.logs.send(
-      new GetLogEventsCommand({
+      new (logsSdk().GetLogEventsCommand)({
         logGroupName: e.logGroup,
         logStreamName: e.logStream,
         startTime: t - 120_000,
@@ -69,7 +71,9 @@ async function serviceEvents(
   for (const s of services) byCluster.set(s.cluster, [...(byCluster.get(s.cluster) ?? []), s.service]);
   for (const [cluster, names] of byCluster) {
     try {
-      const res = await clients.ecs.send(new DescribeServicesCommand({ cluster, services: names }));
+      const res = await clients.ecs.send(
+        new (ecsSdk().DescribeServicesCommand)({ cluster, services: names }),
+      );
       for (const svc of res.services ?? []) {
         out.push(`- **${cluster}/${svc.serviceName}** (running ${svc.runningCount}/${svc.desiredCount})`);
         for (const ev of (svc.events ?? []).slice(0, 5))
