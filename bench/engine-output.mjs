@@ -9,7 +9,7 @@
 //   is (offload - startup) / shell redirect, the cost of the output itself.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, mb, median, project, tempDir, timed } from './lib.mjs';
+import { CLI, mb, median, project, tempDir, timed, trust } from './lib.mjs';
 
 const sizeMb = Number(process.env.BENCH_OUTPUT_MB ?? 200);
 const repeats = Number(process.env.BENCH_REPEATS ?? 7); // noisy on a shared 2-core box: median of 7
@@ -34,6 +34,7 @@ const nodePipe =
   `c.stdout.pipe(fs.createWriteStream(${JSON.stringify(out + '.node')},{highWaterMark:1<<20}));`;
 
 const offload = async (dir, e) => {
+  trust(dir, data, e);
   const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', data], {
     cwd: dir,
     env: e,

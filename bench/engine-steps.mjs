@@ -2,7 +2,7 @@
 // per step over a bare spawn of the same shell command (baseline measured in the same run). Target: <= 10 ms.
 // overhead/step = (T(N+1 steps) - T(1 step)) / N - bare spawn per step; the 1-step run cancels CLI start-up.
 import { spawn } from 'node:child_process';
-import { CLI, median, project, tempDir, timed } from './lib.mjs';
+import { CLI, median, project, tempDir, timed, trust } from './lib.mjs';
 
 const N = Number(process.env.BENCH_STEPS ?? 50);
 const repeats = Number(process.env.BENCH_REPEATS ?? 5);
@@ -26,7 +26,9 @@ async function bareSpawns(n) {
 }
 
 const run = async (dir) => {
-  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', tempDir('data')], {
+  const data = tempDir('data');
+  trust(dir, data);
+  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', data], {
     cwd: dir,
   });
   if (r.code !== 0) throw new Error(`offload exited ${r.code}`);

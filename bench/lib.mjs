@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 // Shared helpers for the benchmarks: temp projects, timed child processes with peak-RSS sampling.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +56,15 @@ export function median(xs) {
 
 export function mb(bytes) {
   return (bytes / 1024 / 1024).toFixed(1);
+}
+
+/** Trusts the project in `dir` for the data folder `data` (as `offload trust --yes`; not timed). */
+export function trust(dir, data, env = process.env) {
+  execFileSync(process.execPath, [CLI, 'trust', '--yes', '--data-dir', data], {
+    cwd: dir,
+    env,
+    stdio: 'ignore',
+  });
 }
 
 /** Writes a project folder with an offload.yml made of the given local-phase steps. */
