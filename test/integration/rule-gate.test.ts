@@ -48,7 +48,7 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
     const config = testConfig(box.dir, {
       gate: {
         services: [{ cluster: 'dev', service: 'api' }],
-        endpoints: [{ name: 'api health', url: `${fake.url}/health`, body: 'ok', timeout: '300ms' }],
+        endpoints: [{ name: 'api health', url: `${fake.url}/health`, body: 'ok', timeout: '2s' }],
         alarms: { names: ['api-5xx'] },
         'consecutive-passes': 3,
         policy: 'auto',
@@ -117,9 +117,9 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
     expect(watch.snapshot().endpoints[0]).toMatchObject({ consecutivePasses: 0, status: 'failed' });
     expect(watch.snapshot().reason).toContain('HTTP 503');
 
-    fake.state.health.set('/health', { status: 200, body: 'ok', delayMs: 800 });
+    fake.state.health.set('/health', { status: 200, body: 'ok', delayMs: 3000 });
     await watch.pollOnce();
-    expect(watch.snapshot().endpoints[0]!.lastResult).toMatch(/no answer within 300 ms/);
+    expect(watch.snapshot().endpoints[0]!.lastResult).toMatch(/no answer within 2000 ms/);
     expect(gate()).toBe('not-ready');
 
     fake.state.health.set('/health', { status: 200, body: 'ok' });
