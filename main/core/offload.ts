@@ -93,6 +93,8 @@ export interface Offload extends OffloadCore {
   switchConfig(target: 'local' | 'aws', opts?: { force?: boolean }): Promise<SwitchOutcome>;
   /** The AWS gate now: the running watch's, a live watch's in another process, or one round asked now. */
   checkAws(): Promise<AwsSnapshot & { live?: { pid: number; since: string } }>;
+  /** The gate of a watch running on this project (this process's, the tray's or `offload watch`'s), asking AWS nothing. */
+  liveAws(): (AwsSnapshot & { live?: { pid: number; since: string } }) | null;
   /** Which entry points the gates allow now (fingerprints the source). */
   availability(): Promise<WorkflowAvailability[]>;
   /** The running (or last) run of this process, live. */
@@ -591,6 +593,11 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       }
     },
     checkAws,
+    liveAws() {
+      if (!project) return null;
+      if (aws && aws.snapshot().checkedAt) return aws.snapshot();
+      return readLiveGate(project.config, dataDir, env) ?? null;
+    },
     async errorContext() {
       const { project: p } = requireProject();
       const { config } = p;

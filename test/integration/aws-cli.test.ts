@@ -188,6 +188,9 @@ switch:
     child.stdout?.on('data', (d) => (out += d));
     try {
       await waitFor(() => out.includes('[gate] ready'), 15_000, 'the gate to open');
+      // While the watch runs, a one-shot status shows its live gate (and asks AWS nothing itself).
+      const st = await runCli(['status', '--json'], { cwd: dir, env: env() });
+      expect(JSON.parse(st.stdout).aws).toMatchObject({ gate: 'ready', live: { pid: child.pid } });
       fake.state.putLogs('/ecs/api', [
         'ERROR CUDA out of memory',
         'Traceback (most recent call last):',

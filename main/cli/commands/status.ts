@@ -17,11 +17,14 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const last = history.listRuns(1)[0];
       const lastRun = last ? history.readRun(last.runId) : null;
       const { phase6, drift } = core.state();
+      // While a watch runs (tray or `offload watch`), its live gate; a one-shot status asks AWS nothing.
+      const live = core.liveAws();
       if (opts.json) {
         return printJson(term, {
           project: { name: config.name, dir: config.dir, configFile: config.file },
           dataDir,
           workflows,
+          aws: live,
           phase6: phase6 ?? null,
           drift: drift ?? null,
           lastRun,
@@ -35,6 +38,13 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         if (!w.allowed && w.reason) term.out.write(term.dim(`             ${w.reason}\n`));
       }
       term.out.write('\n');
+      if (live) {
+        const icon =
+          live.gate === 'ready' ? term.green('✅') : live.gate === 'disabled' ? '·' : term.red('❌');
+        term.out.write(
+          `${icon} AWS ${live.gate}${live.reason && live.gate !== 'ready' ? ` — ${live.reason}` : ''}${live.live ? term.dim(` (live, watch pid ${live.live.pid})`) : ''}\n`,
+        );
+      }
       if (phase6 && phase6.status !== 'idle') {
         const d = phase6.deployment ? ` — ${phase6.deployment.summary}` : '';
         if (phase6.status === 'stable')
