@@ -32,21 +32,31 @@ describe('deployment identity', () => {
             image: 'repo/api:1.4.2',
           },
         },
-        { step: 'b', kind: 'lambda-deploy', data: { functionName: 'fn', version: '7', alias: 'live' } },
+        // The shapes lambda-steps.ts, cloudformation.ts and k8s/step.ts record.
         {
-          step: 'c',
-          kind: 'cloudformation-deploy',
-          data: { stackName: 'infra', changeSetId: 'arn:x/changeSet/cs-1' },
+          step: 'b',
+          kind: 'lambda-deploy',
+          data: { function: 'fn', version: '7', aliasArn: 'arn:aws:lambda:us-east-1:1:function:fn:live' },
         },
-        { step: 'd', kind: 'eks-rollout', data: { deployment: 'web', revision: 3, image: 'repo/web:2' } },
+        { step: 'c', kind: 'cloudformation-deploy', data: { stack: 'infra', result: 'updated', changes: 2 } },
+        {
+          step: 'c2',
+          kind: 'cloudformation-deploy',
+          data: { stack: 'infra', result: 'failed', reason: 'x' },
+        },
+        {
+          step: 'd',
+          kind: 'eks-rollout',
+          data: { result: 'passed', deployments: [{ name: 'web', revision: '3', readyReplicas: 2 }] },
+        },
         { step: 'e', kind: 'http', data: { status: 200 } },
         { step: 'f', kind: 'ecs-deploy', data: {} },
       ]),
     ).toEqual([
       { step: 'a', kind: 'ecs-deploy', summary: 'api → api:42 (repo/api:1.4.2)' },
       { step: 'b', kind: 'lambda-deploy', summary: 'fn v7 (live)' },
-      { step: 'c', kind: 'cloudformation-deploy', summary: 'stack infra change set cs-1' },
-      { step: 'd', kind: 'eks-rollout', summary: 'web rev 3 (repo/web:2)' },
+      { step: 'c', kind: 'cloudformation-deploy', summary: 'stack infra (updated)' },
+      { step: 'd', kind: 'eks-rollout', summary: 'web rev 3' },
     ]);
     expect(describeDeployment(dep)).toBe('abc1234 · api → api:42 (repo/api:1.4.2)');
     expect(afterDeployment(dep, AT + 4 * 60_000)).toBe('after deploy of abc1234, 4 min ago');

@@ -34,23 +34,26 @@ export interface DeploymentIdentity {
 const FILE = 'deployments';
 const KEEP = 20;
 
-/** Record kinds deploy steps write (ctx.record) and how each reads in one line. */
+/**
+ * Record kinds deploy steps write (ctx.record, in the shapes main/core/aws/steps.ts, lambda-steps.ts,
+ * cloudformation.ts and k8s/step.ts give them) and how each reads in one line.
+ */
 const DESCRIBE: Record<string, (d: Record<string, unknown>) => string | undefined> = {
   'ecs-deploy': (d) =>
     d.service
       ? `${String(d.service)} → ${shortArn(d.taskDefinition)}${d.image ? ` (${String(d.image)})` : ''}`
       : undefined,
   'lambda-deploy': (d) =>
-    (d.functionName ?? d.function)
-      ? `${String(d.functionName ?? d.function)} v${String(d.version ?? '?')}${d.alias ? ` (${String(d.alias)})` : ''}`
+    d.function
+      ? `${String(d.function)} v${String(d.version ?? '?')}${d.aliasArn ? ` (${String(d.aliasArn).split(':').pop()})` : ''}`
       : undefined,
   'cloudformation-deploy': (d) =>
-    (d.stackName ?? d.stack)
-      ? `stack ${String(d.stackName ?? d.stack)}${(d.changeSetId ?? d.changeSet) ? ` change set ${shortArn(d.changeSetId ?? d.changeSet)}` : ''}`
-      : undefined,
+    d.stack ? `stack ${String(d.stack)}${d.result ? ` (${String(d.result)})` : ''}` : undefined,
   'eks-rollout': (d) =>
-    d.deployment
-      ? `${String(d.deployment)}${d.revision ? ` rev ${String(d.revision)}` : ''}${d.image ? ` (${String(d.image)})` : ''}`
+    Array.isArray(d.deployments) && d.deployments.length
+      ? (d.deployments as { name?: unknown; revision?: unknown }[])
+          .map((x) => `${String(x.name)}${x.revision ? ` rev ${String(x.revision)}` : ''}`)
+          .join(', ')
       : undefined,
   deployed: (d) => (typeof d.summary === 'string' ? d.summary : undefined),
 };
@@ -66,6 +69,7 @@ export function deployedItems(records: { step: string; kind: string; data: unkno
   for (const r of records) {
     const describe = DESCRIBE[r.kind];
     const data = r.data && typeof r.data === 'object' ? (r.data as Record<string, unknown>) : {};
+    if (data.result === 'failed') continue; // a step that continued on error deployed nothing
     const summary = describe?.(data);
     if (summary) out.push({ step: r.step, kind: r.kind, summary });
   }
