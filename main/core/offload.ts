@@ -150,6 +150,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   let services: StepServicesHandle | null = null;
   let aws: AwsWatch | null = null;
   let trust: TrustSubject | null = null;
+  let trustState: TrustStatus | null = null;
+  /** Phase 6's quiet period (notify.quiet-period), parsed once per project load. */
+  let quietMs = 15 * 60_000;
   let deployments: DeploymentIdentity[] = [];
   let signals: Phase6Signal[] = [];
   let drift: DriftState | null = null;
@@ -219,7 +222,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       return;
     }
     try {
-      const t = trust ? trustStatus(dataDir, trust) : null;
+      // Re-read here (project files changed, a run ended): a trust given in a terminal shows in the tray too.
+      trustState = trust ? trustStatus(dataDir, trust) : null;
+      const t = trustState;
       workflows = (await engine.availability()).map((w) =>
         t && !t.trusted && w.allowed
           ? {
@@ -290,18 +295,17 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     }
   };
 
-  let phase6Timer: NodeJS.Timeout | undefined;
+  let phase6Timer: { at: string; timer: NodeJS.Timeout } | undefined;
   const phase6 = (): Phase6State | undefined => {
     if (!project) return undefined;
-    const p = phase6Status(deployments.at(-1), signals, {
-      now: now(),
-      quietMs: parseNotifyConfig(project.config.sections.notify).quietPeriodMs,
-    });
-    // Re-render when the quiet period ends (no test waits 15 minutes: they move the clock).
-    clearTimeout(phase6Timer);
-    if (p.status === 'watching' && p.quietUntil && watchEnabled) {
-      phase6Timer = setTimeout(changed, Math.max(1000, Date.parse(p.quietUntil) - now()));
-      phase6Timer.unref();
+    const p = phase6Status(deployments.at(-1), signals, { now: now(), quietMs });
+    // Re-render when the quiet period ends (no test waits 15 minutes: they move the clock). One timer per
+    // quiet period, not one per state snapshot.
+    if (p.status === 'watching' && p.quietUntil && watchEnabled && phase6Timer?.at !== p.quietUntil) {
+      clearTimeout(phase6Timer?.timer);
+      const timer = setTimeout(changed, Math.max(1000, Date.parse(p.quietUntil) - now()));
+      timer.unref();
+      phase6Timer = { at: p.quietUntil, timer };
     }
     return p;
   };
@@ -311,6 +315,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     projectUnsubs = [];
     stopFileWatch?.();
     stopFileWatch = null;
+    clearTimeout(phase6Timer?.timer);
+    phase6Timer = undefined;
     aws?.stop();
     aws = null;
     rule?.dispose();
@@ -344,7 +350,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       }
     }
     trust = project ? trustSubject(project.config) : null;
-    const trusted = isTrusted();
+    trustState = trust ? trustStatus(dataDir, trust) : null;
+    const trusted = trustState?.trusted ?? false;
+    quietMs = parseNotifyConfig(project?.config.sections.notify).quietPeriodMs;
     // The machine watch works with or without a project (defaults, or the project's thresholds); the project's
     // own matchers decide which processes may be stopped, so they count only once the project is trusted.
     const modelsSection = project?.config.sections.models as Record<string, unknown> | undefined;
@@ -435,6 +443,17 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
             local.close();
           });
         }
+        // A trust given elsewhere (`offload trust` in a terminal) shows at once: the data folder is watched too.
+        try {
+          fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+          const w = fs.watch(dataDir, { persistent: false }, (_e, name) => {
+            if (String(name) === 'trust.json') void refreshAvailability();
+          });
+          w.on('error', () => w.close());
+          projectUnsubs.push(() => w.close());
+        } catch {
+          // no data folder watch: the next file change or run re-reads the trust
+        }
         // The gates follow the project's files (debounced), instead of re-running git on a timer.
         stopFileWatch = watchProjectFiles(config.dir, () => void refreshAvailability(), {
           debounceMs: opts.fileChangeDebounceMs ?? 500,
@@ -459,22 +478,18 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     if (watchEnabled) await refreshAvailability();
   };
 
-  /** Whether the user trusts the open project as it is now (no project: nothing to trust). */
-  function isTrusted(): boolean {
-    return trust ? trustStatus(dataDir, trust).trusted : false;
-  }
-  /** The trust part of the state (read from the data folder, so a trust given elsewhere shows too). */
+  /** The trust part of the state, as last read (at load and with each availability check). */
   const trustView = (): OffloadState['trust'] => {
-    if (!trust) return null;
-    const st = trustStatus(dataDir, trust);
+    if (!trust || !trustState) return null;
+    const st = trustState;
     return st.trusted
       ? { trusted: true, actions: trust.actions }
       : { trusted: false, reason: st.reason, actions: trust.actions };
   };
-  /** Throws UntrustedProject unless the open project is trusted as it is now. */
+  /** Throws UntrustedProject unless the open project is trusted as it is now (read afresh: a command enters). */
   const requireTrust = () => {
     if (!trust) return;
-    const st = trustStatus(dataDir, trust);
+    const st = (trustState = trustStatus(dataDir, trust));
     if (!st.trusted) throw new UntrustedProject(trust, st);
   };
 
