@@ -147,6 +147,20 @@ export class ConfigSwitcher {
   /** Which target the files are on now: derived from the values in the files; 'unknown' when mixed or missing. */
   current(): SwitchTarget | 'unknown' {
     if (!this.configured()) return 'unknown';
+    // Snapshots ask often (the tray, every state change): files are read again only when they changed.
+    const key = [this.stateFile, ...this.opts.config.files.map((f) => f.path)]
+      .map((p) => {
+        const st = fs.statSync(p, { throwIfNoEntry: false });
+        return st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '-';
+      })
+      .join('|');
+    if (this.lastCurrent?.key !== key) this.lastCurrent = { key, target: this.readCurrent() };
+    return this.lastCurrent.target;
+  }
+
+  private lastCurrent: { key: string; target: SwitchTarget | 'unknown' } | undefined;
+
+  private readCurrent(): SwitchTarget | 'unknown' {
     const state = this.readState();
     let local: Map<string, Record<string, string>>;
     let aws: Map<string, Record<string, string>> | undefined;
