@@ -276,16 +276,12 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     signals = [];
     const history = project?.history;
     if (!history) return;
-    for (const e of history.readProjectEvents(500)) {
+    const events = history.readProjectEvents(500);
+    for (const e of journalErrors(events))
+      signals.push({ at: Date.parse(e.at), message: e.message || 'error', source: e.logGroup });
+    for (const e of events) {
       const d = (e.data ?? {}) as Record<string, unknown>;
-      if (e.kind === 'cloudwatch-errors') {
-        const first = (d.first ?? {}) as { at?: number; message?: string };
-        signals.push({
-          at: Number(first.at ?? Date.parse(e.at)),
-          message: String(first.message ?? 'error'),
-          source: String(d.logGroup ?? ''),
-        });
-      } else if (e.kind === 'cloudwatch-alarm' && d.transition === 'alarm') {
+      if (e.kind === 'cloudwatch-alarm' && d.transition === 'alarm') {
         signals.push({
           at: Date.parse(e.at),
           message: `alarm ${String(d.name)}: ${String(d.reason ?? 'in ALARM')}`,
@@ -618,7 +614,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       const { config } = p;
       const snap = aws?.snapshot() ?? (await checkAws());
       // Errors this process saw, else the ones the journal kept (a watch in the tray or an earlier session).
-      const errors = snap.recentErrors.length ? snap.recentErrors : journalErrors(p.history);
+      const errors = snap.recentErrors.length
+        ? snap.recentErrors
+        : journalErrors(p.history.readProjectEvents(500)).slice(-10);
       const masker = new Masker();
       for (const name of secretNames(config)) {
         const v = env[name];
@@ -709,12 +707,12 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   return core;
 }
 
-/** The CloudWatch errors the journal kept (newest last), as the watch reported them. */
-function journalErrors(history: HistoryStore): CloudWatchError[] {
-  return history
-    .readProjectEvents(500)
+type JournalEvent = ReturnType<HistoryStore['readProjectEvents']>[number];
+
+/** The CloudWatch errors among journal events (newest last), as the watch reported them. */
+function journalErrors(events: readonly JournalEvent[]): CloudWatchError[] {
+  return events
     .filter((e) => e.kind === 'cloudwatch-errors')
-    .slice(-10)
     .map((e) => {
       const d = (e.data ?? {}) as Record<string, unknown>;
       const first = (d.first ?? {}) as { at?: number; message?: string; stream?: string };

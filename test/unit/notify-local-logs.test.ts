@@ -97,7 +97,8 @@ describe('LocalLogWatch with a command', () => {
     const notices: Notice[] = [];
     const notifier = new Notifier({ dedupeMs: 0 });
     notifier.subscribe((n) => notices.push(n));
-    const command = `printf 'INFO up\\nERROR from the dev server\\n'; exec sleep 3${Math.floor(Math.random() * 900) + 100}`;
+    const nap = `3${Math.floor(Math.random() * 900) + 100}`;
+    const command = `printf 'INFO up\\nERROR from the dev server\\n'; exec sleep ${nap}`;
     const watch = new LocalLogWatch({ dir, logs: [{ command }], notifier, windowMs: 0 });
     watch.poll(); // starts it
     for (let i = 0; i < 100 && notices.length === 0; i++) {
@@ -107,6 +108,18 @@ describe('LocalLogWatch with a command', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]!.title).toBe(`New error in \`${command}\``);
     expect(notices[0]!.body).toContain('first: ERROR from the dev server');
+    const sleeping = () =>
+      fs.readdirSync('/proc').some((p) => {
+        try {
+          return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/cmdline`, 'latin1') === `sleep\0${nap}\0`;
+        } catch {
+          return false;
+        }
+      });
+    expect(sleeping()).toBe(true);
     watch.close();
+    // The command's process tree ends with the watch.
+    for (let i = 0; i < 60 && sleeping(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sleeping()).toBe(false);
   });
 });

@@ -75,6 +75,7 @@ export class LocalLogWatch {
   private readonly lastNotice = new Map<string, number>();
   private readonly patterns: UserRegex[];
   private started = false;
+  private buffer: Buffer | undefined;
   private readonly commands = new Map<
     number,
     { child?: ChildProcess; lines: string[]; partial: string; restartAt: number }
@@ -187,7 +188,8 @@ export class LocalLogWatch {
   }
 
   private drain(f: Followed): string[] {
-    const buf = Buffer.alloc(MAX_READ);
+    // One read buffer for every file and poll (a poll every few seconds must not allocate a megabyte each time).
+    const buf = (this.buffer ??= Buffer.allocUnsafe(MAX_READ));
     const n = fs.readSync(f.fd, buf, 0, MAX_READ, f.offset);
     if (n <= 0) return [];
     f.offset += n;

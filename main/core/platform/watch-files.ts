@@ -5,9 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SKIPPED_DIRS } from './project-folders';
 
-/** Folders whose churn is never source (kept in step with the fingerprint's skipped folders). */
-const IGNORED = new Set(['.git', 'node_modules', 'dist', 'build', '.venv', '__pycache__', 'target']);
+/** Folders whose churn is never source: the fingerprint's own list. */
+const IGNORED = new Set(SKIPPED_DIRS);
 /** Beyond this many folders, only the top ones are watched (inotify watches are a shared, finite resource). */
 const MAX_FOLDERS = 2000;
 

@@ -86,6 +86,33 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
   });
   const unsubModels = o.models.subscribe?.(() => void enforcer.modelsChanged());
 
+  /** Switches the files (local: and starts the local models, verified) and journals what really happened. */
+  const switchAndRecord = async (
+    target: SwitchTarget,
+    trigger: string,
+    forcedPast?: string,
+  ): Promise<SwitchOutcome> => {
+    const res = await switcher.switchTo(target);
+    const outcome: SwitchOutcome = { ...res, ...(forcedPast ? { forcedPast } : {}) };
+    if (target === 'local' && sw.localModelsStart) {
+      outcome.localModels = await startLocalModels({
+        command: sw.localModelsStart,
+        cwd: config.dir,
+        models: o.models,
+        logFile: path.join(stateDir, 'local-models-start.log'),
+        timeoutMs: o.localStartTimeoutMs,
+      });
+    }
+    record('config-switch', {
+      trigger,
+      target,
+      files: res.files,
+      ...(forcedPast ? { forced: true, gate: forcedPast } : {}),
+      ...(outcome.localModels ? { localModels: outcome.localModels } : {}),
+    });
+    return outcome;
+  };
+
   /** AWS has not been ready for a while: switch back (auto) or tell the user how (ask, notify). */
   const backToLocal = async (reason: string, minutes: number) => {
     const pointsAtAws = switcher.configured() && switcher.current() === 'aws';
@@ -100,12 +127,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
       return;
     }
     try {
-      const res = await wiring.switchConfig('local', {
-        gate: async () => {
-          throw new Error('unused');
-        },
-        trigger: 'back-to-local',
-      });
+      const res = await switchAndRecord('local', 'back-to-local');
       const models = res.localModels;
       o.notifier.notify({
         level: models && !models.ok ? 'error' : 'info',
@@ -130,7 +152,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     }
   };
 
-  const wiring: RuleWiring = {
+  return {
     switcher,
     enforcer,
     attach(source) {
@@ -188,29 +210,10 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
           forcedPast = why;
         }
       }
-      const res = await switcher.switchTo(target);
-      const outcome: SwitchOutcome = { ...res, ...(forcedPast ? { forcedPast } : {}) };
-      if (target === 'local' && sw.localModelsStart) {
-        outcome.localModels = await startLocalModels({
-          command: sw.localModelsStart,
-          cwd: config.dir,
-          models: o.models,
-          logFile: path.join(stateDir, 'local-models-start.log'),
-          timeoutMs: o.localStartTimeoutMs,
-        });
-      }
-      record('config-switch', {
-        trigger: so.trigger ?? 'user',
-        target,
-        files: res.files,
-        ...(forcedPast ? { forced: true, gate: forcedPast } : {}),
-        ...(outcome.localModels ? { localModels: outcome.localModels } : {}),
-      });
-      return outcome;
+      return switchAndRecord(target, so.trigger ?? 'user', forcedPast);
     },
     dispose() {
       unsubModels?.();
     },
   };
-  return wiring;
 }

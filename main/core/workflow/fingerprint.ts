@@ -14,6 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import { runGit } from '../platform/git';
+import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
 
 /** A fingerprint, its parts, and the files it was made of (relative path with `/` -> content id). */
 export interface Fingerprint {
@@ -34,20 +35,6 @@ export interface FingerprintInput {
   /** Folder for the stat cache and the recorded file lists (the project's history folder); none: no cache. */
   stateDir?: string;
 }
-
-/** Folders never part of a content fingerprint (no git): version control, build output, dependencies, caches. */
-export const SKIPPED_DIRS: readonly string[] = [
-  '.git',
-  'node_modules',
-  'dist',
-  'build',
-  '.venv',
-  '__pycache__',
-  'target',
-];
-
-/** Folders never source even when a repository forgot to ignore them (dependencies, interpreter caches). */
-const NEVER_SOURCE: readonly string[] = ['.git', 'node_modules', '.venv', '__pycache__'];
 
 const CACHE_FILE = 'fingerprint-cache.json';
 const MANIFEST_DIR = 'fingerprints';

@@ -4,7 +4,8 @@
 export { Engine } from './engine';
 export { formatDuration } from './durations';
 export type { EngineOptions } from './engine';
-export { computeFingerprint, describeChange, SKIPPED_DIRS } from './fingerprint';
+export { computeFingerprint, describeChange } from './fingerprint';
+export { SKIPPED_DIRS } from '../platform/project-folders';
 export type { Fingerprint } from './fingerprint';
 export {
   checkPhaseGate,
