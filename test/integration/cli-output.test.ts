@@ -82,3 +82,28 @@ workflows:
     expect(noColor.stdout).not.toContain('\x1b');
   });
 });
+
+describe('placeholder AWS credentials (moto, LocalStack)', () => {
+  it('"test" keys are not masked inside words; the log says why; a declared secret still is', async () => {
+    const dir = makeProject(`name: placeholder
+secrets: [DB_PASSWORD]
+phases:
+  local:
+    steps:
+      - name: Unit tests
+        run: echo "python3 -m unittest discover; Ran 1 test; password=$DB_PASSWORD"
+`);
+    const data = tempDataDir();
+    const r = await runCli(['run', 'local', '--data-dir', data], {
+      cwd: dir,
+      env: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', DB_PASSWORD: 'pw-0123456789' },
+    });
+    expect(r.code).toBe(0);
+    const logs = await runCli(['history', '--run', 'last', '--logs', '--data-dir', data], { cwd: dir });
+    expect(logs.stdout).toContain('python3 -m unittest discover; Ran 1 test; password=***');
+    expect(logs.stdout).toMatch(
+      /not masked: AWS_SECRET_ACCESS_KEY, AWS_ACCESS_KEY_ID|not masked: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/,
+    );
+    expect(logs.stdout).not.toContain('pw-0123456789');
+  });
+});

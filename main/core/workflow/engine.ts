@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { interpolate, type InterpolationContext } from '../config/interpolate';
 import { secretNames } from '../config/load';
+import { ALWAYS_SECRET } from '../config/schema';
 import type { OffloadConfig, StepConfig } from '../config/types';
 import type { HistoryStore, RunWriter } from '../history';
 import { applyEvent, newRunId, summarize } from '../history';
@@ -26,6 +27,9 @@ import {
   writeGateState,
 } from './gates';
 import { Masker } from './mask';
+
+/** Shorter than any real AWS credential (an access key id has 20 characters, a secret 40): a placeholder. */
+const MIN_AWS_CREDENTIAL = 12;
 import { OutputTail } from './output-tail';
 import { carriedOutputs, keepStepOutputs, type OutputsToKeep } from './outputs';
 import { deployedItems, recordDeployment } from '../deployments';
@@ -69,6 +73,8 @@ interface ActiveRun {
   tail: OutputTail;
   /** The run's private folder for step scripts and output files (set when the run's history opens). */
   tempDir?: string;
+  /** Secret names whose values are too short to mask, said once in the first step's log. */
+  shortSecrets?: string[];
   /** Evidence the steps recorded (deploy steps say what they deployed). */
   records: { phase: PhaseId; step: string; kind: string; data: unknown }[];
 }
@@ -261,13 +267,21 @@ export class Engine {
     for (const [k, v] of Object.entries(this.env)) if (v !== undefined) baseEnv[k] = v;
     const secrets: Record<string, string> = {};
     const masker = new Masker();
+    const shortSecrets: string[] = [];
     for (const name of secretNames(config)) {
       const v = baseEnv[name];
-      if (v !== undefined) {
-        secrets[name] = v;
-        masker.add(v);
-      }
+      if (v === undefined) continue;
+      secrets[name] = v;
+      // Real AWS keys are 20 and 40 characters; a shorter value under an AWS credential name is a placeholder
+      // (moto's and LocalStack's `test`), and masking it would garble every word containing it ("unit***").
+      const placeholder =
+        !config.secrets.includes(name) &&
+        ALWAYS_SECRET.includes(name) &&
+        v.trim().length < MIN_AWS_CREDENTIAL;
+      if (placeholder) shortSecrets.push(name);
+      else masker.add(v);
     }
+    active.shortSecrets = shortSecrets;
     const ictx: InterpolationContext = {
       env: baseEnv,
       secrets,
@@ -504,6 +518,12 @@ export class Engine {
         });
       }
       if (attempt === 1) {
+        if (active.shortSecrets?.length) {
+          info(
+            `not masked: ${active.shortSecrets.join(', ')} (shorter than any real AWS credential: a placeholder such as moto's)`,
+          );
+          active.shortSecrets = undefined;
+        }
         try {
           info(`${step.name}: ${kind.describe(resolved)}`);
         } catch {
