@@ -33,7 +33,7 @@ export interface StepContext {
    * ends and, after a crash, at the next run; absent when a test builds a context by hand (use os.tmpdir()).
    */
   tempDir?: string;
-  /** Writes a line (or chunk) to the step's log and live listeners. Secrets are masked by the engine. */
+  /** Writes a line to the step's log and live listeners (a missing newline is added). Secrets are masked by the engine. */
   log(text: string, stream?: 'stdout' | 'stderr' | 'info'): void;
   /**
    * A writable for a child's stdout/stderr (masked, line-buffered, with backpressure: pipe into it). Absent

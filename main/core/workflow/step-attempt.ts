@@ -180,8 +180,10 @@ export class StepAttempt {
       },
       cwd: o.cwd,
       log: (text, stream = 'info') => {
+        // Kinds log whole lines (stack events, rollout states…): each ends its line, as the contract says.
         const buf = new MaskingLineBuffer(o.masker);
-        o.output.write(stream, Buffer.from(buf.push(text) + buf.flush(), 'utf8'));
+        const line = text.endsWith('\n') ? text : `${text}\n`;
+        o.output.write(stream, Buffer.from(buf.push(line) + buf.flush(), 'utf8'));
       },
       output: (stream) => this.pipe(stream),
       outputFd: () => this.openDirect(),
