@@ -12,7 +12,6 @@ afterAll(cleanupTemp);
 
 const events: StepKind<string> = {
   key: 'events',
-  description: 'logs stack-event-like lines without newlines',
   schema: { type: 'string' },
   describe: (s) => `events: ${s.spec}`,
   async execute(ctx) {
