@@ -93,3 +93,61 @@ describe('back to local after AWS stays not ready', () => {
     });
   });
 });
+
+describe('AWS ready under policy ask', () => {
+  it('names a command for each thing the rule asks for, and the one that does both', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-ask-'));
+    fs.writeFileSync(path.join(dir, '.env'), LOCAL);
+    const config = testConfig(dir, {
+      gate: { endpoints: [{ name: 'api', url: 'https://api.example/health' }], policy: 'ask' },
+      switch: {
+        files: [
+          {
+            path: '.env',
+            keys: { MODEL_URL: { aws: 'https://api.example/v1', local: 'http://127.0.0.1:11434' } },
+          },
+        ],
+      },
+    });
+    const ollama = {
+      pid: 4242,
+      ppid: 1,
+      server: 'ollama',
+      title: 'Ollama',
+      exe: '',
+      cmdline: '',
+      cpuPct: 0,
+      rssBytes: 1,
+      ports: [],
+      children: [],
+      user: 'u',
+    };
+    const notices: Notice[] = [];
+    const notifier = new Notifier({ dedupeMs: 0 });
+    notifier.subscribe((n) => notices.push(n));
+    const rule = createRuleWiring({
+      config,
+      models: {
+        models: () => [ollama],
+        refreshModels: async () => [ollama],
+        stopModelServers: async () => [],
+      },
+      notifier,
+      dataDir: path.join(dir, 'data'),
+      env: {},
+    });
+    let listener: ((p: GatePoll) => Promise<void> | void) | undefined;
+    rule.attach({ onGatePoll: (l) => ((listener = l), () => undefined) });
+    await listener!({
+      from: 'unknown',
+      to: 'ready',
+      reason: '',
+      evidence: { services: [], endpoints: [], alarms: [] },
+    });
+    const ready = notices.find((n) => n.title === 'AWS is ready')!;
+    expect(ready.body).toBe(
+      'The rule says: stop the local model server (Ollama: `offload models stop --all`) and switch the config to AWS (`offload switch aws`). `offload run shutdown` does both and verifies the dev tools against AWS.',
+    );
+    expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe(LOCAL); // asked, not done
+  });
+});

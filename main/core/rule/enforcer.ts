@@ -79,7 +79,7 @@ export class RuleEnforcer {
       if (this.o.policy !== 'auto') {
         const what = [
           models.length
-            ? `stop ${models.length} local model server(s) (${models.map((m) => m.title).join(', ')})`
+            ? `stop ${models.length === 1 ? 'the local model server' : `${models.length} local model servers`} (${models.map((m) => m.title).join(', ')}: \`offload models stop --all\`)`
             : '',
           this.o.switcher?.configured() && this.o.switcher.current() !== 'aws'
             ? 'switch the config to AWS (`offload switch aws`)'
@@ -89,7 +89,7 @@ export class RuleEnforcer {
           level: 'info',
           title: 'AWS is ready',
           body: what.length
-            ? `The rule says: ${what.join(' and ')}.`
+            ? `The rule says: ${what.join(' and ')}.${what.length > 1 ? ' `offload run shutdown` does both and verifies the dev tools against AWS.' : ''}`
             : 'Nothing runs locally; the config points at AWS.',
           target: { view: models.length ? 'models' : 'aws' },
         });
