@@ -259,7 +259,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     if (!files?.length) return null;
     const byFolder: Record<string, number> = {};
     for (const f of files) {
-      const top = f.includes('/') ? f.slice(0, f.indexOf('/')) : '.';
+      const top = f.includes('/') ? f.slice(0, f.indexOf('/')) : f; // a top-level file by its name
       byFolder[top] = (byFolder[top] ?? 0) + 1;
     }
     return {

@@ -133,6 +133,11 @@ phases:
     fs.writeFileSync(path.join(dir, 'src', 'app.py'), 'print("v2")\n');
     await core.availability();
     expect(core.state().drift).toMatchObject({ changed: 1, byFolder: { src: 1 }, files: ['src/app.py'] });
+    // A file at the top is named, not lumped into ".".
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'new\n');
+    await core.availability();
+    expect(core.state().drift).toMatchObject({ changed: 2, byFolder: { src: 1, 'notes.txt': 1 } });
+    fs.rmSync(path.join(dir, 'notes.txt'));
     fs.writeFileSync(path.join(dir, 'src', 'app.py'), 'print("v1")\n');
     await core.availability();
     expect(core.state().drift).toBeNull();

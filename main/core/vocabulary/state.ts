@@ -169,7 +169,7 @@ export interface Phase6State {
 /** The source differs from the last deployment that passed AWS testing. */
 export interface DriftState {
   changed: number;
-  /** Changed files per top folder ("." for files at the top). */
+  /** Changed files per top folder (a file at the top by its own name). */
   byFolder: Record<string, number>;
   files: string[];
   deployedRunId: string;
