@@ -171,6 +171,10 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
       }
       if (!opts.json) {
         if (models) term.out.write(`${term.green('✅')} ${models.reason}\n`);
+        else if (target === 'local')
+          term.out.write(
+            term.dim('no switch.local-models.start in offload.yml: no local model server was started\n'),
+          );
         term.out.write(`${term.green('✅')} config now points at ${target}\n`);
       }
     });

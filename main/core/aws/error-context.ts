@@ -92,7 +92,8 @@ export async function errorContextMarkdown(i: ErrorContextInput): Promise<string
   const lines: string[] = [`## Errors in ${i.project}`, ''];
   if (i.deployment) {
     lines.push(
-      `**Deployment:** ${describeDeployment(i.deployment)} (run ${i.deployment.runId}, ${i.deployment.at})`,
+      // describeDeployment names the run itself when there is neither a commit nor a deployed item.
+      `**Deployment:** ${describeDeployment(i.deployment)} (${i.deployment.commit || i.deployment.items.length ? `run ${i.deployment.runId}, ` : ''}${i.deployment.at})`,
     );
     lines.push(`**Source fingerprint:** ${i.deployment.fingerprint.slice(0, 12)}`, '');
   }
