@@ -49,6 +49,17 @@ function setup() {
 const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
 
 describe('config switch', () => {
+  test('a value an earlier switch-config step gave is used again, and the result says which keys', async () => {
+    const sw = setup();
+    const stepGiven = 'https://from-step.example/v1';
+    const first = await sw.switchTo('aws', { awsValues: { 'llm.baseUrl': stepGiven } });
+    expect(first.files.some((f) => f.remembered)).toBe(false); // given now, not remembered
+    await sw.switchTo('local');
+    const again = await sw.switchTo('aws');
+    expect(read('settings.jsonc')).toContain(stepGiven);
+    expect(again.files.map((f) => f.remembered)).toEqual([undefined, ['llm.baseUrl'], undefined]);
+  });
+
   test('formats are inferred and only switched values change, byte for byte', async () => {
     const sw = setup();
     expect(sw.current()).toBe('local');

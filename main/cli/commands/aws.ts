@@ -159,6 +159,12 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
               ? `set ${f.changed.join(', ')}`
               : 'already pointed there';
           term.out.write(`  ${f.path}: ${what}\n`);
+          if (f.remembered?.length)
+            term.out.write(
+              term.dim(
+                `    ${f.remembered.join(', ')}: the value an earlier switch-config step gave (its step outputs), not offload.yml's\n`,
+              ),
+            );
         }
       }
       const models = outcome.localModels;

@@ -19,7 +19,8 @@ export type SwitchTarget = 'local' | 'aws';
 /** What one switch did, per file (for history evidence and the CLI). */
 export interface SwitchResult {
   target: SwitchTarget;
-  files: { path: string; changed: string[]; restoredBackup: boolean }[];
+  /** Per file: the keys changed, and those whose AWS value an earlier switch-config step gave (`remembered`). */
+  files: { path: string; changed: string[]; restoredBackup: boolean; remembered?: string[] }[];
 }
 
 interface FileState {
@@ -108,6 +109,8 @@ export class ConfigSwitcher {
     target: SwitchTarget,
     state: SwitchState,
     overrides: Record<string, string> = {},
+    /** Filled with `path\0key` of each value taken from an earlier switch-config step (not offload.yml). */
+    remembered?: Set<string>,
   ): Map<string, Record<string, string>> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.opts.env ?? process.env)) if (typeof v === 'string') env[k] = v;
@@ -118,6 +121,7 @@ export class ConfigSwitcher {
         const given = target === 'aws' ? (overrides[key] ?? state.awsValues[f.path]?.[key]) : undefined;
         if (given !== undefined) {
           vals[key] = given;
+          if (overrides[key] === undefined) remembered?.add(`${f.path}\0${key}`);
           continue;
         }
         const raw = target === 'aws' ? v.aws : v.local;
@@ -206,7 +210,8 @@ export class ConfigSwitcher {
   ): Promise<SwitchResult> {
     if (!this.configured()) throw new Error('offload.yml has no `switch:` files; nothing to switch');
     const state = this.readState();
-    const values = this.valuesFor(target, state, opts.awsValues);
+    const remembered = new Set<string>();
+    const values = this.valuesFor(target, state, opts.awsValues, remembered);
     // Prepare every file first: a parse error in one leaves all of them untouched.
     const plans: {
       file: SwitchConfig['files'][number];
@@ -260,7 +265,13 @@ export class ConfigSwitcher {
       else if (p.changed.length > 0) state.files[p.file.path] = { awsHash: sha(p.after) };
       // Already on AWS: the exact-restore backup is only valid if the file is still what Offload wrote.
       else state.files[p.file.path] = prev.awsHash === sha(p.before) ? prev : {};
-      result.files.push({ path: p.file.path, changed: p.changed, restoredBackup: p.restored });
+      const fromEarlierStep = Object.keys(p.file.keys).filter((k) => remembered.has(`${p.file.path}\0${k}`));
+      result.files.push({
+        path: p.file.path,
+        changed: p.changed,
+        restoredBackup: p.restored,
+        ...(fromEarlierStep.length ? { remembered: fromEarlierStep } : {}),
+      });
     }
     if (opts.awsValues && target === 'aws') {
       for (const f of this.opts.config.files) {
