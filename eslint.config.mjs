@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { builtinRules } from 'eslint/use-at-your-own-risk';
 
 // --- Boundaries --------------------------------------------------------------------------------------------
 const NO_ELECTRON =
@@ -48,6 +49,69 @@ const CORE_CONSTRUCTS = [
   { selector: "NewExpression[callee.name='Notifier']", message: NO_CONSTRUCT },
   { selector: 'CallExpression[callee.name=/^create(Machine|Aws)Watch$/]', message: NO_CONSTRUCT },
   { selector: 'CallExpression[callee.property.name=/^create(Machine|Aws)Watch$/]', message: NO_CONSTRUCT },
+];
+
+// --- project effects stay inside main/core/boundary ---------------------------------------------------------
+// Every request to a project-named URL or endpoint, every AWS client built from offload.yml, goes through the
+// boundary (main/core/boundary), which knows the project's trust. Nothing else in main/ opens a socket, calls
+// fetch or builds an SDK client; proven by test/unit/lint-project-effects.test.ts. The rules are ESLint's own
+// under the `project-effects/` prefix, so these options never replace the Boundaries' ones above (flat config
+// keeps one option list per rule name and file).
+const NO_RAW_NETWORK =
+  'Project effects stay inside main/core/boundary: requests go through projectEffects(…).request/connect (loopback to a proven model server: platform/loopback-http).';
+const NO_RAW_AWS =
+  'Project effects stay inside main/core/boundary: AWS clients come from projectEffects(…).awsClients(cfg), which knows the trust (an untrusted aws.endpoint gets no credentials).';
+const NETWORK_MODULE = '/^(node:)?(http|https|http2|net|tls|dgram)$|^undici(\\/|$)/';
+const RAW_NETWORK = [
+  {
+    selector: `ImportDeclaration[importKind!='type'][source.value=${NETWORK_MODULE}]`,
+    message: NO_RAW_NETWORK,
+  },
+  { selector: `ExportAllDeclaration[source.value=${NETWORK_MODULE}]`, message: NO_RAW_NETWORK },
+  { selector: `ExportNamedDeclaration[source.value=${NETWORK_MODULE}]`, message: NO_RAW_NETWORK },
+  {
+    selector: `CallExpression[callee.name='require'][arguments.0.value=${NETWORK_MODULE}]`,
+    message: NO_RAW_NETWORK,
+  },
+  { selector: `ImportExpression[source.value=${NETWORK_MODULE}]`, message: NO_RAW_NETWORK },
+  {
+    selector: "MemberExpression[object.name=/^(globalThis|global|window|self)$/][property.name='fetch']",
+    message: NO_RAW_NETWORK,
+  },
+];
+const RAW_AWS = [
+  { selector: 'NewExpression[callee.name=/Client$/]', message: NO_RAW_AWS },
+  { selector: 'NewExpression[callee.property.name=/Client$/]', message: NO_RAW_AWS },
+  { selector: "CallExpression[callee.name='createAwsClients']", message: NO_RAW_AWS },
+  { selector: "CallExpression[callee.property.name='createAwsClients']", message: NO_RAW_AWS },
+  { selector: "ImportSpecifier[imported.name='createAwsClients']", message: NO_RAW_AWS },
+];
+const PROJECT_EFFECTS_RULES = {
+  rules: {
+    'no-restricted-syntax': builtinRules.get('no-restricted-syntax'),
+    'no-restricted-globals': builtinRules.get('no-restricted-globals'),
+  },
+};
+const projectEffects = [
+  {
+    files: ['main/**'],
+    ignores: ['main/core/boundary/**'],
+    plugins: { 'project-effects': PROJECT_EFFECTS_RULES },
+    rules: {
+      'project-effects/no-restricted-syntax': ['error', ...RAW_NETWORK, ...RAW_AWS],
+      'project-effects/no-restricted-globals': ['error', { name: 'fetch', message: NO_RAW_NETWORK }],
+    },
+  },
+  // platform/ talks to this machine only (the model servers' proven sockets); it builds no AWS client.
+  {
+    files: ['main/core/platform/**'],
+    rules: { 'project-effects/no-restricted-syntax': ['error', ...RAW_AWS] },
+  },
+  // The SDK clients are built here, and only the boundary calls it.
+  {
+    files: ['main/core/aws/clients.ts'],
+    rules: { 'project-effects/no-restricted-syntax': ['error', ...RAW_NETWORK] },
+  },
 ];
 
 export default tseslint.config(
@@ -141,4 +205,5 @@ export default tseslint.config(
     files: BRIDGE_FILES,
     rules: { 'no-restricted-syntax': ['error', ...CORE_CONSTRUCTS] },
   },
+  ...projectEffects,
 );

@@ -9,7 +9,7 @@ import { PRIVATE_FILE, writeFileAtomic } from './platform/atomic-file';
 import { initConfig } from './init';
 import { ConfigError } from './config/types';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from './machine';
-import { createAwsClients } from './aws/clients';
+import { projectEffects } from './boundary';
 import { parseAwsConfig, parseGateConfig } from './aws/config';
 import { errorContextMarkdown } from './aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from './aws/watch';
@@ -414,6 +414,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       if (watchEnabled) {
         aws = createAwsWatch({
           config,
+          effects: projectEffects({ trusted: () => trustState?.trusted === true, env, project: config }),
           notifier,
           journal: history,
           env,
@@ -525,6 +526,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     if (live) return live;
     const once = createAwsWatch({
       config: p.config,
+      effects: projectEffects({ trusted: () => trustState?.trusted === true, env, project: p.config }),
       notifier: new Notifier(),
       env,
       dataDir,
@@ -622,9 +624,12 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         const v = env[name];
         if (v) masker.add(v);
       }
+      // Untrusted with its own aws.endpoint: the context is written without AWS (the boundary refuses it).
+      const effects = projectEffects({ trusted: trustState?.trusted === true, env, project: config });
+      const awsCfg = parseAwsConfig(config.sections.aws);
       const clients =
-        errors.length || snap.services.length
-          ? createAwsClients(parseAwsConfig(config.sections.aws), { ...env, ...config.env })
+        (errors.length || snap.services.length) && !effects.awsRefusal(awsCfg)
+          ? effects.awsClients(awsCfg, { ...env, ...config.env })
           : undefined;
       try {
         return await errorContextMarkdown({

@@ -16,7 +16,7 @@ export {
   type NotifyConfig,
 } from './config';
 export { parseSwitchConfig, switchSchema } from '../rule/config';
-export { createAwsClients, type AwsClients } from './clients';
+export type { AwsClients } from './clients';
 export { explainAwsError, classifyAwsError, type AwsErrorContext, type AwsErrorKind } from './errors';
 export {
   assessService,

@@ -3,7 +3,8 @@
  * for one step), a failed result that explains an AWS error in plain words, and an abortable sleep.
  */
 import type { StepContext, StepResult } from '../vocabulary';
-import { createAwsClients, type AwsClients } from './clients';
+import { stepEffects } from '../boundary';
+import type { AwsClients } from './clients';
 import { parseAwsConfig } from './config';
 import { explainAwsError } from './errors';
 
@@ -12,7 +13,10 @@ export async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Pr
   const shared = ctx.services.aws;
   if (shared) return fn(shared);
   const config = ctx.services.config;
-  const clients = createAwsClients(parseAwsConfig(config?.sections.aws), { ...process.env, ...ctx.env });
+  const clients = stepEffects(ctx.services).awsClients(parseAwsConfig(config?.sections.aws), {
+    ...process.env,
+    ...ctx.env,
+  });
   try {
     return await fn(clients);
   } finally {

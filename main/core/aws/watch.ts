@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { interpolate } from '../config/interpolate';
+import { EffectRefused, projectEffects, type ProjectEffects } from '../boundary';
 import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import type { OffloadConfig } from '../config/types';
 import type { Notifier } from '../notify/notifier';
@@ -24,7 +24,7 @@ import type {
   CloudWatchError,
 } from '../vocabulary';
 import { AlarmTracker, describeAlarms } from './alarms';
-import { createAwsClients, type AwsClients } from './clients';
+import type { AwsClients } from './clients';
 import { gateConfigured, parseAwsConfig, parseGateConfig, type GateEndpointConfig } from './config';
 import { assessService, describeServices } from './ecs';
 import { explainAwsError } from './errors';
@@ -51,6 +51,11 @@ export interface AwsWatchOptions {
   /** Which config the dev tools point at now (the config switch's view), for the snapshot. */
   configTarget?: () => AwsSnapshot['configTarget'];
   env?: NodeJS.ProcessEnv;
+  /**
+   * The project's effects under its trust (endpoint checks, AWS clients); absent: the untrusted set. An
+   * endpoint URL may use `${{ env.X }}`/`${{ project.name }}`; an unresolvable or refused one fails the check.
+   */
+  effects?: ProjectEffects;
   /** Offload's data folder (cursors, backups and switch state go under projects/<project>/aws). */
   dataDir?: string;
   now?: () => number;
@@ -106,22 +111,6 @@ export function readLiveGate(
 
 const MAX_RECENT_ERRORS = 50;
 
-/** An endpoint URL may use `${{ env.X }}`/`${{ project.name }}`; an unresolvable one fails the check. */
-function resolveUrl(url: string, env: NodeJS.ProcessEnv, config: OffloadConfig): string {
-  if (!url.includes('${{')) return url;
-  const vars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (typeof v === 'string') vars[k] = v;
-  return String(
-    interpolate(url, {
-      env: vars,
-      secrets: vars,
-      steps: {},
-      project: { name: config.name, dir: config.dir },
-      run: { id: '', workflow: '' },
-    }).value,
-  );
-}
-
 /** Builds the AWS watch for a project. Nothing polls until start() (or pollOnce()). */
 export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
   const { config, notifier } = opts;
@@ -154,7 +143,9 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
 
   let clients = opts.clients;
   const ownClients = !clients;
-  const getClients = () => (clients ??= createAwsClients(aws, env));
+  const effects =
+    opts.effects ?? projectEffects({ trusted: false, env: opts.env ?? process.env, project: config });
+  const getClients = () => (clients ??= effects.awsClients(aws, env));
 
   const tracker = new AlarmTracker();
   let logWatch: LogErrorWatch | undefined;
@@ -196,18 +187,23 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
     }
   };
   const explain = (err: unknown, action: string, resource?: string) =>
-    explainAwsError(err, {
-      action,
-      profile: clients?.profile ?? aws.profile,
-      region: clients?.region ?? aws.region,
-      resource,
-    });
+    err instanceof EffectRefused
+      ? err.message
+      : explainAwsError(err, {
+          action,
+          profile: clients?.profile ?? aws.profile,
+          region: clients?.region ?? aws.region,
+          resource,
+        });
 
   const checkEndpoint = async (e: GateEndpointConfig): Promise<{ ok: boolean; result: string }> => {
     const t0 = now();
     try {
-      const url = resolveUrl(e.url, env, config);
-      const res = await fetch(url, { signal: AbortSignal.timeout(e.timeoutMs), redirect: 'manual' });
+      const url = effects.interpolate(e.url, `gate endpoint ${e.name}`);
+      const res = await effects.request(url, {
+        signal: AbortSignal.timeout(e.timeoutMs),
+        redirect: 'manual',
+      });
       const body = e.body !== undefined ? await res.text() : (await res.arrayBuffer(), '');
       const ms = now() - t0;
       if (!e.status.includes(res.status))
@@ -216,6 +212,7 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
         return { ok: false, result: `HTTP ${res.status} but the body lacks "${e.body}"` };
       return { ok: true, result: `HTTP ${res.status} in ${ms} ms` };
     } catch (err) {
+      if (err instanceof EffectRefused) return { ok: false, result: err.message };
       const name = (err as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError')
         return { ok: false, result: `no answer within ${e.timeoutMs} ms` };

@@ -2,6 +2,7 @@
  * EKS DescribeCluster over its REST-JSON API, signed with the SDK's SigV4 signer (Offload does not ship the
  * EKS client for one call): the API server endpoint and its CA for `eks: { cluster }` without a kubeconfig.
  */
+import { EffectRefused, type ProjectEffects } from '../boundary';
 import { resolveAwsCredentials } from './eks-token';
 
 export interface EksClusterInfo {
@@ -13,8 +14,18 @@ export interface EksClusterInfo {
 
 export async function describeEksCluster(
   name: string,
-  opts: { region: string; env: NodeJS.ProcessEnv; profile?: string; endpoint?: string; signal?: AbortSignal },
+  opts: {
+    region: string;
+    env: NodeJS.ProcessEnv;
+    profile?: string;
+    endpoint?: string;
+    signal?: AbortSignal;
+    /** The project's effects: the signed request goes through them (a project-chosen endpoint needs trust). */
+    effects: ProjectEffects;
+  },
 ): Promise<EksClusterInfo> {
+  const refused = opts.effects.awsRefusal({ endpoint: opts.endpoint });
+  if (refused) throw new EffectRefused(refused);
   const { SignatureV4 } = require('@smithy/signature-v4') as typeof import('@smithy/signature-v4');
   const { Sha256 } = require('@smithy/core/checksum') as {
     Sha256: import('@smithy/types').ChecksumConstructor;
@@ -32,7 +43,7 @@ export async function describeEksCluster(
     query: {},
     headers: { host: base.host, accept: 'application/json' },
   });
-  const res = await fetch(new URL(pathname, base), {
+  const res = await opts.effects.request(new URL(pathname, base), {
     headers: signed.headers as Record<string, string>,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });

@@ -19,6 +19,7 @@ import path from 'node:path';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
 import { eksToken, resolveAwsCredentials, type EksToken } from './eks-token';
 import { describeEksCluster } from './eks-cluster';
+import { stepEffects, type ProjectEffects } from '../boundary';
 
 /** `eks:` of the step. */
 export interface EksTarget {
@@ -39,6 +40,8 @@ export interface KubeEnv {
   projectDir: string;
   /** Defaults from offload.yml's `aws:` (profile, region, endpoint for DescribeCluster). */
   aws?: { profile?: string; region?: string; endpoint?: string };
+  /** The project's effects (the boundary) the EKS API request goes through; absent: a step's (trusted). */
+  effects?: ProjectEffects;
 }
 
 /** A loaded, ready client configuration and words for the log. */
@@ -199,6 +202,7 @@ export async function loadKube(target: KubeTarget, ke: KubeEnv): Promise<LoadedK
       env: ke.env,
       profile: target.eks.profile ?? ke.aws?.profile,
       endpoint: ke.aws?.endpoint,
+      effects: ke.effects ?? stepEffects({}),
     });
     contextName = `eks:${target.eks.cluster}`;
     m.clusters = [

@@ -12,6 +12,7 @@ import { durationMs, durationSchema } from '../units';
 import { formatDurationCompact } from '../format';
 import { parseAwsConfig } from '../aws/config';
 import { sleep } from '../aws/step-support';
+import { stepEffects } from '../boundary';
 import { applyManifest, explainKubeError, readManifest, setImage } from './apply';
 import { KubeConfigError, loadKube, type EksTarget } from './kubeconfig';
 import {
@@ -236,6 +237,7 @@ export const eksRolloutStep: StepKind<EksRolloutSpec> = {
         {
           env: { ...process.env, ...ctx.env },
           projectDir: ctx.projectDir,
+          effects: stepEffects(ctx.services),
           aws: {
             ...(aws.profile ? { profile: aws.profile } : {}),
             ...(aws.region ? { region: aws.region } : {}),

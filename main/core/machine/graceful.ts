@@ -6,49 +6,16 @@
  * that port may be another user's server.
  */
 import { execFile } from 'node:child_process';
-import http from 'node:http';
 import type { LoadedModel } from '../vocabulary';
 import type { GracefulKind } from './catalogue';
 import type { ListeningSocket } from '../platform/proc-info';
 import { findExecutable } from '../platform/shell';
+import { loopbackJson } from '../platform/loopback-http';
 
 const TIMEOUT_MS = 3000;
 
-/**
- * A small JSON request over node:http (loopback only). Not fetch: its first use loads undici, which costs
- * ~14 MB of RSS and a 100+ ms event-loop stall, too much for a watch that asks Ollama every few seconds.
- */
-function json(url: string, init?: { method?: string; body?: string }): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: init?.method ?? 'GET',
-        headers: init?.body
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) }
-          : {},
-        timeout: TIMEOUT_MS,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d.length + text.length > 4 * 1024 * 1024 ? '' : d));
-        res.on('end', () => {
-          if ((res.statusCode ?? 0) >= 400) return reject(new Error(`HTTP ${res.statusCode}`));
-          try {
-            resolve(text ? JSON.parse(text) : null);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${TIMEOUT_MS} ms`)));
-    req.on('error', reject);
-    req.end(init?.body);
-  });
-}
+const json = (url: string, init?: { method?: string; body?: string }) =>
+  loopbackJson(url, { ...init, timeoutMs: TIMEOUT_MS });
 
 /** Port from an OLLAMA_HOST value (`0.0.0.0:11434`, `http://127.0.0.1:8080`, `:11435`). */
 export function portFromOllamaHost(v: string | undefined): number | undefined {

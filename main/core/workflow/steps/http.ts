@@ -4,6 +4,7 @@
  */
 import { durationSchema, parseDuration } from '../../units';
 import { compileUserRegex } from '../../units/regex';
+import { stepEffects } from '../../boundary';
 import type { StepKind } from '../types';
 
 /** The value under `http:` in offload.yml. */
@@ -121,7 +122,12 @@ export const httpStep: StepKind<HttpSpec> = {
     const t0 = performance.now();
     const ms = () => Math.round(performance.now() - t0);
     try {
-      const res = await fetch(url, { method, headers: spec.headers, signal, redirect: 'follow' });
+      const res = await stepEffects(ctx.services).request(url, {
+        method,
+        headers: spec.headers,
+        signal,
+        redirect: 'follow',
+      });
       const body = method === 'HEAD' ? '' : await readBody(res);
       const took = ms();
       ctx.log(`${method} ${url.href} -> ${res.status} (${took} ms)\n`, 'info');

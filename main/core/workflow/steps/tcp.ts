@@ -1,6 +1,6 @@
 /** The `tcp` step kind: passes when a TCP connection to host:port opens (one attempt per execute). */
-import net from 'node:net';
 import { durationSchema, parseDuration } from '../../units';
+import { stepEffects } from '../../boundary';
 import type { StepKind } from '../types';
 
 /** `"host:port"` (IPv6 as `[::1]:5432`) or {host, port, timeout?}. */
@@ -53,7 +53,7 @@ export const tcpStep: StepKind<TcpSpec> = {
     const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const t0 = performance.now();
     return new Promise((resolve) => {
-      const socket = net.connect({ host, port });
+      const socket = stepEffects(ctx.services).connect({ host, port });
       const done = (status: 'passed' | 'failed', summary: string) => {
         clearTimeout(timer);
         ctx.signal.removeEventListener('abort', onAbort);
