@@ -52,8 +52,13 @@ export const UNTRUSTED_AWS_ENDPOINT =
 
 const SECRET_NAME = /(KEY|SECRET|TOKEN|PASS|PASSWORD|PASSWD|CREDENTIAL|AUTH|SESSION|COOKIE|PRIVATE)/i;
 const MIN_SECRET_CHARS = 8;
+/** A URL with a password in it (`postgres://user:pw@db`): a secret whatever its variable is called. */
+const URL_WITH_PASSWORD = /:\/\/[^/\s:@]+:[^/\s@]+@/;
 
-/** The name of a user secret whose value `text` carries (plain or URL-encoded); undefined when none. */
+/**
+ * The name of a user secret whose value `text` carries (plain or URL-encoded); undefined when none. A secret is
+ * a variable with a secret-like name, one the project declares under `secrets:`, or a URL with a password.
+ */
 export function carriedSecret(
   text: string,
   env: NodeJS.ProcessEnv,
@@ -62,7 +67,7 @@ export function carriedSecret(
 ): string | undefined {
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_CHARS || own[name] === value) continue;
-    if (!SECRET_NAME.test(name) && !declared.includes(name)) continue;
+    if (!SECRET_NAME.test(name) && !declared.includes(name) && !URL_WITH_PASSWORD.test(value)) continue;
     if (text.includes(value) || text.includes(encodeURIComponent(value))) return name;
   }
   return undefined;
