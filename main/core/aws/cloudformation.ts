@@ -22,6 +22,7 @@ import type {
 import type { StepContext, StepKind, StepResult } from '../vocabulary';
 import { durationMs, durationSchema } from '../units';
 import { formatDurationCompact } from '../format';
+import { AwsOutageRider } from './ride-out';
 import { awsFailure, sleep, withClients } from './step-support';
 
 /** The SDK loads on first use, not at start-up: `offload run` of plain steps never pays for it. */
@@ -273,6 +274,8 @@ interface DeployOptions {
   log: (line: string, stream?: 'info' | 'stderr') => void;
   /** The IAM action in flight, for a plain error if a call fails. */
   onAction: (action: string) => void;
+  /** Called once the change set is executing: from then on the stack changes in AWS whatever the step does. */
+  onExecuted?: () => void;
   now?: () => number;
 }
 
@@ -294,12 +297,21 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
   };
   const name = spec.stack;
   const events = new StackEventStream(cfn, name, (l) => o.log(l, 'info'), signal);
+  // Polls (describe calls) wait out throttling and blips within the budget; changes are sent once.
+  const rider = new AwsOutageRider({
+    deadline,
+    signal,
+    log: (l) => o.log(l, 'stderr'),
+    capMs: Math.max(o.intervalMs, 1000),
+    now,
+  });
+  const ride = <T>(f: () => Promise<T>): Promise<T> => rider.call(f);
 
   o.onAction('cloudformation:DescribeStacks');
-  let stack = await describeStack(cfn, name, signal);
+  let stack = await ride(() => describeStack(cfn, name, signal));
   if (stack) {
     o.onAction('cloudformation:DescribeStackEvents');
-    await events.prime();
+    await ride(() => events.prime());
   }
   // Another operation is under way (a cancelled run, a colleague): follow it to its end first.
   while (stack && inProgress(stack.StackStatus) && stack.StackStatus !== 'REVIEW_IN_PROGRESS') {
@@ -311,9 +323,9 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
     o.log(`stack ${name} is ${stack.StackStatus}: waiting for that operation to finish`, 'info');
     await sleep(o.intervalMs, signal);
     o.onAction('cloudformation:DescribeStackEvents');
-    await events.poll();
+    await ride(() => events.poll());
     o.onAction('cloudformation:DescribeStacks');
-    stack = await describeStack(cfn, name, signal);
+    stack = await ride(() => describeStack(cfn, name, signal));
   }
   if (stack && STUCK.has(stack.StackStatus ?? '')) {
     if (stack.StackStatus === 'ROLLBACK_COMPLETE' && spec['recreate-on-rollback-complete']) {
@@ -323,11 +335,11 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
       events.follow(id);
       for (;;) {
         o.onAction('cloudformation:DescribeStackEvents');
-        await events.poll();
+        await ride(() => events.poll());
         o.onAction('cloudformation:DescribeStacks');
-        const s = await describeStack(cfn, id, signal);
+        const s = await ride(() => describeStack(cfn, id, signal));
         if (!s) {
-          await events.poll(); // the lines written between the last poll and the end
+          await ride(() => events.poll()); // the lines written between the last poll and the end
           break;
         }
         if (s.StackStatus === 'DELETE_FAILED') {
@@ -412,10 +424,12 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
   // Wait for the change set to be computed.
   let cs: DescribeChangeSetCommandOutput;
   for (;;) {
-    cs = await call('DescribeChangeSet', () =>
-      cfn.send(
-        new (cfnSdk().DescribeChangeSetCommand)({ ChangeSetName: changeSetId, StackName: stackId }),
-        opt,
+    cs = await ride(() =>
+      call('DescribeChangeSet', () =>
+        cfn.send(
+          new (cfnSdk().DescribeChangeSetCommand)({ ChangeSetName: changeSetId, StackName: stackId }),
+          opt,
+        ),
       ),
     );
     const settled =
@@ -439,7 +453,7 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
         ),
       ).catch(() => undefined);
       o.onAction('cloudformation:DescribeStacks');
-      const s = stack ?? (await describeStack(cfn, stackId, signal));
+      const s = stack ?? (await ride(() => describeStack(cfn, stackId, signal)));
       return {
         result: 'no-changes',
         stackId,
@@ -464,6 +478,7 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
   await call('ExecuteChangeSet', () =>
     cfn.send(new (cfnSdk().ExecuteChangeSetCommand)({ ChangeSetName: changeSetId, StackName: stackId }), opt),
   );
+  o.onExecuted?.();
   o.log(`executing change set ${o.changeSetName}`, 'info');
 
   // Follow the stack until this operation settles. A settled status counts only once the operation is seen
@@ -472,26 +487,28 @@ export async function deployStack(cfn: CloudFormationClient, o: DeployOptions): 
   let startedSeen = false;
   for (;;) {
     o.onAction('cloudformation:DescribeStackEvents');
-    await events.poll();
+    await ride(() => events.poll());
     startedSeen ||= events.events.some(
       (e) => isStackEvent(e, name) && e.ResourceStatus === `${type}_IN_PROGRESS`,
     );
     o.onAction('cloudformation:DescribeStacks');
-    const s = await describeStack(cfn, stackId, signal);
+    const s = await ride(() => describeStack(cfn, stackId, signal));
     const status = s?.StackStatus ?? 'DELETE_COMPLETE';
     let settled = !inProgress(status);
     if (settled && !startedSeen) {
-      const ex = await call('DescribeChangeSet', () =>
-        cfn.send(
-          new (cfnSdk().DescribeChangeSetCommand)({ ChangeSetName: changeSetId, StackName: stackId }),
-          opt,
+      const ex = await ride(() =>
+        call('DescribeChangeSet', () =>
+          cfn.send(
+            new (cfnSdk().DescribeChangeSetCommand)({ ChangeSetName: changeSetId, StackName: stackId }),
+            opt,
+          ),
         ),
       );
       settled = ex.ExecutionStatus === 'EXECUTE_COMPLETE' || ex.ExecutionStatus === 'EXECUTE_FAILED';
     }
     if (settled) {
       o.onAction('cloudformation:DescribeStackEvents');
-      await events.poll(); // the lines written between the last poll and the end
+      await ride(() => events.poll()); // the lines written between the last poll and the end
       if (SUCCESS.has(status)) {
         return {
           result: type === 'CREATE' ? 'created' : 'updated',
@@ -608,6 +625,7 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
   async execute(ctx, step) {
     const spec = step.spec;
     let action = 'cloudformation:DescribeStacks';
+    let executed = false;
     try {
       const body = spec.template ? readTemplate(ctx.projectDir, spec.template) : undefined;
       return await withClients(ctx, async (c) => {
@@ -624,6 +642,7 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
           signal: ctx.signal,
           log: (l, stream) => ctx.log(l, stream ?? 'info'),
           onAction: (a) => (action = a),
+          onExecuted: () => (executed = true),
         });
         return succeed(ctx, spec, out);
       });
@@ -641,7 +660,15 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
           summary: `stack ${spec.stack} needs capabilities [${capabilities[1]}]: add \`capabilities: [${capabilities[1]}]\` to the step (the template creates IAM resources or uses a transform such as SAM)`,
         };
       }
-      return awsFailure(ctx, err, action, `stack ${spec.stack}`);
+      return awsFailure(
+        ctx,
+        err,
+        action,
+        `stack ${spec.stack}`,
+        executed
+          ? `The change set was executed: the stack keeps updating in AWS. Follow it with \`aws cloudformation describe-stack-events --stack-name ${spec.stack}\`, or stop it with \`aws cloudformation cancel-update-stack --stack-name ${spec.stack}\`.`
+          : undefined,
+      );
     }
   },
 };

@@ -11,6 +11,8 @@ export interface AwsErrorContext {
   region?: string;
   /** The resource involved (cluster/service, alarm, log group), when known. */
   resource?: string;
+  /** The call was a step's (advice names the step's own timeout/interval, not the watch's settings). */
+  step?: boolean;
 }
 
 /** Broad class of an AWS failure; the gate treats all of them as "unknown", never ready. */
@@ -95,6 +97,8 @@ export function classifyAwsError(err: unknown): AwsErrorKind {
   if (DENIED.has(name) || DENIED.has(code) || /not authorized to perform/i.test(msg)) return 'access-denied';
   if (NOT_FOUND.has(name)) return 'not-found';
   if (THROTTLE.has(name) || THROTTLE.has(code) || status === 429) return 'throttled';
+  // A reset or refused connection is the network's, even when the SDK names it TimeoutError.
+  if (NETWORK.has(code)) return 'network';
   if (
     name === 'TimeoutError' ||
     code === 'ETIMEDOUT' ||
@@ -141,7 +145,7 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
       return `${head}: ${what}${where}. Fix: check the name in offload.yml and the region (aws.region).`;
     }
     case 'throttled':
-      return `${head}: AWS throttled the request${attempts ? ` (still throttled after ${attempts} attempts with back-off)` : ''}. Fix: wait and retry, or poll less often (gate.interval / notify.interval); API quotas are shared by the whole account and Region.`;
+      return `${head}: AWS throttled the request${attempts ? ` (still throttled after ${attempts} attempts with back-off)` : ''}. Fix: ${context.step ? 'wait and run again, or give the step a longer timeout or interval' : 'wait and retry, or poll less often (gate.interval / notify.interval)'}; API quotas are shared by the whole account and Region.`;
     case 'timeout':
       return `${head}: the request timed out${attempts ? ` after ${attempts} attempts` : ''}. Fix: check the network or VPN, or raise aws.timeout.`;
     case 'network':

@@ -7,6 +7,7 @@ import { stepEffects } from '../boundary';
 import type { AwsClients } from './clients';
 import { parseAwsConfig } from './config';
 import { explainAwsError } from './errors';
+import { AwsOutagePastBudget } from './ride-out';
 
 /** Gets the shared clients or builds them for this step (released when the step ends). */
 export async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Promise<T>): Promise<T> {
@@ -25,31 +26,28 @@ export async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Pr
 }
 
 /** A failed attempt that explains an AWS error in plain words (profile and region from `aws:`); a cancel rethrows. */
-export function awsFailure(ctx: StepContext, err: unknown, action: string, resource?: string): StepResult {
+export function awsFailure(
+  ctx: StepContext,
+  err: unknown,
+  action: string,
+  resource?: string,
+  /** What goes on in AWS meanwhile, said when an outage outlasted the budget ("the rollout goes on"). */
+  ongoing?: string,
+): StepResult {
   if (ctx.signal.aborted) throw err;
   const aws = parseAwsConfig(ctx.services.config?.sections.aws);
+  const outage = err instanceof AwsOutagePastBudget ? err : undefined;
+  const explained = explainAwsError(outage ? outage.last : err, {
+    action,
+    profile: aws.profile,
+    region: aws.region,
+    ...(resource === undefined ? {} : { resource }),
+    step: true,
+  });
   return {
     status: 'failed',
-    summary: explainAwsError(err, {
-      action,
-      profile: aws.profile,
-      region: aws.region,
-      ...(resource === undefined ? {} : { resource }),
-    }),
+    summary: outage ? `${outage.message}: ${explained}${ongoing ? ` ${ongoing}` : ''}` : explained,
   };
 }
 
-/** Waits `ms`, or rejects at once when the step is cancelled. */
-export const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('cancelled'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export { sleep } from './ride-out';

@@ -14,6 +14,7 @@ import {
   stoppedTaskReasons,
   type ServiceAssessment,
 } from './ecs';
+import { AwsOutageRider } from './ride-out';
 import { awsFailure, sleep, withClients } from './step-support';
 
 /** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
@@ -133,13 +134,22 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
     }
     const deadline = Date.now() + timeoutMs;
     let last: ServiceAssessment[] = [];
+    // Throttling, 5xx and network blips while polling are waited out within the budget, not a failure.
+    const rider = new AwsOutageRider({
+      deadline,
+      signal: ctx.signal,
+      log: (l) => ctx.log(l, 'stderr'),
+      capMs: Math.max(intervalMs, 1000),
+    });
     try {
       return await withClients(ctx, async (c) => {
         for (;;) {
-          const views = await describeServices(
-            c.ecs,
-            spec.services.map((service) => ({ cluster: spec.cluster, service })),
-            ctx.signal,
+          const views = await rider.call(() =>
+            describeServices(
+              c.ecs,
+              spec.services.map((service) => ({ cluster: spec.cluster, service })),
+              ctx.signal,
+            ),
           );
           last = spec.services.map((s) => {
             const view = views.get(`${spec.cluster}/${s}`) ?? null;
@@ -200,7 +210,13 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
         }
       });
     } catch (err) {
-      return awsFailure(ctx, err, 'ecs:DescribeServices', spec.cluster);
+      return awsFailure(
+        ctx,
+        err,
+        'ecs:DescribeServices',
+        spec.cluster,
+        `The rollout goes on in AWS: follow it with \`aws ecs describe-services --cluster ${spec.cluster} --services ${spec.services.join(' ')}\`.`,
+      );
     }
   },
 };
