@@ -25,10 +25,10 @@ export function formatDurationCompact(ms: number): string {
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}` || '0s';
 }
 
-/** 512 B, 1.5 KB, 16 GB (1024-based, as memory is counted). */
+/** 512 B, 1.5 KiB, 16 GiB: 1024-based, as memory is counted, and labelled so (40e9 bytes is 37 GiB, not 37 GB). */
 export function formatBytes(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '–';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) {

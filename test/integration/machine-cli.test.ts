@@ -57,7 +57,7 @@ describe.runIf(process.platform === 'linux')('offload models (CLI)', () => {
     expect(table.out).toMatch(/^PID\s+SERVER\s+CPU %\s+RSS\s+GPU MEM\s+PORTS\s+LOADED MODELS$/m);
     expect(table.out).toMatch(
       new RegExp(
-        `^${o.pid}\\s+ollama\\s+\\d+\\.\\d\\s+\\d+ MB\\s+–\\s+${o.info.port}\\s+llama3.2:3b \\(4.6 GB\\)$`,
+        `^${o.pid}\\s+ollama\\s+\\d+\\.\\d\\s+\\d+ MiB\\s+–\\s+${o.info.port}\\s+llama3.2:3b \\(4.6 GiB\\)$`,
         'm',
       ),
     );
@@ -86,7 +86,7 @@ describe.runIf(process.platform === 'linux')('offload models (CLI)', () => {
 
     const stop = await cli('models', 'stop', String(o.pid));
     expect(stop.code).toBe(0);
-    expect(stop.out).toMatch(new RegExp(`^stopped\\s+Ollama \\(pid ${o.pid}\\) freed \\d+ MB RAM$`, 'm'));
+    expect(stop.out).toMatch(new RegExp(`^stopped\\s+Ollama \\(pid ${o.pid}\\) freed \\d+ MiB RAM$`, 'm'));
     expect(stop.out).toMatch(/unloaded llama3.2:3b/);
     expect(alive(o.pid)).toBe(false);
     expect(alive(decoy.pid)).toBe(true);

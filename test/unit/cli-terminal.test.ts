@@ -23,8 +23,9 @@ describe('formatting', () => {
     expect(formatDuration(125_000)).toBe('2m05s');
     expect(formatDuration(3_720_000)).toBe('1h02m');
     expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(16 * 1024 ** 3)).toBe('16 GB');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(16 * 1024 ** 3)).toBe('16 GiB');
+    expect(formatBytes(40e9)).toBe('37 GiB'); // 1024-based, labelled so
   });
 
   it('truncates to the visible width without cutting colour codes', () => {

@@ -22,14 +22,20 @@ function printActions(term: Term, core: Offload): void {
   if (t.subject.actions.length === 0) term.err.write('  (nothing: no steps, switch files or matchers)\n');
 }
 
+/** One y/N question on the terminal; Ctrl-D or a closed input is "no". */
 function ask(question: string): Promise<boolean> {
   return new Promise((resolve) => {
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
     rl.question(question, (answer) => {
-      rl.close();
+      // The answer settles first: close() below emits 'close' synchronously, which would otherwise say no.
+      answered = true;
       resolve(/^y(es)?$/i.test(answer.trim()));
+      rl.close();
     });
-    rl.on('close', () => resolve(false));
+    rl.on('close', () => {
+      if (!answered) resolve(false);
+    });
   });
 }
 

@@ -1,0 +1,38 @@
+/**
+ * One temp folder per test run: every test's `os.tmpdir()` (projects, data folders, sockets, fixtures) lands
+ * under it — the variable is set before the test workers start, and every process they start inherits it —
+ * and it is removed when the run ends, so `npm test` leaves nothing in the machine's temp folder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export default function setup(): () => void {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-test-run-'));
+  const before = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
+  process.env.TMPDIR = process.env.TMP = process.env.TEMP = root;
+  return () => {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    // Read-only folders some tests make (a history folder without write permission) must not stop the clean-up.
+    try {
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      for (const entry of walkDirs(root)) fs.chmodSync(entry, 0o700);
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    }
+  };
+}
+
+function* walkDirs(dir: string): Generator<string> {
+  yield dir;
+  try {
+    fs.chmodSync(dir, 0o700);
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }))
+      if (e.isDirectory()) yield* walkDirs(path.join(dir, e.name));
+  } catch {
+    // gone or unreadable: nothing below to fix
+  }
+}
