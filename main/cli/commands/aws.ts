@@ -3,7 +3,7 @@
  * CloudWatch notifications, headless, until Ctrl-C) and `offload switch local|aws`.
  */
 import type { Command } from 'commander';
-import { SwitchRefused } from '../../core/rule/wire';
+import { SwitchRefused } from '../../core/offload';
 import type { AwsSnapshot } from '../../core/state';
 import type { Status } from '../../core/vocabulary';
 import type { CliContext } from '../context';
