@@ -44,11 +44,17 @@ const RAW_IPC = [
 /** The front ends open a project through the core's entry point; they never build its parts themselves. */
 const NO_CONSTRUCT =
   'Only main/core builds engines, watches and notifiers: open the project through the core entry point.';
+/** The core's parts by name: `new Engine()`, and every way to reach one under another name. */
+const CORE_PARTS = '/^(Engine|Notifier|create(Machine|Aws)Watch)$/';
 const CORE_CONSTRUCTS = [
   { selector: "NewExpression[callee.name='Engine']", message: NO_CONSTRUCT },
   { selector: "NewExpression[callee.name='Notifier']", message: NO_CONSTRUCT },
   { selector: 'CallExpression[callee.name=/^create(Machine|Aws)Watch$/]', message: NO_CONSTRUCT },
   { selector: 'CallExpression[callee.property.name=/^create(Machine|Aws)Watch$/]', message: NO_CONSTRUCT },
+  // `import { Engine as E }; new E()`, `core.Engine`, `const { Engine: E } = await import(…)`.
+  { selector: `ImportSpecifier[imported.name=${CORE_PARTS}]`, message: NO_CONSTRUCT },
+  { selector: `MemberExpression[property.name=${CORE_PARTS}]`, message: NO_CONSTRUCT },
+  { selector: `ObjectPattern > Property[key.name=${CORE_PARTS}]`, message: NO_CONSTRUCT },
 ];
 
 // --- project effects stay inside main/core/boundary ---------------------------------------------------------
@@ -113,6 +119,102 @@ const projectEffects = [
     rules: { 'project-effects/no-restricted-syntax': ['error', ...RAW_NETWORK] },
   },
 ];
+
+// --- Front-end import allowlist (issue 15) -----------------------------------------------------------------
+// The front ends (main/app, main/cli, preload/, renderer/) reach the core through an allowlist, not a denylist:
+// the facade (main/core/offload.ts), the snapshot types it hands out (main/core/state.ts), the vocabulary
+// (main/core/vocabulary) and formatting (main/core/format: sizes, durations, the attention line, one label per
+// workflow and one icon per gate state). Every other core module is a lint error, however it is reached:
+// import, import type, export … from, require(), import(), typeof import(), import x = require().
+// The renderer and the preload get no facade: they run in the window and reach the core through the bridge
+// (preload/api.ts), which main/app and the renderer may import. Front ends never import one another.
+// Slashes are written \/ so each regex works both as a no-restricted-imports `regex` and in a selector.
+/** Core modules every front end may import (vocabulary/ with its files). */
+const CORE_FOR_VIEWS = ['state', 'format'];
+/** …and the ones main/app and main/cli may import besides: the facade. */
+const CORE_FOR_NODE = ['offload', ...CORE_FOR_VIEWS];
+/**
+ * A relative import into main/core other than `allowed` (a module of main/core, e.g. 'offload', 'rule/wire').
+ * @param {string[]} allowed
+ */
+const coreOutside = (allowed) =>
+  `^(\\.\\.\\/)+(main\\/)?core(\\/|$)(?!(${allowed.map((m) => m.replace(/\//g, '\\/')).join('|')})$|vocabulary(\\/|$))`;
+/**
+ * A relative import into the other front ends' folders; the bridge's contract (preload/api) when `bridge`.
+ * @param {string[]} others folders: 'app' and 'cli' (under main/), 'renderer', 'preload'
+ * @param {boolean} bridge whether preload/api is allowed
+ */
+const frontEndOutside = (others, bridge) =>
+  [
+    `^(\\.\\.\\/)+(main\\/)?(${others.join('|')})(\\/|$)`,
+    ...(bridge ? ['^(\\.\\.\\/)+preload(\\/(?!api$)|$)'] : []),
+  ].join('|');
+/** A path that goes down and back up (`../cli/../core/x`, `./../core`, `a/./b`): the lint could not place it. */
+const NOT_NORMALIZED = '\\/\\.(\\/|$)|[^.\\/][^\\/]*\\/\\.\\.(\\/|$)|^\\.\\/\\.\\.';
+const NOT_ALLOWED =
+  'Front ends import from main/core only the facade (offload.ts), state.ts, the vocabulary and format (the renderer and preload: no facade, they use the bridge), never another front end; see the allowlist in eslint.config.mjs.';
+/**
+ * no-restricted-imports and no-restricted-syntax for a front end: the allowlist, and electron where banned.
+ * @param {{ core: string[], others: string[], bridge: boolean, electron: boolean, syntax: object[] }} o
+ */
+function frontEndRules(o) {
+  const core = coreOutside(o.core);
+  const others = frontEndOutside(o.others, o.bridge);
+  const any = `(${core})|(${others})|(${NOT_NORMALIZED})`;
+  const patterns = [
+    { regex: core, message: NOT_ALLOWED },
+    { regex: others, message: NOT_ALLOWED },
+    { regex: NOT_NORMALIZED, message: `Write the import path normalized. ${NOT_ALLOWED}` },
+  ];
+  return {
+    'no-restricted-imports': [
+      'error',
+      o.electron ? { paths: ELECTRON_PATHS, patterns: [...ELECTRON_PATTERNS, ...patterns] } : { patterns },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      ...o.syntax,
+      { selector: `CallExpression[callee.name='require'][arguments.0.value=/${any}/]`, message: NOT_ALLOWED },
+      { selector: `ImportExpression[source.value=/${any}/]`, message: NOT_ALLOWED },
+      { selector: `TSImportType[source.value=/${any}/]`, message: NOT_ALLOWED },
+      { selector: `TSExternalModuleReference[expression.value=/${any}/]`, message: NOT_ALLOWED },
+      // A module named at run time is one the lint cannot check.
+      {
+        selector: "CallExpression[callee.name='require'][arguments.0.type!='Literal']",
+        message: `require() takes a literal path in the front ends. ${NOT_ALLOWED}`,
+      },
+      {
+        selector: "ImportExpression[source.type!='Literal']",
+        message: `import() takes a literal path in the front ends. ${NOT_ALLOWED}`,
+      },
+    ],
+  };
+}
+/**
+ * Still to move behind the facade: main/cli's imports of other core modules, one entry per file and module,
+ * allowed here and nowhere else. This list only shrinks; the composition-root work of issue 15 (one facade
+ * interface, no opened()/machineWatch()) removes these entries.
+ * @type {[file: string, coreModule: string, why: string][]}
+ */
+export const CLI_NOT_YET_BEHIND_FACADE = [
+  ['main/cli/context.ts', 'config', 'findConfig: where the project is, before the facade opens it'],
+  ['main/cli/context.ts', 'project', 'resolveDataDir: the history folder of a project'],
+  ['main/cli/commands/history.ts', 'history', 'HistoryStore, the type of opened().history'],
+  ['main/cli/commands/models.ts', 'machine', 'MachineWatch, the type of machineWatch()'],
+];
+const CLI_SYNTAX = [...ELECTRON_SYNTAX, ...RAW_IPC, ...CORE_CONSTRUCTS];
+/** @param {string[]} extra core modules this CLI file may still import */
+const cliRules = (extra = []) =>
+  frontEndRules({
+    core: [...CORE_FOR_NODE, ...extra],
+    others: ['app', 'renderer', 'preload'],
+    bridge: false,
+    electron: true,
+    syntax: CLI_SYNTAX,
+  });
+const APP = { core: CORE_FOR_NODE, others: ['cli', 'renderer'], bridge: true, electron: false };
+const PRELOAD = { core: CORE_FOR_VIEWS, others: ['app', 'cli', 'renderer'], bridge: false, electron: false };
+// --- end of the front-end import allowlist ----------------------------------------------------------------
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'bench/results/**'] },
@@ -189,21 +291,36 @@ export default tseslint.config(
       ],
     },
   },
+  // Front-end import allowlist (issue 15): one block per front end, then the CLI's shrinking exceptions.
   {
-    files: ['main/cli/**', 'renderer/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: ELECTRON_PATHS, patterns: ELECTRON_PATTERNS }],
-      'no-restricted-syntax': ['error', ...ELECTRON_SYNTAX, ...RAW_IPC, ...CORE_CONSTRUCTS],
-    },
+    files: ['renderer/**'],
+    rules: frontEndRules({
+      core: CORE_FOR_VIEWS,
+      others: ['app', 'cli'],
+      bridge: true,
+      electron: true,
+      syntax: [...ELECTRON_SYNTAX, ...RAW_IPC, ...CORE_CONSTRUCTS],
+    }),
   },
+  { files: ['main/cli/**'], rules: cliRules() },
+  ...Object.entries(
+    CLI_NOT_YET_BEHIND_FACADE.reduce(
+      (byFile, [file, mod]) => ({ ...byFile, [file]: [...(byFile[file] ?? []), mod] }),
+      /** @type {Record<string, string[]>} */ ({}),
+    ),
+  ).map(([file, extra]) => ({ files: [file], rules: cliRules(extra) })),
   {
-    files: ['main/app/**', 'preload/**'],
+    files: ['main/app/**'],
     ignores: BRIDGE_FILES,
-    rules: { 'no-restricted-syntax': ['error', ...RAW_IPC, ...CORE_CONSTRUCTS] },
+    rules: frontEndRules({ ...APP, syntax: [...RAW_IPC, ...CORE_CONSTRUCTS] }),
   },
   {
-    files: BRIDGE_FILES,
-    rules: { 'no-restricted-syntax': ['error', ...CORE_CONSTRUCTS] },
+    files: ['preload/**'],
+    ignores: BRIDGE_FILES,
+    rules: frontEndRules({ ...PRELOAD, syntax: [...RAW_IPC, ...CORE_CONSTRUCTS] }),
   },
+  { files: ['main/app/ipc.ts'], rules: frontEndRules({ ...APP, syntax: CORE_CONSTRUCTS }) },
+  { files: ['preload/preload.ts'], rules: frontEndRules({ ...PRELOAD, syntax: CORE_CONSTRUCTS }) },
+  // End of the front-end import allowlist.
   ...projectEffects,
 );

@@ -4,7 +4,7 @@
  * Type-only imports from the core: this file adds no runtime dependency to the sandboxed preload.
  */
 import type { OffloadState, Notice, RunSummary, StopOutcome } from '../main/core/state';
-import type { PhaseId } from '../main/core/workflow/types';
+import type { PhaseId } from '../main/core/vocabulary';
 
 /** Where a notice (or a tray action) asks the window to open: a view and optionally one item in it. */
 export type ViewTarget = Notice['target'];

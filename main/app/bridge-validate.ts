@@ -5,7 +5,7 @@
  */
 import type { InvokeName, OffloadInvokeMap } from '../../preload/api';
 import type { OffloadState } from '../core/state';
-import { PHASES, type PhaseId } from '../core/workflow/types';
+import { PHASES, type PhaseId } from '../core/vocabulary';
 import { isSafeExternalUrl } from './external-url';
 
 /** A request the bridge refuses; its message goes back to the renderer as the error. */

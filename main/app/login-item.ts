@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../core/platform/atomic-file';
+import { writeFileAtomic } from '../core/offload';
 
 /** Reads and sets whether Offload starts at login; `unsupported` says why it cannot, where it cannot. */
 export interface LoginItem {

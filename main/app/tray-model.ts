@@ -2,9 +2,9 @@
  * The tray, as data: which icon state and tooltip, and which menu items (enabled or not, and why), all
  * computed from a core state snapshot. Pure and Electron-free; main/app/tray.ts maps it onto Electron.
  */
+import { attention, gateWord, lastError, phase6Of, workflowLabel } from '../core/format';
 import type { OffloadState, WorkflowAvailability } from '../core/state';
-import { ENTRY_POINTS, PHASE_TITLES, STATUS_ICON } from '../core/workflow/types';
-import { attention, lastError, phase6Of } from './attention';
+import { ENTRY_POINTS, PHASE_TITLES, STATUS_ICON } from '../core/vocabulary';
 
 /** Icon states, in the order they win when several hold (running beats failed beats warning…). */
 export const TRAY_STATES = ['idle', 'running', 'failed', 'ready', 'warning', 'drift'] as const;
@@ -52,16 +52,6 @@ export interface TrayUiState {
   /** Why launch at login cannot be set here (e.g. Linux autostart), if it cannot. */
   loginUnsupported?: string;
 }
-
-/** Menu labels of the built-in entry points. */
-export const ENTRY_LABELS: Record<(typeof ENTRY_POINTS)[number], string> = {
-  local: 'Run local build & tests',
-  full: 'Run full workflow',
-  services: 'Deploy services only',
-  infrastructure: 'Deploy infrastructure only',
-  test: 'Test AWS services',
-  shutdown: 'Shut down local models',
-};
 
 const pct = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : `${Math.round(n)}%`);
 
@@ -119,10 +109,8 @@ function awsLabel(state: OffloadState): string {
   if (!aws) return state.project ? 'not watched' : 'no project';
   if (aws.gate === 'ready')
     return state.models.length ? `ready, ${state.models.length} local model(s) running` : 'ready';
-  if (aws.gate === 'disabled') return 'nothing to watch';
-  return aws.gate === 'unknown'
-    ? `unknown${aws.reason ? ` (${aws.reason})` : ''}`
-    : `not ready${aws.reason ? ` (${aws.reason})` : ''}`;
+  if (aws.gate === 'disabled') return gateWord(aws.gate);
+  return `${gateWord(aws.gate)}${aws.reason ? ` (${aws.reason})` : ''}`;
 }
 
 const withReason = (label: string, reason?: string) => {
@@ -132,7 +120,7 @@ const withReason = (label: string, reason?: string) => {
 };
 
 function entryItem(state: OffloadState, entry: (typeof ENTRY_POINTS)[number]): MenuItemModel {
-  const label = ENTRY_LABELS[entry];
+  const label = workflowLabel(entry);
   const wf: WorkflowAvailability | undefined = state.workflows.find((w) => w.name === entry);
   let reason: string | undefined;
   let action: TrayAction | undefined = { type: 'run', workflow: entry };

@@ -6,7 +6,7 @@ export const EXIT = {
   cancelled: 130,
 } as const;
 
-import type { Status } from '../core/workflow/types';
+import type { Status } from '../core/vocabulary';
 
 /** Maps a run's final status to the exit code (blocked is a failure: a gate was not met). */
 export function exitCodeFor(status: Status): number {

@@ -3,7 +3,7 @@
  * Exit codes: 0 passed, 1 failed, 2 config or usage error, 130 cancelled.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../core/config/types';
+import { ConfigError } from '../core/vocabulary';
 import { makeContext } from './context';
 import { EXIT } from './exit-codes';
 import { registerErrorsCommand } from './commands/errors';

@@ -3,7 +3,7 @@
  * lines of output); elsewhere plain, append-only lines that read well in CI logs.
  */
 import type { RunSnapshot } from '../core/state';
-import type { EngineEvent, PhaseId } from '../core/workflow/types';
+import type { EngineEvent, PhaseId } from '../core/vocabulary';
 import { formatDuration, paintStatus, statusIcon, type Term } from './terminal';
 
 const TAIL_LINES = 5;

@@ -1,5 +1,5 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
-import { STATUS_ICON, type Status } from '../core/workflow/types';
+import { STATUS_ICON, type Status } from '../core/vocabulary';
 
 export { formatBytes, formatDuration } from '../core/format';
 

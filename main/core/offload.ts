@@ -732,3 +732,10 @@ function journalErrors(events: readonly JournalEvent[]): CloudWatchError[] {
       };
     });
 }
+
+// --- For the front ends (eslint.config.mjs allows them this module, the vocabulary and formatting only) ---
+export { SwitchRefused } from './rule/wire';
+export { initConfig } from './init';
+export { copyToClipboard } from './platform/clipboard';
+export { writeFileAtomic } from './platform/atomic-file';
+export { durationMs } from './units/duration';

@@ -3,9 +3,10 @@
  * CloudWatch notifications, headless, until Ctrl-C) and `offload switch local|aws`.
  */
 import type { Command } from 'commander';
-import { SwitchRefused } from '../../core/rule/wire';
+import { SwitchRefused } from '../../core/offload';
 import type { AwsSnapshot } from '../../core/state';
 import type { Status } from '../../core/vocabulary';
+import { GATE_ICON } from '../../core/format';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { printJson, statusIcon, type Term } from '../terminal';
@@ -16,10 +17,8 @@ const alarmIcon = (s: string): string =>
 
 /** Prints the gate and its parts. */
 export function printAwsSnapshot(term: Term, s: AwsSnapshot): void {
-  const gateIcon =
-    s.gate === 'ready' ? '✅' : s.gate === 'disabled' ? '·' : s.gate === 'unknown' ? '❔' : '❌';
   term.out.write(
-    `${gateIcon} AWS ${s.gate === 'ready' ? 'ready' : s.gate}${s.reason ? term.dim(` — ${s.reason}`) : ''}\n`,
+    `${GATE_ICON[s.gate]} AWS ${s.gate === 'ready' ? 'ready' : s.gate}${s.reason ? term.dim(` — ${s.reason}`) : ''}\n`,
   );
   if (s.services.length) term.out.write(term.bold('\nservices\n'));
   for (const v of s.services) {

@@ -4,7 +4,7 @@
  * console links, secrets masked.
  */
 import type { Command } from 'commander';
-import { copyToClipboard } from '../../core/platform/clipboard';
+import { copyToClipboard } from '../../core/offload';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../terminal';

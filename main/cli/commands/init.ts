@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initConfig } from '../../core/init';
-import { writeFileAtomic } from '../../core/platform/atomic-file';
+import { initConfig, writeFileAtomic } from '../../core/offload';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';

@@ -1,6 +1,6 @@
 /** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
 import type { Command } from 'commander';
-import { durationMs } from '../../core/units/duration';
+import { durationMs } from '../../core/offload';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';

@@ -1,5 +1,6 @@
 /** `offload status`: the project, which entry points its gates allow now (and why not), and the last run. */
 import type { Command } from 'commander';
+import { GATE_ICON, workflowLabel } from '../../core/format';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';
 import { printRun } from './history';
@@ -34,13 +35,14 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       term.out.write(term.dim(`history in ${dataDir}\n\n`));
       for (const w of workflows) {
         const mark = w.allowed ? term.green('▶ allowed ') : term.red('⛔ blocked ');
-        term.out.write(`${mark} ${w.name.padEnd(15)} ${w.phases.join(' → ')}\n`);
+        term.out.write(
+          `${mark} ${w.name.padEnd(15)} ${workflowLabel(w.name)} ${term.dim(w.phases.join(' → '))}\n`,
+        );
         if (!w.allowed && w.reason) term.out.write(term.dim(`             ${w.reason}\n`));
       }
       term.out.write('\n');
       if (live) {
-        const icon =
-          live.gate === 'ready' ? term.green('✅') : live.gate === 'disabled' ? '·' : term.red('❌');
+        const icon = GATE_ICON[live.gate];
         term.out.write(
           `${icon} AWS ${live.gate}${live.reason && live.gate !== 'ready' ? ` — ${live.reason}` : ''}${live.live ? term.dim(` (live, watch pid ${live.live.pid})`) : ''}\n`,
         );

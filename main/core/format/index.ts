@@ -1,4 +1,10 @@
-/** Sizes and durations as people read them; pure, shared by the CLI, the engine's messages and the window. */
+/**
+ * Formatting, pure and shared by the CLI, the engine's messages, the tray and the window: sizes and durations
+ * as people read them (here), what needs attention first (./attention), and the one label per workflow and
+ * icon per gate state (./labels). Front ends import this index, never the files behind it.
+ */
+export * from './attention';
+export * from './labels';
 
 /** 412 ms, 12.3 s, 2m05s, 1h02m. */
 export function formatDuration(ms: number | undefined): string {

@@ -4,8 +4,8 @@
  * an unstable deployment, AWS not ready while the dev tools point at it, a running workflow, AWS ready,
  * idle. Reads the phase-6 fields (`phase6`, `drift`) only when the core provides them.
  */
-import type { OffloadState } from '../core/state';
-import { PHASE_TITLES, STATUS_ICON } from '../core/workflow/types';
+import type { OffloadState } from '../state';
+import { PHASE_TITLES, STATUS_ICON } from '../vocabulary';
 
 /** Phase 6 as the core reports it (optional until every core provides it). */
 export interface Phase6View {
