@@ -63,16 +63,3 @@ export function paintStatus(term: Term, status: Status, text: string): string {
 export function printJson(term: Term, value: unknown): void {
   term.out.write(JSON.stringify(value, null, 2) + '\n');
 }
-
-/**
- * Terminal escape sequences (colours, cursor moves, titles, hyperlinks) in text a step printed: CSI, OSC
- * (ended by BEL or ST), DCS/SOS/PM/APC strings, two- and three-byte escapes, the 8-bit CSI, a lone ESC.
- */
-const ESCAPES =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]|\x1b/g;
-
-/** The text without terminal escape sequences (for a pipe or a file, or when colour is off). */
-export function stripEscapes(text: string): string {
-  return text.includes('\x1b') || text.includes('\u009b') ? text.replace(ESCAPES, '') : text;
-}
