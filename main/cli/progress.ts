@@ -2,21 +2,11 @@
  * Live progress for `offload run`: on a TTY a redrawn block (phases, the running step, elapsed time, the last
  * lines of output); elsewhere plain, append-only lines that read well in CI logs.
  */
-import { sanitizeForTerminal } from '../core/boundary/text';
 import type { RunSnapshot } from '../core/state';
 import type { EngineEvent, PhaseId } from '../core/workflow/types';
-import { formatDuration, paintStatus, statusIcon, type Term } from './terminal';
+import { formatDuration, paintStatus, reasonText, statusIcon, stepText, type Term } from './terminal';
 
 const TAIL_LINES = 5;
-
-/** A reason or summary (it may quote what a step printed) on one line, without escapes. */
-export const said = (text: string): string =>
-  sanitizeForTerminal(text, { keepColour: false }).replace(/\n/g, ' ⏎ ');
-
-/** Step output as this terminal may show it: colours only on a TTY showing colour. */
-export function stepText(term: Term, text: string): string {
-  return sanitizeForTerminal(text, { keepColour: term.tty && term.color });
-}
 
 /**
  * Renders the block shown on a TTY; pure so it can be tested and reused. The last lines of output show under
@@ -33,7 +23,7 @@ export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width 
   );
   for (const phase of run.phases) {
     const head = `${statusIcon(phase.status)} ${phase.title}`;
-    const why = phase.reason && phase.status !== 'running' ? term.dim(` — ${said(phase.reason)}`) : '';
+    const why = phase.reason && phase.status !== 'running' ? term.dim(` — ${reasonText(phase.reason)}`) : '';
     lines.push(paintStatus(term, phase.status, head) + why);
     const open =
       phase.status === 'running' ||
@@ -45,7 +35,7 @@ export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width 
       const started = step.startedAt ? Date.parse(step.startedAt) : undefined;
       const dur =
         step.durationMs ?? (step.status === 'running' && started !== undefined ? now - started : undefined);
-      const summary = said(step.summary ?? step.reason ?? '');
+      const summary = reasonText(step.summary ?? step.reason ?? '');
       lines.push(
         `   ${paintStatus(term, step.status, `${statusIcon(step.status)} ${step.name}`)}` +
           term.dim(`${dur !== undefined ? '  ' + formatDuration(dur) : ''}${summary ? '  ' + summary : ''}`),
@@ -149,7 +139,7 @@ export class PlainProgress {
             this.term,
             e.status,
             `${statusIcon(e.status)} [${e.phase}] ${this.titles.get(e.phase) ?? e.phase}`,
-          ) + (e.reason ? ` — ${said(e.reason)}` : ''),
+          ) + (e.reason ? ` — ${reasonText(e.reason)}` : ''),
         );
         break;
       case 'step': {
@@ -158,8 +148,8 @@ export class PlainProgress {
         const name = this.names.get(`${e.phase}/${e.step}`) ?? e.step;
         const extra = [
           e.durationMs !== undefined ? formatDuration(e.durationMs) : '',
-          said(e.summary ?? ''),
-          e.reason && e.reason !== e.summary ? said(e.reason) : '',
+          reasonText(e.summary ?? ''),
+          e.reason && e.reason !== e.summary ? reasonText(e.reason) : '',
           e.attempt && e.attempt > 1 ? `attempt ${e.attempt}` : '',
         ]
           .filter(Boolean)
@@ -183,7 +173,7 @@ export class PlainProgress {
         w(
           paintStatus(this.term, e.status, `${statusIcon(e.status)} run ${e.status}`) +
             ` in ${formatDuration(e.durationMs)}` +
-            (e.reason ? ` — ${said(e.reason)}` : ''),
+            (e.reason ? ` — ${reasonText(e.reason)}` : ''),
         );
         break;
       default:

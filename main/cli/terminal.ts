@@ -1,4 +1,5 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
+import { sanitizeForTerminal } from '../core/boundary/text';
 import { STATUS_ICON, type Status } from '../core/workflow/types';
 
 export { formatBytes, formatDuration } from '../core/format';
@@ -62,4 +63,14 @@ export function paintStatus(term: Term, status: Status, text: string): string {
 /** Prints a value as pretty JSON for `--json`. */
 export function printJson(term: Term, value: unknown): void {
   term.out.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** What a step (or a log line) printed, as this terminal may show it: colours only on a TTY showing colour. */
+export function stepText(term: Term, text: string): string {
+  return sanitizeForTerminal(text, { keepColour: term.tty && term.color });
+}
+
+/** A reason, summary or notice title (it may quote what a step printed) on one line, without escapes. */
+export function reasonText(text: string): string {
+  return sanitizeForTerminal(text, { keepColour: false }).replace(/\n/g, ' ⏎ ');
 }

@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeProject, runCli, tempDataDir } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { CLI, collect, makeProject, runCli, tempDataDir } from '../helpers/cli';
+import { trustProject } from '../helpers/trust';
 
 /** Anything a terminal would act on: ESC, BEL, CR, other C0/C1 controls. */
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
@@ -86,6 +88,33 @@ phases:
       cwd: dir,
     });
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain('\\u001b]52;c;');
+  }, 30_000);
+
+  it('on a colour TTY the live block keeps the step colours, never its other escapes', async () => {
+    const data = tempDataDir();
+    const dir = makeProject(`name: noisy-tty
+phases:
+  local:
+    steps:
+      - name: Noisy
+        run: printf '\\033[31mred\\033[0m\\033]52;c;dG91Y2g=\\007\\033]0;pwned\\007\\033[2J\\033[H\\033]8;;https://evil.example\\007link\\033]8;;\\007\\n'; sleep 0.3
+`);
+    trustProject(dir, data);
+    // `script` gives the CLI a real pseudo-terminal, as a user's shell does.
+    const cmd = [process.execPath, CLI, 'run', 'local', '--data-dir', data]
+      .map((a) => JSON.stringify(a))
+      .join(' ');
+    const r = await collect(
+      spawn('script', ['-qec', cmd, '/dev/null'], {
+        cwd: dir,
+        env: { ...process.env, TERM: 'xterm', NO_COLOR: '', FORCE_COLOR: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\x1b[31mred\x1b[0mlink');
+    for (const raw of ['\x1b]', '\x07', '\x1b[2J', '\x1b[H', 'evil.example'])
+      expect(r.stdout).not.toContain(raw);
   }, 30_000);
 
   it('a config key with escapes is shown in the error, not sent to the terminal', async () => {

@@ -83,4 +83,23 @@ describe('live progress block', () => {
     expect(lines.some((l) => l.includes('line 6'))).toBe(true);
     expect(lines).toContain('· AWS preparation');
   });
+
+  it("on a TTY keeps a step's colours and drops its other escapes; without colour, drops colours too", () => {
+    const hostile = {
+      ...run,
+      tail: [
+        '\x1b[31mred\x1b[0m\x1b]52;c;dG91Y2g=\x07\x1b]0;title\x07\x1b[2J\x1b]8;;http://x\x07link\x1b]8;;\x07 safe\rEVIL',
+      ],
+    };
+    const tty = { isTTY: true, columns: 200, write: () => true } as unknown as NodeJS.WriteStream;
+    const colour = renderRunBlock(hostile, makeTerm({ env: {}, out: tty }), 1_005_000, 200).filter((l) =>
+      l.includes('│'),
+    );
+    expect(colour).toHaveLength(2);
+    expect(colour[0]).toContain('\x1b[31mred\x1b[0m');
+    const bare = colour.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+    expect(bare).toEqual(['      │ redlink safe', '      │ EVIL']);
+    const plain = renderRunBlock(hostile, makeTerm({ env: { NO_COLOR: '1' }, out: tty }), 1_005_000, 200);
+    expect(plain.filter((l) => l.includes('│'))).toEqual(['      │ redlink safe', '      │ EVIL']);
+  });
 });

@@ -5,8 +5,15 @@ import type { RunSnapshot } from '../../core/state';
 import type { HistoryStore } from '../../core/history';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
-import { said, stepText } from '../progress';
-import { formatDuration, paintStatus, printJson, statusIcon, type Term } from '../terminal';
+import {
+  formatDuration,
+  paintStatus,
+  printJson,
+  reasonText,
+  statusIcon,
+  stepText,
+  type Term,
+} from '../terminal';
 
 export function registerHistoryCommand(program: Command, ctx: CliContext): void {
   program
@@ -26,7 +33,7 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
         if (runs.length === 0) term.out.write('no runs yet: try `offload run full`\n');
         for (const r of runs) {
           term.out.write(
-            `${paintStatus(term, r.status, `${statusIcon(r.status)} ${r.status.padEnd(9)}`)} ${r.runId}  ${r.workflow.padEnd(14)} ${r.startedAt}  ${formatDuration(r.durationMs)}${r.reason ? term.dim('  ' + said(r.reason)) : ''}\n`,
+            `${paintStatus(term, r.status, `${statusIcon(r.status)} ${r.status.padEnd(9)}`)} ${r.runId}  ${r.workflow.padEnd(14)} ${r.startedAt}  ${formatDuration(r.durationMs)}${r.reason ? term.dim('  ' + reasonText(r.reason)) : ''}\n`,
           );
         }
         return;
@@ -81,7 +88,7 @@ function collectLogs(
 export function printRun(term: Term, run: RunSnapshot): void {
   term.out.write(
     `${paintStatus(term, run.status, `${statusIcon(run.status)} run ${run.runId} (${run.workflow}) ${run.status}`)}` +
-      `${run.reason ? ' — ' + said(run.reason) : ''}\n`,
+      `${run.reason ? ' — ' + reasonText(run.reason) : ''}\n`,
   );
   term.out.write(
     term.dim(
@@ -90,18 +97,18 @@ export function printRun(term: Term, run: RunSnapshot): void {
   );
   for (const phase of run.phases) {
     term.out.write(
-      `${paintStatus(term, phase.status, `${statusIcon(phase.status)} ${phase.title}`)}${phase.reason ? term.dim(' — ' + said(phase.reason)) : ''}\n`,
+      `${paintStatus(term, phase.status, `${statusIcon(phase.status)} ${phase.title}`)}${phase.reason ? term.dim(' — ' + reasonText(phase.reason)) : ''}\n`,
     );
     for (const s of phase.steps) {
       const detail = [
         formatDuration(s.durationMs),
-        said(s.summary ?? ''),
-        s.reason && s.reason !== s.summary ? said(s.reason) : '',
+        reasonText(s.summary ?? ''),
+        s.reason && s.reason !== s.summary ? reasonText(s.reason) : '',
       ]
         .filter(Boolean)
         .join(', ');
       term.out.write(
-        `   ${paintStatus(term, s.status, `${statusIcon(s.status)} ${said(s.name)}`)}${detail ? term.dim('  ' + detail) : ''}\n`,
+        `   ${paintStatus(term, s.status, `${statusIcon(s.status)} ${reasonText(s.name)}`)}${detail ? term.dim('  ' + detail) : ''}\n`,
       );
     }
   }
