@@ -80,7 +80,7 @@ export function registerTrustCommand(program: Command, ctx: CliContext): void {
         return;
       }
       if (t.status.trusted) {
-        term.out.write(`${term.green('✅')} ${t.subject.dir} is trusted as it is now\n`);
+        term.out.write(`${term.green('✅')} ${visibleText(t.subject.dir)} is trusted as it is now\n`);
         return;
       }
       printActions(term, core);
@@ -95,6 +95,6 @@ export function registerTrustCommand(program: Command, ctx: CliContext): void {
         return;
       }
       await core.trustProject();
-      term.out.write(`${term.green('✅')} trusted ${t.subject.dir}\n`);
+      term.out.write(`${term.green('✅')} trusted ${visibleText(t.subject.dir)}\n`);
     });
 }

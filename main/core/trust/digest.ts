@@ -17,7 +17,6 @@ export const DISPLAY_ONLY: readonly string[] = [
   'dir',
   'hash',
   'fingerprintExclude',
-  'sections.$schema',
   'phases.*.title',
   'phases.*.steps.*.name',
   'phases.*.steps.*.pos',
