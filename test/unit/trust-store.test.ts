@@ -110,6 +110,22 @@ describe.runIf(process.platform !== 'win32')('trust file', () => {
     expect(trusted(data, A)).toBe(true);
   });
 
+  it('a damaged key or a FIFO in its place loses the trust; trusting again makes a new key', () => {
+    const data = tmp();
+    grantTrust(data, A);
+    const key = path.join(data, 'trust.key');
+    fs.writeFileSync(key, 'short');
+    expect(trusted(data, A)).toBe(false);
+    grantTrust(data, B);
+    expect([trusted(data, A), trusted(data, B)]).toEqual([false, true]);
+    fs.rmSync(key);
+    execFileSync('mkfifo', [key]);
+    expect(trusted(data, B)).toBe(false);
+    grantTrust(data, C);
+    expect(trusted(data, C)).toBe(true);
+    expect(fs.statSync(key).size).toBe(32);
+  });
+
   it('a lost key loses the trust (never a key made up to fit)', () => {
     const data = tmp();
     grantTrust(data, A);

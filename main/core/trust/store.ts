@@ -30,6 +30,16 @@ export interface TrustRead {
   damaged: boolean;
 }
 
+/** Whether anything is at `file` (a dangling symlink too). */
+const present = (file: string): boolean => {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Narrows a file Offload keeps private (0600) if something loosened it. */
 function tighten(file: string): void {
   if (process.platform === 'win32') return;
@@ -72,7 +82,8 @@ function sealingKey(dataDir: string, create: boolean): Buffer | undefined {
     if (key && key.length === 32) return key;
     if (!create) return undefined;
     ensurePrivateDir(dataDir);
-    if (key) fs.renameSync(file, `${file}.bad-${Date.now()}`); // damaged: its seals are worthless anyway
+    // Damaged or not a file: set aside (its seals are worthless anyway), never written through.
+    if (key || present(file)) fs.renameSync(file, `${file}.bad-${Date.now()}`);
     const tmp = atomicTempName(file);
     fs.writeFileSync(tmp, crypto.randomBytes(32), { mode: 0o600, flag: 'wx' });
     try {
@@ -170,7 +181,7 @@ export function writeTrust(dataDir: string, dir: string, entry: TrustEntry): voi
   const key = sealingKey(dataDir, true) as Buffer;
   const read = readTrust(dataDir);
   const file = path.join(dataDir, STORE);
-  if (read.damaged && fs.existsSync(file)) {
+  if (read.damaged && present(file)) {
     const backup = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     fs.renameSync(file, backup);
     tighten(backup);
