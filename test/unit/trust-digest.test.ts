@@ -96,6 +96,18 @@ describe('trust digest', () => {
     expect(digestOf(BASE.replace('name: inference-api\n', 'name: inference-api\n\n\n'))).toBe(base);
   });
 
+  it('counts a key no list names (one a later version adds), anywhere in the config', () => {
+    const config = parseConfig(BASE, EXAMPLE, OPTS);
+    const withNew = { ...config, sandbox: { network: 'host' } } as typeof config;
+    expect(trustDigest(withNew)).not.toBe(base);
+    const step = config.phases.local.steps[0]!;
+    const stepWithNew = { ...step, shell: '/bin/evil' } as typeof step;
+    const phases = { ...config.phases, local: { ...config.phases.local, steps: [stepWithNew] } };
+    expect(trustDigest({ ...config, phases })).not.toBe(
+      trustDigest({ ...config, phases: { ...phases, local: { ...phases.local, steps: [step] } } }),
+    );
+  });
+
   it('counts the project name once a ${{ project.name }} puts it into a command', () => {
     const uses = edited((d) => d.setIn(['phases', 'local', 'steps', 0, 'run'], 'echo ${{ project.name }}'));
     expect(digestOf(edited((d) => d.set('name', 'x; touch PWNED'), uses))).not.toBe(digestOf(uses));
