@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/vocabulary';
+import { visibleText } from '../core/format';
 import { makeContext } from './context';
 import { EXIT } from './exit-codes';
 import { registerErrorsCommand } from './commands/errors';
@@ -61,9 +62,11 @@ export async function main(
       return EXIT.usage;
     }
     if (err instanceof ConfigError) {
+      // A problem quotes the project's keys and values: shown, never obeyed (escapes, bidi, line breaks).
+      const shown = (s: string) => visibleText(s, { newlines: false });
       for (const p of err.problems) {
         term.err.write(
-          `${term.red('error')} ${p.file}:${p.line}:${p.column}: ${p.path ? p.path + ': ' : ''}${p.message}\n`,
+          `${term.red('error')} ${shown(p.file)}:${p.line}:${p.column}: ${p.path ? shown(p.path) + ': ' : ''}${shown(p.message)}\n`,
         );
       }
       term.err.write(
@@ -71,7 +74,7 @@ export async function main(
       );
       return EXIT.usage;
     }
-    term.err.write(`offload: ${err instanceof Error ? err.message : String(err)}\n`);
+    term.err.write(`offload: ${visibleText(err instanceof Error ? err.message : String(err))}\n`);
     if (env.OFFLOAD_DEBUG && err instanceof Error && err.stack) term.err.write(err.stack + '\n');
     return EXIT.failed;
   } finally {

@@ -4,7 +4,7 @@
  */
 import type { RunSnapshot } from '../core/state';
 import type { EngineEvent, PhaseId } from '../core/vocabulary';
-import { formatDuration, paintStatus, statusIcon, type Term } from './terminal';
+import { formatDuration, paintStatus, reasonText, statusIcon, stepText, type Term } from './terminal';
 
 const TAIL_LINES = 5;
 
@@ -23,7 +23,7 @@ export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width 
   );
   for (const phase of run.phases) {
     const head = `${statusIcon(phase.status)} ${phase.title}`;
-    const why = phase.reason && phase.status !== 'running' ? term.dim(` — ${phase.reason}`) : '';
+    const why = phase.reason && phase.status !== 'running' ? term.dim(` — ${reasonText(phase.reason)}`) : '';
     lines.push(paintStatus(term, phase.status, head) + why);
     const open =
       phase.status === 'running' ||
@@ -35,14 +35,16 @@ export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width 
       const started = step.startedAt ? Date.parse(step.startedAt) : undefined;
       const dur =
         step.durationMs ?? (step.status === 'running' && started !== undefined ? now - started : undefined);
-      const summary = step.summary ?? step.reason;
+      const summary = reasonText(step.summary ?? step.reason ?? '');
       lines.push(
         `   ${paintStatus(term, step.status, `${statusIcon(step.status)} ${step.name}`)}` +
           term.dim(`${dur !== undefined ? '  ' + formatDuration(dur) : ''}${summary ? '  ' + summary : ''}`),
       );
       const showTail = over ? tailUnder?.phase === phase.id : step.status === 'running';
       if (showTail && tailUnder?.step === step.id) {
-        for (const t of run.tail.slice(-TAIL_LINES)) lines.push(term.dim(`      │ ${t}`));
+        // What the step printed: its colours at most (a TTY showing colour), never its other escapes.
+        const tail = run.tail.slice(-TAIL_LINES).flatMap((t) => stepText(term, t).split('\n'));
+        for (const t of tail.slice(-TAIL_LINES)) lines.push(term.dim(`      │ ${t}`));
       }
     }
   }
@@ -137,7 +139,7 @@ export class PlainProgress {
             this.term,
             e.status,
             `${statusIcon(e.status)} [${e.phase}] ${this.titles.get(e.phase) ?? e.phase}`,
-          ) + (e.reason ? ` — ${e.reason}` : ''),
+          ) + (e.reason ? ` — ${reasonText(e.reason)}` : ''),
         );
         break;
       case 'step': {
@@ -146,8 +148,8 @@ export class PlainProgress {
         const name = this.names.get(`${e.phase}/${e.step}`) ?? e.step;
         const extra = [
           e.durationMs !== undefined ? formatDuration(e.durationMs) : '',
-          e.summary ?? '',
-          e.reason && e.reason !== e.summary ? e.reason : '',
+          reasonText(e.summary ?? ''),
+          e.reason && e.reason !== e.summary ? reasonText(e.reason) : '',
           e.attempt && e.attempt > 1 ? `attempt ${e.attempt}` : '',
         ]
           .filter(Boolean)
@@ -163,7 +165,7 @@ export class PlainProgress {
         const text = (this.partial.get(key) ?? '') + e.text;
         const parts = text.split('\n');
         this.partial.set(key, parts.pop() ?? '');
-        for (const line of parts) w(this.term.dim('      │ ') + line.replace(/\r$/, ''));
+        for (const line of parts) this.outputLine(line);
         break;
       }
       case 'run-finished':
@@ -171,7 +173,7 @@ export class PlainProgress {
         w(
           paintStatus(this.term, e.status, `${statusIcon(e.status)} run ${e.status}`) +
             ` in ${formatDuration(e.durationMs)}` +
-            (e.reason ? ` — ${e.reason}` : ''),
+            (e.reason ? ` — ${reasonText(e.reason)}` : ''),
         );
         break;
       default:
@@ -183,6 +185,12 @@ export class PlainProgress {
   private flushPartial(key: string): void {
     const rest = this.partial.get(key);
     this.partial.delete(key);
-    if (rest && !this.quiet) this.term.out.write(this.term.dim('      │ ') + rest.replace(/\r$/, '') + '\n');
+    if (rest && !this.quiet) this.outputLine(rest);
+  }
+
+  /** One line the step printed, sanitized; a carriage return that would overwrite it starts a line of its own. */
+  private outputLine(line: string): void {
+    for (const l of stepText(this.term, line.replace(/\r$/, '')).split('\n'))
+      this.term.out.write(this.term.dim('      │ ') + l + '\n');
   }
 }

@@ -1,4 +1,5 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
+import { sanitizeForTerminal } from '../core/format';
 import { STATUS_ICON, type Status } from '../core/vocabulary';
 
 export { formatBytes, formatDuration } from '../core/format';
@@ -59,20 +60,28 @@ export function paintStatus(term: Term, status: Status, text: string): string {
   return term.dim(text);
 }
 
-/** Prints a value as pretty JSON for `--json`. */
+/**
+ * Characters JSON.stringify leaves raw that a terminal may act on or that hide text (C1 controls, bidi,
+ * zero-width): inside JSON strings, so writing them as `\uXXXX` keeps the same value.
+ */
+const JSON_HIDDEN =
+  /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]/g;
+
+/** Prints a value as pretty JSON for `--json` (nothing in it reaches the terminal as a control character). */
 export function printJson(term: Term, value: unknown): void {
-  term.out.write(JSON.stringify(value, null, 2) + '\n');
+  const json = JSON.stringify(value, null, 2).replace(
+    JSON_HIDDEN,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  term.out.write(json + '\n');
 }
 
-/**
- * Terminal escape sequences (colours, cursor moves, titles, hyperlinks) in text a step printed: CSI, OSC
- * (ended by BEL or ST), DCS/SOS/PM/APC strings, two- and three-byte escapes, the 8-bit CSI, a lone ESC.
- */
-const ESCAPES =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]|\x1b/g;
+/** What a step (or a log line) printed, as this terminal may show it: colours only on a TTY showing colour. */
+export function stepText(term: Term, text: string): string {
+  return sanitizeForTerminal(text, { keepColour: term.tty && term.color });
+}
 
-/** The text without terminal escape sequences (for a pipe or a file, or when colour is off). */
-export function stripEscapes(text: string): string {
-  return text.includes('\x1b') || text.includes('\u009b') ? text.replace(ESCAPES, '') : text;
+/** A reason, summary or notice title (it may quote what a step printed) on one line, without escapes. */
+export function reasonText(text: string): string {
+  return sanitizeForTerminal(text, { keepColour: false }).replace(/\n/g, ' ⏎ ');
 }

@@ -79,7 +79,7 @@ workflows:
 
     const show = await runCli(['trust', '--data-dir', data], { cwd: dir, untrusted: true });
     expect(show.code).toBe(2);
-    expect(show.stderr).toMatch(/local › Build: run echo ran/);
+    expect(show.stderr).toMatch(/local › Build \(build\): run echo ran/);
     expect(show.stderr).toMatch(/writes MODEL_URL in \.env/);
     expect(show.stderr).toMatch(/treats processes matching .*tail/);
     expect(show.stderr).toMatch(/gate\.policy auto/);

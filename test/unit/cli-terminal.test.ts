@@ -1,7 +1,7 @@
 // Terminal conventions of the CLI: NO_COLOR, TTY detection, the live progress block.
 import { describe, expect, it } from 'vitest';
 import { renderRunBlock, truncateVisible } from '../../main/cli/progress';
-import { colorEnabled, formatBytes, formatDuration, makeTerm } from '../../main/cli/terminal';
+import { colorEnabled, formatBytes, formatDuration, makeTerm, printJson } from '../../main/cli/terminal';
 import type { RunSnapshot } from '../../main/core/state';
 
 describe('colour', () => {
@@ -83,5 +83,40 @@ describe('live progress block', () => {
     expect(lines.some((l) => l.includes('line 1'))).toBe(false);
     expect(lines.some((l) => l.includes('line 6'))).toBe(true);
     expect(lines).toContain('· AWS preparation');
+  });
+
+  it("on a TTY keeps a step's colours and drops its other escapes; without colour, drops colours too", () => {
+    const hostile = {
+      ...run,
+      tail: [
+        '\x1b[31mred\x1b[0m\x1b]52;c;dG91Y2g=\x07\x1b]0;title\x07\x1b[2J\x1b]8;;http://x\x07link\x1b]8;;\x07 safe\rEVIL',
+      ],
+    };
+    const tty = { isTTY: true, columns: 200, write: () => true } as unknown as NodeJS.WriteStream;
+    const colour = renderRunBlock(hostile, makeTerm({ env: {}, out: tty }), 1_005_000, 200).filter((l) =>
+      l.includes('│'),
+    );
+    expect(colour).toHaveLength(2);
+    expect(colour[0]).toContain('\x1b[31mred\x1b[0m');
+    const bare = colour.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+    expect(bare).toEqual(['      │ redlink safe', '      │ EVIL']);
+    const plain = renderRunBlock(hostile, makeTerm({ env: { NO_COLOR: '1' }, out: tty }), 1_005_000, 200);
+    expect(plain.filter((l) => l.includes('│'))).toEqual(['      │ redlink safe', '      │ EVIL']);
+  });
+});
+
+describe('--json', () => {
+  it('writes C1 controls, bidi and zero-width characters as \\u escapes: the same value, nothing raw', () => {
+    let written = '';
+    const out = {
+      isTTY: false,
+      write: (s: string) => ((written += s), true),
+    } as unknown as NodeJS.WriteStream;
+    const value = { text: 'a\u009b2Jb\u202ec\u200bd\x1b[2Je ✅' };
+    printJson(makeTerm({ env: {}, out }), value);
+    expect(written).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e\u200b]/);
+    expect(written).toContain('\\u009b');
+    expect(written).toContain('\\u202e');
+    expect(JSON.parse(written)).toEqual(value);
   });
 });

@@ -9,7 +9,7 @@ import type { Status } from '../../core/vocabulary';
 import { GATE_ICON } from '../../core/format';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
-import { printJson, statusIcon, type Term } from '../terminal';
+import { printJson, reasonText, statusIcon, stepText, type Term } from '../terminal';
 import { ensureTrusted } from './trust';
 
 const alarmIcon = (s: string): string =>
@@ -73,7 +73,7 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
       const core = await ctx.openCore({
         watch: true,
         desktopNotifications: opts.desktop !== false,
-        log: (line) => term.err.write(line + '\n'),
+        log: (line) => term.err.write(reasonText(line) + '\n'),
       });
       const t = core.trust();
       if (t && !t.status.trusted)
@@ -83,13 +83,15 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
       core.onNotice((n) => {
         const mark =
           n.level === 'error' ? term.red('●') : n.level === 'warning' ? term.yellow('●') : term.green('●');
-        term.out.write(`${mark} ${new Date(n.at).toLocaleTimeString()} ${term.bold(n.title)}  ${n.body}\n`);
+        term.out.write(
+          `${mark} ${new Date(n.at).toLocaleTimeString()} ${term.bold(reasonText(n.title))}  ${stepText(term, n.body)}\n`,
+        );
       });
       let lastGate = '';
       core.subscribe((st) => {
         const s = st.aws;
         if (!s) return;
-        const line = `${s.gate}${s.reason ? ` — ${s.reason}` : ''}`;
+        const line = `${s.gate}${s.reason ? ` — ${reasonText(s.reason)}` : ''}`;
         if (line !== lastGate) term.out.write(term.dim(`[gate] ${line}\n`));
         lastGate = line;
       });
@@ -100,7 +102,7 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
           term.out.write(term.dim(`[run] ${e.workflow} started (${e.runId})\n`));
         } else if (e.type === 'run-finished') {
           term.out.write(
-            `${term.dim('[run]')} ${statusIcon(e.status)} ${e.runId} ${e.status}${e.reason ? ` — ${e.reason}` : ''}\n`,
+            `${term.dim('[run]')} ${statusIcon(e.status)} ${e.runId} ${e.status}${e.reason ? ` — ${reasonText(e.reason)}` : ''}\n`,
           );
         }
       });

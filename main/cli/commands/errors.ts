@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { copyToClipboard } from '../../core/offload';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
-import { printJson } from '../terminal';
+import { printJson, stepText } from '../terminal';
 
 export function registerErrorsCommand(program: Command, ctx: CliContext): void {
   program
@@ -20,7 +20,8 @@ export function registerErrorsCommand(program: Command, ctx: CliContext): void {
       const core = await ctx.openCore();
       const markdown = await core.errorContext();
       if (opts.json) printJson(term, { markdown, phase6: core.state().phase6 ?? null });
-      else term.out.write(markdown);
+      // CloudWatch lines are anyone's text: shown on the terminal, never obeyed (the copy keeps them as they are).
+      else term.out.write(stepText(term, markdown));
       if (opts.copy) {
         const r = await copyToClipboard(markdown, ctx.env);
         if (r.ok) term.err.write(`copied to the clipboard (${r.via})\n`);

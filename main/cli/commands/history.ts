@@ -5,7 +5,15 @@ import type { RunSnapshot } from '../../core/state';
 import type { HistoryStore } from '../../core/history';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
-import { formatDuration, paintStatus, printJson, statusIcon, stripEscapes, type Term } from '../terminal';
+import {
+  formatDuration,
+  paintStatus,
+  printJson,
+  reasonText,
+  statusIcon,
+  stepText,
+  type Term,
+} from '../terminal';
 
 export function registerHistoryCommand(program: Command, ctx: CliContext): void {
   program
@@ -25,7 +33,7 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
         if (runs.length === 0) term.out.write('no runs yet: try `offload run full`\n');
         for (const r of runs) {
           term.out.write(
-            `${paintStatus(term, r.status, `${statusIcon(r.status)} ${r.status.padEnd(9)}`)} ${r.runId}  ${r.workflow.padEnd(14)} ${r.startedAt}  ${formatDuration(r.durationMs)}${r.reason ? term.dim('  ' + r.reason) : ''}\n`,
+            `${paintStatus(term, r.status, `${statusIcon(r.status)} ${r.status.padEnd(9)}`)} ${r.runId}  ${r.workflow.padEnd(14)} ${r.startedAt}  ${formatDuration(r.durationMs)}${r.reason ? term.dim('  ' + reasonText(r.reason)) : ''}\n`,
           );
         }
         return;
@@ -45,8 +53,8 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
       if (opts.logs) {
         for (const l of collectLogs(history, run)) {
           term.out.write(term.bold(`\n── ${l.phase} / ${l.step} ──\n`));
-          // A step's own colours and cursor moves only on a terminal that shows colour (not piped, no NO_COLOR).
-          const text = term.color ? l.text : stripEscapes(l.text);
+          // A step's own colours only on a terminal that shows colour; no other escape, ever (clipboard, title…).
+          const text = stepText(term, l.text);
           term.out.write(text.endsWith('\n') || text === '' ? text : text + '\n');
         }
       }
@@ -80,7 +88,7 @@ function collectLogs(
 export function printRun(term: Term, run: RunSnapshot): void {
   term.out.write(
     `${paintStatus(term, run.status, `${statusIcon(run.status)} run ${run.runId} (${run.workflow}) ${run.status}`)}` +
-      `${run.reason ? ' — ' + run.reason : ''}\n`,
+      `${run.reason ? ' — ' + reasonText(run.reason) : ''}\n`,
   );
   term.out.write(
     term.dim(
@@ -89,18 +97,18 @@ export function printRun(term: Term, run: RunSnapshot): void {
   );
   for (const phase of run.phases) {
     term.out.write(
-      `${paintStatus(term, phase.status, `${statusIcon(phase.status)} ${phase.title}`)}${phase.reason ? term.dim(' — ' + phase.reason) : ''}\n`,
+      `${paintStatus(term, phase.status, `${statusIcon(phase.status)} ${phase.title}`)}${phase.reason ? term.dim(' — ' + reasonText(phase.reason)) : ''}\n`,
     );
     for (const s of phase.steps) {
       const detail = [
         formatDuration(s.durationMs),
-        s.summary,
-        s.reason && s.reason !== s.summary ? s.reason : '',
+        reasonText(s.summary ?? ''),
+        s.reason && s.reason !== s.summary ? reasonText(s.reason) : '',
       ]
         .filter(Boolean)
         .join(', ');
       term.out.write(
-        `   ${paintStatus(term, s.status, `${statusIcon(s.status)} ${s.name}`)}${detail ? term.dim('  ' + detail) : ''}\n`,
+        `   ${paintStatus(term, s.status, `${statusIcon(s.status)} ${reasonText(s.name)}`)}${detail ? term.dim('  ' + detail) : ''}\n`,
       );
     }
   }

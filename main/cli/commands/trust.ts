@@ -7,18 +7,19 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { Offload } from '../../core/offload';
 import type { CliContext } from '../context';
+import { visibleText } from '../../core/format';
 import { EXIT } from '../exit-codes';
 import { printJson, type Term } from '../terminal';
 
-/** Control characters from offload.yml never reach the terminal raw. */
-// eslint-disable-next-line no-control-regex -- the point is to catch control characters
-const printable = (s: string) => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '�');
-
+/**
+ * The review: every action in full, a multi-line command indented under its bullet. The actions come with
+ * hidden characters already shown (core/trust/review.ts); visibleText again is a no-op that keeps it so.
+ */
 function printActions(term: Term, core: Offload): void {
   const t = core.trust();
   if (!t) return;
-  term.err.write(`${term.bold(printable(t.subject.configFile))} would, with your rights:\n`);
-  for (const a of t.subject.actions) term.err.write(`  • ${printable(a)}\n`);
+  term.err.write(`${term.bold(visibleText(t.subject.configFile))} would, with your rights:\n`);
+  for (const a of t.subject.actions) term.err.write(`  • ${visibleText(a).split('\n').join('\n    ')}\n`);
   if (t.subject.actions.length === 0) term.err.write('  (nothing: no steps, switch files or matchers)\n');
 }
 
@@ -85,7 +86,7 @@ export function registerTrustCommand(program: Command, ctx: CliContext): void {
         return;
       }
       if (t.status.trusted) {
-        term.out.write(`${term.green('✅')} ${t.subject.dir} is trusted as it is now\n`);
+        term.out.write(`${term.green('✅')} ${visibleText(t.subject.dir)} is trusted as it is now\n`);
         return;
       }
       printActions(term, core);
@@ -100,6 +101,6 @@ export function registerTrustCommand(program: Command, ctx: CliContext): void {
         return;
       }
       await core.trustProject();
-      term.out.write(`${term.green('✅')} trusted ${t.subject.dir}\n`);
+      term.out.write(`${term.green('✅')} trusted ${visibleText(t.subject.dir)}\n`);
     });
 }

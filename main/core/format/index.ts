@@ -5,6 +5,8 @@
  */
 export * from './attention';
 export * from './labels';
+/** Project text made safe for a terminal or a review (escapes dropped, hidden characters made visible). */
+export { sanitizeForTerminal, visibleText } from '../boundary/text';
 
 /** 412 ms, 12.3 s, 2m05s, 1h02m. */
 export function formatDuration(ms: number | undefined): string {

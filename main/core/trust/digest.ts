@@ -1,0 +1,57 @@
+/**
+ * The hash trust is bound to: the whole normalized config, less what is only shown to people. Everything counts
+ * unless listed in DISPLAY_ONLY, so a config key added later needs re-trust when it changes, without anyone
+ * remembering to add it here.
+ */
+import crypto from 'node:crypto';
+import type { OffloadConfig } from '../vocabulary';
+
+/**
+ * Paths of the normalized config (`*` for any key or index) that change nothing Offload does: where the file
+ * is and its bytes (the entry is keyed by folder; comments only change the bytes), what the open project
+ * derived from it, titles, step names and positions. A step's `id` counts (it routes outputs and is
+ * OFFLOAD_STEP), also when it is derived from the name. Gate endpoint names count: they key the pass counts.
+ */
+export const DISPLAY_ONLY: readonly string[] = [
+  'file',
+  'dir',
+  'hash',
+  'fingerprintExclude',
+  'phases.*.title',
+  'phases.*.steps.*.name',
+  'phases.*.steps.*.pos',
+];
+
+/** The project name is shown, unless a `${{ project.name }}` puts it into something that runs. */
+const PROJECT_NAME = 'name';
+const USES_PROJECT_NAME = /project\s*\.\s*name/;
+
+const ignored = (path: readonly string[]): boolean =>
+  DISPLAY_ONLY.some((p) => {
+    const parts = p.split('.');
+    return parts.length === path.length && parts.every((seg, i) => seg === '*' || seg === path[i]);
+  });
+
+/** Stable JSON of what counts: keys sorted (a reordering of the same content keeps the hash), display-only left out. */
+function canonical(v: unknown, path: string[]): string {
+  if (Array.isArray(v)) return `[${v.map((x, i) => canonical(x, [...path, String(i)])).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined && !ignored([...path, k]))
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k], [...path, k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+const DIGEST_VERSION = 'offload-trust-2';
+
+/** sha256 of everything in the config that changes what Offload does (the trust is bound to it). */
+export function trustDigest(config: OffloadConfig): string {
+  const { [PROJECT_NAME]: name, ...rest } = config;
+  const body = canonical(rest, []);
+  const counted = USES_PROJECT_NAME.test(body) ? `${body}\n${JSON.stringify(name)}` : body;
+  return crypto.createHash('sha256').update(`${DIGEST_VERSION}\n${counted}`).digest('hex');
+}
