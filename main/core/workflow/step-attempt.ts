@@ -19,7 +19,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { formatDuration } from './durations';
 import { LogFollower } from './log-follower';
-import { MaskingLineBuffer, MaskingStream, type Masker } from './mask';
+import { MaskingLineBuffer, MaskingStream, MIN_MASK_LENGTH, type Masker } from './mask';
 import { parseOutputFile } from './outputs';
 import type { StepOutput } from './step-output';
 import type { PhaseId, ResolvedStep, StepContext, StepKind, StepResult, StepServices } from './types';
@@ -111,6 +111,11 @@ export class StepAttempt {
 
     let result: StepResult | undefined;
     let error: string | undefined;
+    const unlisten = o.masker.onRefused((length) =>
+      o.info(
+        `::add-mask:: refused: the value has ${length} character${length === 1 ? '' : 's'}, fewer than ${MIN_MASK_LENGTH}; masking it would blank that text in every line, so it is NOT masked`,
+      ),
+    );
     try {
       const exec = o.kind.execute(this.context(), o.step);
       result = await raceAbort(exec, controller.signal, o.abortGraceMs);
@@ -118,6 +123,7 @@ export class StepAttempt {
       error = (err as Error).message || String(err);
     } finally {
       clearTimeout(timer);
+      unlisten();
       o.runSignal.removeEventListener('abort', onRunAbort);
       this.mayWriteDirect = false;
       for (const { w, quiet } of this.pipes) {
@@ -190,7 +196,7 @@ export class StepAttempt {
       setOutput: (key, value) => {
         this.published[key] = value;
       },
-      addMask: (value) => o.masker.add(value),
+      addMask: (value) => o.masker.addDeclared(value),
       record: (kind, data) => o.record(kind, o.masker.maskDeep(data)),
       services: o.services,
     };
