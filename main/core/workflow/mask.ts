@@ -15,6 +15,7 @@ export class Masker {
   private values: string[] = [];
   private bytes: Buffer[] | undefined;
   private readonly refusedListeners = new Set<(length: number) => void>();
+  private readonly refused = new Set<string>();
 
   /** Calls `fn` with the length of each `::add-mask::` value refused as too short; returns the unsubscribe. */
   onRefused(fn: (length: number) => void): () => void {
@@ -35,7 +36,11 @@ export class Masker {
   addDeclared(value: string): void {
     const length = value.trim().length;
     if (length >= MIN_MASK_LENGTH) this.add(value);
-    else if (length > 0) for (const fn of this.refusedListeners) fn(length);
+    else if (length > 0 && !this.refused.has(value)) {
+      // Said once per value: a line is read both to learn its value and to show it.
+      this.refused.add(value);
+      for (const fn of this.refusedListeners) fn(length);
+    }
   }
 
   /**

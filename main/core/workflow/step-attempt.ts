@@ -87,6 +87,8 @@ export class StepAttempt {
   /** Whether a child may write the log directly (decided before the kind runs). */
   private mayWriteDirect = false;
   private direct: DirectOutput | undefined;
+  /** Whether a child was given the log file (its lines are shown as the follower reads them back). */
+  private usedDirect = false;
 
   constructor(private readonly o: StepAttemptOptions) {
     this.outputFile = path.join(o.tempDir, `offload-out-${o.runId}-${crypto.randomBytes(4).toString('hex')}`);
@@ -111,11 +113,14 @@ export class StepAttempt {
 
     let result: StepResult | undefined;
     let error: string | undefined;
-    const unlisten = o.masker.onRefused((length) =>
-      o.info(
-        `::add-mask:: refused: the value has ${length} character${length === 1 ? '' : 's'}, fewer than ${MIN_MASK_LENGTH}; masking it would blank that text in every line, so it is NOT masked`,
-      ),
-    );
+    // A refused ::add-mask:: is said in the log; while the child writes the log itself, once it is done
+    // (a line appended now would land after what the follower has already shown).
+    const refusals: string[] = [];
+    const unlisten = o.masker.onRefused((length) => {
+      const text = `::add-mask:: refused: the value has ${length} character${length === 1 ? '' : 's'}, fewer than ${MIN_MASK_LENGTH}; masking it would blank that text in every line, so it is NOT masked`;
+      if (this.usedDirect) refusals.push(text);
+      else o.info(text);
+    });
     try {
       const exec = o.kind.execute(this.context(), o.step);
       result = await raceAbort(exec, controller.signal, o.abortGraceMs);
@@ -123,7 +128,6 @@ export class StepAttempt {
       error = (err as Error).message || String(err);
     } finally {
       clearTimeout(timer);
-      unlisten();
       o.runSignal.removeEventListener('abort', onRunAbort);
       this.mayWriteDirect = false;
       for (const { w, quiet } of this.pipes) {
@@ -131,6 +135,8 @@ export class StepAttempt {
         if (!w.writableEnded) w.end();
       }
       await this.endDirect();
+      unlisten();
+      for (const text of refusals) o.info(text);
     }
 
     let outputs: Record<string, string> = { ...(result?.outputs ?? {}), ...this.published };
@@ -240,6 +246,7 @@ export class StepAttempt {
     if (this.direct) return this.direct.fd;
     const { output, masker } = this.o;
     const { fd, from } = output.openDirect();
+    this.usedDirect = true;
     // What the child writes is shown masked: ::add-mask:: lines are learned from it as they are read.
     const masking = new MaskingStream(masker);
     const follower = new LogFollower({
