@@ -5,15 +5,18 @@
  * double fork, nohup) ends with the step, on Ctrl-C, and after kill -9 of the CLI — while a look-alike with
  * another cookie is never touched.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli, startCli, tempDataDir, waitFor } from '../helpers/cli';
 
 const made: string[] = [];
 const started: ChildProcess[] = [];
+const mounted: string[] = [];
 afterAll(() => {
+  for (const m of mounted) execFileSync('umount', ['-l', m]);
   for (const c of started) c.kill('SIGKILL');
   for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
@@ -252,5 +255,44 @@ describe.runIf(process.platform === 'linux')('a step\'s daemons end with it', ()
     expect(next.code, next.stdout).toBe(0);
     await waitFor(() => daemonsOf(t).length === 0, 5000, 'the leftovers to end');
     expect(processesWith(`sleep ${t}7`)).toEqual([other.pid]);
+  });
+});
+
+/** A 64 KiB tmpfs (needs root: `mount -t tmpfs`); undefined where it cannot be mounted. */
+function tinyDisk(): string | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    mounted.push(dir);
+    made.push(dir);
+    return dir;
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+const tiny = tinyDisk();
+
+// Skipped where a tmpfs cannot be mounted (not root, or no mount permission in this container).
+describe.runIf(tiny !== undefined)('disk full (a 64 KiB tmpfs as the data folder)', () => {
+  it('is reported as such, not as the step\'s exit code, and the terminal output keeps flowing', async () => {
+    const dir = project(`name: full
+phases:
+  local:
+    steps:
+      - name: Loud
+        run: |
+          for i in $(seq 1 3000); do echo "line $i of the loud step, padding padding padding"; done
+          echo "the last line"
+`);
+    const r = await runCli(['run', 'local', '--data-dir', tiny!], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('line 3000 of the loud step');
+    expect(r.stdout).toContain('the last line');
+    expect(r.stdout).toMatch(/disk full writing the step log at \S+local--loud\.log \(the step: exit code 0\)/);
+    expect(r.stdout).not.toContain('exit code 1');
+    expect(r.stderr).not.toMatch(/ENOSPC|at .*\.js:\d+/);
   });
 });

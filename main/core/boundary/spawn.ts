@@ -362,7 +362,10 @@ export function spawnStep(command: string, args: readonly string[], opts: SpawnO
       marked.child.pid === undefined ? Promise.resolve() : killTree(marked.child.pid, { graceMs }),
     end: (graceMs = 2000) =>
       (ended ??= (async () => {
-        if (marked.child.pid !== undefined) await killTree(marked.child.pid, { graceMs });
+        // Every process of the step holds the cookie (group members too); where environments cannot be read
+        // (not Linux), the tree is stopped as well.
+        if (marked.child.pid !== undefined && process.platform !== 'linux')
+          await killTree(marked.child.pid, { graceMs });
         await sweepCookie(marked.cookie, { graceMs });
         marked.release();
       })()),

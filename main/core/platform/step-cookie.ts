@@ -26,29 +26,32 @@ export function newStepCookie(): string {
 const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
 
 /** pid -> cookie of every process of the current user that carries one (this process left out). */
-export function markedProcesses(platform: NodeJS.Platform = process.platform): Map<number, string> {
+export async function markedProcesses(
+  platform: NodeJS.Platform = process.platform,
+): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   const prefix = `${STEP_COOKIE_VAR}=`;
   if (platform === 'linux' || platform === 'android') {
     let names: string[];
     try {
-      names = fs.readdirSync('/proc');
+      names = await fs.promises.readdir('/proc');
     } catch {
       return out;
     }
-    for (const name of names) {
-      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const read = async (name: string) => {
       try {
-        if (uid !== undefined && fs.statSync(`/proc/${name}`).uid !== uid) continue;
-        const env = fs.readFileSync(`/proc/${name}/environ`, 'latin1');
+        const env = await fs.promises.readFile(`/proc/${name}/environ`, 'latin1');
         const at = env.startsWith(prefix) ? 0 : env.indexOf(`\0${prefix}`) + 1;
-        if (at === 0 && !env.startsWith(prefix)) continue;
+        if (at === 0 && !env.startsWith(prefix)) return;
+        // Only the user's own processes (root reads every environment).
+        if (uid !== undefined && (await fs.promises.stat(`/proc/${name}`)).uid !== uid) return;
         const end = env.indexOf('\0', at);
         out.set(Number(name), env.slice(at + prefix.length, end < 0 ? env.length : end));
       } catch {
         // gone, or not readable (not ours)
       }
-    }
+    };
+    await Promise.all(names.filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid).map(read));
     return out;
   }
   if (platform === 'darwin') {
@@ -69,8 +72,11 @@ export function markedProcesses(platform: NodeJS.Platform = process.platform): M
 }
 
 /** The pids that hold exactly `cookie`. */
-export function processesWithCookie(cookie: string, platform: NodeJS.Platform = process.platform): number[] {
-  return [...markedProcesses(platform)].filter(([, c]) => c === cookie).map(([pid]) => pid);
+export async function processesWithCookie(
+  cookie: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<number[]> {
+  return [...(await markedProcesses(platform))].filter(([, c]) => c === cookie).map(([pid]) => pid);
 }
 
 function signalAll(pids: Iterable<number>, sig: NodeJS.Signals): void {
@@ -94,14 +100,15 @@ export async function sweepCookies(
 ): Promise<number[]> {
   const platform = opts.platform ?? process.platform;
   if (platform === 'win32' || cookies.size === 0) return [];
-  const find = () => [...markedProcesses(platform)].filter(([, c]) => cookies.has(c)).map(([pid]) => pid);
-  const first = find();
+  const find = async () =>
+    [...(await markedProcesses(platform))].filter(([, c]) => cookies.has(c)).map(([pid]) => pid);
+  const first = await find();
   if (!first.length) return [];
   signalAll(first, 'SIGTERM');
   const seen = new Set(first);
   const until = Date.now() + (opts.graceMs ?? 2000);
   for (;;) {
-    const left = find();
+    const left = await find();
     for (const p of left) seen.add(p);
     if (!left.length) return [...seen];
     if (Date.now() >= until) break;
@@ -109,7 +116,7 @@ export async function sweepCookies(
     await new Promise((r) => setTimeout(r, 25));
   }
   const hard = Date.now() + 2000;
-  for (let left = find(); left.length && Date.now() < hard; left = find()) {
+  for (let left = await find(); left.length && Date.now() < hard; left = await find()) {
     signalAll(left, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -128,12 +135,12 @@ export function sweepCookie(
  * Ends the processes left by an Offload that is gone (killed with SIGKILL, and its supervisor with it): those
  * whose cookie names an owner that is no longer running (pid gone, or reused by a process started later).
  */
-export function sweepOrphanedSteps(
+export async function sweepOrphanedSteps(
   opts: { graceMs?: number; platform?: NodeJS.Platform } = {},
 ): Promise<number[]> {
   const platform = opts.platform ?? process.platform;
   const orphaned = new Set<string>();
-  for (const cookie of new Set(markedProcesses(platform).values())) {
+  for (const cookie of new Set((await markedProcesses(platform)).values())) {
     const m = COOKIE.exec(cookie);
     if (!m) continue;
     const owner = Number(m[1]);

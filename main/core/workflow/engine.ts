@@ -37,7 +37,7 @@ import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../platform/git';
 import { acquireRunLock } from './run-lock';
 import { StepAttempt, type StopWhy } from './step-attempt';
-import { StepOutput, type OutputStream } from './step-output';
+import { StepOutput, writeFailure, type OutputStream } from './step-output';
 import {
   PHASES,
   PHASE_TITLES,
@@ -76,7 +76,9 @@ interface ActiveRun {
   tempDir?: string;
   /** Secret names whose values are too short to mask, said once in the first step's log. */
   shortSecrets?: string[];
-  /** Evidence the steps recorded (deploy steps say what they deployed). */
+  /** Why the run's history could not be written (disk full…), once it could not. */
+  historyError?: string;
+    /** Evidence the steps recorded (deploy steps say what they deployed). */
   records: { phase: PhaseId; step: string; kind: string; data: unknown }[];
 }
 
@@ -204,7 +206,12 @@ export class Engine {
   private emit(active: ActiveRun, writer: RunWriter | null, e: EngineEvent): void {
     if (e.type === 'record') active.records.push(e);
     if (e.type !== 'output') {
-      writer?.append(e);
+      try {
+        writer?.append(e);
+      } catch (err) {
+        // Disk full: the run goes on in memory (the live view, the summary) and ends saying why.
+        active.historyError ??= writeFailure(err, 'the run history', path.join(writer?.dir ?? '', 'events.jsonl'));
+      }
       active.snap = applyEvent(active.snap, e);
       if (e.type === 'step' && e.status === 'running' && e.attempt === 1) active.tail.clear();
     }
@@ -382,6 +389,10 @@ export class Engine {
     } catch (err) {
       status = 'failed';
       reason = (err as Error).message;
+    }
+    if (active.historyError) {
+      status = status === 'passed' ? 'failed' : status;
+      reason = reason ? `${reason}; ${active.historyError}` : active.historyError;
     }
     emit({
       type: 'run-finished',

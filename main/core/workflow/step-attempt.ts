@@ -105,7 +105,7 @@ export class StepAttempt {
       timer = setTimeout(() => controller.abort({ why: 'timeout', ms } satisfies StopWhy), ms);
     }
     fs.writeFileSync(this.outputFile, '', { mode: 0o600 });
-    if (o.masker.size === 0) {
+    if (o.masker.size === 0 && o.output.roomForDirect()) {
       // The child will append to the log itself: the engine's lines so far must be in it first.
       await o.output.written();
       this.mayWriteDirect = true;
@@ -148,6 +148,16 @@ export class StepAttempt {
       fs.rmSync(this.outputFile, { force: true });
     }
 
+    // The log could not be written (disk full): that is the failure, not what the step's command made of it.
+    const logProblem =
+      o.output.logProblem() ??
+      (this.usedDirect && (error || result?.status !== 'passed') ? o.output.diskFullAfterDirect() : undefined);
+    if (logProblem) {
+      o.info(logProblem);
+      const step = error ?? result?.summary;
+      const reason = `${logProblem}${step ? ` (the step: ${step})` : ''}`;
+      return { status: 'failed', reason, outputs };
+    }
     const why = controller.signal.aborted ? (controller.signal.reason as StopWhy | undefined) : undefined;
     if (why?.why === 'timeout') {
       const reason = `timed out after ${formatDuration(why.ms)}`;
