@@ -33,7 +33,13 @@ function dataDir(): string {
   return d;
 }
 
-const HOSTILE = ['a"; touch PWNED; echo "', "b' ; touch PWNED2 ; '", '$(touch PWNED3)', '`touch PWNED4`', 'x  y'];
+const HOSTILE = [
+  'a"; touch PWNED; echo "',
+  "b' ; touch PWNED2 ; '",
+  '$(touch PWNED3)',
+  '`touch PWNED4`',
+  'x  y',
+];
 
 describe('values reach a run script as data', () => {
   it('an output with quotes, ;, $(…), backticks and newlines is echoed exactly, in every quoting, and runs nothing', async () => {
@@ -182,7 +188,7 @@ function lookalike(token: string): ChildProcess {
 
 const daemonsOf = (token: string) => [1, 2, 3].flatMap((n) => processesWith(`sleep ${token}${n}`));
 
-describe.runIf(process.platform === 'linux')('a step\'s daemons end with it', () => {
+describe.runIf(process.platform === 'linux')("a step's daemons end with it", () => {
   const token = () => `${41_000 + Math.floor(Math.random() * 8999)}`;
 
   it('after the step ends', async () => {
@@ -277,7 +283,7 @@ const tiny = tinyDisk();
 
 // Skipped where a tmpfs cannot be mounted (not root, or no mount permission in this container).
 describe.runIf(tiny !== undefined)('disk full (a 64 KiB tmpfs as the data folder)', () => {
-  it('is reported as such, not as the step\'s exit code, and the terminal output keeps flowing', async () => {
+  it("is reported as such, not as the step's exit code, and the terminal output keeps flowing", async () => {
     const dir = project(`name: full
 phases:
   local:
@@ -291,7 +297,9 @@ phases:
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('line 3000 of the loud step');
     expect(r.stdout).toContain('the last line');
-    expect(r.stdout).toMatch(/disk full writing the step log at \S+local--loud\.log \(the step: exit code 0\)/);
+    expect(r.stdout).toMatch(
+      /disk full writing the step log at \S+local--loud\.log \(the step: exit code 0\)/,
+    );
     expect(r.stdout).not.toContain('exit code 1');
     expect(r.stderr).not.toMatch(/ENOSPC|at .*\.js:\d+/);
   });

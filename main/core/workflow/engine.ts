@@ -78,7 +78,7 @@ interface ActiveRun {
   shortSecrets?: string[];
   /** Why the run's history could not be written (disk full…), once it could not. */
   historyError?: string;
-    /** Evidence the steps recorded (deploy steps say what they deployed). */
+  /** Evidence the steps recorded (deploy steps say what they deployed). */
   records: { phase: PhaseId; step: string; kind: string; data: unknown }[];
 }
 
@@ -210,7 +210,11 @@ export class Engine {
         writer?.append(e);
       } catch (err) {
         // Disk full: the run goes on in memory (the live view, the summary) and ends saying why.
-        active.historyError ??= writeFailure(err, 'the run history', path.join(writer?.dir ?? '', 'events.jsonl'));
+        active.historyError ??= writeFailure(
+          err,
+          'the run history',
+          path.join(writer?.dir ?? '', 'events.jsonl'),
+        );
       }
       active.snap = applyEvent(active.snap, e);
       if (e.type === 'step' && e.status === 'running' && e.attempt === 1) active.tail.clear();

@@ -151,7 +151,9 @@ export class StepAttempt {
     // The log could not be written (disk full): that is the failure, not what the step's command made of it.
     const logProblem =
       o.output.logProblem() ??
-      (this.usedDirect && (error || result?.status !== 'passed') ? o.output.diskFullAfterDirect() : undefined);
+      (this.usedDirect && (error || result?.status !== 'passed')
+        ? o.output.diskFullAfterDirect()
+        : undefined);
     if (logProblem) {
       o.info(logProblem);
       const step = error ?? result?.summary;
