@@ -150,7 +150,10 @@ function processesWith(token: string): number[] {
   return out;
 }
 
-/** A step that leaves three daemons (setsid, double fork, nohup), each a `sleep <token><n>`. */
+/**
+ * A step that leaves three daemons, each a `sleep <token><n>`: setsid after a double fork (its own session,
+ * parent gone: neither the process group nor the parent links reach it), a double fork, and nohup.
+ */
 function daemonProject(token: string): string {
   return project(`name: daemons
 phases:
@@ -158,7 +161,7 @@ phases:
     steps:
       - name: Daemons
         run: |
-          setsid sleep ${token}1 >/dev/null 2>&1 < /dev/null &
+          ( setsid sleep ${token}1 >/dev/null 2>&1 < /dev/null & ) &
           ( sleep ${token}2 >/dev/null 2>&1 < /dev/null & ) &
           nohup sleep ${token}3 >/dev/null 2>&1 &
           sleep 0.3

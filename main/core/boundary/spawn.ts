@@ -28,6 +28,9 @@ import {
 import { killTree, spawnMarked } from '../platform/process-tree';
 import { sweepCookie } from '../platform/step-cookie';
 
+/** Ends the processes a killed Offload's steps left (call once when Offload starts; the first step also does). */
+export { sweepOrphanedSteps } from '../platform/step-cookie';
+
 /** How a shell references an environment variable, by family. */
 export type ShellFamily = 'posix' | 'powershell' | 'cmd' | 'other';
 
