@@ -6,7 +6,45 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import { newStepCookie, STEP_COOKIE_VAR, sweepOrphanedSteps } from './step-cookie';
 import { superviseStep } from './step-supervisor';
+
+/** A child started with spawnMarked: its cookie, and how to stop supervising it once its processes were swept. */
+export interface MarkedChild {
+  child: ChildProcess;
+  /** OFFLOAD_STEP_COOKIE in the environment of the child and everything it starts. */
+  cookie: string;
+  /** Stops supervising the cookie (call after sweeping it). */
+  release(): void;
+}
+
+let orphanSweep: Promise<unknown> | undefined;
+
+/**
+ * Spawns a command in its own process group (POSIX), marked with a fresh step cookie and put under the
+ * supervisor, so that `killTree(child.pid)` stops its tree and a sweep of the cookie ends whatever left the
+ * tree. The first call also ends processes a killed Offload left behind (sweepOrphanedSteps).
+ */
+export function spawnMarked(
+  command: string,
+  args: readonly string[],
+  opts: SpawnOptions = {},
+  platform: NodeJS.Platform = process.platform,
+): MarkedChild {
+  orphanSweep ??= sweepOrphanedSteps({ platform }).catch(() => []);
+  const cookie = newStepCookie();
+  const child = spawn(command, args, {
+    ...opts,
+    env: { ...(opts.env ?? process.env), [STEP_COOKIE_VAR]: cookie },
+    // POSIX: own process group (pgid = pid). Windows: no new console window; taskkill /T finds the tree.
+    detached: platform !== 'win32',
+    windowsHide: true,
+  });
+  // If Offload dies (even by SIGKILL), the supervisor ends this group and the cookie: steps never outlive it.
+  const supervised = child.pid !== undefined ? superviseStep(child.pid, cookie) : undefined;
+  child.once('exit', () => supervised?.releaseGroup());
+  return { child, cookie, release: () => supervised?.release() };
+}
 
 /** Spawns a command so that `killTree(child.pid)` can later stop it and everything it started. */
 export function spawnInGroup(
@@ -15,18 +53,7 @@ export function spawnInGroup(
   opts: SpawnOptions = {},
   platform: NodeJS.Platform = process.platform,
 ): ChildProcess {
-  const child = spawn(command, args, {
-    ...opts,
-    // POSIX: own process group (pgid = pid). Windows: no new console window; taskkill /T finds the tree.
-    detached: platform !== 'win32',
-    windowsHide: true,
-  });
-  // If Offload dies (even by SIGKILL), the supervisor ends this group: steps never outlive it.
-  if (child.pid !== undefined) {
-    const supervised = superviseStep(child.pid);
-    child.once('exit', () => supervised.release());
-  }
-  return child;
+  return spawnMarked(command, args, opts, platform).child;
 }
 
 /** pid -> parent pid for every process we can see (Linux /proc, else `ps`). */

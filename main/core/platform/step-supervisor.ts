@@ -1,8 +1,10 @@
 /**
  * Steps do not outlive Offload. A small supervisor process is tied to Offload's lifetime by a pipe: Offload
- * tells it which process groups (POSIX) or process ids (Windows) its steps run in, and when the pipe reaches end
- * of file — Offload exited, crashed or was killed with SIGKILL — the supervisor ends them (SIGTERM, then SIGKILL
- * after a grace period; `taskkill /T /F` on Windows) and exits. One supervisor per Offload process, started with
+ * tells it which process groups (POSIX) or process ids (Windows) its steps run in and the cookie that marks
+ * each step's processes (step-cookie.ts), and when the pipe reaches end of file — Offload exited, crashed or
+ * was killed with SIGKILL — the supervisor ends them (SIGTERM, then SIGKILL after a grace period; `taskkill /T
+ * /F` on Windows): the groups, and every process of the user holding a tracked cookie (Linux /proc), so a
+ * step's daemons (setsid, double fork, nohup) go too. Then it exits. One supervisor per Offload process, started with
  * the first step; it holds nothing open that would keep Offload alive.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,15 +12,36 @@ import { spawn, type ChildProcess } from 'node:child_process';
 /** The supervisor's own code, run by the same Node (or Electron as Node) that runs Offload. */
 const SUPERVISOR_SOURCE = `
 const { execFile } = require('node:child_process');
+const fs = require('node:fs');
 const tracked = new Set();
+const cookies = new Set();
+const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+// As markedProcesses in step-cookie.ts (this code runs in its own process, without Offload's modules).
+const marked = () => {
+  const out = [];
+  if (process.platform !== 'linux' || cookies.size === 0) return out;
+  let names = [];
+  try { names = fs.readdirSync('/proc'); } catch { return out; }
+  for (const name of names) {
+    if (!/^\\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (uid !== undefined && fs.statSync('/proc/' + name).uid !== uid) continue;
+      const vars = fs.readFileSync('/proc/' + name + '/environ', 'latin1').split('\\0');
+      for (const c of cookies) if (vars.includes('OFFLOAD_STEP_COOKIE=' + c)) { out.push(Number(name)); break; }
+    } catch {}
+  }
+  return out;
+};
 let buf = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => {
   buf += d;
   let nl;
   while ((nl = buf.indexOf('\\n')) >= 0) {
-    const [op, id] = buf.slice(0, nl).split(' ');
+    const [op, id, cookie] = buf.slice(0, nl).split(' ');
     buf = buf.slice(nl + 1);
+    if (op === 'x') { cookies.delete(id); continue; }
+    if (op === '+' && cookie) cookies.add(cookie);
     const n = Number(id);
     if (!Number.isSafeInteger(n) || n <= 1) continue;
     if (op === '+') tracked.add(n);
@@ -34,9 +57,10 @@ const signal = (sig) => {
     try { process.kill(-id, sig); } catch {}
     try { process.kill(id, sig); } catch {}
   }
+  for (const pid of marked()) { try { process.kill(pid, sig); } catch {} }
 };
 process.stdin.on('end', () => {
-  if (tracked.size === 0) process.exit(0);
+  if (tracked.size === 0 && marked().length === 0) process.exit(0);
   signal('SIGTERM');
   setTimeout(() => { signal('SIGKILL'); setTimeout(() => process.exit(0), 200); }, 2000);
 });
@@ -72,17 +96,23 @@ function start(): ChildProcess | null {
 }
 
 /**
- * Puts a step's process group (the pid of a child started with `spawnInGroup`) under the supervisor until
- * `release` is called; best effort (without a supervisor, cancel and timeouts still stop the tree).
+ * Puts a step's process group (the pid of a child started with `spawnInGroup`) and its cookie under the
+ * supervisor: `releaseGroup` when the child exited, `release` once the step's processes were swept; best
+ * effort (without a supervisor, cancel, timeouts and the step's end still stop the tree).
  */
-export function superviseStep(pid: number): { release(): void } {
+export function superviseStep(pid: number, cookie: string): { releaseGroup(): void; release(): void } {
   if (supervisor === undefined) supervisor = start();
   const s = supervisor;
-  if (!s?.stdin?.writable) return { release: () => {} };
-  s.stdin.write(`+ ${pid}\n`);
+  if (!s?.stdin?.writable) return { releaseGroup: () => {}, release: () => {} };
+  s.stdin.write(`+ ${pid} ${cookie}\n`);
+  const send = (line: string) => {
+    if (s.stdin?.writable) s.stdin.write(line);
+  };
   return {
+    releaseGroup: () => send(`- ${pid}\n`),
     release: () => {
-      if (s.stdin?.writable) s.stdin.write(`- ${pid}\n`);
+      send(`- ${pid}\n`);
+      send(`x ${cookie}\n`);
     },
   };
 }

@@ -85,6 +85,12 @@ export interface StepKind<Spec = unknown> {
   schema: JsonSchema;
   /** Extra step-level keys this kind accepts besides the common ones (e.g. `shell` for run). */
   extraKeys?: Record<string, JsonSchema>;
+  /**
+   * For a kind whose spec is a script run by a shell: the `shell:` the step names (its extra keys, before
+   * interpolation; undefined: the default shell). The engine then passes each `${{ … }}` of the script as an
+   * environment variable the script references, never as text (main/core/boundary/spawn.ts).
+   */
+  scriptShell?(extra: Record<string, unknown>): unknown;
   /** One-line description for displays, from the (interpolated) step. */
   describe(step: ResolvedStep<Spec>): string;
   /** Runs one attempt. Throwing is treated as failed with the error's message. */

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { interpolateStepFields } from '../boundary/spawn';
 import { interpolate, type InterpolationContext } from '../config/interpolate';
 import { secretNames } from '../config/load';
 import { ALWAYS_SECRET } from '../config/schema';
@@ -26,7 +27,7 @@ import {
   workflowGate,
   writeGateState,
 } from './gates';
-import { Masker } from './mask';
+import { Masker, MIN_MASK_LENGTH } from './mask';
 
 /** Shorter than any real AWS credential (an access key id has 20 characters, a secret 40): a placeholder. */
 const MIN_AWS_CREDENTIAL = 12;
@@ -36,7 +37,7 @@ import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../platform/git';
 import { acquireRunLock } from './run-lock';
 import { StepAttempt, type StopWhy } from './step-attempt';
-import { StepOutput, type OutputStream } from './step-output';
+import { StepOutput, writeFailure, type OutputStream } from './step-output';
 import {
   PHASES,
   PHASE_TITLES,
@@ -75,6 +76,8 @@ interface ActiveRun {
   tempDir?: string;
   /** Secret names whose values are too short to mask, said once in the first step's log. */
   shortSecrets?: string[];
+  /** Why the run's history could not be written (disk full…), once it could not. */
+  historyError?: string;
   /** Evidence the steps recorded (deploy steps say what they deployed). */
   records: { phase: PhaseId; step: string; kind: string; data: unknown }[];
 }
@@ -203,7 +206,16 @@ export class Engine {
   private emit(active: ActiveRun, writer: RunWriter | null, e: EngineEvent): void {
     if (e.type === 'record') active.records.push(e);
     if (e.type !== 'output') {
-      writer?.append(e);
+      try {
+        writer?.append(e);
+      } catch (err) {
+        // Disk full: the run goes on in memory (the live view, the summary) and ends saying why.
+        active.historyError ??= writeFailure(
+          err,
+          'the run history',
+          path.join(writer?.dir ?? '', 'events.jsonl'),
+        );
+      }
       active.snap = applyEvent(active.snap, e);
       if (e.type === 'step' && e.status === 'running' && e.attempt === 1) active.tail.clear();
     }
@@ -278,7 +290,7 @@ export class Engine {
         !config.secrets.includes(name) &&
         ALWAYS_SECRET.includes(name) &&
         v.trim().length < MIN_AWS_CREDENTIAL;
-      if (placeholder) shortSecrets.push(name);
+      if (placeholder || v.trim().length < MIN_MASK_LENGTH) shortSecrets.push(name);
       else masker.add(v);
     }
     active.shortSecrets = shortSecrets;
@@ -382,6 +394,10 @@ export class Engine {
       status = 'failed';
       reason = (err as Error).message;
     }
+    if (active.historyError) {
+      status = status === 'passed' ? 'failed' : status;
+      reason = reason ? `${reason}; ${active.historyError}` : active.historyError;
+    }
     emit({
       type: 'run-finished',
       runId,
@@ -452,8 +468,9 @@ export class Engine {
     const t0 = Date.now();
     const stepEvent = (status: Status, extra: Partial<Extract<RunEvent, { type: 'step' }>> = {}) =>
       emit({ type: 'step', runId, at: this.at(), phase, step: step.id, status, ...extra });
+    // Offload's own marker is never masked; what follows it may quote the project or the step.
     const info = (text: string) => {
-      output.write('info', Buffer.from(masker.mask(`[offload] ${text}\n`), 'utf8'));
+      output.write('info', Buffer.from(`[offload] ${masker.mask(text)}\n`, 'utf8'));
     };
     const finish = async (
       status: 'passed' | 'failed' | 'cancelled',
@@ -491,12 +508,12 @@ export class Engine {
           workflows: this.o.config.workflows,
         });
         carriedFrom = carried.notes;
-        const r = interpolate(raw, { ...ictx, steps: { ...ictx.steps, ...carried.steps } }).value as {
-          spec: unknown;
-          extra: Record<string, unknown>;
-          env: Record<string, unknown>;
-          cwd?: string;
-        };
+        // A script's `${{ … }}` reach its shell as environment variables, never as text.
+        const r = interpolateStepFields(
+          raw,
+          { ...ictx, steps: { ...ictx.steps, ...carried.steps } },
+          kind.scriptShell?.bind(kind),
+        );
         resolved = {
           id: step.id,
           name: step.name,
@@ -520,7 +537,7 @@ export class Engine {
       if (attempt === 1) {
         if (active.shortSecrets?.length) {
           info(
-            `not masked: ${active.shortSecrets.join(', ')} (shorter than any real AWS credential: a placeholder such as moto's)`,
+            `not masked: ${active.shortSecrets.join(', ')} (shorter than any real credential: a placeholder such as moto's \`test\`; values under ${MIN_MASK_LENGTH} characters are never masked)`,
           );
           active.shortSecrets = undefined;
         }

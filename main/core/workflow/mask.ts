@@ -4,10 +4,24 @@
  * Output is masked line by line so a secret split across chunks is still caught.
  */
 
+/**
+ * Values shorter than this are not masked (refused, with a message in the step's log): hiding `e` or `ok`
+ * would blank that text in every line, Offload's own included, and hide nothing a reader could not guess.
+ */
+export const MIN_MASK_LENGTH = 4;
+
 /** The set of values to hide, longest first. */
 export class Masker {
   private values: string[] = [];
   private bytes: Buffer[] | undefined;
+  private readonly refusedListeners = new Set<(length: number) => void>();
+  private readonly refused = new Set<string>();
+
+  /** Calls `fn` with the length of each `::add-mask::` value refused as too short; returns the unsubscribe. */
+  onRefused(fn: (length: number) => void): () => void {
+    this.refusedListeners.add(fn);
+    return () => this.refusedListeners.delete(fn);
+  }
 
   /** Longest value length (what a line buffer must hold back to catch a split secret). */
   get maxLength(): number {
@@ -18,10 +32,25 @@ export class Masker {
     return this.values.length;
   }
 
-  /** Adds a value (and each of its lines) to hide. Whitespace-only values are ignored. */
+  /** A value an `::add-mask::` line (or ctx.addMask) declared: added, or refused (listeners told) when too short. */
+  addDeclared(value: string): void {
+    const length = value.trim().length;
+    if (length >= MIN_MASK_LENGTH) this.add(value);
+    else if (length > 0 && !this.refused.has(value)) {
+      // Said once per value: a line is read both to learn its value and to show it.
+      this.refused.add(value);
+      for (const fn of this.refusedListeners) fn(length);
+    }
+  }
+
+  /**
+   * Adds a value to hide, and each of its lines when it has several (lines shorter than MIN_MASK_LENGTH
+   * left out: the whole value still is). Whitespace-only values are ignored.
+   */
   add(value: string | undefined): void {
     if (!value) return;
-    const parts = [value, ...value.split(/\r?\n/).map((l) => l.trim())];
+    const lines = value.split(/\r?\n/).map((l) => l.trim());
+    const parts = [value, ...(lines.length > 1 ? lines.filter((l) => l.length >= MIN_MASK_LENGTH) : lines)];
     let added = false;
     for (const v of parts) {
       if (!v.trim() || this.values.includes(v)) continue;
@@ -174,7 +203,7 @@ function takeAddMasks(text: string, masker: Masker): string {
     .map((line) => {
       const at = line.indexOf(ADD_MASK);
       if (at < 0 || line.slice(0, at).trim()) return line;
-      masker.add(
+      masker.addDeclared(
         line
           .slice(at + ADD_MASK.length)
           .replace(/\r$/, '')

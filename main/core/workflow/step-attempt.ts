@@ -19,7 +19,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { formatDuration } from './durations';
 import { LogFollower } from './log-follower';
-import { MaskingLineBuffer, MaskingStream, type Masker } from './mask';
+import { MaskingLineBuffer, MaskingStream, MIN_MASK_LENGTH, type Masker } from './mask';
 import { parseOutputFile } from './outputs';
 import type { StepOutput } from './step-output';
 import type { PhaseId, ResolvedStep, StepContext, StepKind, StepResult, StepServices } from './types';
@@ -87,6 +87,8 @@ export class StepAttempt {
   /** Whether a child may write the log directly (decided before the kind runs). */
   private mayWriteDirect = false;
   private direct: DirectOutput | undefined;
+  /** Whether a child was given the log file (its lines are shown as the follower reads them back). */
+  private usedDirect = false;
 
   constructor(private readonly o: StepAttemptOptions) {
     this.outputFile = path.join(o.tempDir, `offload-out-${o.runId}-${crypto.randomBytes(4).toString('hex')}`);
@@ -103,7 +105,7 @@ export class StepAttempt {
       timer = setTimeout(() => controller.abort({ why: 'timeout', ms } satisfies StopWhy), ms);
     }
     fs.writeFileSync(this.outputFile, '', { mode: 0o600 });
-    if (o.masker.size === 0) {
+    if (o.masker.size === 0 && o.output.roomForDirect()) {
       // The child will append to the log itself: the engine's lines so far must be in it first.
       await o.output.written();
       this.mayWriteDirect = true;
@@ -111,6 +113,14 @@ export class StepAttempt {
 
     let result: StepResult | undefined;
     let error: string | undefined;
+    // A refused ::add-mask:: is said in the log; while the child writes the log itself, once it is done
+    // (a line appended now would land after what the follower has already shown).
+    const refusals: string[] = [];
+    const unlisten = o.masker.onRefused((length) => {
+      const text = `::add-mask:: refused: the value has ${length} character${length === 1 ? '' : 's'}, fewer than ${MIN_MASK_LENGTH}; masking it would blank that text in every line, so it is NOT masked`;
+      if (this.usedDirect) refusals.push(text);
+      else o.info(text);
+    });
     try {
       const exec = o.kind.execute(this.context(), o.step);
       result = await raceAbort(exec, controller.signal, o.abortGraceMs);
@@ -125,6 +135,8 @@ export class StepAttempt {
         if (!w.writableEnded) w.end();
       }
       await this.endDirect();
+      unlisten();
+      for (const text of refusals) o.info(text);
     }
 
     let outputs: Record<string, string> = { ...(result?.outputs ?? {}), ...this.published };
@@ -136,6 +148,18 @@ export class StepAttempt {
       fs.rmSync(this.outputFile, { force: true });
     }
 
+    // The log could not be written (disk full): that is the failure, not what the step's command made of it.
+    const logProblem =
+      o.output.logProblem() ??
+      (this.usedDirect && (error || result?.status !== 'passed')
+        ? o.output.diskFullAfterDirect()
+        : undefined);
+    if (logProblem) {
+      o.info(logProblem);
+      const step = error ?? result?.summary;
+      const reason = `${logProblem}${step ? ` (the step: ${step})` : ''}`;
+      return { status: 'failed', reason, outputs };
+    }
     const why = controller.signal.aborted ? (controller.signal.reason as StopWhy | undefined) : undefined;
     if (why?.why === 'timeout') {
       const reason = `timed out after ${formatDuration(why.ms)}`;
@@ -190,7 +214,7 @@ export class StepAttempt {
       setOutput: (key, value) => {
         this.published[key] = value;
       },
-      addMask: (value) => o.masker.add(value),
+      addMask: (value) => o.masker.addDeclared(value),
       record: (kind, data) => o.record(kind, o.masker.maskDeep(data)),
       services: o.services,
     };
@@ -234,6 +258,7 @@ export class StepAttempt {
     if (this.direct) return this.direct.fd;
     const { output, masker } = this.o;
     const { fd, from } = output.openDirect();
+    this.usedDirect = true;
     // What the child writes is shown masked: ::add-mask:: lines are learned from it as they are read.
     const masking = new MaskingStream(masker);
     const follower = new LogFollower({

@@ -5,6 +5,7 @@
  * stderr are the log file itself, and what it writes is read back from the file and only shown (`show`).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { MaskingStream, type Masker } from './mask';
 import type { OutputTail } from './output-tail';
 
@@ -21,6 +22,27 @@ export interface StepOutputOptions {
 
 const NOTHING = Buffer.alloc(0);
 
+/** A child may write the log itself only with this much free space: a full disk must not stop the live view. */
+const DIRECT_MIN_FREE = 64 * 1024 * 1024;
+
+/** What a failed write of a file means, in words ("disk full writing the step log at …"). */
+export function writeFailure(err: unknown, what: string, file: string): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC') return `disk full writing ${what} at ${file}`;
+  if (code === 'EDQUOT') return `disk quota exceeded writing ${what} at ${file}`;
+  return `could not write ${what} at ${file}: ${(err as Error | undefined)?.message ?? String(err)}`;
+}
+
+/** Free bytes for this user on the file system holding `dir`; undefined where unknown. */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One step's log file plus the live views of it. */
 export class StepOutput {
   /** The log file's path. */
@@ -28,20 +50,57 @@ export class StepOutput {
   /** While a child writes the file directly: our own descriptor for appending to it. */
   private directFd: number | undefined;
 
+  /** Why the log could not be written (disk full…); output is then only shown, and the step says so. */
+  private logError: unknown;
+  private readonly drains: (() => void)[] = [];
+
   constructor(private readonly o: StepOutputOptions) {
     this.file = String(o.log.path);
+    o.log.on('error', (err) => this.failed(err));
+  }
+
+  private failed(err: unknown): void {
+    this.logError ??= err;
+    for (const cb of this.drains.splice(0)) cb();
   }
 
   /** Writes (already masked) output to the log, the tail and listeners; false when the log asks to wait. */
   write(stream: OutputStream, data: Buffer): boolean {
     if (!data.length) return true;
-    if (this.directFd !== undefined) {
+    if (this.directFd !== undefined && this.logError === undefined) {
       // A child owns the file now: append in place; the follower shows these bytes in order with the child's.
-      fs.writeSync(this.directFd, data);
-      return true;
+      try {
+        fs.writeSync(this.directFd, data);
+        return true;
+      } catch (err) {
+        this.failed(err);
+      }
     }
     this.show(stream, data);
-    return this.o.log.write(data);
+    // A log that failed (disk full) is left alone; the live view keeps flowing.
+    return this.logError === undefined ? this.o.log.write(data) : true;
+  }
+
+  /** Why the log could not be written, in words; undefined while it could. */
+  logProblem(): string | undefined {
+    return this.logError === undefined ? undefined : writeFailure(this.logError, 'the step log', this.file);
+  }
+
+  /**
+   * After a child that wrote the log itself failed: "disk full writing the step log at …" when the disk
+   * holding it is full (the child's own writes failed), else undefined.
+   */
+  diskFullAfterDirect(): string | undefined {
+    const free = freeBytes(path.dirname(this.file));
+    return free !== undefined && free < 64 * 1024
+      ? writeFailure(Object.assign(new Error('no space'), { code: 'ENOSPC' }), 'the step log', this.file)
+      : undefined;
+  }
+
+  /** Whether a child may write the log itself: only with room to spare (else output goes through pipes). */
+  roomForDirect(): boolean {
+    const free = freeBytes(path.dirname(this.file));
+    return free === undefined || free >= DIRECT_MIN_FREE;
   }
 
   /**
@@ -56,12 +115,21 @@ export class StepOutput {
 
   /** Calls back once the log has taken what it buffered (backpressure of `write`). */
   onDrain(cb: () => void): void {
-    this.o.log.once('drain', cb);
+    if (this.logError !== undefined) return void setImmediate(cb);
+    let called = false;
+    const once = () => {
+      if (called) return;
+      called = true;
+      this.o.log.off('drain', once);
+      cb();
+    };
+    this.drains.push(once);
+    this.o.log.once('drain', once);
   }
 
   /** Resolves when everything written so far is in the file (before a child appends to it directly). */
   written(): Promise<void> {
-    if (this.o.log.writableLength === 0) return Promise.resolve();
+    if (this.logError !== undefined || this.o.log.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => this.o.log.write(NOTHING, () => resolve()));
   }
 
@@ -119,6 +187,11 @@ export class StepOutput {
   /** Ends the log (the step is over). */
   end(): Promise<void> {
     this.closeDirect();
-    return new Promise<void>((resolve) => this.o.log.end(resolve));
+    const log = this.o.log;
+    if (this.logError !== undefined || log.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      log.once('close', () => resolve());
+      log.end(() => resolve());
+    });
   }
 }

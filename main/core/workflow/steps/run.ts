@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { killTree, spawnInGroup } from '../../platform/process-tree';
+import { spawnStep } from '../../boundary/spawn';
 import { resolveShell, shellArgs } from '../../platform/shell';
 import type { StepContext, StepKind } from '../types';
 
@@ -32,6 +32,7 @@ export const runStep: StepKind<string> = {
       anyOf: [{ enum: ['bash', 'sh', 'pwsh', 'powershell', 'cmd', 'python'] }, { pattern: '\\{0\\}' }],
     },
   },
+  scriptShell: (extra) => extra.shell,
   describe(step) {
     const first = step.spec.split('\n').find((l) => l.trim()) ?? step.spec;
     const more = step.spec.trim().includes('\n') ? ' …' : '';
@@ -58,15 +59,16 @@ function runScript(ctx: StepContext, file: string, args: string[], verbatim?: bo
     if (ctx.signal.aborted) return resolve({ status: 'failed', summary: 'not started (aborted)' });
     // Straight to the log file: the child (and any background process it leaves) writes the disk itself.
     const fd = ctx.outputFd?.();
-    const child = spawnInGroup(file, args, {
+    const proc = spawnStep(file, args, {
       cwd: ctx.cwd,
       env: ctx.env,
       stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
       windowsVerbatimArguments: verbatim,
     });
+    const child = proc.child;
     let killing: Promise<void> | undefined;
     const onAbort = () => {
-      if (child.pid !== undefined && !killing) killing = killTree(child.pid, { graceMs: 2000 });
+      killing ??= proc.stop(2000);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -88,6 +90,8 @@ function runScript(ctx: StepContext, file: string, args: string[], verbatim?: bo
       clearTimeout(idle);
       ctx.signal.removeEventListener('abort', onAbort);
       await killing;
+      // Every process the step started ends with it: daemons (setsid, double fork, nohup) included.
+      await proc.end();
       const { code, sig } = exit;
       if (code === 0) resolve({ status: 'passed', summary: 'exit code 0' });
       else resolve({ status: 'failed', summary: sig ? `killed by ${sig}` : `exit code ${code}` });
@@ -125,10 +129,12 @@ function runScript(ctx: StepContext, file: string, args: string[], verbatim?: bo
     child.on('error', (err) => {
       ctx.signal.removeEventListener('abort', onAbort);
       settled = true;
-      reject(new Error(`could not start ${file}: ${err.message}`));
+      void proc.end().finally(() => reject(new Error(`could not start ${file}: ${err.message}`)));
     });
     child.on('exit', (code, sig) => {
       exit = { code, sig };
+      // Background processes may hold the output pipes open: end them now, so the pipes close.
+      void proc.end();
       armIdle();
       void finish();
     });
