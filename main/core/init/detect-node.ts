@@ -1,6 +1,7 @@
 /** Node projects (package.json, at the top or in sub-folders): install when needed, lint, build, test. */
 import path from 'node:path';
-import { exists, inFolder, projectDirs, readText, relCwd, runStep, type Detector, type Plan } from './plan';
+import { exists, inFolder, projectDirs, relCwd, runStep, type Detector, type Plan } from './plan';
+import { MAX_READ_BYTES, readBounded } from './read-bounded';
 
 interface PackageJson {
   name?: unknown;
@@ -9,15 +10,21 @@ interface PackageJson {
   devDependencies?: Record<string, unknown>;
 }
 
-/** Reads package.json in `dir` (undefined when absent or not JSON). */
-function readPackageJson(dir: string): PackageJson | undefined {
-  const text = readText(path.join(dir, 'package.json'));
-  if (text === undefined) return undefined;
+const UNREADABLE = {
+  missing: 'cannot be read',
+  'not-a-file': 'not a regular file',
+  'too-large': `larger than ${MAX_READ_BYTES / 1024 / 1024} MB`,
+} as const;
+
+/** Reads package.json in `dir`, or says why it is skipped (not a regular file, too large, not JSON). */
+function readPackageJson(dir: string): PackageJson | string {
+  const r = readBounded(path.join(dir, 'package.json'));
+  if ('reason' in r) return UNREADABLE[r.reason];
   try {
-    const pkg = JSON.parse(text) as unknown;
-    return pkg && typeof pkg === 'object' ? (pkg as PackageJson) : undefined;
+    const pkg = JSON.parse(r.text) as unknown;
+    return pkg && typeof pkg === 'object' ? (pkg as PackageJson) : 'not a JSON object';
   } catch {
-    return undefined;
+    return 'not valid JSON';
   }
 }
 
@@ -34,8 +41,8 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const where = relCwd(plan.root, dir);
   const file = where ? `${where}/package.json` : 'package.json';
   const pkg = readPackageJson(dir);
-  if (!pkg) {
-    plan.findings.push(`${file} (not valid JSON: skipped)`);
+  if (typeof pkg === 'string') {
+    plan.findings.push(`${file} (${pkg}: skipped)`);
     return;
   }
   if (!where && typeof pkg.name === 'string' && pkg.name) plan.name = pkg.name.replace(/^@[^/]+\//, '');

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PHASES, type PhaseId } from '../workflow/types';
+import { listDir, readTextBounded } from './read-bounded';
 import type { Toolchain } from './toolchain';
 
 /** One step as offload.yml will hold it. */
@@ -86,39 +87,29 @@ const IGNORED_DIRS = new Set([
 /** Whether `name` exists in `dir`. */
 export const exists = (dir: string, name: string): boolean => fs.existsSync(path.join(dir, name));
 
-/** A file's text, or undefined when it cannot be read. */
-export function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * A file's text, or undefined when it cannot be read: only regular files, at most 1 MB (read-bounded.ts), so
+ * a FIFO or a huge file in an untrusted repository neither hangs init nor fills memory.
+ */
+export const readText = (file: string): string | undefined => readTextBounded(file);
 
-/** Direct sub-folders of `dir` (sorted), skipping hidden, dependency and build folders. */
+/**
+ * Direct sub-folders of `dir` (sorted), skipping hidden, dependency and build folders. Symlinks are not
+ * followed (a link loop is never walked), and a huge folder is listed only in part.
+ */
 export function subDirs(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !IGNORED_DIRS.has(e.name))
-      .map((e) => path.join(dir, e.name))
-      .sort();
-  } catch {
-    return [];
-  }
+  return listDir(dir)
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !IGNORED_DIRS.has(e.name))
+    .map((e) => path.join(dir, e.name))
+    .sort();
 }
 
-/** Files directly in `dir` (sorted names). */
+/** Regular files directly in `dir` (sorted names; a huge folder is listed only in part). */
 export function filesIn(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
+  return listDir(dir)
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
 }
 
 /**
