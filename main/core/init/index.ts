@@ -11,6 +11,8 @@ import { detectCdk, detectSam, detectTerraform } from './detect-infrastructure';
 import { detectCloudFormation, detectKubernetes, detectSamFunctions, detectServerless } from './detect-cloud';
 import { detectNode } from './detect-node';
 import { detectPython } from './detect-python';
+import { detectMakeDeploy, detectToolchains } from './detect-toolchains';
+import { detectUnreal } from './detect-unreal';
 import { findModelEndpoints } from './model-endpoints';
 import { emptyPlan, todoStep, type Detector, type InitStep, type Plan } from './plan';
 import { renderConfig } from './render';
@@ -23,6 +25,8 @@ export { hostToolchain, type Toolchain } from './toolchain';
 const DETECTORS: readonly Detector[] = [
   detectNode,
   detectPython,
+  detectToolchains,
+  detectUnreal,
   detectCdk,
   detectTerraform,
   detectSam,
@@ -33,6 +37,8 @@ const DETECTORS: readonly Detector[] = [
   detectCompose,
   // After the Dockerfile: a manifest's rollout can take the image it builds.
   detectKubernetes,
+  // Last: the project's own `make deploy` only where no deploy was recognised.
+  detectMakeDeploy,
 ];
 
 export interface InitOptions {
