@@ -69,7 +69,7 @@ function wrapper(dir: string, name: string): string | undefined {
 /** The targets a Makefile defines (`name:` at the start of a line, not `:=` assignments). */
 export function makeTargets(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(/^([A-Za-z0-9_.-]+(?:[ \t]+[A-Za-z0-9_.-]+)*)[ \t]*::?(?!=)/gm))
+  for (const m of text.matchAll(/^([A-Za-z0-9_.-]+(?:[ \t]+[A-Za-z0-9_.-]+)*)[ \t]*::?(?![:=])/gm))
     for (const t of m[1]!.split(/[ \t]+/)) out.add(t);
   return out;
 }
