@@ -60,7 +60,9 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const step = (name: string, command: string, timeout?: string) =>
     local.push(runStep(inFolder(name, where), command, { cwd: where, timeout }));
   if (hasDeps && !installed) step('Install dependencies', pm.install, '10m');
-  if (has('lint')) step('Lint', `${pm.run} lint`);
+  // A lint script that fixes (eslint --fix, prettier --write) rewrites sources: not a check.
+  const lintRewrites = has('lint') && /\s--fix\b|\s--write\b/.test(String(scripts.lint));
+  if (has('lint') && !lintRewrites) step('Lint', `${pm.run} lint`);
   if (has('build')) step('Build', `${pm.run} build`);
   if (has('test')) step('Unit tests', `${pm.run} test`);
   const notes: string[] = [];
@@ -68,6 +70,11 @@ function detectNodeProject(plan: Plan, dir: string): void {
     notes.push(
       `${file}: dependencies are already installed (node_modules), so each run uses them as they are;`,
       `add \`${pm.install}\` as the first step for a clean install on every run.`,
+    );
+  if (lintRewrites)
+    notes.push(
+      `${file}: the lint script rewrites sources (--fix/--write), so it is not run as a check; add a lint`,
+      'step without it (e.g. eslint .) if you want one.',
     );
   if (!has('test'))
     notes.push(`${file} has no test script: add one and a step that runs it (\`${pm.run} test\`).`);

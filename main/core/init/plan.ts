@@ -69,7 +69,7 @@ export function emptyPlan(root: string): Plan {
   };
 }
 
-/** Folders never looked into: dependencies, build output, virtualenvs. */
+/** Folders never looked into: dependencies, build output, virtualenvs (and any folder with a pyvenv.cfg). */
 const IGNORED_DIRS = new Set([
   'node_modules',
   '.git',
@@ -78,7 +78,6 @@ const IGNORED_DIRS = new Set([
   'build',
   '.venv',
   'venv',
-  'env',
   '__pycache__',
   'cdk.out',
   '.aws-sam',
@@ -98,10 +97,31 @@ export const readText = (file: string): string | undefined => readTextBounded(fi
  * followed (a link loop is never walked), and a huge folder is listed only in part.
  */
 export function subDirs(dir: string): string[] {
-  return listDir(dir)
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !IGNORED_DIRS.has(e.name))
-    .map((e) => path.join(dir, e.name))
-    .sort();
+  return (
+    listDir(dir)
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !IGNORED_DIRS.has(e.name))
+      .map((e) => path.join(dir, e.name))
+      // A virtualenv under any name (env/, .env-py/): it has pyvenv.cfg. Terraform's env/dev/ is walked.
+      .filter((d) => !fs.existsSync(path.join(d, 'pyvenv.cfg')))
+      .sort()
+  );
+}
+
+/** The most folders a tree walk of init visits: a monorepo's layout, never a whole vendored tree. */
+export const MAX_WALKED_DIRS = 2000;
+
+/**
+ * `root` and its sub-folders down to `depth` levels (breadth first, so shallower folders come first), skipping
+ * what subDirs skips, never following symlinks, at most MAX_WALKED_DIRS folders.
+ */
+export function treeDirs(root: string, depth: number): string[] {
+  const out: string[] = [];
+  let level = [root];
+  for (let d = 0; d <= depth && level.length && out.length < MAX_WALKED_DIRS; d++) {
+    out.push(...level.slice(0, MAX_WALKED_DIRS - out.length));
+    level = d < depth ? level.flatMap(subDirs) : [];
+  }
+  return out;
 }
 
 /** Regular files directly in `dir` (sorted names; a huge folder is listed only in part). */
