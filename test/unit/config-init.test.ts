@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, type OffloadConfig, type StepConfig } from '../../main/core/config';
 import { initConfig, type Toolchain } from '../../main/core/init';
+import { PYTEST_PROBE } from '../../main/core/init/detect-python';
 import { awsEnvName, localModelServer } from '../../main/core/init/model-endpoints';
 import { schemaReference, shippedSchemaFile } from '../../main/core/init/schema-ref';
 import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
@@ -37,7 +38,7 @@ function machine(installed: string[] = ['python3'], passing: string[] = []): Too
   };
 }
 
-const PYTEST = 'python3 -c import pytest';
+const PYTEST = ['python3', ...PYTEST_PROBE].join(' ');
 
 /** Runs initConfig, writes the text as offload.yml and loads it with the real registry: it must load cleanly. */
 function initAndLoad(

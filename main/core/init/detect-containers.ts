@@ -6,40 +6,56 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { slugify } from '../config/load';
-import { exists, readText, runStep, type Detector } from './plan';
+import { exists, inFolder, readText, relCwd, runStep, treeDirs, type Detector } from './plan';
 
-/** A Dockerfile at the top: a tagged build and push in aws-prepare, a note on building it locally. */
+/** The step id of the image built from `cwd` (`image` for the project folder, `image-<folder>` otherwise). */
+const imageId = (cwd: string | undefined) => (cwd ? `image-${slugify(cwd).replace(/_/g, '-')}` : 'image');
+
+/**
+ * Every Dockerfile (the project folder and sub-folders two levels down, as a monorepo lays out its services):
+ * a tagged build and push in aws-prepare each, a note on building it locally.
+ */
 export const detectDockerfile: Detector = (plan) => {
-  if (!exists(plan.root, 'Dockerfile')) return;
-  const image = slugify(plan.name).replace(/_/g, '-');
-  plan.findings.push('Dockerfile: built and pushed in aws-prepare (publishes output `image`)');
-  plan.notes.local.push([
-    `Dockerfile: \`docker build -t ${image}:local .\` needs the Docker engine running, so it is not a local`,
-    'step here; add it if Docker is always up where you run offload.',
-  ]);
-  plan.steps['aws-prepare'].push(
-    runStep(
-      'Push Docker image',
-      [
-        'REGISTRY="${REGISTRY:?TODO: set REGISTRY to your ECR repository URI}"',
-        'TAG="$(git rev-parse --short HEAD 2>/dev/null || echo dev)-$(date -u +%Y%m%d%H%M%S)"',
-        'docker build -t "$REGISTRY:$TAG" .',
-        'docker push "$REGISTRY:$TAG"',
-        'echo "image=$REGISTRY:$TAG" >> "$OFFLOAD_OUTPUT"',
-      ].join('\n'),
-      {
-        comment: [
-          `TODO: set REGISTRY to your ECR repository URI (<account>.dkr.ecr.<region>.amazonaws.com/${image}),`,
-          'in your environment or under `env:`, and log in to it first, e.g.:',
-          '  aws ecr get-login-password | docker login --username AWS --password-stdin "${REGISTRY%%/*}"',
-          'Later steps use the pushed image as ${{ steps.image.outputs.image }}.',
-        ],
-        id: 'image',
-        shell: 'bash',
-        timeout: '30m',
-      },
-    ),
-  );
+  for (const dir of treeDirs(plan.root, 2).filter((d) => exists(d, 'Dockerfile'))) {
+    const cwd = relCwd(plan.root, dir);
+    const id = imageId(cwd);
+    const image = slugify(cwd ? path.basename(dir) : plan.name).replace(/_/g, '-');
+    const where = cwd ? `${cwd}/` : '';
+    plan.findings.push(
+      `${where}Dockerfile: built and pushed in aws-prepare (publishes output \`image\` of step ${id})`,
+    );
+    plan.notes.local.push([
+      `${where}Dockerfile: \`docker build -t ${image}:local ${cwd ?? '.'}\` needs the Docker engine running, so it is not`,
+      'a local step here; add it if Docker is always up where you run offload.',
+    ]);
+    const registry = cwd
+      ? `REGISTRY_${slugify(path.basename(dir)).toUpperCase().replace(/-/g, '_')}`
+      : 'REGISTRY';
+    plan.steps['aws-prepare'].push(
+      runStep(
+        inFolder('Push Docker image', cwd),
+        [
+          `REGISTRY="\${${registry}:?TODO: set ${registry} to your ECR repository URI}"`,
+          'TAG="$(git rev-parse --short HEAD 2>/dev/null || echo dev)-$(date -u +%Y%m%d%H%M%S)"',
+          'docker build -t "$REGISTRY:$TAG" .',
+          'docker push "$REGISTRY:$TAG"',
+          'echo "image=$REGISTRY:$TAG" >> "$OFFLOAD_OUTPUT"',
+        ].join('\n'),
+        {
+          comment: [
+            `TODO: set ${registry} to your ECR repository URI (<account>.dkr.ecr.<region>.amazonaws.com/${image}),`,
+            'in your environment or under `env:`, and log in to it first, e.g.:',
+            `  aws ecr get-login-password | docker login --username AWS --password-stdin "\${${registry}%%/*}"`,
+            `Later steps use the pushed image as \${{ steps.${id}.outputs.image }}.`,
+          ],
+          id,
+          cwd,
+          shell: 'bash',
+          timeout: '30m',
+        },
+      ),
+    );
+  }
 };
 
 const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];

@@ -4,7 +4,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { exists, filesIn, inFolder, readText, relCwd, runStep, subDirs, type Detector } from './plan';
+import {
+  exists,
+  filesIn,
+  inFolder,
+  readText,
+  relCwd,
+  runStep,
+  subDirs,
+  treeDirs,
+  type Detector,
+  type Plan,
+} from './plan';
+import type { Toolchain } from './toolchain';
 
 /** The project folder or the first direct sub-folder (sorted) that `has` matches. */
 const firstDir = (root: string, has: (dir: string) => boolean) => [root, ...subDirs(root)].find(has);
@@ -38,10 +50,48 @@ export const detectCdk: Detector = (plan, tools) => {
   );
 };
 
-/** *.tf files: fmt (and validate once initialised) with terraform installed; init, plan, apply in aws-prepare. */
+/** A Terraform root: a folder with *.tf that is not a reusable module (modules/…, referenced by `source`). */
+function terraformRoots(root: string): { dirs: string[]; other: { dir: string; why: string }[] } {
+  const withTf = treeDirs(root, 3).filter((d) => filesIn(d).some((f) => f.endsWith('.tf')));
+  const text = (d: string) =>
+    filesIn(d)
+      .filter((f) => f.endsWith('.tf'))
+      .map((f) => readText(path.join(d, f)) ?? '')
+      .join('\n');
+  const referenced = new Set(
+    withTf.flatMap((d) =>
+      [...text(d).matchAll(/\bsource\s*=\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => path.resolve(d, m[1]!)),
+    ),
+  );
+  const dirs: string[] = [];
+  const other: { dir: string; why: string }[] = [];
+  for (const d of withTf) {
+    const rel = path.relative(root, d).split(path.sep);
+    if (referenced.has(d) || rel.includes('modules')) continue;
+    const tf = text(d);
+    const google = /provider\s+"google(-beta)?"|hashicorp\/google/.test(tf);
+    const aws = /provider\s+"aws"|hashicorp\/aws|resource\s+"aws_/.test(tf);
+    if (google && !aws)
+      other.push({ dir: d, why: 'Google Cloud provider, not AWS: not put in the AWS phases' });
+    else dirs.push(d);
+  }
+  return { dirs, other };
+}
+
+/**
+ * Every Terraform root (folder and sub-folders, shallower first: a shared base/ before env/dev/): fmt (and
+ * validate once initialised) with terraform installed; init, plan, apply in aws-prepare.
+ */
 export const detectTerraform: Detector = (plan, tools) => {
-  const dir = firstDir(plan.root, (d) => filesIn(d).some((f) => f.endsWith('.tf')));
-  if (!dir) return;
+  const { dirs, other } = terraformRoots(plan.root);
+  for (const o of other)
+    plan.findings.push(
+      `Terraform (*.tf${relCwd(plan.root, o.dir) ? ` in ${relCwd(plan.root, o.dir)}/` : ''}): ${o.why}`,
+    );
+  for (const dir of dirs) terraformRoot(plan, tools, dir);
+};
+
+function terraformRoot(plan: Plan, tools: Toolchain, dir: string): void {
   const cwd = relCwd(plan.root, dir);
   const installed = Boolean(tools.which('terraform'));
   const initialised = exists(dir, '.terraform');
@@ -69,9 +119,12 @@ export const detectTerraform: Detector = (plan, tools) => {
     );
   }
   plan.steps['aws-prepare'].push(
-    runStep('Terraform init', 'terraform init -input=false', { cwd }),
-    runStep('Terraform plan', 'terraform plan -input=false -out=tfplan', { cwd, timeout: '30m' }),
-    runStep('Terraform apply', 'terraform apply -input=false tfplan', {
+    runStep(inFolder('Terraform init', cwd), 'terraform init -input=false', { cwd }),
+    runStep(inFolder('Terraform plan', cwd), 'terraform plan -input=false -out=tfplan', {
+      cwd,
+      timeout: '30m',
+    }),
+    runStep(inFolder('Terraform apply', cwd), 'terraform apply -input=false tfplan', {
       comment: [
         'Applies the plan above to the AWS account of your current credentials: check before the first run.',
       ],
@@ -79,7 +132,7 @@ export const detectTerraform: Detector = (plan, tools) => {
       timeout: '1h',
     }),
   );
-};
+}
 
 const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
 

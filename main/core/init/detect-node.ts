@@ -1,6 +1,7 @@
 /** Node projects (package.json, at the top or in sub-folders): install when needed, lint, build, test. */
 import path from 'node:path';
-import { exists, inFolder, projectDirs, readText, relCwd, runStep, type Detector, type Plan } from './plan';
+import { exists, inFolder, projectDirs, relCwd, runStep, type Detector, type Plan } from './plan';
+import { MAX_READ_BYTES, readBounded } from './read-bounded';
 
 interface PackageJson {
   name?: unknown;
@@ -9,15 +10,21 @@ interface PackageJson {
   devDependencies?: Record<string, unknown>;
 }
 
-/** Reads package.json in `dir` (undefined when absent or not JSON). */
-function readPackageJson(dir: string): PackageJson | undefined {
-  const text = readText(path.join(dir, 'package.json'));
-  if (text === undefined) return undefined;
+const UNREADABLE = {
+  missing: 'cannot be read',
+  'not-a-file': 'not a regular file',
+  'too-large': `larger than ${MAX_READ_BYTES / 1024 / 1024} MB`,
+} as const;
+
+/** Reads package.json in `dir`, or says why it is skipped (not a regular file, too large, not JSON). */
+function readPackageJson(dir: string): PackageJson | string {
+  const r = readBounded(path.join(dir, 'package.json'));
+  if ('reason' in r) return UNREADABLE[r.reason];
   try {
-    const pkg = JSON.parse(text) as unknown;
-    return pkg && typeof pkg === 'object' ? (pkg as PackageJson) : undefined;
+    const pkg = JSON.parse(r.text) as unknown;
+    return pkg && typeof pkg === 'object' ? (pkg as PackageJson) : 'not a JSON object';
   } catch {
-    return undefined;
+    return 'not valid JSON';
   }
 }
 
@@ -34,8 +41,8 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const where = relCwd(plan.root, dir);
   const file = where ? `${where}/package.json` : 'package.json';
   const pkg = readPackageJson(dir);
-  if (!pkg) {
-    plan.findings.push(`${file} (not valid JSON: skipped)`);
+  if (typeof pkg === 'string') {
+    plan.findings.push(`${file} (${pkg}: skipped)`);
     return;
   }
   if (!where && typeof pkg.name === 'string' && pkg.name) plan.name = pkg.name.replace(/^@[^/]+\//, '');
@@ -53,7 +60,9 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const step = (name: string, command: string, timeout?: string) =>
     local.push(runStep(inFolder(name, where), command, { cwd: where, timeout }));
   if (hasDeps && !installed) step('Install dependencies', pm.install, '10m');
-  if (has('lint')) step('Lint', `${pm.run} lint`);
+  // A lint script that fixes (eslint --fix, prettier --write) rewrites sources: not a check.
+  const lintRewrites = has('lint') && /\s--fix\b|\s--write\b/.test(String(scripts.lint));
+  if (has('lint') && !lintRewrites) step('Lint', `${pm.run} lint`);
   if (has('build')) step('Build', `${pm.run} build`);
   if (has('test')) step('Unit tests', `${pm.run} test`);
   const notes: string[] = [];
@@ -61,6 +70,11 @@ function detectNodeProject(plan: Plan, dir: string): void {
     notes.push(
       `${file}: dependencies are already installed (node_modules), so each run uses them as they are;`,
       `add \`${pm.install}\` as the first step for a clean install on every run.`,
+    );
+  if (lintRewrites)
+    notes.push(
+      `${file}: the lint script rewrites sources (--fix/--write), so it is not run as a check; add a lint`,
+      'step without it (e.g. eslint .) if you want one.',
     );
   if (!has('test'))
     notes.push(`${file} has no test script: add one and a step that runs it (\`${pm.run} test\`).`);

@@ -24,6 +24,17 @@ const REQUIREMENTS = /^(dev[-_])?requirements([-_][\w-]+)?\.txt$/;
 const TEST_FILE = /^(test_.*|.*_test)\.py$/;
 const TEST_DIRS = ['tests', 'test'];
 
+/**
+ * Whether pytest is importable by the Python on PATH, asked without running project code: isolated mode (-I:
+ * no current folder, PYTHONPATH or PYTHONSTARTUP on sys.path) from outside the project, with the user's own
+ * site-packages added back (a `pip install --user pytest` counts).
+ */
+export const PYTEST_PROBE = [
+  '-I',
+  '-c',
+  'import site; site.addsitedir(site.getusersitepackages()); import pytest',
+] as const;
+
 const requirementFiles = (dir: string) => filesIn(dir).filter((f) => REQUIREMENTS.test(f));
 const hasPy = (dir: string) => filesIn(dir).some((f) => f.endsWith('.py'));
 
@@ -97,9 +108,7 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
   if (!where && nameMatch?.[1] && plan.name === path.basename(dir)) plan.name = nameMatch[1];
 
   const py = pythonCommand(dir, pyproject, tools);
-  const pytestUsable = py.managedBy
-    ? pytestDeclared
-    : !py.missing && tools.succeeds(py.python, ['-c', 'import pytest']);
+  const pytestUsable = py.managedBy ? pytestDeclared : !py.missing && tools.succeeds(py.python, PYTEST_PROBE);
   const srcLayout =
     exists(dir, 'src') &&
     (hasPy(path.join(dir, 'src')) || topLevelPackages(path.join(dir, 'src')).length > 0);

@@ -11,6 +11,9 @@ import { detectCdk, detectSam, detectTerraform } from './detect-infrastructure';
 import { detectCloudFormation, detectKubernetes, detectSamFunctions, detectServerless } from './detect-cloud';
 import { detectNode } from './detect-node';
 import { detectPython } from './detect-python';
+import { detectRuleScripts } from './detect-scripts';
+import { detectMakeDeploy, detectToolchains } from './detect-toolchains';
+import { detectUnreal } from './detect-unreal';
 import { findModelEndpoints } from './model-endpoints';
 import { emptyPlan, todoStep, type Detector, type InitStep, type Plan } from './plan';
 import { renderConfig } from './render';
@@ -23,6 +26,8 @@ export { hostToolchain, type Toolchain } from './toolchain';
 const DETECTORS: readonly Detector[] = [
   detectNode,
   detectPython,
+  detectToolchains,
+  detectUnreal,
   detectCdk,
   detectTerraform,
   detectSam,
@@ -33,6 +38,9 @@ const DETECTORS: readonly Detector[] = [
   detectCompose,
   // After the Dockerfile: a manifest's rollout can take the image it builds.
   detectKubernetes,
+  detectRuleScripts,
+  // Last: the project's own `make deploy` only where no deploy was recognised.
+  detectMakeDeploy,
 ];
 
 export interface InitOptions {
@@ -50,12 +58,12 @@ function shutdownSteps(plan: Plan): InitStep[] {
 }
 
 function awsPlaceholders(plan: Plan): void {
-  const imageRef = plan.steps['aws-prepare'].some((s) => s.id === 'image');
+  const imageRef = plan.steps['aws-prepare'].find((s) => s.id?.startsWith('image'))?.id;
   if (!plan.steps['aws-deploy'].length)
     plan.steps['aws-deploy'].push(
       todoStep('deploy to AWS', 'deploy to AWS here, then edit phases.aws-deploy in offload.yml', [
         'TODO: deploy your services and models. On ECS, replace this step with an ecs-deploy step, e.g.:',
-        `  - ecs-deploy: { cluster: my-cluster, service: my-service${imageRef ? ', image: "${{ steps.image.outputs.image }}"' : ''} }`,
+        `  - ecs-deploy: { cluster: my-cluster, service: my-service${imageRef ? `, image: "\${{ steps.${imageRef}.outputs.image }}"` : ''} }`,
         'and see offload.schema.json (your editor completes it) for the options.',
       ]),
     );

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PHASES, type PhaseId } from '../workflow/types';
+import { listDir, readTextBounded } from './read-bounded';
 import type { Toolchain } from './toolchain';
 
 /** One step as offload.yml will hold it. */
@@ -68,7 +69,7 @@ export function emptyPlan(root: string): Plan {
   };
 }
 
-/** Folders never looked into: dependencies, build output, virtualenvs. */
+/** Folders never looked into: dependencies, build output, virtualenvs (and any folder with a pyvenv.cfg). */
 const IGNORED_DIRS = new Set([
   'node_modules',
   '.git',
@@ -77,7 +78,6 @@ const IGNORED_DIRS = new Set([
   'build',
   '.venv',
   'venv',
-  'env',
   '__pycache__',
   'cdk.out',
   '.aws-sam',
@@ -86,39 +86,50 @@ const IGNORED_DIRS = new Set([
 /** Whether `name` exists in `dir`. */
 export const exists = (dir: string, name: string): boolean => fs.existsSync(path.join(dir, name));
 
-/** A file's text, or undefined when it cannot be read. */
-export function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * A file's text, or undefined when it cannot be read: only regular files, at most 1 MB (read-bounded.ts), so
+ * a FIFO or a huge file in an untrusted repository neither hangs init nor fills memory.
+ */
+export const readText = (file: string): string | undefined => readTextBounded(file);
 
-/** Direct sub-folders of `dir` (sorted), skipping hidden, dependency and build folders. */
+/**
+ * Direct sub-folders of `dir` (sorted), skipping hidden, dependency and build folders. Symlinks are not
+ * followed (a link loop is never walked), and a huge folder is listed only in part.
+ */
 export function subDirs(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir, { withFileTypes: true })
+  return (
+    listDir(dir)
       .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !IGNORED_DIRS.has(e.name))
       .map((e) => path.join(dir, e.name))
-      .sort();
-  } catch {
-    return [];
-  }
+      // A virtualenv under any name (env/, .env-py/): it has pyvenv.cfg. Terraform's env/dev/ is walked.
+      .filter((d) => !fs.existsSync(path.join(d, 'pyvenv.cfg')))
+      .sort()
+  );
 }
 
-/** Files directly in `dir` (sorted names). */
-export function filesIn(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
+/** The most folders a tree walk of init visits: a monorepo's layout, never a whole vendored tree. */
+export const MAX_WALKED_DIRS = 2000;
+
+/**
+ * `root` and its sub-folders down to `depth` levels (breadth first, so shallower folders come first), skipping
+ * what subDirs skips, never following symlinks, at most MAX_WALKED_DIRS folders.
+ */
+export function treeDirs(root: string, depth: number): string[] {
+  const out: string[] = [];
+  let level = [root];
+  for (let d = 0; d <= depth && level.length && out.length < MAX_WALKED_DIRS; d++) {
+    out.push(...level.slice(0, MAX_WALKED_DIRS - out.length));
+    level = d < depth ? level.flatMap(subDirs) : [];
   }
+  return out;
+}
+
+/** Regular files directly in `dir` (sorted names; a huge folder is listed only in part). */
+export function filesIn(dir: string): string[] {
+  return listDir(dir)
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
 }
 
 /**
