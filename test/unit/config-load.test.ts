@@ -12,13 +12,14 @@ import {
 } from '../../main/core/config';
 import { PHASES, PHASE_TITLES } from '../../main/core/workflow/types';
 import { TEST_OPTS } from '../fixtures/configs/kinds';
+import { refusedConfigs } from '../fixtures/hostile/configs';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-config-load-'));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 let counter = 0;
 
 /** Writes `text` to a fresh project folder's offload.yml and returns its path. */
-function writeConfig(text: string, name = 'offload.yml'): string {
+function writeConfig(text: string | Buffer, name = 'offload.yml'): string {
   const dir = path.join(tmpRoot, `p${++counter}`);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
@@ -27,7 +28,7 @@ function writeConfig(text: string, name = 'offload.yml'): string {
 }
 
 /** Loads text that must be invalid; returns its problems (and checks the thrown error's shape). */
-function problemsOf(text: string): ConfigProblem[] {
+function problemsOf(text: string | Buffer): ConfigProblem[] {
   const file = writeConfig(text);
   try {
     loadConfig(file, TEST_OPTS);
@@ -504,6 +505,27 @@ workflows:
       "7:9 phases.local.steps[1].bogus: unknown step kind 'bogus'; a step needs exactly one kind key: run, http, tcp, ecs-deploy",
       "9:14 workflows.w[1]: workflow 'w' deploys to AWS (aws-deploy) without aws-test after it; AWS testing must follow every AWS deployment",
     ]);
+  });
+});
+
+describe('loadConfig: what YAML lets through is refused with a position', () => {
+  // The http URL case needs the real http kind's schema: the CLI test (config-refused) covers it.
+  for (const c of refusedConfigs().filter((x) => !x.name.startsWith('http'))) {
+    it(c.name, () => {
+      const ps = problemsOf(c.text);
+      expect(ps.length, lines(ps).join('\n')).toBeGreaterThan(0);
+      const hit = ps.find((p) => p.line === c.line && p.column === c.column);
+      expect(hit, lines(ps).join('\n')).toBeDefined();
+      expect(hit?.message).toMatch(c.message);
+    });
+  }
+
+  it('a prototype key reaches no object: an env named __proto__ is refused before any object is built', () => {
+    const ps = problemsOf(`${LOCAL}env:\n  __proto__: { polluted: 1 }\n`);
+    expect(lines(ps)).toEqual([
+      "6:3 env.__proto__: reserved key '__proto__': names of JavaScript object internals (__proto__, constructor, toString, valueOf, …) cannot be keys in offload.yml",
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 

@@ -19,6 +19,7 @@ import {
   ALWAYS_SECRET,
   COMMON_STEP_KEYS,
   DEFAULT_WORKFLOWS,
+  URL_PATTERN,
   buildSchemaVariant,
   type StepKindShape,
 } from './schema';
@@ -32,7 +33,8 @@ import {
   parseSize,
 } from '../units';
 import { keyOffset, lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-positions';
-import { aliasBomb, duplicateKeys, readConfigFile } from './yaml-bounds';
+import { aliasBomb, aliasTargets, readConfigFile } from './yaml-bounds';
+import { directiveProblems, documentProblems, recursiveAliases, utf8Problem } from './yaml-strict';
 import { userRegexProblem } from '../units/regex';
 
 /** What loadConfig validates against: the registered step kinds and the other concerns' sections. */
@@ -176,6 +178,10 @@ function patternMessage(pattern: string, value: unknown): string {
   }
   if (pattern === SIZE_PATTERN)
     return `expected a size like "200MB", "1GB" or a number of bytes, got ${typeName(value)}`;
+  if (pattern === URL_PATTERN) {
+    return `expected an http:// or https:// URL (or one built by \${{ … }}), got ${typeName(value)}`;
+  }
+  if (pattern === '^https?://') return `expected an http:// or https:// URL, got ${typeName(value)}`;
   if (pattern === COMMON_STEP_KEYS.id?.pattern) {
     return `expected an id of letters, digits, '-' and '_' that starts with a letter or '_', got ${typeName(value)}`;
   }
@@ -692,9 +698,17 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   // uniqueKeys off: the package's check is quadratic in a map's size; duplicateKeys does it in linear time.
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: false });
   const c = new Checker(file, doc, lc, text);
+  const notUtf8 = utf8Problem(buf);
+  if (notUtf8) {
+    c.add(notUtf8.offset, [], notUtf8.message);
+    throw new ConfigError(c.problems);
+  }
   if (!doc.errors.length) {
-    for (const p of duplicateKeys(doc)) c.add(p.offset, [], `YAML syntax error: ${p.message}`);
-    const bomb = c.problems.length || !text.includes('*') ? undefined : aliasBomb(doc);
+    const strict = [...directiveProblems(doc), ...documentProblems(doc, text)];
+    const targets = text.includes('*') ? aliasTargets(doc) : undefined;
+    if (targets) strict.push(...recursiveAliases(doc, targets));
+    for (const p of strict) c.add(p.offset, p.path ?? [], p.message);
+    const bomb = c.problems.length || !targets ? undefined : aliasBomb(doc, undefined, targets);
     if (bomb) c.add(bomb.offset, [], bomb.message);
     if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   }
