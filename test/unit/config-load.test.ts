@@ -12,6 +12,7 @@ import {
 } from '../../main/core/config';
 import { PHASES, PHASE_TITLES } from '../../main/core/workflow/types';
 import { TEST_OPTS } from '../fixtures/configs/kinds';
+import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
 import { refusedConfigs } from '../fixtures/hostile/configs';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-config-load-'));
@@ -526,6 +527,58 @@ describe('loadConfig: what YAML lets through is refused with a position', () => 
       "6:3 env.__proto__: reserved key '__proto__': names of JavaScript object internals (__proto__, constructor, toString, valueOf, …) cannot be keys in offload.yml",
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('loadConfig: each section parsed once into its typed model', () => {
+  const REAL = { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS };
+
+  it('carries aws, gate, notify, switch, models and watch with their defaults filled in', () => {
+    const file = writeConfig(
+      `${LOCAL}aws:\n  region: eu-west-1\n  max-attempts: 5\ngate:\n  policy: auto\n  endpoints: [{ url: "http://127.0.0.1:1/h" }]\n` +
+        `notify:\n  desktop: false\nswitch:\n  files: [{ path: .env, keys: { URL: { aws: a, local: l } } }]\n` +
+        `models:\n  matchers: [{ name: mine, cmdline: "serve --port" }]\nwatch:\n  gpu: false\n`,
+    );
+    const config = loadConfig(file, REAL);
+    expect(config.aws).toEqual({ region: 'eu-west-1', maxAttempts: 5, timeoutMs: 10_000 });
+    expect(config.gate.policy).toBe('auto');
+    expect(config.gate.consecutivePasses).toBe(3);
+    expect(config.gate.endpoints).toEqual([
+      { name: 'http://127.0.0.1:1/h', url: 'http://127.0.0.1:1/h', status: [200], timeoutMs: 5000 },
+    ]);
+    expect(config.notify.desktop).toBe(false);
+    expect(config.notify.quietPeriodMs).toBe(15 * 60_000);
+    expect(config.switch.files.map((f) => [f.path, f.display, f.format])).toEqual([
+      [path.join(path.dirname(file), '.env'), '.env', 'env'],
+    ]);
+    expect(config.models.matchers.map((m) => [m.name, m.cmdline?.test('x serve --port 1')])).toEqual([
+      ['mine', true],
+    ]);
+    expect(config.watch.gpu).toBe(false);
+    // The raw sections stay (trust hashes what was written).
+    expect(config.sections.aws).toEqual({ region: 'eu-west-1', 'max-attempts': 5 });
+  });
+
+  it('a section its parser refuses after validation is a problem at the section, not a crash at first use', () => {
+    const file = writeConfig(`${LOCAL}models:\n  matchers: [{ name: m, cmdline: "(\${{ env.X }}" }]\n`);
+    try {
+      loadConfig(file, REAL);
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(lines((err as ConfigError).problems)).toEqual([
+        '6:3 models: models.matchers[0].cmdline: invalid regular expression "(${{ env.X }}": missing closing )',
+      ]);
+    }
+  });
+
+  it('absent sections get the same defaults their concerns give', () => {
+    const config = loadConfig(writeConfig(LOCAL), REAL);
+    expect(config.aws).toEqual({ maxAttempts: 3, timeoutMs: 10_000 });
+    expect(config.gate.policy).toBe('ask');
+    expect(config.switch.files).toEqual([]);
+    expect(config.models.builtin).toBe(true);
+    expect(config.watch.intervals).toEqual({ cheapMs: 2000, processesMs: 5000, gpuMs: 5000 });
   });
 });
 

@@ -12,7 +12,7 @@ export async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Pr
   const shared = ctx.services.aws;
   if (shared) return fn(shared);
   const config = ctx.services.config;
-  const clients = createAwsClients(parseAwsConfig(config?.sections.aws), { ...process.env, ...ctx.env });
+  const clients = createAwsClients(config?.aws ?? parseAwsConfig(undefined), { ...process.env, ...ctx.env });
   try {
     return await fn(clients);
   } finally {
@@ -23,7 +23,7 @@ export async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Pr
 /** A failed attempt that explains an AWS error in plain words (profile and region from `aws:`); a cancel rethrows. */
 export function awsFailure(ctx: StepContext, err: unknown, action: string, resource?: string): StepResult {
   if (ctx.signal.aborted) throw err;
-  const aws = parseAwsConfig(ctx.services.config?.sections.aws);
+  const aws = ctx.services.config?.aws ?? parseAwsConfig(undefined);
   return {
     status: 'failed',
     summary: explainAwsError(err, {

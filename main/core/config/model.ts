@@ -4,11 +4,12 @@
  */
 import path from 'node:path';
 import { PHASES, PHASE_TITLES, type PhaseId } from '../vocabulary';
-import type { OffloadConfig, PhaseConfig, StepConfig } from './types';
+import { ConfigError, type OffloadConfig, type PhaseConfig, type StepConfig } from './types';
+import { SectionError, buildSectionModels, type SectionModels } from './sections';
 import { ALWAYS_SECRET, DEFAULT_WORKFLOWS } from './schema';
 import { parseDuration, parseSize } from '../units';
 import { lineCol, valueOffset } from './yaml-positions';
-import { isObject, type Checker } from './messages';
+import { isObject, sortProblems, type Checker } from './messages';
 import type { FoundStep } from './validate-steps';
 import type { LoadConfigOptions } from './validate-schema';
 
@@ -47,7 +48,10 @@ export function defaultName(kind: string | undefined, spec: unknown): string {
 const toEnv = (v: unknown): Record<string, string> =>
   isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : {};
 
-/** The loaded config from data that passed every check: steps with ids and places, defaults filled in. */
+/**
+ * The loaded config from data that passed every check: steps with ids and places, defaults filled in, and each
+ * section's typed model built once (a section its parser still refuses is a problem at the section).
+ */
 export function buildConfig(
   file: string,
   hash: string,
@@ -87,6 +91,14 @@ export function buildConfig(
   const history = isObject(data.history) ? data.history : {};
   const sections: Record<string, unknown> = {};
   for (const name of Object.keys(opts.sections)) if (name in data) sections[name] = data[name];
+  let models: SectionModels;
+  try {
+    models = buildSectionModels(sections, dir);
+  } catch (err) {
+    if (!(err instanceof SectionError)) throw err;
+    c.atValue([err.section], err.message);
+    throw new ConfigError(sortProblems(c.problems));
+  }
   return {
     file,
     dir,
@@ -104,6 +116,7 @@ export function buildConfig(
           : (parseSize(history['max-size']) ?? DEFAULT_MAX_BYTES),
     },
     sections,
+    ...models,
   };
 }
 
