@@ -10,7 +10,6 @@ import { initConfig } from './init';
 import { ConfigError } from './config/types';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from './machine';
 import { projectEffects } from './boundary';
-import { parseAwsConfig, parseGateConfig } from './aws/config';
 import { errorContextMarkdown } from './aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from './aws/watch';
 import { secretNames } from './config/load';
@@ -24,7 +23,6 @@ import { openProject, resolveDataDir, type OpenedProject } from './project';
 import { createRuleWiring, type RuleWiring, type SwitchOutcome } from './rule/wire';
 import { removeStaleTemps } from './platform/atomic-file';
 import { watchProjectFiles } from './platform/watch-files';
-import { parseSwitchConfig } from './rule/config';
 import {
   grantTrust,
   trustStatus,
@@ -348,14 +346,14 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     trust = project ? trustSubject(project.config) : null;
     trustState = trust ? trustStatus(dataDir, trust) : null;
     const trusted = trustState?.trusted ?? false;
-    quietMs = parseNotifyConfig(project?.config.sections.notify).quietPeriodMs;
+    quietMs = (project?.config.notify ?? parseNotifyConfig(undefined)).quietPeriodMs;
     // The machine watch works with or without a project (defaults, or the project's thresholds); the project's
     // own matchers decide which processes may be stopped, so they count only once the project is trusted.
-    const modelsSection = project?.config.sections.models as Record<string, unknown> | undefined;
+    const models = project?.config.models ?? parseModelsConfig(undefined);
     machine = createMachineWatch({
       env,
-      watch: parseWatchConfig(project?.config.sections.watch),
-      models: parseModelsConfig(trusted ? modelsSection : { ...modelsSection, matchers: [] }),
+      watch: project?.config.watch ?? parseWatchConfig(undefined),
+      models: trusted ? models : { ...models, matchers: [] },
     });
     if (project) {
       const { config, history } = project;
@@ -378,7 +376,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
           { outputText: 'during-call' },
         ),
       );
-      desktopWanted = Boolean(opts.desktopNotifications) && parseNotifyConfig(config.sections.notify).desktop;
+      desktopWanted = Boolean(opts.desktopNotifications) && config.notify.desktop;
       // The rule, wired once: gate polls -> stop models, switch the config, run `shutdown`; the user's switches.
       const wiring = createRuleWiring({
         config,
@@ -404,7 +402,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       rule = wiring;
       // A switch killed mid-write leaves a recognisable temp file next to its file: gone at the next start.
       if (trusted)
-        for (const f of parseSwitchConfig(config.sections.switch, config.dir).files) {
+        for (const f of config.switch.files) {
           try {
             removeStaleTemps(f.path);
           } catch {
@@ -427,7 +425,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         projectUnsubs.push(aws.subscribe(changed));
         if (!monitoringPaused) aws.start();
         // Phase 6, local side: the dev system's log files, polled with CloudWatch's interval.
-        const notify = parseNotifyConfig(config.sections.notify);
+        const notify = config.notify;
         // Files are only read; a command is the project's code, so it runs only once the project is trusted.
         const localLogs = notify.localLogs.filter((l) => l.path || trusted);
         if (localLogs.length) {
@@ -626,7 +624,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       }
       // Untrusted with its own aws.endpoint: the context is written without AWS (the boundary refuses it).
       const effects = projectEffects({ trusted: trustState?.trusted === true, env, project: config });
-      const awsCfg = parseAwsConfig(config.sections.aws);
+      const awsCfg = config.aws;
       const clients =
         (errors.length || snap.services.length) && !effects.awsRefusal(awsCfg)
           ? effects.awsClients(awsCfg, { ...env, ...config.env })
@@ -636,7 +634,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
           project: config.name,
           errors,
           alarms: snap.alarms,
-          services: parseGateConfig(config.sections.gate).services,
+          services: config.gate.services,
           deployment: deployments.at(-1),
           clients,
           mask: (t) => masker.mask(t),

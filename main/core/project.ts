@@ -7,7 +7,6 @@ import { findConfig, loadConfig, usePrecompiledValidator } from './config';
 import { ConfigError, type OffloadConfig } from './config/types';
 import { HistoryStore } from './history';
 import { appDataDir } from './platform/app-data';
-import { parseSwitchConfig } from './rule/config';
 import { CONFIG_SECTIONS, STEP_KINDS } from './registry';
 
 export interface OpenedProject {
@@ -62,7 +61,7 @@ export function usePrecompiled(): void {
 
 /** What Offload writes itself is not source: the config switch's files and a data folder inside the project. */
 export function fingerprintExclusions(config: OffloadConfig, dataDir: string): string[] {
-  return [...parseSwitchConfig(config.sections.switch, config.dir).files.map((f) => f.path), dataDir];
+  return [...config.switch.files.map((f) => f.path), dataDir];
 }
 
 /** Loads and validates the config (throws ConfigError with every problem) and opens its history. */

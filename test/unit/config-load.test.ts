@@ -12,13 +12,15 @@ import {
 } from '../../main/core/config';
 import { PHASES, PHASE_TITLES } from '../../main/core/workflow/types';
 import { TEST_OPTS } from '../fixtures/configs/kinds';
+import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
+import { refusedConfigs } from '../fixtures/hostile/configs';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-config-load-'));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 let counter = 0;
 
 /** Writes `text` to a fresh project folder's offload.yml and returns its path. */
-function writeConfig(text: string, name = 'offload.yml'): string {
+function writeConfig(text: string | Buffer, name = 'offload.yml'): string {
   const dir = path.join(tmpRoot, `p${++counter}`);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
@@ -27,7 +29,7 @@ function writeConfig(text: string, name = 'offload.yml'): string {
 }
 
 /** Loads text that must be invalid; returns its problems (and checks the thrown error's shape). */
-function problemsOf(text: string): ConfigProblem[] {
+function problemsOf(text: string | Buffer): ConfigProblem[] {
   const file = writeConfig(text);
   try {
     loadConfig(file, TEST_OPTS);
@@ -504,6 +506,79 @@ workflows:
       "7:9 phases.local.steps[1].bogus: unknown step kind 'bogus'; a step needs exactly one kind key: run, http, tcp, ecs-deploy",
       "9:14 workflows.w[1]: workflow 'w' deploys to AWS (aws-deploy) without aws-test after it; AWS testing must follow every AWS deployment",
     ]);
+  });
+});
+
+describe('loadConfig: what YAML lets through is refused with a position', () => {
+  // The http URL case needs the real http kind's schema: the CLI test (config-refused) covers it.
+  for (const c of refusedConfigs().filter((x) => !x.name.startsWith('http'))) {
+    it(c.name, () => {
+      const ps = problemsOf(c.text);
+      expect(ps.length, lines(ps).join('\n')).toBeGreaterThan(0);
+      const hit = ps.find((p) => p.line === c.line && p.column === c.column);
+      expect(hit, lines(ps).join('\n')).toBeDefined();
+      expect(hit?.message).toMatch(c.message);
+    });
+  }
+
+  it('a prototype key reaches no object: an env named __proto__ is refused before any object is built', () => {
+    const ps = problemsOf(`${LOCAL}env:\n  __proto__: { polluted: 1 }\n`);
+    expect(lines(ps)).toEqual([
+      "6:3 env.__proto__: reserved key '__proto__': names of JavaScript object internals (__proto__, constructor, toString, valueOf, …) cannot be keys in offload.yml",
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('loadConfig: each section parsed once into its typed model', () => {
+  const REAL = { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS };
+
+  it('carries aws, gate, notify, switch, models and watch with their defaults filled in', () => {
+    const file = writeConfig(
+      `${LOCAL}aws:\n  region: eu-west-1\n  max-attempts: 5\ngate:\n  policy: auto\n  endpoints: [{ url: "http://127.0.0.1:1/h" }]\n` +
+        `notify:\n  desktop: false\nswitch:\n  files: [{ path: .env, keys: { URL: { aws: a, local: l } } }]\n` +
+        `models:\n  matchers: [{ name: mine, cmdline: "serve --port" }]\nwatch:\n  gpu: false\n`,
+    );
+    const config = loadConfig(file, REAL);
+    expect(config.aws).toEqual({ region: 'eu-west-1', maxAttempts: 5, timeoutMs: 10_000 });
+    expect(config.gate.policy).toBe('auto');
+    expect(config.gate.consecutivePasses).toBe(3);
+    expect(config.gate.endpoints).toEqual([
+      { name: 'http://127.0.0.1:1/h', url: 'http://127.0.0.1:1/h', status: [200], timeoutMs: 5000 },
+    ]);
+    expect(config.notify.desktop).toBe(false);
+    expect(config.notify.quietPeriodMs).toBe(15 * 60_000);
+    expect(config.switch.files.map((f) => [f.path, f.display, f.format])).toEqual([
+      [path.join(path.dirname(file), '.env'), '.env', 'env'],
+    ]);
+    expect(config.models.matchers.map((m) => [m.name, m.cmdline?.test('x serve --port 1')])).toEqual([
+      ['mine', true],
+    ]);
+    expect(config.watch.gpu).toBe(false);
+    // The raw sections stay (trust hashes what was written).
+    expect(config.sections.aws).toEqual({ region: 'eu-west-1', 'max-attempts': 5 });
+  });
+
+  it('a section its parser refuses after validation is a problem at the section, not a crash at first use', () => {
+    const file = writeConfig(`${LOCAL}models:\n  matchers: [{ name: m, cmdline: "(\${{ env.X }}" }]\n`);
+    try {
+      loadConfig(file, REAL);
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(lines((err as ConfigError).problems)).toEqual([
+        '6:3 models: models.matchers[0].cmdline: invalid regular expression "(${{ env.X }}": missing closing )',
+      ]);
+    }
+  });
+
+  it('absent sections get the same defaults their concerns give', () => {
+    const config = loadConfig(writeConfig(LOCAL), REAL);
+    expect(config.aws).toEqual({ maxAttempts: 3, timeoutMs: 10_000 });
+    expect(config.gate.policy).toBe('ask');
+    expect(config.switch.files).toEqual([]);
+    expect(config.models.builtin).toBe(true);
+    expect(config.watch.intervals).toEqual({ cheapMs: 2000, processesMs: 5000, gpuMs: 5000 });
   });
 });
 

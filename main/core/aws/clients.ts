@@ -153,7 +153,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
 
 declare module '../vocabulary/step-kind' {
   interface StepServices {
-    /** Shared AWS clients; absent: an AWS step builds its own from `config.sections.aws` for that step. */
+    /** Shared AWS clients; absent: an AWS step builds its own from `config.aws` for that step. */
     aws?: AwsClients;
   }
 }

@@ -14,7 +14,7 @@ export async function withClients<T>(ctx: StepContext, fn: (c: AwsClients) => Pr
   const shared = ctx.services.aws;
   if (shared) return fn(shared);
   const config = ctx.services.config;
-  const clients = stepEffects(ctx.services).awsClients(parseAwsConfig(config?.sections.aws), {
+  const clients = stepEffects(ctx.services).awsClients(config?.aws ?? parseAwsConfig(undefined), {
     ...process.env,
     ...ctx.env,
   });
@@ -35,7 +35,7 @@ export function awsFailure(
   ongoing?: string,
 ): StepResult {
   if (ctx.signal.aborted) throw err;
-  const aws = parseAwsConfig(ctx.services.config?.sections.aws);
+  const aws = ctx.services.config?.aws ?? parseAwsConfig(undefined);
   const outage = err instanceof AwsOutagePastBudget ? err : undefined;
   const explained = explainAwsError(outage ? outage.last : err, {
     action,

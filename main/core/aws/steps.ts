@@ -237,7 +237,7 @@ export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
   },
   describe: () => 'CloudWatch alarms are OK',
   async execute(ctx, step) {
-    const gate = parseGateConfig(ctx.services.config?.sections.gate);
+    const gate = ctx.services.config?.gate ?? parseGateConfig(undefined);
     const sel = {
       names: step.spec?.names ?? (step.spec?.prefixes ? [] : gate.alarms.names),
       prefixes: step.spec?.prefixes ?? (step.spec?.names ? [] : gate.alarms.prefixes),

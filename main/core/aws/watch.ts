@@ -11,7 +11,6 @@ import { EffectRefused, projectEffects, type ProjectEffects } from '../boundary'
 import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import type { OffloadConfig } from '../config/types';
 import type { Notifier } from '../notify/notifier';
-import { parseNotifyConfig } from '../notify/config';
 import { afterDeployment, type DeploymentIdentity } from '../deployments';
 import { assessAwsReady, type GateObservations, type GatePoll } from '../rule/aws-ready';
 import type { EventJournal } from '../rule/enforcer';
@@ -25,7 +24,7 @@ import type {
 } from '../vocabulary';
 import { AlarmTracker, describeAlarms } from './alarms';
 import type { AwsClients } from './clients';
-import { gateConfigured, parseAwsConfig, parseGateConfig, type GateEndpointConfig } from './config';
+import { gateConfigured, type GateEndpointConfig } from './config';
 import { assessService, describeServices } from './ecs';
 import { explainAwsError } from './errors';
 import { LogErrorWatch, type LogErrorEvent } from './logs';
@@ -127,9 +126,9 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
     clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
   };
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const aws = parseAwsConfig(config.sections.aws);
-  const gate = parseGateConfig(config.sections.gate);
-  const notify = parseNotifyConfig(config.sections.notify);
+  const aws = config.aws;
+  const gate = config.gate;
+  const notify = config.notify;
   const stateDir = projectStateDir(config, opts.dataDir, env);
   const requiredPasses = opts.oneShot ? 1 : gate.consecutivePasses;
   const gateOn = gateConfigured(gate);

@@ -16,6 +16,8 @@ export {
   slugify,
 } from './load';
 export type { LoadConfigOptions, StepPlace } from './load';
+export { buildSectionModels } from './sections';
+export type { SectionModels } from './sections';
 export {
   buildConfigSchema,
   SCHEMA_URL,

@@ -30,6 +30,9 @@ export const ALWAYS_SECRET: readonly string[] = [
 
 /** Pattern of a step id (as GitHub Actions: letters, digits, `-`, `_`; starts with a letter or `_`). */
 export const STEP_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
+
+/** A URL a project names: http(s)://…, or one built by `${{ … }}` (the step checks it again once interpolated). */
+export const URL_PATTERN = '^(https?://|\\$\\{\\{)';
 const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 /** The most retries a step may ask for: more is a typo, not a plan (and `1e300` would never end). */
 export const MAX_RETRIES = 100;

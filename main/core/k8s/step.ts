@@ -224,7 +224,7 @@ export const eksRolloutStep: StepKind<EksRolloutSpec> = {
         status: 'failed',
         summary: 'image needs deployment: (the Deployment whose container gets it)',
       };
-    const aws = parseAwsConfig(ctx.services.config?.sections.aws);
+    const aws = ctx.services.config?.aws ?? parseAwsConfig(undefined);
     let server: string | undefined;
     let what = 'connect';
     try {

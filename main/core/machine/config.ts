@@ -222,7 +222,7 @@ function threshold(raw: unknown, above: number, forMs: number, size = false): Al
   };
 }
 
-/** Parses `config.sections.watch` (already schema-validated) and fills in defaults. */
+/** Parses `watch:` (already schema-validated) and fills in defaults; loading builds it once as `config.watch`. */
 export function parseWatchConfig(raw: unknown): WatchConfig {
   const o = obj(raw);
   const a = obj(o.alerts);
@@ -244,7 +244,7 @@ export function parseWatchConfig(raw: unknown): WatchConfig {
   };
 }
 
-/** Parses `config.sections.models` (already schema-validated) and fills in defaults. Throws on a bad regex. */
+/** Parses `models:` (already schema-validated) with defaults, once at load (`config.models`). Throws on a bad regex. */
 export function parseModelsConfig(raw: unknown): ModelsConfig {
   const o = obj(raw);
   const matchers = (Array.isArray(o.matchers) ? o.matchers : []).map((m, i): ModelMatcherConfig => {

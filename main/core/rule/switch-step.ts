@@ -4,7 +4,6 @@
  * automatic switches by the rule.
  */
 import type { StepKind } from '../vocabulary';
-import { parseSwitchConfig } from './config';
 import { projectStateDir } from './paths';
 import { ConfigSwitcher } from './switch';
 
@@ -36,7 +35,7 @@ export const switchConfigStep: StepKind<SwitchStepSpec> = {
     const config = ctx.services.config;
     if (!config)
       return { status: 'failed', summary: 'switch-config needs the project config (services.config)' };
-    const sw = parseSwitchConfig(config.sections.switch, config.dir);
+    const sw = config.switch;
     if (sw.files.length === 0) return { status: 'failed', summary: 'offload.yml has no `switch:` files' };
     const switcher = new ConfigSwitcher({
       config: sw,

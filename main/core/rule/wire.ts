@@ -8,9 +8,7 @@
 import path from 'node:path';
 import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
 import type { Notifier } from '../notify/notifier';
-import { parseGateConfig } from '../aws/config';
 import type { GatePollSource } from './aws-ready';
-import { parseSwitchConfig } from './config';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
 import { startLocalModels, type LocalModelsStart } from './local-models';
 import { projectStateDir } from './paths';
@@ -64,7 +62,7 @@ export interface RuleWiring {
 export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
   const { config } = o;
   const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), ...config.env };
-  const sw = parseSwitchConfig(config.sections.switch, config.dir);
+  const sw = config.switch;
   const stateDir = projectStateDir(config, o.dataDir, env);
   const switcher = new ConfigSwitcher({
     config: sw,
@@ -72,7 +70,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     env,
     project: { name: config.name, dir: config.dir },
   });
-  const gate = parseGateConfig(config.sections.gate);
+  const gate = config.gate;
   const now = o.now ?? Date.now;
   const policy = o.policy ?? gate.policy;
   const enforcer = new RuleEnforcer({

@@ -73,8 +73,9 @@ export interface OffloadConfig {
   workflows: Record<string, PhaseId[]>;
   history: HistoryConfig;
   /**
-   * The other top-level sections (`aws`, `models`, `watch`, `gate`, `notify`, `switch`), validated by the
-   * schema; each concern parses its own with defaults (e.g. parseAwsConfig(config.sections.aws)).
+   * The other top-level sections (`aws`, `models`, `watch`, `gate`, `notify`, `switch`) as written, validated by
+   * the schema (trust hashes them). Their typed models, built once at load, are `config.aws`, `config.gate`…:
+   * added to this interface by config/sections.ts, which can name the concerns' types.
    */
   sections: Record<string, unknown>;
   /**

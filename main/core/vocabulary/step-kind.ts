@@ -66,7 +66,7 @@ export interface StepContext {
  * above it.
  */
 export interface StepServices {
-  /** The project's offload.yml; kinds read their concern's section from it (`config.sections.aws`). */
+  /** The project's offload.yml; kinds read their concern's typed section from it (`config.aws`). */
   config?: OffloadConfig;
   /** The environment the services were built with (a step's own env is `ctx.env`). */
   env?: NodeJS.ProcessEnv;

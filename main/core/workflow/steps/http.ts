@@ -2,6 +2,7 @@
  * The `http` step kind: one request per attempt (the engine retries with back-off), passing when the status is
  * expected (default 200–399) and the body matches (substring or {regex}).
  */
+import { URL_PATTERN } from '../../config/schema';
 import { durationSchema, parseDuration } from '../../units';
 import { compileUserRegex } from '../../units/regex';
 import { stepEffects } from '../../boundary';
@@ -67,7 +68,11 @@ export const httpStep: StepKind<HttpSpec> = {
     additionalProperties: false,
     required: ['url'],
     properties: {
-      url: { type: 'string', minLength: 1, description: 'http:// or https:// URL.' },
+      url: {
+        type: 'string',
+        pattern: URL_PATTERN,
+        description: 'http:// or https:// URL (may use ${{ … }}).',
+      },
       method: {
         type: 'string',
         enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],

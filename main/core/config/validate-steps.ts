@@ -1,0 +1,261 @@
+/**
+ * The rule's own checks, beyond the schema: each step has exactly one kind and only its keys, ids are unique (and
+ * derived where absent), `${{ }}` references exist and run before their use, workflows keep the rule's order,
+ * and switched files stay inside the project.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AWS_PHASES, PHASES, type PhaseId } from '../vocabulary';
+import { COMMON_STEP_KEYS, DEFAULT_WORKFLOWS } from './schema';
+import { scanExpressions } from './interpolate';
+import { lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-positions';
+import { didYouMean, isObject, isStepPath, type Checker } from './messages';
+import { defaultName, slugify } from './model';
+import type { LoadConfigOptions } from './validate-schema';
+
+/** A step as found while checking: where it is and what it contains. */
+export interface FoundStep {
+  phase: PhaseId;
+  index: number;
+  path: PathSeg[];
+  raw: Record<string, unknown>;
+  kind?: string;
+  id?: string;
+  name?: string;
+}
+
+/** Every step with its place and kind; a step without exactly one kind, or with keys it may not have, is a problem. */
+export function collectSteps(
+  c: Checker,
+  data: Record<string, unknown>,
+  opts: LoadConfigOptions,
+): FoundStep[] {
+  const kindKeys = new Set(opts.stepKinds.map((k) => k.key));
+  const extraOwners = new Map<string, string[]>();
+  for (const k of opts.stepKinds) {
+    for (const x of Object.keys(k.extraKeys ?? {}))
+      extraOwners.set(x, [...(extraOwners.get(x) ?? []), k.key]);
+  }
+  const kindList = opts.stepKinds.map((k) => k.key).join(', ');
+  const found: FoundStep[] = [];
+  const phases = isObject(data.phases) ? data.phases : {};
+  for (const phase of PHASES) {
+    const p = phases[phase];
+    if (!isObject(p) || !Array.isArray(p.steps)) continue;
+    p.steps.forEach((raw, index) => {
+      const spath: PathSeg[] = ['phases', phase, 'steps', index];
+      if (!isObject(raw)) return; // Ajv reported the type
+      const keys = Object.keys(raw);
+      const kinds = keys.filter((k) => kindKeys.has(k));
+      const unknown = keys.filter(
+        (k) => !kindKeys.has(k) && !Object.hasOwn(COMMON_STEP_KEYS, k) && !extraOwners.has(k),
+      );
+      const step: FoundStep = { phase, index, path: spath, raw };
+      if (kinds.length === 0) {
+        if (unknown.length) {
+          const k = unknown.shift() as string;
+          c.atKey(
+            [...spath, k],
+            `unknown step kind '${k}'${didYouMean(k, [...kindKeys])}; a step needs exactly one kind key: ${kindList}`,
+          );
+        } else {
+          c.atValue(spath, `step has no kind: expected exactly one kind key (${kindList})`);
+        }
+      } else if (kinds.length > 1) {
+        c.atKey(
+          [...spath, kinds[1] as string],
+          `step has more than one kind key (${kinds.join(', ')}): a step does exactly one thing; split it into ${kinds.length} steps`,
+        );
+      } else {
+        step.kind = kinds[0];
+      }
+      for (const k of unknown) {
+        const allowed = [
+          ...Object.keys(COMMON_STEP_KEYS),
+          ...kinds.flatMap((kk) => Object.keys(opts.stepKinds.find((x) => x.key === kk)?.extraKeys ?? {})),
+        ];
+        c.atKey(
+          [...spath, k],
+          `unknown key '${k}' in a step${didYouMean(k, allowed)}; expected one of: ${allowed.join(', ')}`,
+        );
+      }
+      for (const k of keys) {
+        const owners = extraOwners.get(k);
+        if (owners && step.kind && !owners.includes(step.kind)) {
+          c.atKey(
+            [...spath, k],
+            `'${k}' is only allowed in ${owners.join(' or ')} steps, not in a ${step.kind} step`,
+          );
+        }
+      }
+      if (typeof raw.id === 'string') step.id = raw.id;
+      step.name =
+        typeof raw.name === 'string' && raw.name
+          ? raw.name
+          : defaultName(step.kind, step.kind ? raw[step.kind] : undefined);
+      found.push(step);
+    });
+  }
+  return found;
+}
+
+/** Duplicate ids are problems; a step without one gets its name's slug (`-2`, `-3`… on clashes). */
+export function assignIds(c: Checker, steps: FoundStep[]): void {
+  const taken = new Map<string, FoundStep>();
+  for (const s of steps) {
+    if (s.id === undefined) continue;
+    const first = taken.get(s.id);
+    if (first) {
+      const at = lineCol(c.lc, valueOffset(c.doc, [...first.path, 'id']));
+      c.atValue(
+        [...s.path, 'id'],
+        `duplicate step id '${s.id}' (already used at line ${at.line}, column ${at.column}); step ids must be unique across the config`,
+      );
+    } else {
+      taken.set(s.id, s);
+    }
+  }
+  for (const s of steps) {
+    if (s.id !== undefined) continue;
+    const base = slugify(s.name ?? 'step');
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    s.id = id;
+    taken.set(id, s);
+  }
+}
+
+const before = (a: FoundStep, b: { phase: PhaseId; index: number }) =>
+  PHASES.indexOf(a.phase) < PHASES.indexOf(b.phase) || (a.phase === b.phase && a.index < b.index);
+
+/** Each `${{ }}`: well formed, a declared secret, or the outputs of a step that runs before this one. */
+export function checkInterpolation(
+  c: Checker,
+  data: unknown,
+  steps: FoundStep[],
+  secrets: Set<string>,
+): void {
+  const byId = new Map<string, FoundStep>();
+  for (const s of steps) if (s.id && !byId.has(s.id)) byId.set(s.id, s);
+  const walk = (v: unknown, segs: PathSeg[]): void => {
+    if (typeof v === 'string') {
+      if (!v.includes('${{')) return;
+      const occurrences = new Map<string, number>();
+      for (const m of scanExpressions(v)) {
+        const nth = occurrences.get(m.raw) ?? 0;
+        occurrences.set(m.raw, nth + 1);
+        const report = (msg: string) => c.add(offsetInScalar(c.doc, c.text, segs, m.raw, nth), segs, msg);
+        if (m.error || !m.ref) {
+          report(m.error ?? 'bad expression');
+          continue;
+        }
+        const ref = m.ref;
+        if (ref.context === 'secrets' && !secrets.has(ref.name)) {
+          report(
+            `unknown secret '${ref.name}': list it under \`secrets:\` to use \${{ secrets.${ref.name} }} (declared: ${[...secrets].join(', ')})`,
+          );
+        } else if (ref.context === 'steps') {
+          const here = isStepPath(segs.slice(0, 4))
+            ? { phase: segs[1] as PhaseId, index: segs[3] as number }
+            : undefined;
+          const target = byId.get(ref.step);
+          if (!here) {
+            report(`steps.${ref.step}.outputs.${ref.key}: step outputs can only be used inside a step`);
+          } else if (!target) {
+            report(`no step has id '${ref.step}' (ids: ${[...byId.keys()].join(', ') || 'none'})`);
+          } else if (target.phase === here.phase && target.index === here.index) {
+            report(`a step cannot use its own outputs (steps.${ref.step})`);
+          } else if (!before(target, here)) {
+            report(
+              `step '${ref.step}' (phase ${target.phase}, step ${target.index + 1}) does not run before this step, so its outputs are not available here`,
+            );
+          }
+        }
+      }
+      return;
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...segs, i]));
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, [...segs, k]);
+  };
+  walk(data, []);
+}
+
+function phaseHasSteps(data: Record<string, unknown>, phase: PhaseId): boolean {
+  const p = isObject(data.phases) ? data.phases[phase] : undefined;
+  return isObject(p) && Array.isArray(p.steps) && p.steps.length > 0;
+}
+
+/**
+ * `switch.files` are rewritten by Offload: each must resolve (symlinks followed, as the write would) inside the
+ * project folder, so an offload.yml can never point Offload at a shell rc file or another project.
+ */
+export function checkSwitchFilesInside(c: Checker, data: Record<string, unknown>, dir: string): void {
+  const sw = data.switch;
+  const files = isObject(sw) && Array.isArray(sw.files) ? sw.files : [];
+  const realDir = realpathOrSelf(dir);
+  files.forEach((f, i) => {
+    if (!isObject(f) || typeof f.path !== 'string') return;
+    const target = realpathOrSelf(path.resolve(dir, f.path));
+    const rel = path.relative(realDir, target);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+      c.atValue(
+        ['switch', 'files', i, 'path'],
+        `${f.path} resolves to ${target}, outside the project folder ${realDir}; Offload only switches files inside the project`,
+      );
+    }
+  });
+}
+
+/** The real path of `p`, or of its nearest existing parent joined with the rest (a file not created yet). */
+function realpathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realpathOrSelf(parent), path.basename(p));
+  }
+}
+
+/** Workflows keep the rule's order, test after every AWS deploy and never reach AWS without a local phase. */
+export function checkWorkflows(c: Checker, data: Record<string, unknown>): void {
+  const localEmpty = !phaseHasSteps(data, 'local');
+  const user = isObject(data.workflows) ? data.workflows : {};
+  for (const [name, list] of Object.entries(user)) {
+    if (!Array.isArray(list)) continue;
+    const phases = list.filter((p): p is PhaseId => PHASES.includes(p as PhaseId));
+    const at = (p: PhaseId) => ['workflows', name, list.indexOf(p)];
+    let prev: PhaseId | undefined;
+    for (const p of phases) {
+      if (prev && PHASES.indexOf(p) < PHASES.indexOf(prev)) {
+        c.atValue(
+          at(p),
+          `phase '${p}' is out of the rule's order (it is listed after '${prev}'); phases run in this order: ${PHASES.join(' → ')}`,
+        );
+      }
+      if (!prev || PHASES.indexOf(p) > PHASES.indexOf(prev)) prev = p;
+    }
+    const deploy = phases.indexOf('aws-deploy');
+    if (deploy >= 0 && !phases.slice(deploy + 1).includes('aws-test')) {
+      c.atValue(
+        at('aws-deploy'),
+        `workflow '${name}' deploys to AWS (aws-deploy) without aws-test after it; AWS testing must follow every AWS deployment`,
+      );
+    }
+    const aws = phases.find((p) => AWS_PHASES.includes(p));
+    if (aws && localEmpty) {
+      c.atValue(
+        at(aws),
+        `workflow '${name}' runs ${aws} but phases.local has no steps; no AWS phase may run without a local build & test first`,
+      );
+    }
+  }
+  // Default workflows include every AWS phase: flag AWS steps with nothing local once, at the first such phase.
+  const defaultsUsed = Object.keys(DEFAULT_WORKFLOWS).some((n) => !(n in user));
+  const awsWithSteps = AWS_PHASES.find((p) => phaseHasSteps(data, p));
+  if (defaultsUsed && localEmpty && awsWithSteps) {
+    c.atKey(
+      ['phases', awsWithSteps],
+      `phases.${awsWithSteps} has steps but phases.local has none; no AWS phase may run without a local build & test first`,
+    );
+  }
+}
