@@ -9,6 +9,8 @@ import path from 'node:path';
 
 export default function setup(): () => void {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-test-run-'));
+  // As open as the temp folder it stands for: tests run processes as other users (nobody) from under it.
+  fs.chmodSync(root, 0o1777);
   const before = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
   process.env.TMPDIR = process.env.TMP = process.env.TEMP = root;
   return () => {

@@ -123,7 +123,7 @@ describe('the status window at a glance (400 × 560)', () => {
     );
     for (const id of ['cpu', 'gpu', 'ram'])
       expect(await w.page.locator(`[data-item="${id}"] .value`).isVisible()).toBe(true);
-    expect(await w.page.locator('[data-item="gpu"] .value').textContent()).toBe('12% · 3.0 GB');
+    expect(await w.page.locator('[data-item="gpu"] .value').textContent()).toBe('12% · 3.0 GiB');
     await w.close();
   });
 
