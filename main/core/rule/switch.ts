@@ -9,10 +9,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readProjectFile, readProjectText } from '../boundary/files';
 import { interpolate } from '../config/interpolate';
 import { PRIVATE_FILE, ensurePrivateDir, removeStaleTemps, writeFileAtomic } from '../platform/atomic-file';
 import type { SwitchConfig } from './config';
-import { readValue, setValues } from './edit';
+import { readValues, setValues } from './edit';
 
 export type SwitchTarget = 'local' | 'aws';
 
@@ -35,6 +36,13 @@ interface SwitchState {
   awsValues: Record<string, Record<string, string>>;
   files: Record<string, FileState>;
 }
+
+/**
+ * The biggest switch file read. Dev config files are a few KB; a YAML file of 2 MB (80 000 short keys) still
+ * parses in about a second. A bigger one (or a FIFO, a device) is refused before it is read.
+ */
+export const MAX_SWITCH_FILE_BYTES = 2 * 1024 * 1024;
+const SWITCH_FILE = { maxBytes: MAX_SWITCH_FILE_BYTES, what: 'switch file' };
 
 const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
 const fileId = (p: string) => sha(path.resolve(p)).slice(0, 16);
@@ -183,12 +191,14 @@ export class ConfigSwitcher {
     for (const f of this.opts.config.files) {
       let text: string;
       try {
-        text = fs.readFileSync(f.path, 'utf8');
+        text = readProjectText(f.path, SWITCH_FILE);
       } catch {
         return 'unknown';
       }
-      for (const key of Object.keys(f.keys)) {
-        const cur = readValue(text, f.format, key);
+      const keys = Object.keys(f.keys);
+      const now = readValues(text, f.format, keys);
+      for (const key of keys) {
+        const cur = now[key];
         if (cur !== local.get(f.path)?.[key]) allLocal = false;
         if (!aws || cur !== aws.get(f.path)?.[key]) allAws = false;
       }
@@ -226,16 +236,14 @@ export class ConfigSwitcher {
       let before: Buffer;
       const real = this.writablePath(f);
       try {
-        before = fs.readFileSync(real);
+        before = readProjectFile(real, SWITCH_FILE);
       } catch (err) {
-        throw new Error(
-          `${f.display}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-          { cause: err },
-        );
+        throw new Error(`${f.display}: ${(err as Error).message}; nothing was changed`, { cause: err });
       }
       const text = before.toString('utf8');
       const vals = values.get(f.path) ?? {};
-      const changed = Object.keys(vals).filter((k) => readValue(text, f.format, k) !== vals[k]);
+      const now = readValues(text, f.format, Object.keys(vals));
+      const changed = Object.keys(vals).filter((k) => now[k] !== vals[k]);
       const fs0 = state.files[f.path] ?? {};
       const backupBefore = path.join(this.backupDir, `${fileId(f.path)}.before`);
       let after: Buffer;
