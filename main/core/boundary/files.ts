@@ -227,3 +227,53 @@ export class TextTail {
     return lines;
   }
 }
+
+/**
+ * Calls `onLine` for each line of an open file, read a chunk at a time: memory stays at one chunk plus one
+ * line, however big the file. A line longer than `maxLine` bytes is not decoded: `onLine` gets `undefined`
+ * for it (the caller skips and reports it). The last line need not end in a newline.
+ */
+export function forEachLine(
+  fd: number,
+  maxLine: number,
+  onLine: (line: string | undefined) => void,
+  chunkBytes = 64 * 1024,
+): void {
+  const chunk = Buffer.allocUnsafe(chunkBytes);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let oversized = false;
+  let position = 0;
+  const finish = () => {
+    if (oversized) onLine(undefined);
+    else if (pendingBytes > 0) onLine(Buffer.concat(pending, pendingBytes).toString('utf8'));
+    pending = [];
+    pendingBytes = 0;
+    oversized = false;
+  };
+  for (;;) {
+    const n = fs.readSync(fd, chunk, 0, chunkBytes, position);
+    if (n <= 0) break;
+    position += n;
+    let start = 0;
+    while (start < n) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl < 0 || nl >= n ? n : nl;
+      const len = end - start;
+      if (!oversized) {
+        if (pendingBytes + len > maxLine) {
+          oversized = true;
+          pending = [];
+          pendingBytes = 0;
+        } else if (len > 0) {
+          pending.push(Buffer.from(chunk.subarray(start, end)));
+          pendingBytes += len;
+        }
+      }
+      if (end === n) break;
+      finish();
+      start = end + 1;
+    }
+  }
+  finish();
+}

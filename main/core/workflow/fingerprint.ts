@@ -14,7 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { closeProjectFile, openProjectFile, readRange } from '../boundary/files';
 import { formatBytes } from '../format';
-import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
+import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
 import { runGit } from '../platform/git';
 import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
 
@@ -53,7 +53,7 @@ interface StatCache {
 function readCache(file: string | undefined): StatCache {
   if (!file) return { version: 2, entries: {} };
   try {
-    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as StatCache;
+    const c = JSON.parse(readPrivateFile(file).toString('utf8')) as StatCache;
     if (c?.version === 2 && c.entries && typeof c.entries === 'object') return c;
   } catch {
     // no cache yet, or unreadable: start afresh
