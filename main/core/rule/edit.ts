@@ -22,16 +22,34 @@ import type { SwitchFormat } from './config';
 
 const pathOf = (key: string): string[] => key.split('.').filter(Boolean);
 
+/** A parsed YAML text and where its lines start. */
+interface ParsedYaml {
+  doc: Document;
+  lines: LineCounter;
+}
+
+/**
+ * The last text parsed, kept for a moment: a switch reads the file's values (current()) and then edits the same
+ * bytes, and a big file then costs one parse, not two. Dropped after KEEP_PARSED_MS (a parsed document takes
+ * about 100 times its text's size).
+ */
+let lastParsed: { text: string; parsed: ParsedYaml } | undefined;
+const KEEP_PARSED_MS = 2000;
+let dropTimer: NodeJS.Timeout | undefined;
+
 /**
  * Parses YAML in linear time: the yaml package's own unique-key check compares each key with every earlier
  * one of its map (a 40 000-key file took 27 s to switch); duplicates are found with one Set per map instead.
  */
-function parseYaml(text: string, lineCounter?: LineCounter) {
-  return parseDocument(text, {
-    uniqueKeys: false,
-    keepSourceTokens: true,
-    ...(lineCounter ? { lineCounter } : {}),
-  });
+function parseYaml(text: string): ParsedYaml {
+  if (lastParsed?.text === text) return lastParsed.parsed;
+  const lines = new LineCounter();
+  const parsed = { doc: parseDocument(text, { uniqueKeys: false, lineCounter: lines }), lines };
+  lastParsed = { text, parsed };
+  clearTimeout(dropTimer);
+  dropTimer = setTimeout(() => (lastParsed = undefined), KEEP_PARSED_MS);
+  dropTimer.unref();
+  return parsed;
 }
 
 /** Reads the current value of a key (undefined when absent). */
@@ -59,12 +77,38 @@ export function readValues(
     }
     return out;
   }
-  const doc = parseYaml(text);
+  return yamlValues(parseYaml(text).doc, keys);
+}
+
+function yamlValues(doc: Document, keys: readonly string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
   for (const key of keys) {
     const v = doc.getIn(pathOf(key));
     out[key] = v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
   }
   return out;
+}
+
+/**
+ * The values the keys hold now and `text` with each key set to its value, from one parse of the text (a big
+ * YAML file costs one parse per switch, not one per key and step); throws a clear Error when it cannot be parsed.
+ */
+export function editValues(
+  text: string,
+  format: SwitchFormat,
+  values: Record<string, string>,
+  file = 'file',
+): { before: Record<string, string | undefined>; after: string } {
+  if (format !== 'yaml')
+    return {
+      before: readValues(text, format, Object.keys(values)),
+      after: setValues(text, format, values, file),
+    };
+  const parsed = parseYamlChecked(text, file);
+  return {
+    before: yamlValues(parsed.doc, Object.keys(values)),
+    after: setYamlValues(text, values, file, parsed),
+  };
 }
 
 /** Returns `text` with each key set to its value; throws a clear Error when the file cannot be parsed. */
@@ -170,9 +214,8 @@ function applyTextEdits(text: string, edits: TextEdit[]): string {
   return parts.join('');
 }
 
-function parseYamlChecked(text: string, file: string) {
-  const lines = new LineCounter();
-  const doc = parseYaml(text, lines);
+function parseYamlChecked(text: string, file: string): ParsedYaml {
+  const { doc, lines } = parseYaml(text);
   const problem = doc.errors[0]?.message.split('\n')[0] ?? duplicateKeys(doc)[0]?.message;
   if (problem !== undefined) throw new Error(`${file}: not valid YAML (${problem}); nothing was changed`);
   return { doc, lines };
@@ -182,8 +225,13 @@ function parseYamlChecked(text: string, file: string) {
  * Sets YAML values from one parse: values in place are replaced together; a key that must be added (rare:
  * the first switch of a file without it) is added afterwards, one parse each, so that nested additions nest.
  */
-function setYamlValues(text: string, values: Record<string, string>, file: string): string {
-  const { doc, lines } = parseYamlChecked(text, file);
+function setYamlValues(
+  text: string,
+  values: Record<string, string>,
+  file: string,
+  parsed = parseYamlChecked(text, file),
+): string {
+  const { doc, lines } = parsed;
   const edits: TextEdit[] = [];
   const added: [string, string][] = [];
   for (const [key, value] of Object.entries(values)) {
