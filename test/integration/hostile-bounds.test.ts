@@ -206,18 +206,17 @@ describe('a 40 000-key YAML switch file', () => {
 });
 
 describe.runIf(linux)('the run history read back under hostile damage', () => {
-  let dir: string;
-  let data: string;
-  let runsDir: string;
-  beforeAll(async () => {
-    ({ dir, data } = project('history', ''));
+  /** A project with one real run in its history (each case damages its own). */
+  async function withRun(name: string): Promise<{ dir: string; data: string; runsDir: string }> {
+    const { dir, data } = project(name, '');
     const r = await cli(['run', 'local'], { cwd: dir, data });
     expect(r.code).toBe(0);
     const projects = path.join(data, 'projects');
-    runsDir = path.join(projects, fs.readdirSync(projects)[0]!, 'runs');
-  }, 30_000);
+    return { dir, data, runsDir: path.join(projects, fs.readdirSync(projects)[0]!, 'runs') };
+  }
 
   it('one 150 MB line: `history` skips it as unreadable, in a bounded heap and in time', async () => {
+    const { dir, data, runsDir } = await withRun('history-line');
     const [id] = fs.readdirSync(runsDir);
     const events = path.join(runsDir, id!, 'events.jsonl');
     const lines = fs.readFileSync(events, 'utf8').trimEnd().split('\n');
@@ -234,6 +233,7 @@ describe.runIf(linux)('the run history read back under hostile damage', () => {
   });
 
   it('corrupted runs are reported by id and why, not left out without a word', async () => {
+    const { dir, data, runsDir } = await withRun('history-corrupt');
     fs.mkdirSync(path.join(runsDir, '20200101-000000-000-aaaaaa'));
     fs.writeFileSync(path.join(runsDir, '20200101-000000-000-aaaaaa', 'events.jsonl'), 'garbage\n\u0000\n');
     fs.mkdirSync(path.join(runsDir, '20200101-000001-000-bbbbbb'));
@@ -246,7 +246,8 @@ describe.runIf(linux)('the run history read back under hostile damage', () => {
   });
 
   it('a loosened private file (0644) is narrowed back to 0600 when Offload reads it', async () => {
-    const [id] = fs.readdirSync(runsDir).filter((n) => !n.startsWith('2020'));
+    const { dir, data, runsDir } = await withRun('history-mode');
+    const [id] = fs.readdirSync(runsDir);
     const events = path.join(runsDir, id!, 'events.jsonl');
     const gates = path.join(path.dirname(runsDir), 'gates.json');
     for (const f of [events, gates]) fs.chmodSync(f, 0o644);
