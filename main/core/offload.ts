@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PRIVATE_FILE, writeFileAtomic } from './platform/atomic-file';
+import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from './platform/atomic-file';
 import { initConfig } from './init';
 import { ConfigError } from './config/types';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig, type MachineWatch } from './machine';
@@ -205,7 +205,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
 
   const readSettings = (): Settings => {
     try {
-      return JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Settings;
+      return JSON.parse(readPrivateFile(settingsFile).toString('utf8')) as Settings; // 0600 re-tightened
     } catch {
       return {};
     }

@@ -28,7 +28,13 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
       const { history } = (await ctx.openCore()).opened()!;
       if (!opts.run) {
         const limit = Number.parseInt(opts.limit, 10);
-        const runs = history.listRuns(Number.isFinite(limit) && limit > 0 ? limit : 20);
+        const { runs, unreadable } = history.scanRuns(Number.isFinite(limit) && limit > 0 ? limit : 20);
+        if (unreadable.length)
+          term.err.write(
+            `offload: ${unreadable.length} run${unreadable.length === 1 ? '' : 's'} in history could not be read: ${unreadable
+              .map((u) => `${u.runId} (${u.why})`)
+              .join(', ')}\n`,
+          );
         if (opts.json) return printJson(term, runs);
         if (runs.length === 0) term.out.write('no runs yet: try `offload run full`\n');
         for (const r of runs) {

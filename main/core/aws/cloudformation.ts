@@ -19,6 +19,7 @@ import type {
   Stack,
   StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { readProjectText } from '../boundary/files';
 import type { StepContext, StepKind, StepResult } from '../vocabulary';
 import { durationMs, durationSchema } from '../units';
 import { formatDurationCompact } from '../format';
@@ -251,7 +252,8 @@ function readTemplate(projectDir: string, file: string): string {
       `template ${file} is ${st.size.toLocaleString('en-US')} bytes; CloudFormation takes at most 51,200 bytes inline. Upload it to S3 (\`aws cloudformation package --s3-bucket …\`, \`sam package\` or \`cdk deploy\` do) and give its https:// URL as \`template-url\``,
     );
   }
-  return fs.readFileSync(full, 'utf8');
+  // Regular file only, opened without blocking; the size was checked above (a swap since is caught too).
+  return readProjectText(full, { maxBytes: MAX_TEMPLATE_BODY_BYTES, what: 'template' });
 }
 
 /** What a deploy ended with. */

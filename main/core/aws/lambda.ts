@@ -12,6 +12,7 @@ import type {
   UpdateFunctionCodeCommandInput,
   UpdateFunctionConfigurationCommandInput,
 } from '@aws-sdk/client-lambda';
+import { readProjectFile } from '../boundary/files';
 
 /** The SDK loads on first use, not at start-up. */
 const sdk = (): typeof import('@aws-sdk/client-lambda') => require('@aws-sdk/client-lambda');
@@ -159,7 +160,8 @@ export function readZip(file: string): Uint8Array {
       `zip ${file} is ${mb(st.size)}, over Lambda's 50 MB limit for a direct upload. Fix: upload it to S3 (aws s3 cp) and give \`s3: {bucket, key}\` instead of \`zip:\``,
     );
   }
-  return fs.readFileSync(file);
+  // Regular file only, opened without blocking; the size was checked above (a swap since is caught too).
+  return readProjectFile(file, { maxBytes: DIRECT_UPLOAD_LIMIT, what: 'zip' });
 }
 
 /**

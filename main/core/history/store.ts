@@ -7,11 +7,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PhaseId, RunEvent, RunSnapshot, RunSummary } from '../vocabulary';
+import { forEachLine } from '../boundary/files';
 import {
   PRIVATE_FILE,
   appendPrivate,
   ensurePrivateDir,
+  explainWriteError,
   openPrivateAppend,
+  openPrivateRead,
+  readPrivateFile,
   writeFileAtomic,
 } from '../platform/atomic-file';
 import { isAlive, processStartTime } from '../platform/process-tree';
@@ -42,6 +46,18 @@ export interface HistoryStoreOptions {
 /** Runs this process is writing now: they read as running even though our pid is obviously alive. */
 const writing = new Set<string>();
 
+/**
+ * The longest history line read back. Events are small (a few KB with a run's phases); a longer line is damage
+ * (or a hostile write) and is skipped as unreadable, never decoded: a 150 MB line must not take 360 MB.
+ */
+export const MAX_EVENT_LINE_BYTES = 4 * 1024 * 1024;
+
+/** A run on disk that could not be read back, and why (the CLI says so instead of leaving it out silently). */
+export interface UnreadableRun {
+  runId: string;
+  why: string;
+}
+
 const TAIL_BYTES = 8192;
 const TAIL_LINES = 20;
 
@@ -56,35 +72,57 @@ function slug(name: string): string {
 }
 
 /**
- * Parses JSON lines, skipping and counting any that are torn, not JSON or not of the expected shape (`null`, a
- * number, an event missing its fields …): a crash leaves at most the last one so; anything else is damage.
+ * Parses JSON lines one at a time (memory: one line, at most MAX_EVENT_LINE_BYTES), skipping and counting any
+ * that are torn, too long, not JSON or not of the expected shape (`null`, a number, an event missing its fields
+ * …): a crash leaves at most the last one so; anything else is damage. `keepLast` keeps only the last items.
  */
 function readJsonLines<T>(
   file: string,
   valid: (v: unknown) => v is T,
-): { items: T[]; skipped: number; lastSkipped: boolean } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return { items: [], skipped: 0, lastSkipped: false };
-  }
+  keepLast = Infinity,
+): { items: T[]; skipped: number; lastSkipped: boolean; error?: string } {
   const items: T[] = [];
   let skipped = 0;
   let lastSkipped = false;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      v = undefined;
-    }
-    lastSkipped = !valid(v);
-    if (lastSkipped) skipped++;
-    else items.push(v as T);
+  let fd: number;
+  try {
+    fd = openPrivateRead(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return {
+      items,
+      skipped,
+      lastSkipped,
+      ...(code === 'ENOENT' ? {} : { error: code ?? (err as Error).message }),
+    };
   }
-  return { items, skipped, lastSkipped };
+  try {
+    forEachLine(fd, MAX_EVENT_LINE_BYTES, (line) => {
+      if (line !== undefined && !line.trim()) return;
+      let v: unknown;
+      try {
+        v = line === undefined ? undefined : JSON.parse(line);
+      } catch {
+        v = undefined;
+      }
+      lastSkipped = !valid(v);
+      if (lastSkipped) skipped++;
+      else {
+        items.push(v as T);
+        if (items.length > keepLast * 2) items.splice(0, items.length - keepLast);
+      }
+    });
+  } catch (err) {
+    return {
+      items,
+      skipped,
+      lastSkipped,
+      error: (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { items: items.length > keepLast ? items.slice(-keepLast) : items, skipped, lastSkipped };
 }
 
 const isJournalEntry = (v: unknown): v is { at: string; kind: string; data: unknown } =>
@@ -141,12 +179,17 @@ export class HistoryStore {
   /** Starts writing a run; the caller appends run-started first. */
   startRun(runId: string): RunWriter {
     const dir = this.runDir(runId);
-    // Private: run logs hold whatever the steps printed (0700 folders, 0600 files).
-    ensurePrivateDir(this.projectDir);
-    ensurePrivateDir(this.runsDir);
-    ensurePrivateDir(dir);
-    ensurePrivateDir(path.join(dir, 'steps'));
-    const fd = openPrivateAppend(path.join(dir, 'events.jsonl'));
+    let fd: number;
+    try {
+      // Private: run logs hold whatever the steps printed (0700 folders, 0600 files).
+      ensurePrivateDir(this.projectDir);
+      ensurePrivateDir(this.runsDir);
+      ensurePrivateDir(dir);
+      ensurePrivateDir(path.join(dir, 'steps'));
+      fd = openPrivateAppend(path.join(dir, 'events.jsonl'));
+    } catch (err) {
+      throw explainWriteError(err, 'the run history', this.projectDir);
+    }
     // The writer's start time, recorded with its pid: a later process with the same pid is not the writer.
     const ownStart = processStartTime(process.pid);
     let open = true;
@@ -198,13 +241,23 @@ export class HistoryStore {
 
   /** Runs, newest first (each rebuilt from its events; interrupted ones read as failed). */
   listRuns(limit = 50): RunSummary[] {
-    const out: RunSummary[] = [];
+    return this.scanRuns(limit).runs;
+  }
+
+  /**
+   * Runs, newest first, and the run folders met on the way that could not be read back (no readable event, an
+   * event log that is not one): those are reported, not left out without a word.
+   */
+  scanRuns(limit = 50): { runs: RunSummary[]; unreadable: UnreadableRun[] } {
+    const runs: RunSummary[] = [];
+    const unreadable: UnreadableRun[] = [];
     for (const id of this.runIds()) {
-      if (out.length >= limit) break;
-      const snap = this.readRun(id, { tail: false });
-      if (snap) out.push(summarize(snap));
+      if (runs.length >= limit) break;
+      const { snap, why } = this.loadRun(id, { tail: false });
+      if (snap) runs.push(summarize(snap));
+      else if (why) unreadable.push({ runId: id, why });
     }
-    return out;
+    return { runs, unreadable };
   }
 
   /**
@@ -213,8 +266,13 @@ export class HistoryStore {
    */
   readRun(runId: string, opts: { tail?: boolean } = {}): RunSnapshot | null {
     if (!isRunId(runId)) return null;
+    return this.loadRun(runId, opts).snap;
+  }
+
+  private loadRun(runId: string, opts: { tail?: boolean }): { snap: RunSnapshot | null; why?: string } {
     const dir = path.join(this.runsDir, runId);
-    const { items: events, skipped, lastSkipped } = readJsonLines(path.join(dir, 'events.jsonl'), isRunEvent);
+    const read = readJsonLines(path.join(dir, 'events.jsonl'), isRunEvent);
+    const { items: events, skipped, lastSkipped } = read;
     let snap: RunSnapshot | null = null;
     let pid: number | undefined;
     let pidStart: number | undefined;
@@ -226,7 +284,17 @@ export class HistoryStore {
       snap = applyEvent(snap, e);
     }
     const last = events[events.length - 1];
-    if (!snap || !last) return null;
+    if (!snap || !last) {
+      if (writing.has(dir)) return { snap: null }; // being started by this process right now
+      const why = read.error
+        ? `its event log cannot be read (${read.error})`
+        : skipped > 0
+          ? `none of its event log's ${skipped} line${skipped === 1 ? '' : 's'} could be read`
+          : events.length > 0
+            ? "its event log does not begin with the run's start"
+            : 'its event log is missing or empty';
+      return { snap: null, why };
+    }
     if (snap.status === 'running') {
       const writerAlive =
         pid === process.pid && (pidStart === undefined || pidStart === processStartTime(pid))
@@ -240,7 +308,7 @@ export class HistoryStore {
     const damaged = skipped - (lastSkipped && !finished ? 1 : 0);
     if (damaged > 0) markDamaged(snap, damaged);
     if (opts.tail !== false) snap.tail = this.readTail(runId, snap);
-    return snap;
+    return { snap };
   }
 
   private readTail(runId: string, snap: RunSnapshot): string[] {
@@ -255,7 +323,7 @@ export class HistoryStore {
     }
     if (!where) return [];
     try {
-      const fd = fs.openSync(this.stepLogPath(runId, where.phase, where.step), 'r');
+      const fd = openPrivateRead(this.stepLogPath(runId, where.phase, where.step));
       try {
         const size = fs.fstatSync(fd).size;
         const len = Math.min(size, TAIL_BYTES);
@@ -283,14 +351,13 @@ export class HistoryStore {
 
   /** The journal's entries, oldest first (the last `limit` of them). */
   readProjectEvents(limit = 200): { at: string; kind: string; data: unknown }[] {
-    const all = readJsonLines(path.join(this.projectDir, 'journal.jsonl'), isJournalEntry).items;
-    return all.slice(-limit);
+    return readJsonLines(path.join(this.projectDir, 'journal.jsonl'), isJournalEntry, limit).items;
   }
 
   /** A small JSON state file of the project (e.g. the gate records), or undefined. */
   readState<T>(name: string): T | undefined {
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.projectDir, `${name}.json`), 'utf8')) as T;
+      return JSON.parse(readPrivateFile(path.join(this.projectDir, `${name}.json`)).toString('utf8')) as T;
     } catch {
       return undefined;
     }

@@ -4,9 +4,9 @@
  * `kubectl apply --server-side --force-conflicts` does; or replace for Deployments: PUT over the live object,
  * create when absent).
  */
-import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { KubeConfig, KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { readProjectText, type ProjectFileError } from '../boundary/files';
 import type { KubeApis } from './rollout';
 
 export const FIELD_MANAGER = 'offload';
@@ -23,10 +23,13 @@ const contentType = (type: string) => {
 export function readManifest(file: string): KubernetesObject[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // A regular file of at most 16 MB, never a FIFO that blocks the step (project-named: bounded read).
+    text = readProjectText(file, { maxBytes: 16 * 1024 * 1024, what: 'manifest' });
   } catch (err) {
     throw new Error(
-      `manifest ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      (err as ProjectFileError).reason === 'missing'
+        ? `manifest ${file}: no such file`
+        : (err as Error).message,
       { cause: err },
     );
   }

@@ -8,6 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { closeProjectFile, openProjectFile, ProjectFileError, TextTail } from '../boundary/files';
 import { killTree, spawnInGroup } from '../platform/process-tree';
 import { compileUserRegex, type UserRegex } from '../units/regex';
 import type { Notifier } from './notifier';
@@ -36,12 +37,13 @@ export const LOCAL_ITEM = 'local:';
 const DEFAULT_PATTERN = '\\b(ERROR|Error|Exception|Traceback|FATAL|panic)\\b';
 /** At most this much of a file is read per poll (a log that exploded is not read into memory at once). */
 const MAX_READ = 1 << 20;
+/** A longer line is cut here (a log that never writes a newline cannot grow memory). */
+const MAX_LINE = 64 * 1024;
 
 interface Followed {
   fd: number;
   ino: number;
-  offset: number;
-  partial: string;
+  tail: TextTail;
 }
 
 const globToRegExp = (glob: string) =>
@@ -75,7 +77,6 @@ export class LocalLogWatch {
   private readonly lastNotice = new Map<string, number>();
   private readonly patterns: UserRegex[];
   private started = false;
-  private buffer: Buffer | undefined;
   private readonly commands = new Map<
     number,
     { child?: ChildProcess; lines: string[]; partial: string; restartAt: number }
@@ -162,45 +163,51 @@ export class LocalLogWatch {
     let f = this.followed.get(file);
     if (f && f.ino !== st.ino) {
       // Rotated: finish the old file, then follow the new one from its start.
-      lines.push(...this.drain(f));
-      fs.closeSync(f.fd);
+      lines.push(...f.tail.read(f.fd));
+      closeProjectFile(f.fd);
       f = undefined;
       this.followed.delete(file);
       skipExisting = false;
     }
     if (!f) {
-      let fd: number;
+      let opened;
       try {
-        fd = fs.openSync(file, 'r');
-      } catch {
+        // Regular files only, opened without blocking: a FIFO or device named here must not hang the watch.
+        opened = openProjectFile(file, { what: 'local log' });
+      } catch (err) {
+        if (err instanceof ProjectFileError && err.reason === 'not-regular') this.refuse(file, err.message);
         return lines;
       }
-      f = { fd, ino: st.ino, offset: skipExisting ? st.size : 0, partial: '' };
+      const tail = new TextTail(
+        { maxLine: MAX_LINE, maxRead: MAX_READ },
+        skipExisting ? opened.stat.size : 0,
+      );
+      f = { fd: opened.fd, ino: opened.stat.ino, tail };
       this.followed.set(file, f);
     }
-    if (st.size < f.offset) {
-      // Truncated (copytruncate, `> file`): read again from the start.
-      f.offset = 0;
-      f.partial = '';
-    }
-    lines.push(...this.drain(f));
+    // Truncated (copytruncate, `> file`): read again from the start.
+    if (st.size < f.tail.offset) f.tail.reset(0);
+    lines.push(...f.tail.read(f.fd));
     return lines;
   }
 
-  private drain(f: Followed): string[] {
-    // One read buffer for every file and poll (a poll every few seconds must not allocate a megabyte each time).
-    const buf = (this.buffer ??= Buffer.allocUnsafe(MAX_READ));
-    const n = fs.readSync(f.fd, buf, 0, MAX_READ, f.offset);
-    if (n <= 0) return [];
-    f.offset += n;
-    const text = f.partial + buf.subarray(0, n).toString('utf8');
-    const parts = text.split('\n');
-    f.partial = parts.pop() ?? '';
-    return parts;
+  private readonly refused = new Set<string>();
+
+  /** Says once per file that it is not followed (a FIFO, a device…). */
+  private refuse(file: string, why: string): void {
+    if (this.refused.has(file)) return;
+    this.refused.add(file);
+    const rel = path.relative(this.o.dir, file) || file;
+    this.o.notifier.notify({
+      level: 'warning',
+      title: `Not following ${rel}`,
+      body: `notify.local-logs: ${why}`,
+      target: { view: 'errors', item: `${LOCAL_ITEM}${rel}` },
+    });
   }
 
   close(): void {
-    for (const f of this.followed.values()) fs.closeSync(f.fd);
+    for (const f of this.followed.values()) closeProjectFile(f.fd);
     this.followed.clear();
     for (const c of this.commands.values()) if (c.child?.pid) void killTree(c.child.pid, { graceMs: 1000 });
     this.commands.clear();

@@ -49,6 +49,86 @@ export function openPrivateAppend(file: string): number {
   return fd;
 }
 
+/**
+ * Narrows an open private file to 0600 (keeping only the owner's bits) when something loosened it since
+ * (a `chmod 644`, a copy, a restore): only the user's own files, never failing a read over it.
+ */
+function tightenOpen(fd: number, st: fs.Stats): void {
+  if (process.platform === 'win32' || (st.mode & 0o077) === 0) return;
+  if (process.getuid && st.uid !== process.getuid()) return;
+  try {
+    fs.fchmodSync(fd, st.mode & 0o700);
+  } catch {
+    /* a read-only file system: the read still goes on */
+  }
+}
+
+/**
+ * Reads one of Offload's own private files (trust.json, settings.json, history state) whole: a regular file of
+ * at most `maxBytes` (never a FIFO a read would block on), narrowed back to 0600 if it was loosened since.
+ * Throws the open's error (ENOENT …) or an Error naming the file when it is not a regular file or too big.
+ */
+export function readPrivateFile(file: string, maxBytes = 64 * 1024 * 1024): Buffer {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file; Offload did not read it`);
+    if (st.size > maxBytes)
+      throw new Error(`${file} is larger than ${maxBytes} bytes; Offload did not read it`);
+    tightenOpen(fd, st);
+    const buf = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const r = fs.readSync(fd, buf, n, buf.length - n, n);
+      if (r <= 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Opens one of Offload's own private files for reading without blocking (a regular file only), narrowed back to
+ * 0600 if it was loosened since. Returns the descriptor; throws the open's error or one naming the file.
+ */
+export function openPrivateRead(file: string): number {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file; Offload did not read it`);
+    tightenOpen(fd, st);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/**
+ * What a failed write into Offload's data folder means for the user (what, where, what to do), for the errors a
+ * user can fix: a read-only folder (EACCES, EPERM, EROFS) or a full disk (ENOSPC, EDQUOT). Others are returned
+ * as they are.
+ */
+export function explainWriteError(err: unknown, what: string, where: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const target = ((err as NodeJS.ErrnoException).path as string | undefined) ?? where;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new Error(
+      `cannot write ${what} (${target}): ${code === 'EROFS' ? 'the file system is read-only' : 'permission denied, the folder is read-only for you'} (${code}). ` +
+        `Make it writable (chmod -R u+w '${where}'), or give Offload another data folder (--data-dir or OFFLOAD_HOME)`,
+      { cause: err },
+    );
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new Error(
+      `cannot write ${what} in ${where}: the disk is full (${code}). Free some space (\`offload history\` keeps ` +
+        'at most 50 runs; older step logs can go), then try again',
+      { cause: err },
+    );
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** Appends `text` to `file`, creating its folder and the file private to the user. */
 export function appendPrivate(file: string, text: string): void {
   ensurePrivateDir(path.dirname(file));
@@ -132,6 +212,8 @@ export function writeFileAtomic(
   } catch {
     existingMode = undefined;
   }
+  // What an earlier writer killed at its rename left beside the file (a full copy of its content) goes first.
+  removeStaleTemps(file);
   const tmp = atomicTempName(file);
   let fd: number | undefined;
   try {

@@ -13,29 +13,102 @@ import {
   LineCounter,
   parseDocument,
   Scalar,
+  type Document,
   type Node,
   type YAMLMap,
 } from 'yaml';
+import { duplicateKeys } from '../config/yaml-bounds';
 import type { SwitchFormat } from './config';
 
 const pathOf = (key: string): string[] => key.split('.').filter(Boolean);
 
+/** A parsed YAML text and where its lines start. */
+interface ParsedYaml {
+  doc: Document;
+  lines: LineCounter;
+}
+
+/**
+ * The last text parsed, kept for a moment: a switch reads the file's values (current()) and then edits the same
+ * bytes, and a big file then costs one parse, not two. Dropped after KEEP_PARSED_MS (a parsed document takes
+ * about 100 times its text's size).
+ */
+let lastParsed: { text: string; parsed: ParsedYaml } | undefined;
+const KEEP_PARSED_MS = 2000;
+let dropTimer: NodeJS.Timeout | undefined;
+
+/**
+ * Parses YAML in linear time: the yaml package's own unique-key check compares each key with every earlier
+ * one of its map (a 40 000-key file took 27 s to switch); duplicates are found with one Set per map instead.
+ */
+function parseYaml(text: string): ParsedYaml {
+  if (lastParsed?.text === text) return lastParsed.parsed;
+  const lines = new LineCounter();
+  const parsed = { doc: parseDocument(text, { uniqueKeys: false, lineCounter: lines }), lines };
+  lastParsed = { text, parsed };
+  clearTimeout(dropTimer);
+  dropTimer = setTimeout(() => (lastParsed = undefined), KEEP_PARSED_MS);
+  dropTimer.unref();
+  return parsed;
+}
+
 /** Reads the current value of a key (undefined when absent). */
 export function readValue(text: string, format: SwitchFormat, key: string): string | undefined {
+  return readValues(text, format, [key])[key];
+}
+
+/** Reads the current values of several keys, parsing the text once (undefined when absent). */
+export function readValues(
+  text: string,
+  format: SwitchFormat,
+  keys: readonly string[],
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
   if (format === 'env') {
-    const line = findEnvLine(text, key);
-    return line ? line.value : undefined;
+    for (const key of keys) out[key] = findEnvLine(text, key)?.value;
+    return out;
   }
   if (format === 'json') {
     const errors: ParseError[] = [];
     const tree = parseTree(text, errors, { allowTrailingComma: true });
-    if (!tree) return undefined;
-    const node = findNodeAtLocation(tree, pathOf(key));
-    return node && node.type !== 'object' && node.type !== 'array' ? String(node.value) : undefined;
+    for (const key of keys) {
+      const node = tree ? findNodeAtLocation(tree, pathOf(key)) : undefined;
+      out[key] = node && node.type !== 'object' && node.type !== 'array' ? String(node.value) : undefined;
+    }
+    return out;
   }
-  const doc = parseDocument(text);
-  const v = doc.getIn(pathOf(key));
-  return v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
+  return yamlValues(parseYaml(text).doc, keys);
+}
+
+function yamlValues(doc: Document, keys: readonly string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const key of keys) {
+    const v = doc.getIn(pathOf(key));
+    out[key] = v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
+  }
+  return out;
+}
+
+/**
+ * The values the keys hold now and `text` with each key set to its value, from one parse of the text (a big
+ * YAML file costs one parse per switch, not one per key and step); throws a clear Error when it cannot be parsed.
+ */
+export function editValues(
+  text: string,
+  format: SwitchFormat,
+  values: Record<string, string>,
+  file = 'file',
+): { before: Record<string, string | undefined>; after: string } {
+  if (format !== 'yaml')
+    return {
+      before: readValues(text, format, Object.keys(values)),
+      after: setValues(text, format, values, file),
+    };
+  const parsed = parseYamlChecked(text, file);
+  return {
+    before: yamlValues(parsed.doc, Object.keys(values)),
+    after: setYamlValues(text, values, file, parsed),
+  };
 }
 
 /** Returns `text` with each key set to its value; throws a clear Error when the file cannot be parsed. */
@@ -45,11 +118,11 @@ export function setValues(
   values: Record<string, string>,
   file = 'file',
 ): string {
+  if (format === 'yaml') return setYamlValues(text, values, file);
   let out = text;
   for (const [key, value] of Object.entries(values)) {
     if (format === 'env') out = setEnv(out, key, value);
-    else if (format === 'json') out = setJson(out, key, value, file);
-    else out = setYaml(out, key, value, file);
+    else out = setJson(out, key, value, file);
   }
   return out;
 }
@@ -119,13 +192,70 @@ function setJson(text: string, key: string, value: string, file: string): string
   return applyEdits(text, edits);
 }
 
-function setYaml(text: string, key: string, value: string, file: string): string {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter: lines });
-  if (doc.errors.length > 0)
-    throw new Error(
-      `${file}: not valid YAML (${doc.errors[0]!.message.split('\n')[0]}); nothing was changed`,
-    );
+/** One change to a text: the bytes from `start` to `end` become `text`. */
+interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+  /** Adds a key (the text holds new lines), rather than replacing a value. */
+  adds?: boolean;
+}
+
+/** Applies edits that do not overlap, in one pass (linear in the text however many there are). */
+function applyTextEdits(text: string, edits: TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let at = 0;
+  for (const e of sorted) {
+    parts.push(text.slice(at, e.start), e.text);
+    at = e.end;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}
+
+function parseYamlChecked(text: string, file: string): ParsedYaml {
+  const { doc, lines } = parseYaml(text);
+  const problem = doc.errors[0]?.message.split('\n')[0] ?? duplicateKeys(doc)[0]?.message;
+  if (problem !== undefined) throw new Error(`${file}: not valid YAML (${problem}); nothing was changed`);
+  return { doc, lines };
+}
+
+/**
+ * Sets YAML values from one parse: values in place are replaced together; a key that must be added (rare:
+ * the first switch of a file without it) is added afterwards, one parse each, so that nested additions nest.
+ */
+function setYamlValues(
+  text: string,
+  values: Record<string, string>,
+  file: string,
+  parsed = parseYamlChecked(text, file),
+): string {
+  const { doc, lines } = parsed;
+  const edits: TextEdit[] = [];
+  const added: [string, string][] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const e = yamlEdit(text, doc, lines, key, value, file);
+    if (e.adds) added.push([key, value]);
+    else edits.push(e);
+  }
+  let out = applyTextEdits(text, edits);
+  for (const [key, value] of added) {
+    const p = parseYamlChecked(out, file);
+    out = applyTextEdits(out, [yamlEdit(out, p.doc, p.lines, key, value, file)]);
+  }
+  return out;
+}
+
+/** The edit that sets `key` (one that `adds` it when it is missing). */
+function yamlEdit(
+  text: string,
+  doc: Document,
+  lines: LineCounter,
+  key: string,
+  value: string,
+  file: string,
+): TextEdit {
   const where = (offset: number) => `${file}:${lines.linePos(offset).line}`;
   const refuse = (at: number, why: string): never => {
     throw new Error(
@@ -170,7 +300,7 @@ function setYaml(text: string, key: string, value: string, file: string): string
   }
   if (isScalar(node) && node.range) {
     const [start, end] = node.range;
-    return text.slice(0, start) + yamlScalar(value, node) + text.slice(end);
+    return { start, end, text: yamlScalar(value, node) };
   }
   throw new Error(`${file}: ${key} holds a mapping or list, not a value; nothing was changed`);
 }
@@ -186,14 +316,19 @@ function yamlLines(segs: string[], value: string, indent: number, eol: string): 
 }
 
 /** Adds missing keys at the end of the document (its top level is empty). */
-function appendYaml(text: string, segs: string[], value: string, indent: number): string {
+function appendYaml(text: string, segs: string[], value: string, indent: number): TextEdit {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const sep = text.length === 0 || text.endsWith('\n') ? '' : eol;
-  return `${text}${sep}${yamlLines(segs, value, indent, eol)}${eol}`;
+  return {
+    start: text.length,
+    end: text.length,
+    text: `${sep}${yamlLines(segs, value, indent, eol)}${eol}`,
+    adds: true,
+  };
 }
 
 /** Adds missing keys after the last entry of a block mapping, at its indentation; other bytes stay. */
-function insertIntoMap(text: string, map: YAMLMap, segs: string[], value: string): string {
+function insertIntoMap(text: string, map: YAMLMap, segs: string[], value: string): TextEdit {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const first = map.items[0]?.key as Node | undefined;
   const last = map.items[map.items.length - 1];
@@ -202,9 +337,15 @@ function insertIntoMap(text: string, map: YAMLMap, segs: string[], value: string
   const end = ((last.value as Node | null)?.range ?? (last.key as Node).range)![2];
   // The end of the line holding the last entry (its trailing comment included).
   let at = text[end - 1] === '\n' ? end : text.indexOf('\n', end);
-  if (at < 0) return `${text}${eol}${yamlLines(segs, value, indent, eol)}${eol}`;
+  if (at < 0)
+    return {
+      start: text.length,
+      end: text.length,
+      text: `${eol}${yamlLines(segs, value, indent, eol)}${eol}`,
+      adds: true,
+    };
   if (text[at - 1] !== '\n') at += 1;
-  return text.slice(0, at) + yamlLines(segs, value, indent, eol) + eol + text.slice(at);
+  return { start: at, end: at, text: yamlLines(segs, value, indent, eol) + eol, adds: true };
 }
 
 function yamlScalar(value: string, node: Scalar): string {

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { closeProjectFile, openProjectFile, readRange } from '../boundary/files';
 import { ensurePrivateDir } from '../platform/atomic-file';
 import type { ModelControl } from './enforcer';
 
@@ -29,10 +30,20 @@ export interface StartLocalModelsOptions {
   pollMs?: number;
 }
 
+/** The last line the start command printed: only the log's last 4 KB are read, however much it printed. */
 const lastLine = (file: string): string => {
   try {
-    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-    return (lines.at(-1) ?? '').trim().slice(0, 300);
+    const f = openProjectFile(file, { what: 'log' });
+    try {
+      const from = Math.max(0, f.stat.size - 4096);
+      const lines = readRange(f.fd, from, f.stat.size - from)
+        .toString('utf8')
+        .trim()
+        .split('\n');
+      return (lines.at(-1) ?? '').trim().slice(0, 300);
+    } finally {
+      closeProjectFile(f);
+    }
   } catch {
     return '';
   }

@@ -9,10 +9,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readProjectFile, readProjectText } from '../boundary/files';
 import { interpolate } from '../config/interpolate';
 import { PRIVATE_FILE, ensurePrivateDir, removeStaleTemps, writeFileAtomic } from '../platform/atomic-file';
-import type { SwitchConfig } from './config';
-import { readValue, setValues } from './edit';
+import type { SwitchConfig, SwitchFormat } from './config';
+import { editValues, readValues } from './edit';
 
 export type SwitchTarget = 'local' | 'aws';
 
@@ -35,6 +36,21 @@ interface SwitchState {
   awsValues: Record<string, Record<string, string>>;
   files: Record<string, FileState>;
 }
+
+/**
+ * The biggest switch file read. Dev config files are a few KB; a 4 MB .env or JSON file is read in milliseconds.
+ * A bigger one (or a FIFO, a device) is refused before it is read.
+ */
+export const MAX_SWITCH_FILE_BYTES = 4 * 1024 * 1024;
+/**
+ * YAML costs more: the parsed document takes about 100 times the file's size in memory and 1 MB (45 000 short
+ * keys) parses in about 0.7 s, so a YAML switch file is capped lower (the CLI runs in a 200 MB heap in tests).
+ */
+export const MAX_YAML_SWITCH_FILE_BYTES = 1024 * 1024;
+const switchFile = (format: SwitchFormat) => ({
+  maxBytes: format === 'yaml' ? MAX_YAML_SWITCH_FILE_BYTES : MAX_SWITCH_FILE_BYTES,
+  what: 'switch file',
+});
 
 const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
 const fileId = (p: string) => sha(path.resolve(p)).slice(0, 16);
@@ -152,20 +168,44 @@ export class ConfigSwitcher {
   current(): SwitchTarget | 'unknown' {
     if (!this.configured()) return 'unknown';
     // Snapshots ask often (the tray, every state change): files are read again only when they changed.
-    const key = [this.stateFile, ...this.opts.config.files.map((f) => f.path)]
-      .map((p) => {
-        const st = fs.statSync(p, { throwIfNoEntry: false });
-        return st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '-';
-      })
-      .join('|');
+    const key = this.filesKey();
     if (this.lastCurrent?.key !== key) this.lastCurrent = { key, target: this.readCurrent() };
     return this.lastCurrent.target;
   }
 
   private lastCurrent: { key: string; target: SwitchTarget | 'unknown' } | undefined;
 
+  /** The state file's and the switch files' stat, as one string: a change to any reads as a new key. */
+  private filesKey(): string {
+    return [this.stateFile, ...this.opts.config.files.map((f) => f.path)]
+      .map((p) => {
+        const st = fs.statSync(p, { throwIfNoEntry: false });
+        return st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '-';
+      })
+      .join('|');
+  }
+
   private readCurrent(): SwitchTarget | 'unknown' {
     const state = this.readState();
+    const now = new Map<string, Record<string, string | undefined>>();
+    for (const f of this.opts.config.files) {
+      try {
+        now.set(
+          f.path,
+          readValues(readProjectText(f.path, switchFile(f.format)), f.format, Object.keys(f.keys)),
+        );
+      } catch {
+        return 'unknown';
+      }
+    }
+    return this.decide(state, now);
+  }
+
+  /** The target the values `now` (by file, then key) show: all local, all AWS, or 'unknown' when mixed. */
+  private decide(
+    state: SwitchState,
+    now: Map<string, Record<string, string | undefined>>,
+  ): SwitchTarget | 'unknown' {
     let local: Map<string, Record<string, string>>;
     let aws: Map<string, Record<string, string>> | undefined;
     try {
@@ -181,14 +221,8 @@ export class ConfigSwitcher {
     let allLocal = true;
     let allAws = true;
     for (const f of this.opts.config.files) {
-      let text: string;
-      try {
-        text = fs.readFileSync(f.path, 'utf8');
-      } catch {
-        return 'unknown';
-      }
       for (const key of Object.keys(f.keys)) {
-        const cur = readValue(text, f.format, key);
+        const cur = now.get(f.path)?.[key];
         if (cur !== local.get(f.path)?.[key]) allLocal = false;
         if (!aws || cur !== aws.get(f.path)?.[key]) allAws = false;
       }
@@ -226,16 +260,14 @@ export class ConfigSwitcher {
       let before: Buffer;
       const real = this.writablePath(f);
       try {
-        before = fs.readFileSync(real);
+        before = readProjectFile(real, switchFile(f.format));
       } catch (err) {
-        throw new Error(
-          `${f.display}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-          { cause: err },
-        );
+        throw new Error(`${f.display}: ${(err as Error).message}; nothing was changed`, { cause: err });
       }
-      const text = before.toString('utf8');
       const vals = values.get(f.path) ?? {};
-      const changed = Object.keys(vals).filter((k) => readValue(text, f.format, k) !== vals[k]);
+      // One parse gives the values now and the edited text (a parse error leaves every file untouched).
+      const edit = editValues(before.toString('utf8'), f.format, vals, f.display);
+      const changed = Object.keys(vals).filter((k) => edit.before[k] !== vals[k]);
       const fs0 = state.files[f.path] ?? {};
       const backupBefore = path.join(this.backupDir, `${fileId(f.path)}.before`);
       let after: Buffer;
@@ -244,7 +276,7 @@ export class ConfigSwitcher {
         after = fs.readFileSync(backupBefore);
         restored = true;
       } else {
-        after = Buffer.from(setValues(text, f.format, vals, f.display), 'utf8');
+        after = Buffer.from(edit.after, 'utf8');
       }
       plans.push({ file: f, real, before, after, changed, restored });
     }
@@ -283,6 +315,10 @@ export class ConfigSwitcher {
     state.target = target;
     state.at = new Date().toISOString();
     this.writeState(state);
+    // What the files hold now is known without parsing them again (a big file costs a parse): unless one was
+    // restored from its backup, each holds exactly the values just set.
+    if (!result.files.some((f) => f.restoredBackup))
+      this.lastCurrent = { key: this.filesKey(), target: this.decide(state, values) };
     return result;
   }
 }

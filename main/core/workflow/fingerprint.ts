@@ -12,7 +12,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
+import { closeProjectFile, openProjectFile, readRange } from '../boundary/files';
+import { formatBytes } from '../format';
+import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
 import { runGit } from '../platform/git';
 import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
 
@@ -22,6 +24,8 @@ export interface Fingerprint {
   source: 'git' | 'content';
   parts: { files: string; config: string };
   manifest: ReadonlyMap<string, string>;
+  /** Files not read whole (huge or sparse: hashed from their size and samples), in words, for display. */
+  notes?: string[];
 }
 
 /** What a fingerprint is computed from. */
@@ -49,7 +53,7 @@ interface StatCache {
 function readCache(file: string | undefined): StatCache {
   if (!file) return { version: 2, entries: {} };
   try {
-    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as StatCache;
+    const c = JSON.parse(readPrivateFile(file).toString('utf8')) as StatCache;
     if (c?.version === 2 && c.entries && typeof c.entries === 'object') return c;
   } catch {
     // no cache yet, or unreadable: start afresh
@@ -65,24 +69,48 @@ function writePrivate(file: string, data: string | Buffer): void {
   }
 }
 
-/** The content id of a file (git's blob sha1 of its bytes, unfiltered; a symlink by its target). */
+/** Files bigger than this are not read whole: at about 1 GB/s of hashing, this caps one file's cost. */
+export const FULL_HASH_MAX_BYTES = 64 * 1024 * 1024;
+/** How a file too big (or sparse) to read whole is sampled: this many blocks of SAMPLE_BYTES, evenly spread. */
+const SAMPLES = 64;
+const SAMPLE_BYTES = 64 * 1024;
+
+/** Whether a file has far fewer blocks on disk than its size (a sparse file: mostly holes, cheap to make huge). */
+const isSparse = (st: fs.Stats) => st.size > SAMPLES * SAMPLE_BYTES && st.blocks * 512 < st.size / 2;
+
+/**
+ * The content id of a file: git's blob sha1 of its bytes (unfiltered; a symlink by its target). A file over
+ * FULL_HASH_MAX_BYTES, or sparse, is hashed from its size and evenly spread samples (a few MB read, whatever
+ * its size): a 20 GB sparse file must not stall `status`.
+ */
 function contentId(abs: string, st: fs.Stats): string {
   const h = crypto.createHash('sha1');
   if (st.isSymbolicLink()) {
     h.update(`link ${fs.readlinkSync(abs)}`);
     return h.digest('hex');
   }
-  h.update(`blob ${st.size}\0`);
-  const fd = fs.openSync(abs, 'r');
+  // Regular files only, opened without blocking or following a link swapped in since the lstat.
+  const f = openProjectFile(abs, { what: 'source file', noFollow: true });
   try {
-    const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size, 1), 1 << 20));
+    const size = f.stat.size;
+    if (size > FULL_HASH_MAX_BYTES || isSparse(f.stat)) {
+      h.update(`sampled ${size}\0`);
+      const step = Math.floor((size - SAMPLE_BYTES) / (SAMPLES - 1));
+      for (let i = 0; i < SAMPLES; i++) h.update(readRange(f.fd, i * step, SAMPLE_BYTES));
+      return h.digest('hex');
+    }
+    h.update(`blob ${size}\0`);
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(size, 1), 1 << 20));
+    let total = 0;
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      const n = fs.readSync(f.fd, buf, 0, buf.length, null);
       if (n <= 0) break;
       h.update(n === buf.length ? buf : buf.subarray(0, n));
+      // grown past the cap while read: what it is now is not known, the next run hashes it again
+      if ((total += n) > FULL_HASH_MAX_BYTES) break;
     }
   } finally {
-    fs.closeSync(fd);
+    closeProjectFile(f);
   }
   return h.digest('hex');
 }
@@ -155,6 +183,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   let cacheChanged = false;
   const racyAfter = Date.now() - RACY_MS;
   const manifest = new Map<string, string>();
+  const notes: string[] = [];
   for (const rel of files) {
     const abs = path.join(dir, rel);
     let st: fs.Stats;
@@ -176,6 +205,10 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
       }
       cacheChanged = true;
     }
+    if (st.isFile() && (st.size > FULL_HASH_MAX_BYTES || isSparse(st)))
+      notes.push(
+        `${rel} (${formatBytes(st.size)}${isSparse(st) ? ', sparse' : ''}): hashed from samples, not read whole`,
+      );
     manifest.set(rel, id);
     if (Math.max(st.mtimeMs, st.ctimeMs) < racyAfter) next.entries[rel] = [key, id];
     else cacheChanged = true;
@@ -188,7 +221,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   for (const [rel, id] of manifest) filesHash.update(`${rel}\0${id}\n`);
   const parts = { files: filesHash.digest('hex'), config: input.configHash };
   const value = crypto.createHash('sha256').update(`v2\0${parts.files}\0${parts.config}`).digest('hex');
-  return { value, source, parts, manifest };
+  return { value, source, parts, manifest, ...(notes.length ? { notes } : {}) };
 }
 
 /** Keeps a fingerprint's file list so a later refusal can name what changed since. */

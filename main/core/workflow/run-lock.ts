@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { explainWriteError } from '../platform/atomic-file';
 import { isAlive, processStartTime } from '../platform/process-tree';
 
 export interface RunLockHolder {
@@ -60,7 +61,11 @@ export async function acquireRunLock(
   who: { runId: string; workflow: string },
   o: { waitMs?: number; signal?: AbortSignal } = {},
 ): Promise<() => void> {
-  fs.mkdirSync(projectDir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(projectDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw explainWriteError(err, 'the run lock', projectDir);
+  }
   const file = path.join(projectDir, FILE);
   const me: RunLockHolder = {
     pid: process.pid,
@@ -80,7 +85,8 @@ export async function acquireRunLock(
         if (readHolder(file)?.runId === me.runId) fs.rmSync(file, { force: true });
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw explainWriteError(err, 'the run lock', projectDir);
     }
     const holder = readHolder(file);
     if (!holder && fresh(file)) {
