@@ -213,3 +213,8 @@ export function recursiveAliases(doc: Document, targets: AliasTargets): YamlStri
   }
   return out;
 }
+
+/** Repeated mapping keys only (files Offload edits but does not own, where tags and any key names are theirs). */
+export function duplicateKeys(doc: Document): YamlStrictProblem[] {
+  return documentProblems(doc, '').filter((p) => p.message.includes('Map keys must be unique'));
+}

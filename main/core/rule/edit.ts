@@ -17,7 +17,7 @@ import {
   type Node,
   type YAMLMap,
 } from 'yaml';
-import { duplicateKeys } from '../config/yaml-bounds';
+import { duplicateKeys } from '../config/yaml-strict';
 import type { SwitchFormat } from './config';
 
 const pathOf = (key: string): string[] => key.split('.').filter(Boolean);
