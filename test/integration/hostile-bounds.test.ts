@@ -166,7 +166,7 @@ describe.runIf(linux)('huge files named by the project are refused or sampled, n
     expect(sw.cpuMs).toBeLessThan(CPU_MS);
     expect(sw.peakMb).toBeLessThan(MAX_RSS_MB);
     expect(sw.code).not.toBe(0);
-    expect(sw.stderr).toMatch(/dev\.env: switch file .*dev\.env is 300 MB, over the 4\.0 MB Offload reads/);
+    expect(sw.stderr).toMatch(/dev\.env: switch file .*dev\.env is 300 MiB, over the 4\.0 MiB Offload reads/);
     noStack(sw);
   });
 

@@ -30,7 +30,7 @@ describe('readProjectFile', () => {
     fs.writeFileSync(big, 'A=1\n');
     fs.truncateSync(big, 300 * 1024 * 1024);
     expect(() => readProjectFile(big, { maxBytes: 4 * 1024 * 1024, what: 'switch file' })).toThrow(
-      `switch file ${big} is 300 MB, over the 4.0 MB Offload reads of a switch file; it was not read`,
+      `switch file ${big} is 300 MiB, over the 4.0 MiB Offload reads of a switch file; it was not read`,
     );
     const small = path.join(dir, 'small.env');
     fs.writeFileSync(small, 'A=1\n');
