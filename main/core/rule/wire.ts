@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
 import type { Notifier } from '../notify/notifier';
 import { parseGateConfig } from '../aws/config';
+import type { ProjectEventData, ProjectEventKind } from '../history/project-events';
 import type { GatePollSource } from './aws-ready';
 import { parseSwitchConfig } from './config';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
@@ -144,7 +145,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
       });
     }
   };
-  const record = (kind: string, data: unknown) => {
+  const record = <K extends ProjectEventKind>(kind: K, data: ProjectEventData<K>) => {
     try {
       o.journal?.appendProjectEvent(kind, data);
     } catch (err) {
