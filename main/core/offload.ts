@@ -15,7 +15,10 @@ import { errorContextMarkdown } from './aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from './aws/watch';
 import { secretNames } from './config/load';
 import { phase6Status, readDeployments, type DeploymentIdentity, type Phase6Signal } from './deployments';
-import { LOCAL_ITEM, LocalLogWatch } from './notify/local-logs';
+import { LocalLogWatch } from './notify/local-logs';
+import { driftOf } from './deployments/drift';
+import { journalErrors, journalSignals, noticeSignal } from './deployments/signals';
+import { gateByTrust } from './open-project/trust-gate';
 import { Masker } from './workflow/mask';
 import { readGateState } from './workflow/gates';
 import { changedFiles } from './workflow/fingerprint';
@@ -37,7 +40,6 @@ import { STEP_KINDS } from './registry';
 import { createStepServices, type StepServicesHandle } from './services';
 import type {
   AwsSnapshot,
-  CloudWatchError,
   DriftState,
   Notice,
   Phase6State,
@@ -195,11 +197,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   unsubs.push(
     notifier.subscribe((n) => {
       // Phase 6: a CloudWatch error or alarm after a deployment makes it unstable.
-      const cloudwatch =
-        (n.target.view === 'errors' && !n.target.item?.startsWith(LOCAL_ITEM)) ||
-        n.title.startsWith('CloudWatch alarm');
-      if (n.level === 'error' && cloudwatch)
-        signals.push({ at: Date.parse(n.at), message: `${n.title}: ${n.body}`, source: n.target.item });
+      const signal = noticeSignal(n);
+      if (signal) signals.push(signal);
       for (const l of noticeListeners) l(n);
       changed();
     }),
@@ -224,19 +223,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     try {
       // Re-read here (project files changed, a run ended): a trust given in a terminal shows in the tray too.
       trustState = trust ? trustStatus(dataDir, trust) : null;
-      const t = trustState;
-      workflows = (await engine.availability()).map((w) =>
-        t && !t.trusted && w.allowed
-          ? {
-              ...w,
-              allowed: false,
-              reason:
-                t.reason === 'changed'
-                  ? 'offload.yml changed what it runs since you trusted it: review and trust it again'
-                  : 'this project is not trusted yet: review what it runs and trust it',
-            }
-          : w,
-      );
+      workflows = gateByTrust(await engine.availability(), trustState);
       drift = computeDrift();
     } catch (err) {
       workflows = Object.entries(project?.config.workflows ?? {}).map(([name, phases]) => ({
@@ -253,42 +240,15 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   const computeDrift = (): DriftState | null => {
     const fp = engine?.lastFingerprint;
     if (!project || !fp) return null;
-    const tested = readGateState(project.history).awsTestPassed;
-    if (!tested || tested.fingerprint === fp.value) return null;
-    const files = changedFiles(project.history.projectDir, tested.fingerprint, fp);
-    if (!files?.length) return null;
-    const byFolder: Record<string, number> = {};
-    for (const f of files) {
-      const top = f.includes('/') ? f.slice(0, f.indexOf('/')) : f; // a top-level file by its name
-      byFolder[top] = (byFolder[top] ?? 0) + 1;
-    }
-    return {
-      changed: files.length,
-      byFolder,
-      files: files.slice(0, 50),
-      deployedRunId: tested.runId,
-      deployedAt: tested.at,
-    };
+    const { history } = project;
+    return driftOf(readGateState(history).awsTestPassed, fp.value, (tested) =>
+      changedFiles(history.projectDir, tested, fp),
+    );
   };
 
   /** Errors and alarms after the latest deployment: from the journal (earlier sessions) and live notices. */
   const loadSignals = () => {
-    signals = [];
-    const history = project?.history;
-    if (!history) return;
-    const events = history.readProjectEvents(500);
-    for (const e of journalErrors(events))
-      signals.push({ at: Date.parse(e.at), message: e.message || 'error', source: e.logGroup });
-    for (const e of events) {
-      const d = (e.data ?? {}) as Record<string, unknown>;
-      if (e.kind === 'cloudwatch-alarm' && d.transition === 'alarm') {
-        signals.push({
-          at: Date.parse(e.at),
-          message: `alarm ${String(d.name)}: ${String(d.reason ?? 'in ALARM')}`,
-          source: String(d.name),
-        });
-      }
-    }
+    signals = project ? journalSignals(project.history.readJournal(500)) : [];
   };
 
   let phase6Timer: { at: string; timer: NodeJS.Timeout } | undefined;
@@ -616,7 +576,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       // Errors this process saw, else the ones the journal kept (a watch in the tray or an earlier session).
       const errors = snap.recentErrors.length
         ? snap.recentErrors
-        : journalErrors(p.history.readProjectEvents(500)).slice(-10);
+        : journalErrors(p.history.readJournal(500)).slice(-10);
       const masker = new Masker();
       for (const name of secretNames(config)) {
         const v = env[name];
@@ -705,25 +665,4 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     },
   };
   return core;
-}
-
-type JournalEvent = ReturnType<HistoryStore['readProjectEvents']>[number];
-
-/** The CloudWatch errors among journal events (newest last), as the watch reported them. */
-function journalErrors(events: readonly JournalEvent[]): CloudWatchError[] {
-  return events
-    .filter((e) => e.kind === 'cloudwatch-errors')
-    .map((e) => {
-      const d = (e.data ?? {}) as Record<string, unknown>;
-      const first = (d.first ?? {}) as { at?: number; message?: string; stream?: string };
-      return {
-        logGroup: String(d.logGroup ?? ''),
-        at: new Date(Number(first.at ?? Date.parse(e.at))).toISOString(),
-        message: String(first.message ?? ''),
-        count: Number(d.count ?? 1),
-        consoleUrl: String(d.consoleUrl ?? ''),
-        ...(first.stream ? { logStream: first.stream } : {}),
-        ...(typeof d.deployment === 'string' ? { deployment: d.deployment } : {}),
-      };
-    });
 }

@@ -267,6 +267,7 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
               ? `${a.metric ? `${a.metric} — ` : ''}${a.reason ?? 'in ALARM'}${after ? ` (${after})` : ''}`
               : `back to ${a.state}${a.reason ? ` — ${a.reason}` : ''}`,
           target: { view: 'aws', item: a.name },
+          source: 'cloudwatch-alarm',
         });
         opts.journal?.appendProjectEvent('cloudwatch-alarm', {
           name: a.name,
@@ -304,6 +305,7 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
         title: p.total === 1 ? `New error in ${g.name}` : `${p.total} new errors in ${g.name}`,
         body: `${p.total} new error${p.total === 1 ? '' : 's'} in ${g.name}${first.stream ? ` (stream ${first.stream})` : ''}${after ? `, ${after}` : ''} — first: ${firstLine}`,
         target: { view: 'errors', item: g.name },
+        source: 'cloudwatch-logs',
       });
       recentErrors.push({
         logGroup: g.name,
