@@ -4,21 +4,27 @@
  * project through createOffload — the tray and the window, `offload watch` (the tray without a tray), and each
  * one-shot CLI command, which starts no watches.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { initConfig } from './init';
 import type { MachineWatch } from './machine';
-import { Notifier, nodeNotifierSink, parseNotifyConfig, type NotifySink } from './notify';
+import { parseNotifyConfig, type NotifySink } from './notify';
 import { OpenProject } from './open-project/open-project';
 import { machineWatchFor, readStepLog, SettingsFile, tryOpenProject } from './open-project/open';
-import { writeFileAtomic } from './platform/atomic-file';
 import { resolveDataDir, type OpenedProject } from './project';
 import { grantTrust, trustSubject } from './trust';
 import type { Offload, OffloadState, RunSummary } from './state';
 import type { EngineEvent } from './workflow/types';
 import type { Notice } from './vocabulary';
 import { changeSignal } from './change-signal';
-import { addTo, HistoryView, pressureNotice, runWorkflow, snapshotOf } from './open-project/facade-parts';
+import {
+  addTo,
+  openOrThrow,
+  createCoreNotifier,
+  ensureConfigFile,
+  HistoryView,
+  runWorkflow,
+  snapshotOf,
+  wireMachine,
+} from './open-project/facade-parts';
 import { DisposableStore } from './units/disposable';
 import { trustStatus as trustStatusOf } from './trust';
 
@@ -53,8 +59,6 @@ export interface OffloadOptions {
   now?: () => number;
 }
 
-const MAX_NOTICES = 50;
-
 /** Builds the core. The returned object is the only thing front ends talk to. */
 export async function createOffload(opts: OffloadOptions = {}): Promise<Offload> {
   const env = opts.env ?? process.env;
@@ -65,16 +69,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   const listeners = new Set<(s: OffloadState) => void>();
   const noticeListeners = new Set<(n: Notice) => void>();
   const runListeners = new Set<(e: EngineEvent) => void>();
-  let desktopSink: NotifySink | undefined;
-  let desktopWanted = false;
-  const notifier = new Notifier({
-    sink: {
-      deliver: async (n) => {
-        await opts.notifySink?.deliver(n);
-        if (desktopWanted) await (desktopSink ??= nodeNotifierSink({ appName: 'Offload', log })).deliver(n);
-      },
-    },
-  });
+  const { notifier, desktop } = createCoreNotifier(opts.notifySink, log);
   let project: OpenedProject | null = null;
   let open: OpenProject | null = null;
   let configProblems: OffloadState['configProblems'] = [];
@@ -106,10 +101,10 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     const subject = project ? trustSubject(project.config) : null;
     const trusted = subject ? trustStatusOf(dataDir, subject).trusted : false;
     machine = machineWatchFor(project, trusted, env);
-    machineStore = new DisposableStore();
     if (project && subject) {
-      desktopWanted =
-        Boolean(opts.desktopNotifications) && parseNotifyConfig(project.config.sections.notify).desktop;
+      desktop(
+        Boolean(opts.desktopNotifications) && parseNotifyConfig(project.config.sections.notify).desktop,
+      );
       open = new OpenProject({
         ...opts,
         project,
@@ -131,36 +126,15 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         run: (w) => core.run(w),
       });
     }
-    machineStore.addFn(() => machine.stop());
-    machineStore.addFn(machine.subscribe(changed));
-    machineStore.addFn(
-      machine.onAlert((alert, phase) => phase === 'raised' && notifier.notify(pressureNotice(alert))),
-    );
-    if (watch && !paused) machine.start();
+    machineStore = wireMachine(machine, { changed, notifier, start: watch && !paused });
     // One-shot commands ask for availability when they need it (one fingerprint, not two).
     if (watch) await open?.refreshAvailability();
     history.reset();
   };
-  const requireOpen = (): OpenProject => {
-    if (open) return open;
-    throw new Error(
-      configProblems.length
-        ? `offload.yml has ${configProblems.length} problem(s); fix them first`
-        : 'no project is open: choose a project folder first',
-    );
-  };
+  const requireOpen = () => openOrThrow(open, configProblems);
 
   const core: Offload = {
-    state: () =>
-      snapshotOf({
-        project,
-        open,
-        configProblems,
-        machine,
-        paused,
-        history,
-        notices: notifier.recent().slice(-MAX_NOTICES),
-      }),
+    state: () => snapshotOf({ project, open, configProblems, machine, paused, history, notifier }),
     subscribe: (l) => addTo(listeners, l),
     onNotice: (l) => addTo(noticeListeners, l),
     onRunEvent: (l) => addTo(runListeners, l),
@@ -218,8 +192,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       changed();
     },
     async initProject(dir: string) {
-      const file = path.join(path.resolve(dir), 'offload.yml');
-      if (!fs.existsSync(file)) writeFileAtomic(file, initConfig(path.resolve(dir)).text);
+      const file = ensureConfigFile(dir);
       await core.openProject(dir);
       return file;
     },

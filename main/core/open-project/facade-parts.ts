@@ -2,12 +2,18 @@
  * The small pieces the facade is assembled from: the state snapshot, the history view (read from disk
  * only when a run starts or ends), a user's run with its failure notice, and the machine-pressure notice.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { initConfig } from '../init';
 import type { MachineWatch } from '../machine';
-import type { Notifier, NoticeInput } from '../notify/notifier';
+import { nodeNotifierSink } from '../notify/node-sink';
+import { Notifier, type NoticeInput, type NotifySink } from '../notify/notifier';
+import { writeFileAtomic } from '../platform/atomic-file';
+import { DisposableStore } from '../units/disposable';
 import type { OpenedProject } from '../project';
 import type { HistoryStore } from '../history';
 import type { OffloadState, RunSummary } from '../state';
-import type { ConfigProblem, Notice, OffloadConfig, PressureAlert } from '../vocabulary';
+import type { ConfigProblem, OffloadConfig, PressureAlert } from '../vocabulary';
 import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
 
@@ -47,6 +53,18 @@ export class HistoryView {
   }
 }
 
+const MAX_NOTICES = 50;
+
+/** The open project, or the reason a command cannot act without one. */
+export function openOrThrow(open: OpenProject | null, configProblems: readonly ConfigProblem[]): OpenProject {
+  if (open) return open;
+  throw new Error(
+    configProblems.length
+      ? `offload.yml has ${configProblems.length} problem(s); fix them first`
+      : 'no project is open: choose a project folder first',
+  );
+}
+
 /** The state snapshot front ends render. */
 export function snapshotOf(o: {
   project: OpenedProject | null;
@@ -55,7 +73,7 @@ export function snapshotOf(o: {
   machine: MachineWatch;
   paused: boolean;
   history: HistoryView;
-  notices: Notice[];
+  notifier: Notifier;
 }): OffloadState {
   const { project, open } = o;
   const past = o.history.get();
@@ -79,7 +97,7 @@ export function snapshotOf(o: {
     models: o.machine.models(),
     aws: open?.awsSnapshot() ?? null,
     monitoringPaused: o.paused,
-    notices: o.notices,
+    notices: o.notifier.recent().slice(-MAX_NOTICES),
   };
 }
 
@@ -119,4 +137,47 @@ export function pressureNotice(alert: PressureAlert): NoticeInput {
     body: alert.message,
     target: { view: 'machine', item: alert.id },
   };
+}
+
+/**
+ * The notifier every notice goes through: subscribers, the caller's sink, and the desktop (node-notifier,
+ * built on first use) while `desktop(true)` says the project wants it.
+ */
+export function createCoreNotifier(
+  sink: NotifySink | undefined,
+  log: (line: string) => void,
+): { notifier: Notifier; desktop(wanted: boolean): void } {
+  let desktopSink: NotifySink | undefined;
+  let wanted = false;
+  const notifier = new Notifier({
+    sink: {
+      deliver: async (n) => {
+        await sink?.deliver(n);
+        if (wanted) await (desktopSink ??= nodeNotifierSink({ appName: 'Offload', log })).deliver(n);
+      },
+    },
+  });
+  return { notifier, desktop: (w) => void (wanted = w) };
+}
+
+/** Wires the machine watch to the state and its pressure alerts to notices; the store stops it. */
+export function wireMachine(
+  machine: MachineWatch,
+  o: { changed: () => void; notifier: Notifier; start: boolean },
+): DisposableStore {
+  const store = new DisposableStore();
+  store.addFn(() => machine.stop());
+  store.addFn(machine.subscribe(o.changed));
+  store.addFn(
+    machine.onAlert((alert, phase) => phase === 'raised' && o.notifier.notify(pressureNotice(alert))),
+  );
+  if (o.start) machine.start();
+  return store;
+}
+
+/** Writes a starter offload.yml into `dir` unless one is there; returns its path. */
+export function ensureConfigFile(dir: string): string {
+  const file = path.join(path.resolve(dir), 'offload.yml');
+  if (!fs.existsSync(file)) writeFileAtomic(file, initConfig(path.resolve(dir)).text);
+  return file;
 }
