@@ -199,7 +199,6 @@ function frontEndRules(o) {
 export const CLI_NOT_YET_BEHIND_FACADE = [
   ['main/cli/context.ts', 'config', 'findConfig: where the project is, before the facade opens it'],
   ['main/cli/context.ts', 'project', 'resolveDataDir: the history folder of a project'],
-  ['main/cli/commands/history.ts', 'history', 'HistoryStore, the type of opened().history'],
   ['main/cli/commands/models.ts', 'machine', 'MachineWatch, the type of machineWatch()'],
 ];
 const CLI_SYNTAX = [...ELECTRON_SYNTAX, ...RAW_IPC, ...CORE_CONSTRUCTS];

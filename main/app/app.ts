@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createOffload } from '../core/offload';
-import type { OffloadCore, OffloadState } from '../core/state';
+import type { Offload, OffloadState } from '../core/state';
 import type { ViewTarget } from '../../preload/api';
 import { errorContextOf } from './bridge-handlers';
 import { registerBridge } from './ipc';
@@ -30,7 +30,7 @@ export interface AppOptions {
 
 /** What a running app exposes to its test hooks. */
 export interface AppHandle {
-  core: OffloadCore;
+  core: Offload;
   window: StatusWindow;
   tray: TrayController | null;
   quit(): Promise<void>;

@@ -4,7 +4,7 @@
  * Electron-free: main/app/ipc.ts plugs it into ipcMain, tests plug it into a Playwright page.
  */
 import type { Envelope, InvokeName, OffloadInvokeMap } from '../../preload/api';
-import type { OffloadCore } from '../core/state';
+import type { Offload } from '../core/state';
 import { BridgeInputError, validateRequest } from './bridge-validate';
 
 type Handler<K extends InvokeName> = (
@@ -26,7 +26,7 @@ export interface BridgeShell {
  * The error context as Markdown, from the core's errorContext() (phase 6); a clear error where this core
  * does not offer it yet.
  */
-export async function errorContextOf(core: OffloadCore): Promise<string> {
+export async function errorContextOf(core: Offload): Promise<string> {
   const fn = (core as { errorContext?: () => unknown }).errorContext;
   if (typeof fn !== 'function') throw new Error('error context is not available in this version of Offload');
   const md = await fn.call(core);
@@ -35,7 +35,7 @@ export async function errorContextOf(core: OffloadCore): Promise<string> {
 }
 
 /** The handlers: each maps a request onto the core (or the shell). */
-export function createBridgeHandlers(core: OffloadCore, shell: BridgeShell): BridgeHandlers {
+export function createBridgeHandlers(core: Offload, shell: BridgeShell): BridgeHandlers {
   return {
     getState: () => core.state(),
     run: (workflow) => core.run(workflow),
@@ -64,7 +64,7 @@ export function createBridgeHandlers(core: OffloadCore, shell: BridgeShell): Bri
 /** Runs one request through validation and its handler; always resolves to an envelope. */
 export async function handleRequest(
   handlers: BridgeHandlers,
-  core: OffloadCore,
+  core: Offload,
   name: string,
   args: unknown,
 ): Promise<Envelope<unknown>> {

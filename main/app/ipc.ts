@@ -4,13 +4,13 @@
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { INVOKE_NAMES, invokeChannel } from '../../preload/api';
-import type { OffloadCore } from '../core/state';
+import type { Offload } from '../core/state';
 import { createBridgeHandlers, handleRequest, type BridgeShell } from './bridge-handlers';
 
 /** Registers every request handler; returns a function that removes them. */
 export function registerBridge(
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
-  core: OffloadCore,
+  core: Offload,
   isOwnSender: (event: IpcMainInvokeEvent) => boolean,
   shell: BridgeShell,
 ): () => void {

@@ -17,6 +17,12 @@ import type {
   StopOutcome,
   WorkflowAvailability,
 } from './vocabulary';
+import type { HistoryStore } from './history';
+import type { AwsGateView } from './open-project/open-project';
+import type { SwitchOutcome } from './rule/wire';
+import type { TrustStatus, TrustSubject } from './trust';
+import type { EngineEvent } from './workflow/types';
+import type { OffloadConfig } from './vocabulary';
 
 /** The snapshot types live in the vocabulary (below every concern); front ends keep importing them from here. */
 export type * from './vocabulary/state';
@@ -62,12 +68,56 @@ export interface OffloadCommands {
   runLog(runId: string, phase: PhaseId, step: string): Promise<string>;
 }
 
-export interface OffloadCore extends OffloadCommands {
+/**
+ * The one facade every front end (tray, window, CLI, `offload watch`) talks to: state snapshots, subscriptions
+ * and commands. Nothing behind it is handed out; read-only views (config, history) are data.
+ */
+export interface Offload extends OffloadCommands {
   state(): OffloadState;
-
   /** Called on every state change (coalesced per tick); returns an unsubscribe function. */
   subscribe(listener: (state: OffloadState) => void): () => void;
   /** Called for each notice the core raises (front ends show it their way). */
   onNotice(listener: (notice: Notice) => void): () => void;
+  /** Runs an entry point; `waitForLockMs` waits that long for another run on the project to finish first. */
+  run(workflow: string, opts?: { waitForLockMs?: number }): Promise<RunSummary>;
+  /**
+   * Points the dev config at AWS (only while the gate is ready, unless `force`) or back at local (starting and
+   * verifying the local model servers); throws SwitchRefused or an Error with the reason.
+   */
+  switchConfig(target: 'local' | 'aws', opts?: { force?: boolean }): Promise<SwitchOutcome>;
+  /** The AWS gate now: the running watch's, a live watch's in another process, or one round asked now. */
+  checkAws(): Promise<AwsGateView>;
+  /** The gate of a watch running on this project (this process's, the tray's or `offload watch`'s), asking AWS nothing. */
+  liveAws(): AwsGateView | null;
+  /** Which entry points the gates allow now (fingerprints the source). */
+  availability(): Promise<WorkflowAvailability[]>;
+  /** The running (or last) run of this process, live. */
+  currentRun(): RunSnapshot | null;
+  /**
+   * Every engine event of runs started through this core (progress views). An output event's text is
+   * readable during the call only (a step's output may be a view of a buffer the engine reuses).
+   */
+  onRunEvent(listener: (event: EngineEvent) => void): () => void;
+  /** The open project's parsed offload.yml (read-only), or null. */
+  config(): OffloadConfig | null;
+  /** The open project's run history, read-only, or null. */
+  history(): HistoryReader | null;
+  /** Where Offload keeps its data (history, settings, trust). */
+  dataDir(): string;
+  /** The model servers running now (the project's matchers once trusted, else the defaults). */
+  refreshModels(): Promise<ModelProcess[]>;
+  /**
+   * The latest CloudWatch errors as Markdown (surrounding lines from the same stream, the deployment, service
+   * events, alarm reasons, console links), secrets masked: for an issue or an assistant.
+   */
+  errorContext(): Promise<string>;
+  /** Whether the user trusts the open project as it is now, and what it would run; null without a project. */
+  trust(): { subject: TrustSubject; status: TrustStatus } | null;
   dispose(): Promise<void>;
 }
+
+/** The history a front end may read. */
+export type HistoryReader = Pick<
+  HistoryStore,
+  'listRuns' | 'scanRuns' | 'readRun' | 'stepLogPath' | 'readState'
+>;

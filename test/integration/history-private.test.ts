@@ -183,7 +183,7 @@ describe.skipIf(process.platform === 'win32')('private files in the data folder'
     fs.chmodSync(s.projectDir, 0o755);
     fs.writeFileSync(path.join(s.projectDir, 'journal.jsonl'), '', { mode: 0o644 });
     fs.writeFileSync(path.join(s.projectDir, 'gates.json'), '{}', { mode: 0o644 });
-    s.appendProjectEvent('gate', { ready: true });
+    s.appendProjectEvent('rule-action', { action: 'verify', result: null });
     s.writeState('gates', { a: 1 });
     const id = newRunId();
     const w = s.startRun(id);

@@ -83,7 +83,7 @@ phases:
     expect(core.state().phase6).toEqual({ status: 'idle' });
     const run = await core.run('full');
     expect(run.status).toBe('passed');
-    const [d] = readDeployments(core.opened()!.history);
+    const [d] = readDeployments(core.history()!);
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
       cwd: dir,
       encoding: 'utf8',
@@ -110,7 +110,7 @@ phases:
       20_000,
       'the notice',
     );
-    const commit = readDeployments(core.opened()!.history)[0]!.commit!;
+    const commit = readDeployments(core.history()!)[0]!.commit!;
     expect(notice.body).toMatch(new RegExp(`after deploy of ${commit}, .* ago`));
     expect(notice.body).toContain('stream ecs/app/abc');
 

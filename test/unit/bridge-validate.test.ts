@@ -8,7 +8,7 @@ import { createBridgeHandlers, handleRequest } from '../../main/app/bridge-handl
 import { isSafeExternalUrl } from '../../main/app/external-url';
 import { windowPosition } from '../../main/app/window-position';
 import { INVOKE_NAMES } from '../../preload/api';
-import type { OffloadCore, OffloadState } from '../../main/core/state';
+import type { Offload, OffloadState } from '../../main/core/state';
 
 const st = (over: Partial<OffloadState> = {}): OffloadState => ({
   project: { dir: '/p', name: 'demo', configFile: '/p/offload.yml' },
@@ -124,7 +124,7 @@ describe('handleRequest', () => {
       throw Object.assign(new Error('gate: local phase failed'), { stack: 'SECRET STACK' });
     },
     cancel: async () => void calls.push(['cancel']),
-  } as unknown as OffloadCore;
+  } as unknown as Offload;
   const handlers = createBridgeHandlers(core, {
     openExternal: async () => undefined,
     chooseProject: async () => undefined,
@@ -231,14 +231,14 @@ describe('phase 6 requests: copyErrorContext, redeploy, backToLocal', () => {
       writeClipboard: (t: string) => void clip.push(t),
     };
     // A core without errorContext (older core): a clear error, nothing on the clipboard.
-    const old = base as unknown as OffloadCore;
+    const old = base as unknown as Offload;
     expect(await handleRequest(createBridgeHandlers(old, shell), old, 'copyErrorContext', [])).toEqual({
       error: 'error context is not available in this version of Offload',
     });
     const core = {
       ...base,
       errorContext: async () => '## Error\n\n```\nERROR boom\n```\n',
-    } as unknown as OffloadCore;
+    } as unknown as Offload;
     const h = createBridgeHandlers(core, shell);
     expect(await handleRequest(h, core, 'copyErrorContext', [])).toEqual({
       result: '## Error\n\n```\nERROR boom\n```\n',

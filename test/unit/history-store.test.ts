@@ -211,11 +211,11 @@ describe('HistoryStore', () => {
 
   it('journal and state files round-trip; a torn journal line is skipped', () => {
     const s = store();
-    s.appendProjectEvent('gate', { ready: true });
-    s.appendProjectEvent('stop-local-models', { pids: [1] });
+    s.appendProjectEvent('rule-action', { action: 'verify', result: null });
+    s.appendProjectEvent('stop-local-models', { trigger: 'user', outcomes: [] });
     fs.appendFileSync(path.join(s.projectDir, 'journal.jsonl'), '{"at":"2025');
     const ev = s.readProjectEvents();
-    expect(ev.map((e) => e.kind)).toEqual(['gate', 'stop-local-models']);
+    expect(ev.map((e) => e.kind)).toEqual(['rule-action', 'stop-local-models']);
     expect(s.readProjectEvents(1).map((e) => e.kind)).toEqual(['stop-local-models']);
     s.writeState('gates', { a: 1 });
     expect(s.readState('gates')).toEqual({ a: 1 });

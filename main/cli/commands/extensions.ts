@@ -11,7 +11,14 @@ import { registerModelsCommand } from './models';
 export function registerExtensionCommands(program: Command, ctx: CliContext): void {
   registerModelsCommand(program, {
     // The project's matchers and exclusions when there is an offload.yml; the defaults otherwise.
-    loadWatch: async () => (await ctx.openCore({ projectOptional: true })).machineWatch(),
+    loadWatch: async () => {
+      const core = await ctx.openCore({ projectOptional: true });
+      return {
+        refreshModels: () => core.refreshModels(),
+        stopModelServers: (o) => core.stopModels(o),
+        stop: () => {},
+      };
+    },
     color: makeTerm({ env: ctx.env }).color,
     exit: (code) => ctx.exit(code),
   });

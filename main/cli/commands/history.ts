@@ -1,8 +1,7 @@
 /** `offload history`: past runs, one run's phases and steps, and its step logs — honest after a crash. */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import type { RunSnapshot } from '../../core/state';
-import type { HistoryStore } from '../../core/history';
+import type { HistoryReader as HistoryStore, RunSnapshot } from '../../core/state';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import {
@@ -25,7 +24,7 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'print as JSON')
     .action(async (opts: { run?: string; logs?: boolean; limit: string; json?: boolean }) => {
       const term = ctx.term();
-      const { history } = (await ctx.openCore()).opened()!;
+      const history = (await ctx.openCore()).history()!;
       if (!opts.run) {
         const limit = Number.parseInt(opts.limit, 10);
         const { runs, unreadable } = history.scanRuns(Number.isFinite(limit) && limit > 0 ? limit : 20);

@@ -10,7 +10,7 @@ import type { ModelProcess, StopOutcome } from '../../core/state';
 
 /** What the command needs from the CLI: the watch (from offload.yml when there is one) and output settings. */
 export interface ModelsCommandDeps {
-  loadWatch(): Promise<MachineWatch>;
+  loadWatch(): Promise<Pick<MachineWatch, 'refreshModels' | 'stopModelServers' | 'stop'>>;
   /** A global --json flag, when the CLI has one (each subcommand also takes --json). */
   json?: () => boolean;
   color: boolean;

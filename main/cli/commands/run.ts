@@ -23,7 +23,8 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .action(async (workflow: string, opts: { json?: boolean; quiet?: boolean; wait?: string | boolean }) => {
       const term = ctx.term();
       const core = await ctx.openCore();
-      const { config, history } = core.opened()!;
+      const config = core.config()!;
+      const history = core.history()!;
       if (!Object.hasOwn(config.workflows, workflow)) {
         term.err.write(
           `offload: unknown workflow "${workflow}"; ${config.file} defines: ${Object.keys(config.workflows).join(', ')}\n`,

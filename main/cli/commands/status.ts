@@ -13,7 +13,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       const term = ctx.term();
       const core = await ctx.openCore();
-      const { config, history, dataDir } = core.opened()!;
+      const [config, history, dataDir] = [core.config()!, core.history()!, core.dataDir()];
       const workflows = await core.availability();
       const last = history.listRuns(1)[0];
       const lastRun = last ? history.readRun(last.runId) : null;

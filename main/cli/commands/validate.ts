@@ -10,7 +10,7 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
       const term = ctx.term();
-      const { config } = (await ctx.openCore()).opened()!;
+      const config = (await ctx.openCore()).config()!;
       const steps = Object.values(config.phases).reduce((n, p) => n + p.steps.length, 0);
       if (opts.json) {
         printJson(term, {

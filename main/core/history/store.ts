@@ -21,6 +21,12 @@ import {
 import { isAlive, processStartTime } from '../platform/process-tree';
 import { applyEvent, isRunEvent, markDamaged, markInterrupted, summarize } from './replay';
 import { isRunId } from './run-id';
+import {
+  parseJournal,
+  type JournalEntry,
+  type ProjectEventData,
+  type ProjectEventKind,
+} from './project-events';
 
 /** Writes one run: its events and its step logs. */
 export interface RunWriter {
@@ -342,16 +348,21 @@ export class HistoryStore {
   }
 
   /** Appends to the project journal (gate transitions, automatic actions with their evidence). */
-  appendProjectEvent(kind: string, data: unknown): void {
+  appendProjectEvent<K extends ProjectEventKind>(kind: K, data: ProjectEventData<K>): void {
     appendPrivate(
       path.join(this.projectDir, 'journal.jsonl'),
       JSON.stringify({ at: new Date().toISOString(), kind, data }) + '\n',
     );
   }
 
-  /** The journal's entries, oldest first (the last `limit` of them). */
+  /** The journal's entries as written, oldest first (the last `limit` of them). */
   readProjectEvents(limit = 200): { at: string; kind: string; data: unknown }[] {
     return readJsonLines(path.join(this.projectDir, 'journal.jsonl'), isJournalEntry, limit).items;
+  }
+
+  /** The journal's typed events, oldest first (of the last `limit` entries; unknown shapes dropped). */
+  readJournal(limit = 200): JournalEntry[] {
+    return parseJournal(this.readProjectEvents(limit));
   }
 
   /** A small JSON state file of the project (e.g. the gate records), or undefined. */

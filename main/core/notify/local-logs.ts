@@ -114,6 +114,7 @@ export class LocalLogWatch {
         title: p.count === 1 ? `New error in ${rel}` : `${p.count} new errors in ${rel}`,
         body: `${p.count} new error${p.count === 1 ? '' : 's'} in the local log ${rel} — first: ${p.first}`,
         target: { view: 'errors', item: `${LOCAL_ITEM}${rel}` },
+        source: 'local-logs',
       });
       this.lastNotice.set(file, now);
       this.pending.delete(file);

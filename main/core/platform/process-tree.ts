@@ -20,6 +20,11 @@ export interface MarkedChild {
 
 let orphanSweep: Promise<unknown> | undefined;
 
+/** Ends, once per process, what a killed Offload's steps left running (their owner is gone). */
+export function sweepOrphansOnce(platform: NodeJS.Platform = process.platform): Promise<unknown> {
+  return (orphanSweep ??= sweepOrphanedSteps({ platform }).catch(() => []));
+}
+
 /**
  * Spawns a command in its own process group (POSIX), marked with a fresh step cookie and put under the
  * supervisor, so that `killTree(child.pid)` stops its tree and a sweep of the cookie ends whatever left the
@@ -31,7 +36,7 @@ export function spawnMarked(
   opts: SpawnOptions = {},
   platform: NodeJS.Platform = process.platform,
 ): MarkedChild {
-  orphanSweep ??= sweepOrphanedSteps({ platform }).catch(() => []);
+  void sweepOrphansOnce(platform);
   const cookie = newStepCookie();
   const child = spawn(command, args, {
     ...opts,

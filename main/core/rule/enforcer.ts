@@ -6,6 +6,7 @@
  */
 import type { Notifier } from '../notify/notifier';
 import type { ModelProcess, StopOutcome } from '../vocabulary';
+import type { ProjectJournal, RuleAction } from '../history/project-events';
 import type { SwitchResult, SwitchTarget } from './switch';
 
 /** The machine-watch surface the rule needs (MachineWatch satisfies it). */
@@ -17,9 +18,7 @@ export interface ModelControl {
 }
 
 /** Where gate transitions and automatic actions are recorded (HistoryStore satisfies it). */
-export interface EventJournal {
-  appendProjectEvent(kind: string, data: unknown): void;
-}
+export type EventJournal = ProjectJournal;
 
 /** The config switch as the rule uses it. */
 export interface SwitchControl {
@@ -49,7 +48,7 @@ export class RuleEnforcer {
 
   constructor(private readonly o: RuleOptions) {}
 
-  private record(kind: string, data: unknown) {
+  private record(kind: 'rule-action', data: RuleAction) {
     try {
       this.o.journal?.appendProjectEvent(kind, data);
     } catch (err) {

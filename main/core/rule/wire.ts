@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
 import type { Notifier } from '../notify/notifier';
+import type { ProjectEventData, ProjectEventKind } from '../history/project-events';
 import type { GatePollSource } from './aws-ready';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
 import { startLocalModels, type LocalModelsStart } from './local-models';
@@ -57,6 +58,25 @@ export interface RuleWiring {
     o: { force?: boolean; gate: () => Promise<AwsSnapshot>; trigger?: string },
   ): Promise<SwitchOutcome>;
   dispose(): void;
+}
+
+/** Why the user's switch to AWS must not happen now (the gate is not ready), or undefined when it is ready. */
+export function notReadyReason(g: Pick<AwsSnapshot, 'gate' | 'reason'>): string | undefined {
+  if (g.gate === 'ready') return undefined;
+  return g.gate === 'disabled'
+    ? 'offload.yml configures no AWS gate (gate.services, gate.endpoints or gate.alarms), so nothing shows AWS is ready'
+    : `AWS is ${g.gate === 'unknown' ? 'in an unknown state' : 'not ready'}: ${g.reason ?? 'no reason given'}`;
+}
+
+/** Records in the journal; a failed write is logged, never thrown (the action itself happened). */
+function journalRecorder(o: Pick<RuleWiringOptions, 'journal' | 'log'>) {
+  return <K extends ProjectEventKind>(kind: K, data: ProjectEventData<K>): void => {
+    try {
+      o.journal?.appendProjectEvent(kind, data);
+    } catch (err) {
+      o.log?.(`offload: could not record ${kind} in history: ${(err as Error).message}`);
+    }
+  };
 }
 
 export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
@@ -142,13 +162,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
       });
     }
   };
-  const record = (kind: string, data: unknown) => {
-    try {
-      o.journal?.appendProjectEvent(kind, data);
-    } catch (err) {
-      o.log?.(`offload: could not record ${kind} in history: ${(err as Error).message}`);
-    }
-  };
+  const record = journalRecorder(o);
 
   return {
     switcher,
@@ -195,12 +209,8 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
         throw new SwitchRefused('offload.yml has no `switch:` files; nothing to switch');
       let forcedPast: string | undefined;
       if (target === 'aws') {
-        const g = await so.gate();
-        if (g.gate !== 'ready') {
-          const why =
-            g.gate === 'disabled'
-              ? 'offload.yml configures no AWS gate (gate.services, gate.endpoints or gate.alarms), so nothing shows AWS is ready'
-              : `AWS is ${g.gate === 'unknown' ? 'in an unknown state' : 'not ready'}: ${g.reason ?? 'no reason given'}`;
+        const why = notReadyReason(await so.gate());
+        if (why !== undefined) {
           if (!so.force) {
             record('config-switch', { trigger: so.trigger ?? 'user', target, refused: why });
             throw new SwitchRefused(`${why}. Switch anyway with --force.`);

@@ -209,7 +209,12 @@ export interface Notice {
   title: string;
   body: string;
   target: { view: 'machine' | 'models' | 'phases' | 'aws' | 'errors' | 'history'; item?: string };
+  /** What raised it, for routing (phase 6 counts CloudWatch errors and alarms); absent: nothing routes on it. */
+  source?: NoticeSource;
 }
+
+/** Which watch raised a notice: new CloudWatch log errors, an alarm transition, a local log file. */
+export type NoticeSource = 'cloudwatch-logs' | 'cloudwatch-alarm' | 'local-logs';
 
 export interface ProjectInfo {
   dir: string;

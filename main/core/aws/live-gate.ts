@@ -1,0 +1,76 @@
+/**
+ * The live gate: while a watch runs continuously (tray, `offload watch`) it publishes its gate state in the
+ * project's data folder, so a one-shot `offload aws status` or `offload status` in another process shows
+ * the live state instead of asking AWS again.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
+import type { AwsSnapshot } from '../vocabulary';
+
+const LIVE_FILE = 'gate-live.json';
+
+/** A published gate state with the watch that published it. */
+export type LiveGate = AwsSnapshot & { live: { pid: number; since: string } };
+
+/**
+ * The gate state a continuously running watch (in this or another process) published in `stateDir`, if it
+ * is alive and recent; undefined otherwise.
+ */
+export function readLiveGateFile(stateDir: string, now = Date.now()): LiveGate | undefined {
+  try {
+    const l = JSON.parse(fs.readFileSync(path.join(stateDir, LIVE_FILE), 'utf8')) as {
+      pid: number;
+      at: number;
+      since: string;
+      intervalMs: number;
+      snapshot: AwsSnapshot;
+    };
+    if (now - l.at > 3 * l.intervalMs + 5_000) return undefined;
+    try {
+      process.kill(l.pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+    }
+    return { ...l.snapshot, live: { pid: l.pid, since: l.since } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Publishes this process's gate state after each poll and removes it when the watch stops. */
+export class LiveGatePublisher {
+  constructor(
+    private readonly o: {
+      stateDir: string;
+      /** When the watch started (ISO). */
+      since: string;
+      intervalMs: number;
+      now: () => number;
+      log: (line: string) => void;
+    },
+  ) {}
+
+  publish(snapshot: AwsSnapshot): void {
+    try {
+      writeFileAtomic(
+        path.join(this.o.stateDir, LIVE_FILE),
+        JSON.stringify({
+          pid: process.pid,
+          at: this.o.now(),
+          since: this.o.since,
+          intervalMs: this.o.intervalMs,
+          snapshot,
+        }),
+        PRIVATE_FILE,
+      );
+    } catch (err) {
+      this.o.log(`offload: could not publish the gate state: ${(err as Error).message}`);
+    }
+  }
+
+  /** Removes the published state (the watch stopped): a later reader asks AWS itself. */
+  remove(): void {
+    fs.rmSync(path.join(this.o.stateDir, LIVE_FILE), { force: true });
+  }
+}

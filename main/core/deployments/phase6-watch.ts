@@ -1,0 +1,63 @@
+/**
+ * Phase 6 for an open project: the deployments recorded, the signals (journal and live notices routed by
+ * source), the status from the pure phase6Status, and one re-render when the quiet period ends.
+ */
+import type { HistoryStore } from '../history';
+import type { Notice, Phase6State } from '../vocabulary';
+import { RunOnceScheduler, type Timers } from '../units/poller';
+import { phase6Status, readDeployments, type DeploymentIdentity, type Phase6Signal } from './index';
+import { journalSignals, noticeSignal } from './signals';
+
+export interface Phase6WatchOptions {
+  history: Pick<HistoryStore, 'readState' | 'readJournal'>;
+  /** notify.quiet-period. */
+  quietMs: number;
+  now: () => number;
+  /** Called when the quiet period ends (a re-render); absent: nothing is scheduled (one-shot commands). */
+  onQuietEnd?: () => void;
+  timers?: Timers;
+}
+
+/** Deployments and signals of one project, and what phase 6 says about them now. */
+export class Phase6Watch {
+  private deployments: DeploymentIdentity[];
+  private readonly signals: Phase6Signal[];
+  private readonly quietEnd: RunOnceScheduler | undefined;
+
+  constructor(private readonly o: Phase6WatchOptions) {
+    this.deployments = readDeployments(o.history);
+    this.signals = journalSignals(o.history.readJournal(500));
+    this.quietEnd = o.onQuietEnd ? new RunOnceScheduler(o.onQuietEnd, o.timers) : undefined;
+  }
+
+  /** The latest deployment (CloudWatch notices and the error context name it). */
+  latest(): DeploymentIdentity | undefined {
+    return this.deployments.at(-1);
+  }
+
+  /** A run ended: a deployment is recorded once its phase passed. */
+  reloadDeployments(): void {
+    this.deployments = readDeployments(this.o.history);
+  }
+
+  /** A live notice: a CloudWatch error or alarm counts against the deployment. */
+  noticed(n: Notice): boolean {
+    const s = noticeSignal(n);
+    if (s) this.signals.push(s);
+    return Boolean(s);
+  }
+
+  /** Phase 6 now; while watching, one re-render is scheduled for the end of the quiet period. */
+  status(): Phase6State {
+    const now = this.o.now();
+    const p = phase6Status(this.latest(), this.signals, { now, quietMs: this.o.quietMs });
+    // No test waits 15 minutes: they move the clock. One timer per quiet period, not one per snapshot.
+    if (p.status === 'watching' && p.quietUntil)
+      this.quietEnd?.schedule(Math.max(1000, Date.parse(p.quietUntil) - now), p.quietUntil);
+    return p;
+  }
+
+  dispose(): void {
+    this.quietEnd?.dispose();
+  }
+}

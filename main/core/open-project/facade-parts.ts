@@ -1,0 +1,183 @@
+/**
+ * The small pieces the facade is assembled from: the state snapshot, the history view (read from disk
+ * only when a run starts or ends), a user's run with its failure notice, and the machine-pressure notice.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { initConfig } from '../init';
+import type { MachineWatch } from '../machine';
+import { nodeNotifierSink } from '../notify/node-sink';
+import { Notifier, type NoticeInput, type NotifySink } from '../notify/notifier';
+import { writeFileAtomic } from '../platform/atomic-file';
+import { DisposableStore } from '../units/disposable';
+import type { OpenedProject } from '../project';
+import type { HistoryStore } from '../history';
+import type { OffloadState, RunSummary } from '../state';
+import type { ConfigProblem, OffloadConfig, PressureAlert } from '../vocabulary';
+import type { EngineEvent } from '../workflow/types';
+import type { OpenProject } from './open-project';
+
+/** Adds a listener to a set; returns its unsubscribe. */
+export function addTo<T>(set: Set<T>, listener: T): () => void {
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+/** The run history as the state shows it, re-read only when a run starts or ends. */
+export class HistoryView {
+  private lastRunId: string | null = null;
+  private cache: { list: OffloadState['history']; last: OffloadState['run'] } | null = null;
+
+  constructor(private readonly store: () => HistoryStore | null) {}
+
+  /** A project was (re)opened: its latest run is the last one. */
+  reset(): void {
+    this.lastRunId = this.store()?.listRuns(1)[0]?.runId ?? null;
+    this.cache = null;
+  }
+
+  onRunEvent(e: EngineEvent): void {
+    if (e.type !== 'run-started' && e.type !== 'run-finished') return;
+    if (e.type === 'run-finished') this.lastRunId = e.runId;
+    this.cache = null;
+  }
+
+  get(): { list: OffloadState['history']; last: OffloadState['run'] } {
+    const history = this.store();
+    if (!history) return { list: [], last: null };
+    this.cache ??= {
+      list: history.listRuns(20),
+      last: this.lastRunId ? history.readRun(this.lastRunId) : null,
+    };
+    return this.cache;
+  }
+}
+
+const MAX_NOTICES = 50;
+
+/** The open project, or the reason a command cannot act without one. */
+export function openOrThrow(open: OpenProject | null, configProblems: readonly ConfigProblem[]): OpenProject {
+  if (open) return open;
+  throw new Error(
+    configProblems.length
+      ? `offload.yml has ${configProblems.length} problem(s); fix them first`
+      : 'no project is open: choose a project folder first',
+  );
+}
+
+/** The state snapshot front ends render. */
+export function snapshotOf(o: {
+  project: OpenedProject | null;
+  open: OpenProject | null;
+  configProblems: ConfigProblem[];
+  machine: MachineWatch;
+  paused: boolean;
+  history: HistoryView;
+  notifier: Notifier;
+}): OffloadState {
+  const { project, open } = o;
+  const past = o.history.get();
+  const trust = open?.trust;
+  return {
+    project: project
+      ? { dir: project.config.dir, name: project.config.name, configFile: project.config.file }
+      : null,
+    configProblems: o.configProblems,
+    trust: trust
+      ? trust.status.trusted
+        ? { trusted: true, actions: trust.subject.actions }
+        : { trusted: false, reason: trust.status.reason, actions: trust.subject.actions }
+      : null,
+    phase6: open?.phase6.status(),
+    drift: open?.drift ?? null,
+    run: open?.engine.current() ?? past.last,
+    history: past.list,
+    workflows: open?.workflows ?? [],
+    machine: o.machine.snapshot(),
+    models: o.machine.models(),
+    aws: open?.awsSnapshot() ?? null,
+    monitoringPaused: o.paused,
+    notices: o.notifier.recent().slice(-MAX_NOTICES),
+  };
+}
+
+/** A user's run: trusted and a known workflow first; a failed or blocked run raises a notice. */
+export async function runWorkflow(
+  open: OpenProject,
+  config: OffloadConfig,
+  workflow: string,
+  o: { waitForLockMs?: number; notifier: Notifier; changed: () => void },
+): Promise<RunSummary> {
+  open.requireTrust();
+  if (typeof workflow !== 'string' || !config.workflows[workflow]) {
+    throw new Error(
+      `unknown workflow "${String(workflow)}"; offload.yml defines: ${Object.keys(config.workflows).join(', ')}`,
+    );
+  }
+  // The engine checks the gates itself at run start (one fingerprint); run-finished updates the history view.
+  const promise = open.engine.run(workflow, { waitForLockMs: o.waitForLockMs });
+  o.changed();
+  const summary = await promise;
+  if (summary.status === 'failed' || summary.status === 'blocked') {
+    o.notifier.notify({
+      level: 'error',
+      title: `${workflow} ${summary.status}`,
+      body: summary.reason ?? `the ${workflow} workflow ${summary.status}`,
+      target: { view: 'phases', item: summary.runId },
+    });
+  }
+  return summary;
+}
+
+/** A machine-pressure alert as a notice. */
+export function pressureNotice(alert: PressureAlert): NoticeInput {
+  return {
+    level: 'warning',
+    title: 'Machine under pressure',
+    body: alert.message,
+    target: { view: 'machine', item: alert.id },
+  };
+}
+
+/**
+ * The notifier every notice goes through: subscribers, the caller's sink, and the desktop (node-notifier,
+ * built on first use) while `desktop(true)` says the project wants it.
+ */
+export function createCoreNotifier(
+  sink: NotifySink | undefined,
+  log: (line: string) => void,
+): { notifier: Notifier; desktop(wanted: boolean): void } {
+  let desktopSink: NotifySink | undefined;
+  let wanted = false;
+  const notifier = new Notifier({
+    sink: {
+      deliver: async (n) => {
+        await sink?.deliver(n);
+        if (wanted) await (desktopSink ??= nodeNotifierSink({ appName: 'Offload', log })).deliver(n);
+      },
+    },
+  });
+  return { notifier, desktop: (w) => void (wanted = w) };
+}
+
+/** Wires the machine watch to the state and its pressure alerts to notices; the store stops it. */
+export function wireMachine(
+  machine: MachineWatch,
+  o: { changed: () => void; notifier: Notifier; start: boolean },
+): DisposableStore {
+  const store = new DisposableStore();
+  store.addFn(() => machine.stop());
+  store.addFn(machine.subscribe(o.changed));
+  store.addFn(
+    machine.onAlert((alert, phase) => phase === 'raised' && o.notifier.notify(pressureNotice(alert))),
+  );
+  if (o.start) machine.start();
+  return store;
+}
+
+/** Writes a starter offload.yml into `dir` unless one is there; returns its path. */
+export function ensureConfigFile(dir: string): string {
+  const file = path.join(path.resolve(dir), 'offload.yml');
+  if (!fs.existsSync(file)) writeFileAtomic(file, initConfig(path.resolve(dir)).text);
+  return file;
+}

@@ -1,0 +1,332 @@
+/**
+ * An open project: its engine, step services, rule, AWS watch, phase-6 watch, local log watch and file
+ * watches, held by one disposable store. The constructor opens all of it (the watches only when asked);
+ * dispose() closes it. The commands that act on one project (run, switch, the AWS gate, the error context)
+ * live here; the composition root only delegates to them.
+ */
+import fs from 'node:fs';
+import { projectEffects, type ProjectEffects } from '../boundary';
+import { errorContextMarkdown } from '../aws/error-context';
+import { createAwsWatch, readLiveGate, type AwsWatch } from '../aws/watch';
+import { secretNames } from '../config/load';
+import { Phase6Watch } from '../deployments/phase6-watch';
+import { driftOf } from '../deployments/drift';
+import { journalErrors } from '../deployments/signals';
+import type { MachineWatch } from '../machine';
+import { Notifier } from '../notify';
+import { LocalLogWatch } from '../notify/local-logs';
+import { removeStaleTemps } from '../platform/atomic-file';
+import { watchProjectFiles } from '../platform/watch-files';
+import type { OpenedProject } from '../project';
+import { STEP_KINDS } from '../registry';
+import { createRuleWiring, type RuleWiring, type SwitchOutcome } from '../rule/wire';
+import { createStepServices } from '../services';
+import { trustStatus, UntrustedProject, type TrustStatus, type TrustSubject } from '../trust';
+import { DisposableStore } from '../units/disposable';
+import { Poller } from '../units/poller';
+import type { AwsSnapshot, DriftState, RunSummary, WorkflowAvailability } from '../vocabulary';
+import { Masker } from '../workflow/mask';
+import { Engine } from '../workflow/engine';
+import { changedFiles } from '../workflow/fingerprint';
+import { readGateState } from '../workflow/gates';
+import type { EngineEvent } from '../workflow/types';
+import { gateByTrust } from './trust-gate';
+
+/** The gate as a front end reads it: this process's, a live watch's in another process, or asked now. */
+export type AwsGateView = AwsSnapshot & { live?: { pid: number; since: string } };
+
+export interface OpenProjectOptions {
+  project: OpenedProject;
+  trust: TrustSubject;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  notifier: Notifier;
+  machine: MachineWatch;
+  /** Start the AWS watch, the rule's reactions, the local log watch and the file watches. */
+  watch: boolean;
+  monitoringPaused: boolean;
+  fileChangeDebounceMs?: number;
+  localStartTimeoutMs?: number;
+  now: () => number;
+  /** Something the front ends show changed. */
+  changed: () => void;
+  /** Every engine event (progress views). */
+  onRunEvent: (e: EngineEvent) => void;
+  /** Runs an entry point the way a user's run does (the rule's `shutdown` after the gate opened). */
+  run: (workflow: string) => Promise<RunSummary>;
+}
+
+/** One open project; nothing of it outlives dispose(). */
+export class OpenProject {
+  readonly engine: Engine;
+  readonly phase6: Phase6Watch;
+  readonly rule: RuleWiring;
+  private readonly store = new DisposableStore();
+  private aws: AwsWatch | null = null;
+  private trustState: TrustStatus;
+  private workflowsNow: WorkflowAvailability[] = [];
+  private driftNow: DriftState | null = null;
+
+  constructor(private readonly o: OpenProjectOptions) {
+    const { config, history } = o.project;
+    const { dataDir, env, notifier, machine } = o;
+    this.trustState = trustStatus(dataDir, o.trust);
+    const trusted = this.trustState.trusted;
+    const notify = config.notify;
+    this.phase6 = this.store.add(
+      new Phase6Watch({
+        history,
+        quietMs: notify.quietPeriodMs,
+        now: o.now,
+        onQuietEnd: o.watch ? o.changed : undefined,
+      }),
+    );
+    const services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
+    this.store.add(services);
+    this.engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
+    this.store.addFn(() => this.engine.cancel());
+    this.store.addFn(
+      this.engine.subscribe(
+        (e) => {
+          // A deployment is recorded once its phase passed; the run's end sees it.
+          if (e.type === 'run-finished') this.phase6.reloadDeployments();
+          o.onRunEvent(e);
+        },
+        { outputText: 'during-call' },
+      ),
+    );
+    // The rule, wired once: gate polls -> stop models, switch the config, run `shutdown`; the user's switches.
+    this.rule = createRuleWiring({
+      config,
+      // Untrusted, nothing automatic happens: `auto` only tells the user.
+      ...(trusted ? {} : { policy: 'notify' as const }),
+      models: machine,
+      notifier,
+      journal: history,
+      dataDir,
+      env,
+      log: o.log,
+      localStartTimeoutMs: o.localStartTimeoutMs,
+      // Phase 5 after the gate opened: the project's shutdown entry point verifies against AWS.
+      runShutdown: async () => {
+        if (!config.workflows.shutdown) return { status: 'skipped', summary: 'no shutdown workflow' };
+        if (this.engine.current()?.status === 'running')
+          return { status: 'skipped', summary: 'a workflow is running' };
+        const r = await o.run('shutdown');
+        return { status: r.status, summary: r.reason };
+      },
+    });
+    this.store.add(this.rule);
+    // A switch killed mid-write leaves a recognisable temp file next to its file: gone at the next start.
+    if (trusted)
+      for (const f of config.switch.files) {
+        try {
+          removeStaleTemps(f.path);
+        } catch {
+          // best effort: the next switch tries again
+        }
+      }
+    if (o.watch) this.startWatches(trusted);
+  }
+
+  /** The project as opened (config and history). */
+  get opened(): OpenedProject {
+    return this.o.project;
+  }
+
+  /** The AWS watch, the local logs, the trust file and the project files (tray, `offload watch`). */
+  private startWatches(trusted: boolean): void {
+    const { config, history } = this.o.project;
+    const { notifier, dataDir, env, log } = this.o;
+    const aws = (this.aws = createAwsWatch({
+      config,
+      effects: this.effects(),
+      notifier,
+      journal: history,
+      env,
+      dataDir,
+      log,
+      configTarget: () => this.configTarget(),
+      latestDeployment: () => this.phase6.latest(),
+    }));
+    this.store.addFn(() => aws.stop());
+    this.store.addFn(this.rule.attach(aws));
+    this.store.addFn(aws.subscribe(this.o.changed));
+    if (!this.o.monitoringPaused) aws.start();
+    // Phase 6, local side: the dev system's log files, polled with CloudWatch's interval. Files are only
+    // read; a command is the project's code, so it runs only once the project is trusted.
+    const notify = config.notify;
+    const localLogs = notify.localLogs.filter((l) => l.path || trusted);
+    if (localLogs.length) {
+      const local = new LocalLogWatch({ dir: config.dir, logs: localLogs, notifier });
+      this.store.addFn(() => local.close());
+      this.store
+        .add(new Poller(() => local.poll(), { intervalMs: Math.min(notify.intervalMs, 5000) }))
+        .start();
+    }
+    // A trust given elsewhere (`offload trust` in a terminal) shows at once: the data folder is watched too.
+    try {
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const w = fs.watch(dataDir, { persistent: false }, (_e, name) => {
+        if (String(name) === 'trust.json') void this.refreshAvailability();
+      });
+      w.on('error', () => w.close());
+      this.store.addFn(() => w.close());
+    } catch {
+      // no data folder watch: the next file change or run re-reads the trust
+    }
+    // The gates follow the project's files (debounced), instead of re-running git on a timer.
+    this.store.addFn(
+      watchProjectFiles(config.dir, () => void this.refreshAvailability(), {
+        debounceMs: this.o.fileChangeDebounceMs ?? 500,
+        ignore: [dataDir],
+      }),
+    );
+  }
+
+  private configTarget(): AwsSnapshot['configTarget'] {
+    return this.rule.switcher.configured() ? this.rule.switcher.current() : 'unknown';
+  }
+
+  /** The trust as last read (at open and with each availability check). */
+  get trust(): { subject: TrustSubject; status: TrustStatus } {
+    return { subject: this.o.trust, status: this.trustState };
+  }
+
+  get workflows(): WorkflowAvailability[] {
+    return this.workflowsNow;
+  }
+
+  /** The source against the last deployment that passed AWS testing (as of the last availability check). */
+  get drift(): DriftState | null {
+    return this.driftNow;
+  }
+
+  /** The running AWS watch's gate (null in one-shot commands). */
+  awsSnapshot(): AwsSnapshot | null {
+    return this.aws?.snapshot() ?? null;
+  }
+
+  setPaused(paused: boolean): void {
+    this.aws?.setPaused(paused);
+  }
+
+  /** Throws UntrustedProject unless the project is trusted as it is now (read afresh: a command enters). */
+  requireTrust(): void {
+    this.trustState = trustStatus(this.o.dataDir, this.o.trust);
+    if (!this.trustState.trusted) throw new UntrustedProject(this.o.trust, this.trustState);
+  }
+
+  /** Which entry points the gates allow now, as the user may act on them (trust re-read, drift updated). */
+  async refreshAvailability(): Promise<WorkflowAvailability[]> {
+    const { config, history } = this.o.project;
+    try {
+      // Re-read here (project files changed, a run ended): a trust given in a terminal shows in the tray too.
+      this.trustState = trustStatus(this.o.dataDir, this.o.trust);
+      this.workflowsNow = gateByTrust(await this.engine.availability(), this.trustState);
+      const fp = this.engine.lastFingerprint;
+      this.driftNow = fp
+        ? driftOf(readGateState(history).awsTestPassed, fp.value, (t) =>
+            changedFiles(history.projectDir, t, fp),
+          )
+        : null;
+    } catch (err) {
+      this.workflowsNow = Object.entries(config.workflows).map(([name, phases]) => ({
+        name,
+        phases,
+        allowed: false,
+        reason: `could not evaluate the gates: ${(err as Error).message}`,
+      }));
+    }
+    this.o.changed();
+    return this.workflowsNow;
+  }
+
+  /** The gate now: this process's watch, else a live watch in another process, else one round asked now. */
+  async checkAws(): Promise<AwsGateView> {
+    const { config } = this.o.project;
+    const mine = this.aws?.snapshot();
+    if (mine?.checkedAt) return mine;
+    const live = readLiveGate(config, this.o.dataDir, this.o.env);
+    if (live) return live;
+    const once = createAwsWatch({
+      config,
+      effects: this.effects(),
+      notifier: new Notifier(),
+      env: this.o.env,
+      dataDir: this.o.dataDir,
+      log: this.o.log,
+      oneShot: true,
+      configTarget: () => this.configTarget(),
+    });
+    try {
+      await once.pollOnce();
+      return once.snapshot();
+    } finally {
+      once.stop();
+    }
+  }
+
+  /** The gate of a watch running on this project (this process's or another's), asking AWS nothing. */
+  liveAws(): AwsGateView | null {
+    const mine = this.aws?.snapshot();
+    if (mine?.checkedAt) return mine;
+    return readLiveGate(this.o.project.config, this.o.dataDir, this.o.env) ?? null;
+  }
+
+  /** The user's switch, through the rule (the gate asked first for `aws`). */
+  async switchConfig(target: 'local' | 'aws', force: boolean): Promise<SwitchOutcome> {
+    this.requireTrust();
+    return this.rule.switchConfig(target, { force, gate: () => this.checkAws() });
+  }
+
+  /** The latest CloudWatch errors as Markdown for an issue or an assistant, secrets masked. */
+  async errorContext(): Promise<string> {
+    const { config, history } = this.o.project;
+    const env = this.o.env;
+    const snap = this.aws?.snapshot() ?? (await this.checkAws());
+    // Errors this process saw, else the ones the journal kept (a watch in the tray or an earlier session).
+    const errors = snap.recentErrors.length
+      ? snap.recentErrors
+      : journalErrors(history.readJournal(500)).slice(-10);
+    const masker = new Masker();
+    for (const name of secretNames(config)) {
+      const v = env[name];
+      if (v) masker.add(v);
+    }
+    // Untrusted with its own aws.endpoint: the context is written without AWS (the boundary refuses it).
+    const effects = this.effects();
+    const clients =
+      (errors.length || snap.services.length) && !effects.awsRefusal(config.aws)
+        ? effects.awsClients(config.aws, { ...env, ...config.env })
+        : undefined;
+    try {
+      return await errorContextMarkdown({
+        project: config.name,
+        errors,
+        alarms: snap.alarms,
+        services: config.gate.services,
+        deployment: this.phase6.latest(),
+        clients,
+        mask: (t) => masker.mask(t),
+      });
+    } finally {
+      clients?.destroy();
+    }
+  }
+
+  /** What the project may cause, under its trust as it is at each use (a trust given later counts at once). */
+  private effects(): ProjectEffects {
+    return projectEffects({
+      trusted: () => this.trustState.trusted === true,
+      env: this.o.env,
+      project: this.o.project.config,
+    });
+  }
+
+  /** Closes everything the constructor opened, newest first. */
+  dispose(): Promise<void> {
+    return this.store.dispose();
+  }
+}
