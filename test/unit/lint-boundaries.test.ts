@@ -340,8 +340,8 @@ const violations: [what: string, file: string, text: string, message: RegExp][] 
   ],
   [
     "a CLI exception's file importing another module (they are per module)",
-    'main/cli/commands/history.ts',
-    "import type { MachineWatch } from '../../core/machine';\nexport type W = MachineWatch;\n",
+    'main/cli/commands/models.ts',
+    "import type { HistoryStore } from '../../core/history';\nexport type W = HistoryStore;\n",
     /only the facade/,
   ],
   [
@@ -415,8 +415,8 @@ const allowed: [what: string, file: string, text: string][] = [
   ],
   [
     "a CLI file's own listed exception (still to move behind the facade)",
-    'main/cli/commands/history.ts',
-    "import type { HistoryStore } from '../../core/history';\nexport type H = HistoryStore;\n",
+    'main/cli/commands/models.ts',
+    "import type { MachineWatch } from '../../core/machine';\nexport type M = MachineWatch;\n",
   ],
 ];
 
