@@ -21,14 +21,8 @@ export interface SectionModels {
 // The vocabulary defines OffloadConfig below every concern, so it cannot name their types: the section models
 // are added to it here, beside the code that builds them (declaration merging).
 declare module '../vocabulary/config' {
-  interface OffloadConfig {
-    aws: AwsConfig;
-    gate: GateConfig;
-    notify: NotifyConfig;
-    switch: SwitchConfig;
-    models: ModelsConfig;
-    watch: WatchConfig;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merging adds the section models
+  interface OffloadConfig extends SectionModels {}
 }
 
 type Builders = { [K in keyof SectionModels]: (raw: unknown, dir: string) => SectionModels[K] };

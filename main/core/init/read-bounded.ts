@@ -1,10 +1,11 @@
 /**
  * Bounded reads for `offload init`'s detection: the repository is not trusted yet, so a file it names is read
- * only when it is a regular file (a FIFO, device or socket is never opened for a blocking read), at most
+ * through the boundary (main/core/boundary/files.ts: only a regular file, never a blocking open), at most
  * MAX_READ_BYTES of it, and folder listings stop after MAX_DIR_ENTRIES entries. A FIFO `package.json`, a
  * sparse 5 GB file or a folder with a million entries cost init milliseconds and a bounded amount of memory.
  */
 import fs from 'node:fs';
+import { ProjectFileError, readProjectText } from '../boundary/files';
 
 /** The most bytes init reads from any one file (manifests and configs are far smaller). */
 export const MAX_READ_BYTES = 1024 * 1024;
@@ -14,43 +15,16 @@ export const MAX_DIR_ENTRIES = 5000;
 /** Why a read gave no text: the file is absent, not a regular file, or larger than the cap. */
 export type UnreadableReason = 'missing' | 'not-a-file' | 'too-large';
 
-/**
- * The text of a regular file of at most `maxBytes`, else why not. It is opened non-blocking (a FIFO never
- * waits for a writer) and checked with fstat on the opened descriptor, so a swap after a stat does not count.
- */
+/** The text of a regular file of at most `maxBytes`, else why not (the boundary's bounded, non-blocking read). */
 export function readBounded(
   file: string,
   maxBytes: number = MAX_READ_BYTES,
 ): { text: string } | { reason: UnreadableReason } {
-  let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  } catch {
-    return { reason: 'missing' };
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return { reason: 'not-a-file' };
-    if (st.size > maxBytes) return { reason: 'too-large' };
-    // Read up to one byte past the cap: a file that grew after fstat is still refused.
-    let buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
-    let got = 0;
-    for (;;) {
-      if (got === buf.length) {
-        if (got > maxBytes) return { reason: 'too-large' };
-        const bigger = Buffer.alloc(Math.min(buf.length * 2, maxBytes + 1));
-        buf.copy(bigger);
-        buf = bigger;
-      }
-      const n = fs.readSync(fd, buf, got, buf.length - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    return { text: buf.subarray(0, got).toString('utf8') };
-  } catch {
-    return { reason: 'not-a-file' };
-  } finally {
-    fs.closeSync(fd);
+    return { text: readProjectText(file, { maxBytes, what: 'file' }) };
+  } catch (err) {
+    const reason = err instanceof ProjectFileError ? err.reason : 'unreadable';
+    return { reason: reason === 'too-big' ? 'too-large' : reason === 'missing' ? 'missing' : 'not-a-file' };
   }
 }
 
