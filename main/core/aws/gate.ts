@@ -24,7 +24,7 @@ export function initialGate(
 ): Pick<AwsSnapshot, 'gate' | 'reason' | 'services' | 'endpoints'> {
   const on = gateConfigured(gate);
   return {
-    gate: on ? 'unknown' : 'disabled',
+    gate: on ? 'checking' : 'disabled',
     reason: on ? 'not checked yet' : 'offload.yml configures no gate (services, endpoints or alarms)',
     services: gate.services.map((s) => ({ cluster: s.cluster, service: s.service, status: 'pending' })),
     endpoints: gate.endpoints.map((e) => ({
@@ -49,10 +49,10 @@ export class AwsGate {
     private readonly requiredPasses: number,
   ) {
     this.configured = gateConfigured(gate);
-    this.last = this.configured ? 'unknown' : 'disabled';
+    this.last = this.configured ? 'checking' : 'disabled';
   }
 
-  /** The verdict before this round (`unknown` until the first, `disabled` without a gate). */
+  /** The verdict before this round (`checking` until the first, `disabled` without a gate). */
   get current(): AwsSnapshot['gate'] {
     return this.last;
   }
