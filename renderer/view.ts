@@ -88,7 +88,7 @@ function foldDefaults(s: OffloadState): Partial<Record<Fold, boolean>> {
     machine: true,
     models: s.models.length > 0,
     phases: true,
-    aws: Boolean(aws && aws.configTarget === 'aws' && aws.gate !== 'ready' && aws.gate !== 'disabled'),
+    aws: Boolean(aws && aws.configTarget === 'aws' && (aws.gate === 'not-ready' || aws.gate === 'unknown')),
     errors: (aws?.recentErrors.length ?? 0) > 0 || p6?.status === 'unstable',
     history: false,
   };

@@ -110,6 +110,7 @@ function awsLabel(state: OffloadState): string {
   if (aws.gate === 'ready')
     return state.models.length ? `ready, ${state.models.length} local model(s) running` : 'ready';
   if (aws.gate === 'disabled') return gateWord(aws.gate);
+  if (aws.gate === 'unknown') return `Offload cannot see AWS${aws.reason ? ` (${aws.reason})` : ''}`;
   return `${gateWord(aws.gate)}${aws.reason ? ` (${aws.reason})` : ''}`;
 }
 

@@ -75,8 +75,12 @@ describe('back to local after AWS stays not ready', () => {
     expect(offers[0]!.body).toMatch(/api: HTTP 503 — Back to local: `offload switch local`/);
     expect(t.env()).toBe(AWS); // told, not done
     await t.poll('not-ready', 'ready', 13);
+    // AWS unseen for 11 minutes is no reason to go back: the clock does not run on unknown.
     await t.poll('ready', 'unknown', 14);
     await t.poll('unknown', 'unknown', 25);
+    expect(t.notices.filter((n) => n.title.startsWith('AWS not ready for'))).toHaveLength(1);
+    await t.poll('unknown', 'not-ready', 26);
+    await t.poll('not-ready', 'not-ready', 36);
     expect(t.notices.filter((n) => n.title.startsWith('AWS not ready for'))).toHaveLength(2);
   });
 

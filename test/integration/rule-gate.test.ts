@@ -106,7 +106,7 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
 
   it('does not open before N consecutive passes; a failure, a timeout or throttling reset or block it', async () => {
     await watch.pollOnce();
-    expect(gate()).toBe('not-ready');
+    expect(gate()).toBe('checking');
     expect(watch.snapshot().endpoints[0]).toMatchObject({ consecutivePasses: 1, status: 'running' });
     await watch.pollOnce();
     expect(watch.snapshot().endpoints[0]!.consecutivePasses).toBe(2);

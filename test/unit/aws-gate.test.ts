@@ -29,14 +29,16 @@ const round = (ok: boolean, alarm: 'OK' | 'ALARM' = 'OK'): AwsObservation => ({
 describe('AwsGate', () => {
   it('opens only after N consecutive passes; a failure resets the count and closes it', () => {
     const gate = new AwsGate(config, 2);
-    expect(gate.current).toBe('unknown');
+    expect(gate.current).toBe('checking');
     const r1 = gate.judge(round(true), 1);
     expect(r1.endpoints[0]).toMatchObject({ status: 'running', consecutivePasses: 1, required: 2 });
-    expect(r1.poll).toMatchObject({ from: 'unknown', to: 'not-ready' });
+    // Counting the first passes with nothing wrong seen: checking, not "not ready".
+    expect(r1.poll).toMatchObject({ from: 'checking', to: 'checking' });
+    expect(r1.poll.reason).toBe('api: 1/2 consecutive passes');
     expect(r1.crossedReady).toBe(false);
     const r2 = gate.judge(round(true), 2);
     expect(r2.poll).toMatchObject({
-      from: 'not-ready',
+      from: 'checking',
       to: 'ready',
       reason: 'every service stable, every endpoint passing, no alarm in ALARM',
     });

@@ -47,14 +47,21 @@ describe('workflow labels', () => {
 
 describe('gate icons', () => {
   test('one icon per gate state, unknown its own', () => {
-    expect(GATE_ICON).toEqual({ ready: '✅', 'not-ready': '❌', unknown: '❔', disabled: '·' });
-    expect(new Set(Object.values(GATE_ICON)).size).toBe(4);
+    expect(GATE_ICON).toEqual({
+      ready: '✅',
+      'not-ready': '❌',
+      checking: '⏳',
+      unknown: '❔',
+      disabled: '·',
+    });
+    expect(new Set(Object.values(GATE_ICON)).size).toBe(5);
   });
 
   test('the gate in words', () => {
-    expect((['ready', 'not-ready', 'unknown', 'disabled'] as const).map(gateWord)).toEqual([
+    expect((['ready', 'not-ready', 'checking', 'unknown', 'disabled'] as const).map(gateWord)).toEqual([
       'ready',
       'not ready',
+      'checking',
       'unknown',
       'nothing to watch',
     ]);

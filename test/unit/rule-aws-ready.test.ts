@@ -32,10 +32,20 @@ describe('assessAwsReady', () => {
     const o = healthy();
     o.endpoints[0]!.consecutivePasses = 1;
     expect(assessAwsReady(o, { requiredPasses: 1, now: NOW }).verdict).toBe('ready');
+    // Counting passes with nothing wrong seen is "checking", never "not ready".
     expect(assessAwsReady(o, req)).toEqual({
-      verdict: 'not-ready',
+      verdict: 'checking',
       reasons: ['health: 1/3 consecutive passes'],
     });
+  });
+
+  it('counting passes beside a real problem is not ready; beside an unknown it is unknown', () => {
+    const o = healthy();
+    o.endpoints[0]!.consecutivePasses = 1;
+    o.alarms = [{ name: 'api-5xx', state: 'ALARM', seenAt: NOW }];
+    expect(assessAwsReady(o, req).verdict).toBe('not-ready');
+    o.alarms = [{ name: 'api-5xx', state: 'UNKNOWN', reason: 'throttled', seenAt: NOW }];
+    expect(assessAwsReady(o, req).verdict).toBe('unknown');
   });
 
   it('a failing endpoint, a rolling or failed service and an alarm in ALARM are not ready, each named', () => {

@@ -24,7 +24,7 @@ export function initialGate(
 ): Pick<AwsSnapshot, 'gate' | 'reason' | 'services' | 'endpoints'> {
   const on = gateConfigured(gate);
   return {
-    gate: on ? 'unknown' : 'disabled',
+    gate: on ? 'checking' : 'disabled',
     reason: on ? 'not checked yet' : 'offload.yml configures no gate (services, endpoints or alarms)',
     services: gate.services.map((s) => ({ cluster: s.cluster, service: s.service, status: 'pending' })),
     endpoints: gate.endpoints.map((e) => ({
@@ -49,10 +49,10 @@ export class AwsGate {
     private readonly requiredPasses: number,
   ) {
     this.configured = gateConfigured(gate);
-    this.last = this.configured ? 'unknown' : 'disabled';
+    this.last = this.configured ? 'checking' : 'disabled';
   }
 
-  /** The verdict before this round (`unknown` until the first, `disabled` without a gate). */
+  /** The verdict before this round (`checking` until the first, `disabled` without a gate). */
   get current(): AwsSnapshot['gate'] {
     return this.last;
   }
@@ -126,3 +126,27 @@ export class AwsGate {
     };
   }
 }
+
+/**
+ * An observation older than `maxAgeMs` is not evidence (a hung poll, a stalled watch): the gate it shows is
+ * unknown, saying how old it is. `observedAt` is the last round's time, or the watch's start before any.
+ */
+export function staleAsUnknown<S extends Pick<AwsSnapshot, 'gate' | 'reason' | 'checkedAt'>>(
+  snap: S,
+  o: { now: number; maxAgeMs: number; startedAt?: number },
+): S {
+  if (snap.gate === 'disabled') return snap;
+  const at = snap.checkedAt ? Date.parse(snap.checkedAt) : o.startedAt;
+  if (at === undefined || !Number.isFinite(at) || o.now - at <= o.maxAgeMs) return snap;
+  const age = Math.round((o.now - at) / 1000);
+  return {
+    ...snap,
+    gate: 'unknown',
+    reason: snap.checkedAt
+      ? `last seen ${age} s ago (the watch's poll has not come back); was ${snap.gate}${snap.reason ? `: ${snap.reason}` : ''}`
+      : `not seen yet ${age} s after the watch started (the first poll has not come back)`,
+  };
+}
+
+/** How old an observation may be before it is unknown: about two poll intervals (a poll may take a while). */
+export const staleAfterMs = (intervalMs: number): number => 2 * intervalMs + Math.min(intervalMs / 2, 5_000);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import type { AwsSnapshot } from '../vocabulary';
+import { staleAfterMs, staleAsUnknown } from './gate';
 
 const LIVE_FILE = 'gate-live.json';
 
@@ -15,7 +16,7 @@ export type LiveGate = AwsSnapshot & { live: { pid: number; since: string } };
 
 /**
  * The gate state a continuously running watch (in this or another process) published in `stateDir`, if it
- * is alive and recent; undefined otherwise.
+ * is alive and recent; undefined otherwise. Older than about two intervals, its gate reads unknown.
  */
 export function readLiveGateFile(stateDir: string, now = Date.now()): LiveGate | undefined {
   try {
@@ -32,7 +33,13 @@ export function readLiveGateFile(stateDir: string, now = Date.now()): LiveGate |
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
     }
-    return { ...l.snapshot, live: { pid: l.pid, since: l.since } };
+    // Published but old (the watch's poll hangs): what it says is no longer evidence.
+    const snap = staleAsUnknown(l.snapshot, {
+      now,
+      maxAgeMs: staleAfterMs(l.intervalMs),
+      startedAt: Date.parse(l.since),
+    });
+    return { ...snap, live: { pid: l.pid, since: l.since } };
   } catch {
     return undefined;
   }

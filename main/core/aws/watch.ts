@@ -16,7 +16,7 @@ import type { AwsSnapshot } from '../vocabulary';
 import type { AwsClients } from './clients';
 import { CloudWatchNotices, logGroupConsoleUrl } from './cloudwatch-notices';
 import { gateConfigured } from './config';
-import { AwsGate, initialGate } from './gate';
+import { AwsGate, initialGate, staleAfterMs, staleAsUnknown } from './gate';
 import { LiveGatePublisher, readLiveGateFile, type LiveGate } from './live-gate';
 import { AwsObserver } from './observer';
 
@@ -187,6 +187,7 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
     }
     snap = { ...snap, configTarget: configTarget() };
     if (!opts.oneShot && poller.started) live.publish(snap);
+    armStaleTimer();
     emit();
   };
 
@@ -195,21 +196,37 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
     timers: opts.timers ?? UNREF_TIMERS,
     onError: (err) => log(`offload: AWS watch poll failed: ${(err as Error).message}`),
   });
+  // A hung poll turns the snapshot unknown after about two intervals; a timer tells the subscribers then.
+  const maxAgeMs = staleAfterMs(intervalMs);
+  const timers = opts.timers ?? UNREF_TIMERS;
+  let startedAt: number | undefined;
+  let staleTimer: unknown;
+  const armStaleTimer = () => {
+    if (staleTimer !== undefined) timers.clearTimeout(staleTimer);
+    staleTimer = poller.started ? timers.setTimeout(emit, maxAgeMs + 1) : undefined;
+  };
+  const current = (): AwsSnapshot =>
+    poller.started ? staleAsUnknown(snap, { now: now(), maxAgeMs, startedAt }) : snap;
+
   const pollOnce = (): Promise<void> => (gateOn || needsAws ? poller.runNow() : Promise.resolve());
 
   return {
     start() {
-      if (gateOn || needsAws) poller.start();
+      if (!(gateOn || needsAws) || poller.started) return;
+      startedAt = now();
+      poller.start();
+      armStaleTimer();
     },
     stop() {
       const wasRunning = poller.started;
       poller.stop();
+      armStaleTimer();
       notices.flush(true);
       if (wasRunning && !opts.oneShot) live.remove();
       observer.close();
     },
     setPaused: (p: boolean) => poller.setPaused(p),
-    snapshot: () => ({ ...snap, recentErrors: notices.recentErrors(), configTarget: configTarget() }),
+    snapshot: () => ({ ...current(), recentErrors: notices.recentErrors(), configTarget: configTarget() }),
     subscribe(l) {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -114,10 +114,11 @@ export function attention(s: OffloadState, now = Date.now()): Attention {
     };
   }
   const aws = s.aws;
-  if (aws && aws.configTarget === 'aws' && aws.gate !== 'ready' && aws.gate !== 'disabled') {
+  // Checking (the first passes being counted) is not an alarm; unknown says Offload cannot see AWS.
+  if (aws && aws.configTarget === 'aws' && (aws.gate === 'not-ready' || aws.gate === 'unknown')) {
     return {
       level: 'error',
-      text: `Dev tools point at AWS, but AWS is ${aws.gate === 'unknown' ? 'unknown' : 'not ready'}${aws.reason ? `: ${clip(aws.reason, 60)}` : ''}`,
+      text: `Dev tools point at AWS, ${aws.gate === 'unknown' ? 'which Offload cannot see' : 'but AWS is not ready'}${aws.reason ? `: ${clip(aws.reason, 60)}` : ''}`,
       view: 'aws',
     };
   }

@@ -46,17 +46,20 @@ export type GateState = AwsSnapshot['gate'];
 export const GATE_ICON: Record<GateState, string> = {
   ready: '✅',
   'not-ready': '❌',
+  checking: '⏳',
   unknown: '❔',
   disabled: '·',
 };
 
-/** The gate state in words: "ready", "not ready", "unknown", "nothing to watch". */
+/** The gate state in words: "ready", "checking", "not ready", "unknown", "nothing to watch". */
 export function gateWord(gate: GateState): string {
   switch (gate) {
     case 'ready':
       return 'ready';
     case 'not-ready':
       return 'not ready';
+    case 'checking':
+      return 'checking';
     case 'unknown':
       return 'unknown';
     case 'disabled':

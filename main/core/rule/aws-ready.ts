@@ -5,7 +5,12 @@
  */
 import type { AwsAlarmState, AwsEndpointState, AwsServiceState, AwsSnapshot } from '../vocabulary';
 
-export type GateVerdict = 'ready' | 'not-ready' | 'unknown' | 'disabled';
+/**
+ * `checking`: everything seen is healthy and the endpoints are still counting their consecutive passes (not
+ * yet ready, but nothing is wrong). `unknown`: AWS could not be seen (throttled, unreachable, credentials,
+ * too old) — its own state, never ready and never "not ready".
+ */
+export type GateVerdict = 'ready' | 'checking' | 'not-ready' | 'unknown' | 'disabled';
 
 export interface ServiceObservation {
   cluster: string;
@@ -66,6 +71,7 @@ export function assessAwsReady(obs: GateObservations, req: GateRequirements): Ga
   if (!obs.configured) return { verdict: 'disabled', reasons: [] };
   const notReady: string[] = [];
   const unknown: string[] = [];
+  const counting: string[] = [];
   const stale = (seenAt: number) => req.maxAgeMs !== undefined && req.now - seenAt > req.maxAgeMs;
   const age = (seenAt: number) => `last seen ${Math.round((req.now - seenAt) / 1000)} s ago`;
 
@@ -81,7 +87,7 @@ export function assessAwsReady(obs: GateObservations, req: GateRequirements): Ga
     if (stale(e.seenAt)) unknown.push(`${e.name}: ${age(e.seenAt)}`);
     else if (!e.ok) notReady.push(`${e.name}: ${e.result}`);
     else if (e.consecutivePasses < req.requiredPasses)
-      notReady.push(`${e.name}: ${e.consecutivePasses}/${req.requiredPasses} consecutive passes`);
+      counting.push(`${e.name}: ${e.consecutivePasses}/${req.requiredPasses} consecutive passes`);
   }
   for (const a of obs.alarms) {
     if (a.state === 'UNKNOWN') unknown.push(`alarm ${a.name}: ${a.reason ?? 'state unknown'}`);
@@ -90,9 +96,12 @@ export function assessAwsReady(obs: GateObservations, req: GateRequirements): Ga
   }
   for (const p of obs.unmatchedAlarmPrefixes) unknown.push(`no alarm matches ${p}`);
 
-  const reasons = [...unknown, ...notReady];
+  const reasons = [...unknown, ...notReady, ...counting];
   if (reasons.length === 0) return { verdict: 'ready', reasons };
-  return { verdict: unknown.length ? 'unknown' : 'not-ready', reasons };
+  return {
+    verdict: unknown.length ? 'unknown' : notReady.length ? 'not-ready' : 'checking',
+    reasons,
+  };
 }
 
 /** A poll's outcome for the gate: the verdict before and after, why, and the evidence it rests on. */

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
 import type { Notifier } from '../notify/notifier';
 import type { ProjectEventData, ProjectEventKind } from '../history/project-events';
-import type { GatePollSource } from './aws-ready';
+import type { GatePoll, GatePollSource } from './aws-ready';
+import { INITIAL_GATE_TRACK, trackGate, type GateAction } from './gate-track';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
 import { startLocalModels, type LocalModelsStart } from './local-models';
 import { projectStateDir } from './paths';
@@ -65,7 +66,7 @@ export function notReadyReason(g: Pick<AwsSnapshot, 'gate' | 'reason'>): string 
   if (g.gate === 'ready') return undefined;
   return g.gate === 'disabled'
     ? 'offload.yml configures no AWS gate (gate.services, gate.endpoints or gate.alarms), so nothing shows AWS is ready'
-    : `AWS is ${g.gate === 'unknown' ? 'in an unknown state' : 'not ready'}: ${g.reason ?? 'no reason given'}`;
+    : `AWS is ${g.gate === 'unknown' ? 'in an unknown state' : g.gate === 'checking' ? 'still being checked' : 'not ready'}: ${g.reason ?? 'no reason given'}`;
 }
 
 /** Records in the journal; a failed write is logged, never thrown (the action itself happened). */
@@ -102,7 +103,11 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     runVerify: o.runShutdown,
     log: o.log,
   });
-  const unsubModels = o.models.subscribe?.(() => void enforcer.modelsChanged());
+  // While AWS cannot be seen the rule acts on no model server: it waits until AWS is seen again.
+  let awsSeen = true;
+  const unsubModels = o.models.subscribe?.(() => {
+    if (awsSeen) void enforcer.modelsChanged();
+  });
 
   /** Switches the files (local: and starts the local models, verified) and journals what really happened. */
   const switchAndRecord = async (
@@ -164,44 +169,52 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
   };
   const record = journalRecorder(o);
 
+  /** Does what one poll's track step asks for. */
+  const act = async (a: GateAction, poll: GatePoll): Promise<void> => {
+    const pointsAtAws = switcher.configured() && switcher.current() === 'aws';
+    switch (a.kind) {
+      case 'opened':
+        return enforcer.gateOpened(poll.evidence);
+      case 'closed':
+        return enforcer.gateClosed(poll.reason || 'AWS is not ready', poll.evidence);
+      case 'still-ready':
+        await o.models.refreshModels().catch(() => []);
+        return enforcer.modelsChanged();
+      case 'back-to-local':
+        return backToLocal(poll.reason || 'AWS is not ready', a.minutes);
+      case 'not-ready-at-start':
+        if (!pointsAtAws) return;
+        // Started while the dev tools point at AWS (an earlier session switched them) and AWS is not ready.
+        o.notifier.notify({
+          level: 'warning',
+          title: 'Dev tools point at AWS, which is not ready',
+          body: `${poll.reason || 'AWS is not ready'} — run \`offload switch local\` to point them back at the local models.`,
+          target: { view: 'aws' },
+        });
+        record('rule-action', { action: 'notify-not-ready', reason: poll.reason, trigger: 'start' });
+        return;
+      case 'cannot-see':
+        o.notifier.notify({
+          level: 'warning',
+          title: 'Offload cannot see AWS',
+          body: `${a.reason} — nothing is switched, stopped or started until AWS can be seen again${pointsAtAws ? '; the dev tools still point at AWS' : ''}.`,
+          target: { view: 'aws' },
+        });
+        return;
+    }
+  };
+
   return {
     switcher,
     enforcer,
     attach(source) {
-      let first = true;
-      // Back to local: when AWS stays not ready for gate.back-to-local-after after having been ready.
-      let notReadySince: number | undefined;
-      let offeredBack = false;
-      const backAfterMs = gate.backToLocalAfterMs;
+      let track = INITIAL_GATE_TRACK;
+      const opts = { backToLocalAfterMs: gate.backToLocalAfterMs };
       return source.onGatePoll(async (poll) => {
-        const t = now();
-        if (poll.to === 'ready') {
-          notReadySince = undefined;
-          offeredBack = false;
-        } else if (poll.from === 'ready') notReadySince = t;
-        if (notReadySince !== undefined && !offeredBack && t - notReadySince >= backAfterMs) {
-          offeredBack = true;
-          await backToLocal(poll.reason || `AWS is ${poll.to}`, Math.round((t - notReadySince) / 60_000));
-        }
-        const was = poll.from === 'ready';
-        const is = poll.to === 'ready';
-        if (first && !is && switcher.configured() && switcher.current() === 'aws') {
-          // Started while the dev tools point at AWS (an earlier session switched them) and AWS is not ready.
-          o.notifier.notify({
-            level: 'warning',
-            title: 'Dev tools point at AWS, which is not ready',
-            body: `${poll.reason || `AWS is ${poll.to}`} — run \`offload switch local\` to point them back at the local models.`,
-            target: { view: 'aws' },
-          });
-          record('rule-action', { action: 'notify-not-ready', reason: poll.reason, trigger: 'start' });
-        }
-        first = false;
-        if (is && !was) await enforcer.gateOpened(poll.evidence);
-        else if (!is && was) await enforcer.gateClosed(poll.reason || 'AWS is not ready', poll.evidence);
-        else if (is) {
-          await o.models.refreshModels().catch(() => []);
-          await enforcer.modelsChanged();
-        }
+        const step = trackGate(track, poll, now(), opts);
+        track = step.track;
+        awsSeen = track.unseenSince === undefined;
+        for (const a of step.actions) await act(a, poll);
       });
     },
     async switchConfig(target, so) {

@@ -189,8 +189,12 @@ export interface CloudWatchError {
 }
 
 export interface AwsSnapshot {
-  /** 'disabled' when offload.yml configures nothing to watch. Unknown is never ready. */
-  gate: 'disabled' | 'unknown' | 'ready' | 'not-ready';
+  /**
+   * 'disabled' when offload.yml configures nothing to watch; 'checking' while the endpoints count their
+   * first passes with nothing wrong seen; 'unknown' when AWS cannot be seen (or what was seen is too old):
+   * never ready, never "not ready".
+   */
+  gate: 'disabled' | 'checking' | 'unknown' | 'ready' | 'not-ready';
   reason?: string;
   checkedAt?: string;
   services: AwsServiceState[];
