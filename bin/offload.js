@@ -1,6 +1,16 @@
 #!/usr/bin/env node
 // The `offload` command: runs the CLI bundle built by `npm run build` (dist/cli.js).
 'use strict';
+// Checked before anything else is loaded: on an old Node the bundle would fail with a syntax or API error.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(
+    `offload: needs Node.js 22.12 or later (the 22 or 24 LTS); this is Node ${process.versions.node}. ` +
+      'Install the current LTS (https://nodejs.org), or run it with the Node this project installs: ' +
+      '`npx offload …` (or `npm run offload -- …`) in the Offload folder\n',
+  );
+  process.exit(1);
+}
 let cli;
 try {
   cli = require('../dist/cli.js');
