@@ -86,19 +86,20 @@ export async function startLocalModels(o: StartLocalModelsOptions): Promise<Loca
     if (spawnError)
       return { ...base, ok: false, reason: `could not run \`${o.command}\`: ${spawnError.message}` };
     const fresh = (await o.models.refreshModels().catch(() => [])).filter((m) => !before.has(m.pid));
-    if (fresh.length) {
-      return {
-        ...base,
-        ok: true,
-        reason: `started ${fresh.map((m) => `${m.title} (pid ${m.pid})`).join(', ')}`,
-      };
-    }
+    // Our command failing is a failure even if some other model server appeared meanwhile (not ours to claim).
     const failed = exit && (exit.code !== 0 || exit.signal);
     if (failed) {
       const why = exit!.signal ? `was ended by ${exit!.signal}` : `exited with code ${exit!.code}`;
       const hint = exit!.code === 127 ? ' (command not found)' : '';
       const out = lastLine(o.logFile);
       return { ...base, ok: false, reason: `\`${o.command}\` ${why}${hint}${out ? `: ${out}` : ''}` };
+    }
+    if (fresh.length) {
+      return {
+        ...base,
+        ok: true,
+        reason: `started ${fresh.map((m) => `${m.title} (pid ${m.pid})`).join(', ')}`,
+      };
     }
     if (Date.now() >= deadline) {
       stopOurs();
