@@ -12,6 +12,7 @@ import type { ModelsConfig } from './config';
 import { gracefulRelease, portFromOllamaHost } from './graceful';
 import type { FoundServer } from './models';
 import { redactedCommandLine } from './redact';
+import { RESTARTING, restartedByText } from './supervisor';
 
 /** What the stop needs from the watch. */
 export interface StopDeps {
@@ -118,6 +119,13 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
       if (!matcherStop && sup && sup.needsPrivileges) {
         outcome.result = 'refused';
         outcome.reason = `supervised by ${sup.kind} ${sup.name}: killing it would only bring it back`;
+        outcome.advice = sup.stopCommand;
+        return;
+      }
+      if (!matcherStop && sup && RESTARTING.has(sup.kind)) {
+        // A kill would only start a kill loop: the user stops what restarts it (named before any stop).
+        outcome.result = 'refused';
+        outcome.reason = `${restartedByText(m.title, m.pid, sup)} (a kill would only bring it back)`;
         outcome.advice = sup.stopCommand;
         return;
       }
