@@ -26,12 +26,13 @@ const model = (pid: number, ppid: number, extra: Partial<ModelProcess> = {}): Mo
   user: 'me',
   ...extra,
 });
-const stoppedAt = (pid: number, ppid: number, at = NOW - 3000): StoppedServer => ({
+const stoppedAt = (pid: number, ppid: number, at = NOW - 3000, respawned = true): StoppedServer => ({
   pid,
   ppid,
   server: 'ollama',
   cmdline: '/usr/bin/ollama serve',
   at,
+  respawned,
 });
 const ep = (e: Partial<Episode> = {}): Episode => ({ seen: new Set(), stopped: [], told: new Set(), ...e });
 const loop = {
@@ -84,6 +85,13 @@ describe('decideModels', () => {
     expect(decideModels([model(11, 601)], ep({ stopped }), NOW).stop).toHaveLength(1);
     expect(decideModels([model(11, 1)], ep({ stopped: [stoppedAt(10, 1)] }), NOW).stop).toHaveLength(1);
     expect(restarterOf(model(11, 600), [stoppedAt(10, 600, NOW - 120_000)], NOW)).toBeUndefined();
+  });
+
+  it('started again by hand under the same shell: stopped again once, the second return is a restarter', () => {
+    const once = [stoppedAt(10, 600, NOW - 3000, false)];
+    expect(decideModels([model(11, 600)], ep({ stopped: once }), NOW).stop).toHaveLength(1);
+    const twice = [...once, stoppedAt(11, 600, NOW - 1000, false)];
+    expect(decideModels([model(12, 600)], ep({ stopped: twice }), NOW).report).toHaveLength(1);
   });
 
   it('seen pids are left alone', () => {

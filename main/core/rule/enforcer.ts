@@ -247,7 +247,14 @@ export class RuleEnforcer {
       const m = byPid.get(o.pid);
       if (o.result === 'refused' && m) this.refused.add(refusedKey(m));
       if ((o.result === 'stopped' || o.result === 'respawned') && m)
-        this.stopped.push({ pid: m.pid, ppid: m.ppid, server: m.server, cmdline: m.cmdline, at: now });
+        this.stopped.push({
+          pid: m.pid,
+          ppid: m.ppid,
+          server: m.server,
+          cmdline: m.cmdline,
+          at: now,
+          respawned: o.result === 'respawned',
+        });
     }
     this.record('rule-action', { action: 'stop-local-models', trigger, outcomes, evidence });
     let told: StopOutcome[] = outcomes;

@@ -1,8 +1,9 @@
 /**
  * What the rule does with the model servers it sees while AWS is ready, as pure functions: stop a newcomer,
- * or — when something restarts it (a known supervisor, or the same server back under the same parent soon
+ * or — when something restarts it (a known supervisor, or the same server back under the same parent right
  * after a stop) — report that once per episode and never kill it again; and the notice a stop deserves,
- * titled by what really happened.
+ * titled by what really happened. A server started again by hand under the same shell is stopped again
+ * once; a second return under that parent within the window counts as a restarter too.
  */
 import type { ModelProcess, StopOutcome } from '../vocabulary';
 import { RESTARTING, restartedByText } from '../machine/supervisor';
@@ -14,6 +15,8 @@ export interface StoppedServer {
   server: string;
   cmdline: string;
   at: number;
+  /** The stop's own check saw it come back at once (within `models.verify`). */
+  respawned: boolean;
 }
 
 /** What the rule remembers within one episode (AWS ready, from the gate opening to its closing). */
@@ -55,14 +58,15 @@ export function restarterOf(
   const sup = m.supervisor;
   if (sup && RESTARTING.has(sup.kind)) return { pid: sup.pid ?? m.ppid, name: sup.name };
   if (m.ppid <= 1) return undefined;
-  const back = stopped.find(
+  const before = stopped.filter(
     (s) =>
       s.pid !== m.pid &&
       s.ppid === m.ppid &&
       (s.server === m.server || s.cmdline === m.cmdline) &&
       now - s.at <= windowMs,
   );
-  return back ? { pid: m.ppid, name: sup?.name } : undefined;
+  const restarts = before.some((s) => s.respawned) || before.length >= 2;
+  return restarts ? { pid: m.ppid, name: sup?.name } : undefined;
 }
 
 /** Decides, for the servers listed now, which to stop and which restarts to report (see file comment). */
