@@ -144,6 +144,48 @@ describe.runIf(linux)('a restarted model server under policy auto', () => {
     20_000,
   );
 
+  it('with `models.stop-restarters: true` the loop is ended with its server: one stop, nothing comes back', async () => {
+    const allowed = createMachineWatch({
+      models: parseModelsConfig({
+        exclude: [{ cmdline: `^(?!.*${escapeRegex(box.dir)})` }],
+        grace: '1500ms',
+        verify: '1500ms',
+        'stop-restarters': true,
+      }),
+      watch: parseWatchConfig({ gpu: false }),
+    });
+    try {
+      const loop = await box.start('/bin/bash', ['-c', `while true; do ${ollama} serve; sleep 0.3; done`], {
+        waitReady: false,
+        env,
+      });
+      const m = await waitFor(async () => (await allowed.refreshModels()).find((x) => x.ppid === loop.pid));
+      const dry = await allowed.stopModelServers({ pids: [m.pid], dryRun: true });
+      expect(dry[0]!.how.join('\n')).toContain(`end what restarts it first: pid ${loop.pid} (bash loop)`);
+      const seen: Notice[] = [];
+      const notifier = new Notifier();
+      notifier.subscribe((n) => seen.push(n));
+      const stops: unknown[] = [];
+      const rule = new RuleEnforcer({
+        policy: 'auto',
+        models: allowed,
+        notifier,
+        stopRestarters: true,
+        journal: { appendProjectEvent: (_k: string, data: unknown) => stops.push(data) },
+      });
+      await rule.gateOpened({});
+      expect(stops).toMatchObject([
+        { action: 'stop-local-models', outcomes: [{ pid: m.pid, result: 'stopped' }] },
+      ]);
+      expect(seen.map((n) => n.title)).toEqual(['AWS is ready: local models stopped']);
+      expect(alive(loop.pid)).toBe(false);
+      expect(alive(m.pid)).toBe(false);
+      expect((await allowed.refreshModels()).filter((x) => x.ppid === loop.pid)).toEqual([]);
+    } finally {
+      allowed.stop();
+    }
+  }, 20_000);
+
   it('a gate reopening with nothing to stop or switch runs no shutdown and records the skip once', async () => {
     const rule = enforcer();
     for (let i = 0; i < 3; i++) {

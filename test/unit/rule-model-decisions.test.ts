@@ -67,6 +67,11 @@ describe('decideModels', () => {
     expect(again).toEqual({ stop: [], report: [], quiet: [11] });
   });
 
+  it('with `models.stop-restarters` a shell loop is stopped with its server, not reported', () => {
+    const d = decideModels([model(10, 700, { supervisor: loop })], ep({ stopRestarters: true }), NOW);
+    expect(d).toMatchObject({ stop: [{ pid: 10 }], report: [] });
+  });
+
   it('the same server back under the same parent soon after a stop is a respawn: reported, never stopped again', () => {
     const d = decideModels([model(11, 600)], ep({ seen: new Set([10]), stopped: [stoppedAt(10, 600)] }), NOW);
     expect(d.stop).toEqual([]);

@@ -163,3 +163,7 @@ export function restartedByText(title: string, pid: number, by: { pid?: number; 
     by.pid !== undefined ? `pid ${by.pid}${by.name ? ` (${by.name})` : ''}` : (by.name ?? 'its parent');
   return `${title} (pid ${pid}) is restarted by ${who}: stop that, or allow Offload to`;
 }
+
+/** Whether Offload may end this restarter itself (`models.stop-restarters`; only a loop it can signal). */
+export const mayEndRestarter = (sup: Supervisor | undefined, allowed: boolean): boolean =>
+  allowed && sup?.kind === 'shell-loop' && sup.pid !== undefined;

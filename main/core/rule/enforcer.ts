@@ -41,6 +41,8 @@ export interface RuleOptions {
   log?: (line: string) => void;
   /** The clock respawns are timed by (default Date.now). */
   now?: () => number;
+  /** `models.stop-restarters`: a shell loop restarting a server is ended with it instead of reported. */
+  stopRestarters?: boolean;
 }
 
 /** Ties the gate to the models and the config switch. */
@@ -207,7 +209,16 @@ export class RuleEnforcer {
 
   private episode(now: number, models: readonly ModelProcess[]): ModelDecision {
     const mine = models.filter((m) => !this.refused.has(refusedKey(m)));
-    return decideModels(mine, { seen: this.reported, stopped: this.stopped, told: this.told }, now);
+    return decideModels(
+      mine,
+      {
+        seen: this.reported,
+        stopped: this.stopped,
+        told: this.told,
+        stopRestarters: this.o.stopRestarters,
+      },
+      now,
+    );
   }
 
   /** Stops newcomers, reports restarters once; true when a model server was really stopped. */

@@ -6,7 +6,7 @@
  * once; a second return under that parent within the window counts as a restarter too.
  */
 import type { ModelProcess, StopOutcome } from '../vocabulary';
-import { RESTARTING, restartedByText } from '../machine/supervisor';
+import { mayEndRestarter, RESTARTING, restartedByText } from '../machine/supervisor';
 
 /** A server the rule stopped in this episode (what a respawn is recognised by). */
 export interface StoppedServer {
@@ -26,6 +26,8 @@ export interface Episode {
   stopped: readonly StoppedServer[];
   /** Restarters already reported (`pid:server`). */
   told: ReadonlySet<string>;
+  /** `models.stop-restarters`: a shell loop may be ended with its server (then it is stopped, not reported). */
+  stopRestarters?: boolean;
 }
 
 /** One "restarted by" report. */
@@ -54,8 +56,10 @@ export function restarterOf(
   stopped: readonly StoppedServer[],
   now: number,
   windowMs = RESPAWN_WINDOW_MS,
+  stopRestarters = false,
 ): { pid: number; name?: string } | undefined {
   const sup = m.supervisor;
+  if (mayEndRestarter(sup, stopRestarters)) return undefined;
   if (sup && RESTARTING.has(sup.kind)) return { pid: sup.pid ?? m.ppid, name: sup.name };
   if (m.ppid <= 1) return undefined;
   const before = stopped.filter(
@@ -75,7 +79,7 @@ export function decideModels(models: readonly ModelProcess[], ep: Episode, now: 
   const toldNow = new Set(ep.told);
   for (const m of models) {
     if (ep.seen.has(m.pid)) continue;
-    const by = restarterOf(m, ep.stopped, now);
+    const by = restarterOf(m, ep.stopped, now, RESPAWN_WINDOW_MS, ep.stopRestarters);
     if (!by) {
       out.stop.push(m);
       continue;

@@ -101,6 +101,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     journal: o.journal,
     runVerify: o.runShutdown,
     log: o.log,
+    stopRestarters: config.models?.stopRestarters,
   });
   const unsubModels = o.models.subscribe?.(() => void enforcer.modelsChanged());
 
