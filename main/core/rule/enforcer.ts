@@ -208,6 +208,8 @@ export class RuleEnforcer {
   }
 
   private episode(now: number, models: readonly ModelProcess[]): ModelDecision {
+    const listed = new Set(models.map(refusedKey));
+    for (const k of this.refused) if (!listed.has(k)) this.refused.delete(k); // gone: forget it
     const mine = models.filter((m) => !this.refused.has(refusedKey(m)));
     return decideModels(
       mine,
