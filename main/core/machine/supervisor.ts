@@ -1,7 +1,8 @@
 /**
  * Recognises what keeps a model server alive — a systemd unit (Restart=always restarts a killed Ollama
- * within seconds), a launchd job, a Windows service, the runtime's tray app, or the test supervisor —
- * so Offload stops the thing that sticks, or says the exact command when that needs privileges.
+ * within seconds), a launchd job, a Windows service, the runtime's tray app, a parent that restarts it (a
+ * shell loop, pm2, supervisord, runit, s6, a container shim) or the test supervisor — so Offload stops the
+ * thing that sticks, or names it before any stop instead of starting a kill loop.
  */
 import type { Supervisor } from '../vocabulary';
 import type { ProcInfo, SupervisorHints } from '../platform/proc-reader';
