@@ -58,7 +58,9 @@ export function formatModels(list: ModelProcess[], color = false): string {
       notes.push(`${m.children.length} child process${m.children.length === 1 ? '' : 'es'} included`);
     if (m.supervisor)
       notes.push(
-        `supervised by ${m.supervisor.kind} ${m.supervisor.name} (stop: ${m.supervisor.stopCommand})`,
+        m.supervisor.pid !== undefined
+          ? `restarted by pid ${m.supervisor.pid} (${m.supervisor.name}; stop: ${m.supervisor.stopCommand})`
+          : `supervised by ${m.supervisor.kind} ${m.supervisor.name} (stop: ${m.supervisor.stopCommand})`,
       );
     if (notes.length) out += `  ${m.pid}: ${notes.join('; ')}\n`;
   }

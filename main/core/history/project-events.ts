@@ -46,7 +46,9 @@ export type RuleAction =
   | { action: 'notify-not-ready'; reason: string; evidence?: unknown; trigger?: string }
   | { action: 'notify-model-running'; models: ModelBrief[] }
   | { action: 'stop-local-models'; trigger: string; outcomes: StopOutcome[]; evidence: unknown }
-  | { action: 'offer-back-to-local'; policy: string; reason: string; minutes: number };
+  | { action: 'offer-back-to-local'; policy: string; reason: string; minutes: number }
+  | { action: 'model-restarted'; model: ModelBrief; by: { pid: number; name?: string }; message: string }
+  | { action: 'skip-shutdown'; reason: string };
 
 /** Every event the project journal holds. */
 export type ProjectEvent =

@@ -137,6 +137,11 @@ export const modelsSchema: JsonSchema = {
     verify: durationSchema(
       'How long to watch for a stopped server coming back (respawn) after a stop (default 5s).',
     ),
+    'stop-restarters': {
+      type: 'boolean',
+      description:
+        'Also end what restarts a model server (a shell loop such as `while true; do ollama serve; done`) when stopping it (default false: Offload reports it and leaves both running).',
+    },
   },
 };
 
@@ -195,6 +200,8 @@ export interface ModelsConfig {
   exclude: ModelExclude[];
   graceMs: number;
   verifyMs: number;
+  /** `stop-restarters`: a shell loop that restarts a server is ended with it (else: reported, left alone). */
+  stopRestarters: boolean;
 }
 
 const obj = (v: unknown): Record<string, unknown> =>
@@ -273,5 +280,6 @@ export function parseModelsConfig(raw: unknown): ModelsConfig {
     exclude,
     graceMs: parseDurationMs(o.grace, 10_000),
     verifyMs: parseDurationMs(o.verify, 5_000),
+    stopRestarters: o['stop-restarters'] === true,
   };
 }

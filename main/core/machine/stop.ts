@@ -12,6 +12,7 @@ import type { ModelsConfig } from './config';
 import { gracefulRelease, portFromOllamaHost } from './graceful';
 import type { FoundServer } from './models';
 import { redactedCommandLine } from './redact';
+import { mayEndRestarter, RESTARTING, restartedByText } from './supervisor';
 
 /** What the stop needs from the watch. */
 export interface StopDeps {
@@ -121,6 +122,14 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
         outcome.advice = sup.stopCommand;
         return;
       }
+      const endLoop = !matcherStop && mayEndRestarter(sup, d.cfg.stopRestarters);
+      if (!matcherStop && !endLoop && sup && RESTARTING.has(sup.kind)) {
+        // A kill would only start a kill loop: the user stops what restarts it (named before any stop).
+        outcome.result = 'refused';
+        outcome.reason = `${restartedByText(m.title, m.pid, sup)} (a kill would only bring it back)`;
+        outcome.advice = `${sup.stopCommand}, or set \`models.stop-restarters: true\` in offload.yml`;
+        return;
+      }
       const viaSupervisor = !matcherStop && sup && (sup.kind === 'systemd' || sup.kind === 'launchd');
       // The runtime's API is asked only on sockets this very process listens on, proven from the socket
       // table now. A default or configured port (catalogue, matcher `port:`, OLLAMA_HOST) is never tried on
@@ -149,6 +158,7 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
             );
           else if (api) outcome.how.push(noSocket);
           if (sup?.kind === 'tray-app') outcome.how.push(`end the ${sup.name} tray app (${sup.stopCommand})`);
+          if (endLoop) outcome.how.push(`end what restarts it first: pid ${sup!.pid} (${sup!.name})`);
           outcome.how.push(
             `SIGTERM ${mine.map((p) => p.pid).join(' ')}; SIGKILL after ${d.cfg.graceMs / 1000} s`,
           );
@@ -177,7 +187,15 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
         }
       } else {
         const kill: ProcInfo[] = [...mine];
-        if (sup?.kind === 'tray-app') {
+        if (endLoop) {
+          const loop = (await d.reader.scan()).find((p) => p.pid === sup!.pid && p.pid === f.proc.ppid);
+          if (loop && d.reader.ownedByMe(loop)) {
+            kill.unshift(loop);
+            outcome.how.push(
+              `ending ${sup!.name} (pid ${loop.pid}), which restarts it (models.stop-restarters)`,
+            );
+          }
+        } else if (sup?.kind === 'tray-app') {
           const parent = (await d.reader.scan()).find((p) => p.pid === f.proc.ppid);
           if (parent && d.reader.ownedByMe(parent)) {
             kill.unshift(parent);

@@ -1,7 +1,8 @@
 /**
  * Recognises what keeps a model server alive — a systemd unit (Restart=always restarts a killed Ollama
- * within seconds), a launchd job, a Windows service, the runtime's tray app, or the test supervisor —
- * so Offload stops the thing that sticks, or says the exact command when that needs privileges.
+ * within seconds), a launchd job, a Windows service, the runtime's tray app, a parent that restarts it (a
+ * shell loop, pm2, supervisord, runit, s6, a container shim) or the test supervisor — so Offload stops the
+ * thing that sticks, or names it before any stop instead of starting a kill loop.
  */
 import type { Supervisor } from '../vocabulary';
 import type { ProcInfo, SupervisorHints } from '../platform/proc-reader';
@@ -21,6 +22,57 @@ export function systemdUnitFromCgroup(cgroup: string): { unit: string; user: boo
 }
 
 const TRAY_APPS = new Set(['ollama app', 'ollama']);
+const SHELLS = /^-?(sh|bash|dash|zsh|ksh|mksh|ash|busybox)$/;
+/** A loop in inline shell code (`while true; do ollama serve; sleep 1; done`). */
+const LOOP = /\b(while|until|for)\b[\s\S]*\bdo\b/;
+
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1).toLowerCase();
+
+/**
+ * A parent that restarts what it runs, known by its executable: a shell running a loop, pm2, supervisord,
+ * runit, s6, a container shim. Exported for tests.
+ */
+export function restartingParent(parent: Pick<ProcInfo, 'pid' | 'argv' | 'comm'>): Supervisor | undefined {
+  const argv = parent.argv;
+  const a0 = base(argv[0] ?? parent.comm);
+  const line = argv.join(' ');
+  const pid = parent.pid;
+  const own = { pid, needsPrivileges: false };
+  if (SHELLS.test(a0)) {
+    const i = argv.indexOf('-c');
+    const code = i >= 0 ? (argv[i + 1] ?? '') : '';
+    return LOOP.test(code)
+      ? { kind: 'shell-loop', name: `${a0.replace(/^-/, '')} loop`, stopCommand: `kill ${pid}`, ...own }
+      : undefined;
+  }
+  if (a0 === 'pm2' || /^PM2 v[\d.]+: God Daemon/.test(line) || /^PM2 v/.test(parent.comm))
+    return { kind: 'pm2', name: 'pm2', stopCommand: 'pm2 stop <name> (see `pm2 list`)', ...own };
+  const view = commandView(argv).base;
+  if (view === 'supervisord' || parent.comm === 'supervisord')
+    return {
+      kind: 'supervisord',
+      name: 'supervisord',
+      stopCommand: 'supervisorctl stop <name> (see `supervisorctl status`)',
+      ...own,
+    };
+  if (a0 === 'runsv')
+    return {
+      kind: 'runit',
+      name: `runsv ${argv[1] ?? ''}`.trim(),
+      stopCommand: `sv down ${argv[1] ?? '<service>'}`,
+      ...own,
+    };
+  if (a0 === 's6-supervise')
+    return {
+      kind: 's6',
+      name: `s6-supervise ${argv[1] ?? ''}`.trim(),
+      stopCommand: `s6-svc -d ${argv[1] ?? '<service dir>'}`,
+      ...own,
+    };
+  if (/^(docker-)?containerd-shim/.test(a0) || a0 === 'conmon')
+    return { kind: 'container', name: a0, stopCommand: 'docker stop <container> (see `docker ps`)', ...own };
+  return undefined;
+}
 
 /** Detects the supervisor of `p` from its hints and parent. Returns undefined for an unsupervised process. */
 export function detectSupervisor(
@@ -81,6 +133,8 @@ export function detectSupervisor(
             : `kill ${parent.pid}`;
       return { kind: 'tray-app', name: 'Ollama', stopCommand: stop, needsPrivileges: false };
     }
+    const restarting = restartingParent(parent);
+    if (restarting) return restarting;
     const testName = parentHints?.env?.OFFLOAD_TEST_SUPERVISOR;
     if (testName) {
       return {
@@ -93,3 +147,24 @@ export function detectSupervisor(
   }
   return undefined;
 }
+
+/** Supervisors that restart what they run when it is killed (a kill only starts a loop). */
+export const RESTARTING: ReadonlySet<Supervisor['kind']> = new Set([
+  'shell-loop',
+  'pm2',
+  'supervisord',
+  'runit',
+  's6',
+  'container',
+] as const);
+
+/** "Ollama (pid 12) is restarted by pid 7 (bash loop): stop that, or allow Offload to" — the one report. */
+export function restartedByText(title: string, pid: number, by: { pid?: number; name?: string }): string {
+  const who =
+    by.pid !== undefined ? `pid ${by.pid}${by.name ? ` (${by.name})` : ''}` : (by.name ?? 'its parent');
+  return `${title} (pid ${pid}) is restarted by ${who}: stop that, or allow Offload to`;
+}
+
+/** Whether Offload may end this restarter itself (`models.stop-restarters`; only a loop it can signal). */
+export const mayEndRestarter = (sup: Supervisor | undefined, allowed: boolean): boolean =>
+  allowed && sup?.kind === 'shell-loop' && sup.pid !== undefined;

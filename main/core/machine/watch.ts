@@ -146,7 +146,10 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
     const seen = new Set<string>();
     const byPid = new Map<number, ProcInfo>();
     for (const p of procs) byPid.set(p.pid, p);
-    const found = findModelServers(procs, mcfg, process.pid, classified);
+    // A zombie (killed, not yet reaped: a container whose init does not reap) is no model server any more.
+    const found = findModelServers(procs, mcfg, process.pid, classified).filter((f) =>
+      r.alive(f.proc.pid, f.proc.start),
+    );
     // Fresh CPU time and RSS only for the processes that are shown (the scan may reuse older readings).
     if (found.length) {
       const fresh = new Map(

@@ -8,6 +8,7 @@ import type { Notifier } from '../notify/notifier';
 import type { ModelProcess, StopOutcome } from '../vocabulary';
 import type { ProjectJournal, RuleAction } from '../history/project-events';
 import type { SwitchResult, SwitchTarget } from './switch';
+import { decideModels, stopNotice, type ModelDecision, type StoppedServer } from './model-decisions';
 
 /** The machine-watch surface the rule needs (MachineWatch satisfies it). */
 export interface ModelControl {
@@ -38,6 +39,10 @@ export interface RuleOptions {
   /** Runs the verify steps against AWS after an automatic switch; resolves to a one-line result. */
   runVerify?: () => Promise<{ status: string; summary?: string } | void>;
   log?: (line: string) => void;
+  /** The clock respawns are timed by (default Date.now). */
+  now?: () => number;
+  /** `models.stop-restarters`: a shell loop restarting a server is ended with it instead of reported. */
+  stopRestarters?: boolean;
 }
 
 /** Ties the gate to the models and the config switch. */
@@ -45,6 +50,12 @@ export class RuleEnforcer {
   private ready = false;
   private busy: Promise<void> = Promise.resolve();
   private readonly reported = new Set<number>();
+  /** This episode's stops and reported restarters (an episode: from the gate opening to its closing). */
+  private stopped: StoppedServer[] = [];
+  private readonly told = new Set<string>();
+  /** Servers the rule may not stop (another user's, privileged): reported once, across episodes. */
+  private readonly refused = new Set<string>();
+  private shutdownSkipRecorded = false;
 
   constructor(private readonly o: RuleOptions) {}
 
@@ -73,6 +84,8 @@ export class RuleEnforcer {
   gateOpened(evidence: unknown): Promise<void> {
     this.ready = true;
     this.reported.clear();
+    this.stopped = [];
+    this.told.clear();
     return this.enqueue(async () => {
       const models = await this.o.models.refreshModels();
       if (this.o.policy !== 'auto') {
@@ -101,8 +114,10 @@ export class RuleEnforcer {
         for (const m of models) this.reported.add(m.pid);
         return;
       }
-      if (models.length) await this.stop(models, 'gate-opened', evidence);
+      const acted = await this.act(models, 'gate-opened', evidence);
+      let switched = false;
       if (this.o.switcher?.configured() && this.o.switcher.current() !== 'aws') {
+        switched = true;
         try {
           const res = await this.o.switcher.switchTo('aws');
           this.record('rule-action', {
@@ -126,7 +141,16 @@ export class RuleEnforcer {
           });
         }
       }
-      if (this.o.runVerify) {
+      if (this.o.runVerify && !acted && !switched) {
+        // Nothing stopped, nothing switched: a shutdown run would verify nothing new. Recorded once.
+        if (!this.shutdownSkipRecorded)
+          this.record('rule-action', {
+            action: 'skip-shutdown',
+            reason: 'nothing to do: no local model server to stop and the config already points at AWS',
+          });
+        this.shutdownSkipRecorded = true;
+      } else if (this.o.runVerify) {
+        this.shutdownSkipRecorded = false;
         const res = await this.o
           .runVerify()
           .catch((err: Error) => ({ status: 'failed', summary: err.message }));
@@ -166,12 +190,12 @@ export class RuleEnforcer {
     return this.enqueue(async () => {
       if (!this.ready) return;
       const models = this.o.models.models();
-      const fresh = models.filter((m) => !this.reported.has(m.pid));
-      if (fresh.length === 0) return;
       if (this.o.policy === 'auto') {
-        await this.stop(fresh, 'restarted-while-aws-ready', { models: fresh.map(brief) });
+        await this.act(models, 'restarted-while-aws-ready');
         return;
       }
+      const fresh = models.filter((m) => !this.reported.has(m.pid));
+      if (fresh.length === 0) return;
       for (const m of fresh) this.reported.add(m.pid);
       this.o.notifier.notify({
         level: 'warning',
@@ -183,27 +207,82 @@ export class RuleEnforcer {
     });
   }
 
-  private async stop(models: ModelProcess[], trigger: string, evidence: unknown) {
+  private episode(now: number, models: readonly ModelProcess[]): ModelDecision {
+    const listed = new Set(models.map(refusedKey));
+    for (const k of this.refused) if (!listed.has(k)) this.refused.delete(k); // gone: forget it
+    const mine = models.filter((m) => !this.refused.has(refusedKey(m)));
+    return decideModels(
+      mine,
+      {
+        seen: this.reported,
+        stopped: this.stopped,
+        told: this.told,
+        stopRestarters: this.o.stopRestarters,
+      },
+      now,
+    );
+  }
+
+  /** Stops newcomers, reports restarters once; true when a model server was really stopped. */
+  private async act(models: readonly ModelProcess[], trigger: Trigger, evidence?: unknown): Promise<boolean> {
+    const now = (this.o.now ?? Date.now)();
+    const d = this.episode(now, models);
+    this.report(d);
+    if (d.stop.length === 0) return false;
+    return this.stop(d.stop, trigger, evidence ?? { models: d.stop.map(brief) }, now);
+  }
+
+  private report(d: ModelDecision) {
+    for (const pid of d.quiet) this.reported.add(pid);
+    for (const r of d.report) {
+      this.reported.add(r.model.pid);
+      this.told.add(r.key);
+      this.record('rule-action', {
+        action: 'model-restarted',
+        model: brief(r.model),
+        by: r.by,
+        message: r.text,
+      });
+      this.o.notifier.notify({
+        level: 'warning',
+        title: `${r.model.title} is restarted by what runs it`,
+        body: r.text,
+        target: { view: 'models' },
+      });
+    }
+  }
+
+  private async stop(models: ModelProcess[], trigger: Trigger, evidence: unknown, now: number) {
     const outcomes = await this.o.models.stopModelServers({ pids: models.map((m) => m.pid) });
-    for (const o of outcomes) if (o.result !== 'stopped') this.reported.add(o.pid);
+    const byPid = new Map(models.map((m) => [m.pid, m]));
+    for (const o of outcomes) {
+      this.reported.add(o.pid);
+      const m = byPid.get(o.pid);
+      if (o.result === 'refused' && m) this.refused.add(refusedKey(m));
+      if ((o.result === 'stopped' || o.result === 'respawned') && m)
+        this.stopped.push({
+          pid: m.pid,
+          ppid: m.ppid,
+          server: m.server,
+          cmdline: m.cmdline,
+          at: now,
+          respawned: o.result === 'respawned',
+        });
+    }
     this.record('rule-action', { action: 'stop-local-models', trigger, outcomes, evidence });
-    const stopped = outcomes.filter((o) => o.result === 'stopped');
-    const failed = outcomes.filter((o) => o.result !== 'stopped');
-    this.o.notifier.notify({
-      level: failed.length ? 'warning' : 'info',
-      title:
-        trigger === 'gate-opened' ? 'AWS is ready: local models stopped' : 'Local model server stopped again',
-      body: [
-        stopped.length ? `stopped ${stopped.map((o) => o.title).join(', ')}` : '',
-        failed.length
-          ? `could not stop ${failed.map((o) => `${o.title} (${o.reason ?? o.result}${o.advice ? `; ${o.advice}` : ''})`).join(', ')}`
-          : '',
-      ]
-        .filter(Boolean)
-        .join('; '),
-      target: { view: 'models' },
-    });
+    let told: StopOutcome[] = outcomes;
+    if (outcomes.some((o) => o.result === 'respawned')) {
+      // Came back at once: said as one "restarted by" report, never killed again in this episode.
+      const again = this.episode(now, await this.o.models.refreshModels().catch(() => []));
+      this.report({ stop: [], report: again.report, quiet: again.quiet });
+      if (again.report.length || again.quiet.length) told = outcomes.filter((o) => o.result !== 'respawned');
+    }
+    const notice = stopNotice(told, trigger);
+    if (notice) this.o.notifier.notify({ ...notice, target: { view: 'models' } });
+    return outcomes.some((o) => o.result === 'stopped' || o.result === 'respawned');
   }
 }
 
+type Trigger = 'gate-opened' | 'restarted-while-aws-ready';
+const refusedKey = (m: ModelProcess) => `${m.pid}:${m.cmdline}`;
 const brief = (m: ModelProcess) => ({ pid: m.pid, server: m.server, title: m.title });

@@ -102,6 +102,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     journal: o.journal,
     runVerify: o.runShutdown,
     log: o.log,
+    stopRestarters: config.models?.stopRestarters,
   });
   // While AWS cannot be seen the rule acts on no model server: it waits until AWS is seen again.
   let awsSeen = true;

@@ -92,8 +92,21 @@ export interface LoadedModel {
 }
 
 export interface Supervisor {
-  kind: 'systemd' | 'launchd' | 'windows-service' | 'tray-app' | 'offload-test-supervisor';
+  kind:
+    | 'systemd'
+    | 'launchd'
+    | 'windows-service'
+    | 'tray-app'
+    | 'offload-test-supervisor'
+    | 'shell-loop'
+    | 'pm2'
+    | 'supervisord'
+    | 'runit'
+    | 's6'
+    | 'container';
   name: string;
+  /** The supervising process, where it is one (a shell loop, pm2, runsv…): "restarted by pid P". */
+  pid?: number;
   /** The command that stops it for good, e.g. `systemctl --user stop ollama`. */
   stopCommand: string;
   needsPrivileges: boolean;
