@@ -24,3 +24,15 @@ describe('short masks', () => {
     expect(m.mask('long-line-one\nx\nab | x and ab stay | long-line-one')).toBe('*** | x and ab stay | ***');
   });
 });
+
+describe('a secret as it appears in a URL', () => {
+  it('is masked percent-encoded and form-encoded too (an http step logging its request URL)', () => {
+    const m = new Masker();
+    m.add('p@ss/w0rd+x y');
+    expect(m.mask('GET https://api.example/q?token=p%40ss%2Fw0rd%2Bx%20y&a=1')).toBe(
+      'GET https://api.example/q?token=***&a=1',
+    );
+    expect(m.mask('body: token=p%40ss%2Fw0rd%2Bx+y')).toBe('body: token=***');
+    expect(m.mask('plain p@ss/w0rd+x y')).toBe('plain ***');
+  });
+});

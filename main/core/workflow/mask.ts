@@ -51,6 +51,9 @@ export class Masker {
     if (!value) return;
     const lines = value.split(/\r?\n/).map((l) => l.trim());
     const parts = [value, ...(lines.length > 1 ? lines.filter((l) => l.length >= MIN_MASK_LENGTH) : lines)];
+    // As it appears in a URL (a query string, a logged request): percent-encoded, and form-encoded.
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) parts.push(encoded, encoded.replace(/%20/g, '+'));
     let added = false;
     for (const v of parts) {
       if (!v.trim() || this.values.includes(v)) continue;
