@@ -125,4 +125,13 @@ describe('trust digest', () => {
       'local › Unit tests (unit): run echo ok ⟨U+202E⟩; rm -rf ~ ⟨U+2069⟩⟨U+200B⟩#\nsecond line',
     );
   });
+
+  it('the review lists every gate endpoint it will request, and says when your environment goes into one', () => {
+    const url = 'http://127.0.0.1:18777/health?k=${{ env.AWS_SECRET_ACCESS_KEY }}';
+    const text = edited((d) => d.setIn(['gate', 'endpoints'], [{ name: 'leak', url }]));
+    const actions = reviewActions(parseConfig(text, EXAMPLE, OPTS));
+    expect(actions).toContain(
+      `gate: requests ${url} on every check — with values from your environment in it`,
+    );
+  });
 });

@@ -57,10 +57,18 @@ export function reviewActions(config: OffloadConfig): string[] {
     actions.push(`models: treats processes matching ${shown(m)} as model servers it may stop`);
   for (const c of localLogCommands(config))
     actions.push(`notify.local-logs: runs \`${shown(c)}\` and reads its output`);
+  // Gate endpoints are requested by every watch; a `${{ env.X }}`/`${{ secrets.X }}` in one sends that value there.
+  const gate = section(config, 'gate');
+  const endpoints = Array.isArray(gate.endpoints) ? (gate.endpoints as { url?: unknown }[]) : [];
+  for (const e of endpoints)
+    if (typeof e.url === 'string')
+      actions.push(
+        `gate: requests ${shown(e.url)} on every check${/\$\{\{\s*(env|secrets)\./.test(e.url) ? ' — with values from your environment in it' : ''}`,
+      );
   const aws = section(config, 'aws');
   if (typeof aws.endpoint === 'string')
     actions.push(`aws: sends requests signed with your AWS credentials to ${oneLine(aws.endpoint)}`);
-  if (section(config, 'gate').policy === 'auto')
+  if (gate.policy === 'auto')
     actions.push(
       'gate.policy auto: when AWS is ready, stops local model servers, switches the config and runs shutdown by itself',
     );
