@@ -14,6 +14,6 @@ describe('offload status', () => {
       const name = row.replace(/^(▶ allowed|⛔ blocked)\s+/, '').split(/\s+/)[0]!;
       expect(row).toContain(` ${workflowLabel(name)} `);
     }
-    expect(r.stdout).toMatch(/^▶ allowed {2}local {11}Run local build & tests local$/m);
+    expect(r.stdout).toMatch(/^▶ allowed {2}local {11}Run local build & tests \(local\)$/m);
   });
 });

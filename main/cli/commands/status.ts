@@ -36,7 +36,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       for (const w of workflows) {
         const mark = w.allowed ? term.green('▶ allowed ') : term.red('⛔ blocked ');
         term.out.write(
-          `${mark} ${w.name.padEnd(15)} ${workflowLabel(w.name)} ${term.dim(w.phases.join(' → '))}\n`,
+          `${mark} ${w.name.padEnd(15)} ${workflowLabel(w.name)} ${term.dim(`(${w.phases.join(' → ')})`)}\n`,
         );
         if (!w.allowed && w.reason) term.out.write(term.dim(`             ${w.reason}\n`));
       }

@@ -25,7 +25,7 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
         return;
       }
       term.out.write(
-        `${term.green('✅')} ${config.file} is valid: project "${config.name}", ${steps} steps\n`,
+        `${term.green('✅')} ${config.file} is valid: project "${config.name}", ${steps} step${steps === 1 ? '' : 's'}\n`,
       );
       for (const [name, phases] of Object.entries(config.workflows)) {
         term.out.write(`   ${name.padEnd(15)} ${phases.join(' → ')}\n`);
