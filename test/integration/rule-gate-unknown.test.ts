@@ -23,7 +23,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(o: { interval?: string } = {}) {
+async function setup(o: { interval?: string; devToolsAt?: 'aws' | 'local' } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-unseen-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const fake: FakeAws = await startFakeAws();
@@ -33,8 +33,12 @@ async function setup(o: { interval?: string } = {}) {
   const clients: AwsClients = testClients(fake.url, { maxAttempts: 1, timeout: '5s' });
   cleanups.push(() => clients.destroy());
   const AWS_ENV = `MODEL_URL=${fake.url}/v1\n`;
-  // The dev tools point at AWS already (an earlier session switched them).
-  fs.writeFileSync(path.join(dir, '.env'), AWS_ENV);
+  // By default the dev tools point at AWS already (an earlier session switched them); `local`: the gate's
+  // opening has something to do (switch them), so it runs shutdown.
+  fs.writeFileSync(
+    path.join(dir, '.env'),
+    o.devToolsAt === 'local' ? 'MODEL_URL=http://127.0.0.1:11434\n' : AWS_ENV,
+  );
   const config = testConfig(dir, {
     gate: {
       endpoints: [{ name: 'api', url: `${fake.url}/health`, body: 'ok', timeout: '5s' }],
@@ -104,11 +108,11 @@ describe('the gate while AWS cannot be seen', () => {
     await t.watch.pollOnce();
     expect(t.watch.snapshot().gate).toBe('ready');
     expect(t.notices.filter((n) => n.level !== 'info')).toEqual([]);
-    expect(t.shutdowns()).toBe(1);
+    expect(t.shutdowns()).toBe(0); // nothing to stop or switch: no no-op shutdown run
   });
 
   it('a throttled DescribeAlarms is unknown: no close, no back to local, no second shutdown, told once', async () => {
-    const t = await setup();
+    const t = await setup({ devToolsAt: 'local' });
     for (let i = 0; i < 3; i++) await t.watch.pollOnce();
     expect(t.watch.snapshot().gate).toBe('ready');
     expect(t.shutdowns()).toBe(1);
