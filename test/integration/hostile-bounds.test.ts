@@ -187,6 +187,9 @@ describe.runIf(linux)('huge files named by the project are refused or sampled, n
   });
 });
 
+/** Resident-size bound for the 40 000-key YAML case (see the comment at its assertion). */
+const YAML_40K_RSS_MB = 256;
+
 describe('a 40 000-key YAML switch file', () => {
   it('switches in linear time: seconds, not half a minute, and the one value changes', async () => {
     const { dir, data } = project('yaml-40k', SWITCH_ENV('config.yaml').replace('MODEL_URL', 'llm.url'));
@@ -198,7 +201,10 @@ describe('a 40 000-key YAML switch file', () => {
     expect(sw.stderr).not.toMatch(/not switched/);
     expect(sw.code).toBe(0);
     expect(sw.cpuMs).toBeLessThan(CPU_MS);
-    expect(sw.peakMb).toBeLessThan(MAX_RSS_MB);
+    // The heap is held under 200 MB by --max-old-space-size (a quadratic blow-up fails the run); the resident
+    // size also counts V8's young generation, which Node 22+ sizes larger: ~195 MB alone on Node 24 for the
+    // parsed 40 000-key document (324 MB and 27 s before the edit became linear).
+    expect(sw.peakMb).toBeLessThan(YAML_40K_RSS_MB);
     expect(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')).toBe(
       text.replace('http://127.0.0.1:11434', 'https://bedrock.example.internal/v1'),
     );

@@ -214,7 +214,34 @@ export function recursiveAliases(doc: Document, targets: AliasTargets): YamlStri
   return out;
 }
 
-/** Repeated mapping keys only (files Offload edits but does not own, where tags and any key names are theirs). */
+/**
+ * Repeated mapping keys only, for files Offload edits but does not own (where tags and key names are theirs):
+ * one walk, aliases not followed, nothing kept per node but the keys of the map at hand.
+ */
 export function duplicateKeys(doc: Document): YamlStrictProblem[] {
-  return documentProblems(doc, '').filter((p) => p.message.includes('Map keys must be unique'));
+  const out: YamlStrictProblem[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const n = stack.pop();
+    if (!n || typeof n !== 'object' || isAlias(n)) continue;
+    if (isMap(n)) {
+      const keys = new Set<string>();
+      for (const pair of n.items) {
+        const k = pair.key;
+        if (isScalar(k)) {
+          const name = String(k.value);
+          if (keys.has(name))
+            out.push({
+              offset: k.range?.[0] ?? 0,
+              message: `YAML syntax error: Map keys must be unique: '${short(name)}' is repeated`,
+            });
+          else keys.add(name);
+        }
+        if (pair.value && typeof pair.value === 'object') stack.push(pair.value);
+      }
+    } else if (isSeq(n)) {
+      for (const item of n.items) if (item && typeof item === 'object') stack.push(item);
+    }
+  }
+  return out;
 }
