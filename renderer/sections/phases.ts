@@ -31,7 +31,7 @@ export function renderPhases(memo: SectionMemo, s: OffloadState): void {
   if (
     !memo.changed('phases', [
       run ? [run.runId, run.status, run.current, run.phases] : null,
-      p6 ? [p6.status, p6.since, p6.quietUntil] : null,
+      p6 ? [p6.status, p6.since, p6.quietUntil, p6.reason] : null,
     ])
   )
     return;
@@ -127,6 +127,8 @@ function phase6Meta(p6: Phase6View, now: number): string {
       return `watching, quiet in ${relativeTime(p6.quietUntil, now)}`;
     case 'stable':
       return `stable since ${formatTime(p6.since)}`;
+    case 'unobserved':
+      return p6.reason ?? 'not observed';
     case 'unstable':
       return `unstable since ${formatTime(p6.since ?? p6.firstError?.at)}`;
     default:

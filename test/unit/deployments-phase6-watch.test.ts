@@ -29,6 +29,7 @@ describe('Phase6Watch', () => {
     const w = new Phase6Watch({
       history: history([]),
       quietMs: 600_000,
+      cloudwatch: () => ({ configured: true }),
       now: () => now,
       onQuietEnd: () => {},
       timers,
@@ -64,6 +65,7 @@ describe('Phase6Watch', () => {
         },
       ]),
       quietMs: 600_000,
+      cloudwatch: () => ({ configured: true }),
       now: () => deployedAt + 300_000,
     });
     expect(w.status()).toMatchObject({

@@ -18,6 +18,7 @@ const dep: DeploymentIdentity = {
   items: [{ step: 'deploy', kind: 'ecs-deploy', summary: 'api → api:42 (repo/api:1.4.2)' }],
 };
 const QUIET = 15 * 60_000;
+const SEEN = { configured: true };
 
 describe('deployment identity', () => {
   it("reads each deploy step's record; unknown kinds and empty records are left out", () => {
@@ -66,15 +67,17 @@ describe('deployment identity', () => {
 
 describe('phase6Status', () => {
   it('idle without a deployment', () => {
-    expect(phase6Status(undefined, [], { now: AT, quietMs: QUIET })).toEqual({ status: 'idle' });
+    expect(phase6Status(undefined, [], { now: AT, quietMs: QUIET, cloudwatch: SEEN })).toEqual({
+      status: 'idle',
+    });
   });
 
   it('watching during the quiet period, stable once it passed with no error', () => {
-    expect(phase6Status(dep, [], { now: AT + 60_000, quietMs: QUIET })).toMatchObject({
+    expect(phase6Status(dep, [], { now: AT + 60_000, quietMs: QUIET, cloudwatch: SEEN })).toMatchObject({
       status: 'watching',
       quietUntil: new Date(AT + QUIET).toISOString(),
     });
-    expect(phase6Status(dep, [], { now: AT + QUIET, quietMs: QUIET })).toMatchObject({
+    expect(phase6Status(dep, [], { now: AT + QUIET, quietMs: QUIET, cloudwatch: SEEN })).toMatchObject({
       status: 'stable',
       since: new Date(AT + QUIET).toISOString(),
       deployment: { runId: 'r1', summary: 'abc1234 · api → api:42 (repo/api:1.4.2)' },
@@ -87,13 +90,19 @@ describe('phase6Status', () => {
       { at: AT + 120_000, message: 'alarm api-5xx: Threshold Crossed', source: 'api-5xx' },
       { at: AT + 60_000, message: 'ERROR db', source: '/ecs/api' },
     ];
-    expect(phase6Status(dep, signals, { now: AT + 3 * 60_000, quietMs: QUIET })).toMatchObject({
+    expect(
+      phase6Status(dep, signals, { now: AT + 3 * 60_000, quietMs: QUIET, cloudwatch: SEEN }),
+    ).toMatchObject({
       status: 'unstable',
       since: new Date(AT + 60_000).toISOString(),
       firstError: { message: 'ERROR db', source: '/ecs/api' },
     });
-    expect(phase6Status(dep, signals.slice(0, 1), { now: AT + QUIET, quietMs: QUIET }).status).toBe('stable');
+    expect(
+      phase6Status(dep, signals.slice(0, 1), { now: AT + QUIET, quietMs: QUIET, cloudwatch: SEEN }).status,
+    ).toBe('stable');
     // Not yet seen at this moment on the clock: not counted.
-    expect(phase6Status(dep, signals.slice(2), { now: AT + 30_000, quietMs: QUIET }).status).toBe('watching');
+    expect(
+      phase6Status(dep, signals.slice(2), { now: AT + 30_000, quietMs: QUIET, cloudwatch: SEEN }).status,
+    ).toBe('watching');
   });
 });

@@ -53,6 +53,8 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           term.out.write(`${term.green('✅')} stable since ${phase6.since}${d}\n`);
         else if (phase6.status === 'watching')
           term.out.write(`⏳ watching the deployment until ${phase6.quietUntil} (quiet period)${d}\n`);
+        else if (phase6.status === 'unobserved')
+          term.out.write(`⏳ ${phase6.reason ?? 'not observed'}${d}\n`);
         else
           term.out.write(
             `${term.red('❌')} unstable since ${phase6.since}: ${phase6.firstError?.message ?? ''}${d}\n   fix it, then \`offload run services\` (local must pass on the new source first)\n`,

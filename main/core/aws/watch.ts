@@ -167,6 +167,7 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       endpoints,
       alarms: seen.alarms.alarms,
       recentErrors: notices.recentErrors(),
+      ...(logProblem || seen.alarms.unknown ? { cloudwatchBlind: logProblem ?? seen.alarms.unknown } : {}),
       configTarget: configTarget(),
     };
     if (logProblem) log(`offload: ${logProblem}`);

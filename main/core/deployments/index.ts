@@ -103,9 +103,13 @@ export function afterDeployment(d: DeploymentIdentity | undefined, at: number): 
 
 /** What phase 6 says about the latest deployment. */
 export interface Phase6Status {
-  status: 'idle' | 'watching' | 'stable' | 'unstable';
+  status: 'idle' | 'watching' | 'stable' | 'unstable' | 'unobserved';
   /** stable: since when; watching: when the deployment happened. */
   since?: string;
+  /** unobserved: why there is no evidence either way. */
+  reason?: string;
+  /** unobserved because the CloudWatch watch fails. */
+  blind?: boolean;
   /** watching: when the quiet period ends without a new error. */
   quietUntil?: string;
   firstError?: { at: string; message: string; source?: string };
@@ -119,14 +123,26 @@ export interface Phase6Signal {
   source?: string;
 }
 
+/** What phase 6 can see of CloudWatch: whether anything is watched there, and why the watch fails now. */
+export interface CloudWatchSight {
+  /** notify.log-groups or alarms are configured. */
+  configured: boolean;
+  /** The latest round could not read them: the cause. */
+  blind?: string;
+}
+
+/** Said when no log group and no alarm is configured: a quiet CloudWatch proves nothing. */
+export const NOTHING_TO_WATCH = 'nothing to watch in CloudWatch (notify.log-groups / alarms)';
+
 /**
  * Stable or unstable, as a pure function: after the latest deployment, the first error or alarm makes it
- * unstable; a quiet period with none makes it stable; before that it is being watched.
+ * unstable; a quiet period with none makes it stable; before that it is being watched. Quiet is evidence
+ * only when CloudWatch is watched and seen: with nothing configured, or a watch that fails, it is unobserved.
  */
 export function phase6Status(
   latest: DeploymentIdentity | undefined,
   signals: readonly Phase6Signal[],
-  o: { now: number; quietMs: number },
+  o: { now: number; quietMs: number; cloudwatch: CloudWatchSight },
 ): Phase6Status {
   if (!latest) return { status: 'idle' };
   const deployedAt = Date.parse(latest.at);
@@ -140,6 +156,20 @@ export function phase6Status(
       deployment,
     };
   const quietUntil = deployedAt + o.quietMs;
+  const unseen = !o.cloudwatch.configured
+    ? NOTHING_TO_WATCH
+    : o.cloudwatch.blind
+      ? `cannot see CloudWatch: ${o.cloudwatch.blind}`
+      : undefined;
+  if (unseen)
+    return {
+      status: 'unobserved',
+      reason: unseen,
+      ...(o.cloudwatch.configured ? { blind: true } : {}),
+      since: latest.at,
+      quietUntil: new Date(quietUntil).toISOString(),
+      deployment,
+    };
   if (o.now >= quietUntil) return { status: 'stable', since: new Date(quietUntil).toISOString(), deployment };
   return {
     status: 'watching',

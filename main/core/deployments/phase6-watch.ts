@@ -5,7 +5,13 @@
 import type { HistoryStore } from '../history';
 import type { Notice, Phase6State } from '../vocabulary';
 import { RunOnceScheduler, type Timers } from '../units/poller';
-import { phase6Status, readDeployments, type DeploymentIdentity, type Phase6Signal } from './index';
+import {
+  phase6Status,
+  readDeployments,
+  type CloudWatchSight,
+  type DeploymentIdentity,
+  type Phase6Signal,
+} from './index';
 import { journalSignals, noticeSignal } from './signals';
 
 export interface Phase6WatchOptions {
@@ -13,6 +19,8 @@ export interface Phase6WatchOptions {
   /** notify.quiet-period. */
   quietMs: number;
   now: () => number;
+  /** What the CloudWatch watch sees now (configured at all, and the cause while it fails). */
+  cloudwatch: () => CloudWatchSight;
   /** Called when the quiet period ends (a re-render); absent: nothing is scheduled (one-shot commands). */
   onQuietEnd?: () => void;
   timers?: Timers;
@@ -50,7 +58,11 @@ export class Phase6Watch {
   /** Phase 6 now; while watching, one re-render is scheduled for the end of the quiet period. */
   status(): Phase6State {
     const now = this.o.now();
-    const p = phase6Status(this.latest(), this.signals, { now, quietMs: this.o.quietMs });
+    const p = phase6Status(this.latest(), this.signals, {
+      now,
+      quietMs: this.o.quietMs,
+      cloudwatch: this.o.cloudwatch(),
+    });
     // No test waits 15 minutes: they move the clock. One timer per quiet period, not one per snapshot.
     if (p.status === 'watching' && p.quietUntil)
       this.quietEnd?.schedule(Math.max(1000, Date.parse(p.quietUntil) - now), p.quietUntil);

@@ -9,8 +9,12 @@ import { PHASE_TITLES, STATUS_ICON } from '../vocabulary';
 
 /** Phase 6 as the core reports it (optional until every core provides it). */
 export interface Phase6View {
-  status: 'idle' | 'watching' | 'stable' | 'unstable';
+  status: 'idle' | 'watching' | 'stable' | 'unstable' | 'unobserved';
   since?: string;
+  /** unobserved: why ("cannot see CloudWatch: …"). */
+  reason?: string;
+  /** unobserved because the CloudWatch watch fails. */
+  blind?: boolean;
   quietUntil?: string;
   firstError?: { at: string; message: string; logGroup?: string; source?: string };
   deployment?: { runId: string; at: string; summary: string };
@@ -138,9 +142,11 @@ export function attention(s: OffloadState, now = Date.now()): Attention {
         ? ` · stable for ${relativeTime(p6.since, now)}`
         : p6?.status === 'watching'
           ? ` · watching, quiet in ${relativeTime(p6.quietUntil, now)}`
-          : '';
+          : p6?.status === 'unobserved'
+            ? ` · ⏳ ${clip(p6.reason ?? '', 70)}`
+            : '';
     return {
-      level: drift ? 'warning' : 'ok',
+      level: drift || (p6?.status === 'unobserved' && p6.blind) ? 'warning' : 'ok',
       text: `✅ AWS ready${aws.configTarget === 'aws' ? ', dev tools point at AWS' : ''}${p6text}${tail}`,
       view: 'aws',
     };

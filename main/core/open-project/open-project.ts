@@ -79,6 +79,17 @@ export class OpenProject {
         history,
         quietMs: notify.quietPeriodMs,
         now: o.now,
+        // Quiet is evidence only where CloudWatch is watched and seen (this watch's or another process's).
+        cloudwatch: () => ({
+          configured:
+            notify.logGroups.length +
+              notify.alarms.names.length +
+              notify.alarms.prefixes.length +
+              config.gate.alarms.names.length +
+              config.gate.alarms.prefixes.length >
+            0,
+          blind: this.liveAws()?.cloudwatchBlind,
+        }),
         onQuietEnd: o.watch ? o.changed : undefined,
       }),
     );

@@ -172,8 +172,13 @@ export interface AwsAlarmState {
 
 /** Phase 6 for the latest deployment: watched through its quiet period, then stable, or unstable. */
 export interface Phase6State {
-  status: 'idle' | 'watching' | 'stable' | 'unstable';
+  /** 'unobserved': no evidence either way (CloudWatch cannot be seen, or nothing there is watched). */
+  status: 'idle' | 'watching' | 'stable' | 'unstable' | 'unobserved';
   since?: string;
+  /** unobserved: why, in one line ("cannot see CloudWatch: …", "nothing to watch in CloudWatch …"). */
+  reason?: string;
+  /** unobserved because the CloudWatch watch fails (not because nothing is configured). */
+  blind?: boolean;
   quietUntil?: string;
   firstError?: { at: string; message: string; source?: string };
   deployment?: { runId: string; at: string; summary: string };
@@ -214,6 +219,8 @@ export interface AwsSnapshot {
   endpoints: AwsEndpointState[];
   alarms: AwsAlarmState[];
   recentErrors: CloudWatchError[];
+  /** Why the latest round could not see CloudWatch (log lines or alarms); absent when it could. */
+  cloudwatchBlind?: string;
   /** Which config the dev tools point at now. */
   configTarget: 'local' | 'aws' | 'unknown';
 }
