@@ -71,6 +71,37 @@ describe('offload.yml that is not a regular file or too big', () => {
   });
 });
 
+describe('switch files that are not regular files', () => {
+  const SWITCH = (file: string) =>
+    `name: x\n${STEPS}switch:\n  files:\n    - path: ${file}\n      format: env\n      keys: { A: { aws: a, local: b } }\n`;
+
+  it('a FIFO, a folder and /dev/null (via a symlink) are refused at validate with the place, never opened', async () => {
+    const dir = tempDir('switch-fifo');
+    execFileSync('mkfifo', [path.join(dir, 'dev.env')]);
+    fs.mkdirSync(path.join(dir, 'conf.d'));
+    fs.symlinkSync('/dev/null', path.join(dir, 'null.env'));
+    const fifo = await validate(write(dir, 'offload.yml', SWITCH('dev.env')));
+    expect(fifo.code).toBe(2);
+    expect(fifo.out).toMatch(/offload\.yml:8:13: .*dev\.env is a named pipe \(FIFO\), not a regular file/);
+    expect(fifo.ms).toBeLessThan(5000);
+    const folder = await validate(write(dir, 'offload.yml', SWITCH('conf.d')));
+    expect(folder.code).toBe(2);
+    expect(folder.out).toMatch(/offload\.yml:8:13: .*conf\.d is a folder, not a regular file/);
+    // /dev/null is outside the project: that problem is reported (once), not its kind.
+    const dev = await validate(write(dir, 'offload.yml', SWITCH('null.env')));
+    expect(dev.code).toBe(2);
+    expect(dev.out).toContain('outside the project folder');
+    expect(dev.out).not.toContain('character device');
+  });
+
+  it('a regular switch file and one not created yet still validate', async () => {
+    const dir = tempDir('switch-ok');
+    write(dir, 'dev.env', 'A=b\n');
+    expect((await validate(write(dir, 'offload.yml', SWITCH('dev.env')))).code).toBe(0);
+    expect((await validate(write(dir, 'offload.yml', SWITCH('later.env')))).code).toBe(0);
+  });
+});
+
 describe('YAML alias amplification and duplicate keys', () => {
   it('one anchor used 999 times (under the package alias count) is refused at the alias, quickly', async () => {
     const dir = tempDir('laughs');

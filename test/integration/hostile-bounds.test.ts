@@ -120,19 +120,21 @@ function project(name: string, yaml: string): { dir: string; data: string } {
 const noStack = (r: Run) => expect(r.stdout + r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$|Node\.js v/m);
 
 describe.runIf(linux)('FIFOs named by the project never block', () => {
-  it('a switch file that is a FIFO: untrusted `aws status` answers at once, `switch` refuses it by name', async () => {
+  it('a switch file that is a FIFO: `aws status` and `switch` refuse the config at once, naming it', async () => {
     const { dir, data } = project('fifo-switch', SWITCH_ENV('dev.env'));
     execFileSync('mkfifo', [path.join(dir, 'dev.env')]);
     const status = await cli(['aws', 'status'], { cwd: dir, data, untrusted: true });
     expect(status.cpuMs).toBeLessThan(CPU_MS);
-    expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/config points at: unknown/);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(
+      /offload\.yml:\d+:\d+: .*dev\.env is a named pipe \(FIFO\), not a regular file/,
+    );
 
     const sw = await cli(['switch', 'aws', '--force'], { cwd: dir, data });
     expect(sw.cpuMs).toBeLessThan(CPU_MS);
-    expect(sw.code).not.toBe(0);
+    expect(sw.code).toBe(2);
     expect(sw.stderr).toMatch(
-      /dev\.env: switch file .*dev\.env is a named pipe \(FIFO\), not a regular file/,
+      /offload\.yml:\d+:\d+: .*dev\.env is a named pipe \(FIFO\), not a regular file/,
     );
     noStack(sw);
   });

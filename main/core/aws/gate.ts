@@ -65,7 +65,7 @@ export class AwsGate {
       this.passes.set(e.name, n);
       return {
         name: e.name,
-        url: e.url,
+        url: r.url ?? e.url,
         status: !r.ok ? 'failed' : n >= requiredPasses ? 'passed' : 'running',
         consecutivePasses: n,
         required: requiredPasses,

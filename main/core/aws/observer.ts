@@ -19,6 +19,8 @@ import { LogErrorWatch, type LogErrorEvent } from './logs';
 export interface EndpointCheck {
   ok: boolean;
   result: string;
+  /** The URL as requested, for display: trusted, filled in with secrets as `***`; untrusted, as written. */
+  url?: string;
 }
 
 /** What one round observed (services, endpoints and alarms are asked together). */
@@ -35,6 +37,17 @@ export async function checkEndpoint(
 ): Promise<EndpointCheck> {
   const { effects, now } = o;
   const t0 = now();
+  const shown = effects.shown(e.url);
+  const check = await requestEndpoint(e, effects, now, t0);
+  return { ...check, url: shown };
+}
+
+async function requestEndpoint(
+  e: GateEndpointConfig,
+  effects: ProjectEffects,
+  now: () => number,
+  t0: number,
+): Promise<Omit<EndpointCheck, 'url'>> {
   try {
     // An endpoint URL may use `${{ env.X }}`/`${{ project.name }}`: filled in (or refused) by the boundary.
     const url = effects.interpolate(e.url, `gate endpoint ${e.name}`);

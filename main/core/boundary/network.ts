@@ -36,6 +36,11 @@ export interface ProjectEffects {
    * the project's own `env:` values, `project.*` and `run.*` are filled in either way.
    */
   interpolate(text: string, purpose: string): string;
+  /**
+   * `text` as `interpolate` fills it, for display (`aws status`): every secret and every secret-like variable
+   * of the user's environment shows as `***`. Untrusted, or where it cannot be filled, `text` as written.
+   */
+  shown(text: string): string;
   /** fetch() for a project-named URL. Untrusted, a request carrying a secret of the user's environment is refused. */
   request(url: string | URL, init?: RequestInit): Promise<Response>;
   /** A TCP connection to a project-named host and port. */
@@ -67,11 +72,16 @@ export function carriedSecret(
 ): string | undefined {
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_CHARS || own[name] === value) continue;
-    if (!SECRET_NAME.test(name) && !declared.includes(name) && !URL_WITH_PASSWORD.test(value)) continue;
+    if (!isSecretVar(name, value, declared)) continue;
     if (text.includes(value) || text.includes(encodeURIComponent(value))) return name;
   }
   return undefined;
 }
+
+const isSecretVar = (name: string, value: string, declared: readonly string[]): boolean =>
+  SECRET_NAME.test(name) || declared.includes(name) || URL_WITH_PASSWORD.test(value);
+
+const MASK = '***';
 
 const headerText = (headers: RequestInit['headers']): string => {
   if (!headers) return '';
@@ -125,6 +135,25 @@ export function projectEffects(opts: EffectsOptions): ProjectEffects {
         run: { id: '', workflow: '' },
       });
       return String(out.value);
+    },
+    shown(text) {
+      if (!text.includes('${{') || !isTrusted()) return text;
+      const vars: Record<string, string> = {};
+      for (const [k, v] of Object.entries(userEnv))
+        if (typeof v === 'string') vars[k] = isSecretVar(k, v, project.secrets ?? []) ? MASK : v;
+      Object.assign(vars, own);
+      try {
+        const out = interpolate(text, {
+          env: vars,
+          secrets: Object.fromEntries(Object.keys(vars).map((k) => [k, MASK])),
+          steps: {},
+          project: { name: project.name, dir: project.dir },
+          run: { id: '', workflow: '' },
+        });
+        return String(out.value);
+      } catch {
+        return text;
+      }
     },
     request(url, init) {
       if (!isTrusted()) {

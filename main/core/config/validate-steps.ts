@@ -12,6 +12,7 @@ import { lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-posit
 import { didYouMean, isObject, isStepPath, type Checker } from './messages';
 import { defaultName, slugify } from './model';
 import type { LoadConfigOptions } from './validate-schema';
+import { fileKind } from '../boundary/files';
 
 /** A step as found while checking: where it is and what it contains. */
 export interface FoundStep {
@@ -187,7 +188,8 @@ function phaseHasSteps(data: Record<string, unknown>, phase: PhaseId): boolean {
 
 /**
  * `switch.files` are rewritten by Offload: each must resolve (symlinks followed, as the write would) inside the
- * project folder, so an offload.yml can never point Offload at a shell rc file or another project.
+ * project folder, so an offload.yml can never point Offload at a shell rc file or another project; one that
+ * exists must be a regular file (a FIFO, device or folder is refused here, not first at `switch`).
  */
 export function checkSwitchFilesInside(c: Checker, data: Record<string, unknown>, dir: string): void {
   const sw = data.switch;
@@ -202,8 +204,25 @@ export function checkSwitchFilesInside(c: Checker, data: Record<string, unknown>
         ['switch', 'files', i, 'path'],
         `${f.path} resolves to ${target}, outside the project folder ${realDir}; Offload only switches files inside the project`,
       );
+      return;
+    }
+    const st = statOrUndefined(target);
+    if (st && !st.isFile()) {
+      c.atValue(
+        ['switch', 'files', i, 'path'],
+        `${f.path} is ${fileKind(st)}, not a regular file; Offload only switches regular files (it was not opened)`,
+      );
     }
   });
+}
+
+/** `stat` without opening (a FIFO or device is never opened); undefined where nothing is there yet. */
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The real path of `p`, or of its nearest existing parent joined with the rest (a file not created yet). */
