@@ -5,18 +5,14 @@
  * output goes is its StepOutput; the live tail is an OutputTail.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { interpolateStepFields } from '../boundary/spawn';
 import { interpolate, type InterpolationContext } from '../config/interpolate';
-import { secretNames } from '../config/load';
-import { ALWAYS_SECRET } from '../config/schema';
-import type { OffloadConfig, StepConfig } from '../config/types';
+import type { OffloadConfig } from '../config/types';
 import type { HistoryStore, RunWriter } from '../history';
 import { applyEvent, newRunId, summarize } from '../history';
 import type { RunSnapshot, RunSummary, WorkflowAvailability } from '../state';
+import type { ActiveRun } from './active-run';
 import { computeFingerprint, type Fingerprint } from './fingerprint';
-import { formatDuration } from './durations';
 import {
   checkPhaseGate,
   type GateContext,
@@ -27,24 +23,21 @@ import {
   workflowGate,
   writeGateState,
 } from './gates';
-import { Masker, MIN_MASK_LENGTH } from './mask';
-
-/** Shorter than any real AWS credential (an access key id has 20 characters, a secret 40): a placeholder. */
-const MIN_AWS_CREDENTIAL = 12;
+import type { Masker } from './mask';
 import { OutputTail } from './output-tail';
-import { carriedOutputs, keepStepOutputs, type OutputsToKeep } from './outputs';
+import { keepStepOutputs, type OutputsToKeep } from './outputs';
 import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../platform/git';
 import { acquireRunLock } from './run-lock';
-import { StepAttempt, type StopWhy } from './step-attempt';
-import { StepOutput, writeFailure, type OutputStream } from './step-output';
+import { mapStrings, openRunTempDir, runSecrets } from './run-setup';
+import type { StopWhy } from './step-attempt';
+import { writeFailure, type OutputStream } from './step-output';
+import { runStep, type StepRunContext } from './step-runner';
 import {
   PHASES,
   PHASE_TITLES,
   type EngineEvent,
   type PhaseId,
-  type ResolvedStep,
-  type RunEvent,
   type Status,
   type StepKind,
   type StepServices,
@@ -62,24 +55,6 @@ export interface EngineOptions {
   now?: () => Date;
   /** How long a kind gets to stop after its signal aborts before the engine stops waiting (default 10 s). */
   abortGraceMs?: number;
-}
-
-interface ActiveRun {
-  runId: string;
-  /** The ids of the steps of the phases this run runs (a reference to any other step uses an earlier run's outputs). */
-  stepIds: Set<string>;
-  abort: AbortController;
-  snap: RunSnapshot | null;
-  /** The last output of the current step. */
-  tail: OutputTail;
-  /** The run's private folder for step scripts and output files (set when the run's history opens). */
-  tempDir?: string;
-  /** Secret names whose values are too short to mask, said once in the first step's log. */
-  shortSecrets?: string[];
-  /** Why the run's history could not be written (disk full…), once it could not. */
-  historyError?: string;
-  /** Evidence the steps recorded (deploy steps say what they deployed). */
-  records: { phase: PhaseId; step: string; kind: string; data: unknown }[];
 }
 
 /** Runs workflows of one project. One run at a time. */
@@ -261,6 +236,32 @@ export class Engine {
     return this.now().toISOString();
   }
 
+  /** What running a step of this run needs from the run and from this engine. */
+  private stepRunContext(
+    active: ActiveRun,
+    writer: RunWriter,
+    ictx: InterpolationContext,
+    masker: Masker,
+    fp: Fingerprint,
+  ): StepRunContext {
+    return {
+      active,
+      writer,
+      ictx,
+      masker,
+      fp,
+      config: this.o.config,
+      history: this.o.history,
+      stepKinds: this.o.stepKinds,
+      services: this.o.services,
+      abortGraceMs: this.o.abortGraceMs,
+      emit: (e) => this.emit(active, writer, e),
+      publish: (phase, step, stream, bytes, borrowed) =>
+        this.publishOutput(active, phase, step, stream, bytes, borrowed),
+      at: () => this.at(),
+    };
+  }
+
   private async execute(active: ActiveRun, workflow: string, phases: PhaseId[]): Promise<RunSummary> {
     const { config, history } = this.o;
     const runId = active.runId;
@@ -274,25 +275,7 @@ export class Engine {
     active.tempDir = tempDir;
     const emit = (e: EngineEvent) => this.emit(active, writer, e);
 
-    // Secrets: declared names plus the always-secret AWS credentials, from the environment.
-    const baseEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.env)) if (v !== undefined) baseEnv[k] = v;
-    const secrets: Record<string, string> = {};
-    const masker = new Masker();
-    const shortSecrets: string[] = [];
-    for (const name of secretNames(config)) {
-      const v = baseEnv[name];
-      if (v === undefined) continue;
-      secrets[name] = v;
-      // Real AWS keys are 20 and 40 characters; a shorter value under an AWS credential name is a placeholder
-      // (moto's and LocalStack's `test`), and masking it would garble every word containing it ("unit***").
-      const placeholder =
-        !config.secrets.includes(name) &&
-        ALWAYS_SECRET.includes(name) &&
-        v.trim().length < MIN_AWS_CREDENTIAL;
-      if (placeholder || v.trim().length < MIN_MASK_LENGTH) shortSecrets.push(name);
-      else masker.add(v);
-    }
+    const { baseEnv, secrets, masker, shortSecrets } = runSecrets(config, this.env);
     active.shortSecrets = shortSecrets;
     const ictx: InterpolationContext = {
       env: baseEnv,
@@ -301,6 +284,7 @@ export class Engine {
       project: { name: config.name, dir: config.dir },
       run: { id: runId, workflow },
     };
+    const ctx = this.stepRunContext(active, writer, ictx, masker, fp);
 
     let status: Status = 'passed';
     let reason: string | undefined;
@@ -362,7 +346,7 @@ export class Engine {
           notePhaseStarted(gates, phase, fp, runId, this.at());
           writeGateState(history, gates);
         }
-        const result = await this.runPhase(active, writer, phase, fp, ictx, masker);
+        const result = await this.runPhase(ctx, phase);
         emit({
           type: 'phase',
           runId,
@@ -416,21 +400,15 @@ export class Engine {
     return summarize(active.snap as RunSnapshot);
   }
 
-  private async runPhase(
-    active: ActiveRun,
-    writer: RunWriter,
-    phase: PhaseId,
-    fp: Fingerprint,
-    ictx: InterpolationContext,
-    masker: Masker,
-  ): Promise<{ status: Status; reason?: string }> {
+  private async runPhase(ctx: StepRunContext, phase: PhaseId): Promise<{ status: Status; reason?: string }> {
+    const { active, masker } = ctx;
     const softFailures: string[] = [];
     // Passed steps' outputs, kept for later runs once the phase is over (passed or not).
     const toKeep: OutputsToKeep[] = [];
     try {
       for (const step of this.o.config.phases[phase].steps) {
         if (active.abort.signal.aborted) return { status: 'cancelled', reason: 'cancelled' };
-        const r = await this.runStep(active, writer, phase, step, ictx, masker, fp);
+        const r = await runStep(ctx, phase, step);
         if (r.kept) toKeep.push(r.kept);
         if (r.status === 'passed') continue;
         if (r.status === 'cancelled') return { status: 'cancelled', reason: `step "${step.name}" cancelled` };
@@ -446,164 +424,6 @@ export class Engine {
     } finally {
       this.keepOutputs(active.runId, toKeep, masker);
     }
-  }
-
-  private async runStep(
-    active: ActiveRun,
-    writer: RunWriter,
-    phase: PhaseId,
-    step: StepConfig,
-    ictx: InterpolationContext,
-    masker: Masker,
-    fp: Fingerprint,
-  ): Promise<{ status: 'passed' | 'failed' | 'cancelled'; reason?: string; kept?: OutputsToKeep }> {
-    const runId = active.runId;
-    const emit = (e: EngineEvent) => this.emit(active, writer, e);
-    const kind = this.o.stepKinds.find((k) => k.key === step.kind);
-    const output = new StepOutput({
-      log: writer.openStepLog(phase, step.id),
-      tail: active.tail,
-      publish: (stream, data, borrowed) => this.publishOutput(active, phase, step.id, stream, data, borrowed),
-    });
-    const t0 = Date.now();
-    const stepEvent = (status: Status, extra: Partial<Extract<RunEvent, { type: 'step' }>> = {}) =>
-      emit({ type: 'step', runId, at: this.at(), phase, step: step.id, status, ...extra });
-    // Offload's own marker is never masked; what follows it may quote the project or the step.
-    const info = (text: string) => {
-      output.write('info', Buffer.from(`[offload] ${masker.mask(text)}\n`, 'utf8'));
-    };
-    const finish = async (
-      status: 'passed' | 'failed' | 'cancelled',
-      extra: { reason?: string; summary?: string; outputs?: Record<string, string>; attempt: number },
-    ) => {
-      await output.end();
-      const e: Partial<Extract<RunEvent, { type: 'step' }>> = {
-        attempt: extra.attempt,
-        durationMs: Date.now() - t0,
-      };
-      if (extra.reason) e.reason = masker.mask(extra.reason);
-      if (extra.summary) e.summary = masker.mask(extra.summary);
-      if (extra.outputs && Object.keys(extra.outputs).length) e.outputs = masker.maskDeep(extra.outputs);
-      stepEvent(status, e);
-      return { status, reason: e.reason ?? e.summary };
-    };
-
-    const attempts = step.retries + 1;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      stepEvent('running', { attempt });
-      if (!kind) return finish('failed', { attempt, reason: `unknown step kind "${step.kind}"` });
-      // Interpolate right before running: earlier steps' outputs are known now.
-      let resolved: ResolvedStep;
-      let stepEnv: Record<string, string>;
-      let cwd: string;
-      let carriedFrom: string[];
-      try {
-        const raw = { spec: step.spec, extra: step.extra, env: step.env, cwd: step.cwd };
-        const carried = carriedOutputs({
-          raw,
-          passed: ictx.steps,
-          stepsOfThisRun: active.stepIds,
-          storage: this.o.history,
-          phases: this.o.config.phases,
-          workflows: this.o.config.workflows,
-        });
-        carriedFrom = carried.notes;
-        // A script's `${{ … }}` reach its shell as environment variables, never as text.
-        const r = interpolateStepFields(
-          raw,
-          { ...ictx, steps: { ...ictx.steps, ...carried.steps } },
-          kind.scriptShell?.bind(kind),
-        );
-        resolved = {
-          id: step.id,
-          name: step.name,
-          kind: step.kind,
-          spec: r.spec,
-          extra: r.extra,
-          timeoutMs: step.timeoutMs,
-        };
-        stepEnv = mapStrings(r.env);
-        cwd = path.resolve(this.o.config.dir, r.cwd ?? '.');
-      } catch (err) {
-        return finish('failed', { attempt, reason: (err as Error).message });
-      }
-      if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
-        // Named as such, not as the shell's "spawn /usr/bin/bash ENOENT".
-        return finish('failed', {
-          attempt,
-          reason: `working directory ${step.cwd ?? '.'} does not exist (${cwd}); fix the step's cwd or create it in an earlier step`,
-        });
-      }
-      if (attempt === 1) {
-        if (active.shortSecrets?.length) {
-          info(
-            `not masked: ${active.shortSecrets.join(', ')} (shorter than any real credential: a placeholder such as moto's \`test\`; values under ${MIN_MASK_LENGTH} characters are never masked)`,
-          );
-          active.shortSecrets = undefined;
-        }
-        try {
-          info(`${step.name}: ${kind.describe(resolved)}`);
-        } catch {
-          /* a describe failure is cosmetic */
-        }
-        for (const note of carriedFrom) info(note);
-      }
-      const outcome = await new StepAttempt({
-        runId,
-        projectDir: this.o.config.dir,
-        phase,
-        step: resolved,
-        kind,
-        attempt,
-        cwd,
-        env: { ...ictx.env, ...stepEnv },
-        fingerprint: fp.value,
-        masker,
-        output,
-        runSignal: active.abort.signal,
-        services: this.o.services ?? {},
-        abortGraceMs: this.o.abortGraceMs ?? 10_000,
-        record: (k, data) =>
-          emit({ type: 'record', runId, at: this.at(), phase, step: step.id, kind: k, data }),
-        info,
-        tempDir: active.tempDir ?? os.tmpdir(),
-      }).run();
-      if (outcome.status === 'passed') {
-        ictx.steps[step.id] = { ...(ictx.steps[step.id] ?? {}), ...outcome.outputs };
-        const kept: OutputsToKeep = {
-          step: {
-            stepId: step.id,
-            runId,
-            workflow: active.snap?.workflow ?? '',
-            phase,
-            fingerprint: fp.value,
-            at: this.at(),
-          },
-          outputs: ictx.steps[step.id] ?? {},
-        };
-        return {
-          ...(await finish('passed', { attempt, summary: outcome.summary, outputs: outcome.outputs })),
-          kept,
-        };
-      }
-      if (outcome.status === 'cancelled')
-        return finish('cancelled', { attempt, reason: 'cancelled', summary: outcome.summary });
-      if (attempt < attempts) {
-        const delay = step.retryDelayMs * 2 ** (attempt - 1);
-        info(
-          `attempt ${attempt} of ${attempts} failed: ${outcome.reason}; retrying in ${formatDuration(delay)}`,
-        );
-        const cancelled = await sleep(delay, active.abort.signal);
-        if (cancelled) return finish('cancelled', { attempt, reason: 'cancelled while waiting to retry' });
-        continue;
-      }
-      return finish('failed', {
-        attempt,
-        reason: attempts > 1 ? `${outcome.reason} (after ${attempts} attempts)` : outcome.reason,
-        summary: outcome.summary,
-      });
-    }
-    return finish('failed', { attempt: attempts, reason: 'no attempt ran' });
   }
 
   /** Keeps passed steps' outputs for later runs; a failure to is noted in each step's log. */
@@ -654,48 +474,4 @@ export class Engine {
     });
     this.emit(active, null, e);
   }
-}
-
-function mapStrings(obj: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj ?? {})) if (v !== undefined && v !== null) out[k] = String(v);
-  return out;
-}
-
-/** Waits `ms`; resolves true when the signal aborted first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(true);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(true);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/**
- * The run's private folder for step scripts and output files (0700 under the run's history folder). Folders
- * that runs which are no longer running left behind (Offload was killed) are removed first.
- */
-function openRunTempDir(runDir: string, running: (runId: string) => boolean): string {
-  const runsDir = path.dirname(runDir);
-  let runs: string[] = [];
-  try {
-    runs = fs.readdirSync(runsDir);
-  } catch {
-    // no runs yet
-  }
-  for (const id of runs) {
-    const leftover = path.join(runsDir, id, 'tmp');
-    if (path.join(runsDir, id) === runDir || !fs.existsSync(leftover)) continue;
-    if (!running(id)) fs.rmSync(leftover, { recursive: true, force: true });
-  }
-  const dir = path.join(runDir, 'tmp');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
 }
