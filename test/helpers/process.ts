@@ -17,6 +17,21 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Pids whose command line contains `token` (Linux /proc), zombies left out. */
+export function processesWith(token: string): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || !alive(Number(name))) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').replace(/\0/g, ' ').includes(token))
+        out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
 /** Polls `fn` until it returns something truthy; throws after `timeoutMs` naming `what`. */
 export async function waitFor<T>(
   fn: () => T | undefined | null | false,

@@ -8,23 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, runCli, startCli, tempDataDir, waitFor } from '../helpers/cli';
+import { processesWith } from '../helpers/process';
 
-/** Pids whose command line contains `token` (Linux /proc). */
-function processesWith(token: string): number[] {
-  const out: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').replace(/\0/g, ' ').includes(token))
-        out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 describe.runIf(process.platform === 'linux')('kill -9 of the CLI', () => {
   it('20 × SIGKILL mid-step: 0 step processes alive 5 s later, 0 leftover files', async () => {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli, startCli, tempDataDir, waitFor } from '../helpers/cli';
+import { processesWith } from '../helpers/process';
 
 const made: string[] = [];
 const started: ChildProcess[] = [];
@@ -133,22 +134,6 @@ phases:
   });
 });
 
-/** Pids whose command line contains `token` (Linux /proc), zombies left out. */
-function processesWith(token: string): number[] {
-  const out: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').replace(/\0/g, ' ').includes(token))
-        out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 /**
  * A step that leaves three daemons, each a `sleep <token><n>`: setsid after a double fork (its own session,

@@ -114,6 +114,18 @@ export function projectEffects(opts: EffectsOptions): ProjectEffects {
     return undefined;
   };
 
+  /** `text` with its `${{ }}` filled from these values (no step or run context outside a run). */
+  const fill = (text: string, env: Record<string, string>, secrets: Record<string, string>): string =>
+    String(
+      interpolate(text, {
+        env,
+        secrets,
+        steps: {},
+        project: { name: project.name, dir: project.dir },
+        run: { id: '', workflow: '' },
+      }).value,
+    );
+
   const effects: ProjectEffects = {
     get trusted() {
       return isTrusted();
@@ -125,16 +137,7 @@ export function projectEffects(opts: EffectsOptions): ProjectEffects {
       const vars: Record<string, string> = {};
       if (isTrusted()) for (const [k, v] of Object.entries(userEnv)) if (typeof v === 'string') vars[k] = v;
       Object.assign(vars, own);
-      const secrets: Record<string, string> = {};
-      if (isTrusted()) Object.assign(secrets, vars);
-      const out = interpolate(text, {
-        env: vars,
-        secrets,
-        steps: {},
-        project: { name: project.name, dir: project.dir },
-        run: { id: '', workflow: '' },
-      });
-      return String(out.value);
+      return fill(text, vars, isTrusted() ? vars : {});
     },
     shown(text) {
       if (!text.includes('${{') || !isTrusted()) return text;
@@ -143,14 +146,7 @@ export function projectEffects(opts: EffectsOptions): ProjectEffects {
         if (typeof v === 'string') vars[k] = isSecretVar(k, v, project.secrets ?? []) ? MASK : v;
       Object.assign(vars, own);
       try {
-        const out = interpolate(text, {
-          env: vars,
-          secrets: Object.fromEntries(Object.keys(vars).map((k) => [k, MASK])),
-          steps: {},
-          project: { name: project.name, dir: project.dir },
-          run: { id: '', workflow: '' },
-        });
-        return String(out.value);
+        return fill(text, vars, Object.fromEntries(Object.keys(vars).map((k) => [k, MASK])));
       } catch {
         return text;
       }
