@@ -1,37 +1,13 @@
 // `offload init` on repositories laid out as monorepos or with their own deploy tooling: every Dockerfile and
 // Terraform root (not only the first), the rule's own scripts mapped into their phases, and a lint script that
 // rewrites sources not used as a check.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../main/core/config';
-import { initConfig, type Toolchain } from '../../main/core/init';
-import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
+import { describe, expect, it } from 'vitest';
+import { initAndLoad, repositories } from '../helpers/init';
 
-const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-init-monorepo-'));
-afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
-let counter = 0;
-
-function project(files: Record<string, string>): string {
-  const dir = path.join(tmpRoot, `proj${++counter}`);
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
-
-const machine = (installed: string[]): Toolchain => ({
-  which: (name) => (installed.includes(name) ? `/usr/bin/${name}` : undefined),
-  succeeds: () => false,
-});
+const { project } = repositories('offload-init-monorepo-');
 
 function init(dir: string, installed: string[] = []) {
-  const { text, findings } = initConfig(dir, { tools: machine(installed), schemaFile: null });
-  const file = path.join(dir, 'offload.yml');
-  fs.writeFileSync(file, text);
-  const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+  const { text, findings, config } = initAndLoad(dir, installed);
   const names = (phase: keyof typeof config.phases) => config.phases[phase].steps.map((s) => s.name);
   return { text, findings, config, names };
 }

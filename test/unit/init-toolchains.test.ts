@@ -2,38 +2,17 @@
 // toolchain: the usual build and test commands, and where a tool is missing, a first step that names it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, type StepConfig } from '../../main/core/config';
-import { initConfig, type Toolchain } from '../../main/core/init';
+import { describe, expect, it } from 'vitest';
+import type { StepConfig } from '../../main/core/config';
 import { makeTargets } from '../../main/core/init/detect-toolchains';
 import { engineAssociation } from '../../main/core/init/detect-unreal';
-import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
+import { initAndLoad, repositories } from '../helpers/init';
 
-const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-init-toolchains-'));
-afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
-let counter = 0;
-
-function project(files: Record<string, string>): string {
-  const dir = path.join(tmpRoot, `proj${++counter}`);
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
-
-const machine = (installed: string[]): Toolchain => ({
-  which: (name) => (installed.includes(name) ? `/usr/bin/${name}` : undefined),
-  succeeds: () => false,
-});
+const { project, root: tmpRoot } = repositories('offload-init-toolchains-');
 
 function init(dir: string, installed: string[]) {
-  const { text, findings } = initConfig(dir, { tools: machine(installed), schemaFile: null });
-  const file = path.join(dir, 'offload.yml');
-  fs.writeFileSync(file, text);
-  const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+  const { text, findings, config } = initAndLoad(dir, installed);
   const local = config.phases.local.steps;
   return { text, findings, local, runs: local.map((s: StepConfig) => String(s.spec)), config };
 }
