@@ -80,8 +80,9 @@ const isSparse = (st: fs.Stats) => st.size > SAMPLES * SAMPLE_BYTES && st.blocks
 
 /**
  * The content id of a file: git's blob sha1 of its bytes (unfiltered; a symlink by its target). A file over
- * FULL_HASH_MAX_BYTES, or sparse, is hashed from its size and evenly spread samples (a few MB read, whatever
- * its size): a 20 GB sparse file must not stall `status`.
+ * FULL_HASH_MAX_BYTES, or sparse, is hashed from its size, its stat identity (mtime, ctime, inode) and evenly
+ * spread samples (a few MB read, whatever its size): a 20 GB sparse file must not stall `status`, and a write
+ * anywhere in it still changes its id.
  */
 function contentId(abs: string, st: fs.Stats): string {
   const h = crypto.createHash('sha1');
@@ -94,7 +95,9 @@ function contentId(abs: string, st: fs.Stats): string {
   try {
     const size = f.stat.size;
     if (size > FULL_HASH_MAX_BYTES || isSparse(f.stat)) {
-      h.update(`sampled ${size}\0`);
+      // Samples alone miss a change between them: the file's stat identity (ctime cannot be set back by a
+      // user) makes any write a change, as git's index does for files it does not re-read.
+      h.update(`sampled ${size} ${f.stat.mtimeMs} ${f.stat.ctimeMs} ${f.stat.ino}\0`);
       const step = Math.floor((size - SAMPLE_BYTES) / (SAMPLES - 1));
       for (let i = 0; i < SAMPLES; i++) h.update(readRange(f.fd, i * step, SAMPLE_BYTES));
       return h.digest('hex');
