@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { installHint, missingCommand } from '../platform/install-hints';
 import { formatDuration } from './durations';
 import { LogFollower } from './log-follower';
 import { MaskingLineBuffer, MaskingStream, MIN_MASK_LENGTH, type Masker } from './mask';
@@ -178,9 +179,19 @@ export class StepAttempt {
       return { status: 'failed', reason: error, summary: result?.summary, outputs };
     }
     const r = result as StepResult;
-    return r.status === 'passed'
-      ? { status: 'passed', summary: r.summary, outputs }
-      : { status: 'failed', reason: r.summary ?? 'failed', summary: r.summary, outputs };
+    if (r.status === 'passed') return { status: 'passed', summary: r.summary, outputs };
+    const summary =
+      r.summary && /^exit code \d+$/.test(r.summary) ? this.namingMissing(r.summary) : r.summary;
+    return { status: 'failed', reason: summary ?? 'failed', summary, outputs };
+  }
+
+  /** "exit code 127" → "exit code 127: sam is not installed here — install the AWS SAM CLI: …" when the shell said so. */
+  private namingMissing(summary: string): string {
+    const tool = missingCommand(this.o.output.lastLines());
+    if (!tool) return summary;
+    const text = `${summary}: \`${tool}\` was not found — ${installHint(tool)}`;
+    this.o.info(text);
+    return text;
   }
 
   /** What the kind runs with. */

@@ -81,6 +81,11 @@ export class StepOutput {
     return this.logError === undefined ? this.o.log.write(data) : true;
   }
 
+  /** The last lines of the step's output shown so far (masked), newest last. */
+  lastLines(): string[] {
+    return this.o.tail.lines();
+  }
+
   /** Why the log could not be written, in words; undefined while it could. */
   logProblem(): string | undefined {
     return this.logError === undefined ? undefined : writeFailure(this.logError, 'the step log', this.file);
