@@ -1,5 +1,5 @@
 /**
- * One temp folder per test run: every test's `os.tmpdir()` (projects, data folders, sockets, fixtures) lands
+ * The test run's environment. One temp folder per test run: every test's `os.tmpdir()` (projects, data folders, sockets, fixtures) lands
  * under it — the variable is set before the test workers start, and every process they start inherits it —
  * and it is removed when the run ends, so `npm test` leaves nothing in the machine's temp folder.
  */
@@ -13,7 +13,15 @@ export default function setup(): () => void {
   fs.chmodSync(root, 0o1777);
   const before = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
   process.env.TMPDIR = process.env.TMP = process.env.TEMP = root;
+  // The CLI follows the CI platform it runs on (GitHub's workflow commands, no live redraw): tests run it as a
+  // user at a terminal would, whatever CI runs the tests; the CI tests set these variables themselves.
+  const ci: Record<string, string | undefined> = {};
+  for (const k of ['CI', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CODEBUILD_BUILD_ID', 'GITHUB_STEP_SUMMARY']) {
+    ci[k] = process.env[k];
+    delete process.env[k];
+  }
   return () => {
+    for (const [k, v] of Object.entries(ci)) if (v !== undefined) process.env[k] = v;
     for (const [k, v] of Object.entries(before)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

@@ -16,6 +16,9 @@ import { registerTrustCommand } from './commands/trust';
 import { registerValidateCommand } from './commands/validate';
 import { registerExtensionCommands } from './commands/extensions';
 import { makeTerm } from './terminal';
+import { detectCi } from './ci/platform';
+import { workflowCommand } from './ci/github';
+import path from 'node:path';
 
 const VERSION = '0.1.0';
 
@@ -64,7 +67,21 @@ export async function main(
     if (err instanceof ConfigError) {
       // A problem quotes the project's keys and values: shown, never obeyed (escapes, bidi, line breaks).
       const shown = (s: string) => visibleText(s, { newlines: false });
+      const github = detectCi(env)?.id === 'github';
       for (const p of err.problems) {
+        // On GitHub Actions each problem is also an annotation at its line (stdout: the runner reads commands there).
+        if (github)
+          term.out.write(
+            workflowCommand('error', `${p.path ? p.path + ': ' : ''}${p.message}`, {
+              title: 'offload.yml',
+              file: path
+                .relative(env.GITHUB_WORKSPACE ?? cwd, p.file)
+                .split(path.sep)
+                .join('/'),
+              line: p.line,
+              col: p.column,
+            }) + '\n',
+          );
         term.err.write(
           `${term.red('error')} ${shown(p.file)}:${p.line}:${p.column}: ${p.path ? shown(p.path) + ': ' : ''}${shown(p.message)}\n`,
         );

@@ -110,6 +110,13 @@ export class LiveProgress {
   }
 }
 
+/** What a CI platform wraps around each step's lines (GitHub's groups, GitLab's sections, annotations). */
+export interface StepSections {
+  open(phase: PhaseId, step: string, title: string): string[];
+  close(phase: PhaseId, step: string): string[];
+  failed(phase: PhaseId, step: string, name: string, reason: string): string[];
+}
+
 /** Plain lines for logs and CI: one per transition, output lines indented unless quiet. */
 export class PlainProgress {
   private names = new Map<string, string>();
@@ -117,9 +124,13 @@ export class PlainProgress {
   /** Each step's unfinished last line, printed when its newline comes or the step ends. */
   private partial = new Map<string, string>();
 
+  /** Steps whose section is open (their output goes inside it). */
+  private open = new Set<string>();
+
   constructor(
     private readonly term: Term,
     private readonly quiet: boolean,
+    private readonly sections?: StepSections,
   ) {}
 
   onEvent(e: EngineEvent): void {
@@ -144,8 +155,20 @@ export class PlainProgress {
         break;
       case 'step': {
         if (e.status === 'pending') break;
-        if (e.status !== 'running') this.flushPartial(`${e.phase}/${e.step}`);
-        const name = this.names.get(`${e.phase}/${e.step}`) ?? e.step;
+        const key = `${e.phase}/${e.step}`;
+        if (e.status !== 'running') this.flushPartial(key);
+        const name = this.names.get(key) ?? e.step;
+        if (this.sections && e.status === 'running' && !this.open.has(key)) {
+          this.open.add(key);
+          for (const l of this.sections.open(
+            e.phase,
+            e.step,
+            `${this.titles.get(e.phase) ?? e.phase} › ${name}`,
+          ))
+            w(l);
+        } else if (this.sections && e.status !== 'running' && this.open.delete(key)) {
+          for (const l of this.sections.close(e.phase, e.step)) w(l);
+        }
         const extra = [
           e.durationMs !== undefined ? formatDuration(e.durationMs) : '',
           reasonText(e.summary ?? ''),
@@ -157,6 +180,9 @@ export class PlainProgress {
         w(
           `   ${paintStatus(this.term, e.status, `${statusIcon(e.status)} ${name}`)}${extra ? this.term.dim(`  (${extra})`) : ''}`,
         );
+        if (this.sections && e.status === 'failed')
+          for (const l of this.sections.failed(e.phase, e.step, name, e.reason ?? e.summary ?? 'failed'))
+            w(l);
         break;
       }
       case 'output': {
@@ -170,6 +196,11 @@ export class PlainProgress {
       }
       case 'run-finished':
         for (const key of [...this.partial.keys()]) this.flushPartial(key);
+        for (const key of [...this.open]) {
+          const at = key.indexOf('/');
+          for (const l of this.sections?.close(key.slice(0, at) as PhaseId, key.slice(at + 1)) ?? []) w(l);
+        }
+        this.open.clear();
         w(
           paintStatus(this.term, e.status, `${statusIcon(e.status)} run ${e.status}`) +
             ` in ${formatDuration(e.durationMs)}` +

@@ -215,3 +215,4 @@ export { initConfig } from './init';
 export { copyToClipboard } from './platform/clipboard';
 export { writeFileAtomic } from './platform/atomic-file';
 export { durationMs } from './units/duration';
+export { secretNames } from './config';

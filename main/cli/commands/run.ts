@@ -1,11 +1,21 @@
 /** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
 import type { Command } from 'commander';
-import { durationMs } from '../../core/offload';
+import { durationMs, secretNames, writeFileAtomic } from '../../core/offload';
+import { CiRunOutput } from '../ci/run-output';
+import { detectCi } from '../ci/platform';
+import { junitReport } from '../ci/junit';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';
 import { printJson } from '../terminal';
 import { ensureTrusted } from './trust';
+
+interface RunOptions {
+  json?: boolean;
+  quiet?: boolean;
+  junit?: string;
+  wait?: string | boolean;
+}
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
@@ -16,11 +26,12 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .argument('<workflow>', 'workflow name from offload.yml')
     .option('--json', 'print the finished run as JSON instead of progress')
     .option('-q, --quiet', 'do not echo step output (it is still in the step logs)')
+    .option('--junit <file>', 'also write the run as a JUnit XML report (GitLab, CodeBuild, CI dashboards)')
     .option(
       '--wait [duration]',
       'if another run holds the project, wait for it (default 30m) instead of failing',
     )
-    .action(async (workflow: string, opts: { json?: boolean; quiet?: boolean; wait?: string | boolean }) => {
+    .action(async (workflow: string, opts: RunOptions) => {
       const term = ctx.term();
       const core = await ctx.openCore();
       const config = core.config()!;
@@ -34,14 +45,20 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       }
       if (!(await ensureTrusted(ctx, core))) return;
 
+      const platform = detectCi(ctx.env);
+      const ci =
+        platform && platform.id !== 'generic'
+          ? new CiRunOutput(platform, config, ctx.env, (l) => term.out.write(l + '\n'))
+          : undefined;
+      ci?.registerMasks(secretNames(config));
       let live: LiveProgress | undefined;
       let unsubscribe = () => {};
       if (!opts.json) {
-        if (term.tty) {
+        if (term.tty && !ci) {
           live = new LiveProgress(term, () => core.currentRun());
           live.start();
         } else {
-          const plain = new PlainProgress(term, Boolean(opts.quiet));
+          const plain = new PlainProgress(term, Boolean(opts.quiet), ci);
           unsubscribe = core.onRunEvent((e) => plain.onEvent(e));
         }
       }
@@ -67,9 +84,17 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
             ? undefined
             : durationMs(opts.wait === true ? undefined : opts.wait, 30 * 60_000, '--wait');
         const summary = await core.run(workflow, { waitForLockMs });
-        live?.stop(history.readRun(summary.runId));
+        const finished = history.readRun(summary.runId);
+        live?.stop(finished);
         unsubscribe();
-        if (opts.json) printJson(term, history.readRun(summary.runId) ?? summary);
+        if (finished) {
+          ci?.finish(
+            finished,
+            core.trust()?.status.trusted ? 'offload.yml is trusted on this runner' : undefined,
+          );
+          if (opts.junit) writeFileAtomic(opts.junit, junitReport(finished, config.name));
+        }
+        if (opts.json) printJson(term, finished ?? summary);
         else if (summary.status !== 'passed') {
           term.err.write(`offload: logs: offload history --run ${summary.runId} --logs\n`);
         }

@@ -5,6 +5,8 @@
  */
 import readline from 'node:readline';
 import type { Command } from 'commander';
+import { workflowCommand } from '../ci/github';
+import { detectCi } from '../ci/platform';
 import type { Offload } from '../../core/offload';
 import type { CliContext } from '../context';
 import { visibleText } from '../../core/format';
@@ -64,6 +66,17 @@ export async function ensureTrusted(ctx: CliContext, core: Offload): Promise<boo
     term.err.write(
       `offload: ${why}; nothing was run. offload.yml runs commands with your rights: review them with \`offload trust\` and trust the project with \`offload trust --yes\`\n`,
     );
+    // In CI, trust is a visible decision of the workflow: a step of its own before the run.
+    if (detectCi(ctx.env)?.id === 'github')
+      term.out.write(
+        workflowCommand(
+          'error',
+          `${why}: add a step \`npx offload trust --yes\` before \`offload run\` once you have reviewed offload.yml`,
+          {
+            title: 'offload: project not trusted',
+          },
+        ) + '\n',
+      );
   }
   ctx.exit(EXIT.usage);
   return false;
