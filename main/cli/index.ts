@@ -7,6 +7,7 @@ import { ConfigError } from '../core/vocabulary';
 import { visibleText } from '../core/format';
 import { makeContext } from './context';
 import { EXIT } from './exit-codes';
+import { registerCiCommand } from './commands/ci';
 import { registerErrorsCommand } from './commands/errors';
 import { registerHistoryCommand } from './commands/history';
 import { registerInitCommand } from './commands/init';
@@ -45,6 +46,7 @@ export async function main(
   registerValidateCommand(program, ctx);
   registerInitCommand(program, ctx);
   registerTrustCommand(program, ctx);
+  registerCiCommand(program, ctx);
   registerExtensionCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
 

@@ -216,3 +216,4 @@ export { copyToClipboard } from './platform/clipboard';
 export { writeFileAtomic } from './platform/atomic-file';
 export { durationMs } from './units/duration';
 export { secretNames } from './config';
+export { githubWorkflow } from './ci/github-workflow';

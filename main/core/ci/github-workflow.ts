@@ -1,0 +1,124 @@
+/**
+ * `offload ci github`: the GitHub Actions workflow that runs the rule in CI with the team's usual building
+ * blocks — checkout, Node set-up, AWS credentials by OIDC (a role, never long-lived keys), the local phase
+ * as its own job first, the AWS entry point after it in one concurrency group per environment, and the run
+ * history and logs kept as artifacts (the next job's phase gates read the local pass from them).
+ */
+import type { PhaseId } from '../vocabulary';
+
+/** What the workflow is made from. */
+export interface CiWorkflowInput {
+  /** The project's name (offload.yml `name:`). */
+  project: string;
+  /** The entry points of offload.yml: name → phases. */
+  workflows: Record<string, readonly PhaseId[]>;
+  /** `aws.region`, when offload.yml sets it. */
+  region?: string;
+}
+
+/** Entry points that deploy (any AWS phase, no local-model shutdown: CI has no local models to stop). */
+export function ciEntryPoints(workflows: Record<string, readonly PhaseId[]>): string[] {
+  const aws: PhaseId[] = ['aws-prepare', 'aws-deploy', 'aws-test'];
+  return Object.entries(workflows)
+    .filter(([, phases]) => phases.some((p) => aws.includes(p)) && !phases.includes('shutdown'))
+    .map(([name]) => name);
+}
+
+/** A YAML double-quoted scalar. */
+const q = (s: string) => JSON.stringify(s);
+
+/** The workflow file's text (`.github/workflows/offload.yml`). */
+export function githubWorkflow(input: CiWorkflowInput): string {
+  const entries = ciEntryPoints(input.workflows);
+  const byDefault = entries.includes('services') ? 'services' : (entries[0] ?? 'test');
+  const setup = [
+    '      - uses: actions/checkout@v4',
+    '      - uses: actions/setup-node@v4',
+    '        with:',
+    '          node-version: 24',
+    '      - name: Install Offload',
+    '        run: npm install --global "$OFFLOAD_PACKAGE"',
+    '      - name: Offload data folder',
+    '        run: echo "OFFLOAD_HOME=$RUNNER_TEMP/offload" >> "$GITHUB_ENV"',
+    '      # Trust is a decision the repository makes visibly: offload.yml is reviewed like any workflow file.',
+    '      - name: Trust offload.yml',
+    '        run: offload trust --yes',
+  ];
+  const keep = (name: string) => [
+    '      - name: Keep the run history and logs',
+    '        if: always()',
+    '        uses: actions/upload-artifact@v4',
+    '        with:',
+    `          name: ${name}`,
+    '          path: ${{ runner.temp }}/offload/projects',
+    '          if-no-files-found: ignore',
+  ];
+  return [
+    `# The rule in CI for ${input.project} (written by \`offload ci github\`): build and test locally first,`,
+    '# then deploy to AWS and test there. Set the repository variable OFFLOAD_AWS_ROLE_ARN to an IAM role',
+    '# this repository may assume through GitHub OIDC; OFFLOAD_PACKAGE is where your team gets Offload from',
+    '# (an npm package name, a tarball or a git URL).',
+    'name: Offload',
+    '',
+    'on:',
+    '  push:',
+    '    branches: [main]',
+    '  workflow_dispatch:',
+    '    inputs:',
+    '      entry:',
+    '        description: Entry point to run on AWS after the local phase',
+    '        type: choice',
+    `        options: [${(entries.length ? entries : [byDefault]).join(', ')}]`,
+    `        default: ${byDefault}`,
+    '',
+    'permissions:',
+    '  contents: read',
+    '',
+    'env:',
+    '  OFFLOAD_PACKAGE: offload',
+    '  NO_COLOR: "1"',
+    '',
+    'jobs:',
+    '  local:',
+    '    name: Local build and tests',
+    '    runs-on: ubuntu-latest',
+    '    timeout-minutes: 60',
+    '    steps:',
+    ...setup,
+    '      - name: offload run local',
+    '        run: offload run local --junit "$RUNNER_TEMP/offload/local-junit.xml"',
+    ...keep('offload-local'),
+    '',
+    '  aws:',
+    '    name: AWS',
+    '    needs: local',
+    '    runs-on: ubuntu-latest',
+    '    timeout-minutes: 120',
+    '    environment: aws',
+    '    # One deploy at a time per environment; a queued one waits instead of cancelling a deploy under way.',
+    '    concurrency:',
+    '      group: offload-aws-${{ github.ref_name }}',
+    '      cancel-in-progress: false',
+    '    permissions:',
+    '      contents: read',
+    '      id-token: write',
+    '    steps:',
+    ...setup,
+    '      - name: The local pass from the first job',
+    '        uses: actions/download-artifact@v4',
+    '        with:',
+    '          name: offload-local',
+    '          path: ${{ runner.temp }}/offload/projects',
+    '      - name: AWS credentials (OIDC)',
+    '        uses: aws-actions/configure-aws-credentials@v4',
+    '        with:',
+    '          role-to-assume: ${{ vars.OFFLOAD_AWS_ROLE_ARN }}',
+    `          aws-region: ${input.region ? q(input.region) : '${{ vars.AWS_REGION }}'}`,
+    '      - name: offload run',
+    '        env:',
+    `          ENTRY: \${{ inputs.entry || '${byDefault}' }}`,
+    '        run: offload run "$ENTRY" --junit "$RUNNER_TEMP/offload/aws-junit.xml"',
+    ...keep('offload-aws'),
+    '',
+  ].join('\n');
+}
