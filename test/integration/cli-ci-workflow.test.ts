@@ -54,11 +54,14 @@ describe('offload ci github', () => {
     // Both jobs trust the file visibly, as a step of their own.
     for (const job of Object.values(wf.jobs))
       expect(job.steps.some((s) => s.run === 'offload trust --yes')).toBe(true);
-    // The entry points that deploy, never the local-model shutdown.
-    expect(wf.on.workflow_dispatch.inputs.entry.options).toEqual(
-      ['full', 'services', 'infrastructure', 'test'].filter((e) => e !== 'full'),
-    );
-    expect(wf.on.workflow_dispatch.inputs.entry.default).toBe('services');
+    // The entry points that touch AWS, the rule's whole order first.
+    expect(wf.on.workflow_dispatch.inputs.entry.options).toEqual([
+      'full',
+      'services',
+      'infrastructure',
+      'test',
+    ]);
+    expect(wf.on.workflow_dispatch.inputs.entry.default).toBe('full');
 
     const again = await runCli(['ci', 'github', '--data-dir', tempDataDir()], { cwd: dir, untrusted: true });
     expect(again.code).toBe(2);

@@ -16,12 +16,13 @@ export interface CiWorkflowInput {
   region?: string;
 }
 
-/** Entry points that deploy (any AWS phase, no local-model shutdown: CI has no local models to stop). */
+/** Entry points that touch AWS (the AWS job offers them; `full` first: the rule's whole order). */
 export function ciEntryPoints(workflows: Record<string, readonly PhaseId[]>): string[] {
   const aws: PhaseId[] = ['aws-prepare', 'aws-deploy', 'aws-test'];
   return Object.entries(workflows)
-    .filter(([, phases]) => phases.some((p) => aws.includes(p)) && !phases.includes('shutdown'))
-    .map(([name]) => name);
+    .filter(([, phases]) => phases.some((p) => aws.includes(p)))
+    .map(([name]) => name)
+    .sort((a, b) => Number(b === 'full') - Number(a === 'full'));
 }
 
 /** A YAML double-quoted scalar. */
@@ -30,7 +31,9 @@ const q = (s: string) => JSON.stringify(s);
 /** The workflow file's text (`.github/workflows/offload.yml`). */
 export function githubWorkflow(input: CiWorkflowInput): string {
   const entries = ciEntryPoints(input.workflows);
-  const byDefault = entries.includes('services') ? 'services' : (entries[0] ?? 'test');
+  // The rule's default is every phase in order; each entry point runs its own phases again on the AWS job's
+  // runner (the local job failing first only saves the AWS job's time).
+  const byDefault = entries[0] ?? 'full';
   const setup = [
     '      - uses: actions/checkout@v4',
     '      - uses: actions/setup-node@v4',
@@ -57,7 +60,8 @@ export function githubWorkflow(input: CiWorkflowInput): string {
     `# The rule in CI for ${input.project} (written by \`offload ci github\`): build and test locally first,`,
     '# then deploy to AWS and test there. Set the repository variable OFFLOAD_AWS_ROLE_ARN to an IAM role',
     '# this repository may assume through GitHub OIDC; OFFLOAD_PACKAGE is where your team gets Offload from',
-    '# (an npm package name, a tarball or a git URL).',
+    '# (an npm package name, a tarball or a git URL). On a hosted runner the shutdown phase finds no local model',
+    "# server to stop; on a self-hosted one it stops the runner user's own, as on a laptop.",
     'name: Offload',
     '',
     'on:',
