@@ -2,7 +2,7 @@
  * Step kinds for phases 3 and 4: `ecs-deploy`, `ecs-wait-stable` and `cloudwatch-alarms-ok`. They take the
  * AWS clients from `ctx.services.aws`, or build them from `ctx.services.config` (offload.yml's `aws:`).
  */
-import type { StepKind } from '../vocabulary';
+import type { OffloadConfig, StepKind } from '../vocabulary';
 import { describeAlarms } from './alarms';
 import { alarmSelectorSchema, ecsServiceProperties, parseGateConfig } from './config';
 import { formatDurationCompact } from '../format';
@@ -227,6 +227,17 @@ export interface AlarmsOkSpec {
   prefixes?: string[];
 }
 
+const NO_ALARMS = 'no alarms to check: give names or prefixes, or configure gate.alarms';
+
+/** The alarms a `cloudwatch-alarms-ok` step checks: its own names/prefixes, else gate.alarms. */
+function alarmSelection(spec: AlarmsOkSpec | null, config: OffloadConfig | undefined) {
+  const gate = config?.gate ?? parseGateConfig(undefined);
+  return {
+    names: spec?.names ?? (spec?.prefixes ? [] : gate.alarms.names),
+    prefixes: spec?.prefixes ?? (spec?.names ? [] : gate.alarms.prefixes),
+  };
+}
+
 /** Passes when none of the alarms (default: gate.alarms) is in ALARM and every named alarm exists. */
 export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
   key: 'cloudwatch-alarms-ok',
@@ -235,19 +246,14 @@ export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
       'None of these CloudWatch alarms is in ALARM (default: the alarms in gate.alarms). One DescribeAlarms call for all names.',
     anyOf: [{ type: 'null' }, alarmSelectorSchema('The alarms to check.')],
   },
+  check: (spec, config) => {
+    const sel = alarmSelection(spec, config);
+    return sel.names.length + sel.prefixes.length === 0 ? [NO_ALARMS] : [];
+  },
   describe: () => 'CloudWatch alarms are OK',
   async execute(ctx, step) {
-    const gate = ctx.services.config?.gate ?? parseGateConfig(undefined);
-    const sel = {
-      names: step.spec?.names ?? (step.spec?.prefixes ? [] : gate.alarms.names),
-      prefixes: step.spec?.prefixes ?? (step.spec?.names ? [] : gate.alarms.prefixes),
-    };
-    if (sel.names.length + sel.prefixes.length === 0) {
-      return {
-        status: 'failed',
-        summary: 'no alarms to check: give names or prefixes, or configure gate.alarms',
-      };
-    }
+    const sel = alarmSelection(step.spec, ctx.services.config);
+    if (sel.names.length + sel.prefixes.length === 0) return { status: 'failed', summary: NO_ALARMS };
     try {
       const alarms = await withClients(ctx, (c) => describeAlarms(c.cloudwatch, sel, ctx.signal));
       ctx.record('cloudwatch-alarms', { alarms });

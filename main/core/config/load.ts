@@ -16,6 +16,7 @@ import { checkSchemaValues, validationSchema, validatorFor, type LoadConfigOptio
 import {
   assignIds,
   checkInterpolation,
+  checkStepSpecs,
   checkSwitchFilesInside,
   checkWorkflows,
   collectSteps,
@@ -97,7 +98,10 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   checkWorkflows(c, data);
   checkSwitchFilesInside(c, data, path.dirname(file));
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
-  return buildConfig(file, hash, data, steps, c, opts);
+  const config = buildConfig(file, hash, data, steps, c, opts);
+  checkStepSpecs(c, steps, opts, config);
+  if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
+  return config;
 }
 
 /**

@@ -12,6 +12,7 @@ import { lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-posit
 import { didYouMean, isObject, isStepPath, type Checker } from './messages';
 import { defaultName, slugify } from './model';
 import type { LoadConfigOptions } from './validate-schema';
+import type { OffloadConfig } from '../vocabulary';
 import { fileKind } from '../boundary/files';
 
 /** A step as found while checking: where it is and what it contains. */
@@ -276,5 +277,31 @@ export function checkWorkflows(c: Checker, data: Record<string, unknown>): void 
       ['phases', awsWithSteps],
       `phases.${awsWithSteps} has steps but phases.local has none; no AWS phase may run without a local build & test first`,
     );
+  }
+}
+
+/**
+ * Each step kind's own checks of its spec (`StepKind.check`), at the kind key's value: the same function the
+ * step runs before it starts, so validate and run agree. Specs holding `${{ }}` are checked when they run.
+ */
+export function checkStepSpecs(
+  c: Checker,
+  steps: readonly FoundStep[],
+  opts: LoadConfigOptions,
+  config: OffloadConfig,
+): void {
+  for (const s of steps) {
+    const kind = s.kind === undefined ? undefined : opts.stepKinds.find((k) => k.key === s.kind);
+    if (!kind?.check || s.kind === undefined) continue;
+    const spec = s.raw[s.kind];
+    if (JSON.stringify(spec ?? null).includes('${{')) continue;
+    let problems: string[];
+    try {
+      // The schema has checked the spec's shape: it is the kind's Spec.
+      problems = (kind.check as (spec: unknown, config: OffloadConfig) => string[])(spec, config);
+    } catch (err) {
+      problems = [(err as Error).message];
+    }
+    for (const p of problems) c.atValue([...s.path, s.kind], p);
   }
 }

@@ -91,6 +91,12 @@ export interface StepKind<Spec = unknown> {
    * environment variable the script references, never as text (main/core/boundary/spawn.ts).
    */
   scriptShell?(extra: Record<string, unknown>): unknown;
+  /**
+   * The checks `execute` makes on its spec before it touches anything, as problems in words (empty: none):
+   * `offload validate` and every load run them on each spec without `${{ }}`, so a config that validates is
+   * not refused by the step after an earlier phase deployed. `execute` calls the same function.
+   */
+  check?(spec: Spec, config: OffloadConfig): string[];
   /** One-line description for displays, from the (interpolated) step. */
   describe(step: ResolvedStep<Spec>): string;
   /** Runs one attempt. Throwing is treated as failed with the error's message. */

@@ -59,6 +59,22 @@ async function readBody(res: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The URL and timeout of an http step, or what is wrong with them (validate and execute both ask). */
+export function httpTarget(spec: {
+  url: string;
+  timeout?: string | number;
+}): { url: URL; timeoutMs: number } | string {
+  const timeoutMs = spec.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(spec.timeout);
+  if (timeoutMs === undefined) return `invalid timeout ${JSON.stringify(spec.timeout)}`;
+  try {
+    const url = new URL(spec.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    return { url, timeoutMs };
+  } catch {
+    return `invalid URL "${spec.url}": expected http:// or https://`;
+  }
+}
+
 /** Checks an HTTP endpoint; one request per attempt. */
 export const httpStep: StepKind<HttpSpec> = {
   key: 'http',
@@ -108,20 +124,17 @@ export const httpStep: StepKind<HttpSpec> = {
       timeout: durationSchema('Per-request timeout (default 10s).'),
     },
   },
+  check: (spec) => {
+    const t = httpTarget(spec);
+    return typeof t === 'string' ? [t] : [];
+  },
   describe: (s) => `${(s.spec.method ?? 'GET').toUpperCase()} ${s.spec.url}`,
   async execute(ctx, step) {
     const spec = step.spec;
     const method = (spec.method ?? 'GET').toUpperCase();
-    const timeoutMs = spec.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(spec.timeout);
-    if (timeoutMs === undefined)
-      return { status: 'failed', summary: `invalid timeout ${JSON.stringify(spec.timeout)}` };
-    let url: URL;
-    try {
-      url = new URL(spec.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-    } catch {
-      return { status: 'failed', summary: `invalid URL "${spec.url}": expected http:// or https://` };
-    }
+    const target = httpTarget(spec);
+    if (typeof target === 'string') return { status: 'failed', summary: target };
+    const { url, timeoutMs } = target;
     const timer = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([ctx.signal, timer]);
     const t0 = performance.now();

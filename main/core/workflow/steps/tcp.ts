@@ -28,6 +28,14 @@ export function parseTcpTarget(spec: TcpSpec): { host: string; port: number; tim
 /** Checks that a TCP port accepts connections. */
 export const tcpStep: StepKind<TcpSpec> = {
   key: 'tcp',
+  check: (spec) => {
+    try {
+      parseTcpTarget(spec);
+      return [];
+    } catch (err) {
+      return [(err as Error).message];
+    }
+  },
   schema: {
     description: 'A TCP port that must accept a connection: "host:port" or {host, port, timeout}.',
     oneOf: [
