@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
+import { isAlive } from '../platform/process-tree';
 import type { AwsSnapshot } from '../vocabulary';
 import { staleAfterMs, staleAsUnknown } from './gate';
 
@@ -28,11 +29,7 @@ export function readLiveGateFile(stateDir: string, now = Date.now()): LiveGate |
       snapshot: AwsSnapshot;
     };
     if (now - l.at > 3 * l.intervalMs + 5_000) return undefined;
-    try {
-      process.kill(l.pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
-    }
+    if (!isAlive(l.pid)) return undefined;
     // Published but old (the watch's poll hangs): what it says is no longer evidence.
     const snap = staleAsUnknown(l.snapshot, {
       now,

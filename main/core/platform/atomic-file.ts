@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from './proc-signal';
 
 /** How a new file and its folders are created; an existing file keeps its own mode. */
 export interface AtomicWriteOptions {
@@ -150,15 +151,6 @@ export function atomicTempName(file: string, pid = process.pid): string {
   );
 }
 
-const pidAlive = (pid: number): boolean => {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
-  }
-};
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -8,6 +8,7 @@ import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } f
 import fs from 'node:fs';
 import { newStepCookie, STEP_COOKIE_VAR, sweepOrphanedSteps } from './step-cookie';
 import { superviseStep } from './step-supervisor';
+import { pidAlive } from './proc-signal';
 
 /** A child started with spawnMarked: its cookie, and how to stop supervising it once its processes were swept. */
 export interface MarkedChild {
@@ -143,11 +144,7 @@ export function processStartTime(
 
 /** Whether a process exists and is not a zombie. */
 export function isAlive(pid: number, platform: NodeJS.Platform = process.platform): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!pidAlive(pid)) return false;
   if (platform === 'linux') {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
