@@ -9,6 +9,7 @@ import { slugify } from '../config/load';
 import { readTemplate, needsIam, requiredParametersTodo, type TemplateInfo } from './cfn-template';
 import { filesIn, relCwd, runStep, subDirs, type Detector, type Plan } from './plan';
 import { readBounded } from './read-bounded';
+import type { Toolchain } from './toolchain';
 
 const INFRA_DIR = /^(infra|infrastructure|cfn|cloudformation|templates?|stacks?|aws|iac)$/i;
 const TEMPLATE_FILE = /\.(ya?ml|json|template)$/i;
@@ -78,9 +79,26 @@ function findTemplates(root: string): { found: Found[]; skipped: string[] } {
 
 const stackBase = (plan: Plan) => slugify(plan.name || 'my-project').replace(/_/g, '-');
 
-export const detectCloudFormation: Detector = (plan) => {
+/** The local check of the templates: cfn-lint where it is installed, else a listing that says it is not. */
+function lintStep(plan: Plan, tools: Toolchain, found: Found[]): void {
+  const files = found.map((t) => t.rel).join(' ');
+  if (tools.which('cfn-lint'))
+    plan.steps.local.push(runStep('CloudFormation lint', `cfn-lint --non-zero-exit-code error ${files}`));
+  else
+    plan.steps.local.push(
+      runStep('CloudFormation templates (not linted: cfn-lint is not installed)', `ls ${files}`, {
+        comment: [
+          'cfn-lint was not on PATH when offload init ran: this step only lists the templates. Once it is',
+          `installed (pip install cfn-lint), replace it with: cfn-lint ${files}`,
+        ],
+      }),
+    );
+}
+
+export const detectCloudFormation: Detector = (plan, tools) => {
   const { found, skipped } = findTemplates(plan.root);
   plan.findings.push(...skipped);
+  if (found.length) lintStep(plan, tools, found);
   const children = new Map<string, string>();
   for (const t of found)
     for (const url of t.info.nested) children.set(path.resolve(path.dirname(t.file), url), t.rel);
