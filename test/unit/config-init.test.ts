@@ -200,7 +200,7 @@ describe('initConfig: Python', () => {
       project({ 'requirements.txt': 'requests\n', 'render.py': 'print(1)\n', 'setup.py': '' }),
     );
     expect(runs(config.phases.local.steps)).toEqual([
-      expect.stringContaining('venv.create(".venv", with_pip=True, system_site_packages=True)'),
+      expect.stringContaining('venv.create(".venv", system_site_packages=True)'),
       '${{ steps.venv.outputs.python }} -m compileall -q render.py',
     ]);
     expect(text).toContain('# No Python tests were found');
