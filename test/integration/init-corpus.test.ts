@@ -13,7 +13,6 @@ import { findExecutable } from '../../main/core/platform/shell';
 import { ROOT, runCli, tempDataDir } from '../helpers/cli';
 
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'init-corpus');
-const SCHEMA = path.join(ROOT, 'offload.schema.json');
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
@@ -61,6 +60,19 @@ const maven: Case['needs'] = {
   message: /mvn is not installed here|Maven build and tests[\s\S]*BUILD FAILURE/,
 };
 
+/** Needs these Python modules importable here (pip installs offline only what the machine has). */
+const pythonHas = (modules: string[], message: RegExp): Case['needs'] => ({
+  available: () =>
+    spawnSync('python3', ['-c', modules.map((m) => `import ${m}`).join('; ')], { stdio: 'ignore' }).status ===
+    0,
+  message,
+});
+
+const awsRuns = (w: Written, phase: PhaseId) =>
+  w.phases[phase].steps.map(
+    (s) => s.run ?? `${Object.keys(s).find((k) => !['name', 'id', 'cwd'].includes(k))}`,
+  );
+
 const localRuns = (w: Written) => w.phases.local.steps.map((s) => s.run);
 const shutdownKinds = (w: Written) =>
   w.phases.shutdown.steps.map((s) => Object.keys(s).find((k) => k !== 'name'));
@@ -103,9 +115,13 @@ const CASES: Case[] = [
   {
     name: 'python-src-pytest',
     check(w) {
-      const [tests] = w.phases.local.steps;
-      expect(tests?.run).toMatch(/-m (pytest|compileall -q src tests)$/);
-      if (/pytest$/.test(tests?.run ?? '')) expect(tests?.env).toEqual({ PYTHONPATH: 'src' });
+      // requirements.txt declares pytest: a .venv gets it (from this machine's packages, no network), then pytest.
+      const [venv, tests] = w.phases.local.steps;
+      expect(venv).toMatchObject({ id: 'venv', shell: 'python' });
+      expect(tests).toMatchObject({
+        run: '${{ steps.venv.outputs.python }} -m pytest',
+        env: { PYTHONPATH: 'src' },
+      });
       expect(w.switch?.files[0]).toMatchObject({
         path: 'config.yaml',
         keys: { 'llm.base_url': { local: 'http://127.0.0.1:1234/v1' } },
@@ -115,12 +131,18 @@ const CASES: Case[] = [
   {
     name: 'node-npm-test',
     git: true,
-    check(w) {
+    check(w, text) {
       expect(w.name).toBe('slugger');
       expect(localRuns(w)).toEqual(['npm run lint', 'npm run test']);
-      // .env.example holds example values, not the ones in use.
-      expect(w.switch).toBeUndefined();
-      expect(shutdownKinds(w)).toEqual(['stop-local-models']);
+      // No .env: the keys of .env.example are switched in the .env a developer copies it to.
+      expect(w.switch?.files).toEqual([
+        {
+          path: '.env',
+          keys: { OPENAI_BASE_URL: expect.objectContaining({ local: 'http://localhost:11434/v1' }) },
+        },
+      ]);
+      expect(text).toContain('#   cp .env.example .env');
+      expect(shutdownKinds(w)).toEqual(['stop-local-models', 'switch-config']);
     },
   },
   {
@@ -225,8 +247,13 @@ const CASES: Case[] = [
   },
   {
     name: 'image-scripts',
+    // requests and pillow go into a .venv; pip gets only what this machine has (PIP_NO_INDEX).
+    needs: pythonHas(['requests', 'PIL'], /No matching distribution found for (pillow|requests)/),
     check(w) {
-      expect(localRuns(w)).toEqual([expect.stringMatching(/-m compileall -q render_batch\.py$/)]);
+      expect(localRuns(w)).toEqual([
+        expect.stringContaining('"-r", "requirements.txt"'),
+        '${{ steps.venv.outputs.python }} -m compileall -q render_batch.py',
+      ]);
       expect(w.switch?.files[0]?.keys['comfyui.url']?.local).toBe('http://127.0.0.1:8188');
     },
   },
@@ -312,6 +339,135 @@ const CASES: Case[] = [
       ]);
     },
   },
+
+  {
+    name: 'copilot-svc',
+    git: true,
+    check(w, text) {
+      expect(localRuns(w)).toEqual([expect.stringMatching(/-m unittest discover$/)]);
+      expect(awsRuns(w, 'aws-prepare')).toContain('copilot env deploy --name test');
+      expect(awsRuns(w, 'aws-deploy')).toEqual(['copilot svc deploy --name api --env test']);
+      expect(text).toMatch(/copilot\/ \(AWS Copilot: api \[Load Balanced Web Service\]; environments test\)/);
+    },
+  },
+  {
+    name: 'pulumi-py',
+    // pulumi and pulumi-aws go into a .venv; offline, the first step names the one this machine lacks.
+    needs: pythonHas(['pulumi', 'pulumi_aws'], /No matching distribution found for pulumi/),
+    check(w) {
+      expect(w.phases.local.steps[0]).toMatchObject({ id: 'venv', shell: 'python' });
+      expect(awsRuns(w, 'aws-prepare')).toEqual([
+        'pulumi preview --stack dev --non-interactive',
+        'pulumi up --stack dev --yes --non-interactive',
+      ]);
+    },
+  },
+  {
+    name: 'nested-cfn',
+    git: true,
+    check(w, text) {
+      expect(localRuns(w)[0]).toMatch(
+        /^(cfn-lint --non-zero-exit-code error|ls) cloudformation\/alarms\.yaml /,
+      );
+      // The parent is packaged and deployed once, before the stack that imports its export; children not alone.
+      expect(w.phases['aws-prepare'].steps.map((s) => s.name)).toEqual([
+        'Package master (nested templates to S3)',
+        'Deploy stack master',
+        'Deploy stack alarms',
+      ]);
+      expect(text).toContain(
+        'cloudformation/infrastructure/vpc.yaml (CloudFormation): nested stack of cloudformation/master.yaml',
+      );
+      expect(text).toContain('#   MasterStackName (String), AlertEmail (String)');
+    },
+  },
+  {
+    name: 'sam-params',
+    git: true,
+    check(w, text) {
+      expect(localRuns(w)).toEqual(['npm run test']);
+      expect(text).toContain(
+        'template.yaml: TODO: parameters without a Default (TableName): give them in the deploy step',
+      );
+    },
+  },
+  {
+    name: 'rule-scripts',
+    git: true,
+    check(w, text) {
+      expect(localRuns(w)).toEqual([expect.stringMatching(/-m unittest discover -s tests$/)]);
+      expect(awsRuns(w, 'aws-prepare')).toEqual(['./scripts/aws-deploy-infrastructure.ps1']);
+      expect(awsRuns(w, 'aws-deploy')).toEqual(['./scripts/aws-deploy-services.ps1']);
+      expect(awsRuns(w, 'aws-test')).toEqual(['./scripts/aws-test-services.ps1']);
+      expect(w.phases.shutdown.steps.map((s) => s.run)).toContain('./scripts/shutdown-local-models.ps1');
+      expect(text).toContain('scripts/aws-deploy-full.ps1: seen but not used');
+    },
+  },
+  {
+    name: 'helm-chart',
+    git: true,
+    check(w, text) {
+      expect(localRuns(w)).toContainEqual(expect.stringMatching(/-m unittest discover$/));
+      expect(awsRuns(w, 'aws-deploy')).toEqual([
+        'helm upgrade --install shop charts/shop --wait --timeout 10m',
+      ]);
+      expect(text).toContain('# TODO: review: charts/shop/templates/ has Deployments in deployment.yaml');
+    },
+  },
+  {
+    name: 'k8s-microservices',
+    git: true,
+    check(w) {
+      expect(localRuns(w)).toEqual([expect.stringMatching(/-m unittest discover -s tests$/)]);
+      expect(w.phases['aws-deploy'].steps.map((s) => s['eks-rollout'])).toEqual([
+        { manifest: 'kubernetes-manifests/cartservice.yaml' },
+        { manifest: 'kubernetes-manifests/emailservice.yaml' },
+      ]);
+      expect(w.phases['aws-prepare'].steps.map((s) => s.cwd)).toEqual([
+        'src/cartservice',
+        'src/emailservice',
+      ]);
+    },
+  },
+  {
+    name: 'ollama-rag',
+    git: true,
+    needs: pythonHas(['requests', 'pytest'], /No matching distribution found for (requests|pytest)/),
+    check(w, text) {
+      expect(localRuns(w)[1]).toBe('${{ steps.venv.outputs.python }} -m pytest');
+      expect(w.switch?.files).toEqual([
+        {
+          path: '.env',
+          keys: { OLLAMA_BASE_URL: expect.objectContaining({ local: 'http://localhost:11434' }) },
+        },
+      ]);
+      expect(text).toContain('# TODO: .env is not there yet (these keys come from .env.example)');
+    },
+  },
+  {
+    name: 'jest-missing-tests',
+    git: true,
+    // The dependencies are installed (no network needed); the test script names a folder that is not there.
+    prepare: (dir) => fs.mkdirSync(path.join(dir, 'node_modules')),
+    needs: {
+      available: () => false,
+      message: /TODO: the test script of package\.json names test\/, which is not in the repository/,
+    },
+    check(w, text) {
+      expect(localRuns(w)).toEqual([expect.stringContaining('echo "TODO: the test script')]);
+      expect(text).toContain('package.json: the test script (`jest test/`) names test/, which is not there');
+    },
+  },
+  {
+    name: 'terraform-gcp',
+    git: true,
+    check(w, text) {
+      expect(w.phases['aws-prepare'].steps.map((s) => s.cwd)).toEqual(['aws', 'aws', 'aws']);
+      expect(text).toContain(
+        'Terraform (*.tf in gcp/): Google Cloud provider, not AWS: not put in the AWS phases',
+      );
+    },
+  },
 ];
 
 function copyOf(c: Case): string {
@@ -332,25 +488,28 @@ function copyOf(c: Case): string {
 }
 
 describe('offload init on the corpus: validate and `run local` pass without edits', () => {
-  it('has at least 19 projects, each with a case here', () => {
+  it('has at least 25 projects, each with a case here', () => {
     const names = fs.readdirSync(CORPUS).sort();
-    expect(names.length).toBeGreaterThanOrEqual(19);
+    expect(names.length).toBeGreaterThanOrEqual(25);
     expect(CASES.map((c) => c.name).sort()).toEqual(names);
   });
 
+  // Concurrent: each case is a copy in its own temp folder and data dir, mostly waiting on child processes.
   for (const c of CASES) {
-    it(
+    it.concurrent(
       c.name,
       async () => {
         const dir = copyOf(c);
         const data = tempDataDir();
         cleanup.push(data);
-        const env = { OFFLOAD_HOME: data };
+        // pip installs only what this machine has (the .venv sees the system's packages): no network.
+        const env = { OFFLOAD_HOME: data, PIP_NO_INDEX: '1' };
         const init = await runCli(['init'], { cwd: dir, env });
         expect(init.code, init.stderr).toBe(0);
         const text = fs.readFileSync(path.join(dir, 'offload.yml'), 'utf8');
-        const ref = /^# yaml-language-server: \$schema=(.+)$/.exec(text.split('\n')[0] ?? '')?.[1];
-        expect(path.resolve(dir, ref ?? '')).toBe(SCHEMA);
+        // No path into this machine's Offload install (it breaks for every teammate): a hint instead.
+        expect(text).not.toContain(ROOT);
+        expect(text.split('\n')[0]).toMatch(/^# Editor completion: Offload ships offload\.schema\.json/);
 
         const validate = await runCli(['validate'], { cwd: dir, env });
         expect(validate.code, validate.stderr).toBe(0);

@@ -152,21 +152,29 @@ describe('initConfig: Python', () => {
     expect(runs(config.phases.local.steps)).toEqual(['python -m unittest discover -s tests -t .']);
   });
 
-  it('src layout with pytest declared: pytest with PYTHONPATH=src when pytest is importable', () => {
+  it('src layout with pytest in requirements.txt: a .venv with it installed, then pytest with PYTHONPATH=src', () => {
     const files = {
       'requirements.txt': 'pytest>=7\n',
       'src/textstats/__init__.py': '',
       'tests/test_counts.py': 'def test_x():\n    assert True\n',
     };
-    const { config, text } = initAndLoad(project(files), machine(['python3'], [PYTEST]));
-    expect(runs(config.phases.local.steps)).toEqual(['python3 -m pytest']);
-    expect(config.phases.local.steps[0]?.env).toEqual({ PYTHONPATH: 'src' });
-    expect(text).toContain('to do that, add first: python3 -m pip install -r requirements.txt');
+    // pytest need not be importable here: the first step installs it.
+    const { config, findings } = initAndLoad(project(files), machine(['python3']));
+    const [venv, tests] = config.phases.local.steps;
+    expect(venv).toMatchObject({
+      id: 'venv',
+      spec: expect.stringContaining('"-r", "requirements.txt"'),
+    });
+    expect(tests).toMatchObject({
+      spec: '${{ steps.venv.outputs.python }} -m pytest',
+      env: { PYTHONPATH: 'src' },
+    });
+    expect(findings[0]).toMatch(/: dependencies installed into \.venv, pytest$/);
   });
 
   it('pytest declared but not importable: byte-compiles the sources and says how to run the tests', () => {
     const files = {
-      'requirements.txt': 'pytest>=7\n',
+      'pytest.ini': '[pytest]\n',
       'src/textstats/__init__.py': '',
       'tests/test_counts.py': 'def test_x():\n    assert True\n',
     };
@@ -191,7 +199,10 @@ describe('initConfig: Python', () => {
     const { config, text } = initAndLoad(
       project({ 'requirements.txt': 'requests\n', 'render.py': 'print(1)\n', 'setup.py': '' }),
     );
-    expect(runs(config.phases.local.steps)).toEqual(['python3 -m compileall -q render.py']);
+    expect(runs(config.phases.local.steps)).toEqual([
+      expect.stringContaining('venv.create(".venv", system_site_packages=True)'),
+      '${{ steps.venv.outputs.python }} -m compileall -q render.py',
+    ]);
     expect(text).toContain('# No Python tests were found');
   });
 
@@ -360,17 +371,23 @@ describe('initConfig: containers and infrastructure', () => {
     );
   });
 
-  it('Helm chart: helm lint with helm installed, helm upgrade and an eks-rollout of the release in aws-deploy', () => {
+  it('Helm chart: helm lint with helm installed, helm upgrade --wait in aws-deploy, no Deployment name guessed', () => {
     const files = {
       'chart/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
-      'chart/values.yaml': '',
+      'chart/values.yaml': 'services: [cart, checkout]\n',
+      'chart/templates/deployment.yaml':
+        '{{- range .Values.services }}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ . }}\n{{- end }}\n',
     };
     const withHelm = initAndLoad(project(files), machine(['helm']));
     expect(runs(withHelm.config.phases.local.steps)).toContain('helm lint chart');
+    // The chart makes one Deployment per service: none is guessed; the rollout is a commented example to review.
     expect(runs(withHelm.config.phases['aws-deploy'].steps)).toEqual([
-      'helm upgrade --install shop chart',
-      'eks-rollout: {"deployment":"shop"}',
+      'helm upgrade --install shop chart --wait --timeout 10m',
     ]);
+    expect(withHelm.text).toContain(
+      '# TODO: review: chart/templates/ has Deployments in deployment.yaml; their names',
+    );
+    expect(withHelm.text).toMatch(/# {5}eks-rollout:\n\s*# {7}deployment: <deployment name from the chart>/);
     const without = initAndLoad(project(files), machine([]));
     expect(without.text).toContain('# Chart.yaml: helm was not installed when offload init ran');
   });
@@ -519,14 +536,22 @@ describe('initConfig: dev-config switch, shutdown and monitor', () => {
 });
 
 describe('initConfig: the $schema reference', () => {
-  it('points at the offload.schema.json shipped with this Offload, relative to the project', () => {
+  it("never a path into this machine's Offload install: a comment says how to get editor support", () => {
     expect(shippedSchemaFile(path.join(ROOT, 'main', 'core', 'init'))).toBe(SCHEMA);
     expect(shippedSchemaFile(path.join(ROOT, 'dist'))).toBe(SCHEMA);
     const dir = project({});
-    const first = initConfig(dir, { tools: machine(), schemaFile: SCHEMA }).text.split('\n')[0];
-    const ref = /^# yaml-language-server: \$schema=(.+)$/.exec(first ?? '')?.[1];
-    expect(ref).toBe(schemaReference(dir, SCHEMA));
-    expect(path.resolve(dir, ref!)).toBe(SCHEMA);
-    expect(initConfig(dir, { tools: machine(), schemaFile: null }).text).not.toContain('$schema');
+    const text = initConfig(dir, { tools: machine(), schemaFile: SCHEMA }).text;
+    expect(text).not.toMatch(/^# yaml-language-server/m);
+    expect(text).not.toContain(ROOT);
+    expect(text.split('\n')[0]).toMatch(/^# Editor completion: Offload ships offload\.schema\.json/);
+    expect(initConfig(dir, { tools: machine(), schemaFile: null }).text).not.toContain('Editor completion');
+  });
+
+  it('node_modules/offload/… where the project depends on offload; a relative path to a schema in the project', () => {
+    const dep = project({ 'package.json': '{"devDependencies": {"offload": "^1.0.0"}}' });
+    expect(schemaReference(dep, SCHEMA)).toBe('node_modules/offload/offload.schema.json');
+    const own = project({ 'offload.schema.json': '{}' });
+    expect(schemaReference(own, path.join(own, 'offload.schema.json'))).toBe('offload.schema.json');
+    expect(schemaReference(project({ 'package.json': '{not json' }), SCHEMA)).toBeUndefined();
   });
 });

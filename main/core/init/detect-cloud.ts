@@ -10,6 +10,7 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { slugify } from '../config/load';
 import type { PhaseId } from '../workflow/types';
 import { stringify as stringifyYaml } from 'yaml';
+import { readTemplate, requiredParametersTodo } from './cfn-template';
 import {
   exists,
   filesIn,
@@ -121,50 +122,6 @@ export const detectServerless: Detector = (plan, tools) => {
 
 const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
 
-/** Resources of a template read leniently (CloudFormation's !Ref / !Sub tags are kept as plain values). */
-function templateResources(
-  text: string,
-): Record<string, { Type?: string; Properties?: Record<string, unknown> }> {
-  try {
-    const doc = parseYaml(text, { logLevel: 'silent', customTags: cfnTags }) as {
-      Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
-    };
-    return doc?.Resources ?? {};
-  } catch {
-    return {};
-  }
-}
-
-const cfnTags = [
-  'Ref',
-  'Sub',
-  'GetAtt',
-  'Join',
-  'Select',
-  'Split',
-  'If',
-  'Equals',
-  'Not',
-  'And',
-  'Or',
-  'FindInMap',
-  'ImportValue',
-  'Base64',
-  'Cidr',
-  'GetAZs',
-  'Condition',
-  'Transform',
-].flatMap((t) =>
-  (['scalar', 'seq', 'map'] as const).map((collection) => ({
-    tag: `!${t}`,
-    ...(collection === 'scalar' ? {} : { collection }),
-    resolve: (v: unknown) => ({ [`Fn::${t}`]: v }),
-  })),
-) as never;
-
-const needsIam = (resources: ReturnType<typeof templateResources>) =>
-  Object.values(resources).some((r) => /^AWS::IAM::|^AWS::Serverless::Function$/.test(r.Type ?? ''));
-
 /**
  * SAM: after `sam build`, `sam package` writes packaged.yaml (code uploaded to S3) and cloudformation-deploy
  * deploys it through a change set; functions with a literal FunctionName are invoked and watched.
@@ -172,8 +129,13 @@ const needsIam = (resources: ReturnType<typeof templateResources>) =>
 export const detectSamFunctions: Detector = (plan) => {
   const template = SAM_TEMPLATES.find((f) => /AWS::Serverless/.test(readText(path.join(plan.root, f)) ?? ''));
   if (!template) return;
-  const resources = templateResources(readText(path.join(plan.root, template)) ?? '');
+  const info = readTemplate(readText(path.join(plan.root, template)) ?? '');
+  const resources = info.resources;
   const fns = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
+  if (info.required.length)
+    plan.findings.push(
+      `${template}: TODO: parameters without a Default (${info.required.map((p) => p.name).join(', ')}): give them in the deploy step`,
+    );
   const named = fns.flatMap(([, r]) =>
     typeof r.Properties?.FunctionName === 'string' ? [r.Properties.FunctionName] : [],
   );
@@ -197,6 +159,7 @@ export const detectSamFunctions: Detector = (plan) => {
     comment: [
       'Creates or updates the stack through a change set; its Outputs become outputs of this step',
       '(${{ steps.stack.outputs.<OutputKey> }}). TODO: the stack name you want.',
+      ...requiredParametersTodo(template, info.required),
     ],
   });
   if (named.length) lambdaVerification(plan, named, template);
@@ -217,45 +180,10 @@ export const detectSamFunctions: Detector = (plan) => {
   }
 };
 
-/** A template that is CloudFormation and not SAM: in the project folder or an infra-like sub-folder. */
-export const detectCloudFormation: Detector = (plan) => {
-  const candidates = [
-    plan.root,
-    ...subDirs(plan.root).filter((d) =>
-      /^(infra|infrastructure|cfn|cloudformation|templates?|stacks?)$/i.test(path.basename(d)),
-    ),
-  ];
-  const found: string[] = [];
-  for (const dir of candidates)
-    for (const f of filesIn(dir)) {
-      if (!/\.(ya?ml|json|template)$/i.test(f) || (SAM_TEMPLATES.includes(f) && dir === plan.root)) continue;
-      const text = readText(path.join(dir, f)) ?? '';
-      if (text.length > 1_000_000 || !/AWSTemplateFormatVersion/.test(text) || /AWS::Serverless/.test(text))
-        continue;
-      found.push(path.join(dir, f));
-    }
-  if (!found.length) return;
-  for (const file of found.slice(0, 5)) {
-    const rel = relCwd(plan.root, file)!;
-    const base = path.basename(file).replace(/\.(ya?ml|json|template)$/i, '');
-    const iam = needsIam(templateResources(readText(file) ?? ''));
-    plan.findings.push(`${rel} (CloudFormation): deployed with cloudformation-deploy in aws-prepare`);
-    plan.steps['aws-prepare'].push({
-      name: `Deploy stack ${base}`,
-      kind: 'cloudformation-deploy',
-      spec: {
-        stack: `${stackName(plan)}-${slugify(base).replace(/_/g, '-')}`,
-        template: rel,
-        ...(iam ? { capabilities: ['CAPABILITY_NAMED_IAM'] } : {}),
-      },
-      comment: [`TODO: the stack name, and parameters: { … } if ${rel} has parameters without defaults.`],
-    });
-  }
-};
-
 // ---- Kubernetes manifests and Helm charts -------------------------------------------------------------
 
-const MANIFEST_DIRS = ['k8s', 'kubernetes', 'manifests', 'deploy', 'kube'];
+/** Folders of plain manifests: k8s/, kubernetes/, kubernetes-manifests/, k8s-specifications/, manifests/, deploy/. */
+const MANIFEST_DIR = /^((k8s|kube|kubernetes)([-_][\w-]+)?|manifests|deploy)$/i;
 
 /** Deployment names in a manifest file. */
 function deploymentsIn(text: string): string[] {
@@ -277,7 +205,12 @@ const clusterComment = [
 /** k8s/*.yaml with a Deployment: applied and waited for with eks-rollout; Chart.yaml: helm upgrade + wait. */
 export const detectKubernetes: Detector = (plan, tools) => {
   const imageRef = plan.steps['aws-prepare'].some((s) => s.id === 'image');
-  for (const name of MANIFEST_DIRS) {
+  const manifestDirs = subDirs(plan.root)
+    .map((d) => path.basename(d))
+    .filter((n) => MANIFEST_DIR.test(n))
+    // The usual names first, then the longer ones (kubernetes-manifests/).
+    .sort((a, b) => a.length - b.length || a.localeCompare(b));
+  for (const name of manifestDirs) {
     const dir = path.join(plan.root, name);
     const files = filesIn(dir).filter((f) => /\.ya?ml$/.test(f));
     const withDeployments = files.filter((f) => deploymentsIn(readText(path.join(dir, f)) ?? '').length);
@@ -318,28 +251,35 @@ export const detectKubernetes: Detector = (plan, tools) => {
   const rel = relCwd(plan.root, chartDir) ?? '.';
   const helm = Boolean(tools.which('helm'));
   plan.findings.push(
-    `${rel === '.' ? '' : `${rel}/`}Chart.yaml (Helm chart ${release}): ${helm ? 'linted locally, ' : ''}installed with helm and rolled out with eks-rollout in aws-deploy`,
+    `${rel === '.' ? '' : `${rel}/`}Chart.yaml (Helm chart ${release}): ${helm ? 'linted locally, ' : ''}installed with helm upgrade --wait in aws-deploy (review: the Deployments it creates are not guessed)`,
   );
   if (helm) plan.steps.local.push(runStep(`Helm lint (${release})`, `helm lint ${rel}`));
   else
     plan.notes.local.push([
       `Chart.yaml: helm was not installed when offload init ran; once it is, add: helm lint ${rel}`,
     ]);
+  const templates = path.join(chartDir, 'templates');
+  const deploymentFiles = filesIn(templates).filter((f) =>
+    /^kind:\s*Deployment\b/m.test(readText(path.join(templates, f)) ?? ''),
+  );
   plan.steps['aws-deploy'].push(
-    runStep(`Helm upgrade ${release}`, `helm upgrade --install ${release} ${rel}`, {
+    runStep(`Helm upgrade ${release}`, `helm upgrade --install ${release} ${rel} --wait --timeout 10m`, {
       comment: [
-        'Installs or upgrades the release in the current kubeconfig context: check it before the first run.',
+        'TODO: review: installs or upgrades the release in the current kubeconfig context and waits until its',
+        'Deployments are ready (--wait). Check the context (and the values for AWS) before the first run.',
       ],
-      timeout: '10m',
+      timeout: '15m',
     }),
-    {
-      name: `Roll out ${release}`,
-      kind: 'eks-rollout',
-      spec: { deployment: release },
-      comment: [
-        ...clusterComment,
-        `TODO: the Deployment the chart creates (often the release name, ${release}).`,
-      ],
-    },
+  );
+  // The Deployments' names come from the templates (often one per service, from values): not guessed.
+  example(
+    plan,
+    'aws-deploy',
+    [
+      `TODO: review: ${rel === '.' ? '' : `${rel}/`}templates/ has ${deploymentFiles.length ? `Deployments in ${deploymentFiles.join(', ')}` : 'no plain Deployment'}; their names`,
+      'come from the chart and its values, so none is guessed. To also check one with eks-rollout:',
+      ...clusterComment,
+    ],
+    { name: 'Roll out <deployment>', 'eks-rollout': { deployment: '<deployment name from the chart>' } },
   );
 };

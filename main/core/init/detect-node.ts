@@ -1,6 +1,6 @@
 /** Node projects (package.json, at the top or in sub-folders): install when needed, lint, build, test. */
 import path from 'node:path';
-import { exists, inFolder, projectDirs, relCwd, runStep, type Detector, type Plan } from './plan';
+import { exists, inFolder, projectDirs, relCwd, runStep, todoStep, type Detector, type Plan } from './plan';
 import { MAX_READ_BYTES, readBounded } from './read-bounded';
 
 interface PackageJson {
@@ -37,6 +37,30 @@ function packageManager(dir: string) {
   return { install: 'npm install', run: 'npm run' };
 }
 
+const TEST_RUNNERS = /^(jest|mocha|vitest|ava|tap|jasmine|karma)$/;
+
+/**
+ * The folder or file a test script names that is not there (`jest test/` without test/), so the test step
+ * is not written as one that fails on its first run. Only plain path arguments of a known runner are checked.
+ */
+export function missingTestPath(dir: string, script: string): string | undefined {
+  for (const command of script.split(/&&|\|\||;/)) {
+    const words = command.trim().split(/\s+/);
+    const at = words.findIndex((w) => TEST_RUNNERS.test(path.basename(w)));
+    if (at < 0) continue;
+    for (let i = at + 1; i < words.length; i++) {
+      const w = words[i]!;
+      const prev = words[i - 1]!;
+      const valueOf = /^--(roots|rootDir|spec|dir)$/.test(prev);
+      if (w.startsWith('-') || (prev.startsWith('-') && !valueOf) || w === 'run' || /[*?{}$"'`<>|]/.test(w))
+        continue;
+      if (!/[/.]/.test(w) && !valueOf) continue;
+      if (!exists(dir, w.replace(/^\.\//, ''))) return w;
+    }
+  }
+  return undefined;
+}
+
 function detectNodeProject(plan: Plan, dir: string): void {
   const where = relCwd(plan.root, dir);
   const file = where ? `${where}/package.json` : 'package.json';
@@ -64,7 +88,19 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const lintRewrites = has('lint') && /\s--fix\b|\s--write\b/.test(String(scripts.lint));
   if (has('lint') && !lintRewrites) step('Lint', `${pm.run} lint`);
   if (has('build')) step('Build', `${pm.run} build`);
-  if (has('test')) step('Unit tests', `${pm.run} test`);
+  const missing = has('test') ? missingTestPath(dir, String(scripts.test)) : undefined;
+  if (missing) {
+    plan.findings.push(
+      `${file}: the test script (\`${String(scripts.test)}\`) names ${missing}, which is not there: its step is a TODO`,
+    );
+    local.push(
+      todoStep(
+        inFolder('fix the test script', where),
+        `the test script of ${file} names ${missing}, which is not in the repository: fix the script (or add the tests), then replace this step with: ${pm.run} test`,
+      ),
+    );
+    if (where) local[local.length - 1]!.cwd = where;
+  } else if (has('test')) step('Unit tests', `${pm.run} test`);
   const notes: string[] = [];
   if (hasDeps && installed)
     notes.push(

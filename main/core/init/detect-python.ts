@@ -36,6 +36,36 @@ export const PYTEST_PROBE = [
 ] as const;
 
 const requirementFiles = (dir: string) => filesIn(dir).filter((f) => REQUIREMENTS.test(f));
+
+/** Whether a requirements file lists anything (not only comments and blank lines). */
+const listsPackages = (file: string) =>
+  (readText(file) ?? '').split('\n').some((l) => l.trim() && !l.trim().startsWith('#'));
+
+/**
+ * The `shell: python` script of the step that makes the project's virtual environment (.venv, created once,
+ * with the system's packages visible so what is installed already needs no network) and installs
+ * `requirements` into it; it publishes the environment's Python as the output `python`.
+ */
+export function venvScript(requirements: string[]): string {
+  const args = requirements.flatMap((r) => ['"-r"', JSON.stringify(r)]).join(', ');
+  return [
+    'import os, subprocess, sys, venv',
+    'py = os.path.join(".venv", "Scripts" if os.name == "nt" else "bin", "python")',
+    'try:',
+    '    if not os.path.exists(py):',
+    '        venv.create(".venv", system_site_packages=True)',
+    '    # The system pip serves the .venv when there is one (fast); else the .venv gets its own.',
+    '    if subprocess.run([py, "-m", "pip", "--version"], capture_output=True).returncode:',
+    '        subprocess.run([py, "-m", "ensurepip", "-q"], check=True)',
+    'except Exception as e:',
+    '    sys.exit(f"cannot create .venv with pip: {e} (on Debian/Ubuntu: apt install python3-venv)")',
+    `pip = [py, "-m", "pip", "install", "-q", "--disable-pip-version-check", ${args}]`,
+    'if subprocess.run(pip).returncode:',
+    '    sys.exit("pip install failed (above): a package it names is not installed here and could not be downloaded")',
+    'with open(os.environ["OFFLOAD_OUTPUT"], "a") as out:',
+    '    out.write("python=" + py + "\\n")',
+  ].join('\n');
+}
 const hasPy = (dir: string) => filesIn(dir).some((f) => f.endsWith('.py'));
 
 /** Test files under `dir` (relative, `/`-separated), at most `depth` folders down. */
@@ -108,7 +138,12 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
   if (!where && nameMatch?.[1] && plan.name === path.basename(dir)) plan.name = nameMatch[1];
 
   const py = pythonCommand(dir, pyproject, tools);
-  const pytestUsable = py.managedBy ? pytestDeclared : !py.missing && tools.succeeds(py.python, PYTEST_PROBE);
+  const toInstallDeclaresPytest = /\bpytest\b/i.test(
+    [...reqFiles, ...testReqs].map((f) => readText(path.join(dir, f)) ?? '').join('\n'),
+  );
+  const pytestUsable = py.managedBy
+    ? pytestDeclared
+    : !py.missing && (toInstallDeclaresPytest || tools.succeeds(py.python, PYTEST_PROBE));
   const srcLayout =
     exists(dir, 'src') &&
     (hasPy(path.join(dir, 'src')) || topLevelPackages(path.join(dir, 'src')).length > 0);
@@ -122,6 +157,25 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
   ) => local.push(runStep(inFolder(name, where), command, { cwd: where, ...more }));
 
   if (py.install) step('Install Python dependencies', py.install, { timeout: '10m' });
+  // Declared dependencies go into a virtual environment the tests then run with (no uv/poetry here).
+  const toInstall = [...reqFiles, ...testReqs].filter((f) => listsPackages(path.join(dir, f)));
+  const venv = !py.managedBy && !py.missing && toInstall.length > 0;
+  if (venv) {
+    const id = `venv${where ? `-${where.replace(/[^A-Za-z0-9_-]+/g, '-')}` : ''}`;
+    local.push(
+      runStep(inFolder('Python virtual environment', where), venvScript(toInstall), {
+        id,
+        shell: 'python',
+        cwd: where,
+        timeout: '10m',
+        comment: [
+          `Creates .venv once and installs ${toInstall.join(', ')} into it (the network is needed only for`,
+          'packages not installed here yet); the tests below run with its Python.',
+        ],
+      }),
+    );
+    py.python = `\${{ steps.${id}.outputs.python }}`;
+  }
   let runner: string;
   if ((pytestDeclared || (testFiles.length > 0 && !unittestStyle)) && pytestUsable) {
     runner = 'pytest';
@@ -154,6 +208,8 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     notes.push(
       'No python3 or python was on PATH when offload init ran: install Python or activate a virtualenv.',
     );
+  else if (venv)
+    notes.push('Add packages to the requirements files: the first step installs them into .venv.');
   else if (!py.managedBy) {
     const install = reqFiles.length
       ? `${py.python} -m pip install ${reqFiles.map((f) => `-r ${f}`).join(' ')}`
@@ -186,7 +242,7 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     ...(srcLayout ? ['src/'] : []),
   ];
   plan.findings.push(
-    `Python${where ? ` in ${where}/` : ''} (${seen.join(', ') || 'test files'}): ${runner} with ${py.python}`,
+    `Python${where ? ` in ${where}/` : ''} (${seen.join(', ') || 'test files'}): ${venv ? `dependencies installed into .venv, ${runner}` : `${runner} with ${py.python}`}`,
   );
 }
 

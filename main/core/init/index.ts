@@ -8,7 +8,9 @@ import path from 'node:path';
 import { slugify } from '../config/load';
 import { detectCompose, detectDockerfile } from './detect-containers';
 import { detectCdk, detectSam, detectTerraform } from './detect-infrastructure';
-import { detectCloudFormation, detectKubernetes, detectSamFunctions, detectServerless } from './detect-cloud';
+import { detectKubernetes, detectSamFunctions, detectServerless } from './detect-cloud';
+import { detectCloudFormation } from './detect-cloudformation';
+import { detectDeployScript, detectDeployTools } from './detect-deploy-tools';
 import { detectNode } from './detect-node';
 import { detectPython } from './detect-python';
 import { detectRuleScripts } from './detect-scripts';
@@ -17,7 +19,7 @@ import { detectUnreal } from './detect-unreal';
 import { findModelEndpoints } from './model-endpoints';
 import { emptyPlan, todoStep, type Detector, type InitStep, type Plan } from './plan';
 import { renderConfig } from './render';
-import { schemaReference, shippedSchemaFile } from './schema-ref';
+import { SCHEMA_HINT, schemaReference, shippedSchemaFile } from './schema-ref';
 import { hostToolchain, type Toolchain } from './toolchain';
 
 export { hostToolchain, type Toolchain } from './toolchain';
@@ -34,11 +36,13 @@ const DETECTORS: readonly Detector[] = [
   detectSamFunctions,
   detectCloudFormation,
   detectServerless,
+  detectDeployTools,
   detectDockerfile,
   detectCompose,
   // After the Dockerfile: a manifest's rollout can take the image it builds.
   detectKubernetes,
   detectRuleScripts,
+  detectDeployScript,
   // Last: the project's own `make deploy` only where no deploy was recognised.
   detectMakeDeploy,
 ];
@@ -106,7 +110,10 @@ export function initConfig(dir: string, opts: InitOptions = {}): { text: string;
   plan.switchFiles = findModelEndpoints(root);
   for (const f of plan.switchFiles)
     plan.findings.push(
-      `${f.path}: ${f.keys.map((k) => `${k.key} -> ${k.server.title}`).join(', ')}; switched to AWS at shutdown`,
+      `${f.path}: ${f.keys.map((k) => `${k.key} -> ${k.server.title}`).join(', ')}; switched to AWS at shutdown` +
+        (f.example
+          ? ` (read from ${f.example}: ${f.path} is not there yet; create it with: cp ${f.example} ${f.path})`
+          : ''),
     );
   if (!plan.steps.local.length) {
     plan.steps.local.push(
@@ -119,6 +126,9 @@ export function initConfig(dir: string, opts: InitOptions = {}): { text: string;
   awsPlaceholders(plan);
   plan.steps.shutdown.unshift(...shutdownSteps(plan));
   const schemaFile = opts.schemaFile === undefined ? shippedSchemaFile() : opts.schemaFile;
-  const text = renderConfig(plan, schemaFile ? schemaReference(root, schemaFile) : undefined);
+  const text = renderConfig(
+    plan,
+    schemaFile ? (schemaReference(root, schemaFile) ?? SCHEMA_HINT) : undefined,
+  );
   return { text, findings: plan.findings };
 }

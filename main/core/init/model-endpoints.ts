@@ -101,14 +101,28 @@ function keysIn(file: string): SwitchKeyDraft[] {
   });
 }
 
-/** The dev-config files of the project (folder and direct sub-folders) with keys that point at local model servers. */
+/** An env template (`.env.example`) and the file a developer copies it to (`.env`). */
+const ENV_TEMPLATE = /^\.env\.(example|sample|template|dist)$/i;
+
+/**
+ * The dev-config files of the project (folder and direct sub-folders) with keys that point at local model
+ * servers. Where a folder has `.env.example` and no `.env`, its keys are switched in `.env` (the file a
+ * developer copies it to), with `example` naming the template.
+ */
 export function findModelEndpoints(root: string): SwitchFileDraft[] {
   const out: SwitchFileDraft[] = [];
   for (const dir of [root, ...subDirs(root)]) {
-    for (const name of filesIn(dir).filter(isDevConfigFile)) {
+    const files = filesIn(dir);
+    const where = relCwd(root, dir);
+    const rel = (name: string) => (where ? `${where}/${name}` : name);
+    for (const name of files.filter(isDevConfigFile)) {
       const keys = keysIn(path.join(dir, name));
-      const where = relCwd(root, dir);
-      if (keys.length) out.push({ path: where ? `${where}/${name}` : name, keys });
+      if (keys.length) out.push({ path: rel(name), keys });
+    }
+    const template = files.find((f) => ENV_TEMPLATE.test(f));
+    if (template && !files.includes('.env')) {
+      const keys = keysIn(path.join(dir, template));
+      if (keys.length) out.push({ path: rel('.env'), keys, example: rel(template) });
     }
   }
   return out;

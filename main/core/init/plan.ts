@@ -38,6 +38,8 @@ export interface SwitchFileDraft {
   /** Path relative to the project folder, with `/`. */
   path: string;
   keys: SwitchKeyDraft[];
+  /** The template the keys were read from when the file itself is not there yet (`.env.example`). */
+  example?: string;
 }
 
 export interface Plan {

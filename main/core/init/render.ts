@@ -89,6 +89,11 @@ function switchSection(plan: Plan): string[] {
     '  files:',
   ];
   for (const f of plan.switchFiles) {
+    if (f.example)
+      out.push(
+        `    # TODO: ${f.path} is not there yet (these keys come from ${f.example}); create it before switching:`,
+        `    #   cp ${f.example} ${f.path}`,
+      );
     out.push(`    - path: ${scalar(f.path, 6)}`, '      keys:');
     for (const k of f.keys) {
       out.push(
@@ -108,13 +113,20 @@ function switchSection(plan: Plan): string[] {
   return out;
 }
 
-/** The text of offload.yml for a filled plan; `schemaRef` is the `$schema` path (none: no modeline). */
-export function renderConfig(plan: Plan, schemaRef: string | undefined): string {
+/**
+ * The text of offload.yml for a filled plan; `schemaRef` is the `$schema` path (a string[]: no modeline, these
+ * comment lines instead; undefined: neither).
+ */
+export function renderConfig(plan: Plan, schemaRef: string | readonly string[] | undefined): string {
   const awsValues = new Map(
     plan.switchFiles.flatMap((f) => f.keys.map((k) => [k.awsEnv, `${k.key} in ${f.path}`] as const)),
   );
   const lines: string[] = [
-    ...(schemaRef ? [`# yaml-language-server: $schema=${schemaRef}`, '#'] : []),
+    ...(typeof schemaRef === 'string'
+      ? [`# yaml-language-server: $schema=${schemaRef}`, '#']
+      : schemaRef
+        ? [...schemaRef, '#']
+        : []),
     `# Offload config, written by \`offload init\`${plan.findings.length ? ' from what it found:' : ' (nothing recognised).'}`,
     ...plan.findings.map((f) => `#   - ${f}`),
     '#',
