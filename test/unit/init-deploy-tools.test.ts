@@ -73,7 +73,7 @@ describe('initConfig: the repository’s own deploy tooling', () => {
     expect(alone.config.phases['aws-deploy'].steps[0]).toMatchObject({ spec: './deploy.ps1' });
     expect(alone.text).toMatch(/shell: pwsh/);
     expect(alone.findings).toContain(
-      'deploy.ps1: run in aws-deploy (review it) (pwsh is not installed here: https://aka.ms/install-powershell)',
+      'deploy.ps1: run in aws-deploy (review it) (pwsh is not installed here: install PowerShell: https://aka.ms/install-powershell)',
     );
     const both = init(project({ 'scripts/deploy.sh': 'echo hi\n', 'sst.config.ts': '' }));
     expect(both.runs('aws-deploy')).toEqual(['npx sst deploy --stage production']);

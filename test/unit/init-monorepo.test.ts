@@ -72,7 +72,7 @@ describe('initConfig: monorepos and the repository’s own tooling', () => {
       'scripts/aws-deploy-full.ps1: seen but not used (the split aws-deploy-* scripts deploy the same)',
     );
     expect(findings).toContain(
-      'scripts/aws-deploy-services.ps1: run in aws-deploy — pwsh is not on PATH here: install PowerShell from https://aka.ms/install-powershell',
+      'scripts/aws-deploy-services.ps1: run in aws-deploy — pwsh is not on PATH here: install PowerShell: https://aka.ms/install-powershell',
     );
   });
 

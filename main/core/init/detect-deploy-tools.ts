@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { exists, filesIn, readText, runStep, subDirs, type Detector, type Plan } from './plan';
 import type { Toolchain } from './toolchain';
+import { installHint } from '../platform/install-hints';
 
 const readYaml = (file: string): Record<string, unknown> => {
   try {
@@ -38,13 +39,7 @@ function copilot(plan: Plan, tools: Toolchain): void {
     }));
   if (!workloads.length) return;
   const env = envs[0] ?? 'test';
-  const how = missingTool(
-    plan,
-    tools,
-    'copilot',
-    'copilot/',
-    'install it from https://aws.github.io/copilot-cli/',
-  );
+  const how = missingTool(plan, tools, 'copilot', 'copilot/', installHint('copilot'));
   plan.findings.push(
     `copilot/ (AWS Copilot: ${workloads.map((w) => `${w.name}${w.type ? ` [${w.type}]` : ''}`).join(', ')}; environments ${envs.join(', ') || 'none in the repository'}): deployed with copilot to ${env}${how}`,
   );
@@ -110,13 +105,7 @@ function pulumi(plan: Plan, tools: Toolchain): void {
     return;
   }
   const stack = stacks.find((s) => /dev/.test(s)) ?? stacks[0] ?? 'dev';
-  const how = missingTool(
-    plan,
-    tools,
-    'pulumi',
-    file,
-    'install it from https://www.pulumi.com/docs/install/',
-  );
+  const how = missingTool(plan, tools, 'pulumi', file, installHint('pulumi'));
   plan.findings.push(
     `${file} (Pulumi ${name}, ${String(project.runtime ?? 'runtime not named')}; stacks ${stacks.join(', ') || 'none in the repository'}): previewed and updated with pulumi in aws-prepare, stack ${stack}${how}`,
   );
@@ -144,8 +133,7 @@ function deployScript(plan: Plan, tools: Toolchain): void {
     return;
   }
   const ps = rel.endsWith('.ps1');
-  const pwsh =
-    ps && !tools.which('pwsh') ? ' (pwsh is not installed here: https://aka.ms/install-powershell)' : '';
+  const pwsh = ps && !tools.which('pwsh') ? ` (pwsh is not installed here: ${installHint('pwsh')})` : '';
   plan.findings.push(`${rel}: run in aws-deploy (review it)${pwsh}`);
   plan.steps['aws-deploy'].push(
     runStep(`Deploy (${rel})`, ps ? `./${rel}` : `bash ./${rel}`, {

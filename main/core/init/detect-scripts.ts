@@ -5,6 +5,7 @@
  */
 import { exists, runStep, type Detector } from './plan';
 import type { PhaseId } from '../workflow/types';
+import { installHint } from '../platform/install-hints';
 
 /** Script base name -> the phase it belongs to and the step name. */
 const RULE_SCRIPTS: readonly { base: string; phase: PhaseId; name: string }[] = [
@@ -35,7 +36,7 @@ export const detectRuleScripts: Detector = (plan, tools) => {
   const pwshMissing = used.some((s) => s.ext === 'ps1') && !tools.which('pwsh');
   for (const s of used) {
     plan.findings.push(
-      `${s.rel}: run in ${s.phase}${s.ext === 'ps1' && pwshMissing ? ' — pwsh is not on PATH here: install PowerShell from https://aka.ms/install-powershell' : ''}`,
+      `${s.rel}: run in ${s.phase}${s.ext === 'ps1' && pwshMissing ? ` — pwsh is not on PATH here: ${installHint('pwsh')}` : ''}`,
     );
     plan.steps[s.phase].push(
       runStep(s.name, s.ext === 'ps1' ? `./${s.rel}` : `bash ./${s.rel}`, {

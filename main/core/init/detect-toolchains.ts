@@ -19,6 +19,7 @@ import {
   type Plan,
 } from './plan';
 import type { Toolchain } from './toolchain';
+import { installHint } from '../platform/install-hints';
 
 /** A build or test command of a toolchain. */
 interface Command {
@@ -78,7 +79,7 @@ const MAKEFILES = ['GNUmakefile', 'makefile', 'Makefile'];
 
 const GO: Kind = {
   title: 'Go',
-  install: 'install Go from https://go.dev/dl/ (or your package manager), then open a new terminal',
+  install: installHint('go'),
   recognise(dir) {
     const mod = readText(path.join(dir, 'go.mod'));
     if (mod === undefined && !exists(dir, 'go.work')) return undefined;
@@ -97,7 +98,7 @@ const GO: Kind = {
 
 const RUST: Kind = {
   title: 'Rust',
-  install: 'install Rust with rustup (https://rustup.rs), then open a new terminal',
+  install: installHint('cargo'),
   recognise(dir) {
     const toml = readText(path.join(dir, 'Cargo.toml'));
     if (toml === undefined) return undefined;
@@ -116,8 +117,7 @@ const RUST: Kind = {
 
 const MAVEN: Kind = {
   title: 'Maven',
-  install:
-    'install Maven (https://maven.apache.org/install.html) and a JDK, or add the Maven wrapper (mvn wrapper:wrapper)',
+  install: installHint('mvn'),
   recognise(dir) {
     if (!exists(dir, 'pom.xml')) return undefined;
     const mvnw = wrapper(dir, 'mvnw');
@@ -136,8 +136,7 @@ const MAVEN: Kind = {
 
 const GRADLE: Kind = {
   title: 'Gradle',
-  install:
-    'install Gradle (https://gradle.org/install/) and a JDK, or add the Gradle wrapper (gradle wrapper)',
+  install: installHint('gradle'),
   recognise(dir) {
     const file = ['build.gradle.kts', 'build.gradle', 'settings.gradle.kts', 'settings.gradle'].find((f) =>
       exists(dir, f),
@@ -160,7 +159,7 @@ const GRADLE: Kind = {
 
 const DOTNET: Kind = {
   title: '.NET',
-  install: 'install the .NET SDK (https://dotnet.microsoft.com/download), then open a new terminal',
+  install: installHint('dotnet'),
   recognise(dir) {
     const files = filesIn(dir);
     const solutions = files.filter((f) => /\.slnx?$/i.test(f));
@@ -186,7 +185,7 @@ const DOTNET: Kind = {
 
 const CMAKE: Kind = {
   title: 'CMake',
-  install: 'install CMake (https://cmake.org/download/) and a C/C++ compiler',
+  install: installHint('cmake'),
   recognise(dir) {
     const text = readText(path.join(dir, 'CMakeLists.txt'));
     if (text === undefined) return undefined;
