@@ -66,6 +66,22 @@ async function readMemory(): Promise<CheapSample['mem']> {
   };
 }
 
+/** Turns the GPU monitor (one long-lived nvidia-smi) on and off; it runs only while the watch runs unpaused. */
+function gpuSwitch(gpu: GpuMonitor | null, onUpdate: () => void): (on: boolean) => void {
+  let unGpu: (() => void) | null = null;
+  return (on) => {
+    if (!gpu || on === (unGpu !== null)) return;
+    if (on) {
+      unGpu = gpu.onUpdate(onUpdate);
+      gpu.start();
+    } else {
+      unGpu?.();
+      unGpu = null;
+      gpu.stop();
+    }
+  };
+}
+
 /** Builds a machine watch. Nothing runs until start() (refreshModels/stop work without it). */
 export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch {
   const cfg = opts.watch ?? parseWatchConfig(undefined);
@@ -122,19 +138,7 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
   ];
   let running = false;
   let paused = false;
-  let unGpu: (() => void) | null = null;
-  /** The GPU monitor (one long-lived nvidia-smi) runs only while the watch runs unpaused. */
-  const gpuRuns = (on: boolean) => {
-    if (!gpu || on === (unGpu !== null)) return;
-    if (on) {
-      unGpu = gpu.onUpdate(emit);
-      gpu.start();
-    } else {
-      unGpu?.();
-      unGpu = null;
-      gpu.stop();
-    }
-  };
+  const gpuRuns = gpuSwitch(gpu, emit);
 
   return {
     start() {
