@@ -170,7 +170,12 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
     expect(alive(again.pid)).toBe(true);
     await watch.pollOnce();
     await waitFor(() => !alive(again.pid), 10_000);
-    const stops = journal.filter((j) => j.kind === 'rule-action' && j.data.action === 'stop-local-models');
+    // The poll only starts the model check (it never waits on the machine side): the stop is journalled
+    // once its verify is done.
+    const stopsNow = () =>
+      journal.filter((j) => j.kind === 'rule-action' && j.data.action === 'stop-local-models');
+    await waitFor(() => stopsNow().at(-1)!.data.trigger === 'restarted-while-aws-ready', 10_000);
+    const stops = stopsNow();
     expect(stops.at(-1)!.data).toMatchObject({
       trigger: 'restarted-while-aws-ready',
       outcomes: [{ pid: again.pid, result: 'stopped' }],

@@ -13,6 +13,7 @@ describe('platform parsers', () => {
       '4242 (ollama (app) x) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 12 0 987654 2000000000 3000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0';
     expect(parseProcStat(line, 4096)).toEqual({
       comm: 'ollama (app) x',
+      state: 'S',
       ppid: 1,
       cpuMs: 3000,
       start: 987654,

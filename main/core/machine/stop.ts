@@ -6,13 +6,26 @@
  */
 import { spawn } from 'node:child_process';
 import type { ModelProcess, StopOutcome } from '../vocabulary';
+import type { ListeningSocket } from '../platform/proc-info';
 import type { ProcessReader, ProcInfo } from '../platform/proc-reader';
 import { signalTree } from '../platform/proc-signal';
 import type { ModelsConfig } from './config';
 import { gracefulRelease, portFromOllamaHost } from './graceful';
 import type { FoundServer } from './models';
-import { redactedCommandLine } from './redact';
-import { mayEndRestarter, RESTARTING, restartedByText } from './supervisor';
+import {
+  dryRunHow,
+  freedBy,
+  noSocketText,
+  orderSockets,
+  respawnsOf,
+  respawnVerdict,
+  selectTargets,
+  stopKey,
+  stopPlan,
+  stopRefusal,
+  type StopPlan,
+  type StopTarget,
+} from './stop-plan';
 
 /** What the stop needs from the watch. */
 export interface StopDeps {
@@ -37,7 +50,6 @@ export interface StopRequest {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const key = (p: { pid: number; start: number }) => `${p.pid}:${p.start}`;
 
 function runShell(cmd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -71,209 +83,161 @@ async function waitGone(
   }
 }
 
+/** Ends a process tree: SIGTERM, the grace period, then SIGKILL for what remains; the processes left. */
+async function signalAndWait(
+  d: StopDeps,
+  kill: ProcInfo[],
+  how: string[],
+  sleep: (ms: number) => Promise<void>,
+): Promise<ProcInfo[]> {
+  const platform = d.platform ?? process.platform;
+  how.push(
+    ...(await signalTree(
+      kill.map((p) => p.pid),
+      false,
+      platform,
+    )),
+  );
+  let left = await waitGone(d.reader, kill, d.cfg.graceMs, sleep);
+  if (left.length) {
+    how.push(
+      `still running after ${d.cfg.graceMs / 1000} s grace: ${left.map((p) => p.pid).join(', ')}`,
+      ...(await signalTree(
+        left.map((p) => p.pid),
+        true,
+        platform,
+      )),
+    );
+    left = await waitGone(d.reader, left, 3000, sleep);
+  }
+  return left;
+}
+
+/** The parent to end with the server: the shell loop that restarts it, or the tray app that would. */
+async function parentToEnd(
+  d: StopDeps,
+  { f }: StopTarget,
+  plan: StopPlan,
+): Promise<{ p: ProcInfo; why: string } | undefined> {
+  const sup = plan.supervisor;
+  if (!plan.endLoop && sup?.kind !== 'tray-app') return undefined;
+  const parent = (await d.reader.scan()).find(
+    (p) => p.pid === f.proc.ppid && (!plan.endLoop || p.pid === sup!.pid),
+  );
+  if (!parent || !d.reader.ownedByMe(parent)) return undefined;
+  return {
+    p: parent,
+    why: plan.endLoop
+      ? `ending ${sup!.name} (pid ${parent.pid}), which restarts it (models.stop-restarters)`
+      : `ending the ${sup!.name} tray app (pid ${parent.pid}) so it does not restart the server`,
+  };
+}
+
+/** Stops one server by its plan; sets the outcome to failed when something is left running. */
+async function stopOne(
+  d: StopDeps,
+  t: StopTarget,
+  plan: StopPlan,
+  outcome: StopOutcome,
+  sleep: (ms: number) => Promise<void>,
+) {
+  const { f } = t;
+  const mine = [f.proc, ...f.tree].filter((p) => d.reader.ownedByMe(p));
+  const sockets = plan.api ? await ownSockets(d, t) : [];
+  if (plan.api && sockets.length === 0) outcome.how.push(noSocketText(f.proc.pid, plan.graceful));
+  else if (plan.graceful) {
+    try {
+      outcome.how.push(...(await gracefulRelease(plan.graceful, sockets, d.env)));
+    } catch (err) {
+      outcome.how.push(`graceful step failed: ${(err as Error).message}`);
+    }
+  }
+  if (plan.command) {
+    const r = await runShell(plan.command, d.env);
+    outcome.how.push(`ran: ${plan.command} (exit ${r.code})${r.output ? `: ${r.output}` : ''}`);
+    const left = await waitGone(d.reader, mine, d.cfg.graceMs, sleep);
+    if (left.length) {
+      outcome.result = 'failed';
+      outcome.reason = `still running after \`${plan.command}\`: ${left.map((p) => p.pid).join(', ')}`;
+    }
+    return;
+  }
+  const parent = await parentToEnd(d, t, plan);
+  if (parent) outcome.how.push(parent.why);
+  const left = await signalAndWait(d, parent ? [parent.p, ...mine] : mine, outcome.how, sleep);
+  if (left.length) {
+    outcome.result = 'failed';
+    outcome.reason = `still running after SIGKILL: ${left.map((p) => p.pid).join(', ')}`;
+  }
+}
+
+/** The sockets the server itself listens on, its configured ports first (see orderSockets). */
+async function ownSockets(d: StopDeps, { f }: StopTarget): Promise<ListeningSocket[]> {
+  const sockets = await d.reader.listeningSockets(f.proc.pid).catch(() => []);
+  return orderSockets(sockets, [
+    f.cls.matcher?.port,
+    f.cls.server === 'ollama' ? portFromOllamaHost(d.env.OLLAMA_HOST) : undefined,
+  ]);
+}
+
+/** Watches for a same-runtime server that was not there before (a supervisor restarting it). */
+async function verifyGone(
+  d: StopDeps,
+  stopped: { t: StopTarget; outcome: StopOutcome }[],
+  before: ReadonlySet<string>,
+  verifyMs: number,
+  sleep: (ms: number) => Promise<void>,
+) {
+  await sleep(verifyMs);
+  const after = await d.scan();
+  const listed = after.found.map((f, i) => ({ f, m: after.models[i]! }));
+  for (const { t, outcome } of stopped) {
+    const back = respawnsOf(t, listed, before);
+    if (back.length) {
+      const r = back[0]!;
+      const parent = (await d.reader.scan()).find((p) => p.pid === r.f.proc.ppid);
+      outcome.result = 'respawned';
+      Object.assign(outcome, respawnVerdict(t, r, parent));
+    }
+    outcome.freed = freedBy(t.m, back);
+    outcome.how.push(`verified after ${verifyMs / 1000} s: ${back.length ? 'respawned' : 'gone'}`);
+  }
+}
+
 /** Stops the selected model servers and verifies the result (see file comment). */
 export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<StopOutcome[]> {
   const sleep = d.sleep ?? defaultSleep;
-  const platform = d.platform ?? process.platform;
   const { found, models } = await d.scan();
-  const byRoot = new Map(found.map((f, i) => [f.proc.pid, { f, m: models[i]! }]));
-  const outcomes: StopOutcome[] = [];
-  let targets: { f: FoundServer; m: ModelProcess }[] = [];
-
-  if (req.pids && req.pids.length) {
-    for (const pid of req.pids) {
-      const t = byRoot.get(pid) ?? [...byRoot.values()].find((x) => x.f.tree.some((c) => c.pid === pid));
-      if (t) {
-        if (!targets.includes(t)) targets.push(t);
-      } else {
-        outcomes.push({
-          pid,
-          title: `pid ${pid}`,
-          result: 'refused',
-          how: [],
-          reason: 'not a local model server (only catalogue or offload.yml matches are ever signalled)',
-        });
-      }
-    }
-  } else if (req.all) {
-    targets = [...byRoot.values()];
-  }
-  if (req.servers?.length) targets = targets.filter((t) => req.servers!.includes(t.m.server));
-  if (req.except?.length) targets = targets.filter((t) => !req.except!.includes(t.m.server));
-
-  const stopped: { f: FoundServer; m: ModelProcess; outcome: StopOutcome; advice?: string }[] = [];
+  const scanned = found.map((f, i) => ({ f, m: models[i]! }));
+  const { targets, refused } = selectTargets(req, scanned);
+  const outcomes: StopOutcome[] = [...refused];
+  const stopped: { t: StopTarget; outcome: StopOutcome }[] = [];
 
   await Promise.all(
-    targets.map(async ({ f, m }) => {
-      const outcome: StopOutcome = { pid: m.pid, title: m.title, result: 'stopped', how: [] };
+    targets.map(async (t) => {
+      const outcome: StopOutcome = { pid: t.m.pid, title: t.m.title, result: 'stopped', how: [] };
       outcomes.push(outcome);
-      if (!d.reader.ownedByMe(f.proc)) {
-        outcome.result = 'refused';
-        outcome.reason = `owned by ${m.user || 'another user'}; Offload only stops your own processes`;
+      const no = stopRefusal(t, d.reader.ownedByMe(t.f.proc), d.cfg.stopRestarters);
+      if (no) {
+        Object.assign(outcome, { result: 'refused' }, no);
         return;
       }
-      const sup = m.supervisor;
-      const matcherStop = f.cls.matcher?.stop;
-      const mine = [f.proc, ...f.tree].filter((p) => d.reader.ownedByMe(p));
-
-      if (!matcherStop && sup && sup.needsPrivileges) {
-        outcome.result = 'refused';
-        outcome.reason = `supervised by ${sup.kind} ${sup.name}: killing it would only bring it back`;
-        outcome.advice = sup.stopCommand;
-        return;
-      }
-      const endLoop = !matcherStop && mayEndRestarter(sup, d.cfg.stopRestarters);
-      if (!matcherStop && !endLoop && sup && RESTARTING.has(sup.kind)) {
-        // A kill would only start a kill loop: the user stops what restarts it (named before any stop).
-        outcome.result = 'refused';
-        outcome.reason = `${restartedByText(m.title, m.pid, sup)} (a kill would only bring it back)`;
-        outcome.advice = `${sup.stopCommand}, or set \`models.stop-restarters: true\` in offload.yml`;
-        return;
-      }
-      const viaSupervisor = !matcherStop && sup && (sup.kind === 'systemd' || sup.kind === 'launchd');
-      // The runtime's API is asked only on sockets this very process listens on, proven from the socket
-      // table now. A default or configured port (catalogue, matcher `port:`, OLLAMA_HOST) is never tried on
-      // its own: it may be another user's server. Those ports only say which of the proven sockets go first.
-      const graceful = f.cls.entry?.graceful;
-      const api = graceful && graceful !== 'lms';
-      let sockets = api ? await d.reader.listeningSockets(f.proc.pid).catch(() => []) : [];
-      const preferred = [
-        f.cls.matcher?.port,
-        f.cls.server === 'ollama' ? portFromOllamaHost(d.env.OLLAMA_HOST) : undefined,
-      ];
-      sockets = [...sockets].sort(
-        (a, b) => Number(!preferred.includes(a.port)) - Number(!preferred.includes(b.port)),
-      );
-      const noSocket = `no listening socket of its own (pid ${f.proc.pid}, socket table): no ${graceful} API call, signals only`;
-
+      const plan = stopPlan(t, d.cfg.stopRestarters);
       if (req.dryRun) {
+        const mine = [t.f.proc, ...t.f.tree].filter((p) => d.reader.ownedByMe(p));
+        const sockets = plan.api ? await ownSockets(d, t) : [];
         outcome.result = 'would-stop';
-        if (matcherStop) outcome.how.push(`run: ${matcherStop}`);
-        else if (viaSupervisor) outcome.how.push(`run: ${sup!.stopCommand}`);
-        else {
-          if (graceful === 'lms') outcome.how.push('graceful: lms unload --all');
-          else if (api && sockets.length)
-            outcome.how.push(
-              `graceful: ${graceful} API on its own socket ${sockets.map((x) => `${x.host}:${x.port}`).join(', ')}`,
-            );
-          else if (api) outcome.how.push(noSocket);
-          if (sup?.kind === 'tray-app') outcome.how.push(`end the ${sup.name} tray app (${sup.stopCommand})`);
-          if (endLoop) outcome.how.push(`end what restarts it first: pid ${sup!.pid} (${sup!.name})`);
-          outcome.how.push(
-            `SIGTERM ${mine.map((p) => p.pid).join(' ')}; SIGKILL after ${d.cfg.graceMs / 1000} s`,
-          );
-        }
+        outcome.how.push(...dryRunHow(plan, t.f.proc.pid, sockets, mine, d.cfg.graceMs));
         return;
       }
-
-      if (api && sockets.length === 0) outcome.how.push(noSocket);
-      else if (graceful) {
-        try {
-          outcome.how.push(...(await gracefulRelease(graceful, sockets, d.env)));
-        } catch (err) {
-          outcome.how.push(`graceful step failed: ${(err as Error).message}`);
-        }
-      }
-
-      if (matcherStop || viaSupervisor) {
-        const cmd = matcherStop ?? sup!.stopCommand;
-        const r = await runShell(cmd, d.env);
-        outcome.how.push(`ran: ${cmd} (exit ${r.code})${r.output ? `: ${r.output}` : ''}`);
-        const left = await waitGone(d.reader, mine, d.cfg.graceMs, sleep);
-        if (left.length) {
-          outcome.result = 'failed';
-          outcome.reason = `still running after \`${cmd}\`: ${left.map((p) => p.pid).join(', ')}`;
-          return;
-        }
-      } else {
-        const kill: ProcInfo[] = [...mine];
-        if (endLoop) {
-          const loop = (await d.reader.scan()).find((p) => p.pid === sup!.pid && p.pid === f.proc.ppid);
-          if (loop && d.reader.ownedByMe(loop)) {
-            kill.unshift(loop);
-            outcome.how.push(
-              `ending ${sup!.name} (pid ${loop.pid}), which restarts it (models.stop-restarters)`,
-            );
-          }
-        } else if (sup?.kind === 'tray-app') {
-          const parent = (await d.reader.scan()).find((p) => p.pid === f.proc.ppid);
-          if (parent && d.reader.ownedByMe(parent)) {
-            kill.unshift(parent);
-            outcome.how.push(
-              `ending the ${sup.name} tray app (pid ${parent.pid}) so it does not restart the server`,
-            );
-          }
-        }
-        outcome.how.push(
-          ...(await signalTree(
-            kill.map((p) => p.pid),
-            false,
-            platform,
-          )),
-        );
-        let left = await waitGone(d.reader, kill, d.cfg.graceMs, sleep);
-        if (left.length) {
-          outcome.how.push(
-            `still running after ${d.cfg.graceMs / 1000} s grace: ${left.map((p) => p.pid).join(', ')}`,
-            ...(await signalTree(
-              left.map((p) => p.pid),
-              true,
-              platform,
-            )),
-          );
-          left = await waitGone(d.reader, left, 3000, sleep);
-        }
-        if (left.length) {
-          outcome.result = 'failed';
-          outcome.reason = `still running after SIGKILL: ${left.map((p) => p.pid).join(', ')}`;
-          return;
-        }
-      }
-      stopped.push({ f, m, outcome });
+      await stopOne(d, t, plan, outcome, sleep);
+      if (outcome.result === 'stopped') stopped.push({ t, outcome });
     }),
   );
 
   if (stopped.length) {
-    // Verify: watch for a same-runtime server that was not there before (a supervisor restarting it).
-    const before = new Set(found.flatMap((f) => [f.proc, ...f.tree].map(key)));
-    await sleep(req.verifyMs ?? d.cfg.verifyMs);
-    const after = await d.scan();
-    for (const s of stopped) {
-      const back = after.found
-        .map((f, i) => ({ f, m: after.models[i]! }))
-        .filter(
-          (x) =>
-            x.f.cls.server === s.f.cls.server &&
-            !before.has(key(x.f.proc)) &&
-            // Same supervisor parent (a restart loop), or the very same command line (systemd, launchd).
-            ((x.f.proc.ppid === s.f.proc.ppid && x.f.proc.ppid > 1) || x.m.cmdline === s.m.cmdline),
-        );
-      const freedGpu = s.m.gpuMemBytes;
-      if (back.length) {
-        const r = back[0]!;
-        const parent = (await d.reader.scan()).find((p) => p.pid === r.f.proc.ppid);
-        s.outcome.result = 'respawned';
-        s.outcome.reason = `came back as pid ${r.m.pid} (parent ${r.f.proc.ppid}${parent ? `: ${redactedCommandLine(parent.argv).slice(0, 120)}` : ''}); not killed again`;
-        s.outcome.advice =
-          s.m.supervisor?.stopCommand ??
-          r.m.supervisor?.stopCommand ??
-          (parent
-            ? `stop what restarts it: the parent process ${parent.pid} (${parent.argv.join(' ').slice(0, 80)})`
-            : undefined);
-        s.outcome.freed = {
-          rssBytes: Math.max(0, s.m.rssBytes - back.reduce((a, b) => a + b.m.rssBytes, 0)),
-          gpuMemBytes:
-            freedGpu === undefined
-              ? undefined
-              : Math.max(0, freedGpu - back.reduce((a, b) => a + (b.m.gpuMemBytes ?? 0), 0)),
-        };
-      } else {
-        s.outcome.freed = { rssBytes: s.m.rssBytes, gpuMemBytes: freedGpu };
-      }
-      s.outcome.how.push(
-        `verified after ${(req.verifyMs ?? d.cfg.verifyMs) / 1000} s: ${back.length ? 'respawned' : 'gone'}`,
-      );
-    }
+    const before = new Set(found.flatMap((f) => [f.proc, ...f.tree].map(stopKey)));
+    await verifyGone(d, stopped, before, req.verifyMs ?? d.cfg.verifyMs, sleep);
   }
   return outcomes.sort((a, b) => a.pid - b.pid);
 }

@@ -15,12 +15,21 @@ import {
   type ProcInfo,
   type SupervisorHints,
 } from './proc-info';
+import { FULL_SWEEP_EVERY, reuseReading, SocketPortCache } from './proc-linux-cache';
+import {
+  CLK_TCK,
+  nearestPageSize,
+  parseListeningSockets,
+  parseProcNetTcp,
+  parseProcStat,
+  parsePasswd,
+  socketInode,
+  type ProcStat,
+} from './proc-linux-parse';
 
-const CLK_TCK = 100; // USER_HZ is 100 on every mainstream Linux ABI; Node cannot call sysconf().
+export { parseListeningSockets, parseProcNetTcp, parseProcStat } from './proc-linux-parse';
+
 const BATCH = 48;
-/** A process younger than this has its stat re-read every scan (a wrapper may still exec a server). */
-const YOUNG_SECS = 30;
-const FULL_SWEEP_EVERY = 12;
 
 interface Cached {
   last?: ProcInfo;
@@ -36,181 +45,254 @@ interface Cached {
 function detectPageSize(): number {
   try {
     const pages = Number(fs.readFileSync('/proc/self/statm', 'latin1').split(' ')[1]);
-    const rss = process.memoryUsage().rss;
-    const guess = rss / pages;
-    return [4096, 16384, 65536].reduce((a, b) => (Math.abs(b - guess) < Math.abs(a - guess) ? b : a));
+    return nearestPageSize(process.memoryUsage().rss, pages);
   } catch {
     return 4096;
   }
 }
 
 function loadUsers(): Map<number, string> {
-  const m = new Map<number, string>();
   try {
-    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (f.length > 3 && f[0]) m.set(Number(f[2]), f[0]);
-    }
+    return parsePasswd(fs.readFileSync('/etc/passwd', 'utf8'));
   } catch {
-    /* no passwd: numeric names */
+    return new Map(); // no passwd: numeric names
   }
-  return m;
+}
+
+function myUserName(uid: number | undefined): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(uid ?? '');
+  }
+}
+
+/** Reads a file into `buf` (up to its length); the byte count, or -1 when it cannot be read. */
+function readInto(file: string, buf: Buffer): number {
+  let fd = -1;
+  try {
+    fd = fs.openSync(file, 'r');
+    let n = 0;
+    for (;;) {
+      const r = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (r <= 0) break;
+      n += r;
+      if (n >= buf.length) break;
+    }
+    return n;
+  } catch {
+    return -1;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/** The socket inodes a process holds (its fd links, at most `limit`); throws when its fd folder is unreadable. */
+function socketInodesOf(procRoot: string, pid: number, limit: number): number[] {
+  const out: number[] = [];
+  for (const fd of fs.readdirSync(`${procRoot}/${pid}/fd`).slice(0, limit)) {
+    try {
+      const inode = socketInode(fs.readlinkSync(`${procRoot}/${pid}/fd/${fd}`));
+      if (inode !== undefined) out.push(inode);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Reads both socket tables (tcp, tcp6) through `parse`; a missing one (no IPv6) is skipped. */
+async function readSocketTables(procRoot: string, parse: (text: string) => void): Promise<void> {
+  for (const f of ['tcp', 'tcp6']) {
+    try {
+      parse(await fs.promises.readFile(`${procRoot}/net/${f}`, 'latin1'));
+    } catch {
+      /* no IPv6 */
+    }
+  }
 }
 
 const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 
-/** Parses /proc/net/tcp{,6} text into socket inode -> listening port. Exported for tests. */
-export function parseProcNetTcp(text: string, into = new Map<number, number>()): Map<number, number> {
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (!line.includes(' 0A ')) continue; // cheap pre-filter: only LISTEN sockets are split
-    const f = line.trim().split(/\s+/);
-    if (f.length < 10 || f[3] !== '0A') continue; // 0A = TCP_LISTEN
-    const local = f[1]!;
-    const port = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
-    const inode = Number(f[9]);
-    if (inode > 0) into.set(inode, port);
-  }
-  return into;
-}
-
-/** A /proc/net/tcp{,6} hex address (each 32-bit word in host order, little-endian here) as text. */
-function hexAddress(hex: string): string {
-  const words = hex.match(/.{8}/g) ?? [];
-  const bytes = words.flatMap((w) => [6, 4, 2, 0].map((i) => parseInt(w.slice(i, i + 2), 16)));
-  if (bytes.length === 4) return bytes.join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff')
-    return `::ffff:${bytes.slice(12).join('.')}`;
-  const full = groups.join(':');
-  return full === '0:0:0:0:0:0:0:0' ? '::' : full === '0:0:0:0:0:0:0:1' ? '::1' : full;
-}
-
-/**
- * Parses /proc/net/tcp{,6} text into socket inode -> the address and port it listens on (LISTEN sockets
- * only). Exported for tests.
- */
-export function parseListeningSockets(
-  text: string,
-  into = new Map<number, { address: string; port: number }>(),
-): Map<number, { address: string; port: number }> {
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const f = lines[i]!.trim().split(/\s+/);
-    if (f.length < 10 || f[3] !== '0A') continue;
-    const local = f[1]!;
-    const colon = local.lastIndexOf(':');
-    const inode = Number(f[9]);
-    if (inode > 0)
-      into.set(inode, {
-        address: hexAddress(local.slice(0, colon)),
-        port: parseInt(local.slice(colon + 1), 16),
-      });
-  }
-  return into;
-}
-
-/** Parses one /proc/<pid>/stat line (comm may hold spaces and parentheses). Exported for tests. */
-export function parseProcStat(
-  text: string,
-  pageSize: number,
-): { comm: string; ppid: number; cpuMs: number; start: number; rssBytes: number } | null {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return null;
-  const comm = text.slice(open + 1, close);
-  const f = text.slice(close + 2).split(' ');
-  // f[0] is field 3 (state); field N is f[N - 3].
-  const ppid = Number(f[1]);
-  const utime = Number(f[11]);
-  const stime = Number(f[12]);
-  const start = Number(f[19]);
-  const rss = Number(f[21]);
-  if (!Number.isFinite(ppid) || !Number.isFinite(utime)) return null;
-  return { comm, ppid, cpuMs: ((utime + stime) * 1000) / CLK_TCK, start, rssBytes: rss * pageSize };
-}
-
 /** The Linux reader (see file comment). */
-export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
-  const pageSize = detectPageSize();
-  const statBuf = Buffer.allocUnsafe(4096);
-  const cmdBuf = Buffer.allocUnsafe(64 * 1024);
-  const cache = new Map<number, Cached>();
-  const socketPorts = new Map<number, { port: number; at: number }>();
-  const myUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-  let users: Map<number, string> | null = null;
-  const myName = (() => {
-    try {
-      return os.userInfo().username;
-    } catch {
-      return String(myUid ?? '');
-    }
-  })();
+class LinuxProcessReader implements ProcessReader {
+  readonly platform = 'linux' as const;
+  private readonly pageSize = detectPageSize();
+  private readonly statBuf = Buffer.allocUnsafe(4096);
+  private readonly cmdBuf = Buffer.allocUnsafe(64 * 1024);
+  private readonly cache = new Map<number, Cached>();
+  private readonly socketPorts = new SocketPortCache();
+  private readonly myUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  private readonly myName = myUserName(this.myUid);
+  private users: Map<number, string> | null = null;
+  private scans = 0;
 
-  const userName = (uid: number | undefined): string => {
-    if (uid === undefined) return '';
-    if (uid === myUid) return myName;
-    users ??= loadUsers();
-    return users.get(uid) ?? String(uid);
-  };
+  constructor(private readonly procRoot: string) {}
 
-  const readInto = (file: string, buf: Buffer): number => {
-    let fd = -1;
-    try {
-      fd = fs.openSync(file, 'r');
-      let n = 0;
-      for (;;) {
-        const r = fs.readSync(fd, buf, n, buf.length - n, null);
-        if (r <= 0) break;
-        n += r;
-        if (n >= buf.length) break;
+  async scan(): Promise<ProcInfo[]> {
+    const names = await fs.promises.readdir(this.procRoot);
+    const full = this.scans++ % FULL_SWEEP_EVERY === 0;
+    // Process age comes from its start time (ticks since boot) against /proc/uptime.
+    const upLen = readInto(`${this.procRoot}/uptime`, this.statBuf);
+    const uptimeTicks =
+      upLen > 0 ? parseFloat(this.statBuf.toString('latin1', 0, upLen)) * CLK_TCK : Infinity;
+    const out: ProcInfo[] = [];
+    const seen = new Set<number>();
+    let inBatch = 0;
+    for (const name of names) {
+      const ch = name.charCodeAt(0);
+      if (ch < 48 || ch > 57) continue;
+      const pid = Number(name);
+      const known = this.cache.get(pid);
+      const reused = reuseReading(
+        known && { start: known.start, hasReading: !!known.last },
+        full,
+        uptimeTicks,
+      );
+      const p = reused ? known!.last! : this.readOne(pid);
+      if (p) {
+        out.push(p);
+        seen.add(pid);
       }
-      return n;
-    } catch {
-      return -1;
-    } finally {
-      if (fd >= 0) fs.closeSync(fd);
+      if (!reused && ++inBatch >= BATCH) {
+        inBatch = 0;
+        await yieldLoop();
+      }
     }
-  };
+    for (const pid of this.cache.keys()) if (!seen.has(pid)) this.cache.delete(pid);
+    return out;
+  }
 
-  const readArgv = (pid: number): string[] => {
-    const n = readInto(`${procRoot}/${pid}/cmdline`, cmdBuf);
+  sample(pids: number[]): ProcInfo[] {
+    const out: ProcInfo[] = [];
+    for (const pid of pids) {
+      const p = this.readOne(pid);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  async listeningPorts(pids: number[]): Promise<Map<number, number[]>> {
+    // /proc/net/tcp{,6} is costly to read (the kernel walks its whole socket hash table), so it is read only
+    // when a model server holds a socket inode not classified yet; "not listening" answers expire after 60 s
+    // (a socket may be between bind() and listen() when first seen). The fd links are cheap and read sync.
+    const now = Date.now();
+    const socketsOf = new Map<number, number[]>();
+    for (const pid of pids) {
+      try {
+        socketsOf.set(pid, socketInodesOf(this.procRoot, pid, 4096));
+      } catch {
+        socketsOf.set(pid, []); // gone, or not ours
+      }
+    }
+    const all = [...socketsOf.values()].flat();
+    if (this.socketPorts.needsTables(all, now)) {
+      const table = new Map<number, number>();
+      await readSocketTables(this.procRoot, (text) => parseProcNetTcp(text, table));
+      this.socketPorts.learn(all, table, now);
+    }
+    return this.socketPorts.portsOf(socketsOf);
+  }
+
+  async listeningSockets(pid: number): Promise<ListeningSocket[]> {
+    // Fresh, no cache: the inodes this very process holds now, against LISTEN entries of our own network
+    // namespace (/proc/net is /proc/self/net), so the address reaches this socket and no other.
+    let inodes: Set<number>;
+    try {
+      inodes = new Set(socketInodesOf(this.procRoot, pid, 65536));
+    } catch {
+      return []; // gone, or not ours: nothing proven
+    }
+    if (inodes.size === 0) return [];
+    const table = new Map<number, { address: string; port: number }>();
+    await readSocketTables(this.procRoot, (text) => parseListeningSockets(text, table));
+    const out: ListeningSocket[] = [];
+    for (const inode of inodes) {
+      const s = table.get(inode);
+      if (s && !out.some((o) => o.port === s.port && o.host === reachableHost(s.address)))
+        out.push({ host: reachableHost(s.address), port: s.port });
+    }
+    return out.sort((a, b) => a.port - b.port);
+  }
+
+  async supervisorHints(pid: number): Promise<SupervisorHints> {
+    const hints: SupervisorHints = {};
+    try {
+      hints.cgroup = await fs.promises.readFile(`${this.procRoot}/${pid}/cgroup`, 'utf8');
+    } catch {
+      /* gone */
+    }
+    try {
+      const env: Record<string, string> = {};
+      for (const kv of (await fs.promises.readFile(`${this.procRoot}/${pid}/environ`, 'utf8')).split('\0')) {
+        const i = kv.indexOf('=');
+        if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+      }
+      hints.env = env;
+    } catch {
+      /* not ours */
+    }
+    return hints;
+  }
+
+  alive(pid: number, start: number): boolean {
+    const st = this.readStat(pid);
+    return !!st && st.start === start && st.state !== 'Z';
+  }
+
+  ownedByMe(p: ProcInfo): boolean {
+    return this.myUid !== undefined && p.uid === this.myUid;
+  }
+
+  close(): void {
+    this.cache.clear();
+  }
+
+  private readStat(pid: number): ProcStat | null {
+    const n = readInto(`${this.procRoot}/${pid}/stat`, this.statBuf);
+    return n <= 0 ? null : parseProcStat(this.statBuf.toString('latin1', 0, n), this.pageSize);
+  }
+
+  private userName(uid: number | undefined): string {
+    if (uid === undefined) return '';
+    if (uid === this.myUid) return this.myName;
+    this.users ??= loadUsers();
+    return this.users.get(uid) ?? String(uid);
+  }
+
+  private readArgv(pid: number): string[] {
+    const n = readInto(`${this.procRoot}/${pid}/cmdline`, this.cmdBuf);
     if (n <= 0) return [];
-    const parts = cmdBuf.toString('utf8', 0, n).split('\0');
+    const parts = this.cmdBuf.toString('utf8', 0, n).split('\0');
     while (parts.length && parts[parts.length - 1] === '') parts.pop();
     return parts;
-  };
+  }
 
-  const readOne = (pid: number): ProcInfo | null => {
-    const n = readInto(`${procRoot}/${pid}/stat`, statBuf);
-    if (n <= 0) return null;
-    const st = parseProcStat(statBuf.toString('latin1', 0, n), pageSize);
+  /** Who a (new or exec'd) process is: owner, executable, command line; null when it is gone. */
+  private identify(pid: number, st: ProcStat): Cached | null {
+    let uid: number | undefined;
+    try {
+      uid = fs.statSync(`${this.procRoot}/${pid}`).uid;
+    } catch {
+      return null;
+    }
+    let exe: string | undefined;
+    try {
+      exe = fs.readlinkSync(`${this.procRoot}/${pid}/exe`).replace(/ \(deleted\)$/, '');
+    } catch {
+      exe = undefined; // another user's process, or a kernel thread
+    }
+    return { start: st.start, comm: st.comm, argv: this.readArgv(pid), exe, uid, user: this.userName(uid) };
+  }
+
+  private readOne(pid: number): ProcInfo | null {
+    const st = this.readStat(pid);
     if (!st) return null;
-    let c = cache.get(pid);
+    let c = this.cache.get(pid);
     if (!c || c.start !== st.start || c.comm !== st.comm) {
-      let uid: number | undefined;
-      try {
-        uid = fs.statSync(`${procRoot}/${pid}`).uid;
-      } catch {
-        return null;
-      }
-      let exe: string | undefined;
-      try {
-        exe = fs.readlinkSync(`${procRoot}/${pid}/exe`).replace(/ \(deleted\)$/, '');
-      } catch {
-        exe = undefined; // another user's process, or a kernel thread
-      }
-      c = {
-        start: st.start,
-        comm: st.comm,
-        argv: readArgv(pid),
-        exe,
-        uid,
-        user: userName(uid),
-      };
-      cache.set(pid, c);
+      const who = this.identify(pid, st);
+      if (!who) return null;
+      this.cache.set(pid, (c = who));
     }
     return (c.last = {
       pid,
@@ -224,175 +306,10 @@ export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
       cpuMs: st.cpuMs,
       rssBytes: st.rssBytes,
     });
-  };
-  let scans = 0;
+  }
+}
 
-  return {
-    platform: 'linux',
-    async scan() {
-      const names = await fs.promises.readdir(procRoot);
-      const full = scans++ % FULL_SWEEP_EVERY === 0;
-      // Process age comes from its start time (ticks since boot) against /proc/uptime.
-      const upLen = readInto(`${procRoot}/uptime`, statBuf);
-      const uptimeTicks = upLen > 0 ? parseFloat(statBuf.toString('latin1', 0, upLen)) * CLK_TCK : Infinity;
-      const out: ProcInfo[] = [];
-      const seen = new Set<number>();
-      let inBatch = 0;
-      for (const name of names) {
-        const ch = name.charCodeAt(0);
-        if (ch < 48 || ch > 57) continue;
-        const pid = Number(name);
-        const known = cache.get(pid);
-        if (known?.last && !full && uptimeTicks - known.start > YOUNG_SECS * CLK_TCK) {
-          out.push(known.last);
-          seen.add(pid);
-          continue;
-        }
-        const p = readOne(pid);
-        if (p) {
-          out.push(p);
-          seen.add(pid);
-        }
-        if (++inBatch >= BATCH) {
-          inBatch = 0;
-          await yieldLoop();
-        }
-      }
-      for (const pid of cache.keys()) if (!seen.has(pid)) cache.delete(pid);
-      return out;
-    },
-    sample(pids) {
-      const out: ProcInfo[] = [];
-      for (const pid of pids) {
-        const p = readOne(pid);
-        if (p) out.push(p);
-      }
-      return out;
-    },
-    async listeningPorts(pids) {
-      // /proc/net/tcp{,6} is costly to read (the kernel walks its whole socket hash table), so it is read only
-      // when a model server holds a socket inode not classified yet; "not listening" answers expire after 60 s
-      // (a socket may be between bind() and listen() when first seen). The fd links are cheap and read sync.
-      const result = new Map<number, number[]>();
-      const now = Date.now();
-      const socketsOf = new Map<number, number[]>();
-      let unknown = false;
-      for (const pid of pids) {
-        const socks: number[] = [];
-        try {
-          const fds = fs.readdirSync(`${procRoot}/${pid}/fd`);
-          for (const fd of fds.slice(0, 4096)) {
-            let link: string;
-            try {
-              link = fs.readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
-            } catch {
-              continue;
-            }
-            if (!link.startsWith('socket:[')) continue;
-            const inode = Number(link.slice(8, -1));
-            socks.push(inode);
-            const known = socketPorts.get(inode);
-            if (!known || (known.port === 0 && now - known.at > 60_000)) unknown = true;
-          }
-        } catch {
-          /* gone, or not ours */
-        }
-        socketsOf.set(pid, socks);
-      }
-      if (unknown) {
-        const inodes = new Map<number, number>();
-        for (const f of ['tcp', 'tcp6']) {
-          try {
-            parseProcNetTcp(await fs.promises.readFile(`${procRoot}/net/${f}`, 'latin1'), inodes);
-          } catch {
-            /* no IPv6 */
-          }
-        }
-        for (const socks of socketsOf.values())
-          for (const inode of socks) socketPorts.set(inode, { port: inodes.get(inode) ?? 0, at: now });
-      }
-      const live = new Set<number>();
-      for (const [pid, socks] of socketsOf) {
-        const ports = new Set<number>();
-        for (const inode of socks) {
-          live.add(inode);
-          const port = socketPorts.get(inode)?.port;
-          if (port) ports.add(port);
-        }
-        if (ports.size)
-          result.set(
-            pid,
-            [...ports].sort((a, b) => a - b),
-          );
-      }
-      for (const inode of socketPorts.keys()) if (!live.has(inode)) socketPorts.delete(inode);
-      return result;
-    },
-    async listeningSockets(pid) {
-      // Fresh, no cache: the inodes this very process holds now, against LISTEN entries of our own network
-      // namespace (/proc/net is /proc/self/net), so the address reaches this socket and no other.
-      const inodes = new Set<number>();
-      try {
-        for (const fd of fs.readdirSync(`${procRoot}/${pid}/fd`).slice(0, 65536)) {
-          try {
-            const link = fs.readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
-            if (link.startsWith('socket:[')) inodes.add(Number(link.slice(8, -1)));
-          } catch {
-            /* closed meanwhile */
-          }
-        }
-      } catch {
-        return []; // gone, or not ours: nothing proven
-      }
-      if (inodes.size === 0) return [];
-      const table = new Map<number, { address: string; port: number }>();
-      for (const f of ['tcp', 'tcp6']) {
-        try {
-          parseListeningSockets(await fs.promises.readFile(`${procRoot}/net/${f}`, 'latin1'), table);
-        } catch {
-          /* no IPv6 */
-        }
-      }
-      const out: ListeningSocket[] = [];
-      for (const inode of inodes) {
-        const s = table.get(inode);
-        if (s && !out.some((o) => o.port === s.port && o.host === reachableHost(s.address)))
-          out.push({ host: reachableHost(s.address), port: s.port });
-      }
-      return out.sort((a, b) => a.port - b.port);
-    },
-    async supervisorHints(pid): Promise<SupervisorHints> {
-      const hints: SupervisorHints = {};
-      try {
-        hints.cgroup = await fs.promises.readFile(`${procRoot}/${pid}/cgroup`, 'utf8');
-      } catch {
-        /* gone */
-      }
-      try {
-        const env: Record<string, string> = {};
-        for (const kv of (await fs.promises.readFile(`${procRoot}/${pid}/environ`, 'utf8')).split('\0')) {
-          const i = kv.indexOf('=');
-          if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
-        }
-        hints.env = env;
-      } catch {
-        /* not ours */
-      }
-      return hints;
-    },
-    alive(pid, start) {
-      const n = readInto(`${procRoot}/${pid}/stat`, statBuf);
-      if (n <= 0) return false;
-      const text = statBuf.toString('latin1', 0, n);
-      const st = parseProcStat(text, pageSize);
-      if (!st || st.start !== start) return false;
-      return text.charAt(text.lastIndexOf(')') + 2) !== 'Z';
-    },
-    ownedByMe(p) {
-      return myUid !== undefined && p.uid === myUid;
-    },
-    close() {
-      cache.clear();
-    },
-  };
+/** The Linux reader (see file comment). */
+export function createLinuxProcessReader(procRoot = '/proc'): ProcessReader {
+  return new LinuxProcessReader(procRoot);
 }

@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
-import type { Notifier } from '../notify/notifier';
+import type { NoticeInput, Notifier } from '../notify/notifier';
+import { CoalescedRunner } from '../units/poller';
 import type { ProjectEventData, ProjectEventKind } from '../history/project-events';
 import type { GatePoll, GatePollSource } from './aws-ready';
 import { INITIAL_GATE_TRACK, trackGate, type GateAction } from './gate-track';
@@ -80,54 +81,210 @@ function journalRecorder(o: Pick<RuleWiringOptions, 'journal' | 'log'>) {
   };
 }
 
-export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
-  const { config } = o;
-  const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), ...config.env };
-  const sw = config.switch;
-  const stateDir = projectStateDir(config, o.dataDir, env);
-  const switcher = new ConfigSwitcher({
-    config: sw,
-    stateDir,
-    env,
-    project: { name: config.name, dir: config.dir },
-  });
-  const gate = config.gate;
-  const now = o.now ?? Date.now;
-  const policy = o.policy ?? gate.policy;
-  const enforcer = new RuleEnforcer({
-    policy,
-    models: o.models,
-    notifier: o.notifier,
-    switcher,
-    journal: o.journal,
-    runVerify: o.runShutdown,
-    log: o.log,
-    stopRestarters: config.models?.stopRestarters,
-  });
-  // While AWS cannot be seen the rule acts on no model server: it waits until AWS is seen again.
-  let awsSeen = true;
-  const unsubModels = o.models.subscribe?.(() => {
-    if (awsSeen) void enforcer.modelsChanged();
-  });
+/** What the user is told when AWS has not been ready for `minutes` and the rule does not switch back itself. */
+export function offerBackToLocalNotice(reason: string, minutes: number, pointsAtAws: boolean): NoticeInput {
+  return {
+    level: 'warning',
+    title: `AWS not ready for ${minutes} min`,
+    body: `${reason}${pointsAtAws ? ' — Back to local: `offload switch local` (or the tray) points the dev tools at the local models and starts them.' : ''}`,
+    target: { view: 'aws' },
+  };
+}
+
+/** What the user is told after the rule switched back to local (and started the local models, if set). */
+export function backToLocalNotice(reason: string, minutes: number, models?: LocalModelsStart): NoticeInput {
+  const failed = models && !models.ok;
+  return {
+    level: failed ? 'error' : 'info',
+    title: failed ? 'Back to local: the local models did not start' : 'Back to local',
+    body: `AWS not ready for ${minutes} min (${reason}); the dev tools point at the local models again${models ? ` — ${models.reason}` : ''}.`,
+    target: { view: models ? 'models' : 'aws' },
+  };
+}
+
+/** The notice for a gate action that only tells the user; undefined for actions that do more, or nothing. */
+export function gateActionNotice(
+  a: GateAction,
+  poll: GatePoll,
+  pointsAtAws: boolean,
+): NoticeInput | undefined {
+  if (a.kind === 'not-ready-at-start' && pointsAtAws)
+    // Started while the dev tools point at AWS (an earlier session switched them) and AWS is not ready.
+    return {
+      level: 'warning',
+      title: 'Dev tools point at AWS, which is not ready',
+      body: `${poll.reason || 'AWS is not ready'} — run \`offload switch local\` to point them back at the local models.`,
+      target: { view: 'aws' },
+    };
+  if (a.kind === 'cannot-see')
+    return {
+      level: 'warning',
+      title: 'Offload cannot see AWS',
+      body: `${a.reason} — nothing is switched, stopped or started until AWS can be seen again${pointsAtAws ? '; the dev tools still point at AWS' : ''}.`,
+      target: { view: 'aws' },
+    };
+  return undefined;
+}
+
+/** Whether the user's switch may go ahead: refused (with why), or allowed (forced past a gate that is not ready). */
+export function switchVerdict(
+  why: string | undefined,
+  force: boolean | undefined,
+): { refused: string } | { forcedPast?: string } {
+  if (why === undefined) return {};
+  return force ? { forcedPast: why } : { refused: why };
+}
+
+/** The rule wired (see file comment). */
+class Wiring implements RuleWiring {
+  readonly switcher: ConfigSwitcher;
+  readonly enforcer: RuleEnforcer;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly stateDir: string;
+  private readonly policy: Policy;
+  private readonly record: ReturnType<typeof journalRecorder>;
+  /** Model checks while AWS is ready: one running and one pending at most, however often the machine updates. */
+  private readonly modelCheck: CoalescedRunner;
+  private readonly unsubModels?: () => void;
+  /** While AWS cannot be seen the rule acts on no model server: it waits until AWS is seen again. */
+  private awsSeen = true;
+
+  constructor(private readonly o: RuleWiringOptions) {
+    const { config } = o;
+    this.env = { ...(o.env ?? process.env), ...config.env };
+    this.stateDir = projectStateDir(config, o.dataDir, this.env);
+    this.switcher = new ConfigSwitcher({
+      config: config.switch,
+      stateDir: this.stateDir,
+      env: this.env,
+      project: { name: config.name, dir: config.dir },
+    });
+    this.policy = o.policy ?? config.gate.policy;
+    this.enforcer = new RuleEnforcer({
+      policy: this.policy,
+      models: o.models,
+      notifier: o.notifier,
+      switcher: this.switcher,
+      journal: o.journal,
+      runVerify: o.runShutdown,
+      log: o.log,
+      stopRestarters: config.models?.stopRestarters,
+    });
+    this.record = journalRecorder(o);
+    this.modelCheck = new CoalescedRunner(
+      () => this.enforcer.modelsChanged(),
+      (err) => o.log?.(`offload: model check failed: ${(err as Error).message}`),
+    );
+    this.unsubModels = o.models.subscribe?.(() => {
+      if (this.awsSeen) void this.modelCheck.run();
+    });
+  }
+
+  attach(source: GatePollSource): () => void {
+    let track = INITIAL_GATE_TRACK;
+    const opts = { backToLocalAfterMs: this.o.config.gate.backToLocalAfterMs };
+    const now = this.o.now ?? Date.now;
+    return source.onGatePoll(async (poll) => {
+      const step = trackGate(track, poll, now(), opts);
+      track = step.track;
+      this.awsSeen = track.unseenSince === undefined;
+      for (const a of step.actions) await this.act(a, poll);
+    });
+  }
+
+  async switchConfig(
+    target: SwitchTarget,
+    so: { force?: boolean; gate: () => Promise<AwsSnapshot>; trigger?: string },
+  ): Promise<SwitchOutcome> {
+    if (!this.switcher.configured())
+      throw new SwitchRefused('offload.yml has no `switch:` files; nothing to switch');
+    const verdict = target === 'aws' ? switchVerdict(notReadyReason(await so.gate()), so.force) : {};
+    if ('refused' in verdict) {
+      this.record('config-switch', { trigger: so.trigger ?? 'user', target, refused: verdict.refused });
+      throw new SwitchRefused(`${verdict.refused}. Switch anyway with --force.`);
+    }
+    return this.switchAndRecord(target, so.trigger ?? 'user', verdict.forcedPast);
+  }
+
+  dispose(): void {
+    this.unsubModels?.();
+    this.modelCheck.dispose();
+  }
+
+  private pointsAtAws(): boolean {
+    return this.switcher.configured() && this.switcher.current() === 'aws';
+  }
+
+  /**
+   * Does what one poll's track step asks for. A model check while AWS stays ready is only started, never
+   * awaited: the gate's polling never waits on the machine side.
+   */
+  private async act(a: GateAction, poll: GatePoll): Promise<void> {
+    switch (a.kind) {
+      case 'opened':
+        return this.enforcer.gateOpened(poll.evidence);
+      case 'closed':
+        return this.enforcer.gateClosed(poll.reason || 'AWS is not ready', poll.evidence);
+      case 'still-ready':
+        void this.o.models
+          .refreshModels()
+          .catch(() => [])
+          .then(() => this.modelCheck.run());
+        return;
+      case 'back-to-local':
+        return this.backToLocal(poll.reason || 'AWS is not ready', a.minutes);
+      case 'not-ready-at-start':
+      case 'cannot-see': {
+        const notice = gateActionNotice(a, poll, this.pointsAtAws());
+        if (!notice) return;
+        this.o.notifier.notify(notice);
+        if (a.kind === 'not-ready-at-start')
+          this.record('rule-action', { action: 'notify-not-ready', reason: poll.reason, trigger: 'start' });
+        return;
+      }
+    }
+  }
+
+  /** AWS has not been ready for a while: switch back (auto) or tell the user how (ask, notify). */
+  private async backToLocal(reason: string, minutes: number): Promise<void> {
+    const pointsAtAws = this.pointsAtAws();
+    if (this.policy !== 'auto' || !pointsAtAws) {
+      this.o.notifier.notify(offerBackToLocalNotice(reason, minutes, pointsAtAws));
+      this.record('rule-action', { action: 'offer-back-to-local', policy: this.policy, reason, minutes });
+      return;
+    }
+    try {
+      const res = await this.switchAndRecord('local', 'back-to-local');
+      this.o.notifier.notify(backToLocalNotice(reason, minutes, res.localModels));
+    } catch (err) {
+      this.o.notifier.notify({
+        level: 'error',
+        title: 'Back to local failed',
+        body: (err as Error).message,
+        target: { view: 'aws' },
+      });
+    }
+  }
 
   /** Switches the files (local: and starts the local models, verified) and journals what really happened. */
-  const switchAndRecord = async (
+  private async switchAndRecord(
     target: SwitchTarget,
     trigger: string,
     forcedPast?: string,
-  ): Promise<SwitchOutcome> => {
-    const res = await switcher.switchTo(target);
+  ): Promise<SwitchOutcome> {
+    const { config } = this.o;
+    const res = await this.switcher.switchTo(target);
     const outcome: SwitchOutcome = { ...res, ...(forcedPast ? { forcedPast } : {}) };
-    if (target === 'local' && sw.localModelsStart) {
+    if (target === 'local' && config.switch.localModelsStart) {
       outcome.localModels = await startLocalModels({
-        command: sw.localModelsStart,
+        command: config.switch.localModelsStart,
         cwd: config.dir,
-        models: o.models,
-        logFile: path.join(stateDir, 'local-models-start.log'),
-        timeoutMs: o.localStartTimeoutMs,
+        models: this.o.models,
+        logFile: path.join(this.stateDir, 'local-models-start.log'),
+        timeoutMs: this.o.localStartTimeoutMs,
       });
     }
-    record('config-switch', {
+    this.record('config-switch', {
       trigger,
       target,
       files: res.files,
@@ -135,107 +292,10 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
       ...(outcome.localModels ? { localModels: outcome.localModels } : {}),
     });
     return outcome;
-  };
+  }
+}
 
-  /** AWS has not been ready for a while: switch back (auto) or tell the user how (ask, notify). */
-  const backToLocal = async (reason: string, minutes: number) => {
-    const pointsAtAws = switcher.configured() && switcher.current() === 'aws';
-    if (policy !== 'auto' || !pointsAtAws) {
-      o.notifier.notify({
-        level: 'warning',
-        title: `AWS not ready for ${minutes} min`,
-        body: `${reason}${pointsAtAws ? ' — Back to local: `offload switch local` (or the tray) points the dev tools at the local models and starts them.' : ''}`,
-        target: { view: 'aws' },
-      });
-      record('rule-action', { action: 'offer-back-to-local', policy, reason, minutes });
-      return;
-    }
-    try {
-      const res = await switchAndRecord('local', 'back-to-local');
-      const models = res.localModels;
-      o.notifier.notify({
-        level: models && !models.ok ? 'error' : 'info',
-        title: models && !models.ok ? 'Back to local: the local models did not start' : 'Back to local',
-        body: `AWS not ready for ${minutes} min (${reason}); the dev tools point at the local models again${models ? ` — ${models.reason}` : ''}.`,
-        target: { view: models ? 'models' : 'aws' },
-      });
-    } catch (err) {
-      o.notifier.notify({
-        level: 'error',
-        title: 'Back to local failed',
-        body: (err as Error).message,
-        target: { view: 'aws' },
-      });
-    }
-  };
-  const record = journalRecorder(o);
-
-  /** Does what one poll's track step asks for. */
-  const act = async (a: GateAction, poll: GatePoll): Promise<void> => {
-    const pointsAtAws = switcher.configured() && switcher.current() === 'aws';
-    switch (a.kind) {
-      case 'opened':
-        return enforcer.gateOpened(poll.evidence);
-      case 'closed':
-        return enforcer.gateClosed(poll.reason || 'AWS is not ready', poll.evidence);
-      case 'still-ready':
-        await o.models.refreshModels().catch(() => []);
-        return enforcer.modelsChanged();
-      case 'back-to-local':
-        return backToLocal(poll.reason || 'AWS is not ready', a.minutes);
-      case 'not-ready-at-start':
-        if (!pointsAtAws) return;
-        // Started while the dev tools point at AWS (an earlier session switched them) and AWS is not ready.
-        o.notifier.notify({
-          level: 'warning',
-          title: 'Dev tools point at AWS, which is not ready',
-          body: `${poll.reason || 'AWS is not ready'} — run \`offload switch local\` to point them back at the local models.`,
-          target: { view: 'aws' },
-        });
-        record('rule-action', { action: 'notify-not-ready', reason: poll.reason, trigger: 'start' });
-        return;
-      case 'cannot-see':
-        o.notifier.notify({
-          level: 'warning',
-          title: 'Offload cannot see AWS',
-          body: `${a.reason} — nothing is switched, stopped or started until AWS can be seen again${pointsAtAws ? '; the dev tools still point at AWS' : ''}.`,
-          target: { view: 'aws' },
-        });
-        return;
-    }
-  };
-
-  return {
-    switcher,
-    enforcer,
-    attach(source) {
-      let track = INITIAL_GATE_TRACK;
-      const opts = { backToLocalAfterMs: gate.backToLocalAfterMs };
-      return source.onGatePoll(async (poll) => {
-        const step = trackGate(track, poll, now(), opts);
-        track = step.track;
-        awsSeen = track.unseenSince === undefined;
-        for (const a of step.actions) await act(a, poll);
-      });
-    },
-    async switchConfig(target, so) {
-      if (!switcher.configured())
-        throw new SwitchRefused('offload.yml has no `switch:` files; nothing to switch');
-      let forcedPast: string | undefined;
-      if (target === 'aws') {
-        const why = notReadyReason(await so.gate());
-        if (why !== undefined) {
-          if (!so.force) {
-            record('config-switch', { trigger: so.trigger ?? 'user', target, refused: why });
-            throw new SwitchRefused(`${why}. Switch anyway with --force.`);
-          }
-          forcedPast = why;
-        }
-      }
-      return switchAndRecord(target, so.trigger ?? 'user', forcedPast);
-    },
-    dispose() {
-      unsubModels?.();
-    },
-  };
+/** Wires the rule once for a project (see file comment). */
+export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
+  return new Wiring(o);
 }

@@ -140,3 +140,51 @@ export class RunOnceScheduler implements Disposable {
     this.cancel();
   }
 }
+
+/**
+ * Runs a task at most once at a time, with at most one more run pending: calls while it runs share that
+ * pending run, so a burst of triggers never queues more than one run behind the current one.
+ */
+export class CoalescedRunner implements Disposable {
+  private current: Promise<void> | null = null;
+  private pending: Promise<void> | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly task: () => Promise<void> | void,
+    private readonly onError?: (err: unknown) => void,
+  ) {}
+
+  /** Runs now if idle, else once after the current run (shared by every call until it starts). Never rejects. */
+  run(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    if (this.pending) return this.pending;
+    if (!this.current) return (this.current = this.launch());
+    this.pending = this.current.then(() => {
+      this.pending = null;
+      if (this.disposed) return;
+      return (this.current = this.launch());
+    });
+    return this.pending;
+  }
+
+  /** Whether a run is in flight or pending. */
+  get busy(): boolean {
+    return this.current !== null || this.pending !== null;
+  }
+
+  /** No further runs start (one in flight finishes). */
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private launch(): Promise<void> {
+    const p: Promise<void> = Promise.resolve()
+      .then(() => this.task())
+      .catch((err: unknown) => this.onError?.(err))
+      .finally(() => {
+        if (this.current === p) this.current = null;
+      });
+    return p;
+  }
+}
