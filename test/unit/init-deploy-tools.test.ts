@@ -33,7 +33,7 @@ describe('initConfig: the repository’s own deploy tooling', () => {
       'copilot job deploy --name report --env staging',
     ]);
     expect(findings.find((f) => f.startsWith('copilot/'))).toMatch(
-      /api \[Load Balanced Web Service\], report \[Scheduled Job\].*copilot is not installed here: install it from https/,
+      /api \[Load Balanced Web Service\], report \[Scheduled Job\].*copilot is not installed here: install AWS Copilot: https/,
     );
     expect(text).toContain('# TODO: review: deploys to the Copilot environment staging');
   });
