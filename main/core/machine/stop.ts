@@ -257,16 +257,9 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
         s.outcome.advice =
           s.m.supervisor?.stopCommand ??
           r.m.supervisor?.stopCommand ??
-          (parent
-            ? `stop what restarts it: the parent process ${parent.pid} (${parent.argv.join(' ').slice(0, 80)})`
-            : undefined);
-        s.outcome.freed = {
-          rssBytes: Math.max(0, s.m.rssBytes - back.reduce((a, b) => a + b.m.rssBytes, 0)),
-          gpuMemBytes:
-            freedGpu === undefined
-              ? undefined
-              : Math.max(0, freedGpu - back.reduce((a, b) => a + (b.m.gpuMemBytes ?? 0), 0)),
-        };
+          // A command (the reason names the parent): end the loop and the server it started again.
+          (parent ? `kill ${parent.pid} ${r.m.pid}` : undefined);
+        // Came back: nothing was freed (a smaller new process is not memory given back).
       } else {
         s.outcome.freed = { rssBytes: s.m.rssBytes, gpuMemBytes: freedGpu };
       }

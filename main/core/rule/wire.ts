@@ -14,6 +14,8 @@ import { INITIAL_GATE_TRACK, trackGate, type GateAction } from './gate-track';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
 import { startLocalModels, type LocalModelsStart } from './local-models';
 import { projectStateDir } from './paths';
+import { workflowHasSteps } from '../workflow/engine';
+import { formatDurationCompact } from '../format';
 import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
 
 export interface RuleWiringOptions {
@@ -103,6 +105,8 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     runVerify: o.runShutdown,
     log: o.log,
     stopRestarters: config.models?.stopRestarters,
+    shutdownVerifies: workflowHasSteps(config, 'shutdown'),
+    backToLocalAfterMs: gate.backToLocalAfterMs,
   });
   // While AWS cannot be seen the rule acts on no model server: it waits until AWS is seen again.
   let awsSeen = true;
@@ -124,7 +128,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
         cwd: config.dir,
         models: o.models,
         logFile: path.join(stateDir, 'local-models-start.log'),
-        timeoutMs: o.localStartTimeoutMs,
+        timeoutMs: sw.localModelsTimeoutMs ?? o.localStartTimeoutMs,
       });
     }
     record('config-switch', {
@@ -138,16 +142,17 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
   };
 
   /** AWS has not been ready for a while: switch back (auto) or tell the user how (ask, notify). */
-  const backToLocal = async (reason: string, minutes: number) => {
+  const backToLocal = async (reason: string, minutes: number, forMs: number) => {
     const pointsAtAws = switcher.configured() && switcher.current() === 'aws';
+    const notReadyFor = formatDurationCompact(forMs);
     if (policy !== 'auto' || !pointsAtAws) {
       o.notifier.notify({
         level: 'warning',
-        title: `AWS not ready for ${minutes} min`,
+        title: `AWS not ready for ${notReadyFor}`,
         body: `${reason}${pointsAtAws ? ' — Back to local: `offload switch local` (or the tray) points the dev tools at the local models and starts them.' : ''}`,
         target: { view: 'aws' },
       });
-      record('rule-action', { action: 'offer-back-to-local', policy, reason, minutes });
+      record('rule-action', { action: 'offer-back-to-local', policy, reason, minutes, forMs });
       return;
     }
     try {
@@ -156,7 +161,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
       o.notifier.notify({
         level: models && !models.ok ? 'error' : 'info',
         title: models && !models.ok ? 'Back to local: the local models did not start' : 'Back to local',
-        body: `AWS not ready for ${minutes} min (${reason}); the dev tools point at the local models again${models ? ` — ${models.reason}` : ''}.`,
+        body: `AWS not ready for ${notReadyFor} (${reason}); the dev tools point at the local models again${models ? ` — ${models.reason}` : ''}.`,
         target: { view: models ? 'models' : 'aws' },
       });
     } catch (err) {
@@ -182,7 +187,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
         await o.models.refreshModels().catch(() => []);
         return enforcer.modelsChanged();
       case 'back-to-local':
-        return backToLocal(poll.reason || 'AWS is not ready', a.minutes);
+        return backToLocal(poll.reason || 'AWS is not ready', a.minutes, a.forMs);
       case 'not-ready-at-start':
         if (!pointsAtAws) return;
         // Started while the dev tools point at AWS (an earlier session switched them) and AWS is not ready.
