@@ -11,6 +11,7 @@ import { registerCiCommand } from './commands/ci';
 import { registerErrorsCommand } from './commands/errors';
 import { registerHistoryCommand } from './commands/history';
 import { registerInitCommand } from './commands/init';
+import { registerJournalCommand } from './commands/journal';
 import { registerRunCommand } from './commands/run';
 import { registerStatusCommand } from './commands/status';
 import { registerTrustCommand } from './commands/trust';
@@ -43,6 +44,7 @@ export async function main(
   registerStatusCommand(program, ctx);
   registerHistoryCommand(program, ctx);
   registerErrorsCommand(program, ctx);
+  registerJournalCommand(program, ctx);
   registerValidateCommand(program, ctx);
   registerInitCommand(program, ctx);
   registerTrustCommand(program, ctx);

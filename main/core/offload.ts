@@ -5,7 +5,7 @@
  * one-shot CLI command, which starts no watches.
  */
 import path from 'node:path';
-import type { MachineWatch } from './machine';
+import { machinePressure, type MachineWatch } from './machine';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import { OpenProject } from './open-project/open-project';
@@ -16,6 +16,7 @@ import type { Offload, OffloadState, RunSummary } from './state';
 import type { EngineEvent } from './workflow/types';
 import type { Notice } from './vocabulary';
 import { changeSignal } from './change-signal';
+import { journalLines } from './history/journal-text';
 import {
   addTo,
   openOrThrow,
@@ -24,6 +25,7 @@ import {
   HistoryView,
   runWorkflow,
   snapshotOf,
+  userStop,
   wireMachine,
 } from './open-project/facade-parts';
 import { DisposableStore } from './units/disposable';
@@ -127,7 +129,12 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         run: (w) => core.run(w),
       });
     }
-    machineStore = wireMachine(machine, { changed, notifier, start: watch && !paused });
+    machineStore = wireMachine(machine, {
+      changed,
+      notifier,
+      start: watch && !paused,
+      journal: () => project?.history ?? null,
+    });
     // One-shot commands ask for availability when they need it (one fingerprint, not two).
     if (watch) await open?.refreshAvailability();
     history.reset();
@@ -148,11 +155,13 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     cancel: async () => open?.engine.cancel(),
     async stopModels(o) {
       const outcomes = await machine.stopModelServers(o);
-      project?.history.appendProjectEvent('stop-local-models', { trigger: 'user', outcomes });
+      if (!o.dryRun) project?.history.appendProjectEvent('stop-local-models', userStop(o, outcomes));
       changed();
       return outcomes;
     },
     refreshModels: () => machine.refreshModels(),
+    machineNow: async () =>
+      machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models())),
     async switchConfig(target, o = {}) {
       if (target !== 'aws' && target !== 'local') throw new Error(`switch target must be "aws" or "local"`);
       try {
@@ -164,6 +173,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     checkAws: () => requireOpen().checkAws(),
     liveAws: () => open?.liveAws() ?? null,
     errorContext: () => requireOpen().errorContext(),
+    journal: (o = {}) => journalLines(project?.history.readJournal(o.limit ?? 2000) ?? [], o.sinceMs),
     availability: () => requireOpen().refreshAvailability(),
     currentRun: () => open?.engine.current() ?? null,
     config: () => project?.config ?? null,

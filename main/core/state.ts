@@ -18,6 +18,10 @@ import type {
   WorkflowAvailability,
 } from './vocabulary';
 import type { HistoryStore } from './history';
+import type { JournalLine } from './history/journal-text';
+import type { MachinePressure } from './machine/pressure-now';
+export type { MachinePressure } from './machine/pressure-now';
+export type { JournalLine } from './history/journal-text';
 import type { AwsGateView } from './open-project/open-project';
 import type { SwitchOutcome } from './rule/wire';
 import type { TrustStatus, TrustSubject } from './trust';
@@ -111,6 +115,13 @@ export interface Offload extends OffloadCommands {
    * events, alarm reasons, console links), secrets masked: for an issue or an assistant.
    */
   errorContext(): Promise<string>;
+  /**
+   * What the rule, the watches and the user did, oldest first (written at or after `sinceMs` when given):
+   * gate changes with their observations, stops and how, switches, verifications, offers, errors, pressure.
+   */
+  journal(o?: { sinceMs?: number; limit?: number }): JournalLine[];
+  /** The machine's pressure now (memory, CPU, alerts) and the model servers using the most, with the rule's action. */
+  machineNow(): Promise<MachinePressure>;
   /** Whether the user trusts the open project as it is now, and what it would run; null without a project. */
   trust(): { subject: TrustSubject; status: TrustStatus } | null;
   dispose(): Promise<void>;

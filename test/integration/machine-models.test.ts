@@ -161,6 +161,7 @@ describe.runIf(linux)('local model servers: found, stopped, verified', () => {
     const sv = by.get(supervisedPid)!;
     expect(sv.result).toBe('respawned');
     expect(sv.advice).toBe(`kill ${supervisor.pid}`);
+    expect(sv.freed).toBeUndefined(); // it came back: nothing was freed
     const restarts = calls().filter((c) => c.event === 'child exited, restarting');
     expect(restarts.length).toBe(1); // killed once, not in a loop
     const again = (await watch.refreshModels()).filter((m) => m.server === 'llama.cpp');

@@ -16,14 +16,14 @@ import { testConfig } from '../fixtures/aws-endpoint/helpers';
 const LOCAL = 'MODEL_URL=http://127.0.0.1:11434\n';
 const AWS = 'MODEL_URL=https://api.example/v1\n';
 
-function setup(policy: 'auto' | 'notify') {
+function setup(policy: 'auto' | 'notify', after = '10m') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-back-'));
   fs.writeFileSync(path.join(dir, '.env'), AWS);
   const config = testConfig(dir, {
     gate: {
       endpoints: [{ name: 'api', url: 'https://api.example/health' }],
       policy,
-      'back-to-local-after': '10m',
+      'back-to-local-after': after,
     },
     switch: {
       files: [
@@ -54,7 +54,7 @@ function setup(policy: 'auto' | 'notify') {
   rule.attach({ onGatePoll: (l) => ((listener = l), () => undefined) });
   const evidence = { services: [], endpoints: [], alarms: [] };
   const poll = async (from: GatePoll['from'], to: GatePoll['to'], minutes: number) => {
-    clock = 1_000_000_000 + minutes * 60_000;
+    clock = 1_000_000_000 + Math.round(minutes * 60_000);
     await listener!({ from, to, reason: to === 'ready' ? '' : 'api: HTTP 503', evidence });
   };
   return { dir, notices, journal, poll, env: () => fs.readFileSync(path.join(dir, '.env'), 'utf8') };
@@ -71,7 +71,7 @@ describe('back to local after AWS stays not ready', () => {
     await t.poll('not-ready', 'not-ready', 12);
     const offers = t.notices.filter((n) => n.title.startsWith('AWS not ready for'));
     expect(offers).toHaveLength(1);
-    expect(offers[0]!.title).toBe('AWS not ready for 10 min');
+    expect(offers[0]!.title).toBe('AWS not ready for 10m');
     expect(offers[0]!.body).toMatch(/api: HTTP 503 — Back to local: `offload switch local`/);
     expect(t.env()).toBe(AWS); // told, not done
     await t.poll('not-ready', 'ready', 13);
@@ -82,6 +82,19 @@ describe('back to local after AWS stays not ready', () => {
     await t.poll('unknown', 'not-ready', 26);
     await t.poll('not-ready', 'not-ready', 36);
     expect(t.notices.filter((n) => n.title.startsWith('AWS not ready for'))).toHaveLength(2);
+  });
+
+  it('a short back-to-local-after is said in seconds, never "0 min"', async () => {
+    const t = setup('notify', '20s');
+    await t.poll('unknown', 'ready', 0);
+    await t.poll('ready', 'not-ready', 1);
+    await t.poll('not-ready', 'not-ready', 1 + 20 / 60);
+    expect(t.notices.filter((n) => n.title.startsWith('AWS not ready for')).map((n) => n.title)).toEqual([
+      'AWS not ready for 20s',
+    ]);
+    expect(t.journal.find((j) => j.data.action === 'offer-back-to-local')?.data).toMatchObject({
+      forMs: 20_000,
+    });
   });
 
   it('auto: the config goes back to local for real, journalled as back-to-local', async () => {
@@ -102,7 +115,7 @@ describe('AWS ready under policy ask', () => {
   it('names a command for each thing the rule asks for, and the one that does both', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-ask-'));
     fs.writeFileSync(path.join(dir, '.env'), LOCAL);
-    const config = testConfig(dir, {
+    const base = testConfig(dir, {
       gate: { endpoints: [{ name: 'api', url: 'https://api.example/health' }], policy: 'ask' },
       switch: {
         files: [
@@ -113,6 +126,15 @@ describe('AWS ready under policy ask', () => {
         ],
       },
     });
+    // A shutdown workflow with a step: the notice may recommend running it.
+    const config = {
+      ...base,
+      workflows: { shutdown: ['shutdown' as const] },
+      phases: {
+        ...base.phases,
+        shutdown: { title: 'Shutdown', steps: [{ id: 'stop', name: 'Stop', kind: 'run', extra: {} }] },
+      } as typeof base.phases,
+    };
     const ollama = {
       pid: 4242,
       ppid: 1,
@@ -153,5 +175,29 @@ describe('AWS ready under policy ask', () => {
       'The rule says: stop the local model server (Ollama: `offload models stop --all`) and switch the config to AWS (`offload switch aws`). `offload run shutdown` does both and verifies the dev tools against AWS.',
     );
     expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe(LOCAL); // asked, not done
+
+    // The same project whose shutdown has no steps: `offload run shutdown` would verify nothing, so it is not advised.
+    const empty = createRuleWiring({
+      config: base,
+      models: {
+        models: () => [ollama],
+        refreshModels: async () => [ollama],
+        stopModelServers: async () => [],
+      },
+      notifier,
+      dataDir: path.join(dir, 'data2'),
+      env: {},
+    });
+    let l2: ((p: GatePoll) => Promise<void> | void) | undefined;
+    empty.attach({ onGatePoll: (l) => ((l2 = l), () => undefined) });
+    await l2!({
+      from: 'unknown',
+      to: 'ready',
+      reason: '',
+      evidence: { services: [], endpoints: [], alarms: [] },
+    });
+    expect(notices.filter((n) => n.title === 'AWS is ready').at(-1)!.body).toBe(
+      'The rule says: stop the local model server (Ollama: `offload models stop --all`) and switch the config to AWS (`offload switch aws`).',
+    );
   });
 });

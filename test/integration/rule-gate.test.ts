@@ -192,7 +192,10 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
     expect(alarmNotices[0]!.body).toContain('Threshold Crossed: 9 5xx in 1 minute');
     const closed = notices.filter((n) => n.title === 'AWS is no longer ready');
     expect(closed).toHaveLength(1);
-    expect(closed[0]!.body).toContain('offload switch local');
+    // Under auto the rule goes back itself: it says when, and does not tell the user to do it.
+    expect(closed[0]!.body).toBe(
+      'alarm api-5xx in ALARM: Threshold Crossed: 9 5xx in 1 minute — Offload points the dev tools back at the local models if AWS stays not ready for 10m.',
+    );
     await rule.switchConfig('local', { gate: async () => watch.snapshot() });
     expect(fs.readFileSync(envFile, 'utf8')).toBe(ENV_TEXT);
     expect(watch.snapshot().configTarget).toBe('local');

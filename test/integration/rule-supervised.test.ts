@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig } from '../../main/core/machine';
 import { Notifier } from '../../main/core/notify/notifier';
 import { RuleEnforcer } from '../../main/core/rule/enforcer';
-import type { Notice } from '../../main/core/state';
+import type { Notice, StopOutcome } from '../../main/core/state';
 import { alive, childrenOf, escapeRegex, fixtureSandbox, waitFor } from './machine-helpers';
 
 const linux = process.platform === 'linux';
@@ -119,6 +119,10 @@ describe.runIf(linux)('a restarted model server under policy auto', () => {
     );
     const now = childrenOf(loop.pid).filter((pid) => alive(pid));
     expect(now).toHaveLength(1); // the respawned server, left running
+    // It came back: nothing freed is claimed, and the advice is a command (the loop and its new server).
+    const outcome = (actions('stop-local-models')[0]!.data.outcomes as StopOutcome[])[0]!;
+    expect(outcome.freed).toBeUndefined();
+    expect(outcome.advice).toBe(`kill ${loop.pid} ${now[0]}`);
     await endLoop(loop.pid);
   }, 20_000);
 

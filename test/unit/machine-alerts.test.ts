@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PressureTracker } from '../../main/core/machine/alerts';
+import { pressureAdvice, PressureTracker } from '../../main/core/machine/alerts';
 import { parseWatchConfig } from '../../main/core/machine/config';
 import type { ModelProcess } from '../../main/core/state';
 
@@ -62,5 +62,21 @@ describe('pressure alerts', () => {
     expect(t.update(31_000, { gpus, models: [model(6, 1)] }).cleared.map((a) => a.id)).toEqual([
       'model-rss:5',
     ]);
+  });
+
+  it('names the biggest model server and the rule’s action; no deploy advice when no model server runs', () => {
+    const t = new PressureTracker(parseWatchConfig({ alerts: { ram: { above: 90, for: '1s' } } }).alerts);
+    t.update(0, { ramPct: 95, gpus: [], models: [] });
+    const alone = t.update(1000, { ramPct: 95, gpus: [], models: [] }).raised[0]!;
+    expect(alone.message).toBe('RAM above 90% for 1s (now 95%).');
+    expect(pressureAdvice([])).toBe('');
+    expect(
+      pressureAdvice([
+        { pid: 11, title: 'Ollama', rssBytes: 9 * 1024 ** 3 },
+        { pid: 10, title: 'llama.cpp', rssBytes: 2 * 1024 ** 3 },
+      ]),
+    ).toBe(
+      ' Ollama (pid 11) holds 9.0 GiB: `offload run full` moves it to AWS, and the rule stops it once AWS is ready (now: `offload models stop 11`). Also: llama.cpp (pid 10, 2.0 GiB).',
+    );
   });
 });

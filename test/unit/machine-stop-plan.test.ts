@@ -166,11 +166,11 @@ describe('model-server stop decisions', () => {
     const other = target(13, { server: 'vllm', ppid: 50 });
     const init = { ...target(14, { ppid: 1 }), m: { ...target(14).m, cmdline: 'different' } };
     expect(respawnsOf(stopped, [stopped, sameParent, other, init], before)).toEqual([sameParent]);
-    expect(freedBy(stopped.m, [sameParent])).toEqual({ rssBytes: 200, gpuMemBytes: 600 });
-    expect(freedBy(target(10).m, [])).toEqual({ rssBytes: 100, gpuMemBytes: undefined });
+    expect(freedBy(stopped.m)).toEqual({ rssBytes: 300, gpuMemBytes: 1000 });
+    expect(freedBy(target(10).m)).toEqual({ rssBytes: 100, gpuMemBytes: undefined });
     expect(respawnVerdict(stopped, sameParent, { pid: 50, argv: ['bash', '-c', 'loop'] })).toEqual({
       reason: 'came back as pid 12 (parent 50: bash -c loop); not killed again',
-      advice: 'stop what restarts it: the parent process 50 (bash -c loop)',
+      advice: 'kill 50 12',
     });
     expect(respawnVerdict(target(10, { sup: systemd }), sameParent, undefined)).toEqual({
       reason: 'came back as pid 12 (parent 50); not killed again',

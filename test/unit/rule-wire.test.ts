@@ -35,26 +35,30 @@ const model = (pid: number): ModelProcess => ({
 
 describe('rule wiring: decisions', () => {
   it('offers the way back, or says it switched back and whether the local models started', () => {
-    expect(offerBackToLocalNotice('alarm x', 10, false)).toEqual({
+    expect(offerBackToLocalNotice('alarm x', 600_000, false)).toEqual({
       level: 'warning',
-      title: 'AWS not ready for 10 min',
+      title: 'AWS not ready for 10m',
       body: 'alarm x',
       target: { view: 'aws' },
     });
-    expect(offerBackToLocalNotice('alarm x', 10, true).body).toMatch(
+    expect(offerBackToLocalNotice('alarm x', 20_000, true).body).toMatch(
       /^alarm x — Back to local: `offload switch local`/,
     );
-    expect(backToLocalNotice('alarm x', 10)).toMatchObject({
+    expect(backToLocalNotice('alarm x', 600_000)).toMatchObject({
       level: 'info',
       title: 'Back to local',
       target: { view: 'aws' },
     });
     expect(
-      backToLocalNotice('alarm x', 10, { ok: false, command: 'c', reason: 'no server listed within 30 s' }),
+      backToLocalNotice('alarm x', 600_000, {
+        ok: false,
+        command: 'c',
+        reason: 'no server listed within 30 s',
+      }),
     ).toEqual({
       level: 'error',
       title: 'Back to local: the local models did not start',
-      body: 'AWS not ready for 10 min (alarm x); the dev tools point at the local models again — no server listed within 30 s.',
+      body: 'AWS not ready for 10m (alarm x); the dev tools point at the local models again — no server listed within 30 s.',
       target: { view: 'models' },
     });
   });

@@ -1,6 +1,6 @@
 /**
- * `offload errors [--json] [--copy]`: the latest CloudWatch errors as Markdown for an issue or an assistant —
- * the lines around each error in its stream, the deployment it happened after, service events, alarm reasons,
+ * `offload errors [--json] [--copy]`: the latest CloudWatch (and local log) errors as Markdown for an issue or
+ * an assistant — the lines around each error in its stream, the deployment it happened after, service events, alarm reasons,
  * console links, secrets masked.
  */
 import type { Command } from 'commander';
@@ -12,7 +12,9 @@ import { printJson, stepText } from '../terminal';
 export function registerErrorsCommand(program: Command, ctx: CliContext): void {
   program
     .command('errors')
-    .description('the latest CloudWatch errors with their context, as Markdown to paste into an issue')
+    .description(
+      'the latest CloudWatch and local log errors with their context, as Markdown to paste into an issue',
+    )
     .option('--json', 'print { markdown, phase6 } as JSON')
     .option('--copy', 'also copy the Markdown to the clipboard')
     .action(async (opts: { json?: boolean; copy?: boolean }) => {

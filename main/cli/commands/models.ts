@@ -74,9 +74,10 @@ export function formatOutcomes(outcomes: StopOutcome[], color = false): string {
     !color ? s : r === 'stopped' ? `\x1b[32m${s}\x1b[39m` : r === 'would-stop' ? s : `\x1b[31m${s}\x1b[39m`;
   let out = '';
   for (const o of outcomes) {
-    const freed = o.freed
-      ? ` freed ${formatBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${formatBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
-      : '';
+    const freed =
+      o.result === 'stopped' && o.freed
+        ? ` freed ${formatBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${formatBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
+        : '';
     out += `${paint(o.result, o.result.padEnd(10))} ${o.title} (pid ${o.pid})${freed}\n`;
     for (const h of o.how) out += `             ${h}\n`;
     if (o.reason) out += `             ${o.reason}\n`;

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { GATE_ICON, workflowLabel } from '../../core/format';
 import type { CliContext } from '../context';
-import { printJson } from '../terminal';
+import type { MachinePressure } from '../../core/state';
+import { formatBytes, printJson, reasonText, type Term } from '../terminal';
 import { printRun } from './history';
 
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
@@ -20,6 +21,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const { phase6, drift } = core.state();
       // While a watch runs (tray or `offload watch`), its live gate; a one-shot status asks AWS nothing.
       const live = core.liveAws();
+      const machine = await core.machineNow();
       if (opts.json) {
         return printJson(term, {
           project: { name: config.name, dir: config.dir, configFile: config.file },
@@ -28,6 +30,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           aws: live,
           phase6: phase6 ?? null,
           drift: drift ?? null,
+          machine,
           lastRun,
         });
       }
@@ -69,8 +72,19 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           `${term.yellow('⚠')} not deployed: ${drift.changed} file${drift.changed === 1 ? '' : 's'} changed since the deployed version (run ${drift.deployedRunId}): ${folders}\n`,
         );
       }
-      if ((phase6 && phase6.status !== 'idle') || drift) term.out.write('\n');
+      printMachine(term, machine);
+      term.out.write('\n');
       if (lastRun) printRun(term, lastRun);
       else term.out.write('no runs yet: try `offload run full`\n');
     });
+}
+
+/** The machine's pressure now, and the model servers behind it with the rule's action. */
+function printMachine(term: Term, m: MachinePressure): void {
+  const alerting = m.alerts.length > 0;
+  term.out.write(
+    `${alerting ? term.yellow('⚠') : '🖥'} machine: RAM ${m.ram.usedPct}% of ${formatBytes(m.ram.totalBytes)}, CPU ${m.cpu.loadPct}% of ${m.cpu.cores} core${m.cpu.cores === 1 ? '' : 's'}${alerting ? '' : term.dim(' — no pressure alert')}\n`,
+  );
+  for (const a of m.alerts) term.out.write(`   ${reasonText(a.message)}\n`);
+  if (!alerting && m.advice) term.out.write(term.dim(`   ${reasonText(m.advice)}\n`));
 }

@@ -20,6 +20,8 @@ export interface ErrorContextInput {
   clients?: AwsClients;
   /** Masks secret values (the engine's masker). */
   mask: (text: string) => string;
+  /** Errors the local log watch notified (newest last), shown beside CloudWatch's. */
+  localErrors?: readonly { at: string; title: string; body: string }[];
   /** Lines before and after each error (default 5). */
   around?: number;
   now?: number;
@@ -106,6 +108,12 @@ export async function errorContextMarkdown(i: ErrorContextInput): Promise<string
     const ctx = i.clients ? await surroundingLines(i.clients, e, around) : undefined;
     lines.push(...fence(ctx ?? [e.message]));
     lines.push(`[Open in the CloudWatch console](${e.consoleUrl})`, '');
+  }
+  const local = (i.localErrors ?? []).slice(-5).reverse();
+  if (local.length) {
+    lines.push('### Local log errors');
+    for (const l of local) lines.push(`- ${l.at} **${l.title}**`, ...fence([l.body]).map((x) => `  ${x}`));
+    lines.push('');
   }
   const firing = i.alarms.filter((a) => a.state === 'ALARM');
   if (firing.length) {

@@ -1,7 +1,8 @@
 /**
  * The project journal's events, one discriminated union (as run events are): what the AWS watch observed
- * (gate transitions, alarm transitions, new CloudWatch errors) and what the rule and the user did (models
- * stopped, config switched, rule actions). Writers name a kind and get its data's type checked; readers get
+ * (gate transitions, alarm transitions, new CloudWatch errors), what the machine and local logs told
+ * (pressure raised and cleared, local log errors) and what the rule and the user did (models stopped, config
+ * switched, rule actions). Writers name a kind and get its data's type checked; readers get
  * entries back validated, never cast.
  */
 import type {
@@ -46,7 +47,7 @@ export type RuleAction =
   | { action: 'notify-not-ready'; reason: string; evidence?: unknown; trigger?: string }
   | { action: 'notify-model-running'; models: ModelBrief[] }
   | { action: 'stop-local-models'; trigger: string; outcomes: StopOutcome[]; evidence: unknown }
-  | { action: 'offer-back-to-local'; policy: string; reason: string; minutes: number }
+  | { action: 'offer-back-to-local'; policy: string; reason: string; minutes: number; forMs?: number }
   | { action: 'model-restarted'; model: ModelBrief; by: { pid: number; name?: string }; message: string }
   | { action: 'skip-shutdown'; reason: string };
 
@@ -76,7 +77,12 @@ export type ProjectEvent =
         consoleUrl: string;
       };
     }
-  | { kind: 'stop-local-models'; data: { trigger: 'user'; outcomes: StopOutcome[] } }
+  | { kind: 'stop-local-models'; data: { trigger: 'user'; reason?: string; outcomes: StopOutcome[] } }
+  | { kind: 'local-errors'; data: { title: string; body: string; item?: string } }
+  | {
+      kind: 'pressure';
+      data: { transition: 'raised' | 'cleared'; id: string; message: string; since: string };
+    }
   | {
       kind: 'config-switch';
       data: {
@@ -116,6 +122,8 @@ const VALID: { [K in ProjectEventKind]: (d: Record<string, unknown>) => boolean 
     typeof d.first.at === 'number' &&
     isString(d.first.message),
   'stop-local-models': (d) => Array.isArray(d.outcomes),
+  'local-errors': (d) => isString(d.title) && isString(d.body),
+  pressure: (d) => (d.transition === 'raised' || d.transition === 'cleared') && isString(d.message),
   'config-switch': (d) => d.target === 'aws' || d.target === 'local',
   'rule-action': (d) => isString(d.action),
 };

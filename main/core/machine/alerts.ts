@@ -27,6 +27,19 @@ export function topModels(models: ModelProcess[], n = 3): PressureAlert['topMode
     .map((m) => ({ pid: m.pid, title: m.title, rssBytes: m.rssBytes }));
 }
 
+/**
+ * What the alert says about its cause: the model servers holding the most memory and what the rule does
+ * about them; nothing when no model server runs (there is nothing to move to AWS).
+ */
+export function pressureAdvice(top: PressureAlert['topModels']): string {
+  if (top.length === 0) return '';
+  const [first, ...rest] = top;
+  const others = rest.length
+    ? ` Also: ${rest.map((m) => `${m.title} (pid ${m.pid}, ${formatBytes(m.rssBytes)})`).join(', ')}.`
+    : '';
+  return ` ${first!.title} (pid ${first!.pid}) holds ${formatBytes(first!.rssBytes)}: \`offload run full\` moves it to AWS, and the rule stops it once AWS is ready (now: \`offload models stop ${first!.pid}\`).${others}`;
+}
+
 /** Tracks every alert key across samples; `update` returns what was raised and cleared this time. */
 export class PressureTracker {
   private tracks = new Map<string, Track>();
@@ -42,13 +55,7 @@ export class PressureTracker {
     const cleared: PressureAlert[] = [];
     const seen = new Set<string>();
     const top = topModels(r.models);
-    const advice = () => {
-      const names = top.map((m) => `${m.title} (pid ${m.pid}, ${formatBytes(m.rssBytes)})`).join(', ');
-      return (
-        (names ? ` Biggest local model servers: ${names}.` : '') +
-        ' Deploy them to AWS with `offload run full` (or `offload run services`) and stop them with `offload models stop`.'
-      );
-    };
+    const advice = () => pressureAdvice(top);
     const judge = (
       id: string,
       th: AlertThreshold,

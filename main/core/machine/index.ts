@@ -19,3 +19,4 @@ export {
 export { CATALOGUE, classify, commandView, type CatalogueEntry } from './catalogue';
 export type { StopRequest } from './stop';
 export { stopLocalModelsStep } from './step';
+export { machinePressure, type MachinePressure } from './pressure-now';

@@ -16,9 +16,10 @@ export type StopLocalModelsSpec =
 
 /** One line per outcome, for logs and the CLI. */
 export function describeOutcome(o: StopOutcome): string {
-  const freed = o.freed
-    ? ` — freed ${formatBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${formatBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
-    : '';
+  const freed =
+    o.result === 'stopped' && o.freed
+      ? ` — freed ${formatBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${formatBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
+      : '';
   return `${o.result}: ${o.title} (pid ${o.pid})${freed}${o.reason ? ` — ${o.reason}` : ''}${o.advice ? ` — run: ${o.advice}` : ''}`;
 }
 

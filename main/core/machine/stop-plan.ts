@@ -164,14 +164,9 @@ export function respawnsOf(
   );
 }
 
-/** What a stop freed: all of it, or net of what came back. */
-export function freedBy(m: ModelProcess, back: readonly StopTarget[]): NonNullable<StopOutcome['freed']> {
-  const gpu = m.gpuMemBytes;
-  return {
-    rssBytes: Math.max(0, m.rssBytes - back.reduce((a, b) => a + b.m.rssBytes, 0)),
-    gpuMemBytes:
-      gpu === undefined ? undefined : Math.max(0, gpu - back.reduce((a, b) => a + (b.m.gpuMemBytes ?? 0), 0)),
-  };
+/** What a stop freed: all the server held (one that came back freed nothing: no figure is given then). */
+export function freedBy(m: ModelProcess): NonNullable<StopOutcome['freed']> {
+  return { rssBytes: m.rssBytes, gpuMemBytes: m.gpuMemBytes };
 }
 
 /** The outcome's reason and advice for a server that came back as `r` (its parent, where still listed). */
@@ -185,8 +180,7 @@ export function respawnVerdict(
     advice:
       s.m.supervisor?.stopCommand ??
       r.m.supervisor?.stopCommand ??
-      (parent
-        ? `stop what restarts it: the parent process ${parent.pid} (${parent.argv.join(' ').slice(0, 80)})`
-        : undefined),
+      // A command (the reason names the parent): end the loop and the server it started again.
+      (parent ? `kill ${parent.pid} ${r.m.pid}` : undefined),
   };
 }

@@ -199,7 +199,8 @@ async function verifyGone(
       outcome.result = 'respawned';
       Object.assign(outcome, respawnVerdict(t, r, parent));
     }
-    outcome.freed = freedBy(t.m, back);
+    // Came back: nothing was freed (a smaller new process is not memory given back).
+    if (!back.length) outcome.freed = freedBy(t.m);
     outcome.how.push(`verified after ${verifyMs / 1000} s: ${back.length ? 'respawned' : 'gone'}`);
   }
 }

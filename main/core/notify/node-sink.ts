@@ -55,7 +55,7 @@ export function nodeNotifierSink(opts: NodeNotifierSinkOptions = {}): NotifySink
     if (reported) return;
     reported = true;
     log(
-      `offload: desktop notifications are not working (${why}); notices still reach history, the CLI and the tray. ` +
+      `offload: desktop notifications are not working (${why}); notices still reach the window and the tray; errors and the rule's actions are kept by \`offload journal\`. ` +
         'This is reported once.',
     );
   };

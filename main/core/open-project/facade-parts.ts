@@ -13,7 +13,8 @@ import { DisposableStore } from '../units/disposable';
 import type { OpenedProject } from '../project';
 import type { HistoryStore } from '../history';
 import type { OffloadState, RunSummary } from '../state';
-import type { ConfigProblem, OffloadConfig, PressureAlert } from '../vocabulary';
+import type { ConfigProblem, OffloadConfig, PressureAlert, StopOutcome } from '../vocabulary';
+import type { ProjectEventData, ProjectJournal } from '../history/project-events';
 import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
 
@@ -129,14 +130,33 @@ export async function runWorkflow(
   return summary;
 }
 
-/** A machine-pressure alert as a notice. */
-export function pressureNotice(alert: PressureAlert): NoticeInput {
+/** A machine-pressure alert as a notice; its end is told quietly (the window, never the desktop). */
+export function pressureNotice(alert: PressureAlert, phase: 'raised' | 'cleared' = 'raised'): NoticeInput {
+  if (phase === 'cleared')
+    return {
+      level: 'info',
+      title: 'Machine pressure over',
+      body: `No longer: ${alert.message.split(/(?<=\.) /)[0] ?? alert.message} (since ${alert.since})`,
+      target: { view: 'machine' },
+      quiet: true,
+    };
   return {
     level: 'warning',
     title: 'Machine under pressure',
     body: alert.message,
     target: { view: 'machine', item: alert.id },
   };
+}
+
+/** The journal entry for the user's own stop: what was asked, as its reason (a dry run is not journalled). */
+export function userStop(
+  o: { pids?: number[]; all?: boolean },
+  outcomes: StopOutcome[],
+): ProjectEventData<'stop-local-models'> {
+  const reason = o.all
+    ? 'asked by the user: stop all'
+    : `asked by the user: stop pid ${(o.pids ?? []).join(', ')}`;
+  return { trigger: 'user', reason, outcomes };
 }
 
 /**
@@ -153,7 +173,8 @@ export function createCoreNotifier(
     sink: {
       deliver: async (n) => {
         await sink?.deliver(n);
-        if (wanted) await (desktopSink ??= nodeNotifierSink({ appName: 'Offload', log })).deliver(n);
+        if (wanted && !n.quiet)
+          await (desktopSink ??= nodeNotifierSink({ appName: 'Offload', log })).deliver(n);
       },
     },
   });
@@ -163,13 +184,25 @@ export function createCoreNotifier(
 /** Wires the machine watch to the state and its pressure alerts to notices; the store stops it. */
 export function wireMachine(
   machine: MachineWatch,
-  o: { changed: () => void; notifier: Notifier; start: boolean },
+  o: { changed: () => void; notifier: Notifier; start: boolean; journal?: () => ProjectJournal | null },
 ): DisposableStore {
   const store = new DisposableStore();
   store.addFn(() => machine.stop());
   store.addFn(machine.subscribe(o.changed));
   store.addFn(
-    machine.onAlert((alert, phase) => phase === 'raised' && o.notifier.notify(pressureNotice(alert))),
+    machine.onAlert((alert, phase) => {
+      o.notifier.notify(pressureNotice(alert, phase));
+      try {
+        o.journal?.()?.appendProjectEvent('pressure', {
+          transition: phase,
+          id: alert.id,
+          message: alert.message,
+          since: alert.since,
+        });
+      } catch {
+        // the notice went out; a journal that cannot be written loses this line only
+      }
+    }),
   );
   if (o.start) machine.start();
   return store;

@@ -26,7 +26,7 @@ import { DisposableStore } from '../units/disposable';
 import { Poller } from '../units/poller';
 import type { AwsSnapshot, DriftState, RunSummary, WorkflowAvailability } from '../vocabulary';
 import { Masker } from '../workflow/mask';
-import { Engine } from '../workflow/engine';
+import { Engine, noStepsReason, workflowHasSteps } from '../workflow/engine';
 import { changedFiles } from '../workflow/fingerprint';
 import { readGateState } from '../workflow/gates';
 import type { EngineEvent } from '../workflow/types';
@@ -122,6 +122,11 @@ export class OpenProject {
       // Phase 5 after the gate opened: the project's shutdown entry point verifies against AWS.
       runShutdown: async () => {
         if (!config.workflows.shutdown) return { status: 'skipped', summary: 'no shutdown workflow' };
+        if (!workflowHasSteps(config, 'shutdown'))
+          return {
+            status: 'skipped',
+            summary: `nothing to verify: ${noStepsReason(config.workflows.shutdown)}`,
+          };
         if (this.engine.current()?.status === 'running')
           return { status: 'skipped', summary: 'a workflow is running' };
         const r = await o.run('shutdown');
@@ -172,6 +177,17 @@ export class OpenProject {
     if (localLogs.length) {
       const local = new LocalLogWatch({ dir: config.dir, logs: localLogs, notifier });
       this.store.addFn(() => local.close());
+      // Local log errors are kept in the journal beside CloudWatch's (`offload errors`, `offload journal`).
+      this.store.addFn(
+        notifier.subscribe((n) => {
+          if (n.source !== 'local-logs' || n.level !== 'error') return;
+          try {
+            history.appendProjectEvent('local-errors', { title: n.title, body: n.body, item: n.target.item });
+          } catch (err) {
+            this.o.log(`offload: could not record local errors in history: ${(err as Error).message}`);
+          }
+        }),
+      );
       this.store
         .add(new Poller(() => local.poll(), { intervalMs: Math.min(notify.intervalMs, 5000) }))
         .start();
@@ -301,6 +317,11 @@ export class OpenProject {
     const errors = snap.recentErrors.length
       ? snap.recentErrors
       : journalErrors(history.readJournal(500)).slice(-10);
+    const localErrors = history
+      .readJournal(500)
+      .flatMap((e) =>
+        e.kind === 'local-errors' ? [{ at: e.at, title: e.data.title, body: e.data.body }] : [],
+      );
     const masker = new Masker();
     for (const name of secretNames(config)) {
       const v = env[name];
@@ -316,6 +337,7 @@ export class OpenProject {
       return await errorContextMarkdown({
         project: config.name,
         errors,
+        localErrors,
         alarms: snap.alarms,
         services: config.gate.services,
         deployment: this.phase6.latest(),

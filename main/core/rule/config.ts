@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { JsonSchema } from '../vocabulary';
+import { durationSchema, parseDuration } from '../units/duration';
 
 /** JSON Schema of `switch:`. */
 export const switchSchema: JsonSchema = {
@@ -52,6 +53,9 @@ export const switchSchema: JsonSchema = {
           type: 'string',
           description: 'Shell command that starts them (e.g. `ollama serve`), run detached.',
         },
+        timeout: durationSchema(
+          'How long a started model server has to be listed and answer on its port (Ollama `/api/version`, OpenAI-compatible `/v1/models`); default 30s.',
+        ),
       },
     },
   },
@@ -72,6 +76,8 @@ export interface SwitchFileConfig {
 export interface SwitchConfig {
   files: SwitchFileConfig[];
   localModelsStart?: string;
+  /** `local-models.timeout`: how long the started server has to be listed and answer (ms). */
+  localModelsTimeoutMs?: number;
 }
 
 /** Infers a file's format from its name: .json/.jsonc -> json, .yml/.yaml -> yaml, everything else env. */
@@ -102,5 +108,6 @@ export function parseSwitchConfig(raw: unknown, projectDir: string): SwitchConfi
       return { path: abs, display, format, keys };
     }),
     localModelsStart: typeof lm.start === 'string' && lm.start.trim() ? lm.start : undefined,
+    localModelsTimeoutMs: parseDuration(lm.timeout),
   };
 }

@@ -4,6 +4,7 @@
  * a model server that starts again is stopped again (or reported). When AWS stops being ready, the user is
  * told and offered the switch back to local. Every automatic action goes to history with its evidence.
  */
+import { formatDurationCompact } from '../format';
 import type { Notifier } from '../notify/notifier';
 import type { ModelProcess, StopOutcome } from '../vocabulary';
 import type { ProjectJournal, RuleAction } from '../history/project-events';
@@ -43,6 +44,10 @@ export interface RuleOptions {
   now?: () => number;
   /** `models.stop-restarters`: a shell loop restarting a server is ended with it instead of reported. */
   stopRestarters?: boolean;
+  /** Whether the `shutdown` workflow has steps (else "run shutdown … verifies" is never advised). */
+  shutdownVerifies?: boolean;
+  /** `gate.back-to-local-after`: under `auto` the rule goes back itself after this long (never advised). */
+  backToLocalAfterMs?: number;
 }
 
 /** Ties the gate to the models and the config switch. */
@@ -101,7 +106,7 @@ export class RuleEnforcer {
           level: 'info',
           title: 'AWS is ready',
           body: what.length
-            ? `The rule says: ${what.join(' and ')}.${what.length > 1 ? ' `offload run shutdown` does both and verifies the dev tools against AWS.' : ''}`
+            ? `The rule says: ${what.join(' and ')}.${what.length > 1 && this.o.shutdownVerifies !== false ? ' `offload run shutdown` does both and verifies the dev tools against AWS.' : ''}`
             : 'Nothing runs locally; the config points at AWS.',
           target: { view: models.length ? 'models' : 'aws' },
         });
@@ -155,7 +160,8 @@ export class RuleEnforcer {
           .runVerify()
           .catch((err: Error) => ({ status: 'failed', summary: err.message }));
         this.record('rule-action', { action: 'verify', result: res ?? null });
-        if (res && res.status !== 'passed') {
+        // Skipped (no steps, no workflow, a run in progress) is said in the journal, neither a pass nor a failure.
+        if (res && res.status !== 'passed' && res.status !== 'skipped') {
           this.o.notifier.notify({
             level: 'error',
             title: 'Verification against AWS failed',
@@ -174,10 +180,14 @@ export class RuleEnforcer {
     if (!was) return Promise.resolve();
     return this.enqueue(async () => {
       const onAws = this.o.switcher?.configured() && this.o.switcher.current() === 'aws';
+      const back =
+        this.o.policy === 'auto' && this.o.backToLocalAfterMs !== undefined
+          ? ` — Offload points the dev tools back at the local models if AWS stays not ready for ${formatDurationCompact(this.o.backToLocalAfterMs)}.`
+          : ' — run `offload switch local` to point the dev tools back at the local models.';
       this.o.notifier.notify({
         level: 'warning',
         title: 'AWS is no longer ready',
-        body: `${reason}${onAws ? ' — run `offload switch local` to point the dev tools back at the local models.' : ''}`,
+        body: `${reason}${onAws ? back : ''}`,
         target: { view: 'aws' },
       });
       this.record('rule-action', { action: 'notify-not-ready', reason, evidence });

@@ -31,7 +31,7 @@ export type GateAction =
   /** Still ready: look at the model servers again. */
   | { kind: 'still-ready' }
   /** AWS has been not ready (after ready) for `back-to-local-after`. */
-  | { kind: 'back-to-local'; minutes: number }
+  | { kind: 'back-to-local'; minutes: number; forMs: number }
   /** The first thing seen after start is "not ready" (the dev tools may point at it). */
   | { kind: 'not-ready-at-start' }
   /** AWS cannot be seen: tell the user once per episode. */
@@ -103,7 +103,8 @@ export function trackGate(
     now - next.notReadySince >= o.backToLocalAfterMs
   ) {
     next.offeredBack = true;
-    actions.push({ kind: 'back-to-local', minutes: Math.round((now - next.notReadySince) / 60_000) });
+    const forMs = Math.round((now - next.notReadySince) / 1000) * 1000;
+    actions.push({ kind: 'back-to-local', minutes: Math.round(forMs / 60_000), forMs });
   }
   return { track: next, actions };
 }

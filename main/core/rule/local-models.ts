@@ -1,7 +1,7 @@
 /**
  * Bringing the local model servers back (`switch.local-models.start`), verified: the command runs detached
  * with its output in a log file, and the start counts only when a model server it did not see before is
- * listed within the timeout. A command that is missing or exits with an error, or nothing showing up in
+ * listed and answers its API on its port (model-answers) within the timeout. A command that is missing or exits with an error, or nothing showing up in
  * time, is a failure with the reason; whatever the command left running is then stopped again.
  */
 import { spawn } from 'node:child_process';
@@ -9,14 +9,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { closeProjectFile, openProjectFile, readRange } from '../boundary/files';
 import { ensurePrivateDir } from '../platform/atomic-file';
+import { formatDurationCompact } from '../format';
+import type { ModelProcess } from '../vocabulary';
 import type { ModelControl } from './enforcer';
+import { probeModelServer, triedText } from './model-answers';
 
 export interface LocalModelsStart {
   ok: boolean;
   command: string;
   /** The started command's pid (its process group on Unix). */
   pid?: number;
-  /** "started Ollama (pid 123)" or why not. */
+  /** "started Ollama (pid 123), verified: GET http://127.0.0.1:11434/api/version answered", or why not. */
   reason: string;
 }
 
@@ -81,6 +84,7 @@ export async function startLocalModels(o: StartLocalModelsOptions): Promise<Loca
   };
 
   const deadline = Date.now() + timeoutMs;
+  let listed: ModelProcess[] = [];
   for (;;) {
     await new Promise((r) => setTimeout(r, pollMs));
     if (spawnError)
@@ -95,10 +99,20 @@ export async function startLocalModels(o: StartLocalModelsOptions): Promise<Loca
       return { ...base, ok: false, reason: `\`${o.command}\` ${why}${hint}${out ? `: ${out}` : ''}` };
     }
     if (fresh.length) {
+      listed = fresh;
+      for (const m of fresh) {
+        const check = await probeModelServer(m, Math.min(1000, Math.max(100, deadline - Date.now())));
+        if (check)
+          return { ...base, ok: true, reason: `started ${m.title} (pid ${m.pid}), verified: ${check}` };
+      }
+    }
+    if (Date.now() >= deadline && listed.length) {
+      // Running but not answering: left running (it may still be loading), said as not verified.
+      const m = listed[0]!;
       return {
         ...base,
-        ok: true,
-        reason: `started ${fresh.map((m) => `${m.title} (pid ${m.pid})`).join(', ')}`,
+        ok: false,
+        reason: `${m.title} (pid ${m.pid}) started but did not answer on ${triedText(m)} within ${formatDurationCompact(timeoutMs)}; output in ${o.logFile}`,
       };
     }
     if (Date.now() >= deadline) {
@@ -106,7 +120,7 @@ export async function startLocalModels(o: StartLocalModelsOptions): Promise<Loca
       return {
         ...base,
         ok: false,
-        reason: `no local model server was listed within ${Math.round(timeoutMs / 1000)} s after \`${o.command}\`; output in ${o.logFile}`,
+        reason: `no local model server was listed within ${formatDurationCompact(timeoutMs)} after \`${o.command}\`; output in ${o.logFile}`,
       };
     }
   }

@@ -15,6 +15,8 @@ import { INITIAL_GATE_TRACK, trackGate, type GateAction } from './gate-track';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
 import { startLocalModels, type LocalModelsStart } from './local-models';
 import { projectStateDir } from './paths';
+import { workflowHasSteps } from '../workflow/engine';
+import { formatDurationCompact } from '../format';
 import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
 
 export interface RuleWiringOptions {
@@ -81,23 +83,23 @@ function journalRecorder(o: Pick<RuleWiringOptions, 'journal' | 'log'>) {
   };
 }
 
-/** What the user is told when AWS has not been ready for `minutes` and the rule does not switch back itself. */
-export function offerBackToLocalNotice(reason: string, minutes: number, pointsAtAws: boolean): NoticeInput {
+/** What the user is told when AWS has not been ready for `forMs` and the rule does not switch back itself. */
+export function offerBackToLocalNotice(reason: string, forMs: number, pointsAtAws: boolean): NoticeInput {
   return {
     level: 'warning',
-    title: `AWS not ready for ${minutes} min`,
+    title: `AWS not ready for ${formatDurationCompact(forMs)}`,
     body: `${reason}${pointsAtAws ? ' — Back to local: `offload switch local` (or the tray) points the dev tools at the local models and starts them.' : ''}`,
     target: { view: 'aws' },
   };
 }
 
 /** What the user is told after the rule switched back to local (and started the local models, if set). */
-export function backToLocalNotice(reason: string, minutes: number, models?: LocalModelsStart): NoticeInput {
+export function backToLocalNotice(reason: string, forMs: number, models?: LocalModelsStart): NoticeInput {
   const failed = models && !models.ok;
   return {
     level: failed ? 'error' : 'info',
     title: failed ? 'Back to local: the local models did not start' : 'Back to local',
-    body: `AWS not ready for ${minutes} min (${reason}); the dev tools point at the local models again${models ? ` — ${models.reason}` : ''}.`,
+    body: `AWS not ready for ${formatDurationCompact(forMs)} (${reason}); the dev tools point at the local models again${models ? ` — ${models.reason}` : ''}.`,
     target: { view: models ? 'models' : 'aws' },
   };
 }
@@ -169,6 +171,8 @@ class Wiring implements RuleWiring {
       runVerify: o.runShutdown,
       log: o.log,
       stopRestarters: config.models?.stopRestarters,
+      shutdownVerifies: workflowHasSteps(config, 'shutdown'),
+      backToLocalAfterMs: config.gate.backToLocalAfterMs,
     });
     this.record = journalRecorder(o);
     this.modelCheck = new CoalescedRunner(
@@ -232,7 +236,7 @@ class Wiring implements RuleWiring {
           .then(() => this.modelCheck.run());
         return;
       case 'back-to-local':
-        return this.backToLocal(poll.reason || 'AWS is not ready', a.minutes);
+        return this.backToLocal(poll.reason || 'AWS is not ready', a.minutes, a.forMs);
       case 'not-ready-at-start':
       case 'cannot-see': {
         const notice = gateActionNotice(a, poll, this.pointsAtAws());
@@ -246,16 +250,22 @@ class Wiring implements RuleWiring {
   }
 
   /** AWS has not been ready for a while: switch back (auto) or tell the user how (ask, notify). */
-  private async backToLocal(reason: string, minutes: number): Promise<void> {
+  private async backToLocal(reason: string, minutes: number, forMs: number): Promise<void> {
     const pointsAtAws = this.pointsAtAws();
     if (this.policy !== 'auto' || !pointsAtAws) {
-      this.o.notifier.notify(offerBackToLocalNotice(reason, minutes, pointsAtAws));
-      this.record('rule-action', { action: 'offer-back-to-local', policy: this.policy, reason, minutes });
+      this.o.notifier.notify(offerBackToLocalNotice(reason, forMs, pointsAtAws));
+      this.record('rule-action', {
+        action: 'offer-back-to-local',
+        policy: this.policy,
+        reason,
+        minutes,
+        forMs,
+      });
       return;
     }
     try {
       const res = await this.switchAndRecord('local', 'back-to-local');
-      this.o.notifier.notify(backToLocalNotice(reason, minutes, res.localModels));
+      this.o.notifier.notify(backToLocalNotice(reason, forMs, res.localModels));
     } catch (err) {
       this.o.notifier.notify({
         level: 'error',
@@ -281,7 +291,7 @@ class Wiring implements RuleWiring {
         cwd: config.dir,
         models: this.o.models,
         logFile: path.join(this.stateDir, 'local-models-start.log'),
-        timeoutMs: this.o.localStartTimeoutMs,
+        timeoutMs: this.o.config.switch.localModelsTimeoutMs ?? this.o.localStartTimeoutMs,
       });
     }
     this.record('config-switch', {

@@ -235,6 +235,8 @@ export interface Notice {
   target: { view: 'machine' | 'models' | 'phases' | 'aws' | 'errors' | 'history'; item?: string };
   /** What raised it, for routing (phase 6 counts CloudWatch errors and alarms); absent: nothing routes on it. */
   source?: NoticeSource;
+  /** Told in the window and history only, never as a desktop notification (an all-clear). */
+  quiet?: boolean;
 }
 
 /** Which watch raised a notice: new CloudWatch log errors, an alarm transition, a local log file. */

@@ -101,7 +101,7 @@ export class Engine {
           name,
           phases: [...all],
           allowed: false,
-          reason: `no steps: offload.yml defines no steps for ${all.join(', ')}`,
+          reason: noStepsReason(all),
         };
       }
       return {
@@ -317,6 +317,10 @@ export class Engine {
         });
         status = 'blocked';
         reason = `${upfront.phase} blocked: ${upfront.reason} (refused before running anything)`;
+      } else if (phases.length === 0) {
+        // Nothing to run is nothing verified: said as such, never a pass.
+        status = 'blocked';
+        reason = noStepsReason(config.workflows[workflow] ?? []);
       } else {
         // Top-level env, interpolated once (it may use secrets and the process env).
         try {
@@ -474,4 +478,14 @@ export class Engine {
     });
     this.emit(active, null, e);
   }
+}
+
+/** Why a workflow whose phases have no steps neither runs nor passes (status, run and the rule say the same). */
+export function noStepsReason(phases: readonly string[]): string {
+  return `no steps: offload.yml defines no steps for ${phases.join(', ')} — nothing to run or verify`;
+}
+
+/** Whether running workflow `name` would run any step (a workflow of empty phases verifies nothing). */
+export function workflowHasSteps(config: Pick<OffloadConfig, 'workflows' | 'phases'>, name: string): boolean {
+  return (config.workflows[name] ?? []).some((p) => (config.phases[p]?.steps.length ?? 0) > 0);
 }
