@@ -13,7 +13,7 @@ import path from 'node:path';
 import { readProjectText } from '../boundary/files';
 import type { StepContext, StepKind, StepResult } from '../vocabulary';
 import { durationMs, durationSchema } from '../units';
-import { awsFailure, withClients } from './step-support';
+import { awsFailure, stepCliFlags, withClients } from './step-support';
 import {
   DeployProblem,
   deployStack,
@@ -143,12 +143,10 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
     const spec = step.spec;
     let action = 'cloudformation:DescribeStacks';
     let executed = false;
+    const cli: Cli = { flags: stepCliFlags(ctx) };
     try {
       const body = spec.template ? readTemplate(ctx.projectDir, spec.template) : undefined;
       return await withClients(ctx, async (c) => {
-        const cli: Cli = {
-          flags: `${c.region ? ` --region ${c.region}` : ''}${c.profile ? ` --profile ${c.profile}` : ''}`,
-        };
         const out = await deployStack(c.cloudformation, {
           spec,
           body,
@@ -183,7 +181,7 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
         action,
         `stack ${spec.stack}`,
         executed
-          ? `The change set was executed: the stack keeps updating in AWS. Follow it with \`aws cloudformation describe-stack-events --stack-name ${spec.stack}\`, or stop it with \`aws cloudformation cancel-update-stack --stack-name ${spec.stack}\`.`
+          ? `The change set was executed: the stack keeps updating in AWS. Follow it with \`aws cloudformation describe-stack-events --stack-name ${spec.stack}${cli.flags}\`, or stop it with \`aws cloudformation cancel-update-stack --stack-name ${spec.stack}${cli.flags}\`.`
           : undefined,
       );
     }

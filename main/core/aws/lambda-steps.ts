@@ -14,7 +14,8 @@ import {
   type LambdaCode,
   type LambdaConfigChange,
 } from './lambda';
-import { awsFailure, sleep, withClients } from './step-support';
+import { awsFailure, sleep, stepCliFlags, withClients } from './step-support';
+import { AwsOutagePastBudget } from './ride-out';
 
 /** What lambda-deploy published in a run, so lambda-invoke invokes exactly that (run id + function → qualifier). */
 const deployedInRun = new Map<string, string>();
@@ -201,7 +202,13 @@ export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
         ctx.log(`${err.message}\n`, 'stderr');
         return { status: 'failed', summary: err.message };
       }
-      return awsFailure(ctx, err, iamActionOf(err, 'lambda:UpdateFunctionCode'), spec.function);
+      return awsFailure(
+        ctx,
+        err,
+        iamActionOf(err instanceof AwsOutagePastBudget ? err.last : err, 'lambda:UpdateFunctionCode'),
+        spec.function,
+        `An update already sent goes on in AWS: follow it with \`aws lambda get-function-configuration --function-name ${spec.function}${stepCliFlags(ctx)}\`.`,
+      );
     }
   },
 };
