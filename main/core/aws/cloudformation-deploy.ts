@@ -76,7 +76,7 @@ export function stuckAdvice(
     case 'UPDATE_ROLLBACK_FAILED':
       return `the stack is UPDATE_ROLLBACK_FAILED: it cannot be updated until the rollback finishes. Next: \`aws cloudformation continue-update-rollback ${name}\` (add \`--resources-to-skip <LogicalId>\` for a resource that cannot be rolled back), then run again`;
     case 'ROLLBACK_COMPLETE':
-      return `the stack is ROLLBACK_COMPLETE: its ${created ? 'creation' : 'first creation'} failed and was rolled back, and such a stack can only be deleted. Next: \`aws cloudformation delete-stack ${name}\`, then run again${recreates ? ' (this step recreates it: the next run deletes it first)' : ' (or set \`recreate-on-rollback-complete: true\` on this step)'}`;
+      return `the stack is ROLLBACK_COMPLETE: its ${created ? 'creation' : 'first creation'} failed and was rolled back, and such a stack can only be deleted. Next: \`aws cloudformation delete-stack ${name}\`, then run again${recreates ? ' (this step recreates it: the next run deletes it first)' : ' (or set `recreate-on-rollback-complete: true` on this step)'}`;
     case 'ROLLBACK_FAILED':
     case 'IMPORT_ROLLBACK_FAILED':
       return `the stack is ${status}: it can only be deleted. Next: \`aws cloudformation delete-stack ${name}\` (resources that cannot be deleted: \`--retain-resources <LogicalId>\`), then run again`;
