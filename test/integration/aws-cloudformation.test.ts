@@ -174,7 +174,7 @@ describe('cloudformation-deploy', () => {
       'could not roll back: Db (AWS::RDS::DBInstance) UPDATE_FAILED: DB instance is in state modifying',
     );
     expect(res.summary).toContain(
-      '`aws cloudformation continue-update-rollback --stack-name db --region us-east-1`',
+      `\`aws cloudformation continue-update-rollback --stack-name db --endpoint-url ${fake.url} --region us-east-1\``,
     );
   });
 
@@ -191,7 +191,7 @@ describe('cloudformation-deploy', () => {
     });
     expect(res.status).toBe('failed');
     expect(res.summary).toContain(
-      'aws cloudformation continue-update-rollback --stack-name stuck --region us-east-1',
+      `aws cloudformation continue-update-rollback --stack-name stuck --endpoint-url ${fake.url} --region us-east-1`,
     );
     expect(fake.state.count('CreateChangeSet')).toBe(before);
   });
@@ -212,7 +212,7 @@ describe('cloudformation-deploy', () => {
       'stack web ROLLBACK_COMPLETE: first failure: Tg (AWS::ElasticLoadBalancingV2::TargetGroup) CREATE_FAILED: Port 99999 is out of range',
     );
     expect(first.res.summary).toContain(
-      '`aws cloudformation delete-stack --stack-name web --region us-east-1`',
+      `\`aws cloudformation delete-stack --stack-name web --endpoint-url ${fake.url} --region us-east-1\``,
     );
 
     // Run again without the option: refused with the same command, nothing created.

@@ -247,18 +247,20 @@ describe('lambda-deploy', () => {
     expect(res.summary).toContain('lambda:PublishVersion');
   });
 
-  test('persistent throttling is explained after the SDK’s retries', async () => {
+  test('throttling that outlasts the step’s budget is explained after the SDK’s retries', async () => {
     fake.state.lambda.addFunction('throttled');
-    fake.state.faults.push({ op: 'GetFunctionConfiguration', kind: 'throttle', times: 3 });
+    fake.state.faults.push({ op: 'GetFunctionConfiguration', kind: 'throttle' });
     const r = ctxIn();
     const res = await lambdaDeployStep.execute(
       r.ctx,
-      step('lambda-deploy', { function: 'throttled', memory: 256, interval: '10ms' }),
+      step('lambda-deploy', { function: 'throttled', memory: 256, interval: '10ms', timeout: '1s' }),
     );
+    fake.state.faults = [];
     expect(res.status).toBe('failed');
     expect(res.summary).toMatch(
-      /lambda:GetFunctionConfiguration \(throttled\) failed: AWS throttled the request \(still throttled after 3 attempts/,
+      /^AWS throttled for .* until the step's budget was spent: lambda:GetFunctionConfiguration \(throttled\) failed: AWS throttled the request \(still throttled after 3 attempts/,
     );
+    expect(res.summary).toContain('give the step a longer timeout or interval');
   });
 
   test('an unknown function says it does not exist', async () => {

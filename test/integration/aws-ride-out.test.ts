@@ -123,7 +123,7 @@ describe('ecs-wait-stable rides out AWS blips within its budget', () => {
     expect(res.status).toBe('failed');
     expect(res.summary).toMatch(/^AWS answered with server errors for \d/);
     expect(res.summary).toMatch(
-      /ecs:DescribeServices \(dev\) failed: AWS answered with a server error \(HTTP 500\)/,
+      /ecs:DescribeServices \(dev\) failed: the endpoint at http:\/\/127\.0\.0\.1:\d+ \(aws\.endpoint\) answered with a server error \(HTTP 500\)/,
     );
     expect(res.summary).toContain('The rollout goes on in AWS');
     expect(ms).toBeLessThan(4000);

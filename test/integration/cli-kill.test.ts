@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { makeProject, runCli, startCli, tempDataDir, waitFor } from '../helpers/cli';
 import { processesWith } from '../helpers/process';
 
-
 describe.runIf(process.platform === 'linux')('kill -9 of the CLI', () => {
   it('20 × SIGKILL mid-step: 0 step processes alive 5 s later, 0 leftover files', async () => {
     const token = `${31_000 + Math.floor(Math.random() * 999)}`;

@@ -134,7 +134,6 @@ phases:
   });
 });
 
-
 /**
  * A step that leaves three daemons, each a `sleep <token><n>`: setsid after a double fork (its own session,
  * parent gone: neither the process group nor the parent links reach it), a double fork, and nohup.

@@ -146,13 +146,13 @@ describe('load-test', () => {
     expect(res.summary).toMatch(/no response at all \(ECONNREFUSED × \d+\)/);
   });
 
-  test('cancel stops the load at once (the step rejects; the server sees no more requests)', async () => {
+  test('cancel stops the load at once (the step ends with the partial summary; the server sees no more requests)', async () => {
     const ac = new AbortController();
     const { result } = run({ url: `${base}/ok`, duration: '10m', connections: 2 }, ac.signal);
     const started = hits;
     while (hits < started + 50) await new Promise((r) => setTimeout(r, 5));
     ac.abort(new Error('cancelled by user'));
-    await expect(result).rejects.toThrow('cancelled by user');
+    await expect(result).resolves.toMatchObject({ summary: expect.stringMatching(/^cancelled after /) });
     // autocannon closes its sockets at its next sample (every 100 ms here).
     await new Promise((r) => setTimeout(r, 250));
     const after = hits;

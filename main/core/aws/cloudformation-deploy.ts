@@ -3,7 +3,6 @@
  * state (recreating a ROLLBACK_COMPLETE stack on request), create the change set and wait for it, then
  * execute it and follow the stack until the operation settles.
  */
-import YAML from 'yaml';
 import type {
   Capability,
   CloudFormationClient,
@@ -13,6 +12,9 @@ import type {
 } from '@aws-sdk/client-cloudformation';
 import { formatDurationCompact } from '../format';
 import { AwsOutageRider } from './ride-out';
+import { templateParameters } from './cloudformation-template';
+
+export { templateParameters } from './cloudformation-template';
 import { sleep } from './step-support';
 import {
   StackEventStream,
@@ -22,6 +24,7 @@ import {
   firstFailure,
   formatEvent,
   isStackEvent,
+  lastOperationFailure,
   rollbackFailures,
 } from './cloudformation-events';
 
@@ -60,14 +63,20 @@ export interface Cli {
   flags: string;
 }
 
-/** The exact next command for a stack stuck in `status`, with why. */
-export function stuckAdvice(stack: string, status: string, cli: Cli, created: boolean): string {
+/** The exact next command for a stack stuck in `status`, with why (`recreates`: the step already deletes and recreates a ROLLBACK_COMPLETE stack). */
+export function stuckAdvice(
+  stack: string,
+  status: string,
+  cli: Cli,
+  created: boolean,
+  recreates = false,
+): string {
   const name = `--stack-name ${stack}${cli.flags}`;
   switch (status) {
     case 'UPDATE_ROLLBACK_FAILED':
       return `the stack is UPDATE_ROLLBACK_FAILED: it cannot be updated until the rollback finishes. Next: \`aws cloudformation continue-update-rollback ${name}\` (add \`--resources-to-skip <LogicalId>\` for a resource that cannot be rolled back), then run again`;
     case 'ROLLBACK_COMPLETE':
-      return `the stack is ROLLBACK_COMPLETE: its ${created ? 'creation' : 'first creation'} failed and was rolled back, and such a stack can only be deleted. Next: \`aws cloudformation delete-stack ${name}\`, then run again (or set \`recreate-on-rollback-complete: true\` on this step)`;
+      return `the stack is ROLLBACK_COMPLETE: its ${created ? 'creation' : 'first creation'} failed and was rolled back, and such a stack can only be deleted. Next: \`aws cloudformation delete-stack ${name}\`, then run again${recreates ? ' (this step recreates it: the next run deletes it first)' : ' (or set `recreate-on-rollback-complete: true` on this step)'}`;
     case 'ROLLBACK_FAILED':
     case 'IMPORT_ROLLBACK_FAILED':
       return `the stack is ${status}: it can only be deleted. Next: \`aws cloudformation delete-stack ${name}\` (resources that cannot be deleted: \`--retain-resources <LogicalId>\`), then run again`;
@@ -75,37 +84,6 @@ export function stuckAdvice(stack: string, status: string, cli: Cli, created: bo
       return `the stack is DELETE_FAILED. Next: \`aws cloudformation delete-stack ${name} --retain-resources <LogicalId>\` for the resources that cannot be deleted, then run again`;
     default:
       return `the stack is ${status}`;
-  }
-}
-
-/** Parameter names a template declares (undefined when it cannot be read here: S3 URL, unusual YAML). */
-export function templateParameters(body: string | undefined): Set<string> | undefined {
-  if (body === undefined) return undefined;
-  try {
-    const trimmed = body.trimStart();
-    // CloudFormation YAML uses short-form tags (!Ref, !Sub …) that a plain YAML reader does not know: read
-    // them as whatever they tag; only the Parameters keys matter here.
-    const doc: unknown = trimmed.startsWith('{')
-      ? JSON.parse(body)
-      : YAML.parse(body, {
-          customTags: (tags) => [
-            ...tags,
-            ...['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Select', 'Split', 'FindInMap', 'GetAZs', 'ImportValue']
-              .concat(['Base64', 'Cidr', 'And', 'Equals', 'Not', 'Or', 'Condition', 'Transform'])
-              .flatMap((n) =>
-                (['scalar', 'seq', 'map'] as const).map((collection) => ({
-                  tag: `!${n}`,
-                  ...(collection === 'scalar' ? {} : { collection }),
-                  resolve: (v: unknown) => v,
-                })),
-              ),
-          ],
-          logLevel: 'silent',
-        });
-    const params = (doc as { Parameters?: unknown } | null)?.Parameters;
-    return new Set(params && typeof params === 'object' ? Object.keys(params) : []);
-  } catch {
-    return undefined;
   }
 }
 
@@ -131,7 +109,9 @@ export interface DeployOptions {
   /** The IAM action in flight, for a plain error if a call fails. */
   onAction: (action: string) => void;
   /** Called once the change set is executing: from then on the stack changes in AWS whatever the step does. */
-  onExecuted?: () => void;
+  onExecuted?: (type: ChangeType) => void;
+  /** Called just before ExecuteChangeSet is sent: a cancel from then on may leave the stack changing in AWS. */
+  onExecuting?: (type: ChangeType) => void;
   now?: () => number;
 }
 
@@ -155,7 +135,8 @@ interface DeployRun {
   ride: <T>(f: () => Promise<T>) => Promise<T>;
 }
 
-type ChangeType = 'CREATE' | 'UPDATE';
+/** Whether the change set creates the stack or updates it. */
+export type ChangeType = 'CREATE' | 'UPDATE';
 
 /** The change set this deploy created, by the ids CloudFormation gave it. */
 interface ChangeSetIds {
@@ -230,12 +211,23 @@ async function followOperationUnderWay(r: DeployRun): Promise<Stack | undefined>
 /** A stuck stack: recreated when it is ROLLBACK_COMPLETE and the step allows it (then none is left), else the next command. */
 async function leaveStuckState(r: DeployRun, stack: Stack): Promise<undefined> {
   const { o, name } = r;
+  // What failed last time, by resource and cause (the status alone says only that something did).
+  o.onAction('cloudformation:DescribeStackEvents');
+  const last = await r
+    .ride(() => lastOperationFailure(r.cfn, { id: stack.StackId ?? name, name }, o.signal))
+    .catch(() => undefined);
+  const cause = describeFailure(last, name);
   if (stack.StackStatus === 'ROLLBACK_COMPLETE' && o.spec['recreate-on-rollback-complete']) {
+    if (cause) o.log(`stack ${name} failed last time: ${cause}`, 'info');
     await deleteRolledBackStack(r, stack);
     return undefined;
   }
-  const reason = stack.StackStatusReason ? ` (${stack.StackStatusReason})` : '';
-  throw new DeployProblem(`stack ${name}: ${stuckAdvice(name, stack.StackStatus!, o.cli, false)}${reason}`);
+  const advice = stuckAdvice(name, stack.StackStatus!, o.cli, false);
+  throw new DeployProblem(
+    cause
+      ? `stack ${name}: its last operation failed on ${cause}. ${advice}`
+      : `stack ${name}: ${advice}${stack.StackStatusReason ? ` (${stack.StackStatusReason})` : ''}`,
+  );
 }
 
 /** Deletes a ROLLBACK_COMPLETE stack and follows the deletion to its end, so it can be created again. */
@@ -410,10 +402,11 @@ async function executeAndFollow(
 ): Promise<CfnDeployOutcome> {
   const { cfn, o, name, events, ride, call, opt } = r;
   const signal = o.signal;
+  o.onExecuting?.(type);
   await call('ExecuteChangeSet', () =>
     cfn.send(new (cfnSdk().ExecuteChangeSetCommand)({ ChangeSetName: changeSetId, StackName: stackId }), opt),
   );
-  o.onExecuted?.();
+  o.onExecuted?.(type);
   o.log(`executing change set ${o.changeSetName}`, 'info');
 
   // Follow the stack until this operation settles. A settled status counts only once the operation is seen
@@ -459,7 +452,16 @@ async function executeAndFollow(
       const lines = [`stack ${name} ${status}: first failure: ${cause}`];
       if (status === 'UPDATE_ROLLBACK_FAILED' && stuck.length > 0)
         lines.push(`could not roll back: ${stuck.map((e) => describeFailure(e, name)).join('; ')}`);
-      if (STUCK.has(status)) lines.push(stuckAdvice(name, status, o.cli, type === 'CREATE'));
+      if (STUCK.has(status))
+        lines.push(
+          stuckAdvice(
+            name,
+            status,
+            o.cli,
+            type === 'CREATE',
+            o.spec['recreate-on-rollback-complete'] === true,
+          ),
+        );
       throw new DeployProblem(lines.join('. '));
     }
     if (r.now() + o.intervalMs > r.deadline) {

@@ -110,6 +110,34 @@ export class StackEventStream {
   }
 }
 
+/**
+ * The first failure of the stack's last operation, from its event history (newest first, a few pages): what
+ * a stack found ROLLBACK_COMPLETE or UPDATE_ROLLBACK_FAILED at the start of a deploy failed on last time.
+ */
+export async function lastOperationFailure(
+  cfn: CloudFormationClient,
+  stack: { id: string; name: string },
+  signal?: AbortSignal,
+  maxPages = 3,
+): Promise<StackEvent | undefined> {
+  const newestFirst: StackEvent[] = [];
+  const began = (e: StackEvent) =>
+    isStackEvent(e, stack.name) && /^(CREATE|UPDATE|IMPORT)_IN_PROGRESS$/.test(e.ResourceStatus ?? '');
+  let NextToken: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const res = await cfn.send(
+      new (cfnSdk().DescribeStackEventsCommand)({ StackName: stack.id, NextToken }),
+      { abortSignal: signal },
+    );
+    newestFirst.push(...(res.StackEvents ?? []));
+    const start = newestFirst.findIndex(began);
+    if (start >= 0) return firstFailure(newestFirst.slice(0, start + 1).reverse(), stack.name);
+    NextToken = res.NextToken;
+    if (!NextToken) break;
+  }
+  return firstFailure([...newestFirst].reverse(), stack.name);
+}
+
 /** The stack, or undefined when none of that name exists (CloudFormation answers ValidationError). */
 export async function describeStack(
   cfn: CloudFormationClient,

@@ -13,12 +13,14 @@ import path from 'node:path';
 import { readProjectText } from '../boundary/files';
 import type { StepContext, StepKind, StepResult } from '../vocabulary';
 import { durationMs, durationSchema } from '../units';
-import { awsFailure, withClients } from './step-support';
+import { awsFailure, stepCliFlags, withClients } from './step-support';
+import { parseTemplate, TemplateSyntaxError } from './cloudformation-template';
 import {
   DeployProblem,
   deployStack,
   type CfnDeployOutcome,
   type CfnDeploySpec,
+  type ChangeType,
   type Cli,
 } from './cloudformation-deploy';
 
@@ -52,7 +54,15 @@ function readTemplate(projectDir: string, file: string): string {
     );
   }
   // Regular file only, opened without blocking; the size was checked above (a swap since is caught too).
-  return readProjectText(full, { maxBytes: MAX_TEMPLATE_BODY_BYTES, what: 'template' });
+  const body = readProjectText(full, { maxBytes: MAX_TEMPLATE_BODY_BYTES, what: 'template' });
+  try {
+    parseTemplate(body);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError)
+      throw new DeployProblem(`template ${file}:${err.message} (nothing was sent to AWS)`);
+    throw err;
+  }
+  return body;
 }
 
 /** `offload-<run id>-<attempt>`: unique per attempt, valid as a change set name ([a-zA-Z][-a-zA-Z0-9]*). */
@@ -142,13 +152,12 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
   async execute(ctx, step) {
     const spec = step.spec;
     let action = 'cloudformation:DescribeStacks';
-    let executed = false;
+    let executed: ChangeType | undefined;
+    let executing: ChangeType | undefined;
+    const cli: Cli = { flags: stepCliFlags(ctx) };
     try {
       const body = spec.template ? readTemplate(ctx.projectDir, spec.template) : undefined;
       return await withClients(ctx, async (c) => {
-        const cli: Cli = {
-          flags: `${c.region ? ` --region ${c.region}` : ''}${c.profile ? ` --profile ${c.profile}` : ''}`,
-        };
         const out = await deployStack(c.cloudformation, {
           spec,
           body,
@@ -159,11 +168,18 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
           signal: ctx.signal,
           log: (l, stream) => ctx.log(l, stream ?? 'info'),
           onAction: (a) => (action = a),
-          onExecuted: () => (executed = true),
+          onExecuted: (type) => (executed = type),
+          onExecuting: (type) => (executing = type),
         });
         return succeed(ctx, spec, out);
       });
     } catch (err) {
+      if (ctx.signal.aborted && executing) {
+        // Stopping Offload does not stop CloudFormation: say so, and how to follow or stop the operation.
+        const notice = cancelledWhileExecuting(spec.stack, executing, cli.flags, executed !== undefined);
+        ctx.log(notice, 'stderr');
+        return { status: 'failed', summary: notice };
+      }
       if (err instanceof DeployProblem) {
         if (ctx.signal.aborted) throw err;
         ctx.log(err.message, 'stderr');
@@ -183,12 +199,27 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
         action,
         `stack ${spec.stack}`,
         executed
-          ? `The change set was executed: the stack keeps updating in AWS. Follow it with \`aws cloudformation describe-stack-events --stack-name ${spec.stack}\`, or stop it with \`aws cloudformation cancel-update-stack --stack-name ${spec.stack}\`.`
+          ? `The change set was executed: the stack keeps updating in AWS. Follow it with \`aws cloudformation describe-stack-events --stack-name ${spec.stack}${cli.flags}\`, or stop it with \`aws cloudformation cancel-update-stack --stack-name ${spec.stack}${cli.flags}\`.`
           : undefined,
       );
     }
   },
 };
+
+/** What goes on in AWS when a deploy is cancelled after its change set was executed, and the commands for it. */
+export function cancelledWhileExecuting(
+  stack: string,
+  type: ChangeType,
+  flags: string,
+  confirmed: boolean,
+): string {
+  const name = `--stack-name ${stack}${flags}`;
+  const stop =
+    type === 'UPDATE'
+      ? `stop it and roll back: \`aws cloudformation cancel-update-stack ${name}\``
+      : `stop it: \`aws cloudformation delete-stack ${name}\``;
+  return `cancelled here, but the stack ${type === 'UPDATE' ? 'update' : 'creation'} goes on in AWS (the change set ${confirmed ? 'was executed' : 'was sent for execution'}). Follow it: \`aws cloudformation describe-stack-events ${name}\`; ${stop}. The next run waits for it to finish first.`;
+}
 
 function succeed(ctx: StepContext, spec: CfnDeploySpec, out: CfnDeployOutcome): StepResult {
   // The step's own outputs; a stack output of the same name wins.

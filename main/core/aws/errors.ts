@@ -13,6 +13,17 @@ export interface AwsErrorContext {
   resource?: string;
   /** The call was a step's (advice names the step's own timeout/interval, not the watch's settings). */
   step?: boolean;
+  /** `aws.endpoint` when set (LocalStack, moto): advice is about that endpoint, not AWS's health. */
+  endpoint?: string;
+}
+
+/** ` --endpoint-url U --region R --profile P` as in use, so a suggested `aws …` command reaches the same place. */
+export function awsCliFlags(c: {
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  profile?: string | undefined;
+}): string {
+  return `${c.endpoint ? ` --endpoint-url ${c.endpoint}` : ''}${c.region ? ` --region ${c.region}` : ''}${c.profile ? ` --profile ${c.profile}` : ''}`;
 }
 
 /** Broad class of an AWS failure; the gate treats all of them as "unknown", never ready. */
@@ -117,6 +128,8 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
   const e = (err ?? {}) as ErrorShape;
   const kind = classifyAwsError(err);
   const prof = context.profile ? ` --profile ${context.profile}` : '';
+  const flags = awsCliFlags(context);
+  const at = context.endpoint ? ` at ${context.endpoint} (aws.endpoint)` : '';
   const where = context.region ? ` in ${context.region}` : '';
   const res = context.resource ? ` (${context.resource})` : '';
   const attempts = e.$metadata?.attempts;
@@ -129,7 +142,7 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
     case 'expired-token':
       return `${head}: the AWS security token has expired. Fix: refresh your credentials (\`aws sso login${prof}\`, or renew the session token in your environment).`;
     case 'invalid-credentials':
-      return `${head}: AWS rejected the credentials as invalid. Fix: check the access key${context.profile ? ` of profile "${context.profile}"` : ''} (\`aws sts get-caller-identity${prof}\`).`;
+      return `${head}: AWS rejected the credentials as invalid. Fix: check the access key${context.profile ? ` of profile "${context.profile}"` : ''} (\`aws sts get-caller-identity${flags}\`).`;
     case 'access-denied': {
       const m = /not authorized to perform:?\s*([a-z0-9-]+:[A-Za-z0-9]+)/i.exec(e.message ?? '');
       const action = m?.[1] ?? context.action;
@@ -149,8 +162,10 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
     case 'timeout':
       return `${head}: the request timed out${attempts ? ` after ${attempts} attempts` : ''}. Fix: check the network or VPN, or raise aws.timeout.`;
     case 'network':
-      return `${head}: could not reach AWS${where} (${e.code ?? (e.cause as ErrorShape | undefined)?.code ?? e.name ?? 'network error'}). Fix: check the network or VPN${context.region ? '' : ' and aws.region'}, and aws.endpoint if set.`;
+      return `${head}: could not reach ${context.endpoint ? `the endpoint${at}` : `AWS${where}`} (${e.code ?? (e.cause as ErrorShape | undefined)?.code ?? e.name ?? 'network error'}). Fix: check the network or VPN${context.region ? '' : ' and aws.region'}, and aws.endpoint if set.`;
     case 'server':
+      if (context.endpoint)
+        return `${head}: the endpoint${at} answered with a server error${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}${attempts ? ` after ${attempts} attempts` : ''}. Fix: check that service's own log (LocalStack, moto, a proxy) and retry once it is healthy.`;
       return `${head}: AWS answered with a server error${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}${attempts ? ` after ${attempts} attempts` : ''}. Fix: retry later; check the AWS Health Dashboard if it persists.`;
     case 'region':
       return `${head}: no AWS region is set. Fix: set aws.region in offload.yml or AWS_REGION.`;

@@ -14,7 +14,8 @@ import {
   type LambdaCode,
   type LambdaConfigChange,
 } from './lambda';
-import { awsFailure, sleep, withClients } from './step-support';
+import { awsFailure, sleep, stepCliFlags, withClients } from './step-support';
+import { AwsOutagePastBudget } from './ride-out';
 
 /** What lambda-deploy published in a run, so lambda-invoke invokes exactly that (run id + function → qualifier). */
 const deployedInRun = new Map<string, string>();
@@ -52,7 +53,7 @@ export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
   schema: {
     type: 'object',
     description:
-      'Deploy a Lambda function: new code (one of zip, s3, image) and/or configuration, waited for until LastUpdateStatus is Successful (Failed is a failure with its reason); then a published version and the alias moved to it (created when missing). Outputs: function-arn, version, alias-arn, previous-version, code-sha256.',
+      'Deploy a Lambda function: new code (one of zip, s3, image) and/or configuration, waited for until LastUpdateStatus is Successful (Failed is a failure with its reason); then a published version and the alias moved to it (created when missing). Outputs: function-arn, version (when published), alias-arn (with alias), previous-version (with alias: the version the alias pointed at before this deploy, for a rollback; empty on the first deploy, when this deploy created the alias), code-sha256.',
     additionalProperties: false,
     required: ['function'],
     examples: [
@@ -178,7 +179,8 @@ export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
         const outputs: Record<string, string> = { 'function-arn': out.functionArn };
         if (out.version) outputs.version = out.version;
         if (out.aliasArn) outputs['alias-arn'] = out.aliasArn;
-        if (out.previousVersion) outputs['previous-version'] = out.previousVersion;
+        // With an alias it is always published: empty when this deploy created the alias (nothing to go back to).
+        if (spec.alias) outputs['previous-version'] = out.previousVersion ?? '';
         if (out.codeSha256) outputs['code-sha256'] = out.codeSha256;
         for (const [k, v] of Object.entries(outputs)) ctx.setOutput(k, v);
         const qualifier = spec.alias ?? out.version;
@@ -201,7 +203,13 @@ export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
         ctx.log(`${err.message}\n`, 'stderr');
         return { status: 'failed', summary: err.message };
       }
-      return awsFailure(ctx, err, iamActionOf(err, 'lambda:UpdateFunctionCode'), spec.function);
+      return awsFailure(
+        ctx,
+        err,
+        iamActionOf(err instanceof AwsOutagePastBudget ? err.last : err, 'lambda:UpdateFunctionCode'),
+        spec.function,
+        `An update already sent goes on in AWS: follow it with \`aws lambda get-function-configuration --function-name ${spec.function}${stepCliFlags(ctx)}\`.`,
+      );
     }
   },
 };

@@ -13,6 +13,7 @@ import type {
   UpdateFunctionConfigurationCommandInput,
 } from '@aws-sdk/client-lambda';
 import { readProjectFile } from '../boundary/files';
+import { AwsOutageRider } from './ride-out';
 
 /** The SDK loads on first use, not at start-up. */
 const sdk = (): typeof import('@aws-sdk/client-lambda') => require('@aws-sdk/client-lambda');
@@ -112,11 +113,14 @@ export async function waitForUpdate(
   o: Pick<LambdaDeployOptions, 'functionName' | 'pollMs' | 'signal' | 'log' | 'sleep'> & {
     deadline: number;
     what: string;
+    /** Rides out throttling, 5xx and network blips between polls within the deadline (one per step). */
+    rider?: AwsOutageRider;
   },
 ): Promise<FunctionConfiguration> {
   let lastLine = '';
+  const read = () => getConfiguration(lambda, o.functionName, o.signal);
   for (;;) {
-    const cfg = await getConfiguration(lambda, o.functionName, o.signal);
+    const cfg = await (o.rider ? o.rider.call(read) : read());
     const state = cfg.State ?? 'Active';
     const update = cfg.LastUpdateStatus ?? 'Successful';
     const line = `${o.what}: State ${state}, LastUpdateStatus ${update}${
@@ -174,7 +178,14 @@ export async function deployFunction(
 ): Promise<LambdaDeployOutcome> {
   const opt = { abortSignal: o.signal };
   const deadline = Date.now() + o.timeoutMs;
-  const wait = (what: string) => waitForUpdate(lambda, { ...o, deadline, what });
+  const rider = new AwsOutageRider({
+    deadline,
+    signal: o.signal,
+    log: o.log,
+    capMs: Math.max(o.pollMs, 1000),
+    sleep: o.sleep,
+  });
+  const wait = (what: string) => waitForUpdate(lambda, { ...o, deadline, what, rider });
   const updates: string[] = [];
   // An update still in progress (another deploy, the console) would make ours a ResourceConflictException.
   let current = await wait('before the update');

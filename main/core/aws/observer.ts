@@ -160,6 +160,7 @@ export class AwsObserver {
       profile: this.clients?.profile ?? this.o.aws.profile,
       region: this.clients?.region ?? this.o.aws.region,
       resource,
+      ...(this.o.aws.endpoint ? { endpoint: this.o.aws.endpoint } : {}),
     });
   }
 

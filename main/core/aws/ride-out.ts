@@ -38,9 +38,10 @@ export class AwsOutagePastBudget extends Error {
     readonly last: unknown,
     readonly outageMs: number,
     readonly kind: AwsErrorKind,
+    service = 'AWS',
   ) {
     super(
-      `AWS ${outageWords(kind)} for ${formatDurationCompact(outageMs)} until the step's budget was spent`,
+      `${service} ${outageWords(kind)} for ${formatDurationCompact(outageMs)} until the step's budget was spent`,
     );
   }
 }
@@ -78,6 +79,10 @@ export interface RideOutOptions {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Who answers (default "AWS"; "the Kubernetes API" for a cluster's own API server). */
+  service?: string;
+  /** Classifies a failure (default: as an AWS SDK error); throttled, network, timeout and server are waited out. */
+  classify?: (err: unknown) => AwsErrorKind;
 }
 
 /**
@@ -89,33 +94,42 @@ export class AwsOutageRider {
   private lastReport = 0;
   private failures = 0;
   private readonly now: () => number;
+  private readonly classify: (err: unknown) => AwsErrorKind;
+  private readonly service: string;
 
   constructor(private readonly o: RideOutOptions) {
     this.now = o.now ?? Date.now;
+    this.classify = o.classify ?? classifyAwsError;
+    this.service = o.service ?? 'AWS';
   }
 
   /** Calls `fn`, waiting out transient errors; rethrows others, or AwsOutagePastBudget once the budget is spent. */
   async call<T>(fn: () => Promise<T>): Promise<T> {
     for (;;) {
+      // An outage starts when the first failing call was sent (the SDK's own retries are part of it).
+      const sent = this.now();
       try {
         const value = await fn();
         if (this.outageStart !== null) {
-          this.o.log(`AWS answered again after ${formatDurationCompact(this.now() - this.outageStart)}`);
+          this.o.log(
+            `${this.service} answered again after ${formatDurationCompact(this.now() - this.outageStart)}`,
+          );
           this.outageStart = null;
           this.failures = 0;
         }
         return value;
       } catch (err) {
-        if (this.o.signal.aborted || !isTransientAwsError(err)) throw err;
+        const kind = this.classify(err);
+        if (this.o.signal.aborted || !TRANSIENT.has(kind)) throw err;
         const at = this.now();
-        this.outageStart ??= at;
+        this.outageStart ??= sent;
         const delay = backoffMs(this.failures++, this.o.baseMs ?? 500, this.o.capMs ?? 20_000, this.o.random);
-        const kind = classifyAwsError(err);
-        if (at + delay >= this.o.deadline) throw new AwsOutagePastBudget(err, at - this.outageStart, kind);
+        if (at + delay >= this.o.deadline)
+          throw new AwsOutagePastBudget(err, at - this.outageStart, kind, this.service);
         if (this.failures === 1 || at - this.lastReport >= (this.o.reportEveryMs ?? 10_000)) {
           this.lastReport = at;
           this.o.log(
-            `AWS ${outageWords(kind)} for ${formatDurationCompact(at - this.outageStart)} (${errorName(err)}), still waiting (budget ${formatDurationCompact(this.o.deadline - at)} left)`,
+            `${this.service} ${outageWords(kind)} for ${formatDurationCompact(at - this.outageStart)} (${errorName(err)}), still waiting (budget ${formatDurationCompact(this.o.deadline - at)} left)`,
           );
         }
         await (this.o.sleep ?? sleep)(delay, this.o.signal);
@@ -125,9 +139,16 @@ export class AwsOutageRider {
 }
 
 const errorName = (err: unknown): string => {
-  const e = (err ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  return [e.code && e.code !== e.name ? e.code : e.name, status ? `HTTP ${status}` : undefined]
+  const e = (err ?? {}) as {
+    name?: string;
+    code?: string | number;
+    cause?: { code?: string };
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = e.$metadata?.httpStatusCode ?? (typeof e.code === 'number' ? e.code : undefined);
+  const code = typeof e.code === 'string' ? e.code : e.cause?.code;
+  const name = e.name === 'Error' ? undefined : e.name;
+  return [code && code !== name ? code : name, status ? `HTTP ${status}` : undefined]
     .filter(Boolean)
     .join(', ');
 };

@@ -6,7 +6,7 @@ import type { StepContext, StepResult } from '../vocabulary';
 import { stepEffects } from '../boundary';
 import type { AwsClients } from './clients';
 import { parseAwsConfig } from './config';
-import { explainAwsError } from './errors';
+import { awsCliFlags, explainAwsError } from './errors';
 import { AwsOutagePastBudget } from './ride-out';
 
 /** Gets the shared clients or builds them for this step (released when the step ends). */
@@ -39,8 +39,9 @@ export function awsFailure(
   const outage = err instanceof AwsOutagePastBudget ? err : undefined;
   const explained = explainAwsError(outage ? outage.last : err, {
     action,
-    profile: aws.profile,
-    region: aws.region,
+    profile: aws.profile ?? ctx.services.aws?.profile,
+    region: aws.region ?? ctx.services.aws?.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
     ...(resource === undefined ? {} : { resource }),
     step: true,
   });
@@ -48,6 +49,16 @@ export function awsFailure(
     status: 'failed',
     summary: outage ? `${outage.message}: ${explained}${ongoing ? ` ${ongoing}` : ''}` : explained,
   };
+}
+
+/** The `--endpoint-url/--region/--profile` flags in use for this step, for `aws …` commands it suggests. */
+export function stepCliFlags(ctx: StepContext): string {
+  const aws = ctx.services.config?.aws ?? parseAwsConfig(undefined);
+  return awsCliFlags({
+    endpoint: aws.endpoint,
+    region: aws.region ?? ctx.services.aws?.region,
+    profile: aws.profile ?? ctx.services.aws?.profile,
+  });
 }
 
 export { sleep } from './ride-out';

@@ -26,6 +26,8 @@ export interface InterpolationContext {
   steps: Record<string, Record<string, string>>;
   project: { name: string; dir: string };
   run: { id: string; workflow: string };
+  /** Each step's kind by id: only `run` steps write "$OFFLOAD_OUTPUT"; built-in kinds publish their own outputs. */
+  stepKinds?: Record<string, string>;
 }
 
 const CONTEXTS = 'env, secrets, steps, project or run';
@@ -129,7 +131,7 @@ function evaluate(ref: ExprRef, ctx: InterpolationContext, used: Set<string>): s
       if (v === undefined) {
         const have = Object.keys(outputs);
         throw new Error(
-          `\${{ steps.${ref.step}.outputs.${ref.key} }}: step '${ref.step}' did not publish output '${ref.key}' (${have.length ? `it published: ${have.join(', ')}` : 'it published no outputs'}; write ${ref.key}=… to "$OFFLOAD_OUTPUT")`,
+          `\${{ steps.${ref.step}.outputs.${ref.key} }}: step '${ref.step}' did not publish output '${ref.key}' (${have.length ? `it published: ${have.join(', ')}` : 'it published no outputs'}; ${missingOutputHint(ref.key, ctx.stepKinds?.[ref.step])})`,
         );
       }
       return v;
@@ -140,6 +142,12 @@ function evaluate(ref: ExprRef, ctx: InterpolationContext, used: Set<string>): s
       return ctx.run[ref.name];
   }
 }
+
+/** How to get a missing output: a `run` step writes it; a built-in kind publishes only what its kind lists. */
+const missingOutputHint = (key: string, kind: string | undefined): string =>
+  kind && kind !== 'run'
+    ? `a ${kind} step publishes the outputs its kind documents, some only in some cases; check the key against that list`
+    : `write ${key}=… to "$OFFLOAD_OUTPUT"`;
 
 function interpolateString(s: string, ctx: InterpolationContext, used: Set<string>): string {
   if (!hasExpressions(s)) return s;

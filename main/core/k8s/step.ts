@@ -15,6 +15,8 @@ import { sleep } from '../aws/step-support';
 import { stepEffects } from '../boundary';
 import { applyManifest, explainKubeError, readManifest, setImage } from './apply';
 import { KubeConfigError, loadKube, type EksTarget } from './kubeconfig';
+import { AwsOutagePastBudget } from '../aws/ride-out';
+import { kubeOutageRider } from './transient';
 import {
   lastLogLines,
   newReplicaSet,
@@ -306,12 +308,20 @@ export const eksRolloutStep: StepKind<EksRolloutSpec> = {
       const firstSeen = new Map<string, number>();
       const reported = new Map<string, string>();
       const deadline = Date.now() + timeoutMs;
+      // 429s, 5xx and connection blips of the API server are waited out within the budget, not a failure.
+      const rider = kubeOutageRider({
+        deadline,
+        signal: ctx.signal,
+        log: (l) => ctx.log(l, 'stderr'),
+        baseMs: Math.min(500, intervalMs),
+        capMs: Math.max(intervalMs, 1000),
+      });
       let lastProblems: PodProblem[] = [];
       for (;;) {
         lastProblems = [];
         for (const w of watched.filter((x) => !x.done)) {
           what = `read deployment/${w.name}`;
-          const d = await apis.apps.readNamespacedDeployment({ name: w.name, namespace });
+          const d = await rider.call(() => apis.apps.readNamespacedDeployment({ name: w.name, namespace }));
           const st = rolloutStatus(d);
           if (st.message !== w.lastMessage) ctx.log(st.message, 'info');
           w.lastMessage = st.message;
@@ -320,12 +330,14 @@ export const eksRolloutStep: StepKind<EksRolloutSpec> = {
             continue;
           }
           what = `list the pods of deployment/${w.name}`;
-          const sets = await apis.apps.listNamespacedReplicaSet({
-            namespace,
-            labelSelector: selectorString(d.spec?.selector),
-          });
+          const sets = await rider.call(() =>
+            apis.apps.listNamespacedReplicaSet({
+              namespace,
+              labelSelector: selectorString(d.spec?.selector),
+            }),
+          );
           const rs = newReplicaSet(d, sets.items);
-          const pods = await rolloutPods(apis, d, rs);
+          const pods = await rider.call(() => rolloutPods(apis, d, rs));
           const now = Date.now();
           const problems = pods.flatMap((p) => podProblem(p) ?? []);
           const current = new Set<string>();
@@ -401,6 +413,11 @@ export const eksRolloutStep: StepKind<EksRolloutSpec> = {
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       if (err instanceof KubeConfigError) return { status: 'failed', summary: err.message };
+      if (err instanceof AwsOutagePastBudget)
+        return {
+          status: 'failed',
+          summary: `${err.message}: ${explainKubeError(err.last, what, server)}. The rollout goes on in the cluster: follow it with \`kubectl rollout status\`, or give the step a longer timeout`,
+        };
       return { status: 'failed', summary: explainKubeError(err, what, server) };
     }
   },

@@ -10,7 +10,7 @@ import { describeServices } from '../aws/ecs';
 import { iamActionOf, tagged } from '../aws/lambda';
 import { awsFailure, sleep, withClients } from '../aws/step-support';
 import type { AwsClients } from '../aws/clients';
-import { runLoad, totalOf, type LoadStats, type LoadTarget } from './run';
+import { LoadCancelled, runLoad, totalOf, type LoadStats, type LoadTarget } from './run';
 
 /** Caps: a load test is a check, not a denial of service. */
 export const LOAD_CAPS = { durationMs: 3_600_000, requests: 1_000_000, connections: 1000, rate: 10_000 };
@@ -260,6 +260,7 @@ export const loadTestStep: StepKind<LoadTestSpec> = {
       if (scaled) return await withClients(ctx, (c) => run(c));
       return await run();
     } catch (err) {
+      if (ctx.signal.aborted && err instanceof LoadCancelled) return cancelledSummary(ctx, err.partial);
       if (ctx.signal.aborted) throw err;
       // The scaling check's AWS calls are tagged with their IAM action: explained in plain words.
       const action = iamActionOf(err, '');
@@ -380,6 +381,17 @@ const statusText = (s: LoadStats) =>
     .sort((a, b) => a[0] - b[0])
     .map(([k, v]) => `${k} × ${v}`)
     .join(', ');
+
+/** Ctrl-C during the test: the summary of what ran so far (the engine records the step as cancelled). */
+function cancelledSummary(ctx: StepContext, parts: LoadStats[]): StepResult {
+  const total = totalOf(parts);
+  ctx.log(`cancelled after ${(total.durationMs / 1000).toFixed(1)}s; what ran until then:\n`, 'stderr');
+  for (const l of table(parts, total)) ctx.log(`${l}\n`, 'stderr');
+  const rps = total.requests / (Math.max(total.durationMs, 1) / 1000);
+  const p95 = fmtMs(total.latency.percentile(95));
+  const summary = `cancelled after ${(total.durationMs / 1000).toFixed(1)}s: ${total.requests} requests, ${rps.toFixed(1)}/s, p95 ${p95}, ${total.errors} error(s)`;
+  return { status: 'failed', summary };
+}
 
 function judge(
   ctx: StepContext,

@@ -78,8 +78,11 @@ export function nodeNotifierSink(opts: NodeNotifierSinkOptions = {}): NotifySink
         reportOnce(`a notification call did not finish within ${formatDuration(timeoutMs)}`);
       }, timeoutMs);
       timer.unref?.();
-      const done = (err: unknown) => {
+      const done = (outcome: unknown) => {
         if (settled) return;
+        // node-notifier calls back with the command's stderr TEXT when notify-send exited 0 (a GLib or D-Bus
+        // warning): the notice was shown. Only an Error (non-zero exit, not installed, spawn failure) failed.
+        const err = typeof outcome === 'string' ? undefined : outcome;
         settled = true;
         clearTimeout(timer);
         stats.inFlight--;

@@ -73,7 +73,7 @@ function prepareStep(
     // A script's `${{ … }}` reach its shell as environment variables, never as text.
     const r = interpolateStepFields(
       raw,
-      { ...ictx, steps: { ...ictx.steps, ...carried.steps } },
+      { ...ictx, steps: { ...ictx.steps, ...carried.steps }, stepKinds: stepKindsOf(config.phases) },
       kind.scriptShell?.bind(kind),
     );
     prepared = {
@@ -229,3 +229,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Each step's kind by id (for the hint when a `${{ steps.<id>.outputs.<key> }}` is missing). */
+const stepKindsOf = (phases: Partial<Record<string, { steps: readonly { id: string; kind: string }[] }>>) =>
+  Object.fromEntries(Object.values(phases).flatMap((p) => (p?.steps ?? []).map((s) => [s.id, s.kind])));
