@@ -1,10 +1,12 @@
 /** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
 import type { Command } from 'commander';
 import { durationMs } from '../../core/offload';
+import { AWS_PHASES } from '../../core/vocabulary';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';
 import { printJson } from '../terminal';
+import { printDrift } from './status';
 import { ensureTrusted } from './trust';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
@@ -72,6 +74,12 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         if (opts.json) printJson(term, history.readRun(summary.runId) ?? summary);
         else if (summary.status !== 'passed') {
           term.err.write(`offload: logs: offload history --run ${summary.runId} --logs\n`);
+        }
+        // A run touching AWS (an AWS test above all) says when AWS runs an older source than the working tree.
+        if (!opts.json && config.workflows[workflow]!.some((p) => AWS_PHASES.includes(p))) {
+          await core.availability();
+          const drift = core.state().drift;
+          if (drift) printDrift(term, drift);
         }
         ctx.exit(exitCodeFor(summary.status));
       } finally {

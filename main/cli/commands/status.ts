@@ -1,8 +1,9 @@
 /** `offload status`: the project, which entry points its gates allow now (and why not), and the last run. */
 import type { Command } from 'commander';
 import { GATE_ICON, workflowLabel } from '../../core/format';
+import type { DriftState } from '../../core/vocabulary';
 import type { CliContext } from '../context';
-import { printJson } from '../terminal';
+import { printJson, type Term } from '../terminal';
 import { printRun } from './history';
 
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
@@ -60,17 +61,23 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
             `${term.red('❌')} unstable since ${phase6.since}: ${phase6.firstError?.message ?? ''}${d}\n   fix it, then \`offload run services\` (local must pass on the new source first)\n`,
           );
       }
-      if (drift) {
-        const folders = Object.entries(drift.byFolder)
-          .sort((a, b) => b[1] - a[1])
-          .map(([f, n]) => `${f} (${n})`)
-          .join(', ');
-        term.out.write(
-          `${term.yellow('⚠')} not deployed: ${drift.changed} file${drift.changed === 1 ? '' : 's'} changed since the deployed version (run ${drift.deployedRunId}): ${folders}\n`,
-        );
-      }
+      if (drift) printDrift(term, drift);
       if ((phase6 && phase6.status !== 'idle') || drift) term.out.write('\n');
       if (lastRun) printRun(term, lastRun);
       else term.out.write('no runs yet: try `offload run full`\n');
     });
+}
+
+/** The "not deployed" line: AWS runs an older source than the working tree (status, and after a run). */
+export function printDrift(term: Term, drift: DriftState): void {
+  const folders = Object.entries(drift.byFolder)
+    .sort((a, b) => b[1] - a[1])
+    .map(([f, n]) => `${f} (${n})`)
+    .join(', ');
+  const what = drift.deployedCommit
+    ? `commit ${drift.deployedCommit}, run ${drift.deployedRunId}`
+    : `run ${drift.deployedRunId}`;
+  term.out.write(
+    `${term.yellow('⚠')} not deployed: AWS runs an older source (${what}); ${drift.changed} file${drift.changed === 1 ? '' : 's'} changed since: ${folders}\n`,
+  );
 }

@@ -10,7 +10,7 @@ import { errorContextMarkdown } from '../aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from '../aws/watch';
 import { secretNames } from '../config/load';
 import { Phase6Watch } from '../deployments/phase6-watch';
-import { driftOf } from '../deployments/drift';
+import { deployedSource, driftOf } from '../deployments/drift';
 import { journalErrors } from '../deployments/signals';
 import type { MachineWatch } from '../machine';
 import { Notifier } from '../notify';
@@ -28,7 +28,6 @@ import type { AwsSnapshot, DriftState, RunSummary, WorkflowAvailability } from '
 import { Masker } from '../workflow/mask';
 import { Engine } from '../workflow/engine';
 import { changedFiles } from '../workflow/fingerprint';
-import { readGateState } from '../workflow/gates';
 import type { EngineEvent } from '../workflow/types';
 import { gateByTrust } from './trust-gate';
 
@@ -209,7 +208,7 @@ export class OpenProject {
     return this.workflowsNow;
   }
 
-  /** The source against the last deployment that passed AWS testing (as of the last availability check). */
+  /** The source against what the last deployment put on AWS (as of the last availability check). */
   get drift(): DriftState | null {
     return this.driftNow;
   }
@@ -238,9 +237,7 @@ export class OpenProject {
       this.workflowsNow = gateByTrust(await this.engine.availability(), this.trustState);
       const fp = this.engine.lastFingerprint;
       this.driftNow = fp
-        ? driftOf(readGateState(history).awsTestPassed, fp.value, (t) =>
-            changedFiles(history.projectDir, t, fp),
-          )
+        ? driftOf(deployedSource(history), fp.value, (t) => changedFiles(history.projectDir, t, fp))
         : null;
     } catch (err) {
       this.workflowsNow = Object.entries(config.workflows).map(([name, phases]) => ({

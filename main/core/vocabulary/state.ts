@@ -192,6 +192,8 @@ export interface DriftState {
   files: string[];
   deployedRunId: string;
   deployedAt: string;
+  /** git HEAD when that deployment ran (short), if the project is a git work tree. */
+  deployedCommit?: string;
 }
 
 export interface CloudWatchError {
