@@ -48,7 +48,9 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string | undefine
       ? `${String(d.function)} v${String(d.version ?? '?')}${d.aliasArn ? ` (${String(d.aliasArn).split(':').pop()})` : ''}`
       : undefined,
   'cloudformation-deploy': (d) =>
-    d.stack ? `stack ${String(d.stack)}${d.result ? ` (${String(d.result)})` : ''}` : undefined,
+    d.stack
+      ? `stack ${String(d.stack)}${d.result ? ` (${String(d.result)}${d.changeSet ? `, change set ${String(d.changeSet)}` : ''})` : ''}`
+      : undefined,
   'eks-rollout': (d) =>
     Array.isArray(d.deployments) && d.deployments.length
       ? (d.deployments as { name?: unknown; revision?: unknown }[])
@@ -93,12 +95,60 @@ export function describeDeployment(d: DeploymentIdentity): string {
   return [d.commit, what || `run ${d.runId}`].filter(Boolean).join(' · ');
 }
 
-/** "after deploy of abc1234, 4 min ago" for a notice at `at`. */
-export function afterDeployment(d: DeploymentIdentity | undefined, at: number): string | undefined {
+/**
+ * The deployment that was live at `at`: the newest one recorded at or before it (an error before the first
+ * recorded deployment has none). Not simply the newest: an error read late belongs to what ran when it happened.
+ */
+export function deploymentAt(
+  deployments: readonly DeploymentIdentity[],
+  at: number,
+): DeploymentIdentity | undefined {
+  let live: DeploymentIdentity | undefined;
+  for (const d of deployments) {
+    const t = Date.parse(d.at);
+    if (Number.isFinite(t) && t <= at && (!live || t >= Date.parse(live.at))) live = d;
+  }
+  return live;
+}
+
+/**
+ * A deployment named by more than its commit: the commit with what its steps deployed (task-definition
+ * revision, Lambda version, stack change set) or, for run steps, the run. Two deployments of one commit
+ * differ: where their steps report the same thing (a Lambda version republished unchanged), the run is added.
+ */
+export function deploymentLabel(d: DeploymentIdentity, all: readonly DeploymentIdentity[] = []): string {
+  const label = describeDeployment(d);
+  const twin = all.some((o) => o.runId !== d.runId && describeDeployment(o) === label);
+  return twin ? `${label} (run ${d.runId})` : label;
+}
+
+/** "after deploy of abc1234 · api → api:42 (repo/api:1.4.2), 4 min ago" for a notice at `at`. */
+export function afterDeployment(
+  d: DeploymentIdentity | undefined,
+  at: number,
+  all: readonly DeploymentIdentity[] = [],
+): string | undefined {
   if (!d) return undefined;
   const mins = Math.max(0, Math.round((at - Date.parse(d.at)) / 60_000));
   const ago = mins < 1 ? 'less than a minute' : mins < 120 ? `${mins} min` : `${Math.round(mins / 60)} h`;
-  return `after deploy of ${d.commit ?? d.runId}, ${ago} ago`;
+  return `after deploy of ${deploymentLabel(d, all)}, ${ago} ago`;
+}
+
+/**
+ * Each error labelled with the deployment live at its own time (the recorded deployments decide; a label
+ * written by an older version stays only where no deployment is recorded).
+ */
+export function labelErrors<E extends { at: string; deployment?: string }>(
+  errors: readonly E[],
+  deployments: readonly DeploymentIdentity[],
+): E[] {
+  if (!deployments.length) return [...errors];
+  return errors.map((e) => {
+    const t = Date.parse(e.at);
+    const { deployment: _old, ...rest } = e;
+    const after = afterDeployment(deploymentAt(deployments, t), t, deployments);
+    return (after ? { ...rest, deployment: after } : rest) as E;
+  });
 }
 
 /** What phase 6 says about the latest deployment. */

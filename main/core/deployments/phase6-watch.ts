@@ -43,6 +43,12 @@ export class Phase6Watch {
     return this.deployments.at(-1);
   }
 
+  /** Every recorded deployment, read afresh (a deployment by another process counts too), oldest first. */
+  all(): readonly DeploymentIdentity[] {
+    this.deployments = readDeployments(this.o.history);
+    return this.deployments;
+  }
+
   /** A run ended: a deployment is recorded once its phase passed. */
   reloadDeployments(): void {
     this.deployments = readDeployments(this.o.history);

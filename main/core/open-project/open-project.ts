@@ -10,6 +10,7 @@ import { errorContextMarkdown } from '../aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from '../aws/watch';
 import { secretNames } from '../config/load';
 import { Phase6Watch } from '../deployments/phase6-watch';
+import { labelErrors } from '../deployments';
 import { deployedSource, driftOf } from '../deployments/drift';
 import { journalErrors } from '../deployments/signals';
 import type { MachineWatch } from '../machine';
@@ -158,7 +159,7 @@ export class OpenProject {
       dataDir,
       log,
       configTarget: () => this.configTarget(),
-      latestDeployment: () => this.phase6.latest(),
+      deployments: () => this.phase6.all(),
     }));
     this.store.addFn(() => aws.stop());
     this.store.addFn(this.rule.attach(aws));
@@ -312,7 +313,8 @@ export class OpenProject {
     try {
       return await errorContextMarkdown({
         project: config.name,
-        errors,
+        // Each error named by the deployment live when it happened, not the newest.
+        errors: labelErrors(errors, this.phase6.all()),
         alarms: snap.alarms,
         services: config.gate.services,
         deployment: this.phase6.latest(),
