@@ -164,6 +164,13 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     checkAws: () => requireOpen().checkAws(),
     liveAws: () => open?.liveAws() ?? null,
     errorContext: () => requireOpen().errorContext(),
+    async acknowledgePhase6(by) {
+      try {
+        return requireOpen().acknowledgePhase6(by);
+      } finally {
+        changed();
+      }
+    },
     availability: () => requireOpen().refreshAvailability(),
     currentRun: () => open?.engine.current() ?? null,
     config: () => project?.config ?? null,

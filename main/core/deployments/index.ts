@@ -164,6 +164,14 @@ export interface Phase6Status {
   quietUntil?: string;
   firstError?: { at: string; message: string; source?: string };
   deployment?: { runId: string; at: string; summary: string };
+  /** The user acknowledged a resolved cause then: the quiet period runs from there, earlier errors set aside. */
+  acknowledgedAt?: string;
+}
+
+/** The user's word that the cause of phase 6's errors is resolved, for one deployment. */
+export interface Phase6Ack {
+  runId: string;
+  at: string;
 }
 
 /** An error or alarm seen by the watch (CloudWatch log errors, alarms going to ALARM, local log errors). */
@@ -192,20 +200,28 @@ export const NOTHING_TO_WATCH = 'nothing to watch in CloudWatch (notify.log-grou
 export function phase6Status(
   latest: DeploymentIdentity | undefined,
   signals: readonly Phase6Signal[],
-  o: { now: number; quietMs: number; cloudwatch: CloudWatchSight },
+  o: { now: number; quietMs: number; cloudwatch: CloudWatchSight; ack?: Phase6Ack },
 ): Phase6Status {
   if (!latest) return { status: 'idle' };
   const deployedAt = Date.parse(latest.at);
+  // An acknowledgement of this deployment restarts the quiet period: what came before it is set aside.
+  const ackAt = o.ack?.runId === latest.runId ? Date.parse(o.ack.at) : NaN;
+  const acked = Number.isFinite(ackAt) && ackAt >= deployedAt;
+  const start = acked ? ackAt : deployedAt;
   const deployment = { runId: latest.runId, at: latest.at, summary: describeDeployment(latest) };
-  const first = signals.filter((s) => s.at >= deployedAt && s.at <= o.now).sort((a, b) => a.at - b.at)[0];
+  const ack = acked ? { acknowledgedAt: new Date(ackAt).toISOString() } : {};
+  const counts = (s: Phase6Signal) => (acked ? s.at > start : s.at >= start) && s.at <= o.now;
+  const first = signals.filter(counts).sort((a, b) => a.at - b.at)[0];
   if (first)
     return {
       status: 'unstable',
       since: new Date(first.at).toISOString(),
       firstError: { at: new Date(first.at).toISOString(), message: first.message, source: first.source },
       deployment,
+      ...ack,
     };
-  const quietUntil = deployedAt + o.quietMs;
+  const quietUntil = start + o.quietMs;
+  const since = new Date(start).toISOString();
   const unseen = !o.cloudwatch.configured
     ? NOTHING_TO_WATCH
     : o.cloudwatch.blind
@@ -216,15 +232,18 @@ export function phase6Status(
       status: 'unobserved',
       reason: unseen,
       ...(o.cloudwatch.configured ? { blind: true } : {}),
-      since: latest.at,
+      since,
       quietUntil: new Date(quietUntil).toISOString(),
       deployment,
+      ...ack,
     };
-  if (o.now >= quietUntil) return { status: 'stable', since: new Date(quietUntil).toISOString(), deployment };
+  if (o.now >= quietUntil)
+    return { status: 'stable', since: new Date(quietUntil).toISOString(), deployment, ...ack };
   return {
     status: 'watching',
-    since: latest.at,
+    since,
     quietUntil: new Date(quietUntil).toISOString(),
     deployment,
+    ...ack,
   };
 }

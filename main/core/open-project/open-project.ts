@@ -25,7 +25,8 @@ import { createStepServices } from '../services';
 import { trustStatus, UntrustedProject, type TrustStatus, type TrustSubject } from '../trust';
 import { DisposableStore } from '../units/disposable';
 import { Poller } from '../units/poller';
-import type { AwsSnapshot, DriftState, RunSummary, WorkflowAvailability } from '../vocabulary';
+import type { AwsSnapshot, DriftState, Phase6State, RunSummary, WorkflowAvailability } from '../vocabulary';
+import type { Phase6AckBy } from '../deployments/ack';
 import { Masker } from '../workflow/mask';
 import { Engine } from '../workflow/engine';
 import { changedFiles } from '../workflow/fingerprint';
@@ -288,6 +289,12 @@ export class OpenProject {
   async switchConfig(target: 'local' | 'aws', force: boolean): Promise<SwitchOutcome> {
     this.requireTrust();
     return this.rule.switchConfig(target, { force, gate: () => this.checkAws() });
+  }
+
+  /** The user acknowledges phase 6's resolved cause; alarms the watch sees in ALARM refuse it. */
+  acknowledgePhase6(by: Phase6AckBy): Phase6State {
+    const firing = (this.liveAws()?.alarms ?? []).filter((a) => a.state === 'ALARM').map((a) => a.name);
+    return this.phase6.acknowledge(by, firing);
   }
 
   /** The latest CloudWatch errors as Markdown for an issue or an assistant, secrets masked. */

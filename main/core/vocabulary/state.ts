@@ -182,6 +182,8 @@ export interface Phase6State {
   quietUntil?: string;
   firstError?: { at: string; message: string; source?: string };
   deployment?: { runId: string; at: string; summary: string };
+  /** The user acknowledged a resolved cause then (the quiet period restarted without a redeploy). */
+  acknowledgedAt?: string;
 }
 
 /** The source differs from the last deployment that passed AWS testing. */
