@@ -58,7 +58,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           term.out.write(`⏳ ${phase6.reason ?? 'not observed'}${d}\n`);
         else
           term.out.write(
-            `${term.red('❌')} unstable since ${phase6.since}: ${phase6.firstError?.message ?? ''}${d}\n   fix it, then \`offload run services\` (local must pass on the new source first)\n`,
+            `${term.red('❌')} unstable since ${phase6.since}: ${phase6.firstError?.message ?? ''}${d}\n   fix it, then \`offload run services\` (local must pass on the new source first); a transient cause that is resolved: \`offload errors --ack\`\n`,
           );
       }
       if (drift) printDrift(term, drift);
