@@ -186,7 +186,7 @@ export interface Phase6State {
   acknowledgedAt?: string;
 }
 
-/** The source differs from the last deployment that passed AWS testing. */
+/** The source differs from what the last deployment put on AWS. */
 export interface DriftState {
   changed: number;
   /** Changed files per top folder (a file at the top by its own name). */
