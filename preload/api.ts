@@ -3,7 +3,7 @@
  * Declared once here; main (handlers + validation), preload (exposure) and renderer (calls) all use it.
  * Type-only imports from the core: this file adds no runtime dependency to the sandboxed preload.
  */
-import type { OffloadState, Notice, RunSummary, StopOutcome } from '../main/core/state';
+import type { OffloadState, Notice, Phase6State, RunSummary, StopOutcome } from '../main/core/state';
 import type { PhaseId } from '../main/core/vocabulary';
 
 /** Where a notice (or a tray action) asks the window to open: a view and optionally one item in it. */
@@ -33,6 +33,8 @@ export interface OffloadInvokeMap {
   chooseProject(): void;
   /** Puts the error context (Markdown: error lines and their neighbours, deployment, console links) on the clipboard; returns it. */
   copyErrorContext(): string;
+  /** The cause of phase 6's errors is resolved: restart the quiet period without redeploying. */
+  acknowledgePhase6(): Phase6State;
   /** Redeploy after fix: runs the `services` entry point (the gates apply as always). */
   redeploy(): RunSummary;
   /** Back to local: points the dev config back at the local model servers. */
@@ -52,6 +54,7 @@ export const INVOKE_NAMES = [
   'openExternal',
   'chooseProject',
   'copyErrorContext',
+  'acknowledgePhase6',
   'redeploy',
   'backToLocal',
 ] as const satisfies readonly (keyof OffloadInvokeMap)[];

@@ -69,6 +69,12 @@ function wireStaticControls(ctx: ViewContext, current: () => OffloadState | null
       say(`Error context copied (${md.split('\n').length} lines of Markdown).`);
     });
   });
+  $('ack-phase6').addEventListener('click', () => {
+    void act('Acknowledge', async () => {
+      const p6 = await api.acknowledgePhase6();
+      say(`Acknowledged: watching the deployment again${p6.quietUntil ? ` until ${p6.quietUntil}` : ''}.`);
+    });
+  });
   $('redeploy').addEventListener('click', () => {
     say('Redeploying services…');
     void act('Redeploy', async () => {

@@ -121,6 +121,9 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
           .then((md) => clipboard.writeText(md))
           .catch((err) => report('Could not copy the error context', err));
         return;
+      case 'acknowledge-phase6':
+        core.acknowledgePhase6('tray').catch((err) => report('Could not acknowledge', err));
+        return;
       case 'redeploy':
         core.run('services').catch((err) => report('Could not redeploy the services', err));
         return;

@@ -54,6 +54,7 @@ export function createBridgeHandlers(core: Offload, shell: BridgeShell): BridgeH
       shell.writeClipboard(md);
       return md;
     },
+    acknowledgePhase6: () => core.acknowledgePhase6('window'),
     redeploy: () => core.run('services'),
     backToLocal: async () => {
       await core.switchConfig('local');

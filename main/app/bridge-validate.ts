@@ -101,6 +101,11 @@ const validators: { [K in InvokeName]: Validator<K> } = {
     if (!state.project) fail('copyErrorContext: no project is open');
     return [];
   },
+  acknowledgePhase6: (args, state) => {
+    arity('acknowledgePhase6', args, 0);
+    if (state.phase6?.status !== 'unstable') fail('acknowledgePhase6: phase 6 is not unstable');
+    return [];
+  },
   redeploy: (args, state) => {
     arity('redeploy', args, 0);
     if (!state.workflows.some((w) => w.name === 'services')) {

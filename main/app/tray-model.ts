@@ -25,6 +25,7 @@ export type TrayAction =
   | { type: 'switch-config'; target: 'aws' | 'local' }
   | { type: 'copy-error' }
   | { type: 'redeploy' }
+  | { type: 'acknowledge-phase6' }
   | { type: 'back-to-local' }
   | { type: 'open-window' }
   | { type: 'toggle-monitoring' }
@@ -256,7 +257,10 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
   return items;
 }
 
-/** Phase 6's loop from the tray: copy the error, redeploy after the fix, or go back to local. */
+/**
+ * Phase 6's loop from the tray: copy the error, acknowledge a resolved cause (the quiet period restarts without
+ * a redeploy), redeploy after the fix, or go back to local.
+ */
 function phase6Items(state: OffloadState): MenuItemModel[] {
   const copyReason = !state.project ? 'no project chosen' : lastError(state) ? undefined : 'no error yet';
   const services = entryItem(state, 'services');
@@ -277,6 +281,12 @@ function phase6Items(state: OffloadState): MenuItemModel[] {
   });
   return [
     item('copy-error', 'Copy last error', { type: 'copy-error' }, copyReason),
+    item(
+      'acknowledge-phase6',
+      'Cause resolved: watch again',
+      { type: 'acknowledge-phase6' },
+      state.phase6?.status === 'unstable' ? undefined : 'nothing unstable to acknowledge',
+    ),
     item('redeploy', 'Redeploy after fix', { type: 'redeploy' }, services.reason),
     item('back-to-local', 'Back to local', { type: 'back-to-local' }, localReason),
   ];

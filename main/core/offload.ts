@@ -174,6 +174,13 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     liveAws: () => open?.liveAws() ?? null,
     errorContext: () => requireOpen().errorContext(),
     journal: (o = {}) => journalLines(project?.history.readJournal(o.limit ?? 2000) ?? [], o.sinceMs),
+    async acknowledgePhase6(by) {
+      try {
+        return requireOpen().acknowledgePhase6(by);
+      } finally {
+        changed();
+      }
+    },
     availability: () => requireOpen().refreshAvailability(),
     currentRun: () => open?.engine.current() ?? null,
     config: () => project?.config ?? null,

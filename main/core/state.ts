@@ -70,6 +70,11 @@ export interface OffloadCommands {
   openProject(dir: string): Promise<void>;
   initProject(dir: string): Promise<string>;
   runLog(runId: string, phase: PhaseId, step: string): Promise<string>;
+  /**
+   * The cause of phase 6's errors is resolved: the quiet period restarts now without a redeploy (recorded in
+   * the journal). Throws with the reason when nothing is unstable or an alarm is still in ALARM.
+   */
+  acknowledgePhase6(by: 'cli' | 'tray' | 'window'): Promise<Phase6State>;
 }
 
 /**

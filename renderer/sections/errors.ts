@@ -105,6 +105,16 @@ function renderActions(s: OffloadState): void {
       ? 'Copy the errors, the lines around them, the deployment and the console links as Markdown'
       : 'No error yet',
   );
+  const ack = $('ack-phase6') as HTMLButtonElement;
+  const unstable = phase6Of(s)?.status === 'unstable';
+  ack.disabled = !unstable;
+  setAttr(
+    ack,
+    'title',
+    unstable
+      ? 'The cause is resolved (a transient alarm cleared): watch this deployment again through a new quiet period, without redeploying'
+      : 'Nothing unstable to acknowledge',
+  );
   const services = s.workflows.find((w) => w.name === 'services');
   const redeploy = $('redeploy') as HTMLButtonElement;
   const why = !services

@@ -111,7 +111,9 @@ phases:
       'the notice',
     );
     const commit = readDeployments(core.history()!)[0]!.commit!;
-    expect(notice.body).toMatch(new RegExp(`after deploy of ${commit}, .* ago`));
+    expect(notice.body).toMatch(
+      new RegExp(`after deploy of ${commit} · api → api:\\d+ \\(repo/api:1\\.4\\.2\\), .* ago`),
+    );
     expect(notice.body).toContain('stream ecs/app/abc');
 
     expect(core.state().phase6).toMatchObject({

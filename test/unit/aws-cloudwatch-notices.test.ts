@@ -13,14 +13,16 @@ function setup() {
     notifier,
     journal: { appendProjectEvent: (kind, data) => void journal.push({ kind, data } as ProjectEvent) },
     logGroups: [{ name: '/ecs/api', filterPattern: 'ERROR', windowMs: 60_000 }],
-    latestDeployment: () => ({
-      runId: 'r1',
-      workflow: 'full',
-      at: '2026-12-01T10:00:00.000Z',
-      fingerprint: 'f',
-      commit: 'abc1234',
-      items: [],
-    }),
+    deployments: () => [
+      {
+        runId: 'r1',
+        workflow: 'full',
+        at: '2026-12-01T10:00:00.000Z',
+        fingerprint: 'f',
+        commit: 'abc1234',
+        items: [],
+      },
+    ],
     consoleUrl: (g) => logGroupConsoleUrl('eu-west-1', g),
     now: () => t,
   });
@@ -44,7 +46,7 @@ describe('CloudWatchNotices', () => {
     expect(fired).toMatchObject({
       level: 'error',
       title: 'CloudWatch alarm: api-5xx',
-      body: 'threshold crossed (after deploy of abc1234, 10 min ago)',
+      body: 'threshold crossed (after deploy of abc1234 · run r1, 10 min ago)',
       source: 'cloudwatch-alarm',
     });
     expect(resolved).toMatchObject({ level: 'info', title: 'Resolved: api-5xx' });

@@ -215,6 +215,11 @@ describe('phase 6 requests: copyErrorContext, redeploy, backToLocal', () => {
     expect(validateRequest('backToLocal', [], aws('aws'))).toEqual([]);
     expect(refused('backToLocal', [], aws('unknown'))).toMatch(/no `switch:` files/);
     expect(refused('backToLocal', [], st())).toMatch(/no `switch:` files/);
+    expect(refused('acknowledgePhase6', [], st())).toMatch(/phase 6 is not unstable/);
+    expect(validateRequest('acknowledgePhase6', [], st({ phase6: { status: 'unstable' } }))).toEqual([]);
+    expect(refused('acknowledgePhase6', ['x'], st({ phase6: { status: 'unstable' } }))).toMatch(
+      /expected 0 argument/,
+    );
   });
 
   test('handled: the context goes to the clipboard, redeploy runs services, back to local switches', async () => {

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   afterDeployment,
   deployedItems,
+  deploymentAt,
+  deploymentLabel,
+  labelErrors,
   describeDeployment,
   phase6Status,
   type DeploymentIdentity,
@@ -39,7 +42,11 @@ describe('deployment identity', () => {
           kind: 'lambda-deploy',
           data: { function: 'fn', version: '7', aliasArn: 'arn:aws:lambda:us-east-1:1:function:fn:live' },
         },
-        { step: 'c', kind: 'cloudformation-deploy', data: { stack: 'infra', result: 'updated', changes: 2 } },
+        {
+          step: 'c',
+          kind: 'cloudformation-deploy',
+          data: { stack: 'infra', result: 'updated', changes: 2, changeSet: 'offload-r1-1' },
+        },
         {
           step: 'c2',
           kind: 'cloudformation-deploy',
@@ -56,12 +63,71 @@ describe('deployment identity', () => {
     ).toEqual([
       { step: 'a', kind: 'ecs-deploy', summary: 'api → api:42 (repo/api:1.4.2)' },
       { step: 'b', kind: 'lambda-deploy', summary: 'fn v7 (live)' },
-      { step: 'c', kind: 'cloudformation-deploy', summary: 'stack infra (updated)' },
+      { step: 'c', kind: 'cloudformation-deploy', summary: 'stack infra (updated, change set offload-r1-1)' },
       { step: 'd', kind: 'eks-rollout', summary: 'web rev 3' },
     ]);
     expect(describeDeployment(dep)).toBe('abc1234 · api → api:42 (repo/api:1.4.2)');
-    expect(afterDeployment(dep, AT + 4 * 60_000)).toBe('after deploy of abc1234, 4 min ago');
+    expect(afterDeployment(dep, AT + 4 * 60_000)).toBe(
+      'after deploy of abc1234 · api → api:42 (repo/api:1.4.2), 4 min ago',
+    );
     expect(afterDeployment(undefined, AT)).toBeUndefined();
+  });
+
+  it('two deployments of one commit differ: by what they deployed, else by their run', () => {
+    const runOnly = (runId: string, at: number): DeploymentIdentity => ({
+      ...dep,
+      runId,
+      at: new Date(at).toISOString(),
+      items: [],
+    });
+    const [a, b] = [runOnly('r1', AT), runOnly('r2', AT + 60_000)];
+    expect(deploymentLabel(a)).toBe('abc1234 · run r1');
+    expect(deploymentLabel(b)).toBe('abc1234 · run r2');
+    // The same Lambda version republished: the run tells them apart.
+    const lambda = (runId: string): DeploymentIdentity => ({
+      ...dep,
+      runId,
+      items: [{ step: 'l', kind: 'lambda-deploy', summary: 'fn v7' }],
+    });
+    expect(deploymentLabel(lambda('r1'), [lambda('r1'), lambda('r2')])).toBe('abc1234 · fn v7 (run r1)');
+    expect(deploymentLabel(lambda('r1'), [lambda('r1')])).toBe('abc1234 · fn v7');
+  });
+
+  it('an error is labelled with the deployment live at its time, not the newest', () => {
+    const second: DeploymentIdentity = {
+      ...dep,
+      runId: 'r2',
+      at: new Date(AT + 10 * 60_000).toISOString(),
+      items: [{ step: 'deploy', kind: 'ecs-deploy', summary: 'api → api:43 (repo/api:1.4.2)' }],
+    };
+    const all = [second, dep]; // order of the file does not matter
+    expect(deploymentAt(all, AT - 1)).toBeUndefined();
+    expect(deploymentAt(all, AT)?.runId).toBe('r1');
+    expect(deploymentAt(all, AT + 10 * 60_000 - 1)?.runId).toBe('r1');
+    expect(deploymentAt(all, AT + 10 * 60_000)?.runId).toBe('r2');
+    const err = (at: number, deployment?: string) => ({
+      at: new Date(at).toISOString(),
+      message: 'ERROR',
+      ...(deployment ? { deployment } : {}),
+    });
+    expect(
+      labelErrors(
+        [
+          err(AT + 2 * 60_000, 'after deploy of abc1234 · api → api:43 (stale)'),
+          err(AT + 11 * 60_000),
+          err(AT - 60_000, 'kept?'),
+        ],
+        all,
+      ),
+    ).toEqual([
+      err(AT + 2 * 60_000, 'after deploy of abc1234 · api → api:42 (repo/api:1.4.2), 2 min ago'),
+      err(AT + 11 * 60_000, 'after deploy of abc1234 · api → api:43 (repo/api:1.4.2), 1 min ago'),
+      err(AT - 60_000),
+    ]);
+    // Nothing recorded: the label the watch wrote stays.
+    expect(labelErrors([err(AT, 'after deploy of x, 1 min ago')], [])).toEqual([
+      err(AT, 'after deploy of x, 1 min ago'),
+    ]);
   });
 });
 

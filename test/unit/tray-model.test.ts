@@ -160,6 +160,7 @@ describe('buildTrayMenu', () => {
       'entry:test',
       'entry:shutdown',
       'copy-error',
+      'acknowledge-phase6',
       'redeploy',
       'back-to-local',
       'open-window',
@@ -385,6 +386,19 @@ describe('phase 6 in the tray: summary tooltip, Copy last error, Redeploy after 
       reason: 'dev tools already point at local',
     });
     expect(byId(buildTrayMenu(state(), ui), 'back-to-local').reason).toBe('offload.yml has no switch: files');
+    expect(byId(menu, 'acknowledge-phase6')).toMatchObject({
+      enabled: false,
+      reason: 'nothing unstable to acknowledge',
+    });
+    const unstable = {
+      ...state(),
+      phase6: { status: 'unstable' as const, since: '2026-12-01T10:03:00.000Z' },
+    };
+    expect(byId(buildTrayMenu(unstable, ui), 'acknowledge-phase6')).toMatchObject({
+      enabled: true,
+      label: 'Cause resolved: watch again',
+      action: { type: 'acknowledge-phase6' },
+    });
     const busy = buildTrayMenu(
       state({
         run: running,

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { SwitchRefused } from '../../core/offload';
 import type { AwsSnapshot } from '../../core/state';
 import type { Status } from '../../core/vocabulary';
-import { GATE_ICON } from '../../core/format';
+import { GATE_ICON, phase6Line } from '../../core/format';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { printJson, reasonText, statusIcon, stepText, type Term } from '../terminal';
@@ -94,6 +94,13 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
         const line = `${s.gate}${s.reason ? ` — ${reasonText(s.reason)}` : ''}`;
         if (line !== lastGate) term.out.write(term.dim(`[gate] ${line}\n`));
         lastGate = line;
+      });
+      // Every phase-6 transition, once each (an acknowledgement from another terminal shows here too).
+      let lastPhase6 = '';
+      core.subscribe((st) => {
+        const line = st.phase6 ? phase6Line(st.phase6) : '';
+        if (line && line !== lastPhase6) term.out.write(`[phase 6] ${reasonText(line)}\n`);
+        lastPhase6 = line;
       });
       let lastRun = '';
       core.onRunEvent((e) => {

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { copyToClipboard } from '../../core/offload';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
-import { printJson, stepText } from '../terminal';
+import { printJson, reasonText, stepText } from '../terminal';
+import type { Offload } from '../../core/offload';
 
 export function registerErrorsCommand(program: Command, ctx: CliContext): void {
   program
@@ -17,9 +18,11 @@ export function registerErrorsCommand(program: Command, ctx: CliContext): void {
     )
     .option('--json', 'print { markdown, phase6 } as JSON')
     .option('--copy', 'also copy the Markdown to the clipboard')
-    .action(async (opts: { json?: boolean; copy?: boolean }) => {
+    .option('--ack', 'the cause is resolved: restart the quiet period of phase 6 without redeploying')
+    .action(async (opts: { json?: boolean; copy?: boolean; ack?: boolean }) => {
       const term = ctx.term();
       const core = await ctx.openCore();
+      if (opts.ack) return acknowledge(ctx, core, Boolean(opts.json));
       const markdown = await core.errorContext();
       if (opts.json) printJson(term, { markdown, phase6: core.state().phase6 ?? null });
       // CloudWatch lines are anyone's text: shown on the terminal, never obeyed (the copy keeps them as they are).
@@ -33,4 +36,22 @@ export function registerErrorsCommand(program: Command, ctx: CliContext): void {
         }
       }
     });
+}
+
+/** `offload errors --ack`: phase 6 watches the same deployment again from now; refused with the reason. */
+async function acknowledge(ctx: CliContext, core: Offload, json: boolean): Promise<void> {
+  const term = ctx.term();
+  let p6;
+  try {
+    p6 = await core.acknowledgePhase6('cli');
+  } catch (err) {
+    term.err.write(`offload: not acknowledged: ${reasonText((err as Error).message)}\n`);
+    ctx.exit(EXIT.failed);
+    return;
+  }
+  if (json) return printJson(term, { phase6: p6 });
+  const d = p6.deployment ? ` ${reasonText(p6.deployment.summary)}` : '';
+  term.out.write(
+    `acknowledged: phase 6 watches${d || ' the deployment'} again; ${p6.status === 'watching' ? `quiet until ${p6.quietUntil}` : p6.status}\n`,
+  );
 }

@@ -4,10 +4,12 @@ import { durationMs, secretNames, writeFileAtomic } from '../../core/offload';
 import { CiRunOutput } from '../ci/run-output';
 import { detectCi } from '../ci/platform';
 import { junitReport } from '../ci/junit';
+import { AWS_PHASES } from '../../core/vocabulary';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';
 import { printJson } from '../terminal';
+import { printDrift } from './status';
 import { ensureTrusted } from './trust';
 
 interface RunOptions {
@@ -97,6 +99,12 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         if (opts.json) printJson(term, finished ?? summary);
         else if (summary.status !== 'passed') {
           term.err.write(`offload: logs: offload history --run ${summary.runId} --logs\n`);
+        }
+        // A run touching AWS (an AWS test above all) says when AWS runs an older source than the working tree.
+        if (!opts.json && config.workflows[workflow]!.some((p) => AWS_PHASES.includes(p))) {
+          await core.availability();
+          const drift = core.state().drift;
+          if (drift) printDrift(term, drift);
         }
         ctx.exit(exitCodeFor(summary.status));
       } finally {

@@ -1,6 +1,7 @@
 /** `offload status`: the project, which entry points its gates allow now (and why not), and the last run. */
 import type { Command } from 'commander';
 import { GATE_ICON, workflowLabel } from '../../core/format';
+import type { DriftState } from '../../core/vocabulary';
 import type { CliContext } from '../context';
 import type { MachinePressure } from '../../core/state';
 import { formatBytes, printJson, reasonText, type Term } from '../terminal';
@@ -60,18 +61,10 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           term.out.write(`⏳ ${phase6.reason ?? 'not observed'}${d}\n`);
         else
           term.out.write(
-            `${term.red('❌')} unstable since ${phase6.since}: ${phase6.firstError?.message ?? ''}${d}\n   fix it, then \`offload run services\` (local must pass on the new source first)\n`,
+            `${term.red('❌')} unstable since ${phase6.since}: ${phase6.firstError?.message ?? ''}${d}\n   fix it, then \`offload run services\` (local must pass on the new source first); a transient cause that is resolved: \`offload errors --ack\`\n`,
           );
       }
-      if (drift) {
-        const folders = Object.entries(drift.byFolder)
-          .sort((a, b) => b[1] - a[1])
-          .map(([f, n]) => `${f} (${n})`)
-          .join(', ');
-        term.out.write(
-          `${term.yellow('⚠')} not deployed: ${drift.changed} file${drift.changed === 1 ? '' : 's'} changed since the deployed version (run ${drift.deployedRunId}): ${folders}\n`,
-        );
-      }
+      if (drift) printDrift(term, drift);
       printMachine(term, machine);
       term.out.write('\n');
       if (lastRun) printRun(term, lastRun);
@@ -87,4 +80,18 @@ function printMachine(term: Term, m: MachinePressure): void {
   );
   for (const a of m.alerts) term.out.write(`   ${reasonText(a.message)}\n`);
   if (!alerting && m.advice) term.out.write(term.dim(`   ${reasonText(m.advice)}\n`));
+}
+
+/** The "not deployed" line: AWS runs an older source than the working tree (status, and after a run). */
+export function printDrift(term: Term, drift: DriftState): void {
+  const folders = Object.entries(drift.byFolder)
+    .sort((a, b) => b[1] - a[1])
+    .map(([f, n]) => `${f} (${n})`)
+    .join(', ');
+  const what = drift.deployedCommit
+    ? `commit ${drift.deployedCommit}, run ${drift.deployedRunId}`
+    : `run ${drift.deployedRunId}`;
+  term.out.write(
+    `${term.yellow('⚠')} not deployed: AWS runs an older source (${what}); ${drift.changed} file${drift.changed === 1 ? '' : 's'} changed since: ${folders}\n`,
+  );
 }

@@ -231,7 +231,9 @@ function succeed(ctx: StepContext, spec: CfnDeploySpec, out: CfnDeployOutcome): 
   const outputs = { ...meta, ...out.outputs };
   for (const [k, v] of Object.entries(outputs)) ctx.setOutput(k, v);
   for (const [k, v] of Object.entries(out.outputs)) ctx.log(`output ${k} = ${v}`, 'info');
-  ctx.record('cloudformation-deploy', { stack: spec.stack, ...out });
+  // The change set names this deployment (two deployments of one commit differ); none when nothing changed.
+  const changeSet = out.result === 'no-changes' ? {} : { changeSet: changeSetName(ctx.runId, ctx.attempt) };
+  ctx.record('cloudformation-deploy', { stack: spec.stack, ...changeSet, ...out });
   const what =
     out.result === 'no-changes'
       ? 'no changes'

@@ -3,7 +3,7 @@
  * deployment they happened after, journalled, and kept as the recent errors. Log lines are batched per log
  * group (one notice per group's window), so a crash loop raises one notice, not hundreds.
  */
-import { afterDeployment, type DeploymentIdentity } from '../deployments';
+import { afterDeployment, deploymentAt, type DeploymentIdentity } from '../deployments';
 import type { ProjectJournal } from '../history/project-events';
 import type { LogGroupConfig } from '../notify/config';
 import type { Notifier } from '../notify/notifier';
@@ -19,8 +19,8 @@ export interface CloudWatchNoticesOptions {
   notifier: Notifier;
   journal?: ProjectJournal;
   logGroups: LogGroupConfig[];
-  /** The latest deployment, so each notice names what it happened after. */
-  latestDeployment?: () => DeploymentIdentity | undefined;
+  /** The recorded deployments, so each notice names the one live when it happened. */
+  deployments?: () => readonly DeploymentIdentity[];
   /** The console link of a log group. */
   consoleUrl: (group: string) => string;
   now: () => number;
@@ -41,6 +41,12 @@ export class CloudWatchNotices {
 
   constructor(private readonly o: CloudWatchNoticesOptions) {}
 
+  /** "after deploy of …" for something seen at `at`: the deployment live then, not the newest. */
+  private after(at: number): string | undefined {
+    const all = this.o.deployments?.() ?? [];
+    return afterDeployment(deploymentAt(all, at), at, all);
+  }
+
   /** The recent error batches (newest last, at most 50). */
   recentErrors(): CloudWatchError[] {
     return [...this.recent];
@@ -51,7 +57,7 @@ export class CloudWatchNotices {
     const { notifier, now } = this.o;
     for (const t of this.tracker.update(alarms)) {
       const a = t.alarm;
-      const after = afterDeployment(this.o.latestDeployment?.(), now());
+      const after = this.after(now());
       notifier.notify({
         level: t.kind === 'alarm' ? 'error' : 'info',
         title: t.kind === 'alarm' ? `CloudWatch alarm: ${a.name}` : `Resolved: ${a.name}`,
@@ -94,7 +100,7 @@ export class CloudWatchNotices {
       if (!force && last !== undefined && now() - last < g.windowMs) continue;
       const first = p.events[0]!;
       const firstLine = first.message.split('\n')[0]!.trim().slice(0, 200);
-      const after = afterDeployment(this.o.latestDeployment?.(), first.timestamp);
+      const after = this.after(first.timestamp);
       const consoleUrl = this.o.consoleUrl(g.name);
       notifier.notify({
         level: 'error',

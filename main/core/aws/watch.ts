@@ -33,8 +33,8 @@ export interface AwsWatchOptions {
    * nothing. The continuous watch (tray, `offload watch`) leaves it off.
    */
   oneShot?: boolean;
-  /** The latest deployment, so each CloudWatch notice names what it happened after. */
-  latestDeployment?: () => DeploymentIdentity | undefined;
+  /** The recorded deployments, so each CloudWatch notice names the one live when it happened. */
+  deployments?: () => readonly DeploymentIdentity[];
   /** Which config the dev tools point at now (the config switch's view), for the snapshot. */
   configTarget?: () => AwsSnapshot['configTarget'];
   env?: NodeJS.ProcessEnv;
@@ -116,7 +116,7 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
     notifier: opts.notifier,
     journal: opts.journal,
     logGroups: notify.logGroups,
-    latestDeployment: opts.latestDeployment,
+    deployments: opts.deployments,
     consoleUrl: (group) => logGroupConsoleUrl(observer.region, group),
     now,
   });

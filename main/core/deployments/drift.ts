@@ -1,30 +1,34 @@
 /**
- * Drift: the source against the last deployment that passed AWS testing — what users have is not what is
- * on disk. A pure function of the tested record, the current fingerprint and the changed-file lookup.
+ * Drift: the source against what the last deployment put on AWS — what users have is not what is on disk.
+ * Not against the last AWS test: a test run on a newer source tests the old deployment, and AWS still runs
+ * the old source. A pure function of the deployed record, the current fingerprint and the changed-file lookup.
  */
 import type { DriftState } from '../vocabulary';
+import { readGateState, type GateStorage } from '../workflow/gates';
+import { readDeployments, type StateStorage } from './index';
 
-/** The deployment that passed AWS testing (the gate record `awsTestPassed`). */
-export interface TestedDeployment {
+/** What the last deployment put on AWS (the gate record `deployPassed`, with the commit it recorded). */
+export interface DeployedSource {
   fingerprint: string;
   runId: string;
   at: string;
+  commit?: string;
 }
 
 /** How many changed files the drift state lists by name. */
 export const DRIFT_FILES_LISTED = 50;
 
 /**
- * The drift, or null when nothing was tested yet, the source is what was tested, or which files changed is
- * not known (`changedFiles` returns undefined when the tested file list is gone).
+ * The drift, or null when nothing was deployed yet, the source is what was deployed, or which files changed
+ * is not known (`changedFiles` returns undefined when the deployed file list is gone).
  */
 export function driftOf(
-  tested: TestedDeployment | undefined,
+  deployed: DeployedSource | undefined,
   currentFingerprint: string | undefined,
-  changedFiles: (testedFingerprint: string) => readonly string[] | undefined,
+  changedFiles: (deployedFingerprint: string) => readonly string[] | undefined,
 ): DriftState | null {
-  if (!tested || !currentFingerprint || tested.fingerprint === currentFingerprint) return null;
-  const files = changedFiles(tested.fingerprint);
+  if (!deployed || !currentFingerprint || deployed.fingerprint === currentFingerprint) return null;
+  const files = changedFiles(deployed.fingerprint);
   if (!files?.length) return null;
   const byFolder: Record<string, number> = {};
   for (const f of files) {
@@ -35,7 +39,22 @@ export function driftOf(
     changed: files.length,
     byFolder,
     files: files.slice(0, DRIFT_FILES_LISTED),
-    deployedRunId: tested.runId,
-    deployedAt: tested.at,
+    deployedRunId: deployed.runId,
+    deployedAt: deployed.at,
+    ...(deployed.commit ? { deployedCommit: deployed.commit } : {}),
   };
+}
+
+/**
+ * What the last deployment put on AWS, from the gate records (a project whose deploy phase has no steps falls
+ * back to the last AWS test), with the commit its deployment identity recorded.
+ */
+export function deployedSource(
+  storage: GateStorage & Pick<StateStorage, 'readState'>,
+): DeployedSource | undefined {
+  const gates = readGateState(storage);
+  const r = gates.deployPassed ?? gates.awsTestPassed;
+  if (!r) return undefined;
+  const commit = readDeployments(storage).find((d) => d.runId === r.runId)?.commit;
+  return { fingerprint: r.fingerprint, runId: r.runId, at: r.at, ...(commit ? { commit } : {}) };
 }

@@ -48,7 +48,9 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string | undefine
       ? `${String(d.function)} v${String(d.version ?? '?')}${d.aliasArn ? ` (${String(d.aliasArn).split(':').pop()})` : ''}`
       : undefined,
   'cloudformation-deploy': (d) =>
-    d.stack ? `stack ${String(d.stack)}${d.result ? ` (${String(d.result)})` : ''}` : undefined,
+    d.stack
+      ? `stack ${String(d.stack)}${d.result ? ` (${String(d.result)}${d.changeSet ? `, change set ${String(d.changeSet)}` : ''})` : ''}`
+      : undefined,
   'eks-rollout': (d) =>
     Array.isArray(d.deployments) && d.deployments.length
       ? (d.deployments as { name?: unknown; revision?: unknown }[])
@@ -93,12 +95,60 @@ export function describeDeployment(d: DeploymentIdentity): string {
   return [d.commit, what || `run ${d.runId}`].filter(Boolean).join(' · ');
 }
 
-/** "after deploy of abc1234, 4 min ago" for a notice at `at`. */
-export function afterDeployment(d: DeploymentIdentity | undefined, at: number): string | undefined {
+/**
+ * The deployment that was live at `at`: the newest one recorded at or before it (an error before the first
+ * recorded deployment has none). Not simply the newest: an error read late belongs to what ran when it happened.
+ */
+export function deploymentAt(
+  deployments: readonly DeploymentIdentity[],
+  at: number,
+): DeploymentIdentity | undefined {
+  let live: DeploymentIdentity | undefined;
+  for (const d of deployments) {
+    const t = Date.parse(d.at);
+    if (Number.isFinite(t) && t <= at && (!live || t >= Date.parse(live.at))) live = d;
+  }
+  return live;
+}
+
+/**
+ * A deployment named by more than its commit: the commit with what its steps deployed (task-definition
+ * revision, Lambda version, stack change set) or, for run steps, the run. Two deployments of one commit
+ * differ: where their steps report the same thing (a Lambda version republished unchanged), the run is added.
+ */
+export function deploymentLabel(d: DeploymentIdentity, all: readonly DeploymentIdentity[] = []): string {
+  const label = describeDeployment(d);
+  const twin = all.some((o) => o.runId !== d.runId && describeDeployment(o) === label);
+  return twin ? `${label} (run ${d.runId})` : label;
+}
+
+/** "after deploy of abc1234 · api → api:42 (repo/api:1.4.2), 4 min ago" for a notice at `at`. */
+export function afterDeployment(
+  d: DeploymentIdentity | undefined,
+  at: number,
+  all: readonly DeploymentIdentity[] = [],
+): string | undefined {
   if (!d) return undefined;
   const mins = Math.max(0, Math.round((at - Date.parse(d.at)) / 60_000));
   const ago = mins < 1 ? 'less than a minute' : mins < 120 ? `${mins} min` : `${Math.round(mins / 60)} h`;
-  return `after deploy of ${d.commit ?? d.runId}, ${ago} ago`;
+  return `after deploy of ${deploymentLabel(d, all)}, ${ago} ago`;
+}
+
+/**
+ * Each error labelled with the deployment live at its own time (the recorded deployments decide; a label
+ * written by an older version stays only where no deployment is recorded).
+ */
+export function labelErrors<E extends { at: string; deployment?: string }>(
+  errors: readonly E[],
+  deployments: readonly DeploymentIdentity[],
+): E[] {
+  if (!deployments.length) return [...errors];
+  return errors.map((e) => {
+    const t = Date.parse(e.at);
+    const { deployment: _old, ...rest } = e;
+    const after = afterDeployment(deploymentAt(deployments, t), t, deployments);
+    return (after ? { ...rest, deployment: after } : rest) as E;
+  });
 }
 
 /** What phase 6 says about the latest deployment. */
@@ -114,6 +164,14 @@ export interface Phase6Status {
   quietUntil?: string;
   firstError?: { at: string; message: string; source?: string };
   deployment?: { runId: string; at: string; summary: string };
+  /** The user acknowledged a resolved cause then: the quiet period runs from there, earlier errors set aside. */
+  acknowledgedAt?: string;
+}
+
+/** The user's word that the cause of phase 6's errors is resolved, for one deployment. */
+export interface Phase6Ack {
+  runId: string;
+  at: string;
 }
 
 /** An error or alarm seen by the watch (CloudWatch log errors, alarms going to ALARM, local log errors). */
@@ -142,20 +200,28 @@ export const NOTHING_TO_WATCH = 'nothing to watch in CloudWatch (notify.log-grou
 export function phase6Status(
   latest: DeploymentIdentity | undefined,
   signals: readonly Phase6Signal[],
-  o: { now: number; quietMs: number; cloudwatch: CloudWatchSight },
+  o: { now: number; quietMs: number; cloudwatch: CloudWatchSight; ack?: Phase6Ack },
 ): Phase6Status {
   if (!latest) return { status: 'idle' };
   const deployedAt = Date.parse(latest.at);
+  // An acknowledgement of this deployment restarts the quiet period: what came before it is set aside.
+  const ackAt = o.ack?.runId === latest.runId ? Date.parse(o.ack.at) : NaN;
+  const acked = Number.isFinite(ackAt) && ackAt >= deployedAt;
+  const start = acked ? ackAt : deployedAt;
   const deployment = { runId: latest.runId, at: latest.at, summary: describeDeployment(latest) };
-  const first = signals.filter((s) => s.at >= deployedAt && s.at <= o.now).sort((a, b) => a.at - b.at)[0];
+  const ack = acked ? { acknowledgedAt: new Date(ackAt).toISOString() } : {};
+  const counts = (s: Phase6Signal) => (acked ? s.at > start : s.at >= start) && s.at <= o.now;
+  const first = signals.filter(counts).sort((a, b) => a.at - b.at)[0];
   if (first)
     return {
       status: 'unstable',
       since: new Date(first.at).toISOString(),
       firstError: { at: new Date(first.at).toISOString(), message: first.message, source: first.source },
       deployment,
+      ...ack,
     };
-  const quietUntil = deployedAt + o.quietMs;
+  const quietUntil = start + o.quietMs;
+  const since = new Date(start).toISOString();
   const unseen = !o.cloudwatch.configured
     ? NOTHING_TO_WATCH
     : o.cloudwatch.blind
@@ -166,15 +232,18 @@ export function phase6Status(
       status: 'unobserved',
       reason: unseen,
       ...(o.cloudwatch.configured ? { blind: true } : {}),
-      since: latest.at,
+      since,
       quietUntil: new Date(quietUntil).toISOString(),
       deployment,
+      ...ack,
     };
-  if (o.now >= quietUntil) return { status: 'stable', since: new Date(quietUntil).toISOString(), deployment };
+  if (o.now >= quietUntil)
+    return { status: 'stable', since: new Date(quietUntil).toISOString(), deployment, ...ack };
   return {
     status: 'watching',
-    since: latest.at,
+    since,
     quietUntil: new Date(quietUntil).toISOString(),
     deployment,
+    ...ack,
   };
 }

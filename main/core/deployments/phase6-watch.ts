@@ -13,9 +13,10 @@ import {
   type Phase6Signal,
 } from './index';
 import { journalSignals, noticeSignal } from './signals';
+import { ackRefusal, readPhase6Ack, writePhase6Ack, type Phase6AckBy } from './ack';
 
 export interface Phase6WatchOptions {
-  history: Pick<HistoryStore, 'readState' | 'readJournal'>;
+  history: Pick<HistoryStore, 'readState' | 'readJournal' | 'writeState' | 'appendProjectEvent'>;
   /** notify.quiet-period. */
   quietMs: number;
   now: () => number;
@@ -43,6 +44,12 @@ export class Phase6Watch {
     return this.deployments.at(-1);
   }
 
+  /** Every recorded deployment, read afresh (a deployment by another process counts too), oldest first. */
+  all(): readonly DeploymentIdentity[] {
+    this.deployments = readDeployments(this.o.history);
+    return this.deployments;
+  }
+
   /** A run ended: a deployment is recorded once its phase passed. */
   reloadDeployments(): void {
     this.deployments = readDeployments(this.o.history);
@@ -62,11 +69,32 @@ export class Phase6Watch {
       now,
       quietMs: this.o.quietMs,
       cloudwatch: this.o.cloudwatch(),
+      // Read each time: an acknowledgement from another process (`offload errors --ack`) counts here too.
+      ack: readPhase6Ack(this.o.history),
     });
     // No test waits 15 minutes: they move the clock. One timer per quiet period, not one per snapshot.
     if (p.status === 'watching' && p.quietUntil)
       this.quietEnd?.schedule(Math.max(1000, Date.parse(p.quietUntil) - now), p.quietUntil);
     return p;
+  }
+
+  /**
+   * The user's word that the cause is resolved: the quiet period restarts now, recorded for every process
+   * and in the journal. Throws with the reason where there is nothing to acknowledge or an alarm still fires.
+   */
+  acknowledge(by: Phase6AckBy, firingAlarms: readonly string[]): Phase6State {
+    const p = this.status();
+    const refused = ackRefusal(p, firingAlarms);
+    const latest = this.latest();
+    if (refused || !latest) throw new Error(refused ?? 'nothing is deployed yet');
+    writePhase6Ack(this.o.history, { runId: latest.runId, at: new Date(this.o.now()).toISOString() });
+    this.o.history.appendProjectEvent('phase6-ack', {
+      runId: latest.runId,
+      deployment: p.deployment?.summary ?? latest.runId,
+      by,
+      ...(p.firstError ? { firstError: p.firstError.message } : {}),
+    });
+    return this.status();
   }
 
   dispose(): void {

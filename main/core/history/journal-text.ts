@@ -50,6 +50,8 @@ export function journalText(e: JournalEntry): string {
     }
     case 'rule-action':
       return actionText(e.data);
+    case 'phase6-ack':
+      return `phase 6: cause acknowledged as resolved in the ${e.data.by} (${e.data.deployment}); the quiet period starts again`;
   }
 }
 

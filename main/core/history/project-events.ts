@@ -95,7 +95,12 @@ export type ProjectEvent =
         localModels?: { ok: boolean; command: string; pid?: number; reason: string };
       };
     }
-  | { kind: 'rule-action'; data: RuleAction };
+  | { kind: 'rule-action'; data: RuleAction }
+  | {
+      /** The user acknowledged phase 6's errors as resolved: the quiet period restarted without a redeploy. */
+      kind: 'phase6-ack';
+      data: { runId: string; deployment: string; by: 'cli' | 'tray' | 'window'; firstError?: string };
+    };
 
 export type ProjectEventKind = ProjectEvent['kind'];
 /** The data an event of kind K carries. */
@@ -126,6 +131,7 @@ const VALID: { [K in ProjectEventKind]: (d: Record<string, unknown>) => boolean 
   pressure: (d) => (d.transition === 'raised' || d.transition === 'cleared') && isString(d.message),
   'config-switch': (d) => d.target === 'aws' || d.target === 'local',
   'rule-action': (d) => isString(d.action),
+  'phase6-ack': (d) => isString(d.runId) && isString(d.by),
 };
 
 /** The entry as a typed event, or undefined when its kind is unknown or its data has another shape. */

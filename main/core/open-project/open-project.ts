@@ -10,7 +10,8 @@ import { errorContextMarkdown } from '../aws/error-context';
 import { createAwsWatch, readLiveGate, type AwsWatch } from '../aws/watch';
 import { secretNames } from '../config/load';
 import { Phase6Watch } from '../deployments/phase6-watch';
-import { driftOf } from '../deployments/drift';
+import { labelErrors } from '../deployments';
+import { deployedSource, driftOf } from '../deployments/drift';
 import { journalErrors } from '../deployments/signals';
 import type { MachineWatch } from '../machine';
 import { Notifier } from '../notify';
@@ -24,11 +25,11 @@ import { createStepServices } from '../services';
 import { trustStatus, UntrustedProject, type TrustStatus, type TrustSubject } from '../trust';
 import { DisposableStore } from '../units/disposable';
 import { Poller } from '../units/poller';
-import type { AwsSnapshot, DriftState, RunSummary, WorkflowAvailability } from '../vocabulary';
+import type { AwsSnapshot, DriftState, Phase6State, RunSummary, WorkflowAvailability } from '../vocabulary';
+import type { Phase6AckBy } from '../deployments/ack';
 import { Masker } from '../workflow/mask';
 import { Engine, noStepsReason, workflowHasSteps } from '../workflow/engine';
 import { changedFiles } from '../workflow/fingerprint';
-import { readGateState } from '../workflow/gates';
 import type { EngineEvent } from '../workflow/types';
 import { gateByTrust } from './trust-gate';
 
@@ -164,7 +165,7 @@ export class OpenProject {
       dataDir,
       log,
       configTarget: () => this.configTarget(),
-      latestDeployment: () => this.phase6.latest(),
+      deployments: () => this.phase6.all(),
     }));
     this.store.addFn(() => aws.stop());
     this.store.addFn(this.rule.attach(aws));
@@ -225,7 +226,7 @@ export class OpenProject {
     return this.workflowsNow;
   }
 
-  /** The source against the last deployment that passed AWS testing (as of the last availability check). */
+  /** The source against what the last deployment put on AWS (as of the last availability check). */
   get drift(): DriftState | null {
     return this.driftNow;
   }
@@ -254,9 +255,7 @@ export class OpenProject {
       this.workflowsNow = gateByTrust(await this.engine.availability(), this.trustState);
       const fp = this.engine.lastFingerprint;
       this.driftNow = fp
-        ? driftOf(readGateState(history).awsTestPassed, fp.value, (t) =>
-            changedFiles(history.projectDir, t, fp),
-          )
+        ? driftOf(deployedSource(history), fp.value, (t) => changedFiles(history.projectDir, t, fp))
         : null;
     } catch (err) {
       this.workflowsNow = Object.entries(config.workflows).map(([name, phases]) => ({
@@ -308,6 +307,12 @@ export class OpenProject {
     return this.rule.switchConfig(target, { force, gate: () => this.checkAws() });
   }
 
+  /** The user acknowledges phase 6's resolved cause; alarms the watch sees in ALARM refuse it. */
+  acknowledgePhase6(by: Phase6AckBy): Phase6State {
+    const firing = (this.liveAws()?.alarms ?? []).filter((a) => a.state === 'ALARM').map((a) => a.name);
+    return this.phase6.acknowledge(by, firing);
+  }
+
   /** The latest CloudWatch errors as Markdown for an issue or an assistant, secrets masked. */
   async errorContext(): Promise<string> {
     const { config, history } = this.o.project;
@@ -336,7 +341,8 @@ export class OpenProject {
     try {
       return await errorContextMarkdown({
         project: config.name,
-        errors,
+        // Each error named by the deployment live when it happened, not the newest.
+        errors: labelErrors(errors, this.phase6.all()),
         localErrors,
         alarms: snap.alarms,
         services: config.gate.services,

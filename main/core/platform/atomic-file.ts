@@ -151,7 +151,6 @@ export function atomicTempName(file: string, pid = process.pid): string {
   );
 }
 
-
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**

@@ -182,9 +182,11 @@ export interface Phase6State {
   quietUntil?: string;
   firstError?: { at: string; message: string; source?: string };
   deployment?: { runId: string; at: string; summary: string };
+  /** The user acknowledged a resolved cause then (the quiet period restarted without a redeploy). */
+  acknowledgedAt?: string;
 }
 
-/** The source differs from the last deployment that passed AWS testing. */
+/** The source differs from what the last deployment put on AWS. */
 export interface DriftState {
   changed: number;
   /** Changed files per top folder (a file at the top by its own name). */
@@ -192,6 +194,8 @@ export interface DriftState {
   files: string[];
   deployedRunId: string;
   deployedAt: string;
+  /** git HEAD when that deployment ran (short), if the project is a git work tree. */
+  deployedCommit?: string;
 }
 
 export interface CloudWatchError {
