@@ -215,6 +215,26 @@ const APP = { core: CORE_FOR_NODE, others: ['cli', 'renderer'], bridge: true, el
 const PRELOAD = { core: CORE_FOR_VIEWS, others: ['app', 'cli', 'renderer'], bridge: false, electron: false };
 // --- end of the front-end import allowlist ----------------------------------------------------------------
 
+// --- Size (issue 15) ---------------------------------------------------------------------------------------
+// No source file over 500 lines and no function over 150 in main/, preload/ and renderer/ (tests and generated
+// files aside): a decision that grows past that becomes its own small, tested function or module.
+const SOURCES = [
+  'main/**/*.{ts,mts,js,mjs}',
+  'preload/**/*.{ts,mts,js,mjs}',
+  'renderer/**/*.{ts,mts,js,mjs}',
+];
+const GENERATED = ['**/*.generated.*', '**/generated/**', '**/*.d.ts'];
+const size = [
+  {
+    files: SOURCES,
+    ignores: GENERATED,
+    rules: {
+      'max-lines': ['error', { max: 500, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 150, skipBlankLines: false, skipComments: false }],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -322,4 +342,5 @@ export default tseslint.config(
   { files: ['preload/preload.ts'], rules: frontEndRules({ ...PRELOAD, syntax: CORE_CONSTRUCTS }) },
   // End of the front-end import allowlist.
   ...projectEffects,
+  ...size,
 );

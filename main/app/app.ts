@@ -14,9 +14,11 @@ import { registerBridge } from './ipc';
 import { NoticePresenter } from './notifications';
 import { hardenWebContents, openExternalChecked } from './security';
 import { TrayController } from './tray';
+import { createTrayDispatch } from './tray-dispatch';
 import type { TrayAction } from './tray-model';
-import { loginItem } from './login-item';
-import { probeStatusNotifierWatcher, traySupport } from './tray-platform';
+import { chooseProject, type ChooseProjectDeps } from './choose-project';
+import { loginItem, type LoginItem } from './login-item';
+import { appTraySupport, failureNotice, loginCommand } from './app-start';
 import { StatusWindow } from './window';
 
 type Electron = typeof import('electron');
@@ -65,102 +67,36 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
     () => tray?.tray.getBounds(),
   );
   const presenter = new NoticePresenter(electron, (target: ViewTarget) => window.show(target));
-  const report = (title: string, err: unknown) =>
-    presenter.show({
-      title,
-      body: err instanceof Error ? err.message : String(err),
-      level: 'error',
-      target: { view: 'phases' },
-    });
+  const report = (title: string, err: unknown) => presenter.show(failureNotice(title, err));
 
-  const chooseProject = async (init: boolean) => {
-    const res = await dialog.showOpenDialog({
-      title: init ? 'Create offload.yml in…' : 'Choose the project folder (the one with offload.yml)',
-      properties: ['openDirectory', 'createDirectory'],
-    });
-    const dir = res.canceled ? undefined : res.filePaths[0];
-    if (!dir) return;
-    const hasConfig = fs.existsSync(path.join(dir, 'offload.yml'));
-    if (init || !hasConfig) {
-      if (!init) {
-        const answer = await dialog.showMessageBox({
-          type: 'question',
-          message: `There is no offload.yml in ${dir}.`,
-          detail: 'Create a starter offload.yml there (what `offload init` writes)?',
-          buttons: ['Create offload.yml', 'Cancel'],
-          defaultId: 0,
-          cancelId: 1,
-        });
-        if (answer.response !== 0) return;
-      }
-      await core.initProject(dir);
-    } else {
-      await core.openProject(dir);
-    }
-  };
+  const choose = (init: boolean) => chooseProject({ core, ...projectDialogs(dialog) }, init);
 
-  const dispatch = (action: TrayAction) => {
-    const s = core.state();
-    switch (action.type) {
-      case 'run':
-        core.run(action.workflow).catch((err) => report(`Could not run ${action.workflow}`, err));
-        return;
-      case 'cancel':
-        void core.cancel();
-        return;
-      case 'stop-models':
-        core.stopModels({ all: true }).catch((err) => report('Could not stop local models', err));
-        return;
-      case 'switch-config':
-        core
-          .switchConfig(action.target)
-          .catch((err) => report(`Could not point the dev tools at ${action.target}`, err));
-        return;
-      case 'copy-error':
-        errorContextOf(core)
-          .then((md) => clipboard.writeText(md))
-          .catch((err) => report('Could not copy the error context', err));
-        return;
-      case 'acknowledge-phase6':
-        core.acknowledgePhase6('tray').catch((err) => report('Could not acknowledge', err));
-        return;
-      case 'redeploy':
-        core.run('services').catch((err) => report('Could not redeploy the services', err));
-        return;
-      case 'back-to-local':
-        core.switchConfig('local').catch((err) => report('Could not go back to local', err));
-        return;
-      case 'open-window':
-        window.show();
-        return;
-      case 'toggle-monitoring':
-        core.setMonitoringPaused(!s.monitoringPaused);
-        return;
-      case 'open-config':
-        if (s.project) void shell.openPath(s.project.configFile);
-        return;
-      case 'choose-project':
-      case 'init-project':
-        chooseProject(action.type === 'init-project').catch((err) =>
-          report('Could not open the project', err),
-        );
-        return;
-      case 'toggle-login':
-        login.set(!login.get());
-        tray?.update(core.state());
-        return;
-      case 'quit':
-        app.quit();
-        return;
-    }
-  };
+  const dispatch = createTrayDispatch({
+    core,
+    errorContext: () => errorContextOf(core),
+    writeClipboard: (text) => clipboard.writeText(text),
+    openPath: (p) => void shell.openPath(p),
+    showWindow: () => window.show(),
+    chooseProject: choose,
+    toggleLogin: () => {
+      login.set(!login.get());
+      tray?.update(core.state());
+    },
+    quit: () => app.quit(),
+    report,
+  });
 
   // How to start this app again at login: the AppImage or installed binary; in dev, Electron plus the app folder.
   const login = loginItem(
     platform,
     app,
     env,
-    app.isPackaged ? [env.APPIMAGE ?? process.execPath] : [process.execPath, app.getAppPath()],
+    loginCommand({
+      packaged: app.isPackaged,
+      env,
+      execPath: process.execPath,
+      appPath: () => app.getAppPath(),
+    }),
   );
 
   const unregister = registerBridge(ipcMain, core, (e) => window.isOwnSender(e), {
@@ -168,33 +104,11 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
       if (!(await openExternalChecked(shell, url)))
         throw new Error('only https AWS console links may be opened');
     },
-    chooseProject: () => chooseProject(false),
+    chooseProject: () => choose(false),
     writeClipboard: (text) => clipboard.writeText(text),
   });
 
-  const support =
-    env.OFFLOAD_NO_TRAY === '1'
-      ? ({ available: false, reason: 'OFFLOAD_NO_TRAY=1' } as const)
-      : traySupport(platform, env, await probeStatusNotifierWatcher(platform));
-  if (support.available) {
-    tray = new TrayController(
-      electron,
-      path.join(app.getAppPath(), 'resources', 'tray'),
-      platform,
-      () => ({ launchAtLogin: login.get(), loginUnsupported: login.unsupported }),
-      dispatch,
-      () => window.toggle(),
-    );
-  } else {
-    // Say so once, and keep the window and notifications as the way in rather than running invisibly.
-    presenter.show({
-      title: 'Offload is running without a tray icon',
-      body: `${support.reason}. The status window stays available; launch Offload again to bring it back.`,
-      level: 'warning',
-      target: { view: 'machine' },
-    });
-    window.show();
-  }
+  tray = await trayOrWindow(electron, platform, env, { login, dispatch, window, presenter });
 
   const follow = (s: OffloadState) => {
     tray?.update(s);
@@ -215,16 +129,7 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
       window.destroy();
       await core.dispose();
     })());
-  // Hold the quit until the core has stopped its watches and cancelled a running step (history stays honest).
-  let disposed = false;
-  app.on('before-quit', (event) => {
-    if (disposed) return;
-    event.preventDefault();
-    void quit().finally(() => {
-      disposed = true;
-      app.quit();
-    });
-  });
+  holdQuitForCore(app, quit);
 
   const handle: AppHandle = {
     core,
@@ -234,13 +139,88 @@ export async function startApp(electron: Electron, opts: AppOptions): Promise<Ap
     },
     quit,
   };
-  // Test-only hooks (Mattermost style), so e2e tests can click tray items the OS tray does not expose.
-  if (env.OFFLOAD_TEST_HOOKS === '1') {
-    (globalThis as Record<string, unknown>).__offloadTest = {
-      handle,
-      menu: () => tray?.menu ?? [],
-      click: (id: string) => tray?.click(id) ?? false,
-    };
-  }
+  if (env.OFFLOAD_TEST_HOOKS === '1') installTestHooks(handle);
   return handle;
+}
+
+/** The folder and question dialogs of "Open project…" and "Create offload.yml…". */
+function projectDialogs(dialog: Electron['dialog']): Omit<ChooseProjectDeps, 'core'> {
+  return {
+    pickFolder: async (init) => {
+      const res = await dialog.showOpenDialog({
+        title: init ? 'Create offload.yml in…' : 'Choose the project folder (the one with offload.yml)',
+        properties: ['openDirectory', 'createDirectory'],
+      });
+      return res.canceled ? undefined : res.filePaths[0];
+    },
+    hasConfig: (dir) => fs.existsSync(path.join(dir, 'offload.yml')),
+    confirmInit: async (dir) =>
+      (
+        await dialog.showMessageBox({
+          type: 'question',
+          message: `There is no offload.yml in ${dir}.`,
+          detail: 'Create a starter offload.yml there (what `offload init` writes)?',
+          buttons: ['Create offload.yml', 'Cancel'],
+          defaultId: 0,
+          cancelId: 1,
+        })
+      ).response === 0,
+  };
+}
+
+/** Holds the quit until the core has stopped its watches and cancelled a running step (history stays honest). */
+function holdQuitForCore(app: Electron['app'], quit: () => Promise<void>): void {
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed) return;
+    event.preventDefault();
+    void quit().finally(() => {
+      disposed = true;
+      app.quit();
+    });
+  });
+}
+
+/** Test-only hooks (Mattermost style), so e2e tests can click tray items the OS tray does not expose. */
+function installTestHooks(handle: AppHandle): void {
+  (globalThis as Record<string, unknown>).__offloadTest = {
+    handle,
+    menu: () => handle.tray?.menu ?? [],
+    click: (id: string) => handle.tray?.click(id) ?? false,
+  };
+}
+
+/**
+ * The tray icon where the desktop can show one; elsewhere a notice saying so once and the window shown, as
+ * the way in rather than running invisibly.
+ */
+async function trayOrWindow(
+  electron: Electron,
+  platform: NodeJS.Platform,
+  env: NodeJS.ProcessEnv,
+  o: {
+    login: LoginItem;
+    dispatch: (action: TrayAction) => void;
+    window: StatusWindow;
+    presenter: NoticePresenter;
+  },
+): Promise<TrayController | null> {
+  const support = await appTraySupport(platform, env);
+  if (support.available)
+    return new TrayController(
+      electron,
+      path.join(electron.app.getAppPath(), 'resources', 'tray'),
+      platform,
+      () => ({ launchAtLogin: o.login.get(), loginUnsupported: o.login.unsupported }),
+      o.dispatch,
+      () => o.window.toggle(),
+    );
+  o.presenter.show({
+    title: 'Offload is running without a tray icon',
+    body: `${support.reason}. The status window stays available; launch Offload again to bring it back.`,
+    level: 'warning',
+    target: { view: 'machine' },
+  });
+  o.window.show();
+  return null;
 }

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { machinePressure, type MachineWatch } from './machine';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
-import { OpenProject } from './open-project/open-project';
-import { machineWatchFor, readStepLog, SettingsFile, tryOpenProject } from './open-project/open';
+import type { OpenProject } from './open-project/open-project';
+import { openSession } from './open-project/open-session';
+import { machineWatchFor, readStepLog, SettingsFile } from './open-project/open';
 import { resolveDataDir, type OpenedProject } from './project';
 import { grantTrust, trustSubject } from './trust';
 import type { Offload, OffloadState, RunSummary } from './state';
@@ -26,7 +27,6 @@ import {
   runWorkflow,
   snapshotOf,
   userStop,
-  wireMachine,
 } from './open-project/facade-parts';
 import { DisposableStore } from './units/disposable';
 import { trustStatus as trustStatusOf } from './trust';
@@ -99,26 +99,18 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   });
 
   const load = async (dir: string | null) => {
-    await open?.dispose();
-    await machineStore.dispose();
-    open = null;
-    ({ project, configProblems } = tryOpenProject(dir, { ...opts, dataDir, env, strict: opts.strictConfig }));
-    const subject = project ? trustSubject(project.config) : null;
-    const trusted = subject ? trustStatusOf(dataDir, subject).trusted : false;
-    machine = machineWatchFor(project, trusted, env);
-    if (project && subject) {
-      desktop(Boolean(opts.desktopNotifications) && project.config.notify.desktop);
-      open = new OpenProject({
+    ({ project, configProblems, open, machine, machineStore } = await openSession(
+      dir,
+      { open, machineStore },
+      {
         ...opts,
-        project,
-        trust: subject,
         dataDir,
         env,
         log,
         notifier,
-        machine,
+        desktop,
         watch,
-        monitoringPaused: paused,
+        paused,
         now: opts.now ?? Date.now,
         changed,
         onRunEvent: (e) => {
@@ -127,19 +119,19 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
           changed();
         },
         run: (w) => core.run(w),
-      });
-    }
-    machineStore = wireMachine(machine, {
-      changed,
-      notifier,
-      start: watch && !paused,
-      journal: () => project?.history ?? null,
-    });
-    // One-shot commands ask for availability when they need it (one fingerprint, not two).
-    if (watch) await open?.refreshAvailability();
+      },
+    ));
     history.reset();
   };
   const requireOpen = () => openOrThrow(open, configProblems);
+  /** A command that changes state: subscribers hear of it however it ends. */
+  const changing = async <T>(f: () => Promise<T> | T): Promise<T> => {
+    try {
+      return await f();
+    } finally {
+      changed();
+    }
+  };
 
   const core: Offload = {
     state: () => snapshotOf({ project, open, configProblems, machine, paused, history, notifier }),
@@ -153,34 +145,24 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       return summary;
     },
     cancel: async () => open?.engine.cancel(),
-    async stopModels(o) {
-      const outcomes = await machine.stopModelServers(o);
-      if (!o.dryRun) project?.history.appendProjectEvent('stop-local-models', userStop(o, outcomes));
-      changed();
-      return outcomes;
-    },
+    stopModels: (o) =>
+      changing(async () => {
+        const outcomes = await machine.stopModelServers(o);
+        if (!o.dryRun) project?.history.appendProjectEvent('stop-local-models', userStop(o, outcomes));
+        return outcomes;
+      }),
     refreshModels: () => machine.refreshModels(),
     machineNow: async () =>
       machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models())),
     async switchConfig(target, o = {}) {
       if (target !== 'aws' && target !== 'local') throw new Error(`switch target must be "aws" or "local"`);
-      try {
-        return await requireOpen().switchConfig(target, Boolean(o.force));
-      } finally {
-        changed();
-      }
+      return changing(() => requireOpen().switchConfig(target, Boolean(o.force)));
     },
     checkAws: () => requireOpen().checkAws(),
     liveAws: () => open?.liveAws() ?? null,
     errorContext: () => requireOpen().errorContext(),
     journal: (o = {}) => journalLines(project?.history.readJournal(o.limit ?? 2000) ?? [], o.sinceMs),
-    async acknowledgePhase6(by) {
-      try {
-        return requireOpen().acknowledgePhase6(by);
-      } finally {
-        changed();
-      }
-    },
+    acknowledgePhase6: (by) => changing(() => requireOpen().acknowledgePhase6(by)),
     availability: () => requireOpen().refreshAvailability(),
     currentRun: () => open?.engine.current() ?? null,
     config: () => project?.config ?? null,
@@ -188,13 +170,13 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     dataDir: () => dataDir,
     trust: () =>
       open ? { subject: open.trust.subject, status: trustStatusOf(dataDir, open.trust.subject) } : null,
-    async trustProject() {
-      const { config } = requireOpen().opened;
-      grantTrust(dataDir, trustSubject(config));
-      // Reopen: the project's matchers and automatic policy apply from now on.
-      await load(config.dir);
-      changed();
-    },
+    trustProject: () =>
+      changing(async () => {
+        const { config } = requireOpen().opened;
+        grantTrust(dataDir, trustSubject(config));
+        // Reopen: the project's matchers and automatic policy apply from now on.
+        await load(config.dir);
+      }),
     setMonitoringPaused(p: boolean) {
       paused = Boolean(p);
       machine.setPaused(paused);

@@ -67,7 +67,7 @@ const violations: [what: string, file: string, text: string, message: RegExp][] 
   ],
   [
     'an SDK client built from require()',
-    'main/core/load/x.ts',
+    'main/core/load-test/x.ts',
     "export const c = new (require('@aws-sdk/client-lambda')).LambdaClient({});\n",
     AWS,
   ],

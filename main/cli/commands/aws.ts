@@ -129,7 +129,11 @@ export function registerAwsCommands(program: Command, ctx: CliContext): void {
       // Stopped by Ctrl-C (or SIGTERM): the conventional 130, as for a cancelled run.
       ctx.exit(EXIT.cancelled);
     });
+  registerSwitchCommand(program, ctx);
+}
 
+/** `offload switch aws|local`: points the dev config at AWS (only while the gate allows) or back at local. */
+function registerSwitchCommand(program: Command, ctx: CliContext): void {
   program
     .command('switch')
     .description(

@@ -15,10 +15,10 @@ import { Poller, UNREF_TIMERS, type Timers } from '../units/poller';
 import type { AwsSnapshot } from '../vocabulary';
 import type { AwsClients } from './clients';
 import { CloudWatchNotices, logGroupConsoleUrl } from './cloudwatch-notices';
-import { gateConfigured } from './config';
 import { AwsGate, initialGate, staleAfterMs, staleAsUnknown } from './gate';
 import { LiveGatePublisher, readLiveGateFile, type LiveGate } from './live-gate';
-import { AwsObserver } from './observer';
+import { AwsObserver, type AwsObservation } from './observer';
+import { gateCrossing, roundSnapshot, watchPlan, type WatchPlan } from './watch-plan';
 
 /** Timer functions (injected by tests that control time). */
 export type WatchTimers = Timers;
@@ -84,108 +84,40 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...config.env };
   const now = opts.now ?? Date.now;
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const aws = config.aws;
-  const gateConfig = config.gate;
-  const notify = config.notify;
   const stateDir = projectStateDir(config, opts.dataDir, env);
-  const requiredPasses = opts.oneShot ? 1 : gateConfig.consecutivePasses;
-  const gateOn = gateConfigured(gateConfig);
-  const alarms = {
-    names: [...new Set([...gateConfig.alarms.names, ...notify.alarms.names])],
-    prefixes: [...new Set([...gateConfig.alarms.prefixes, ...notify.alarms.prefixes])],
-  };
-  const needsAws =
-    gateConfig.services.length + alarms.names.length + alarms.prefixes.length + notify.logGroups.length > 0;
-  const intervalMs = Math.min(gateConfig.intervalMs, notify.intervalMs);
-
-  const observer = new AwsObserver({
-    config,
-    aws,
-    gate: gateConfig,
-    notify,
-    alarms,
-    env,
-    stateDir,
-    effects:
-      opts.effects ?? projectEffects({ trusted: false, env: opts.env ?? process.env, project: config }),
-    clients: opts.clients,
-    now,
-  });
-  const gate = new AwsGate(gateConfig, requiredPasses);
-  const notices = new CloudWatchNotices({
-    notifier: opts.notifier,
-    journal: opts.journal,
-    logGroups: notify.logGroups,
-    deployments: opts.deployments,
-    consoleUrl: (group) => logGroupConsoleUrl(observer.region, group),
-    now,
-  });
-  const live = new LiveGatePublisher({
-    stateDir,
-    since: new Date(now()).toISOString(),
-    intervalMs,
-    now,
-    log,
-  });
+  const plan = watchPlan(config, !!opts.oneShot);
+  const { requiredPasses, gateOn, needsAws, intervalMs } = plan;
+  const { observer, gate, notices, live } = watchParts(opts, { env, stateDir, plan, now, log });
   const listeners = new Set<() => void>();
   const gateListeners = new Set<(poll: GatePoll) => Promise<void> | void>();
   let snap: AwsSnapshot = {
-    ...initialGate(gateConfig, requiredPasses),
+    ...initialGate(config.gate, requiredPasses),
     alarms: [],
     recentErrors: [],
     configTarget: configTarget(),
   };
 
-  const emit = () => {
-    for (const l of [...listeners]) {
-      try {
-        l();
-      } catch {
-        // ignore listener errors
-      }
-    }
-  };
+  const emit = () => callEach(listeners);
 
   /** One round: observe, raise CloudWatch notices, judge the gate, tell the rule, publish. */
   const round = async () => {
-    const seen = await observer.observe();
-    if (!seen.alarms.unknown) notices.alarmsObserved(seen.alarms.alarms);
-    // A one-shot check reads no log cursors: new error lines belong to the continuous watch's notices.
-    let logProblem: string | undefined;
-    if (!opts.oneShot && notify.logGroups.length) {
-      const logs = await observer.newLogErrors();
-      notices.logErrorsObserved(logs.byGroup);
-      logProblem = logs.problem;
-    }
+    const { seen, logProblem } = await observeRound(
+      observer,
+      notices,
+      !opts.oneShot && config.notify.logGroups.length > 0,
+    );
     const seenAt = now();
-    const { poll, endpoints, crossedReady } = gate.judge(seen, seenAt);
-    snap = {
-      gate: poll.to,
-      reason: poll.reason,
-      checkedAt: new Date(seenAt).toISOString(),
-      services: seen.services.states,
-      endpoints,
-      alarms: seen.alarms.alarms,
+    const judged = gate.judge(seen, seenAt);
+    snap = roundSnapshot(seen, judged, {
+      seenAt,
       recentErrors: notices.recentErrors(),
-      ...(logProblem || seen.alarms.unknown ? { cloudwatchBlind: logProblem ?? seen.alarms.unknown } : {}),
+      ...(logProblem !== undefined ? { logProblem } : {}),
       configTarget: configTarget(),
-    };
+    });
     if (logProblem) log(`offload: ${logProblem}`);
-    if (crossedReady && !opts.oneShot) {
-      opts.journal?.appendProjectEvent('aws-gate', {
-        from: poll.from,
-        to: poll.to,
-        reason: poll.reason,
-        evidence: poll.evidence,
-      });
-    }
-    for (const l of [...gateListeners]) {
-      try {
-        await l(poll);
-      } catch (err) {
-        log(`offload: acting on the gate failed: ${(err as Error).message}`);
-      }
-    }
+    const crossing = gateCrossing(judged, !!opts.oneShot);
+    if (crossing) opts.journal?.appendProjectEvent('aws-gate', crossing);
+    await tellGateListeners(gateListeners, judged.poll, log);
     snap = { ...snap, configTarget: configTarget() };
     if (!opts.oneShot && poller.started) live.publish(snap);
     armStaleTimer();
@@ -238,4 +170,92 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
     },
     pollOnce,
   };
+}
+
+/** The watch's parts: the observer asks, the gate judges, the notices tell, the publisher shares. */
+function watchParts(
+  opts: AwsWatchOptions,
+  o: {
+    env: NodeJS.ProcessEnv;
+    stateDir: string;
+    plan: WatchPlan;
+    now: () => number;
+    log: (line: string) => void;
+  },
+) {
+  const { config } = opts;
+  const { env, stateDir, plan, now, log } = o;
+  const observer = new AwsObserver({
+    config,
+    aws: config.aws,
+    gate: config.gate,
+    notify: config.notify,
+    alarms: plan.alarms,
+    env,
+    stateDir,
+    effects:
+      opts.effects ?? projectEffects({ trusted: false, env: opts.env ?? process.env, project: config }),
+    clients: opts.clients,
+    now,
+  });
+  const gate = new AwsGate(config.gate, plan.requiredPasses);
+  const notices = new CloudWatchNotices({
+    notifier: opts.notifier,
+    journal: opts.journal,
+    logGroups: config.notify.logGroups,
+    deployments: opts.deployments,
+    consoleUrl: (group) => logGroupConsoleUrl(observer.region, group),
+    now,
+  });
+  const live = new LiveGatePublisher({
+    stateDir,
+    since: new Date(now()).toISOString(),
+    intervalMs: plan.intervalMs,
+    now,
+    log,
+  });
+  return { observer, gate, notices, live };
+}
+
+/**
+ * Observes a round and raises its CloudWatch notices: alarm transitions, and new error lines when `readLogs`
+ * (a one-shot check reads no log cursors: new error lines belong to the continuous watch's notices).
+ */
+async function observeRound(
+  observer: AwsObserver,
+  notices: CloudWatchNotices,
+  readLogs: boolean,
+): Promise<{ seen: AwsObservation; logProblem?: string }> {
+  const seen = await observer.observe();
+  if (!seen.alarms.unknown) notices.alarmsObserved(seen.alarms.alarms);
+  if (!readLogs) return { seen };
+  const logs = await observer.newLogErrors();
+  notices.logErrorsObserved(logs.byGroup);
+  return { seen, ...(logs.problem !== undefined ? { logProblem: logs.problem } : {}) };
+}
+
+/** Calls each subscriber; one that throws stops neither the others nor the watch. */
+function callEach(listeners: Set<() => void>): void {
+  for (const l of [...listeners]) {
+    try {
+      l();
+    } catch {
+      // ignore listener errors
+    }
+  }
+}
+
+/** Hands the poll to each gate listener in turn, awaited; a failing one is logged, never the end of the round. */
+async function tellGateListeners(
+  listeners: Set<(poll: GatePoll) => Promise<void> | void>,
+  poll: GatePoll,
+  log: (line: string) => void,
+): Promise<void> {
+  for (const l of [...listeners]) {
+    try {
+      await l(poll);
+    } catch (err) {
+      log(`offload: acting on the gate failed: ${(err as Error).message}`);
+    }
+  }
 }

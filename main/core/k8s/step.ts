@@ -6,22 +6,19 @@
  * Outputs: revision, image, readyReplicas (+ previousImage when it set one).
  */
 import path from 'node:path';
-import type { V1Deployment } from '@kubernetes/client-node';
 import type { StepContext, StepKind, StepResult } from '../vocabulary';
 import { durationMs, durationSchema } from '../units';
-import { formatDurationCompact } from '../format';
 import { parseAwsConfig } from '../aws/config';
 import { sleep } from '../aws/step-support';
 import { stepEffects } from '../boundary';
 import { applyManifest, explainKubeError, readManifest, setImage } from './apply';
-import { KubeConfigError, loadKube, type EksTarget } from './kubeconfig';
-import { AwsOutagePastBudget } from '../aws/ride-out';
+import { KubeConfigError, loadKube, type EksTarget, type LoadedKube } from './kubeconfig';
+import { AwsOutagePastBudget, type AwsOutageRider } from '../aws/ride-out';
 import { kubeOutageRider } from './transient';
 import {
   lastLogLines,
   newReplicaSet,
   podProblem,
-  REVISION_ANNOTATION,
   rolloutPods,
   rolloutStatus,
   schedulingMessage,
@@ -29,6 +26,16 @@ import {
   type KubeApis,
   type PodProblem,
 } from './rollout';
+import {
+  manifestTargets,
+  ProblemAges,
+  problemLine,
+  rolloutFailureSummary,
+  rolloutPassed,
+  rolloutTimeoutSummary,
+  undoCommand,
+  type Watched,
+} from './rollout-verdict';
 
 /** `eks-rollout` spec. */
 export interface EksRolloutSpec {
@@ -48,16 +55,6 @@ export interface EksRolloutSpec {
 }
 
 type KubeModule = typeof import('@kubernetes/client-node');
-
-const FAILURE_HINT: Record<string, string> = {
-  ImagePullBackOff:
-    'check the image name and tag, and that the nodes may pull it (ECR: the node role needs ecr:BatchGetImage)',
-  ErrImagePull:
-    'check the image name and tag, and that the nodes may pull it (ECR: the node role needs ecr:BatchGetImage)',
-  InvalidImageName: 'the image reference is not valid',
-  CrashLoopBackOff: 'the container starts and exits: its last log lines are above',
-  Unschedulable: 'no node can take the pod: see the scheduler message',
-};
 
 const schema = {
   type: 'object',
@@ -155,13 +152,7 @@ const schema = {
   ],
 } as const;
 
-/** One Deployment being watched. */
-interface Watched {
-  name: string;
-  lastMessage?: string;
-  done?: V1Deployment;
-}
-
+/** The failing pods in words: reason, image, restarts, exit code, and a crashing one's last log lines. */
 async function failingDetails(
   apis: KubeApis,
   namespace: string,
@@ -200,13 +191,230 @@ async function failingDetails(
   }
   return lines;
 }
-
 function failed(ctx: StepContext, summary: string, lines: string[], record: unknown): StepResult {
   for (const l of lines) ctx.log(l, 'stderr');
   ctx.record('eks-rollout', record);
   return { status: 'failed', summary };
 }
 
+/** What the step is doing, for the words of an error ("read deployment/web"), and the server it talks to. */
+interface Progress {
+  what: string;
+  server?: string;
+}
+
+/** A connected cluster: its kubeconfig, its APIs and the namespace the step works in. */
+interface Cluster {
+  kube: LoadedKube;
+  apis: KubeApis;
+  namespace: string;
+}
+
+/** The step's timings and limits, read from its spec. */
+interface WatchOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  graceMs: number;
+  logLines: number;
+}
+
+/** Loads the kubeconfig (or makes an EKS one) and logs where the step works. */
+async function connect(ctx: StepContext, spec: EksRolloutSpec, progress: Progress): Promise<Cluster> {
+  const aws = ctx.services.config?.aws ?? parseAwsConfig(undefined);
+  const kube = await loadKube(
+    {
+      ...(spec.kubeconfig === undefined ? {} : { kubeconfig: spec.kubeconfig }),
+      ...(spec.context ? { context: spec.context } : {}),
+      ...(spec.eks ? { eks: spec.eks } : {}),
+    },
+    {
+      env: { ...process.env, ...ctx.env },
+      projectDir: ctx.projectDir,
+      effects: stepEffects(ctx.services),
+      aws: {
+        ...(aws.profile ? { profile: aws.profile } : {}),
+        ...(aws.region ? { region: aws.region } : {}),
+        ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+      },
+    },
+  );
+  progress.server = kube.server;
+  const namespace = spec.namespace ?? kube.namespace ?? 'default';
+  ctx.log(`context ${kube.context} (${kube.server}), ${kube.auth}; namespace ${namespace}`, 'info');
+  const k = require('@kubernetes/client-node') as KubeModule;
+  return {
+    kube,
+    namespace,
+    apis: { apps: kube.kc.makeApiClient(k.AppsV1Api), core: kube.kc.makeApiClient(k.CoreV1Api) },
+  };
+}
+
+/** Applies the manifest; the Deployments to wait for, or the step's result when it ends here. */
+async function applyStep(
+  ctx: StepContext,
+  spec: EksRolloutSpec & { manifest: string },
+  c: Cluster,
+  progress: Progress,
+): Promise<string[] | StepResult> {
+  progress.what = `apply ${spec.manifest}`;
+  const objects = readManifest(path.resolve(ctx.cwd, spec.manifest));
+  const applied = await applyManifest(c.kube.kc, c.apis, objects, {
+    namespace: c.namespace,
+    mode: spec.apply ?? 'server-side',
+  });
+  for (const a of applied)
+    ctx.log(`${a.kind.toLowerCase()}/${a.name}${a.namespace ? ` (${a.namespace})` : ''} ${a.result}`, 'info');
+  const deployments = applied.filter((a) => a.kind === 'Deployment').map((a) => a.name);
+  const picked = manifestTargets(spec, deployments);
+  if ('failure' in picked) return { status: 'failed', summary: picked.failure };
+  if (!picked.targets.length) {
+    ctx.record('eks-rollout', { applied });
+    return { status: 'passed', summary: `applied ${applied.length} object(s); no Deployment to wait for` };
+  }
+  return picked.targets;
+}
+
+/** Sets `image` on deployment/`name` as `kubectl set image` does; returns the image it replaced. */
+async function setImageStep(
+  ctx: StepContext,
+  spec: EksRolloutSpec & { image: string },
+  c: Cluster,
+  name: string,
+  progress: Progress,
+): Promise<string | undefined> {
+  progress.what = `set image of deployment/${name}`;
+  const d = await c.apis.apps.readNamespacedDeployment({ name, namespace: c.namespace });
+  const r = await setImage(c.apis, d, spec.container, spec.image);
+  ctx.log(
+    r.changed
+      ? `deployment/${name} container ${r.container}: ${r.previousImage ?? '(none)'} -> ${spec.image}`
+      : `deployment/${name} container ${r.container} already runs ${spec.image}: checking its rollout`,
+    'info',
+  );
+  return r.previousImage;
+}
+
+/** Reads one Deployment and its new pods once: the pods' problems, and the step's failure when it fails now. */
+async function pollDeployment(
+  ctx: StepContext,
+  c: Cluster,
+  w: Watched,
+  o: WatchOptions,
+  seen: { ages: ProblemAges; reported: Map<string, string>; rider: AwsOutageRider },
+  progress: Progress,
+): Promise<{ problems: PodProblem[]; failure?: StepResult }> {
+  const { apis, namespace } = c;
+  progress.what = `read deployment/${w.name}`;
+  const d = await seen.rider.call(() => apis.apps.readNamespacedDeployment({ name: w.name, namespace }));
+  const st = rolloutStatus(d);
+  if (st.message !== w.lastMessage) ctx.log(st.message, 'info');
+  w.lastMessage = st.message;
+  if (st.state === 'complete') {
+    w.done = d;
+    return { problems: [] };
+  }
+  progress.what = `list the pods of deployment/${w.name}`;
+  const sets = await seen.rider.call(() =>
+    apis.apps.listNamespacedReplicaSet({ namespace, labelSelector: selectorString(d.spec?.selector) }),
+  );
+  const pods = await seen.rider.call(() => rolloutPods(apis, d, newReplicaSet(d, sets.items)));
+  const now = Date.now();
+  const problems = pods.flatMap((p) => podProblem(p) ?? []);
+  for (const p of problems) {
+    const line = problemLine(p);
+    if (seen.reported.get(p.pod) !== line) ctx.log(line, 'info');
+    seen.reported.set(p.pod, line);
+  }
+  const persistent = seen.ages.update(problems, now, o.graceMs);
+  if (st.state !== 'deadline-exceeded' && !persistent.length) return { problems };
+  const shown = st.state === 'deadline-exceeded' ? problems : persistent;
+  const details = await failingDetails(apis, namespace, shown, o.logLines);
+  const undo = undoCommand(w.name, namespace, c.kube.context);
+  const summary = rolloutFailureSummary({
+    deployment: w.name,
+    status: st,
+    shown,
+    firstAgeMs: shown[0] ? seen.ages.ageOf(shown[0], now) : 0,
+    undo,
+  });
+  return {
+    problems,
+    failure: failed(ctx, summary, [...details, `to go back to the previous revision: ${undo}`], {
+      result: 'failed',
+      deployment: w.name,
+      status: st,
+      problems: shown,
+      details,
+    }),
+  };
+}
+
+/** Polls the Deployments until each has rolled out (returns them), one fails or the time is up (its result). */
+async function watchRollouts(
+  ctx: StepContext,
+  c: Cluster,
+  targets: string[],
+  o: WatchOptions,
+  progress: Progress,
+): Promise<Watched[] | StepResult> {
+  const watched: Watched[] = targets.map((name) => ({ name }));
+  const deadline = Date.now() + o.timeoutMs;
+  // 429s, 5xx and connection blips of the API server are waited out within the budget, not a failure.
+  const rider = kubeOutageRider({
+    deadline,
+    signal: ctx.signal,
+    log: (l) => ctx.log(l, 'stderr'),
+    baseMs: Math.min(500, o.intervalMs),
+    capMs: Math.max(o.intervalMs, 1000),
+  });
+  const seen = { ages: new ProblemAges(), reported: new Map<string, string>(), rider };
+  for (;;) {
+    const lastProblems: PodProblem[] = [];
+    for (const w of watched.filter((x) => !x.done)) {
+      const r = await pollDeployment(ctx, c, w, o, seen, progress);
+      lastProblems.push(...r.problems);
+      if (r.failure) return r.failure;
+    }
+    if (watched.every((w) => w.done)) return watched;
+    if (Date.now() + o.intervalMs > deadline) {
+      const open = watched.filter((w) => !w.done);
+      const details = await failingDetails(c.apis, c.namespace, lastProblems, o.logLines);
+      return failed(
+        ctx,
+        rolloutTimeoutSummary(open, lastProblems, o.timeoutMs),
+        [...open.map((w) => `deployment/${w.name}: ${w.lastMessage}`), ...details],
+        {
+          result: 'timeout',
+          deployments: open.map((w) => ({ name: w.name, status: w.lastMessage })),
+          details,
+        },
+      );
+    }
+    await sleep(o.intervalMs, ctx.signal);
+  }
+}
+
+/** Publishes a finished rollout: outputs, the journal record and the summary. */
+function passed(
+  ctx: StepContext,
+  watched: Watched[],
+  spec: EksRolloutSpec,
+  previousImage?: string,
+): StepResult {
+  const r = rolloutPassed(watched, spec.container);
+  ctx.setOutput('revision', r.revision);
+  if (r.image) ctx.setOutput('image', r.image);
+  ctx.setOutput('readyReplicas', r.ready);
+  if (previousImage) ctx.setOutput('previousImage', previousImage);
+  ctx.record('eks-rollout', { result: 'passed', deployments: r.deployments });
+  return {
+    status: 'passed',
+    summary: r.summary,
+    outputs: { revision: r.revision, readyReplicas: r.ready, ...(r.image ? { image: r.image } : {}) },
+  };
+}
+
+/** The `eks-rollout` step kind: connect, apply or set the image, wait for the rollout, publish. */
 export const eksRolloutStep: StepKind<EksRolloutSpec> = {
   key: 'eks-rollout',
   schema: schema as unknown as StepKind['schema'],
@@ -217,208 +425,39 @@ export const eksRolloutStep: StepKind<EksRolloutSpec> = {
   },
   async execute(ctx, step) {
     const spec = step.spec;
-    const timeoutMs = durationMs(spec.timeout, 600_000, 'timeout');
-    const intervalMs = durationMs(spec.interval, 2_000, 'interval');
-    const graceMs = durationMs(spec['failure-grace'], 30_000, 'failure-grace');
-    const logLines = spec['log-lines'] ?? 20;
+    const o: WatchOptions = {
+      timeoutMs: durationMs(spec.timeout, 600_000, 'timeout'),
+      intervalMs: durationMs(spec.interval, 2_000, 'interval'),
+      graceMs: durationMs(spec['failure-grace'], 30_000, 'failure-grace'),
+      logLines: spec['log-lines'] ?? 20,
+    };
     if (spec.image && !spec.deployment && !spec.manifest)
       return {
         status: 'failed',
         summary: 'image needs deployment: (the Deployment whose container gets it)',
       };
-    const aws = ctx.services.config?.aws ?? parseAwsConfig(undefined);
-    let server: string | undefined;
-    let what = 'connect';
+    const progress: Progress = { what: 'connect' };
     try {
-      const kube = await loadKube(
-        {
-          ...(spec.kubeconfig === undefined ? {} : { kubeconfig: spec.kubeconfig }),
-          ...(spec.context ? { context: spec.context } : {}),
-          ...(spec.eks ? { eks: spec.eks } : {}),
-        },
-        {
-          env: { ...process.env, ...ctx.env },
-          projectDir: ctx.projectDir,
-          effects: stepEffects(ctx.services),
-          aws: {
-            ...(aws.profile ? { profile: aws.profile } : {}),
-            ...(aws.region ? { region: aws.region } : {}),
-            ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-          },
-        },
-      );
-      server = kube.server;
-      const namespace = spec.namespace ?? kube.namespace ?? 'default';
-      ctx.log(`context ${kube.context} (${kube.server}), ${kube.auth}; namespace ${namespace}`, 'info');
-      const k = require('@kubernetes/client-node') as KubeModule;
-      const apis: KubeApis = {
-        apps: kube.kc.makeApiClient(k.AppsV1Api),
-        core: kube.kc.makeApiClient(k.CoreV1Api),
-      };
-
-      const targets: string[] = [];
-      if (spec.manifest) {
-        what = `apply ${spec.manifest}`;
-        const objects = readManifest(path.resolve(ctx.cwd, spec.manifest));
-        const applied = await applyManifest(kube.kc, apis, objects, {
-          namespace,
-          mode: spec.apply ?? 'server-side',
-        });
-        for (const a of applied)
-          ctx.log(
-            `${a.kind.toLowerCase()}/${a.name}${a.namespace ? ` (${a.namespace})` : ''} ${a.result}`,
-            'info',
-          );
-        const deployments = applied.filter((a) => a.kind === 'Deployment').map((a) => a.name);
-        if (spec.deployment && !deployments.includes(spec.deployment) && !spec.image)
-          return {
-            status: 'failed',
-            summary: `${spec.manifest} has no Deployment ${spec.deployment} (it has: ${deployments.join(', ') || 'none'})`,
-          };
-        targets.push(
-          ...(spec.deployment ? [spec.deployment] : []),
-          ...deployments.filter((d) => d !== spec.deployment),
-        );
-        if (!targets.length) {
-          ctx.record('eks-rollout', { applied });
-          return {
-            status: 'passed',
-            summary: `applied ${applied.length} object(s); no Deployment to wait for`,
-          };
-        }
-      } else targets.push(spec.deployment!);
-
-      const primary = targets[0]!;
-      let previousImage: string | undefined;
-      if (spec.image) {
-        const name = spec.deployment ?? primary;
-        what = `set image of deployment/${name}`;
-        const d = await apis.apps.readNamespacedDeployment({ name, namespace });
-        const r = await setImage(apis, d, spec.container, spec.image);
-        previousImage = r.previousImage;
-        ctx.log(
-          r.changed
-            ? `deployment/${name} container ${r.container}: ${r.previousImage ?? '(none)'} -> ${spec.image}`
-            : `deployment/${name} container ${r.container} already runs ${spec.image}: checking its rollout`,
-          'info',
-        );
-      }
-
-      const watched: Watched[] = targets.map((name) => ({ name }));
-      const firstSeen = new Map<string, number>();
-      const reported = new Map<string, string>();
-      const deadline = Date.now() + timeoutMs;
-      // 429s, 5xx and connection blips of the API server are waited out within the budget, not a failure.
-      const rider = kubeOutageRider({
-        deadline,
-        signal: ctx.signal,
-        log: (l) => ctx.log(l, 'stderr'),
-        baseMs: Math.min(500, intervalMs),
-        capMs: Math.max(intervalMs, 1000),
-      });
-      let lastProblems: PodProblem[] = [];
-      for (;;) {
-        lastProblems = [];
-        for (const w of watched.filter((x) => !x.done)) {
-          what = `read deployment/${w.name}`;
-          const d = await rider.call(() => apis.apps.readNamespacedDeployment({ name: w.name, namespace }));
-          const st = rolloutStatus(d);
-          if (st.message !== w.lastMessage) ctx.log(st.message, 'info');
-          w.lastMessage = st.message;
-          if (st.state === 'complete') {
-            w.done = d;
-            continue;
-          }
-          what = `list the pods of deployment/${w.name}`;
-          const sets = await rider.call(() =>
-            apis.apps.listNamespacedReplicaSet({
-              namespace,
-              labelSelector: selectorString(d.spec?.selector),
-            }),
-          );
-          const rs = newReplicaSet(d, sets.items);
-          const pods = await rider.call(() => rolloutPods(apis, d, rs));
-          const now = Date.now();
-          const problems = pods.flatMap((p) => podProblem(p) ?? []);
-          const current = new Set<string>();
-          for (const p of problems) {
-            const key = `${p.pod}|${p.reason}`;
-            current.add(key);
-            if (!firstSeen.has(key)) firstSeen.set(key, now);
-            const line = `pod ${p.pod}: ${p.reason}${p.restarts ? ` (${p.restarts} restarts)` : ''} — ${p.message}`;
-            if (reported.get(p.pod) !== line) ctx.log(line, 'info');
-            reported.set(p.pod, line);
-          }
-          for (const key of [...firstSeen.keys()]) if (!current.has(key)) firstSeen.delete(key);
-          lastProblems.push(...problems);
-          const persistent = problems.filter((p) => now - firstSeen.get(`${p.pod}|${p.reason}`)! >= graceMs);
-          if (st.state === 'deadline-exceeded' || persistent.length) {
-            const shown = st.state === 'deadline-exceeded' ? problems : persistent;
-            const details = await failingDetails(apis, namespace, shown, logLines);
-            const first = shown[0];
-            const cause =
-              st.state === 'deadline-exceeded'
-                ? `${st.message}${first ? ` — pod ${first.pod}: ${first.reason}` : ''}`
-                : `deployment/${w.name}: pod ${first!.pod} ${first!.reason}${first!.image && /Pull|Image/.test(first!.reason) ? ` (${first!.image})` : ''} for ${formatDurationCompact(now - firstSeen.get(`${first!.pod}|${first!.reason}`)!)}`;
-            const hint = first ? FAILURE_HINT[first.reason] : undefined;
-            const undo = `kubectl rollout undo deployment/${w.name} -n ${namespace}${kube.context.startsWith('eks:') ? '' : ` --context ${kube.context}`}`;
-            return failed(
-              ctx,
-              `${cause}${shown.length > 1 ? ` (+${shown.length - 1} more pod${shown.length > 2 ? 's' : ''})` : ''}${hint ? `; ${hint}` : ''}; to go back: ${undo}`,
-              [...details, `to go back to the previous revision: ${undo}`],
-              { result: 'failed', deployment: w.name, status: st, problems: shown, details },
-            );
-          }
-        }
-        if (watched.every((w) => w.done)) break;
-        if (Date.now() + intervalMs > deadline) {
-          const open = watched.filter((w) => !w.done);
-          const details = await failingDetails(apis, namespace, lastProblems, logLines);
-          return failed(
-            ctx,
-            `not rolled out after ${formatDurationCompact(timeoutMs)}: ${open.map((w) => w.lastMessage).join('; ')}${lastProblems[0] ? ` — pod ${lastProblems[0].pod}: ${lastProblems[0].reason}` : ''}`,
-            [...open.map((w) => `deployment/${w.name}: ${w.lastMessage}`), ...details],
-            {
-              result: 'timeout',
-              deployments: open.map((w) => ({ name: w.name, status: w.lastMessage })),
-              details,
-            },
-          );
-        }
-        await sleep(intervalMs, ctx.signal);
-      }
-
-      const d = watched[0]!.done!;
-      const containers = d.spec?.template?.spec?.containers ?? [];
-      const container = containers.find((c) => c.name === spec.container) ?? containers[0];
-      const revision = d.metadata?.annotations?.[REVISION_ANNOTATION] ?? '';
-      const ready = String(d.status?.readyReplicas ?? 0);
-      ctx.setOutput('revision', revision);
-      if (container?.image) ctx.setOutput('image', container.image);
-      ctx.setOutput('readyReplicas', ready);
-      if (previousImage) ctx.setOutput('previousImage', previousImage);
-      ctx.record('eks-rollout', {
-        result: 'passed',
-        deployments: watched.map((w) => ({
-          name: w.name,
-          revision: w.done?.metadata?.annotations?.[REVISION_ANNOTATION],
-          readyReplicas: w.done?.status?.readyReplicas ?? 0,
-        })),
-      });
-      return {
-        status: 'passed',
-        summary: `${watched.map((w) => `deployment/${w.name}`).join(', ')} rolled out: revision ${revision}, ${ready}/${d.spec?.replicas ?? 1} ready${container?.image ? `, ${container.image}` : ''}`,
-        outputs: { revision, readyReplicas: ready, ...(container?.image ? { image: container.image } : {}) },
-      };
+      const c = await connect(ctx, spec, progress);
+      const targets = spec.manifest
+        ? await applyStep(ctx, { ...spec, manifest: spec.manifest }, c, progress)
+        : [spec.deployment!];
+      if (!Array.isArray(targets)) return targets;
+      const previousImage = spec.image
+        ? await setImageStep(ctx, { ...spec, image: spec.image }, c, spec.deployment ?? targets[0]!, progress)
+        : undefined;
+      const watched = await watchRollouts(ctx, c, targets, o, progress);
+      if (!Array.isArray(watched)) return watched;
+      return passed(ctx, watched, spec, previousImage);
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       if (err instanceof KubeConfigError) return { status: 'failed', summary: err.message };
       if (err instanceof AwsOutagePastBudget)
         return {
           status: 'failed',
-          summary: `${err.message}: ${explainKubeError(err.last, what, server)}. The rollout goes on in the cluster: follow it with \`kubectl rollout status\`, or give the step a longer timeout`,
+          summary: `${err.message}: ${explainKubeError(err.last, progress.what, progress.server)}. The rollout goes on in the cluster: follow it with \`kubectl rollout status\`, or give the step a longer timeout`,
         };
-      return { status: 'failed', summary: explainKubeError(err, what, server) };
+      return { status: 'failed', summary: explainKubeError(err, progress.what, progress.server) };
     }
   },
 };

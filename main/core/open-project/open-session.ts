@@ -1,0 +1,65 @@
+/**
+ * Opening a folder as the core's current project, closing what was open first: the project (or its config
+ * problems), the machine watch its trust allows, the open project with its watches, and the machine's wiring.
+ */
+import type { MachineWatch } from '../machine';
+import type { Notifier } from '../notify';
+import type { OpenedProject } from '../project';
+import { trustStatus, trustSubject } from '../trust';
+import type { DisposableStore } from '../units/disposable';
+import type { ConfigProblem } from '../vocabulary';
+import { wireMachine } from './facade-parts';
+import { machineWatchFor, tryOpenProject } from './open';
+import { OpenProject, type OpenProjectOptions } from './open-project';
+
+/** What the core holds for the folder it has open. */
+export interface Session {
+  project: OpenedProject | null;
+  configProblems: ConfigProblem[];
+  open: OpenProject | null;
+  machine: MachineWatch;
+  machineStore: DisposableStore;
+}
+
+/** What opening needs from the core: its options and the callbacks the open project reports through. */
+export type SessionContext = Pick<
+  OpenProjectOptions,
+  'dataDir' | 'env' | 'log' | 'notifier' | 'watch' | 'now' | 'changed' | 'onRunEvent' | 'run'
+> &
+  Omit<Partial<OpenProjectOptions>, 'project' | 'trust' | 'machine' | 'monitoringPaused'> & {
+    configPath?: string;
+    strictConfig?: boolean;
+    desktopNotifications?: boolean;
+    /** Turns desktop notifications on or off (the project's `notify.desktop`). */
+    desktop: (on: boolean) => void;
+    paused: boolean;
+    notifier: Notifier;
+  };
+
+/** Closes `prev` and opens `dir` (null: no project). */
+export async function openSession(
+  dir: string | null,
+  prev: Pick<Session, 'open' | 'machineStore'>,
+  c: SessionContext,
+): Promise<Session> {
+  await prev.open?.dispose();
+  await prev.machineStore.dispose();
+  const { project, configProblems } = tryOpenProject(dir, { ...c, strict: c.strictConfig });
+  const subject = project ? trustSubject(project.config) : null;
+  const trusted = subject ? trustStatus(c.dataDir, subject).trusted : false;
+  const machine = machineWatchFor(project, trusted, c.env);
+  let open: OpenProject | null = null;
+  if (project && subject) {
+    c.desktop(Boolean(c.desktopNotifications) && project.config.notify.desktop);
+    open = new OpenProject({ ...c, project, trust: subject, machine, monitoringPaused: c.paused });
+  }
+  const machineStore = wireMachine(machine, {
+    changed: c.changed,
+    notifier: c.notifier,
+    start: c.watch && !c.paused,
+    journal: () => project?.history ?? null,
+  });
+  // One-shot commands ask for availability when they need it (one fingerprint, not two).
+  if (c.watch) await open?.refreshAvailability();
+  return { project, configProblems, open, machine, machineStore };
+}
