@@ -168,6 +168,7 @@ export class LocalLogWatch {
       title: `Not following ${rel}`,
       body: `notify.local-logs: ${why}`,
       target: { view: 'errors', item: `${LOCAL_ITEM}${rel}` },
+      source: 'local-logs',
     });
   }
 
