@@ -21,6 +21,7 @@ import {
   collectSteps,
 } from './validate-steps';
 import { buildConfig } from './model';
+import { configWarnings } from './warnings';
 
 export { formatPath } from './messages';
 export {
@@ -97,7 +98,10 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   checkWorkflows(c, data);
   checkSwitchFilesInside(c, data, path.dirname(file));
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
-  return buildConfig(file, hash, data, steps, c, opts);
+  const config = buildConfig(file, hash, data, steps, c, opts);
+  const warnings = configWarnings(c, config);
+  if (warnings.length) config.warnings = warnings;
+  return config;
 }
 
 /**
