@@ -215,3 +215,5 @@ export { initConfig } from './init';
 export { copyToClipboard } from './platform/clipboard';
 export { writeFileAtomic } from './platform/atomic-file';
 export { durationMs } from './units/duration';
+/** Whether stopping a model server needs the user's confirmation first (a user matcher found something unlike one). */
+export { confirmationNeeded } from './machine/matcher-breadth';

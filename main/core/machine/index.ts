@@ -17,5 +17,6 @@ export {
   type ModelExclude,
 } from './config';
 export { CATALOGUE, classify, commandView, type CatalogueEntry } from './catalogue';
+export { confirmationNeeded, nonModelMatches, notModelLike } from './matcher-breadth';
 export type { StopRequest } from './stop';
 export { stopLocalModelsStep } from './step';

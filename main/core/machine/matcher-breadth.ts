@@ -56,3 +56,15 @@ export function notModelLike(
       : `it does not listen on port ${matcher.port} and holds no GPU memory`;
   return undefined;
 }
+
+/**
+ * Why stopping this model server needs the user's confirmation first: it was found by one of the user's own
+ * matchers (the built-in catalogue knows its servers) and does not look like a model server. Undefined: no need.
+ */
+export function confirmationNeeded(
+  p: Pick<ModelProcess, 'server' | 'exe' | 'ports' | 'gpuMemBytes'>,
+  matchers: readonly ModelMatcherConfig[],
+): string | undefined {
+  const m = matchers.find((x) => x.name === p.server);
+  return m ? notModelLike(p, m) : undefined;
+}

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
+import { confirmationNeeded } from '../machine/matcher-breadth';
 import type { Notifier } from '../notify/notifier';
 import type { ProjectEventData, ProjectEventKind } from '../history/project-events';
 import type { GatePoll, GatePollSource } from './aws-ready';
@@ -103,6 +104,7 @@ export function createRuleWiring(o: RuleWiringOptions): RuleWiring {
     runVerify: o.runShutdown,
     log: o.log,
     stopRestarters: config.models?.stopRestarters,
+    confirmationNeeded: (m) => confirmationNeeded(m, config.models?.matchers ?? []),
   });
   // While AWS cannot be seen the rule acts on no model server: it waits until AWS is seen again.
   let awsSeen = true;
