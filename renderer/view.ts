@@ -5,7 +5,7 @@
  */
 import type { OffloadApi, ViewTarget } from '../preload/api';
 import type { OffloadState } from '../main/core/state';
-import { attention, phase6Of } from '../main/core/format';
+import { attention, localLogRows, phase6Of } from '../main/core/format';
 import { wireControls } from './controls';
 import { SectionMemo } from './dom';
 import { Folds, type Fold } from './folds';
@@ -89,7 +89,8 @@ function foldDefaults(s: OffloadState): Partial<Record<Fold, boolean>> {
     models: s.models.length > 0,
     phases: true,
     aws: Boolean(aws && aws.configTarget === 'aws' && (aws.gate === 'not-ready' || aws.gate === 'unknown')),
-    errors: (aws?.recentErrors.length ?? 0) > 0 || p6?.status === 'unstable',
+    errors:
+      (aws?.recentErrors.length ?? 0) > 0 || p6?.status === 'unstable' || localLogRows(s.notices).length > 0,
     history: false,
   };
 }

@@ -216,3 +216,5 @@ export { writeFileAtomic } from './platform/atomic-file';
 export { durationMs } from './units/duration';
 export { secretNames } from './config';
 export { githubWorkflow } from './ci/github-workflow';
+/** Whether stopping a model server needs the user's confirmation first (a user matcher found something unlike one). */
+export { confirmationNeeded } from './machine/matcher-breadth';

@@ -1,15 +1,18 @@
 /**
- * The Errors section: the newest CloudWatch errors with their console links, phase 6's verdict when the
- * deployment is unstable, and the loop's two actions (copy the error context, redeploy after the fix).
+ * The Errors section: the newest CloudWatch errors with their console links, the local logs' errors (where a
+ * local-log notice's click lands), phase 6's verdict when the deployment is unstable, and the loop's two
+ * actions (copy the error context, redeploy after the fix).
  */
 import type { CloudWatchError, OffloadState } from '../../main/core/state';
-import { lastError, phase6Of, relativeTime } from '../../main/core/format';
+import { lastError, localLogRows, phase6Of, relativeTime, type LocalLogRow } from '../../main/core/format';
 import { el, keyedList, SectionMemo, setAttr, setText } from '../dom';
 import { formatTime } from '../format';
 import { $, type Section } from '../view-context';
 
 /** CloudWatch errors shown (newest first); the rest are counted in the section's badge. */
 const ERRORS_SHOWN = 3;
+/** Local log files (or commands) shown, one row each with its newest notice. */
+const LOCAL_SHOWN = 5;
 
 /** The Errors section. */
 export function errorsSection(): Section {
@@ -17,6 +20,7 @@ export function errorsSection(): Section {
   return {
     render(s) {
       const all = s.aws?.recentErrors ?? [];
+      const local = localLogRows(s.notices).slice(0, LOCAL_SHOWN);
       const p6 = phase6Of(s);
       const minute = Math.floor(Date.now() / 60_000);
       const services = s.workflows.find((w) => w.name === 'services');
@@ -25,6 +29,7 @@ export function errorsSection(): Section {
         !memo.changed('errors', [
           all.length,
           all.slice(-ERRORS_SHOWN),
+          local,
           p6 ? [p6.status, p6.firstError, p6.deployment, minute] : null,
           services ?? null,
           running,
@@ -41,6 +46,7 @@ export function errorsSection(): Section {
         updateRow,
         ERRORS_SHOWN,
       );
+      keyedList($('local-errors'), local, (r) => r.item, createLocalRow, updateLocalRow, LOCAL_SHOWN);
       const unstable = p6?.status === 'unstable';
       const line = $('phase6-line');
       line.hidden = !unstable;
@@ -51,8 +57,9 @@ export function errorsSection(): Section {
           `❌ Unstable${p6.deployment ? ` after deploy of ${p6.deployment.summary} (${relativeTime(p6.deployment.at, Date.now())} ago)` : ''}${first ? ` — first error ${formatTime(first.at)}: ${first.message}` : ''}`,
         );
       }
-      $('errors-empty').hidden = all.length > 0 || unstable;
-      setText($('badge-errors'), all.length ? String(all.length) : unstable ? 'unstable' : 'none');
+      $('errors-empty').hidden = all.length > 0 || local.length > 0 || unstable;
+      const count = all.length + local.length;
+      setText($('badge-errors'), count ? String(count) : unstable ? 'unstable' : 'none');
       renderActions(s);
     },
   };
@@ -91,6 +98,27 @@ function updateRow(node: HTMLElement, e: CloudWatchError): void {
   setText(msg, e.message.length > 300 ? `${e.message.slice(0, 299)}…` : e.message);
   setAttr(msg, 'title', e.message.slice(0, 2000));
   setAttr(node.querySelector('a')!, 'aria-label', `Open ${e.logGroup} in the CloudWatch console`);
+}
+
+function createLocalRow(r: LocalLogRow): HTMLElement {
+  return el(
+    'li',
+    { 'data-item': r.item, tabindex: '-1' },
+    el(
+      'span',
+      { class: 'grow' },
+      el('span', { class: 'err-head' }, el('span', { class: 'muted meta' })),
+      el('span', { class: 'msg' }),
+    ),
+  );
+}
+
+function updateLocalRow(node: HTMLElement, r: LocalLogRow): void {
+  setText(node.querySelector('.meta')!, `${formatTime(r.at)} · local · ${r.title}`);
+  const msg = node.querySelector('.msg')!;
+  msg.className = `msg ${r.level === 'error' ? 'bad' : 'warn'}`;
+  setText(msg, r.body.length > 300 ? `${r.body.slice(0, 299)}…` : r.body);
+  setAttr(msg, 'title', r.body.slice(0, 2000));
 }
 
 /** Copy error context (only with an error) and Redeploy after fix (only when services may run now). */

@@ -90,6 +90,119 @@ describe('LocalLogWatch', () => {
   });
 });
 
+/** How many error lines the notices counted, per file name they gave. */
+const counted = (notices: Notice[]) => {
+  const by: Record<string, number> = {};
+  for (const n of notices) {
+    const m = /^(?:(\d+) new errors|New error) in (.+)$/.exec(n.title);
+    if (m) by[m[2]!] = (by[m[2]!] ?? 0) + Number(m[1] ?? 1);
+  }
+  return by;
+};
+
+describe('LocalLogWatch follows files by identity and position (each error line once)', () => {
+  it('rotation by rename to a name the glob also matches: nothing already notified comes again', () => {
+    const t = setup();
+    const rotated = path.join(t.dir, 'logs', 'api__2025-01-01.log');
+    fs.writeFileSync(t.log, 'INFO start\n');
+    t.watch.poll();
+    fs.appendFileSync(t.log, 'ERROR one\n');
+    t.watch.poll();
+    expect(counted(t.notices)).toEqual({ 'logs/api.log': 1 });
+    fs.renameSync(t.log, rotated);
+    // The writer still holds the old file: its last line lands after the rename.
+    fs.appendFileSync(rotated, 'ERROR two, written to the renamed file\n');
+    fs.writeFileSync(t.log, 'ERROR three, first of the new file\n');
+    t.watch.poll();
+    fs.appendFileSync(t.log, 'ERROR four\n');
+    t.watch.poll();
+    t.watch.poll();
+    // The renamed file is the same file (same inode): it goes on under the name it was followed as.
+    expect(counted(t.notices)).toEqual({ 'logs/api.log': 4 });
+    const bodies = t.notices.map((n) => n.body.replace(/.*first: /, ''));
+    expect(bodies).toEqual(['ERROR one', 'ERROR two, written to the renamed file', 'ERROR four']);
+    t.watch.close();
+  });
+
+  it('truncated and written again past its old size before the next poll: every new line is read', () => {
+    const t = setup();
+    fs.writeFileSync(t.log, 'INFO start\nINFO more\n');
+    t.watch.poll();
+    // copytruncate to a name the glob does not match, then a burst larger than the old file
+    fs.copyFileSync(t.log, `${t.log}.1`);
+    fs.truncateSync(t.log, 0);
+    fs.appendFileSync(t.log, [1, 2, 3, 4, 5].map((i) => `ERROR burst ${i}\n`).join(''));
+    t.watch.poll();
+    t.watch.poll();
+    expect(counted(t.notices)).toEqual({ 'logs/api.log': 5 });
+    expect(t.notices[0]!.body).toContain('first: ERROR burst 1');
+    t.watch.close();
+  });
+
+  it('copytruncate to a name the glob matches: the copy goes on where the original was, the burst is read', () => {
+    const t = setup();
+    const copy = path.join(t.dir, 'logs', 'api__2025-01-01.log');
+    fs.writeFileSync(t.log, '2025-01-01T00:00:00 INFO started\n');
+    t.watch.poll();
+    fs.appendFileSync(t.log, '2025-01-01T00:00:01 ERROR before the copy\n');
+    t.watch.poll();
+    fs.appendFileSync(t.log, '2025-01-01T00:00:02 ERROR not read yet when copied\n');
+    fs.copyFileSync(t.log, copy);
+    fs.truncateSync(t.log, 0);
+    fs.appendFileSync(
+      t.log,
+      [1, 2, 3, 4, 5].map((i) => `2025-01-01T00:00:0${2 + i} ERROR burst ${i}\n`).join(''),
+    );
+    t.watch.poll();
+    t.watch.poll();
+    expect(counted(t.notices)).toEqual({ 'logs/api.log': 6, 'logs/api__2025-01-01.log': 1 });
+    const all = t.notices.map((n) => n.body).join('\n');
+    expect(all).toContain('first: 2025-01-01T00:00:02 ERROR not read yet when copied');
+    expect(all).not.toMatch(/api__2025-01-01.log — first: .*before the copy/);
+    t.watch.close();
+  });
+
+  it("a new file whose first line is the old one's banner is a new file, read from its start", () => {
+    const t = setup();
+    fs.writeFileSync(t.log, '=== api server log ===\nINFO up\n');
+    t.watch.poll();
+    fs.renameSync(t.log, `${t.log}.1`);
+    fs.writeFileSync(t.log, '=== api server log ===\nERROR on the first line after the banner\n');
+    t.watch.poll();
+    t.watch.poll();
+    expect(counted(t.notices)).toEqual({ 'logs/api.log': 1 });
+    t.watch.close();
+  });
+
+  it('each log has its own window (`window:` in offload.yml)', () => {
+    const t = setup();
+    let clock = 0;
+    const watch = new LocalLogWatch({
+      dir: t.dir,
+      logs: [{ path: 'logs/*.log', windowMs: 5_000 }],
+      notifier: (() => {
+        const n = new Notifier({ dedupeMs: 0 });
+        n.subscribe((x) => t.notices.push(x));
+        return n;
+      })(),
+      now: () => clock,
+    });
+    fs.writeFileSync(t.log, '');
+    watch.poll();
+    fs.appendFileSync(t.log, 'ERROR a\n');
+    watch.poll();
+    fs.appendFileSync(t.log, 'ERROR b\n');
+    clock += 4_000;
+    watch.poll();
+    expect(t.notices).toHaveLength(1);
+    clock += 1_000;
+    watch.poll();
+    expect(t.notices.map((n) => n.title)).toEqual(['New error in logs/api.log', 'New error in logs/api.log']);
+    watch.close();
+    t.watch.close();
+  });
+});
+
 describe('LocalLogWatch with a command', () => {
   it("reads the command's output lines and ends it on close", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-local-cmd-'));

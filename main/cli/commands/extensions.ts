@@ -7,6 +7,8 @@ import type { CliContext } from '../context';
 import { makeTerm } from '../terminal';
 import { registerAwsCommands } from './aws';
 import { registerModelsCommand } from './models';
+import { ask } from './trust';
+import { confirmationNeeded } from '../../core/offload';
 
 export function registerExtensionCommands(program: Command, ctx: CliContext): void {
   registerModelsCommand(program, {
@@ -16,10 +18,12 @@ export function registerExtensionCommands(program: Command, ctx: CliContext): vo
       return {
         refreshModels: () => core.refreshModels(),
         stopModelServers: (o) => core.stopModels(o),
+        confirmationNeeded: (m) => confirmationNeeded(m, core.config()?.models.matchers ?? []),
         stop: () => {},
       };
     },
     color: makeTerm({ env: ctx.env }).color,
+    ...(process.stdin.isTTY ? { ask } : {}),
     exit: (code) => ctx.exit(code),
   });
   registerAwsCommands(program, ctx);

@@ -10,7 +10,14 @@ import type { ModelProcess, StopOutcome } from '../../core/state';
 
 /** What the command needs from the CLI: the watch (from offload.yml when there is one) and output settings. */
 export interface ModelsCommandDeps {
-  loadWatch(): Promise<Pick<MachineWatch, 'refreshModels' | 'stopModelServers' | 'stop'>>;
+  loadWatch(): Promise<
+    Pick<MachineWatch, 'refreshModels' | 'stopModelServers' | 'stop'> & {
+      /** Why stopping this server needs a confirmation (a user matcher found something unlike a model server). */
+      confirmationNeeded?: (m: ModelProcess) => string | undefined;
+    }
+  >;
+  /** Asks one y/N question in a terminal; absent (or not a terminal): nothing is confirmed. */
+  ask?: (question: string) => Promise<boolean>;
   /** A global --json flag, when the CLI has one (each subcommand also takes --json). */
   json?: () => boolean;
   color: boolean;
@@ -86,6 +93,41 @@ export function formatOutcomes(outcomes: StopOutcome[], color = false): string {
   return out;
 }
 
+interface StopOpts {
+  all?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+/**
+ * The servers among the targets (`undefined`: all) that need a confirmation and did not get one: asked one by
+ * one in a terminal; without one (or answered no) each is an outcome "not stopped" with the reason.
+ */
+async function unconfirmed(
+  watch: Awaited<ReturnType<ModelsCommandDeps['loadWatch']>>,
+  deps: ModelsCommandDeps,
+  pids: number[] | undefined,
+): Promise<StopOutcome[]> {
+  if (!watch.confirmationNeeded) return [];
+  const held: StopOutcome[] = [];
+  for (const m of await watch.refreshModels()) {
+    if (pids && !pids.includes(m.pid)) continue;
+    const why = watch.confirmationNeeded(m);
+    if (!why) continue;
+    const q = `pid ${m.pid} (${m.cmdline}) was found by your matcher '${m.server}' but does not look like a model server: ${why}.\nStop it? [y/N] `;
+    if (deps.ask && (await deps.ask(q))) continue;
+    held.push({
+      pid: m.pid,
+      title: m.title,
+      result: 'refused',
+      how: [],
+      reason: `not stopped: does not look like a model server (${why}); ${deps.ask ? 'you said no' : 'confirm in a terminal or pass --yes'}`,
+    });
+  }
+  return held;
+}
+
 /** Adds `offload models` and `offload models stop` to the program. */
 export function registerModelsCommand(program: Command, deps: ModelsCommandDeps): void {
   const out = () => deps.out ?? process.stdout;
@@ -119,8 +161,9 @@ export function registerModelsCommand(program: Command, deps: ModelsCommandDeps)
     .argument('[pids...]', 'process ids of model servers to stop')
     .option('--all', 'stop every local model server')
     .option('--dry-run', 'show what would be stopped, change nothing')
+    .option('--yes', 'stop without asking, also what does not look like a model server')
     .option('--json', 'print as JSON')
-    .action(async (pidArgs: string[], opts: { all?: boolean; dryRun?: boolean; json?: boolean }) => {
+    .action(async (pidArgs: string[], opts: StopOpts) => {
       const pids = pidArgs.map(Number);
       const usage = (msg: string) => {
         err().write(`offload models stop: ${msg}\n`);
@@ -133,7 +176,16 @@ export function registerModelsCommand(program: Command, deps: ModelsCommandDeps)
       if (!opts.all && pids.length === 0) return usage('say which: --all or one or more process ids');
       const watch = await deps.loadWatch();
       try {
-        const outcomes = await watch.stopModelServers({ all: opts.all, pids, dryRun: opts.dryRun });
+        const held =
+          opts.dryRun || opts.yes ? [] : await unconfirmed(watch, deps, opts.all ? undefined : pids);
+        const skip = new Set(held.map((h) => h.pid));
+        const rest = opts.all
+          ? (await watch.refreshModels()).map((m) => m.pid).filter((p) => !skip.has(p))
+          : pids.filter((p) => !skip.has(p));
+        const outcomes =
+          skip.size === 0
+            ? await watch.stopModelServers({ all: opts.all, pids, dryRun: opts.dryRun })
+            : [...held, ...(rest.length ? await watch.stopModelServers({ pids: rest }) : [])];
         out().write(
           wantJson(opts) ? JSON.stringify(outcomes, null, 2) + '\n' : formatOutcomes(outcomes, deps.color),
         );

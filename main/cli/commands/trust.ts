@@ -26,7 +26,7 @@ function printActions(term: Term, core: Offload): void {
 }
 
 /** One y/N question on the terminal; Ctrl-D or a closed input is "no". */
-function ask(question: string): Promise<boolean> {
+export function ask(question: string): Promise<boolean> {
   return new Promise((resolve) => {
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
     let answered = false;

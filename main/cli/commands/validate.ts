@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';
+import { formatProblem } from '../../core/vocabulary';
 
 export function registerValidateCommand(program: Command, ctx: CliContext): void {
   program
@@ -21,9 +22,11 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
             Object.values(config.phases).map((p) => [p.id, p.steps.map((s) => s.id)]),
           ),
           workflows: config.workflows,
+          warnings: config.warnings ?? [],
         });
         return;
       }
+      for (const w of config.warnings ?? []) term.err.write(`${term.yellow('⚠')} ${formatProblem(w)}\n`);
       term.out.write(
         `${term.green('✅')} ${config.file} is valid: project "${config.name}", ${steps} step${steps === 1 ? '' : 's'}\n`,
       );

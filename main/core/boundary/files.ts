@@ -194,6 +194,11 @@ export class TextTail {
     public offset = 0,
   ) {}
 
+  /** Where the line being read began (the offset less a partial line): a copy of the file resumes there. */
+  get lineStart(): number {
+    return this.dropping ? this.offset : this.offset - Buffer.byteLength(this.partial);
+  }
+
   /** Starts again at `offset` (after a truncation), forgetting a partial line. */
   reset(offset = 0): void {
     this.offset = offset;

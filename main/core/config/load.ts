@@ -22,6 +22,7 @@ import {
   collectSteps,
 } from './validate-steps';
 import { buildConfig } from './model';
+import { configWarnings } from './warnings';
 
 export { formatPath } from './messages';
 export {
@@ -99,6 +100,8 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   checkSwitchFilesInside(c, data, path.dirname(file));
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   const config = buildConfig(file, hash, data, steps, c, opts);
+  const warnings = configWarnings(c, config);
+  if (warnings.length) config.warnings = warnings;
   checkStepSpecs(c, steps, opts, config);
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   return config;

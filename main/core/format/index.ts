@@ -6,6 +6,7 @@
 export * from './attention';
 export * from './labels';
 export * from './phase6';
+export * from './local-errors';
 /** Project text made safe for a terminal or a review (escapes dropped, hidden characters made visible). */
 export { sanitizeForTerminal, visibleText } from '../boundary/text';
 

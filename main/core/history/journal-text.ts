@@ -81,6 +81,8 @@ function actionText(a: RuleAction): string {
       return `${a.model.title} (pid ${a.model.pid}) is restarted by pid ${a.by.pid}${a.by.name ? ` (${a.by.name})` : ''}: reported, not stopped again`;
     case 'skip-shutdown':
       return `shutdown not run: ${a.reason}`;
+    case 'model-needs-confirmation':
+      return `${a.model.title} (pid ${a.model.pid}) not stopped without your confirmation: ${a.message}`;
   }
 }
 

@@ -49,7 +49,8 @@ export type RuleAction =
   | { action: 'stop-local-models'; trigger: string; outcomes: StopOutcome[]; evidence: unknown }
   | { action: 'offer-back-to-local'; policy: string; reason: string; minutes: number; forMs?: number }
   | { action: 'model-restarted'; model: ModelBrief; by: { pid: number; name?: string }; message: string }
-  | { action: 'skip-shutdown'; reason: string };
+  | { action: 'skip-shutdown'; reason: string }
+  | { action: 'model-needs-confirmation'; model: ModelBrief; message: string };
 
 /** Every event the project journal holds. */
 export type ProjectEvent =

@@ -17,6 +17,7 @@ export {
   type ModelExclude,
 } from './config';
 export { CATALOGUE, classify, commandView, type CatalogueEntry } from './catalogue';
+export { confirmationNeeded, nonModelMatches, notModelLike } from './matcher-breadth';
 export type { StopRequest } from './stop';
 export { stopLocalModelsStep } from './step';
 export { machinePressure, type MachinePressure } from './pressure-now';

@@ -60,6 +60,9 @@ export const notifySchema: JsonSchema = {
             format: 'regex',
             description: 'Error pattern (default: ERROR, Error, Exception, Traceback, FATAL, panic).',
           },
+          window: durationSchema(
+            'Errors within this window become one notification per file or command (default 60s).',
+          ),
         },
       },
     },
@@ -98,7 +101,7 @@ export interface NotifyConfig {
   desktop: boolean;
   intervalMs: number;
   /** Local dev-system log files followed for error lines. */
-  localLogs: { path?: string; command?: string; pattern?: string }[];
+  localLogs: { path?: string; command?: string; pattern?: string; windowMs: number }[];
   /** Phase 6: a deployment is stable after this long without a new error or alarm. */
   quietPeriodMs: number;
   logGroups: LogGroupConfig[];
@@ -117,10 +120,11 @@ export function parseNotifyConfig(raw: unknown): NotifyConfig {
     intervalMs: durationMs(r.interval, 60_000, 'notify.interval'),
     quietPeriodMs: durationMs(r['quiet-period'], 15 * 60_000, 'notify.quiet-period'),
     localLogs: (Array.isArray(r['local-logs']) ? (r['local-logs'] as Record<string, unknown>[]) : []).map(
-      (l) => ({
+      (l, i) => ({
         ...(typeof l.path === 'string' ? { path: l.path } : {}),
         ...(typeof l.command === 'string' ? { command: l.command } : {}),
         ...(typeof l.pattern === 'string' ? { pattern: l.pattern } : {}),
+        windowMs: durationMs(l.window, 60_000, `notify.local-logs[${i}].window`),
       }),
     ),
     logGroups: groups.map((g, i) => ({

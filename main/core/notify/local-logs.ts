@@ -1,14 +1,14 @@
 /**
  * The local side of phase 6 ("monitor local dev system logs"): log files of the dev system, given by globs,
- * followed as `tail -F` does — new lines only, surviving rotation (a new file under the name: the old one's
- * rest is read first) and truncation (read again from the start) — or commands whose output is read (e.g.
+ * followed by identity and position (file-follow.ts) — new lines only, each once, through rotation by rename,
+ * truncation and copytruncate — or commands whose output is read (e.g.
  * `docker compose logs -f`; a project's command runs only once the project is trusted), matched by an error
  * pattern. Errors are coalesced per source within a window and raised as notices like CloudWatch's.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { closeProjectFile, openProjectFile, ProjectFileError, TextTail } from '../boundary/files';
+import { FileFollow } from './file-follow';
 import { killTree, spawnInGroup } from '../platform/process-tree';
 import { compileUserRegex, type UserRegex } from '../units/regex';
 import type { Notifier } from './notifier';
@@ -20,6 +20,8 @@ export interface LocalLogConfig {
   command?: string;
   /** Error pattern (a regular expression; default: ERROR, Error, Exception, Traceback, FATAL, panic). */
   pattern?: string;
+  /** Errors within this window become one notice (default: the watch's windowMs). */
+  windowMs?: number;
 }
 
 export interface LocalLogWatchOptions {
@@ -39,12 +41,6 @@ const DEFAULT_PATTERN = '\\b(ERROR|Error|Exception|Traceback|FATAL|panic)\\b';
 const MAX_READ = 1 << 20;
 /** A longer line is cut here (a log that never writes a newline cannot grow memory). */
 const MAX_LINE = 64 * 1024;
-
-interface Followed {
-  fd: number;
-  ino: number;
-  tail: TextTail;
-}
 
 const globToRegExp = (glob: string) =>
   new RegExp(
@@ -72,11 +68,10 @@ function expand(dir: string, p: string): string[] {
 
 /** Follows the configured local log files; `poll()` reads what is new and raises notices. */
 export class LocalLogWatch {
-  private readonly followed = new Map<string, Followed>();
-  private readonly pending = new Map<string, { count: number; first: string; firstAt: number }>();
+  private readonly follows: FileFollow[];
+  private readonly pending = new Map<string, { count: number; first: string; windowMs: number }>();
   private readonly lastNotice = new Map<string, number>();
   private readonly patterns: UserRegex[];
-  private started = false;
   private readonly commands = new Map<
     number,
     { child?: ChildProcess; lines: string[]; partial: string; restartAt: number }
@@ -85,16 +80,24 @@ export class LocalLogWatch {
   constructor(private readonly o: LocalLogWatchOptions) {
     // The user's patterns run on the linear-time engine (validated at `offload validate`).
     this.patterns = o.logs.map((l) => compileUserRegex(l.pattern ?? DEFAULT_PATTERN));
+    this.follows = o.logs.map(
+      () =>
+        new FileFollow({
+          maxLine: MAX_LINE,
+          maxRead: MAX_READ,
+          onRefused: (file, why) => this.refuse(file, why),
+        }),
+    );
   }
 
   /** Reads new lines of every file (the first poll only marks where the files end: old lines are history). */
   poll(): void {
     const now = (this.o.now ?? Date.now)();
-    const windowMs = this.o.windowMs ?? 60_000;
     const match = (source: string, lines: string[], i: number) => {
+      const windowMs = this.o.logs[i]!.windowMs ?? this.o.windowMs ?? 60_000;
       for (const line of lines) {
         if (!this.patterns[i]!.test(line)) continue;
-        const p = this.pending.get(source) ?? { count: 0, first: line.trim().slice(0, 200), firstAt: now };
+        const p = this.pending.get(source) ?? { count: 0, first: line.trim().slice(0, 200), windowMs };
         p.count++;
         this.pending.set(source, p);
       }
@@ -102,12 +105,12 @@ export class LocalLogWatch {
     this.o.logs.forEach((log, i) => {
       if (log.command) match(log.command, this.readCommand(i, log.command, now), i);
       else if (log.path)
-        for (const file of expand(this.o.dir, log.path)) match(file, this.readNew(file, !this.started), i);
+        for (const got of this.follows[i]!.poll(expand(this.o.dir, log.path)))
+          match(got.source, got.lines, i);
     });
-    this.started = true;
     for (const [file, p] of this.pending) {
       const last = this.lastNotice.get(file);
-      if (last !== undefined && now - last < windowMs) continue;
+      if (last !== undefined && now - last < p.windowMs) continue;
       const rel = path.isAbsolute(file) ? path.relative(this.o.dir, file) || file : `\`${file}\``;
       this.o.notifier.notify({
         level: 'error',
@@ -153,45 +156,6 @@ export class LocalLogWatch {
     return c.lines.splice(0);
   }
 
-  private readNew(file: string, skipExisting: boolean): string[] {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch {
-      return [];
-    }
-    const lines: string[] = [];
-    let f = this.followed.get(file);
-    if (f && f.ino !== st.ino) {
-      // Rotated: finish the old file, then follow the new one from its start.
-      lines.push(...f.tail.read(f.fd));
-      closeProjectFile(f.fd);
-      f = undefined;
-      this.followed.delete(file);
-      skipExisting = false;
-    }
-    if (!f) {
-      let opened;
-      try {
-        // Regular files only, opened without blocking: a FIFO or device named here must not hang the watch.
-        opened = openProjectFile(file, { what: 'local log' });
-      } catch (err) {
-        if (err instanceof ProjectFileError && err.reason === 'not-regular') this.refuse(file, err.message);
-        return lines;
-      }
-      const tail = new TextTail(
-        { maxLine: MAX_LINE, maxRead: MAX_READ },
-        skipExisting ? opened.stat.size : 0,
-      );
-      f = { fd: opened.fd, ino: opened.stat.ino, tail };
-      this.followed.set(file, f);
-    }
-    // Truncated (copytruncate, `> file`): read again from the start.
-    if (st.size < f.tail.offset) f.tail.reset(0);
-    lines.push(...f.tail.read(f.fd));
-    return lines;
-  }
-
   private readonly refused = new Set<string>();
 
   /** Says once per file that it is not followed (a FIFO, a device…). */
@@ -204,12 +168,12 @@ export class LocalLogWatch {
       title: `Not following ${rel}`,
       body: `notify.local-logs: ${why}`,
       target: { view: 'errors', item: `${LOCAL_ITEM}${rel}` },
+      source: 'local-logs',
     });
   }
 
   close(): void {
-    for (const f of this.followed.values()) closeProjectFile(f.fd);
-    this.followed.clear();
+    for (const f of this.follows) f.close();
     for (const c of this.commands.values()) if (c.child?.pid) void killTree(c.child.pid, { graceMs: 1000 });
     this.commands.clear();
   }

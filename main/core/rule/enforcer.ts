@@ -48,6 +48,11 @@ export interface RuleOptions {
   shutdownVerifies?: boolean;
   /** `gate.back-to-local-after`: under `auto` the rule goes back itself after this long (never advised). */
   backToLocalAfterMs?: number;
+  /**
+   * Why a model server may be stopped only after the user confirmed it (a user matcher found something that
+   * looks like no model server): the rule reports such a server once instead of stopping it.
+   */
+  confirmationNeeded?: (m: ModelProcess) => string | undefined;
 }
 
 /** Ties the gate to the models and the config switch. */
@@ -238,8 +243,28 @@ export class RuleEnforcer {
     const now = (this.o.now ?? Date.now)();
     const d = this.episode(now, models);
     this.report(d);
+    d.stop = d.stop.filter((m) => !this.unconfirmed(m));
     if (d.stop.length === 0) return false;
     return this.stop(d.stop, trigger, evidence ?? { models: d.stop.map(brief) }, now);
+  }
+
+  /** True (and said once per process) when stopping `m` needs a confirmation the rule cannot give. */
+  private unconfirmed(m: ModelProcess): boolean {
+    const why = this.o.confirmationNeeded?.(m);
+    if (!why) return false;
+    const key = `confirm:${refusedKey(m)}`;
+    if (this.told.has(key)) return true;
+    this.told.add(key);
+    this.reported.add(m.pid);
+    const text = `${m.title} (pid ${m.pid}, ${m.cmdline}) was found by your matcher '${m.server}' but does not look like a model server: ${why}. Not stopped: \`offload models stop ${m.pid}\` asks you first; or narrow the matcher in offload.yml.`;
+    this.record('rule-action', { action: 'model-needs-confirmation', model: brief(m), message: text });
+    this.o.notifier.notify({
+      level: 'warning',
+      title: `Not stopping ${m.title} (pid ${m.pid}) without your confirmation`,
+      body: text,
+      target: { view: 'models', item: String(m.pid) },
+    });
+    return true;
   }
 
   private report(d: ModelDecision) {

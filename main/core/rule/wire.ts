@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { AwsSnapshot, OffloadConfig } from '../vocabulary';
+import { confirmationNeeded } from '../machine/matcher-breadth';
 import type { NoticeInput, Notifier } from '../notify/notifier';
 import { CoalescedRunner } from '../units/poller';
 import type { ProjectEventData, ProjectEventKind } from '../history/project-events';
@@ -173,6 +174,7 @@ class Wiring implements RuleWiring {
       stopRestarters: config.models?.stopRestarters,
       shutdownVerifies: workflowHasSteps(config, 'shutdown'),
       backToLocalAfterMs: config.gate.backToLocalAfterMs,
+      confirmationNeeded: (m) => confirmationNeeded(m, config.models?.matchers ?? []),
     });
     this.record = journalRecorder(o);
     this.modelCheck = new CoalescedRunner(

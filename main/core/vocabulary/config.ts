@@ -83,4 +83,6 @@ export interface OffloadConfig {
    * (the config switch's files, a data folder inside the project); set when the project is opened.
    */
   fingerprintExclude?: string[];
+  /** What is valid but likely wrong (a model matcher that also matches shells), placed like problems. */
+  warnings?: ConfigProblem[];
 }

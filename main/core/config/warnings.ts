@@ -1,0 +1,24 @@
+/**
+ * What a valid offload.yml may still get wrong without being refused: model matchers that also match processes
+ * that are no model server (a `cmdline: '.*'` matcher would, once trusted, stop shells and daemons). Warnings
+ * carry file:line:col like problems; `offload validate` prints them, nothing is refused for them.
+ */
+import type { ConfigProblem, OffloadConfig } from './types';
+import { Checker } from './messages';
+import { nonModelMatches } from '../machine/matcher-breadth';
+
+/** The warnings of a loaded config, placed at the matcher key that reaches too far. */
+export function configWarnings(c: Checker, config: OffloadConfig): ConfigProblem[] {
+  const w = new Checker(c.file, c.doc, c.lc, c.text);
+  config.models.matchers.forEach((m, i) => {
+    const hits = nonModelMatches(m);
+    if (!hits.length) return;
+    const key = m.cmdline ? 'cmdline' : 'exe';
+    const shown = hits.slice(0, 3).map((h) => `\`${h}\``);
+    w.atValue(
+      ['models', 'matchers', i, key],
+      `matcher '${m.name}' also matches processes that are not model servers (${shown.join(', ')}${hits.length > 3 ? `, ${hits.length - 3} more` : ''}); Offload asks before it stops a matched process with no model port and no GPU memory, or a shell or system program — narrow it (an \`exe:\`, a \`port:\`, a cmdline naming the server)`,
+    );
+  });
+  return w.problems;
+}
