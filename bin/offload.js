@@ -22,7 +22,7 @@ let cli;
 try {
   cli = require('../dist/cli.js');
 } catch (err) {
-  if (err && err.code === 'MODULE_NOT_FOUND') {
+  if (err && err.code === 'MODULE_NOT_FOUND' && /dist[\\/]cli\.js'/.test(err.message)) {
     process.stderr.write(
       'offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n',
     );

@@ -14,14 +14,61 @@ const appOnly = argv.includes('--app');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const inlined = new Set(['yaml', 'commander']);
+const inlined = new Set(['yaml', 'commander', 'jsonc-parser', 're2js']);
 const cliExternal = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !inlined.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 
+// Node built-ins that a bare `node` has not loaded yet (child_process alone pulls in net, stream, dgram…): in the
+// CLI each is an object of getters that loads the real module on first use, so `offload --version` and
+// `offload status` pay only for the ones they touch (esbuild reads imported names at use time: `m.name`).
+const LAZY_BUILTINS = [
+  'child_process',
+  'crypto',
+  'dgram',
+  'dns',
+  'http',
+  'https',
+  'net',
+  'os',
+  'readline',
+  'readline/promises',
+  'stream',
+  'stream/promises',
+  'tls',
+  'worker_threads',
+  'zlib',
+  'perf_hooks',
+  'v8',
+];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|').replace(/\//g, '\\/')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin'
+        ? undefined
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const names = Object.keys(createRequire(import.meta.url)(`node:${args.path}`)).filter((n) =>
+        /^[A-Za-z_$][\w$]*$/.test(n),
+      );
+      const getters = names.map((n) => `get ${n}() { return load().${n}; }`).join(',\n  ');
+      return {
+        loader: 'js',
+        contents:
+          `let m;\nconst load = () => (m ??= require('node:${args.path}'));\n` +
+          `module.exports = { __esModule: true, get default() { return load(); },\n  ${getters} };\n`,
+      };
+    });
+  },
+};
+
 const results = await Promise.allSettled([
-  // The CLI inlines the two packages every command loads (yaml, commander): one file to read and compile
-  // instead of ~80 module lookups; everything heavy stays external and loads on first use.
+  // The CLI inlines the packages every command loads (yaml, commander, jsonc-parser, re2js): one file to read
+  // and compile (and Node's compile cache keeps it compiled) instead of ~90 module lookups; everything heavy
+  // stays external and loads on first use.
   appOnly
     ? Promise.resolve()
     : build({
@@ -31,6 +78,9 @@ const results = await Promise.allSettled([
         platform: 'node',
         format: 'cjs',
         external: cliExternal,
+        // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ES build bundles.
+        alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+        plugins: [lazyBuiltins],
       }),
   build({
     ...common,
