@@ -11,11 +11,18 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
+// V8's compiled code for the 1 MB bundle is kept on disk (Node's own cache folder in the temp directory, or
+// NODE_COMPILE_CACHE): later starts skip parsing and compiling it. A cache that cannot be written costs nothing.
+try {
+  require('node:module').enableCompileCache?.();
+} catch {
+  // no cache: a slower start, nothing else
+}
 let cli;
 try {
   cli = require('../dist/cli.js');
 } catch (err) {
-  if (err && err.code === 'MODULE_NOT_FOUND') {
+  if (err && err.code === 'MODULE_NOT_FOUND' && /dist[\\/]cli\.js'/.test(err.message)) {
     process.stderr.write(
       'offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n',
     );

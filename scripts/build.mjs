@@ -14,14 +14,73 @@ const appOnly = argv.includes('--app');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const inlined = new Set(['yaml', 'commander']);
+const inlined = new Set(['yaml', 'commander', 'jsonc-parser', 're2js']);
 const cliExternal = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !inlined.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 
+// Node built-ins that a bare `node` has not loaded yet (child_process alone pulls in net, stream, dgram…): in the
+// CLI each is an object of getters that loads the real module on first use, so `offload --version` and
+// `offload status` pay only for the ones they touch (esbuild reads imported names at use time: `m.name`).
+const LAZY_BUILTINS = [
+  'child_process',
+  'crypto',
+  'dgram',
+  'dns',
+  'http',
+  'https',
+  'net',
+  'os',
+  'readline',
+  'readline/promises',
+  'stream',
+  'stream/promises',
+  'tls',
+  'worker_threads',
+  'zlib',
+  'perf_hooks',
+  'v8',
+];
+// The two every module imports (fs, path; already loaded by Node itself) become one ES module each with the
+// built-in as default and its functions as named exports: esbuild then binds imports to it directly instead of
+// copying the whole module's properties (__toESM) at each of ~90 import sites.
+const EAGER_BUILTINS = ['fs', 'path'];
+const builtinNames = (name) =>
+  Object.keys(createRequire(import.meta.url)(`node:${name}`)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const pattern = (names) => new RegExp(`^(node:)?(${names.join('|').replace(/\//g, '\\/')})$`);
+    const own = new Set(['lazy-builtin', 'eager-builtin']);
+    for (const [names, namespace] of [
+      [LAZY_BUILTINS, 'lazy-builtin'],
+      [EAGER_BUILTINS, 'eager-builtin'],
+    ])
+      b.onResolve({ filter: pattern(names) }, (args) =>
+        own.has(args.namespace) ? undefined : { path: args.path.replace(/^node:/, ''), namespace },
+      );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const getters = builtinNames(args.path).map((n) => `get ${n}() { return load().${n}; }`);
+      return {
+        loader: 'js',
+        contents:
+          `let m;\nconst load = () => (m ??= require('node:${args.path}'));\n` +
+          `module.exports = { __esModule: true, get default() { return load(); },\n  ${getters.join(',\n  ')} };\n`,
+      };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'eager-builtin' }, (args) => ({
+      loader: 'js',
+      contents:
+        `const m = require('node:${args.path}');\nexport default m;\n` +
+        `export const { ${builtinNames(args.path).join(', ')} } = m;\n`,
+    }));
+  },
+};
+
 const results = await Promise.allSettled([
-  // The CLI inlines the two packages every command loads (yaml, commander): one file to read and compile
-  // instead of ~80 module lookups; everything heavy stays external and loads on first use.
+  // The CLI inlines the packages every command loads (yaml, commander, jsonc-parser, re2js): one file to read
+  // and compile (and Node's compile cache keeps it compiled) instead of ~90 module lookups; everything heavy
+  // stays external and loads on first use.
   appOnly
     ? Promise.resolve()
     : build({
@@ -31,6 +90,9 @@ const results = await Promise.allSettled([
         platform: 'node',
         format: 'cjs',
         external: cliExternal,
+        // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ES build bundles.
+        alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+        plugins: [lazyBuiltins],
       }),
   build({
     ...common,

@@ -44,7 +44,7 @@ async function main() {
     const lines = [
       'Offload: the desktop app cannot start here —',
       `  ${electron.reason}.`,
-      '  Install it with `npm rebuild electron` on a machine with a desktop and internet access,',
+      '  Fetch it with `node scripts/get-electron.mjs` on a machine with a desktop and internet access,',
       '  or use the headless core from a terminal (after `npm link`, or as `node bin/offload.js …`):',
       '',
       '      offload watch     # in your project folder: the AWS gate, the rule and CloudWatch alerts',

@@ -135,7 +135,10 @@ describe('electron-builder.yml', () => {
   });
 
   test('npm scripts: dist packages with this file, check runs the Electronegativity scan', () => {
-    expect(pkg.scripts.dist).toContain('electron-builder --config electron-builder.yml');
+    expect(pkg.scripts.dist).toBe('npm run build && node scripts/dist.mjs');
+    expect(fs.readFileSync(path.join(ROOT, 'scripts/dist.mjs'), 'utf8')).toContain(
+      "'--config', 'electron-builder.yml'",
+    );
     expect(pkg.scripts.check).toContain('npm run scan');
     expect(pkg.scripts.scan).toBe('node scripts/scan.mjs');
   });
