@@ -236,7 +236,16 @@ const size = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'test/fixtures/init-corpus/**', 'dist/**', 'release/**', 'test-results/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'test/fixtures/init-corpus/**',
+      'dist/**',
+      'release/**',
+      'test-results/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
