@@ -54,7 +54,7 @@ function runtimeFiles(): string[] {
   const app = fs.readFileSync(path.join(ROOT, 'main/app/app.ts'), 'utf8');
   expect(app).toContain("path.join(opts.distDir, 'renderer', 'index.html')");
   expect(app).toContain("path.join(opts.distDir, 'preload', 'preload.js')");
-  expect(app).toContain("path.join(app.getAppPath(), 'resources', 'tray')");
+  expect(app).toContain("path.join(electron.app.getAppPath(), 'resources', 'tray')");
   return [
     'package.json',
     pkg.main,
