@@ -68,9 +68,16 @@ export function collect(child: ChildProcess, timeoutMs = 30_000): Promise<CliRes
       child.kill('SIGKILL');
       reject(new Error(`CLI did not finish in ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     }, timeoutMs);
+    // 'exit' can come before the last output was read from the pipes: resolve once they closed too (or 2 s
+    // after the exit, should something the CLI started still hold them).
     child.on('exit', (code, signal) => {
       clearTimeout(t);
-      resolve({ code, signal, stdout, stderr });
+      const done = () => resolve({ code, signal, stdout, stderr });
+      const late = setTimeout(done, 2000);
+      child.on('close', () => {
+        clearTimeout(late);
+        done();
+      });
     });
   });
 }
