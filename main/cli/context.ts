@@ -1,8 +1,12 @@
 /** What every command needs: global options, the terminal, and the core opened on the project. */
 import type { Command } from 'commander';
-import { findConfig } from '../core/config';
-import { createOffload, type Offload, type OffloadOptions } from '../core/offload';
-import { resolveDataDir } from '../core/project';
+import {
+  createOffload,
+  findConfig,
+  resolveDataDir,
+  type Offload,
+  type OffloadOptions,
+} from '../core/offload';
 import { makeTerm, type Term } from './terminal';
 
 export interface GlobalOptions {

@@ -214,7 +214,8 @@ export { initConfig } from './init';
 export { copyToClipboard } from './platform/clipboard';
 export { writeFileAtomic } from './platform/atomic-file';
 export { durationMs } from './units/duration';
-export { secretNames } from './config';
+export { findConfig, secretNames } from './config';
+export { resolveDataDir } from './project';
 export { githubWorkflow } from './ci/github-workflow';
 /** Whether stopping a model server needs the user's confirmation first (a user matcher found something unlike one). */
 export { confirmationNeeded } from './machine/matcher-breadth';

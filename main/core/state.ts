@@ -137,3 +137,6 @@ export type HistoryReader = Pick<
   HistoryStore,
   'listRuns' | 'scanRuns' | 'readRun' | 'stepLogPath' | 'readState'
 >;
+
+/** The machine watch's commands, as the CLI's `models` command takes them. */
+export type { MachineWatch } from './machine';

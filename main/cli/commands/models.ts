@@ -5,8 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { formatBytes } from '../../core/format';
-import type { MachineWatch } from '../../core/machine';
-import type { ModelProcess, StopOutcome } from '../../core/state';
+import type { MachineWatch, ModelProcess, StopOutcome } from '../../core/state';
 
 /** What the command needs from the CLI: the watch (from offload.yml when there is one) and output settings. */
 export interface ModelsCommandDeps {
