@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore, newRunId } from '../../main/core/history';
-import { ConfigSwitcher } from '../../main/core/rule/switch';
+import { ConfigSwitcher } from '../../main/core/switch/switcher';
 import { parseSwitchConfig } from '../../main/core/rule/config';
 import { PRIVATE_FILE, writeFileAtomic } from '../../main/core/platform/atomic-file';
 import { processStartTime } from '../../main/core/platform/process-tree';

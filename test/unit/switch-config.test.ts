@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseSwitchConfig } from '../../main/core/rule/config';
-import { ConfigSwitcher } from '../../main/core/rule/switch';
+import { ConfigSwitcher } from '../../main/core/switch/switcher';
 import { readValue, setValues } from '../../main/core/rule/edit';
 
 let dir: string;

@@ -7,7 +7,7 @@ export {
   type Policy,
   type RuleOptions,
 } from './enforcer';
-export { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
+export { ConfigSwitcher, type SwitchResult, type SwitchTarget } from '../switch/switcher';
 export {
   switchSchema,
   parseSwitchConfig,

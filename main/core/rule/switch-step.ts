@@ -5,7 +5,7 @@
  */
 import type { StepKind } from '../vocabulary';
 import { projectStateDir } from './paths';
-import { ConfigSwitcher } from './switch';
+import { ConfigSwitcher } from '../switch/switcher';
 
 /** `switch-config` spec. */
 export interface SwitchStepSpec {

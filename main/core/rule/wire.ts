@@ -18,7 +18,7 @@ import { startLocalModels, type LocalModelsStart } from './local-models';
 import { projectStateDir } from './paths';
 import { workflowHasSteps } from '../workflow/engine';
 import { formatDurationCompact } from '../format';
-import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
+import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from '../switch/switcher';
 
 export interface RuleWiringOptions {
   config: OffloadConfig;
