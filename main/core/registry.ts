@@ -17,7 +17,7 @@ import { loadTestStep } from './load-test/step';
 import { eksRolloutStep } from './k8s/step';
 import { switchConfigStep } from './rule/switch-step';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
-import { switchSchema } from './rule/config';
+import { switchSchema } from './switch/config';
 
 /** Every step kind Offload knows, by its YAML key. */
 export const STEP_KINDS: readonly StepKind<never>[] = [

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore, newRunId } from '../../main/core/history';
 import { ConfigSwitcher } from '../../main/core/switch/switcher';
-import { parseSwitchConfig } from '../../main/core/rule/config';
+import { parseSwitchConfig } from '../../main/core/switch/config';
 import { PRIVATE_FILE, writeFileAtomic } from '../../main/core/platform/atomic-file';
 import { processStartTime } from '../../main/core/platform/process-tree';
 import type { RunEvent } from '../../main/core/vocabulary';

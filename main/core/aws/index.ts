@@ -15,7 +15,7 @@ export {
   type GateEndpointConfig,
   type NotifyConfig,
 } from './config';
-export { parseSwitchConfig, switchSchema } from '../rule/config';
+export { parseSwitchConfig, switchSchema } from '../switch/config';
 export type { AwsClients } from './clients';
 export { explainAwsError, classifyAwsError, type AwsErrorContext, type AwsErrorKind } from './errors';
 export {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { parseDocument } from 'yaml';
 import { CATALOGUE } from '../machine/catalogue';
-import { inferFormat } from '../rule/config';
+import { inferFormat } from '../switch/config';
 import { readValue } from '../rule/edit';
 import { filesIn, readText, relCwd, subDirs, type SwitchFileDraft, type SwitchKeyDraft } from './plan';
 

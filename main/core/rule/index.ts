@@ -15,7 +15,7 @@ export {
   type SwitchConfig,
   type SwitchFileConfig,
   type SwitchFormat,
-} from './config';
+} from '../switch/config';
 export { readValue, setValues } from './edit';
 export { projectStateDir } from './paths';
 export { switchConfigStep } from './switch-step';

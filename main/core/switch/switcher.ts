@@ -12,7 +12,7 @@ import path from 'node:path';
 import { readProjectFile, readProjectText } from '../boundary/files';
 import { interpolate } from '../config/interpolate';
 import { PRIVATE_FILE, ensurePrivateDir, removeStaleTemps, writeFileAtomic } from '../platform/atomic-file';
-import type { SwitchConfig, SwitchFormat } from '../rule/config';
+import type { SwitchConfig, SwitchFormat } from './config';
 import { editValues, readValues } from '../rule/edit';
 
 export type SwitchTarget = 'local' | 'aws';
