@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseSwitchConfig } from '../../main/core/switch/config';
 import { ConfigSwitcher } from '../../main/core/switch/switcher';
-import { readValue, setValues } from '../../main/core/rule/edit';
+import { readValue, setValues } from '../../main/core/switch/edit';
 
 let dir: string;
 beforeEach(() => {

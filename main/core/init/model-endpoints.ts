@@ -9,7 +9,7 @@ import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { parseDocument } from 'yaml';
 import { CATALOGUE } from '../machine/catalogue';
 import { inferFormat } from '../switch/config';
-import { readValue } from '../rule/edit';
+import { readValue } from '../switch/edit';
 import { filesIn, readText, relCwd, subDirs, type SwitchFileDraft, type SwitchKeyDraft } from './plan';
 
 const MAX_FILE_BYTES = 256 * 1024;

@@ -16,6 +16,6 @@ export {
   type SwitchFileConfig,
   type SwitchFormat,
 } from '../switch/config';
-export { readValue, setValues } from './edit';
+export { readValue, setValues } from '../switch/edit';
 export { projectStateDir } from './paths';
 export { switchConfigStep } from './switch-step';

@@ -13,7 +13,7 @@ import { readProjectFile, readProjectText } from '../boundary/files';
 import { interpolate } from '../config/interpolate';
 import { PRIVATE_FILE, ensurePrivateDir, removeStaleTemps, writeFileAtomic } from '../platform/atomic-file';
 import type { SwitchConfig, SwitchFormat } from './config';
-import { editValues, readValues } from '../rule/edit';
+import { editValues, readValues } from './edit';
 
 export type SwitchTarget = 'local' | 'aws';
 

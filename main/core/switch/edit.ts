@@ -18,7 +18,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { duplicateKeys } from '../config/yaml-strict';
-import type { SwitchFormat } from '../switch/config';
+import type { SwitchFormat } from './config';
 
 const pathOf = (key: string): string[] => key.split('.').filter(Boolean);
 
