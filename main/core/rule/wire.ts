@@ -14,7 +14,7 @@ import type { ProjectEventData, ProjectEventKind } from '../history/project-even
 import type { GatePoll, GatePollSource } from './aws-ready';
 import { INITIAL_GATE_TRACK, trackGate, type GateAction } from './gate-track';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
-import { startLocalModels, type LocalModelsStart } from './local-models';
+import { startLocalModels, type LocalModelsStart } from '../switch/local-models';
 import { projectStateDir } from './paths';
 import { workflowHasSteps } from '../workflow/engine';
 import { formatDurationCompact } from '../format';
