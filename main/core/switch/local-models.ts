@@ -12,7 +12,7 @@ import { ensurePrivateDir } from '../platform/atomic-file';
 import { formatDurationCompact } from '../format';
 import type { ModelProcess } from '../vocabulary';
 import type { ModelControl } from '../rule/enforcer';
-import { probeModelServer, triedText } from '../rule/model-answers';
+import { probeModelServer, triedText } from './model-answers';
 
 export interface LocalModelsStart {
   ok: boolean;
