@@ -15,7 +15,7 @@ import { cloudwatchMetricStep } from './aws/metrics';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
 import { loadTestStep } from './load-test/step';
 import { eksRolloutStep } from './k8s/step';
-import { switchConfigStep } from './rule/switch-step';
+import { switchConfigStep } from './switch/switch-config';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
 import { switchSchema } from './switch/config';
 

@@ -18,4 +18,4 @@ export {
 } from '../switch/config';
 export { readValue, setValues } from '../switch/edit';
 export { projectStateDir } from './paths';
-export { switchConfigStep } from './switch-step';
+export { switchConfigStep } from '../switch/switch-config';
