@@ -17,5 +17,5 @@ export {
   type SwitchFormat,
 } from '../switch/config';
 export { readValue, setValues } from '../switch/edit';
-export { projectStateDir } from './paths';
+export { projectStateDir } from '../platform/project-state-dir';
 export { switchConfigStep } from '../switch/switch-config';

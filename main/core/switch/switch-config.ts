@@ -4,7 +4,7 @@
  * automatic switches by the rule.
  */
 import type { StepKind } from '../vocabulary';
-import { projectStateDir } from '../rule/paths';
+import { projectStateDir } from '../platform/project-state-dir';
 import { ConfigSwitcher } from './switcher';
 
 /** `switch-config` spec. */
