@@ -1,6 +1,6 @@
 /**
  * AWS: clients from offload.yml, plain-language errors, ECS deploy and stability, CloudWatch alarms and logs,
- * the AWS-ready gate and the watch that runs it (the rule's enforcement lives in ../rule).
+ * the AWS-ready gate and the watch that runs it (the rule's enforcement lives in ../rule, the switch in ../switch).
  */
 export {
   awsSchema,
