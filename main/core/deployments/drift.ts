@@ -4,7 +4,7 @@
  * the old source. A pure function of the deployed record, the current fingerprint and the changed-file lookup.
  */
 import type { DriftState } from '../vocabulary';
-import { readGateState, type GateStorage } from '../workflow/gates';
+import { readGateState, type GateStorage } from '../workflow/phase-gates';
 import { readDeployments, type StateStorage } from './index';
 
 /** What the last deployment put on AWS (the gate record `deployPassed`, with the commit it recorded). */

@@ -22,7 +22,7 @@ import {
   unsatisfiableGate,
   workflowGate,
   writeGateState,
-} from './gates';
+} from './phase-gates';
 import type { Masker } from './mask';
 import { OutputTail } from './output-tail';
 import { keepStepOutputs, type OutputsToKeep } from './outputs';

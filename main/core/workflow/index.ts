@@ -15,8 +15,8 @@ export {
   notePhasePassed,
   notePhaseStarted,
   emptyGateState,
-} from './gates';
-export type { GateState, GateRecord, GateStorage } from './gates';
+} from './phase-gates';
+export type { GateState, GateRecord, GateStorage } from './phase-gates';
 export { Masker, MaskingLineBuffer } from './mask';
 export { parseOutputFile } from './outputs';
 export { runStep } from './steps/run';
