@@ -6,7 +6,7 @@ import type { JsonSchema, StepKind } from './vocabulary';
 import { runStep } from './workflow/steps/run';
 import { httpStep } from './workflow/steps/http';
 import { tcpStep } from './workflow/steps/tcp';
-import { stopLocalModelsStep } from './machine/step';
+import { stopLocalModelsStep } from './machine/stop-local-models';
 import { modelsSchema, watchSchema } from './machine/config';
 import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
 import { cloudformationDeployStep } from './aws/cloudformation';
