@@ -14,7 +14,7 @@ import { cloudwatchLogsCleanStep } from './aws/logs-clean';
 import { cloudwatchMetricStep } from './aws/metrics';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
 import { loadTestStep } from './load-test/step';
-import { eksRolloutStep } from './k8s/step';
+import { eksRolloutStep } from './k8s/eks-rollout';
 import { switchConfigStep } from './switch/switch-config';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
 import { switchSchema } from './switch/config';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { lambdaDeployStep } from '../../main/core/aws/lambda-steps';
-import { eksRolloutStep, type EksRolloutSpec } from '../../main/core/k8s/step';
+import { eksRolloutStep, type EksRolloutSpec } from '../../main/core/k8s/eks-rollout';
 import { startFakeAws, FakeAwsState, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { startFaultProxy, type FaultProxy } from '../fixtures/aws-endpoint/fault-proxy';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
