@@ -13,7 +13,7 @@ import { cloudformationDeployStep } from './aws/cloudformation';
 import { cloudwatchLogsCleanStep } from './aws/logs-clean';
 import { cloudwatchMetricStep } from './aws/metrics';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
-import { loadTestStep } from './load-test/step';
+import { loadTestStep } from './load-test/load-test';
 import { eksRolloutStep } from './k8s/eks-rollout';
 import { switchConfigStep } from './switch/switch-config';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
