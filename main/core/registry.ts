@@ -10,7 +10,7 @@ import { stopLocalModelsStep } from './machine/stop-local-models';
 import { modelsSchema, watchSchema } from './machine/config';
 import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
 import { cloudformationDeployStep } from './aws/cloudformation';
-import { cloudwatchLogsCleanStep } from './aws/logs-clean';
+import { cloudwatchLogsCleanStep } from './aws/steps/cloudwatch-logs-clean';
 import { cloudwatchMetricStep } from './aws/metrics';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
 import { loadTestStep } from './load-test/load-test';

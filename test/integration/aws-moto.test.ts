@@ -37,7 +37,7 @@ import {
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import { cloudformationDeployStep } from '../../main/core/aws/cloudformation';
-import { cloudwatchLogsCleanStep } from '../../main/core/aws/logs-clean';
+import { cloudwatchLogsCleanStep } from '../../main/core/aws/steps/cloudwatch-logs-clean';
 import { cloudwatchMetricStep } from '../../main/core/aws/metrics';
 import { cloudwatchAlarmsOkStep, ecsDeployStep } from '../../main/core/aws/steps';
 import { LogErrorWatch } from '../../main/core/aws/logs';
