@@ -11,7 +11,7 @@ import { modelsSchema, watchSchema } from './machine/config';
 import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
 import { cloudformationDeployStep } from './aws/cloudformation';
 import { cloudwatchLogsCleanStep } from './aws/steps/cloudwatch-logs-clean';
-import { cloudwatchMetricStep } from './aws/metrics';
+import { cloudwatchMetricStep } from './aws/steps/cloudwatch-metric';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
 import { loadTestStep } from './load-test/load-test';
 import { eksRolloutStep } from './k8s/eks-rollout';

@@ -38,7 +38,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { cloudformationDeployStep } from '../../main/core/aws/cloudformation';
 import { cloudwatchLogsCleanStep } from '../../main/core/aws/steps/cloudwatch-logs-clean';
-import { cloudwatchMetricStep } from '../../main/core/aws/metrics';
+import { cloudwatchMetricStep } from '../../main/core/aws/steps/cloudwatch-metric';
 import { cloudwatchAlarmsOkStep, ecsDeployStep } from '../../main/core/aws/steps';
 import { LogErrorWatch } from '../../main/core/aws/logs';
 import { newRunId } from '../../main/core/history/run-id';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cloudwatchLogsCleanStep, consoleLink, runStartTime } from '../../main/core/aws/steps/cloudwatch-logs-clean';
-import { cloudwatchMetricStep, parseThreshold, type MetricSpec } from '../../main/core/aws/metrics';
+import { cloudwatchMetricStep, parseThreshold, type MetricSpec } from '../../main/core/aws/steps/cloudwatch-metric';
 import { newRunId } from '../../main/core/history/run-id';
 import { startFakeAws, type FakeAws, type RequestRecord } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
