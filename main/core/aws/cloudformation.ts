@@ -22,7 +22,7 @@ import {
   type CfnDeploySpec,
   type ChangeType,
   type Cli,
-} from './cloudformation-deploy';
+} from './cloudformation-stack';
 
 export { StackEventStream, firstFailure, formatEvent } from './cloudformation-events';
 export {
@@ -31,7 +31,7 @@ export {
   templateParameters,
   type CfnDeployOutcome,
   type CfnDeploySpec,
-} from './cloudformation-deploy';
+} from './cloudformation-stack';
 
 /** CloudFormation takes at most this many bytes of template in the request; larger ones must be in S3. */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
