@@ -9,7 +9,7 @@ import { tcpStep } from './workflow/steps/tcp';
 import { stopLocalModelsStep } from './machine/stop-local-models';
 import { modelsSchema, watchSchema } from './machine/config';
 import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
-import { cloudformationDeployStep } from './aws/cloudformation';
+import { cloudformationDeployStep } from './aws/steps/cloudformation-deploy';
 import { cloudwatchLogsCleanStep } from './aws/steps/cloudwatch-logs-clean';
 import { cloudwatchMetricStep } from './aws/steps/cloudwatch-metric';
 import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';

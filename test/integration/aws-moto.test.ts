@@ -36,7 +36,7 @@ import {
   CreateServiceCommand,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { cloudformationDeployStep } from '../../main/core/aws/cloudformation';
+import { cloudformationDeployStep } from '../../main/core/aws/steps/cloudformation-deploy';
 import { cloudwatchLogsCleanStep } from '../../main/core/aws/steps/cloudwatch-logs-clean';
 import { cloudwatchMetricStep } from '../../main/core/aws/steps/cloudwatch-metric';
 import { cloudwatchAlarmsOkStep, ecsDeployStep } from '../../main/core/aws/steps';

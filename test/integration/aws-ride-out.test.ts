@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ecsDeployStep, ecsWaitStableStep } from '../../main/core/aws/steps';
-import { cloudformationDeployStep } from '../../main/core/aws/cloudformation';
+import { cloudformationDeployStep } from '../../main/core/aws/steps/cloudformation-deploy';
 import { startFakeAws, FakeAwsState, type FakeAws, type FaultRule } from '../fixtures/aws-endpoint/server';
 import { startFaultProxy, type FaultProxy } from '../fixtures/aws-endpoint/fault-proxy';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
