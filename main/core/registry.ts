@@ -8,7 +8,7 @@ import { httpStep } from './workflow/steps/http';
 import { tcpStep } from './workflow/steps/tcp';
 import { stopLocalModelsStep } from './machine/stop-local-models';
 import { modelsSchema, watchSchema } from './machine/config';
-import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps';
+import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './aws/steps/ecs-deploy';
 import { cloudformationDeployStep } from './aws/steps/cloudformation-deploy';
 import { cloudwatchLogsCleanStep } from './aws/steps/cloudwatch-logs-clean';
 import { cloudwatchMetricStep } from './aws/steps/cloudwatch-metric';

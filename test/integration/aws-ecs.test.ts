@@ -3,7 +3,7 @@
  * rollout reported with the stopped tasks' reasons, a circuit-breaker rollback reported as a failure.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from '../../main/core/aws/steps';
+import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from '../../main/core/aws/steps/ecs-deploy';
 import { startFakeAws, FakeAwsState, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';

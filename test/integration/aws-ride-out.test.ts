@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { ecsDeployStep, ecsWaitStableStep } from '../../main/core/aws/steps';
+import { ecsDeployStep, ecsWaitStableStep } from '../../main/core/aws/steps/ecs-deploy';
 import { cloudformationDeployStep } from '../../main/core/aws/steps/cloudformation-deploy';
 import { startFakeAws, FakeAwsState, type FakeAws, type FaultRule } from '../fixtures/aws-endpoint/server';
 import { startFaultProxy, type FaultProxy } from '../fixtures/aws-endpoint/fault-proxy';

@@ -29,5 +29,5 @@ export {
 export { describeAlarms, AlarmTracker, type AlarmSelector, type AlarmTransition } from './alarms';
 export { LogErrorWatch, type LogErrorEvent } from './logs';
 export { createAwsWatch, type AwsWatch, type AwsWatchOptions, type WatchTimers } from './watch';
-export { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './steps';
+export { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './steps/ecs-deploy';
 export type { ModelControl, EventJournal } from '../rule/enforcer';

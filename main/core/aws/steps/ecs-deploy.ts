@@ -2,20 +2,20 @@
  * Step kinds for phases 3 and 4: `ecs-deploy`, `ecs-wait-stable` and `cloudwatch-alarms-ok`. They take the
  * AWS clients from `ctx.services.aws`, or build them from `ctx.services.config` (offload.yml's `aws:`).
  */
-import type { OffloadConfig, StepKind } from '../vocabulary';
-import { describeAlarms } from './alarms';
-import { alarmSelectorSchema, ecsServiceProperties, parseGateConfig } from './config';
-import { formatDurationCompact } from '../format';
-import { durationMs, durationSchema } from '../units';
+import type { OffloadConfig, StepKind } from '../../vocabulary';
+import { describeAlarms } from '../alarms';
+import { alarmSelectorSchema, ecsServiceProperties, parseGateConfig } from '../config';
+import { formatDurationCompact } from '../../format';
+import { durationMs, durationSchema } from '../../units';
 import {
   assessService,
   deployService,
   describeServices,
   stoppedTaskReasons,
   type ServiceAssessment,
-} from './ecs';
-import { AwsOutageRider } from './ride-out';
-import { awsFailure, sleep, withClients } from './step-support';
+} from '../ecs';
+import { AwsOutageRider } from '../ride-out';
+import { awsFailure, sleep, withClients } from '../step-support';
 
 /** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
 const deployedInRun = new Map<string, string>();
