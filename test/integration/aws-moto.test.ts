@@ -39,7 +39,8 @@ import {
 import { cloudformationDeployStep } from '../../main/core/aws/steps/cloudformation-deploy';
 import { cloudwatchLogsCleanStep } from '../../main/core/aws/steps/cloudwatch-logs-clean';
 import { cloudwatchMetricStep } from '../../main/core/aws/steps/cloudwatch-metric';
-import { cloudwatchAlarmsOkStep, ecsDeployStep } from '../../main/core/aws/steps/ecs-deploy';
+import { cloudwatchAlarmsOkStep } from '../../main/core/aws/steps/cloudwatch-alarms-ok';
+import { ecsDeployStep } from '../../main/core/aws/steps/ecs-deploy';
 import { LogErrorWatch } from '../../main/core/aws/logs';
 import { newRunId } from '../../main/core/history/run-id';
 import type { AwsClients } from '../../main/core/aws/clients';

@@ -29,5 +29,7 @@ export {
 export { describeAlarms, AlarmTracker, type AlarmSelector, type AlarmTransition } from './alarms';
 export { LogErrorWatch, type LogErrorEvent } from './logs';
 export { createAwsWatch, type AwsWatch, type AwsWatchOptions, type WatchTimers } from './watch';
-export { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from './steps/ecs-deploy';
+export { ecsDeployStep } from './steps/ecs-deploy';
+export { ecsWaitStableStep } from './steps/ecs-wait-stable';
+export { cloudwatchAlarmsOkStep } from './steps/cloudwatch-alarms-ok';
 export type { ModelControl, EventJournal } from '../rule/enforcer';
