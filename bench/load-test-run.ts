@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadTestStep } from '../main/core/load-test/load-test';
-import { lambdaDeployStep, lambdaInvokeStep } from '../main/core/aws/lambda-steps';
+import { lambdaDeployStep, lambdaInvokeStep } from '../main/core/aws/steps/lambda-deploy';
 import { startFakeAws } from '../test/fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../test/fixtures/aws-endpoint/helpers';
 

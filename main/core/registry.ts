@@ -14,7 +14,7 @@ import { cloudwatchAlarmsOkStep } from './aws/steps/cloudwatch-alarms-ok';
 import { cloudformationDeployStep } from './aws/steps/cloudformation-deploy';
 import { cloudwatchLogsCleanStep } from './aws/steps/cloudwatch-logs-clean';
 import { cloudwatchMetricStep } from './aws/steps/cloudwatch-metric';
-import { lambdaDeployStep, lambdaInvokeStep } from './aws/lambda-steps';
+import { lambdaDeployStep, lambdaInvokeStep } from './aws/steps/lambda-deploy';
 import { loadTestStep } from './load-test/load-test';
 import { eksRolloutStep } from './k8s/eks-rollout';
 import { switchConfigStep } from './switch/switch-config';

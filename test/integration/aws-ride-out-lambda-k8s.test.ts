@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { lambdaDeployStep } from '../../main/core/aws/lambda-steps';
+import { lambdaDeployStep } from '../../main/core/aws/steps/lambda-deploy';
 import { eksRolloutStep, type EksRolloutSpec } from '../../main/core/k8s/eks-rollout';
 import { startFakeAws, FakeAwsState, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { startFaultProxy, type FaultProxy } from '../fixtures/aws-endpoint/fault-proxy';

@@ -3,9 +3,9 @@
  * from `ctx.services.aws`, or build them from offload.yml's `aws:` for the step.
  */
 import path from 'node:path';
-import type { JsonSchema, StepContext, StepKind, StepResult } from '../vocabulary';
-import { durationMs, durationSchema } from '../units';
-import { compileUserRegex } from '../units/regex';
+import type { JsonSchema, StepContext, StepKind, StepResult } from '../../vocabulary';
+import { durationMs, durationSchema } from '../../units';
+import { compileUserRegex } from '../../units/regex';
 import {
   deployFunction,
   iamActionOf,
@@ -13,9 +13,9 @@ import {
   LambdaStateError,
   type LambdaCode,
   type LambdaConfigChange,
-} from './lambda';
-import { awsFailure, sleep, stepCliFlags, withClients } from './step-support';
-import { AwsOutagePastBudget } from './ride-out';
+} from '../lambda';
+import { awsFailure, sleep, stepCliFlags, withClients } from '../step-support';
+import { AwsOutagePastBudget } from '../ride-out';
 
 /** What lambda-deploy published in a run, so lambda-invoke invokes exactly that (run id + function → qualifier). */
 const deployedInRun = new Map<string, string>();
