@@ -1,6 +1,26 @@
 /**
  * The one place where step kinds and config sections are registered. Adding a step kind or a
  * top-level offload.yml section touches its own file plus one line here; the engine never changes.
+ *
+ * Each step kind lives in a file named for it, in the folder of its concern (under `steps/` where the
+ * concern has several), all under main/core/:
+ *   run                    workflow/steps/run.ts
+ *   http                   workflow/steps/http.ts
+ *   tcp                    workflow/steps/tcp.ts
+ *   stop-local-models      machine/stop-local-models.ts
+ *   ecs-deploy             aws/steps/ecs-deploy.ts
+ *   ecs-wait-stable        aws/steps/ecs-wait-stable.ts
+ *   cloudwatch-alarms-ok   aws/steps/cloudwatch-alarms-ok.ts
+ *   cloudformation-deploy  aws/steps/cloudformation-deploy.ts
+ *   cloudwatch-logs-clean  aws/steps/cloudwatch-logs-clean.ts
+ *   cloudwatch-metric      aws/steps/cloudwatch-metric.ts
+ *   lambda-deploy          aws/steps/lambda-deploy.ts
+ *   lambda-invoke          aws/steps/lambda-invoke.ts
+ *   load-test              load-test/load-test.ts
+ *   eks-rollout            k8s/eks-rollout.ts
+ *   switch-config          switch/switch-config.ts
+ * Config sections: aws, gate (aws/config.ts), notify (notify/config.ts), models, watch (machine/config.ts),
+ * switch (switch/config.ts).
  */
 import type { JsonSchema, StepKind } from './vocabulary';
 import { runStep } from './workflow/steps/run';
