@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadTestStep } from '../main/core/load-test/step';
-import { lambdaDeployStep, lambdaInvokeStep } from '../main/core/aws/lambda-steps';
+import { loadTestStep } from '../main/core/load-test/load-test';
+import { lambdaDeployStep } from '../main/core/aws/steps/lambda-deploy';
+import { lambdaInvokeStep } from '../main/core/aws/steps/lambda-invoke';
 import { startFakeAws } from '../test/fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../test/fixtures/aws-endpoint/helpers';
 

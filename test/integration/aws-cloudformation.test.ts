@@ -14,7 +14,7 @@ import {
   firstFailure,
   templateParameters,
   type CfnDeploySpec,
-} from '../../main/core/aws/cloudformation';
+} from '../../main/core/aws/steps/cloudformation-deploy';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';

@@ -3,7 +3,9 @@
  * rollout reported with the stopped tasks' reasons, a circuit-breaker rollback reported as a failure.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ecsDeployStep, ecsWaitStableStep, cloudwatchAlarmsOkStep } from '../../main/core/aws/steps';
+import { ecsDeployStep } from '../../main/core/aws/steps/ecs-deploy';
+import { ecsWaitStableStep } from '../../main/core/aws/steps/ecs-wait-stable';
+import { cloudwatchAlarmsOkStep } from '../../main/core/aws/steps/cloudwatch-alarms-ok';
 import { startFakeAws, FakeAwsState, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';

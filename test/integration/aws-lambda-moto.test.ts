@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { lambdaDeployStep } from '../../main/core/aws/lambda-steps';
+import { lambdaDeployStep } from '../../main/core/aws/steps/lambda-deploy';
 import { motoAvailable, startMoto, type MotoServer } from '../fixtures/moto/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';

@@ -36,10 +36,11 @@ import {
   CreateServiceCommand,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { cloudformationDeployStep } from '../../main/core/aws/cloudformation';
-import { cloudwatchLogsCleanStep } from '../../main/core/aws/logs-clean';
-import { cloudwatchMetricStep } from '../../main/core/aws/metrics';
-import { cloudwatchAlarmsOkStep, ecsDeployStep } from '../../main/core/aws/steps';
+import { cloudformationDeployStep } from '../../main/core/aws/steps/cloudformation-deploy';
+import { cloudwatchLogsCleanStep } from '../../main/core/aws/steps/cloudwatch-logs-clean';
+import { cloudwatchMetricStep } from '../../main/core/aws/steps/cloudwatch-metric';
+import { cloudwatchAlarmsOkStep } from '../../main/core/aws/steps/cloudwatch-alarms-ok';
+import { ecsDeployStep } from '../../main/core/aws/steps/ecs-deploy';
 import { LogErrorWatch } from '../../main/core/aws/logs';
 import { newRunId } from '../../main/core/history/run-id';
 import type { AwsClients } from '../../main/core/aws/clients';

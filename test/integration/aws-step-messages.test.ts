@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { lambdaDeployStep } from '../../main/core/aws/lambda-steps';
+import { lambdaDeployStep } from '../../main/core/aws/steps/lambda-deploy';
 import { interpolate, type InterpolationContext } from '../../main/core/config/interpolate';
 import { startFakeAws, FakeAwsState, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eksRolloutStep, type EksRolloutSpec } from '../../main/core/k8s/step';
+import { eksRolloutStep, type EksRolloutSpec } from '../../main/core/k8s/eks-rollout';
 import { decodeEksToken } from '../../main/core/k8s/eks-token';
 import { loadKube } from '../../main/core/k8s/kubeconfig';
 import type { ResolvedStep, StepContext } from '../../main/core/vocabulary';

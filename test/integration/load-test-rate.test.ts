@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadTestStep } from '../../main/core/load-test/step';
+import { loadTestStep } from '../../main/core/load-test/load-test';
 import { makeCtx, step } from '../fixtures/aws-endpoint/helpers';
 
 let server: http.Server;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadTestStep } from '../../main/core/load-test/step';
+import { loadTestStep } from '../../main/core/load-test/load-test';
 import { planOf, parseRate } from '../../main/core/load-test/plan';
 import { LatencyHistogram } from '../../main/core/load-test/run';
 import { ConfigError, loadConfig } from '../../main/core/config';

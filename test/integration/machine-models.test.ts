@@ -11,7 +11,7 @@ import {
   parseWatchConfig,
   type MachineWatch,
 } from '../../main/core/machine';
-import { stopLocalModelsStep } from '../../main/core/machine/step';
+import { stopLocalModelsStep } from '../../main/core/machine/stop-local-models';
 import { findExecutable } from '../../main/core/platform/shell';
 import type { StopOutcome } from '../../main/core/state';
 import type { StepContext } from '../../main/core/workflow/types';

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parseSwitchConfig } from '../../main/core/rule/config';
-import { ConfigSwitcher } from '../../main/core/rule/switch';
+import { parseSwitchConfig } from '../../main/core/switch/config';
+import { ConfigSwitcher } from '../../main/core/switch/switcher';
 
 const LOCAL = 'http://localhost:11434';
 const AWS = 'https://bedrock.example.internal/v1';
@@ -87,7 +87,7 @@ describe.runIf(process.platform !== 'win32')('a switch killed mid-write', () => 
     // The real switcher in a real process, stopped just before its rename into the project and killed there.
     const bundle = path.join(root, 'switch-bundle.cjs');
     buildSync({
-      entryPoints: [path.resolve(__dirname, '../../main/core/rule/switch.ts')],
+      entryPoints: [path.resolve(__dirname, '../../main/core/switch/switcher.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -97,7 +97,7 @@ describe.runIf(process.platform !== 'win32')('a switch killed mid-write', () => 
     });
     const cfgBundle = path.join(root, 'config-bundle.cjs');
     buildSync({
-      entryPoints: [path.resolve(__dirname, '../../main/core/rule/config.ts')],
+      entryPoints: [path.resolve(__dirname, '../../main/core/switch/config.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

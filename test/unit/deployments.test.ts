@@ -36,7 +36,7 @@ describe('deployment identity', () => {
             image: 'repo/api:1.4.2',
           },
         },
-        // The shapes lambda-steps.ts, cloudformation.ts and k8s/step.ts record.
+        // The shapes aws/steps/lambda-deploy.ts, cloudformation-deploy.ts and k8s/eks-rollout.ts record.
         {
           step: 'b',
           kind: 'lambda-deploy',

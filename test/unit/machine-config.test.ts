@@ -8,7 +8,7 @@ import {
   parseWatchConfig,
   watchSchema,
 } from '../../main/core/machine/config';
-import { stopLocalModelsStep } from '../../main/core/machine/step';
+import { stopLocalModelsStep } from '../../main/core/machine/stop-local-models';
 
 function everyPropertyDescribed(schema: unknown, path = '$'): string[] {
   const missing: string[] = [];

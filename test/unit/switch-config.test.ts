@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { parseSwitchConfig } from '../../main/core/rule/config';
-import { ConfigSwitcher } from '../../main/core/rule/switch';
-import { readValue, setValues } from '../../main/core/rule/edit';
+import { parseSwitchConfig } from '../../main/core/switch/config';
+import { ConfigSwitcher } from '../../main/core/switch/switcher';
+import { readValue, setValues } from '../../main/core/switch/edit';
 
 let dir: string;
 beforeEach(() => {

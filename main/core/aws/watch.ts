@@ -10,7 +10,7 @@ import { projectEffects, type ProjectEffects } from '../boundary';
 import type { DeploymentIdentity } from '../deployments';
 import type { GatePoll } from '../rule/aws-ready';
 import type { EventJournal } from '../rule/enforcer';
-import { projectStateDir } from '../rule/paths';
+import { projectStateDir } from '../platform/project-state-dir';
 import { Poller, UNREF_TIMERS, type Timers } from '../units/poller';
 import type { AwsSnapshot } from '../vocabulary';
 import type { AwsClients } from './clients';

@@ -6,7 +6,7 @@
 import { parseAwsConfig, parseGateConfig, type AwsConfig, type GateConfig } from '../aws/config';
 import { parseModelsConfig, parseWatchConfig, type ModelsConfig, type WatchConfig } from '../machine/config';
 import { parseNotifyConfig, type NotifyConfig } from '../notify/config';
-import { parseSwitchConfig, type SwitchConfig } from '../rule/config';
+import { parseSwitchConfig, type SwitchConfig } from '../switch/config';
 
 /** The typed section models a loaded config carries. */
 export interface SectionModels {

@@ -4,7 +4,7 @@
  * the old source. A pure function of the deployed record, the current fingerprint and the changed-file lookup.
  */
 import type { DriftState } from '../vocabulary';
-import { readGateState, type GateStorage } from '../workflow/gates';
+import { readPhaseGates, type PhaseGateStorage } from '../workflow/phase-gates';
 import { readDeployments, type StateStorage } from './index';
 
 /** What the last deployment put on AWS (the gate record `deployPassed`, with the commit it recorded). */
@@ -50,9 +50,9 @@ export function driftOf(
  * back to the last AWS test), with the commit its deployment identity recorded.
  */
 export function deployedSource(
-  storage: GateStorage & Pick<StateStorage, 'readState'>,
+  storage: PhaseGateStorage & Pick<StateStorage, 'readState'>,
 ): DeployedSource | undefined {
-  const gates = readGateState(storage);
+  const gates = readPhaseGates(storage);
   const r = gates.deployPassed ?? gates.awsTestPassed;
   if (!r) return undefined;
   const commit = readDeployments(storage).find((d) => d.runId === r.runId)?.commit;

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { parseDocument } from 'yaml';
 import { CATALOGUE } from '../machine/catalogue';
-import { inferFormat } from '../rule/config';
-import { readValue } from '../rule/edit';
+import { inferFormat } from '../switch/config';
+import { readValue } from '../switch/edit';
 import { filesIn, readText, relCwd, subDirs, type SwitchFileDraft, type SwitchKeyDraft } from './plan';
 
 const MAX_FILE_BYTES = 256 * 1024;

@@ -1,5 +1,5 @@
 /** Kubernetes and EKS: kubeconfig as kubectl reads it, EKS tokens, and the `eks-rollout` step kind. */
-export { eksRolloutStep, type EksRolloutSpec } from './step';
+export { eksRolloutStep, type EksRolloutSpec } from './eks-rollout';
 export {
   loadKube,
   kubeconfigFiles,

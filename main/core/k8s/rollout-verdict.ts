@@ -1,7 +1,7 @@
 /**
  * The `eks-rollout` step's decisions, pure: which Deployments to wait for, how long each pod problem has lasted
  * (a failing pod fails the step only after the grace), and the words of a failure, a timeout and a pass. The
- * step (step.ts) reads the cluster and logs; these decide from what it read.
+ * step (eks-rollout.ts) reads the cluster and logs; these decide from what it read.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import { formatDurationCompact } from '../format';

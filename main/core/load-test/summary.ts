@@ -1,6 +1,6 @@
 /**
  * A finished load test in words and numbers: the summary table for the log, the step's outputs, and the
- * thresholds it broke. Pure: the step (step.ts) logs, records and decides with what these return.
+ * thresholds it broke. Pure: the step (load-test.ts) logs, records and decides with what these return.
  */
 import { durationMs } from '../units';
 import { totalOf, type LoadStats } from './run';

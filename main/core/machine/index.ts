@@ -19,5 +19,5 @@ export {
 export { CATALOGUE, classify, commandView, type CatalogueEntry } from './catalogue';
 export { confirmationNeeded, nonModelMatches, notModelLike } from './matcher-breadth';
 export type { StopRequest } from './stop';
-export { stopLocalModelsStep } from './step';
+export { stopLocalModelsStep } from './stop-local-models';
 export { machinePressure, type MachinePressure } from './pressure-now';

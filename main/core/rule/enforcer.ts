@@ -8,7 +8,7 @@ import { formatDurationCompact } from '../format';
 import type { Notifier } from '../notify/notifier';
 import type { ModelProcess, StopOutcome } from '../vocabulary';
 import type { ProjectJournal, RuleAction } from '../history/project-events';
-import type { SwitchResult, SwitchTarget } from './switch';
+import type { SwitchResult, SwitchTarget } from '../switch/switcher';
 import { decideModels, stopNotice, type ModelDecision, type StoppedServer } from './model-decisions';
 
 /** The machine-watch surface the rule needs (MachineWatch satisfies it). */

@@ -1,4 +1,11 @@
-/** The rule: enforcement policy (gate -> models + config switch) and the config switch itself. */
+/**
+ * The rule: the AWS-ready gate as a pure function of observations (aws-ready), its pass counting and
+ * transitions (gate-track), the enforcement policy that stops local models and switches the config
+ * (enforcer, model-decisions), and their wiring for an open project (wire). The config switch itself is
+ * ../switch.
+ */
+export { assessAwsReady, type GateVerdict, type GateObservations, type GatePoll } from './aws-ready';
+export { trackGate, INITIAL_GATE_TRACK, type GateAction, type GateTrack } from './gate-track';
 export {
   RuleEnforcer,
   type ModelControl,
@@ -7,15 +14,4 @@ export {
   type Policy,
   type RuleOptions,
 } from './enforcer';
-export { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
-export {
-  switchSchema,
-  parseSwitchConfig,
-  inferFormat,
-  type SwitchConfig,
-  type SwitchFileConfig,
-  type SwitchFormat,
-} from './config';
-export { readValue, setValues } from './edit';
-export { projectStateDir } from './paths';
-export { switchConfigStep } from './switch-step';
+export { createRuleWiring, type RuleWiring, type SwitchOutcome } from './wire';

@@ -14,11 +14,11 @@ import type { ProjectEventData, ProjectEventKind } from '../history/project-even
 import type { GatePoll, GatePollSource } from './aws-ready';
 import { INITIAL_GATE_TRACK, trackGate, type GateAction } from './gate-track';
 import { RuleEnforcer, type EventJournal, type ModelControl, type Policy } from './enforcer';
-import { startLocalModels, type LocalModelsStart } from './local-models';
-import { projectStateDir } from './paths';
+import { startLocalModels, type LocalModelsStart } from '../switch/local-models';
+import { projectStateDir } from '../platform/project-state-dir';
 import { workflowHasSteps } from '../workflow/engine';
 import { formatDurationCompact } from '../format';
-import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from './switch';
+import { ConfigSwitcher, type SwitchResult, type SwitchTarget } from '../switch/switcher';
 
 export interface RuleWiringOptions {
   config: OffloadConfig;

@@ -15,14 +15,14 @@ import type { ActiveRun } from './active-run';
 import { computeFingerprint, type Fingerprint } from './fingerprint';
 import {
   checkPhaseGate,
-  type GateContext,
+  type PhaseGateContext,
   notePhasePassed,
   notePhaseStarted,
-  readGateState,
+  readPhaseGates,
   unsatisfiableGate,
   workflowGate,
-  writeGateState,
-} from './gates';
+  writePhaseGates,
+} from './phase-gates';
 import type { Masker } from './mask';
 import { OutputTail } from './output-tail';
 import { keepStepOutputs, type OutputsToKeep } from './outputs';
@@ -72,7 +72,7 @@ export class Engine {
 
   /** Phases of a workflow that have steps (a phase offload.yml leaves empty is not run). */
   /** What the gates know about this project: its entry points, its empty phases, its history folder. */
-  private gateContext(): GateContext {
+  private gateContext(): PhaseGateContext {
     const { config, history } = this.o;
     return {
       workflows: config.workflows,
@@ -93,7 +93,7 @@ export class Engine {
   async availability(): Promise<WorkflowAvailability[]> {
     const fp = await this.fingerprint();
     this.lastFingerprint = fp;
-    const state = readGateState(this.o.history);
+    const state = readPhaseGates(this.o.history);
     return Object.entries(this.o.config.workflows).map(([name, all]) => {
       const phases = this.phasesOf(name) ?? [];
       if (!phases.length) {
@@ -305,7 +305,7 @@ export class Engine {
       });
       // Gates this run cannot satisfy by itself (aws-prepare never passed and not in this run, no AWS test
       // since the last deployment and none in this run…) refuse the run before anything runs.
-      const upfront = unsatisfiableGate(phases, readGateState(history), fp, this.gateContext());
+      const upfront = unsatisfiableGate(phases, readPhaseGates(history), fp, this.gateContext());
       if (upfront) {
         emit({
           type: 'phase',
@@ -337,7 +337,7 @@ export class Engine {
           reason = 'cancelled';
           break;
         }
-        const gates = readGateState(history);
+        const gates = readPhaseGates(history);
         const blocked = checkPhaseGate(phase, gates, fp, this.gateContext());
         if (blocked) {
           emit({ type: 'phase', runId, at: this.at(), phase, status: 'blocked', reason: blocked });
@@ -348,7 +348,7 @@ export class Engine {
         emit({ type: 'phase', runId, at: this.at(), phase, status: 'running' });
         if (phase === 'aws-deploy') {
           notePhaseStarted(gates, phase, fp, runId, this.at());
-          writeGateState(history, gates);
+          writePhaseGates(history, gates);
         }
         const result = await this.runPhase(ctx, phase);
         emit({
@@ -360,7 +360,7 @@ export class Engine {
           ...(result.reason ? { reason: result.reason } : {}),
         });
         if (result.status === 'passed') {
-          const g = readGateState(history);
+          const g = readPhaseGates(history);
           notePhasePassed(g, phase, fp, runId, this.at());
           if (phase === 'aws-deploy') await this.noteDeployment(active, workflow, fp);
           if (phase === 'local') {
@@ -368,10 +368,10 @@ export class Engine {
             const after = await this.fingerprint();
             if (after.value !== fp.value) {
               notePhasePassed(g, phase, after, runId, this.at());
-              writeGateState(history, g, after);
+              writePhaseGates(history, g, after);
             }
           }
-          writeGateState(history, g, fp);
+          writePhaseGates(history, g, fp);
           continue;
         }
         status = result.status;

@@ -10,13 +10,13 @@ export type { Fingerprint } from './fingerprint';
 export {
   checkPhaseGate,
   workflowGate,
-  readGateState,
-  writeGateState,
+  readPhaseGates,
+  writePhaseGates,
   notePhasePassed,
   notePhaseStarted,
-  emptyGateState,
-} from './gates';
-export type { GateState, GateRecord, GateStorage } from './gates';
+  emptyPhaseGates,
+} from './phase-gates';
+export type { PhaseGateState, PhaseGateRecord, PhaseGateStorage } from './phase-gates';
 export { Masker, MaskingLineBuffer } from './mask';
 export { parseOutputFile } from './outputs';
 export { runStep } from './steps/run';

@@ -5,7 +5,7 @@
  * can still use them.
  */
 import { scanExpressions } from '../config/interpolate';
-import { suggest } from './gates';
+import { suggest } from './phase-gates';
 import type { Masker } from './mask';
 import type { PhaseId } from './types';
 

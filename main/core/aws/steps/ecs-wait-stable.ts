@@ -1,85 +1,14 @@
 /**
- * Step kinds for phases 3 and 4: `ecs-deploy`, `ecs-wait-stable` and `cloudwatch-alarms-ok`. They take the
- * AWS clients from `ctx.services.aws`, or build them from `ctx.services.config` (offload.yml's `aws:`).
+ * The `ecs-wait-stable` step kind (phase 3): waits until each service's rollout completed on the task
+ * definition that was deployed (by `ecs-deploy` earlier in the run, unless given), riding out AWS outages.
  */
-import type { OffloadConfig, StepKind } from '../vocabulary';
-import { describeAlarms } from './alarms';
-import { alarmSelectorSchema, ecsServiceProperties, parseGateConfig } from './config';
-import { formatDurationCompact } from '../format';
-import { durationMs, durationSchema } from '../units';
-import {
-  assessService,
-  deployService,
-  describeServices,
-  stoppedTaskReasons,
-  type ServiceAssessment,
-} from './ecs';
-import { AwsOutageRider } from './ride-out';
-import { awsFailure, sleep, withClients } from './step-support';
-
-/** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
-const deployedInRun = new Map<string, string>();
-const deployKey = (runId: string, cluster: string, service: string) => `${runId}|${cluster}|${service}`;
-
-/** `ecs-deploy` spec. */
-export interface EcsDeploySpec {
-  cluster: string;
-  service: string;
-  force?: boolean;
-  image?: string;
-  container?: string;
-}
-
-/** Rolls a service out: a forced new deployment, or a new task-definition revision with a new image. */
-export const ecsDeployStep: StepKind<EcsDeploySpec> = {
-  key: 'ecs-deploy',
-  schema: {
-    type: 'object',
-    description: 'Roll out an ECS service. Outputs: taskDefinition, previousTaskDefinition, deploymentId.',
-    additionalProperties: false,
-    required: ['cluster', 'service'],
-    properties: {
-      ...ecsServiceProperties,
-      force: {
-        type: 'boolean',
-        description: 'Force a new deployment (default: true without `image`, false with it).',
-      },
-      image: {
-        type: 'string',
-        minLength: 1,
-        description:
-          'New image (e.g. ${{ steps.push.outputs.image }}): registers a new revision of the current task definition with it.',
-      },
-      container: {
-        type: 'string',
-        minLength: 1,
-        description: 'Container that gets the new image (required when the task definition has several).',
-      },
-    },
-  },
-  describe: (s) =>
-    `deploy ${s.spec.service} on ${s.spec.cluster}${s.spec.image ? ` with ${s.spec.image}` : ''}`,
-  async execute(ctx, step) {
-    const spec = step.spec;
-    try {
-      return await withClients(ctx, async (c) => {
-        const out = await deployService(c.ecs, { ...spec, signal: ctx.signal }, (l) => ctx.log(l, 'info'));
-        deployedInRun.set(deployKey(ctx.runId, spec.cluster, spec.service), out.taskDefinition);
-        ctx.setOutput('taskDefinition', out.taskDefinition);
-        ctx.setOutput('previousTaskDefinition', out.previousTaskDefinition);
-        if (out.deploymentId) ctx.setOutput('deploymentId', out.deploymentId);
-        ctx.record('ecs-deploy', { cluster: spec.cluster, service: spec.service, image: spec.image, ...out });
-        return {
-          status: 'passed' as const,
-          summary: `${out.registered ? 'new revision' : 'new deployment'} ${out.taskDefinition.split('/').pop()} started`,
-          outputs: { taskDefinition: out.taskDefinition },
-        };
-      });
-    } catch (err) {
-      return awsFailure(ctx, err, 'ecs-deploy', `${spec.cluster}/${spec.service}`);
-    }
-  },
-};
+import type { StepKind } from '../../vocabulary';
+import { formatDurationCompact } from '../../format';
+import { durationMs, durationSchema } from '../../units';
+import { assessService, describeServices, stoppedTaskReasons, type ServiceAssessment } from '../ecs';
+import { AwsOutageRider } from '../ride-out';
+import { awsFailure, sleep, withClients } from '../step-support';
+import { deployedInRun, deployKey } from './ecs-deploy';
 
 /** `ecs-wait-stable` spec. */
 export interface EcsWaitStableSpec {
@@ -217,62 +146,6 @@ export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
         spec.cluster,
         `The rollout goes on in AWS: follow it with \`aws ecs describe-services --cluster ${spec.cluster} --services ${spec.services.join(' ')}\`.`,
       );
-    }
-  },
-};
-
-/** `cloudwatch-alarms-ok` spec. */
-export interface AlarmsOkSpec {
-  names?: string[];
-  prefixes?: string[];
-}
-
-const NO_ALARMS = 'no alarms to check: give names or prefixes, or configure gate.alarms';
-
-/** The alarms a `cloudwatch-alarms-ok` step checks: its own names/prefixes, else gate.alarms. */
-function alarmSelection(spec: AlarmsOkSpec | null, config: OffloadConfig | undefined) {
-  const gate = config?.gate ?? parseGateConfig(undefined);
-  return {
-    names: spec?.names ?? (spec?.prefixes ? [] : gate.alarms.names),
-    prefixes: spec?.prefixes ?? (spec?.names ? [] : gate.alarms.prefixes),
-  };
-}
-
-/** Passes when none of the alarms (default: gate.alarms) is in ALARM and every named alarm exists. */
-export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
-  key: 'cloudwatch-alarms-ok',
-  schema: {
-    description:
-      'None of these CloudWatch alarms is in ALARM (default: the alarms in gate.alarms). One DescribeAlarms call for all names.',
-    anyOf: [{ type: 'null' }, alarmSelectorSchema('The alarms to check.')],
-  },
-  check: (spec, config) => {
-    const sel = alarmSelection(spec, config);
-    return sel.names.length + sel.prefixes.length === 0 ? [NO_ALARMS] : [];
-  },
-  describe: () => 'CloudWatch alarms are OK',
-  async execute(ctx, step) {
-    const sel = alarmSelection(step.spec, ctx.services.config);
-    if (sel.names.length + sel.prefixes.length === 0) return { status: 'failed', summary: NO_ALARMS };
-    try {
-      const alarms = await withClients(ctx, (c) => describeAlarms(c.cloudwatch, sel, ctx.signal));
-      ctx.record('cloudwatch-alarms', { alarms });
-      for (const a of alarms) ctx.log(`${a.name}: ${a.state}${a.reason ? ` — ${a.reason}` : ''}`, 'info');
-      const firing = alarms.filter((a) => a.state === 'ALARM');
-      const missing = alarms.filter((a) => a.state === 'UNKNOWN');
-      if (firing.length > 0) {
-        return {
-          status: 'failed',
-          summary: `in ALARM: ${firing.map((a) => `${a.name} (${a.reason ?? a.metric ?? ''})`).join('; ')}`,
-        };
-      }
-      if (missing.length > 0)
-        return { status: 'failed', summary: `unknown alarm(s): ${missing.map((a) => a.name).join(', ')}` };
-      if (alarms.length === 0)
-        return { status: 'failed', summary: `no alarm matches ${sel.prefixes.join(', ')}` };
-      return { status: 'passed', summary: `${alarms.length} alarm(s), none in ALARM` };
-    } catch (err) {
-      return awsFailure(ctx, err, 'cloudwatch:DescribeAlarms');
     }
   },
 };

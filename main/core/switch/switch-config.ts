@@ -4,8 +4,8 @@
  * automatic switches by the rule.
  */
 import type { StepKind } from '../vocabulary';
-import { projectStateDir } from './paths';
-import { ConfigSwitcher } from './switch';
+import { projectStateDir } from '../platform/project-state-dir';
+import { ConfigSwitcher } from './switcher';
 
 /** `switch-config` spec. */
 export interface SwitchStepSpec {

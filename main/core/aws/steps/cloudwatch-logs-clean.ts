@@ -8,11 +8,11 @@
  * at most 5 pages per group).
  */
 import type { CloudWatchLogsClient, FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import type { StepKind } from '../vocabulary';
-import { durationMs, durationSchema } from '../units';
-import { formatDurationCompact } from '../format';
-import { DEFAULT_FILTER_PATTERN } from '../notify/config';
-import { awsFailure, sleep, withClients } from './step-support';
+import type { StepKind } from '../../vocabulary';
+import { durationMs, durationSchema } from '../../units';
+import { formatDurationCompact } from '../../format';
+import { DEFAULT_FILTER_PATTERN } from '../../notify/config';
+import { awsFailure, sleep, withClients } from '../step-support';
 
 const logsSdk = (): typeof import('@aws-sdk/client-cloudwatch-logs') =>
   require('@aws-sdk/client-cloudwatch-logs');

@@ -1,14 +1,15 @@
 /**
- * The rule's gates, checked before each phase starts: (a) every AWS phase needs the local phase passed on the
- * same source fingerprint; (b) aws-deploy needs aws-prepare to have passed once; (c) shutdown needs a passed
- * deployment and AWS testing passed after the latest deployment. Monitor needs nothing. The records live in
- * the project's history folder (gates.json, written atomically) so they survive run pruning.
+ * The rule's phase gates (not the AWS-ready gate, which is ../rule/aws-ready), checked before each phase
+ * starts: (a) every AWS phase needs the local phase passed on the same source fingerprint; (b) aws-deploy
+ * needs aws-prepare to have passed once; (c) shutdown needs a passed deployment and AWS testing passed after
+ * the latest deployment. Monitor needs nothing. The records live in the project's history folder
+ * (gates.json, written atomically) so they survive run pruning.
  */
 import { describeChange, pruneManifests, rememberManifest, type Fingerprint } from './fingerprint';
 import { AWS_PHASES, type PhaseId } from './types';
 
 /** One gate-relevant fact: a phase passed (or a deployment started) for a fingerprint in a run. */
-export interface GateRecord {
+export interface PhaseGateRecord {
   fingerprint: string;
   parts: Partial<Fingerprint['parts']>;
   at: string;
@@ -18,20 +19,20 @@ export interface GateRecord {
 }
 
 /** Everything the gates know about a project. */
-export interface GateState {
+export interface PhaseGateState {
   version: 1;
   seq: number;
   /** Recent local passes, newest last. */
-  localPasses: GateRecord[];
-  preparePassed?: GateRecord;
+  localPasses: PhaseGateRecord[];
+  preparePassed?: PhaseGateRecord;
   /** The latest deployment attempt (a deployment that started changes AWS, passed or not). */
-  deployStarted?: GateRecord;
-  deployPassed?: GateRecord;
-  awsTestPassed?: GateRecord;
+  deployStarted?: PhaseGateRecord;
+  deployPassed?: PhaseGateRecord;
+  awsTestPassed?: PhaseGateRecord;
 }
 
 /** Where gate records are kept (HistoryStore satisfies it); the recorded file lists go under `projectDir`. */
-export interface GateStorage {
+export interface PhaseGateStorage {
   readonly projectDir: string;
   readState<T>(name: string): T | undefined;
   writeState(name: string, value: unknown): void;
@@ -40,19 +41,19 @@ export interface GateStorage {
 const MAX_LOCAL_PASSES = 20;
 const FILE = 'gates';
 
-export function emptyGateState(): GateState {
+export function emptyPhaseGates(): PhaseGateState {
   return { version: 1, seq: 0, localPasses: [] };
 }
 
 /** Reads the project's gate records (empty when none or unreadable). */
-export function readGateState(storage: GateStorage): GateState {
-  const s = storage.readState<GateState>(FILE);
-  if (!s || s.version !== 1 || !Array.isArray(s.localPasses)) return emptyGateState();
+export function readPhaseGates(storage: PhaseGateStorage): PhaseGateState {
+  const s = storage.readState<PhaseGateState>(FILE);
+  if (!s || s.version !== 1 || !Array.isArray(s.localPasses)) return emptyPhaseGates();
   return s;
 }
 
 /** Writes the gate records and keeps exactly the file lists they refer to (so refusals can name files). */
-export function writeGateState(storage: GateStorage, state: GateState, fp?: Fingerprint): void {
+export function writePhaseGates(storage: PhaseGateStorage, state: PhaseGateState, fp?: Fingerprint): void {
   storage.writeState(FILE, state);
   try {
     if (fp) rememberManifest(storage.projectDir, fp);
@@ -71,7 +72,7 @@ export function writeGateState(storage: GateStorage, state: GateState, fp?: Fing
 
 /** Records that a phase started (only a deployment's start matters: AWS testing must follow it). */
 export function notePhaseStarted(
-  state: GateState,
+  state: PhaseGateState,
   phase: PhaseId,
   fp: Fingerprint,
   runId: string,
@@ -82,7 +83,7 @@ export function notePhaseStarted(
 
 /** Records that a phase passed for a fingerprint. */
 export function notePhasePassed(
-  state: GateState,
+  state: PhaseGateState,
   phase: PhaseId,
   fp: Fingerprint,
   runId: string,
@@ -98,7 +99,7 @@ export function notePhasePassed(
   else if (phase === 'aws-test') state.awsTestPassed = r;
 }
 
-function record(state: GateState, fp: Fingerprint, runId: string, at: string): GateRecord {
+function record(state: PhaseGateState, fp: Fingerprint, runId: string, at: string): PhaseGateRecord {
   state.seq += 1;
   return { fingerprint: fp.value, parts: { ...fp.parts }, at, runId, seq: state.seq };
 }
@@ -121,7 +122,7 @@ export function suggest(workflows: Record<string, readonly PhaseId[]>, phases: P
 }
 
 /** What the gates need to know about the project besides its records. */
-export interface GateContext {
+export interface PhaseGateContext {
   /** Entry points (name -> phases), to name the exact command that satisfies a missing gate. */
   workflows: Record<string, readonly PhaseId[]>;
   /** Phases offload.yml leaves without steps: nothing to do, so nothing to wait for. */
@@ -133,9 +134,9 @@ export interface GateContext {
 /** Why `phase` may not start now, or undefined when its gates are satisfied. */
 export function checkPhaseGate(
   phase: PhaseId,
-  state: GateState,
+  state: PhaseGateState,
   fp: Fingerprint,
-  ctx: GateContext,
+  ctx: PhaseGateContext,
 ): string | undefined {
   const { workflows, stateDir } = ctx;
   const empty = (p: PhaseId) => ctx.emptyPhases?.has(p) ?? false;
@@ -171,11 +172,11 @@ export function checkPhaseGate(
  */
 export function unsatisfiableGate(
   phases: readonly PhaseId[],
-  state: GateState,
+  state: PhaseGateState,
   fp: Fingerprint,
-  ctx: GateContext,
+  ctx: PhaseGateContext,
 ): { phase: PhaseId; reason: string } | undefined {
-  const sim: GateState = JSON.parse(JSON.stringify(state)) as GateState;
+  const sim: PhaseGateState = JSON.parse(JSON.stringify(state)) as PhaseGateState;
   for (const phase of phases) {
     const reason = checkPhaseGate(phase, sim, fp, ctx);
     if (reason) return { phase, reason };
@@ -191,9 +192,9 @@ export function unsatisfiableGate(
  */
 export function workflowGate(
   phases: readonly PhaseId[],
-  state: GateState,
+  state: PhaseGateState,
   fp: Fingerprint,
-  ctx: GateContext,
+  ctx: PhaseGateContext,
 ): { allowed: boolean; reason?: string } {
   const blocked = unsatisfiableGate(phases, state, fp, ctx);
   return blocked ? { allowed: false, reason: `${blocked.phase}: ${blocked.reason}` } : { allowed: true };

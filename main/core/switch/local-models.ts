@@ -11,7 +11,7 @@ import { closeProjectFile, openProjectFile, readRange } from '../boundary/files'
 import { ensurePrivateDir } from '../platform/atomic-file';
 import { formatDurationCompact } from '../format';
 import type { ModelProcess } from '../vocabulary';
-import type { ModelControl } from './enforcer';
+import type { ModelControl } from '../rule/enforcer';
 import { probeModelServer, triedText } from './model-answers';
 
 export interface LocalModelsStart {

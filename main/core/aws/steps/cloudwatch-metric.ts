@@ -5,10 +5,10 @@
  * such as ALB 5XX counts) or `wait` (poll until data arrives or the timeout).
  */
 import type { CloudWatchClient, MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import type { StepKind } from '../vocabulary';
-import { durationMs, durationSchema } from '../units';
-import { formatDurationCompact } from '../format';
-import { awsFailure, sleep, withClients } from './step-support';
+import type { StepKind } from '../../vocabulary';
+import { durationMs, durationSchema } from '../../units';
+import { formatDurationCompact } from '../../format';
+import { awsFailure, sleep, withClients } from '../step-support';
 
 const cloudWatchSdk = (): typeof import('@aws-sdk/client-cloudwatch') =>
   require('@aws-sdk/client-cloudwatch');

@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readProjectText } from '../boundary/files';
-import type { StepContext, StepKind, StepResult } from '../vocabulary';
-import { durationMs, durationSchema } from '../units';
-import { awsFailure, stepCliFlags, withClients } from './step-support';
-import { parseTemplate, TemplateSyntaxError } from './cloudformation-template';
+import { readProjectText } from '../../boundary/files';
+import type { StepContext, StepKind, StepResult } from '../../vocabulary';
+import { durationMs, durationSchema } from '../../units';
+import { awsFailure, stepCliFlags, withClients } from '../step-support';
+import { parseTemplate, TemplateSyntaxError } from '../cloudformation-template';
 import {
   DeployProblem,
   deployStack,
@@ -22,16 +22,16 @@ import {
   type CfnDeploySpec,
   type ChangeType,
   type Cli,
-} from './cloudformation-deploy';
+} from '../cloudformation-stack';
 
-export { StackEventStream, firstFailure, formatEvent } from './cloudformation-events';
+export { StackEventStream, firstFailure, formatEvent } from '../cloudformation-events';
 export {
   deployStack,
   stuckAdvice,
   templateParameters,
   type CfnDeployOutcome,
   type CfnDeploySpec,
-} from './cloudformation-deploy';
+} from '../cloudformation-stack';
 
 /** CloudFormation takes at most this many bytes of template in the request; larger ones must be in S3. */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;

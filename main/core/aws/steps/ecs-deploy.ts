@@ -1,0 +1,75 @@
+/**
+ * The `ecs-deploy` step kind (phase 3): rolls an ECS service out, and remembers per run what it deployed so
+ * that `ecs-wait-stable` knows what "the deployed one" is. It takes the AWS clients from `ctx.services.aws`,
+ * or builds them from `ctx.services.config` (offload.yml's `aws:`).
+ */
+import type { StepKind } from '../../vocabulary';
+import { ecsServiceProperties } from '../config';
+import { deployService } from '../ecs';
+import { awsFailure, withClients } from '../step-support';
+
+/** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
+export const deployedInRun = new Map<string, string>();
+/** The key of `deployedInRun`: one service of one cluster in one run. */
+export const deployKey = (runId: string, cluster: string, service: string) =>
+  `${runId}|${cluster}|${service}`;
+
+/** `ecs-deploy` spec. */
+export interface EcsDeploySpec {
+  cluster: string;
+  service: string;
+  force?: boolean;
+  image?: string;
+  container?: string;
+}
+
+/** Rolls a service out: a forced new deployment, or a new task-definition revision with a new image. */
+export const ecsDeployStep: StepKind<EcsDeploySpec> = {
+  key: 'ecs-deploy',
+  schema: {
+    type: 'object',
+    description: 'Roll out an ECS service. Outputs: taskDefinition, previousTaskDefinition, deploymentId.',
+    additionalProperties: false,
+    required: ['cluster', 'service'],
+    properties: {
+      ...ecsServiceProperties,
+      force: {
+        type: 'boolean',
+        description: 'Force a new deployment (default: true without `image`, false with it).',
+      },
+      image: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'New image (e.g. ${{ steps.push.outputs.image }}): registers a new revision of the current task definition with it.',
+      },
+      container: {
+        type: 'string',
+        minLength: 1,
+        description: 'Container that gets the new image (required when the task definition has several).',
+      },
+    },
+  },
+  describe: (s) =>
+    `deploy ${s.spec.service} on ${s.spec.cluster}${s.spec.image ? ` with ${s.spec.image}` : ''}`,
+  async execute(ctx, step) {
+    const spec = step.spec;
+    try {
+      return await withClients(ctx, async (c) => {
+        const out = await deployService(c.ecs, { ...spec, signal: ctx.signal }, (l) => ctx.log(l, 'info'));
+        deployedInRun.set(deployKey(ctx.runId, spec.cluster, spec.service), out.taskDefinition);
+        ctx.setOutput('taskDefinition', out.taskDefinition);
+        ctx.setOutput('previousTaskDefinition', out.previousTaskDefinition);
+        if (out.deploymentId) ctx.setOutput('deploymentId', out.deploymentId);
+        ctx.record('ecs-deploy', { cluster: spec.cluster, service: spec.service, image: spec.image, ...out });
+        return {
+          status: 'passed' as const,
+          summary: `${out.registered ? 'new revision' : 'new deployment'} ${out.taskDefinition.split('/').pop()} started`,
+          outputs: { taskDefinition: out.taskDefinition },
+        };
+      });
+    } catch (err) {
+      return awsFailure(ctx, err, 'ecs-deploy', `${spec.cluster}/${spec.service}`);
+    }
+  },
+};
