@@ -26,6 +26,9 @@ export const sleep = (ms: number, signal: AbortSignal) =>
 /** Error kinds that say nothing about the request itself: AWS or the path to it will likely answer later. */
 const TRANSIENT: ReadonlySet<AwsErrorKind> = new Set(['throttled', 'network', 'timeout', 'server']);
 
+/** Whether a kind of AWS failure is worth waiting out (throttled, network, timeout, server). */
+export const isTransientKind = (kind: AwsErrorKind): boolean => TRANSIENT.has(kind);
+
 /** Whether an AWS error is worth waiting out (throttling, 5xx, resets, refused or timed-out connections). */
 export function isTransientAwsError(err: unknown): boolean {
   return TRANSIENT.has(classifyAwsError(err));
