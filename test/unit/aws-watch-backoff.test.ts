@@ -1,6 +1,7 @@
 // The AWS watch's back-off, pure: the pause after transiently failed rounds in a row, and what ends it.
 import { describe, expect, it } from 'vitest';
 import { pollDelayMs, WatchBackoff } from '../../main/core/aws/watch-backoff';
+import { Poller } from '../../main/core/units/poller';
 
 describe('the pause before the next AWS poll', () => {
   it('grows with jitter between half and all of 2^n intervals, capped at 4, never under the interval', () => {
@@ -29,5 +30,29 @@ describe('the pause before the next AWS poll', () => {
       began: false,
       ended: true,
     });
+  });
+});
+
+describe('the poller with a back-off', () => {
+  it('asks for the pause after each run, so a longer one applies to the next run only', async () => {
+    const asked: number[] = [];
+    let pauses = [30, 10];
+    const p = new Poller(() => undefined, {
+      intervalMs: 10,
+      delayMs: () => pauses.shift() ?? 10,
+      timers: {
+        setTimeout: (fn, ms) => {
+          asked.push(ms);
+          if (asked.length < 3) queueMicrotask(fn);
+          return asked.length;
+        },
+        clearTimeout: () => undefined,
+      },
+    });
+    p.start();
+    for (let i = 0; i < 10 && asked.length < 3; i++) await new Promise((r) => setImmediate(r));
+    p.stop();
+    pauses = [];
+    expect(asked).toEqual([30, 10, 10]);
   });
 });
