@@ -36,6 +36,7 @@ export type AwsErrorKind =
   | 'not-found'
   | 'throttled'
   | 'network'
+  | 'cut-off'
   | 'timeout'
   | 'server'
   | 'region'
@@ -92,6 +93,17 @@ const NETWORK = new Set([
   'EPIPE',
 ]);
 
+/**
+ * AWS answered (a status arrived) but the body did not arrive whole: the connection dropped mid-body (the SDK
+ * says ECONNRESET, "aborted"), or a success's body could not be parsed. Not "could not reach AWS".
+ */
+function cutOff(status: number | undefined, code: string, msg: string): boolean {
+  if (status === undefined) return false;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return true;
+  if (/^aborted\b|premature close|unexpected end of/i.test(msg)) return true;
+  return status < 300 && /deserialization error/i.test(msg);
+}
+
 /** Classifies an error thrown by the SDK (or its credential providers). */
 export function classifyAwsError(err: unknown): AwsErrorKind {
   const e = (err ?? {}) as ErrorShape;
@@ -108,6 +120,7 @@ export function classifyAwsError(err: unknown): AwsErrorKind {
   if (DENIED.has(name) || DENIED.has(code) || /not authorized to perform/i.test(msg)) return 'access-denied';
   if (NOT_FOUND.has(name)) return 'not-found';
   if (THROTTLE.has(name) || THROTTLE.has(code) || status === 429) return 'throttled';
+  if (cutOff(status, code, msg)) return 'cut-off';
   // A reset or refused connection is the network's, even when the SDK names it TimeoutError.
   if (NETWORK.has(code)) return 'network';
   if (
@@ -158,9 +171,16 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
       return `${head}: ${what}${where}. Fix: check the name in offload.yml and the region (aws.region).`;
     }
     case 'throttled':
-      return `${head}: AWS throttled the request${attempts ? ` (still throttled after ${attempts} attempts with back-off)` : ''}. Fix: ${context.step ? 'wait and run again, or give the step a longer timeout or interval' : 'wait and retry, or poll less often (gate.interval / notify.interval)'}; API quotas are shared by the whole account and Region.`;
+      return `${head}: AWS throttled the request${attempts ? ` (still throttled after ${attempts} attempts with back-off)` : ''}. Fix: ${context.step ? "wait and run again, or give the step a longer timeout or interval (the step's own `timeout:` and `interval:` in offload.yml; `retries:` runs it again)" : 'wait and retry, or poll less often (gate.interval / notify.interval)'}; API quotas are shared by the whole account and Region.`;
     case 'timeout':
       return `${head}: the request timed out${attempts ? ` after ${attempts} attempts` : ''}. Fix: check the network or VPN, or raise aws.timeout.`;
+    case 'cut-off': {
+      const why = [
+        e.$metadata?.httpStatusCode ? `HTTP ${e.$metadata.httpStatusCode}` : undefined,
+        e.code ?? (e.cause as ErrorShape | undefined)?.code,
+      ].filter(Boolean);
+      return `${head}: ${context.endpoint ? `the endpoint${at}` : 'AWS'} answered but the response was cut off${why.length ? ` (${why.join(', ')})` : ''}${attempts ? ` after ${attempts} attempts` : ''}. Fix: retry; if it keeps happening, check the network, VPN or proxy between you and ${context.endpoint ? 'the endpoint' : 'AWS'}.`;
+    }
     case 'network':
       return `${head}: could not reach ${context.endpoint ? `the endpoint${at}` : `AWS${where}`} (${e.code ?? (e.cause as ErrorShape | undefined)?.code ?? e.name ?? 'network error'}). Fix: check the network or VPN${context.region ? '' : ' and aws.region'}, and aws.endpoint if set.`;
     case 'server':

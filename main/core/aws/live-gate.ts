@@ -26,14 +26,18 @@ export function readLiveGateFile(stateDir: string, now = Date.now()): LiveGate |
       at: number;
       since: string;
       intervalMs: number;
+      /** The pause the watch planned before its next poll (longer than the interval while backing off). */
+      nextPollMs?: number;
       snapshot: AwsSnapshot;
     };
-    if (now - l.at > 3 * l.intervalMs + 5_000) return undefined;
+    // A planned longer pause (AWS throttled or unreachable, the gate not ready) is not a dead or hung watch.
+    const planned = Math.max(0, (l.nextPollMs ?? l.intervalMs) - l.intervalMs);
+    if (now - l.at > 3 * l.intervalMs + 5_000 + planned) return undefined;
     if (!isAlive(l.pid)) return undefined;
     // Published but old (the watch's poll hangs): what it says is no longer evidence.
     const snap = staleAsUnknown(l.snapshot, {
       now,
-      maxAgeMs: staleAfterMs(l.intervalMs),
+      maxAgeMs: staleAfterMs(l.intervalMs) + planned,
       startedAt: Date.parse(l.since),
     });
     return { ...snap, live: { pid: l.pid, since: l.since } };
@@ -55,7 +59,8 @@ export class LiveGatePublisher {
     },
   ) {}
 
-  publish(snapshot: AwsSnapshot): void {
+  /** `nextPollMs`: the pause before the watch's next poll (default the interval). */
+  publish(snapshot: AwsSnapshot, nextPollMs = this.o.intervalMs): void {
     try {
       writeFileAtomic(
         path.join(this.o.stateDir, LIVE_FILE),
@@ -64,6 +69,7 @@ export class LiveGatePublisher {
           at: this.o.now(),
           since: this.o.since,
           intervalMs: this.o.intervalMs,
+          nextPollMs,
           snapshot,
         }),
         PRIVATE_FILE,

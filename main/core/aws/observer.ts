@@ -12,7 +12,7 @@ import { describeAlarms, type AlarmSelector } from './alarms';
 import type { AwsClients } from './clients';
 import type { AwsConfig, GateConfig, GateEndpointConfig } from './config';
 import { assessService, describeServices } from './ecs';
-import { explainAwsError } from './errors';
+import { classifyAwsError, explainAwsError, type AwsErrorKind } from './errors';
 import { LogErrorWatch, type LogErrorEvent } from './logs';
 
 /** One endpoint check's result. */
@@ -25,9 +25,10 @@ export interface EndpointCheck {
 
 /** What one round observed (services, endpoints and alarms are asked together). */
 export interface AwsObservation {
-  services: { states: AwsServiceState[]; unknown?: string };
+  /** `unknown`: why AWS could not be asked; `failure`: what kind of failure that was (for the back-off). */
+  services: { states: AwsServiceState[]; unknown?: string; failure?: AwsErrorKind };
   endpoints: { endpoint: GateEndpointConfig; check: EndpointCheck }[];
-  alarms: { alarms: AwsAlarmState[]; unknown?: string };
+  alarms: { alarms: AwsAlarmState[]; unknown?: string; failure?: AwsErrorKind };
 }
 
 /** One request to a gate endpoint (status and body as configured, redirects not followed, bounded in time). */
@@ -121,7 +122,11 @@ export class AwsObserver {
   }
 
   /** New error lines per log group since the last call (cursors persist); `problem` says what failed. */
-  async newLogErrors(): Promise<{ byGroup: Map<string, LogErrorEvent[]>; problem?: string }> {
+  async newLogErrors(): Promise<{
+    byGroup: Map<string, LogErrorEvent[]>;
+    problem?: string;
+    failure?: AwsErrorKind;
+  }> {
     const byGroup = new Map<string, LogErrorEvent[]>();
     const groups = this.o.notify.logGroups;
     if (groups.length === 0) return { byGroup };
@@ -132,15 +137,17 @@ export class AwsObserver {
       now: this.o.now,
     });
     let problem: string | undefined;
+    let failure: AwsErrorKind | undefined;
     for (const g of groups) {
       try {
         const events = await this.logWatch.pollGroup(g);
         if (events.length) byGroup.set(g.name, events);
       } catch (err) {
         problem = this.explain(err, 'logs:FilterLogEvents', g.name);
+        failure = failureKind(err);
       }
     }
-    return { byGroup, ...(problem ? { problem } : {}) };
+    return { byGroup, ...(problem ? { problem } : {}), ...(failure ? { failure } : {}) };
   }
 
   /** Destroys the clients this observer built. */
@@ -189,6 +196,7 @@ export class AwsObserver {
       return {
         states: wanted.map((s) => ({ ...s, status: 'pending', message: `unknown: ${why}` })),
         unknown: why,
+        failure: failureKind(err),
       };
     }
   }
@@ -201,7 +209,15 @@ export class AwsObserver {
     } catch (err) {
       const why = this.explain(err, 'cloudwatch:DescribeAlarms');
       const names = [...sel.names, ...sel.prefixes.map((p) => `${p}*`)];
-      return { alarms: names.map((name) => ({ name, state: 'UNKNOWN', reason: why })), unknown: why };
+      return {
+        alarms: names.map((name) => ({ name, state: 'UNKNOWN', reason: why })),
+        unknown: why,
+        failure: failureKind(err),
+      };
     }
   }
 }
+
+/** The kind of a failed AWS call; a request the boundary refused is not AWS's failure. */
+const failureKind = (err: unknown): AwsErrorKind =>
+  err instanceof EffectRefused ? 'other' : classifyAwsError(err);

@@ -24,7 +24,16 @@ export const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 /** Error kinds that say nothing about the request itself: AWS or the path to it will likely answer later. */
-const TRANSIENT: ReadonlySet<AwsErrorKind> = new Set(['throttled', 'network', 'timeout', 'server']);
+const TRANSIENT: ReadonlySet<AwsErrorKind> = new Set([
+  'throttled',
+  'network',
+  'cut-off',
+  'timeout',
+  'server',
+]);
+
+/** Whether a kind of AWS failure is worth waiting out (throttled, network, cut-off, timeout, server). */
+export const isTransientKind = (kind: AwsErrorKind): boolean => TRANSIENT.has(kind);
 
 /** Whether an AWS error is worth waiting out (throttling, 5xx, resets, refused or timed-out connections). */
 export function isTransientAwsError(err: unknown): boolean {
@@ -53,7 +62,9 @@ const outageWords = (kind: AwsErrorKind): string =>
       ? 'answered with server errors'
       : kind === 'timeout'
         ? 'did not answer in time'
-        : 'was unreachable';
+        : kind === 'cut-off'
+          ? 'answered with cut-off responses'
+          : 'was unreachable';
 
 /** The delay before retry `n` (0-based): full jitter over an exponentially growing cap. */
 export function backoffMs(

@@ -2,7 +2,8 @@
  * The AWS watch, composed: the observer asks AWS and the endpoints, the gate counts passes and judges
  * (assessAwsReady), CloudWatch notices raise alarm transitions and new error lines, and the live-gate
  * publisher shares the state with other processes. It acts on nothing itself: gate polls go to its
- * listeners, where the core wires the rule. One poller runs a round per interval (default 60 s).
+ * listeners, where the core wires the rule. One poller runs a round per interval (default 60 s), longer
+ * while AWS throttles or cannot be reached (watch-backoff.ts).
  */
 import type { OffloadConfig } from '../config/types';
 import type { Notifier } from '../notify/notifier';
@@ -14,10 +15,12 @@ import { projectStateDir } from '../platform/project-state-dir';
 import { Poller, UNREF_TIMERS, type Timers } from '../units/poller';
 import type { AwsSnapshot } from '../vocabulary';
 import type { AwsClients } from './clients';
+import type { AwsErrorKind } from './errors';
 import { CloudWatchNotices, logGroupConsoleUrl } from './cloudwatch-notices';
 import { AwsGate, initialGate, staleAfterMs, staleAsUnknown } from './gate';
 import { LiveGatePublisher, readLiveGateFile, type LiveGate } from './live-gate';
 import { AwsObserver, type AwsObservation } from './observer';
+import { WatchBackoff } from './watch-backoff';
 import { gateCrossing, roundSnapshot, watchPlan, type WatchPlan } from './watch-plan';
 
 /** Timer functions (injected by tests that control time). */
@@ -47,6 +50,8 @@ export interface AwsWatchOptions {
   dataDir?: string;
   now?: () => number;
   timers?: WatchTimers;
+  /** The back-off's jitter (tests fix it). */
+  random?: () => number;
   log?: (line: string) => void;
 }
 
@@ -101,7 +106,7 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
 
   /** One round: observe, raise CloudWatch notices, judge the gate, tell the rule, publish. */
   const round = async () => {
-    const { seen, logProblem } = await observeRound(
+    const { seen, logProblem, logFailure } = await observeRound(
       observer,
       notices,
       !opts.oneShot && config.notify.logGroups.length > 0,
@@ -115,22 +120,36 @@ export function createAwsWatch(opts: AwsWatchOptions): AwsWatch {
       configTarget: configTarget(),
     });
     if (logProblem) log(`offload: ${logProblem}`);
+    const pace = backoff.round(
+      [seen.services.failure, seen.alarms.failure, logFailure],
+      judged.poll.to === 'ready',
+    );
+    // A longer pause is planned, not a hung poll: what is not ready may age that much more before it is stale.
+    maxAgeMs = staleAfterMs(intervalMs) + (pace.delayMs - intervalMs);
+    if (pace.began && !opts.oneShot)
+      log(
+        `offload: AWS keeps failing (${snap.reason}); polling less often until it answers (next in ${Math.round(pace.delayMs / 1000)} s)`,
+      );
+    if (pace.ended && !opts.oneShot)
+      log(`offload: AWS answers again; polling every ${Math.round(intervalMs / 1000)} s`);
     const crossing = gateCrossing(judged, !!opts.oneShot);
     if (crossing) opts.journal?.appendProjectEvent('aws-gate', crossing);
     await tellGateListeners(gateListeners, judged.poll, log);
     snap = { ...snap, configTarget: configTarget() };
-    if (!opts.oneShot && poller.started) live.publish(snap);
+    if (!opts.oneShot && poller.started) live.publish(snap, pace.delayMs);
     armStaleTimer();
     emit();
   };
 
+  const backoff = new WatchBackoff(intervalMs, opts.random);
   const poller = new Poller(round, {
     intervalMs,
+    delayMs: () => backoff.delayMs,
     timers: opts.timers ?? UNREF_TIMERS,
     onError: (err) => log(`offload: AWS watch poll failed: ${(err as Error).message}`),
   });
   // A hung poll turns the snapshot unknown after about two intervals; a timer tells the subscribers then.
-  const maxAgeMs = staleAfterMs(intervalMs);
+  let maxAgeMs = staleAfterMs(intervalMs);
   const timers = opts.timers ?? UNREF_TIMERS;
   let startedAt: number | undefined;
   let staleTimer: unknown;
@@ -225,13 +244,17 @@ async function observeRound(
   observer: AwsObserver,
   notices: CloudWatchNotices,
   readLogs: boolean,
-): Promise<{ seen: AwsObservation; logProblem?: string }> {
+): Promise<{ seen: AwsObservation; logProblem?: string; logFailure?: AwsErrorKind }> {
   const seen = await observer.observe();
   if (!seen.alarms.unknown) notices.alarmsObserved(seen.alarms.alarms);
   if (!readLogs) return { seen };
   const logs = await observer.newLogErrors();
   notices.logErrorsObserved(logs.byGroup);
-  return { seen, ...(logs.problem !== undefined ? { logProblem: logs.problem } : {}) };
+  return {
+    seen,
+    ...(logs.problem !== undefined ? { logProblem: logs.problem } : {}),
+    ...(logs.failure !== undefined ? { logFailure: logs.failure } : {}),
+  };
 }
 
 /** Calls each subscriber; one that throws stops neither the others nor the watch. */

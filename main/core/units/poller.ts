@@ -28,6 +28,8 @@ export interface PollerOptions {
   timers?: Timers;
   /** Where a failed run's error goes (the poller carries on at the next interval). */
   onError?: (err: unknown) => void;
+  /** The pause after a run, asked when the next run is scheduled (a back-off); default `intervalMs`. */
+  delayMs?: () => number;
 }
 
 /** Runs a task repeatedly while started and not paused; one run at a time. */
@@ -92,7 +94,7 @@ export class Poller implements Disposable {
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       void this.runNow().finally(() => this.schedule());
-    }, this.o.intervalMs);
+    }, this.o.delayMs?.() ?? this.o.intervalMs);
   }
 
   private cancelTimer(): void {

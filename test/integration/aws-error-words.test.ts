@@ -1,0 +1,133 @@
+/**
+ * The right words for what AWS did (issue 22, item 6), through the real SDK, the local AWS endpoint and the
+ * TCP fault proxy: a response cut off mid-body is "AWS answered but the response was cut off", never "could
+ * not reach AWS" (for a step, for the watch, in both protocol shapes) and a step rides it out; a reset is the
+ * network's, never "timed out"; a throttled step's advice names the step's own settings, not the watch's.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { AwsClients } from '../../main/core/aws/clients';
+import { explainAwsError } from '../../main/core/aws/errors';
+import { ecsWaitStableStep } from '../../main/core/aws/steps';
+import { createAwsWatch } from '../../main/core/aws/watch';
+import { Notifier } from '../../main/core/notify/notifier';
+import { startFaultProxy, type FaultProxy } from '../fixtures/aws-endpoint/fault-proxy';
+import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
+import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
+
+let fake: FakeAws;
+let proxy: FaultProxy;
+let clients: AwsClients;
+let dir: string;
+
+beforeAll(async () => {
+  fake = await startFakeAws();
+  fake.state.addService({ cluster: 'dev', service: 'api' });
+  fake.state.setAlarm('api-5xx', 'OK');
+  proxy = await startFaultProxy(fake.url);
+  clients = testClients(proxy.url, { maxAttempts: 1, timeout: '1s' });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-error-words-'));
+});
+afterEach(() => {
+  fake.state.faults = [];
+  proxy.set('pass');
+});
+afterAll(async () => {
+  clients?.destroy();
+  await proxy?.close();
+  await fake?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const failed = async (p: Promise<unknown>): Promise<unknown> => {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+};
+
+describe('a response cut off mid-body', () => {
+  test('is "AWS answered but the response was cut off", in the JSON and the Query shapes', async () => {
+    proxy.set('truncate');
+    const ecs = await failed(
+      clients.ecs.send(new DescribeServicesCommand({ cluster: 'dev', services: ['api'] })),
+    );
+    const cw = await failed(clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['api-5xx'] })));
+    for (const [err, action] of [
+      [ecs, 'ecs:DescribeServices'],
+      [cw, 'cloudwatch:DescribeAlarms'],
+    ] as const) {
+      const msg = explainAwsError(err, { action, region: 'us-east-1' });
+      expect(msg).toMatch(
+        new RegExp(`^${action} failed: AWS answered but the response was cut off \\(HTTP 200`),
+      );
+      expect(msg).not.toMatch(/could not reach|timed out/);
+    }
+    expect(proxy.counts.truncate).toBeGreaterThanOrEqual(2);
+  });
+
+  test('the watch says so, naming the endpoint in use; the gate is unknown, never ready', async () => {
+    proxy.set('truncate');
+    const w = createAwsWatch({
+      config: testConfig(dir, {
+        aws: { endpoint: proxy.url, region: 'us-east-1' },
+        gate: { services: [{ cluster: 'dev', service: 'api' }], alarms: { names: ['api-5xx'] } },
+      }),
+      clients,
+      notifier: new Notifier({ dedupeMs: 0 }),
+      dataDir: dir,
+      oneShot: true,
+      log: () => undefined,
+    });
+    await w.pollOnce();
+    const snap = w.snapshot();
+    expect(snap.gate).toBe('unknown');
+    expect(snap.reason).toContain(
+      `the endpoint at ${proxy.url} (aws.endpoint) answered but the response was cut off`,
+    );
+    expect(snap.reason).not.toMatch(/could not reach/);
+    w.stop();
+  });
+
+  test('a waiting step rides it out and says what it was', async () => {
+    const r = makeCtx({ aws: clients, config: testConfig(dir, { aws: { endpoint: proxy.url } }) });
+    proxy.set('truncate', 400);
+    const res = await ecsWaitStableStep.execute(
+      r.ctx,
+      step('ecs-wait-stable', { cluster: 'dev', services: ['api'], interval: '20ms', timeout: '20s' }),
+    );
+    expect(res.status).toBe('passed');
+    expect(r.logs.some((l) => /^AWS answered with cut-off responses for .*still waiting/.test(l))).toBe(true);
+  });
+});
+
+test('a reset connection is the network, never "the request timed out"', async () => {
+  proxy.set('reset');
+  const err = await failed(
+    clients.ecs.send(new DescribeServicesCommand({ cluster: 'dev', services: ['api'] })),
+  );
+  const msg = explainAwsError(err, { action: 'ecs:DescribeServices', region: 'us-east-1' });
+  expect(msg).toMatch(/could not reach AWS in us-east-1 \(ECONNRESET\)/);
+  expect(msg).not.toMatch(/timed out|aws\.timeout/);
+});
+
+test("a throttled step's advice names the step's own interval, timeout and retries, not the watch's", async () => {
+  fake.state.faults.push({ op: 'DescribeServices', kind: 'throttle' });
+  const r = makeCtx({ aws: clients, config: testConfig(dir, { aws: { endpoint: proxy.url } }) });
+  const res = await ecsWaitStableStep.execute(
+    r.ctx,
+    step('ecs-wait-stable', { cluster: 'dev', services: ['api'], interval: '20ms', timeout: '600ms' }),
+  );
+  expect(res.status).toBe('failed');
+  expect(res.summary).toMatch(/^AWS throttled for /);
+  expect(res.summary).toContain(
+    "the step's own `timeout:` and `interval:` in offload.yml; `retries:` runs it again",
+  );
+  expect(res.summary).not.toMatch(/gate\.interval|notify\.interval|poll less often/);
+});
