@@ -12,7 +12,7 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { AwsClients } from '../../main/core/aws/clients';
 import { explainAwsError } from '../../main/core/aws/errors';
-import { ecsWaitStableStep } from '../../main/core/aws/steps';
+import { ecsWaitStableStep } from '../../main/core/aws/steps/ecs-wait-stable';
 import { createAwsWatch } from '../../main/core/aws/watch';
 import { Notifier } from '../../main/core/notify/notifier';
 import { startFaultProxy, type FaultProxy } from '../fixtures/aws-endpoint/fault-proxy';
