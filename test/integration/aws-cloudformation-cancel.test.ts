@@ -9,7 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cloudformationDeployStep, type CfnDeploySpec } from '../../main/core/aws/steps/cloudformation-deploy';
+import {
+  cloudformationDeployStep,
+  type CfnDeploySpec,
+} from '../../main/core/aws/steps/cloudformation-deploy';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';
