@@ -97,12 +97,20 @@ phases:
     expect(logs).toContain('deploying repo:abc');
     expect(logs).toMatch(
       new RegExp(
-        `using outputs of step 'image' from run ${infra.json.runId} \\(\\d{4}-\\d\\d-\\d\\dT[^)]+\\)`,
+        `using outputs of step 'image' from run ${infra.json.runId} \\(\\d{4}-\\d\\d-\\d\\dT[^)]+\\), made from this source`,
       ),
     );
 
-    // A newer infrastructure run replaces the record; services follows it.
+    // After an edit, services refuses the image built from the older source instead of shipping it as new.
     fs.writeFileSync(path.join(dir, 'tag.txt'), 'def\n');
+    const stale = await run(dir, data, 'services');
+    expect(stale.json.status).toBe('failed');
+    expect(JSON.stringify(stale.json)).toMatch(
+      /step 'image' \(aws-prepare\) last passed on an older source \(run [^)]+\).*offload run (full|infrastructure)/,
+    );
+    expect(await logsOf(dir, data)).not.toContain('deploying repo:abc\ndeploying');
+
+    // A newer infrastructure run replaces the record; services follows it.
     const infra2 = await run(dir, data, 'infrastructure');
     expect(infra2.json.status).toBe('passed');
     expect((await run(dir, data, 'services')).json.status).toBe('passed');

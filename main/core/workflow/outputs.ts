@@ -136,6 +136,11 @@ export interface CarriedOutputsQuery {
   /** Ids of the steps of the phases this run runs. */
   stepsOfThisRun: ReadonlySet<string>;
   storage: OutputStorage;
+  /**
+   * This run's source fingerprint: outputs a step made from another source (an image built before the last
+   * edit) are refused, so a deploy never ships an older build as if it were the tested source.
+   */
+  fingerprint?: string;
   /** The project's phases (which steps each holds) and workflows (to name the command that runs a step). */
   phases: Partial<Record<PhaseId, { steps: readonly { id: string }[] }>>;
   workflows: Record<string, readonly PhaseId[]>;
@@ -191,8 +196,16 @@ export function carriedOutputs(q: CarriedOutputsQuery): {
         `\${{ steps.${id}.outputs.${secretKey} }}: output '${secretKey}' of step '${id}' (run ${rec.runId}) held a secret, and secrets are not kept across runs; pass it through the environment (\`secrets:\`) instead`,
       );
     }
+    if (q.fingerprint !== undefined && rec.fingerprint !== q.fingerprint) {
+      const phase = rec.phase as PhaseId;
+      throw new Error(
+        `${expr}: step '${id}' (${phase}) last passed on an older source (run ${rec.runId}, ${rec.at}): what it made does not hold the changes since, and this run would ship it as if it did. ${capitalize(suggest(q.workflows, [phase]))} first`,
+      );
+    }
     steps[id] = rec.outputs;
-    notes.push(`using outputs of step '${id}' from run ${rec.runId} (${rec.at})`);
+    notes.push(`using outputs of step '${id}' from run ${rec.runId} (${rec.at}), made from this source`);
   }
   return { steps, notes };
 }
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -67,6 +67,7 @@ function prepareStep(
       passed: ictx.steps,
       stepsOfThisRun: active.stepIds,
       storage: ctx.history,
+      fingerprint: ctx.fp.value,
       phases: config.phases,
       workflows: config.workflows,
     });
