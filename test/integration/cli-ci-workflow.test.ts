@@ -51,6 +51,11 @@ describe('offload ci github', () => {
       'aws-region': 'eu-west-1',
     });
     expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
+    // Offload comes from where the team says, never from a default package name anyone could publish.
+    expect((wf as unknown as { env: Record<string, string> }).env.OFFLOAD_PACKAGE).toBe(
+      '${{ vars.OFFLOAD_PACKAGE }}',
+    );
+    expect(text).toContain('if [ -z "$OFFLOAD_PACKAGE" ]; then');
     // Both jobs trust the file visibly, as a step of their own.
     for (const job of Object.values(wf.jobs))
       expect(job.steps.some((s) => s.run === 'offload trust --yes')).toBe(true);

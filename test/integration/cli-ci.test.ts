@@ -15,6 +15,7 @@ phases:
         run: |
           echo "3 passed"
           echo "::error::injected by the step"
+          echo "text ##[warning]old-style command from the step"
       - name: "Lint: 100%, ::warning::sneaky"
         run: echo "token is $DEPLOY_TOKEN" && exit 3
 workflows:
@@ -52,7 +53,22 @@ describe('offload run on GitHub Actions', () => {
     expect(lines).toContain('      │ ::error::injected by the step');
     expect(lines.filter((l) => l.startsWith('::error::'))).toEqual([]);
     const end = lines.indexOf('::endgroup::', first);
-    expect(lines[end + 1]).toMatch(/^ {3}✅ Unit tests/);
+    expect(lines.slice(end + 1).find((l) => !l.startsWith('::'))).toMatch(/^ {3}✅ Unit tests/);
+    // Everything but Offload's own commands is printed with command processing stopped under a token no
+    // step saw (GitHub also reads the old `##[…]` form anywhere in a line).
+    const token = /^::stop-commands::([0-9a-f]{32})$/.exec(lines[1] ?? '')?.[1];
+    expect(token).toBeDefined();
+    let stopped = false;
+    for (const l of lines) {
+      if (l === `::stop-commands::${token}`) stopped = true;
+      else if (l === `::${token}::`) stopped = false;
+      else if (!stopped)
+        expect(l, 'outside the stopped region: Offload commands only').toMatch(
+          /^(::(add-mask|group|endgroup|error) ?|$)/,
+        );
+    }
+    expect(lines.at(-2) === `::${token}::` || lines.at(-1) === `::${token}::`).toBe(true);
+    expect(r.stdout).toContain('##[warning]old-style command from the step');
     // Names cannot hold line breaks (the config refuses them); what they can hold is escaped as the toolkit does.
     expect(lines.filter((l) => l.startsWith('::warning'))).toEqual([]);
     expect(lines).toContain(
@@ -60,7 +76,7 @@ describe('offload run on GitHub Actions', () => {
     );
     const error = lines.find((l) => l.startsWith('::error '));
     expect(error).toBe(
-      '::error title=offload%3A Lint%3A 100%25%2C %3A%3Awarning%3A%3Asneaky failed,file=offload.yml,line=10,col=9::exit code 3',
+      '::error title=offload%3A Lint%3A 100%25%2C %3A%3Awarning%3A%3Asneaky failed,file=offload.yml,line=11,col=9::exit code 3',
     );
     const md = fs.readFileSync(gh.summary, 'utf8');
     expect(md).toMatch(/^### ❌ offload run local — ci-demo/);

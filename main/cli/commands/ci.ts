@@ -36,7 +36,7 @@ export function registerCiCommand(program: Command, ctx: CliContext): void {
       writeFileAtomic(file, text);
       term.out.write(`${term.green('✅')} wrote ${file}\n`);
       term.out.write(
-        'Next: set the repository variable OFFLOAD_AWS_ROLE_ARN (an IAM role trusting GitHub OIDC for this repository), review and commit the file.\n',
+        'Next: set the repository variables OFFLOAD_AWS_ROLE_ARN (an IAM role trusting GitHub OIDC for this repository) and OFFLOAD_PACKAGE (where your team gets Offload), review and commit the file.\n',
       );
     });
 }

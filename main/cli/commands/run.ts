@@ -108,6 +108,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         }
         ctx.exit(exitCodeFor(summary.status));
       } finally {
+        ci?.resume();
         live?.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
