@@ -26,9 +26,13 @@ export interface GitResult {
 
 /**
  * Runs `git args…` in `cwd` with the neutral settings above, no prompts, no optional locks; resolves to the
- * exit code (-1 when git is missing) and stdout. Never throws.
+ * exit code (-1 when git is missing) and stdout. Never throws. `env` adds variables (never removes the above).
  */
-export function runGit(cwd: string, args: readonly string[]): Promise<GitResult> {
+export function runGit(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<GitResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const configArgs = NEUTRAL_CONFIG.flatMap((c) => ['-c', c]);
@@ -38,6 +42,7 @@ export function runGit(cwd: string, args: readonly string[]): Promise<GitResult>
       windowsHide: true,
       env: {
         ...process.env,
+        ...env,
         GIT_OPTIONAL_LOCKS: '0',
         GIT_TERMINAL_PROMPT: '0',
         GIT_PAGER: 'cat',
