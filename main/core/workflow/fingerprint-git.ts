@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { runGit } from '../platform/git';
 
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
@@ -75,87 +76,99 @@ const DEBUG_LINES = 5;
 /**
  * Parses `ls-files -t -s --debug -z` output: `TAG MODE ID STAGE\tPATH\0` then, for index entries, DEBUG_LINES
  * lines (`  size: N\tflags: F` the last); untracked files are `? PATH\0`. Paths are raw (any byte but NUL).
+ * Returns how far it read: a record cut short at the end of `text` is left for the next chunk.
  */
-function parseListing(text: string, each: (rel: string, e: Entry) => void): void {
+function parseListing(text: string, each: (rel: string, e: Entry) => void): number {
   let pos = 0;
-  while (pos < text.length) {
+  for (;;) {
     const nul = text.indexOf('\0', pos);
-    if (nul < 0) break;
+    if (nul < 0) return pos;
     const record = text.slice(pos, nul);
-    pos = nul + 1;
     if (record.startsWith('? ')) {
       each(record.slice(2), { tag: '?', mode: '', id: '', stage: '', size: 0, flags: 0 });
+      pos = nul + 1;
       continue;
     }
-    const tab = record.indexOf('\t');
-    if (tab < 0) continue;
-    const [tag = '', mode = '', id = '', stage = ''] = record.slice(0, tab).split(' ');
+    let end = nul + 1;
     let size = Infinity;
     let flags = 0;
-    if (text.startsWith('  ctime:', pos)) {
-      let end = pos;
+    if (text.length < end + 8) return pos; // its debug lines are still to come
+    if (text.startsWith('  ctime:', end)) {
       for (let i = 0; i < DEBUG_LINES && end > 0; i++) end = text.indexOf('\n', end) + 1;
-      if (end <= 0) break; // cut short
+      if (end <= 0) return pos;
       const at = text.lastIndexOf('  size: ', end);
-      const f = at > pos ? text.indexOf('\tflags: ', at) : -1;
+      const f = at > nul ? text.indexOf('\tflags: ', at) : -1;
       if (f > 0 && f < end) {
         size = Number(text.slice(at + 8, f));
         flags = parseInt(text.slice(f + 8, end - 1), 16) || 0;
       }
-      pos = end;
     }
-    each(record.slice(tab + 1), { tag, mode, id, stage, size: Number.isNaN(size) ? Infinity : size, flags });
+    pos = end;
+    // `TAG MODE ID STAGE\tPATH`: a one-letter tag, a six-digit mode, then the id up to the next space
+    const tab = record.indexOf('\t');
+    const idEnd = record.indexOf(' ', 9);
+    if (tab < 0 || idEnd < 0 || idEnd > tab) continue;
+    each(record.slice(tab + 1), {
+      tag: record[0] ?? '',
+      mode: record.slice(2, 8),
+      id: record.slice(9, idEnd),
+      stage: record.slice(idEnd + 1, tab),
+      size: Number.isNaN(size) ? Infinity : size,
+      flags,
+    });
   }
+}
+
+/** The listing when git's ids cannot be used: the file names only, as before. */
+async function namesOnly(dir: string): Promise<GitListing | undefined> {
+  const list = await runGit(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
+  if (list.code !== 0) return undefined;
+  const files = [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
+  return { files, unchanged: new Map() };
 }
 
 /** Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). */
 export async function gitListing(dir: string): Promise<GitListing | undefined> {
   if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
-  if (await mayConvert(dir)) {
-    const list = await runGit(dir, [
-      'ls-files',
-      '--cached',
-      '--others',
-      '--exclude-standard',
-      '-z',
-      '--',
-      '.',
-    ]);
-    if (list.code !== 0) return undefined;
-    const files = [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
-    return { files, unchanged: new Map() };
-  }
-  const list = await runGit(
-    dir,
-    [
-      '-c',
-      `core.attributesFile=${os.devNull}`,
-      '-c',
-      'core.autocrlf=false',
-      'ls-files',
-      ...['--cached', '--others', '--modified', '--deleted', '--exclude-standard'],
-      ...['-t', '-s', '--debug', '-z', '--', '.'],
-    ],
-    { GIT_ATTR_NOSYSTEM: '1' },
-  );
-  if (list.code !== 0) return undefined;
+  if (await mayConvert(dir)) return namesOnly(dir);
   const files = new Set<string>();
   const candidates = new Map<string, string>();
   const changed = new Set<string>();
   let attributes = false;
-  parseListing(list.stdout.toString('utf8'), (rel, e) => {
+  const add = (rel: string, e: Entry) => {
     files.add(rel);
     if (rel === '.gitattributes' || rel.endsWith('/.gitattributes')) attributes = true;
     // modified (C), deleted (R), unmerged, skip-worktree (S), untracked (?): Node stats and hashes them
     if (e.tag !== 'H' || e.stage !== '0') changed.add(rel);
     else if (
       (e.mode === '100644' || e.mode === '100755') &&
-      /^[0-9a-f]{40}$/.test(e.id) &&
+      e.id.length === 40 /* sha1 (a sha256 repository's ids are not the content ids) */ &&
       e.size <= GIT_ID_MAX_BYTES &&
       !(e.flags & (ASSUME_UNCHANGED | INTENT_TO_ADD | SKIP_WORKTREE))
     )
       candidates.set(rel, e.id);
-  });
+  };
+  let rest = '';
+  const decoder = new StringDecoder('utf8');
+  const list = await runGit(
+    dir,
+    [
+      ...['-c', `core.attributesFile=${os.devNull}`, '-c', 'core.autocrlf=false', 'ls-files'],
+      ...['--cached', '--others', '--modified', '--deleted', '--exclude-standard'],
+      ...['-t', '-s', '--debug', '-z', '--', '.'],
+    ],
+    {
+      env: { GIT_ATTR_NOSYSTEM: '1' },
+      // read as it comes: 30 000 files are ~6 MB of listing, never held whole
+      onStdout: (chunk) => {
+        const text = rest + decoder.write(chunk);
+        rest = text.slice(parseListing(text, add));
+      },
+    },
+  );
+  // the last record: its debug lines end the output
+  parseListing(`${rest}${decoder.end()}\0\0\0\0\0\0\0\0`, add);
+  if (list.code !== 0) return undefined;
   const unchanged = new Map<string, string>();
   if (!attributes) for (const [rel, id] of candidates) if (!changed.has(rel)) unchanged.set(rel, id);
   return { files: [...files], unchanged };

@@ -154,6 +154,9 @@ function relativeExclusions(dir: string, exclude: readonly string[] | undefined)
   return out;
 }
 
+/** A path with a NEVER_SOURCE folder (or file) name as one of its parts. */
+const neverSource = new RegExp(`(^|/)(${NEVER_SOURCE.map((n) => n.replace(/\./g, '\\.')).join('|')})(/|$)`);
+
 /** Computes the fingerprint of a project folder. Never throws: an unreadable file counts as missing. */
 export async function computeFingerprint(input: FingerprintInput): Promise<Fingerprint> {
   const dir = path.resolve(input.dir);
@@ -163,7 +166,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   const exclude = relativeExclusions(dir, input.exclude);
   // A Python project that does not ignore __pycache__ would otherwise change with every local test run.
   const files = (listed?.files ?? walkFiles(dir))
-    .filter((f) => !isExcluded(f, exclude) && !f.split('/').some((part) => NEVER_SOURCE.includes(part)))
+    .filter((f) => !isExcluded(f, exclude) && !neverSource.test(f))
     .sort();
 
   const cacheFile = input.stateDir ? path.join(input.stateDir, CACHE_FILE) : undefined;
