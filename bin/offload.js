@@ -11,6 +11,13 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
+// `offload --version` alone: answered from package.json before the 1 MB bundle is loaded (start-up, issue 20).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  const { readFileSync } = require('node:fs');
+  process.stdout.write(`${JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8')).version}\n`);
+  return;
+}
 // V8's compiled code for the 1 MB bundle is kept on disk (Node's own cache folder in the temp directory, or
 // NODE_COMPILE_CACHE): later starts skip parsing and compiling it. A cache that cannot be written costs nothing.
 try {

@@ -78,7 +78,9 @@ export interface GpuMonitor {
 /** Builds the NVIDIA monitor (inert when nvidia-smi is not on PATH). */
 export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.ProcessEnv }): GpuMonitor {
   const env = opts.env ?? process.env;
-  const exe = findExecutable('nvidia-smi', env);
+  // looked up on first use: a one-shot `offload status` that never asks about GPUs does not scan PATH
+  let found: { exe: string | undefined } | undefined;
+  const nvidiaSmi = () => (found ??= { exe: findExecutable('nvidia-smi', env) }).exe;
   const gpus = new Map<number, GpuReading>();
   const changes = changeSignal();
   let child: ChildProcess | null = null;
@@ -90,6 +92,7 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
   const emit = changes.emit;
 
   const launch = () => {
+    const exe = nvidiaSmi();
     if (!exe || !running) return;
     const secs = Math.max(1, Math.round(opts.intervalMs / 1000));
     const startedAt = Date.now();
@@ -130,7 +133,7 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
   };
 
   return {
-    available: () => exe !== undefined,
+    available: () => nvidiaSmi() !== undefined,
     start() {
       if (running) return;
       running = true;
@@ -145,6 +148,7 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
     },
     readings: () => [...gpus.values()].sort((a, b) => a.index - b.index),
     computeApps() {
+      const exe = nvidiaSmi();
       if (!exe) return Promise.resolve(new Map());
       appsInFlight ??= new Promise<Map<number, number>>((resolve) => {
         execFile(

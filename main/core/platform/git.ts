@@ -24,11 +24,17 @@ export interface GitResult {
   stdout: Buffer;
 }
 
+/** Extra environment variables (never replacing the ones below), and a reader for big outputs. */
+export interface GitOptions {
+  env?: Readonly<Record<string, string>>;
+  onStdout?: (chunk: Buffer) => void;
+}
+
 /**
  * Runs `git args…` in `cwd` with the neutral settings above, no prompts, no optional locks; resolves to the
- * exit code (-1 when git is missing) and stdout. Never throws.
+ * exit code (-1 when git is missing) and stdout (empty when `onStdout` reads it as it comes). Never throws.
  */
-export function runGit(cwd: string, args: readonly string[]): Promise<GitResult> {
+export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const configArgs = NEUTRAL_CONFIG.flatMap((c) => ['-c', c]);
@@ -38,6 +44,7 @@ export function runGit(cwd: string, args: readonly string[]): Promise<GitResult>
       windowsHide: true,
       env: {
         ...process.env,
+        ...opts.env,
         GIT_OPTIONAL_LOCKS: '0',
         GIT_TERMINAL_PROMPT: '0',
         GIT_PAGER: 'cat',
@@ -45,7 +52,8 @@ export function runGit(cwd: string, args: readonly string[]): Promise<GitResult>
         LC_ALL: 'C',
       },
     });
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    const onStdout = opts.onStdout;
+    child.stdout.on('data', onStdout ?? ((b: Buffer) => chunks.push(b)));
     child.on('error', () => resolve({ code: -1, stdout: Buffer.alloc(0) }));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(chunks) }));
   });

@@ -4,8 +4,9 @@
  * walked, build and dependency folders skipped) plus the config's hash. Committing unchanged content keeps
  * it; files Offload itself writes (the config switch's files, its own data) are left out.
  *
- * Hashing 30 000 files on every `offload status` would be slow, so each file's content id is cached by its
- * stat (size, mtime, ctime, inode) in the project's data folder, as git's index does. Each fingerprint a gate
+ * Hashing 30 000 files on every `offload status` would be slow: in a git work tree git does the stat pass and
+ * vouches for the files unchanged since they were added (their blob id is the content id: fingerprint-git.ts);
+ * every other file's content id is cached by its stat (size, mtime, ctime, inode) in the project's data folder. Each fingerprint a gate
  * records keeps its file list (path -> content id, gzipped) so a refusal can name the files that changed.
  */
 import crypto from 'node:crypto';
@@ -15,8 +16,8 @@ import zlib from 'node:zlib';
 import { closeProjectFile, openProjectFile, readRange } from '../boundary/files';
 import { formatBytes } from '../format';
 import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
-import { runGit } from '../platform/git';
 import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
+import { gitListing } from './fingerprint-git';
 
 /** A fingerprint, its parts, and the files it was made of (relative path with `/` -> content id). */
 export interface Fingerprint {
@@ -118,14 +119,6 @@ function contentId(abs: string, st: fs.Stats): string {
   return h.digest('hex');
 }
 
-/** Tracked and untracked, non-ignored files of a git work tree under `dir`; undefined outside one. */
-async function gitFiles(dir: string): Promise<string[] | undefined> {
-  if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
-  const list = await runGit(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
-  if (list.code !== 0) return undefined;
-  return [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
-}
-
 /** Every file under `dir`, build and dependency folders skipped. */
 function walkFiles(dir: string): string[] {
   const out: string[] = [];
@@ -147,14 +140,6 @@ function walkFiles(dir: string): string[] {
   return out;
 }
 
-/** Whether a `.git` (folder, or file for worktrees and submodules) exists here or above: no git spawn otherwise. */
-function insideGitWorkTree(dir: string): boolean {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return true;
-    if (path.dirname(d) === d) return false;
-  }
-}
-
 function isExcluded(rel: string, exclude: readonly string[]): boolean {
   return exclude.some((x) => rel === x || rel.startsWith(`${x}/`));
 }
@@ -169,15 +154,19 @@ function relativeExclusions(dir: string, exclude: readonly string[] | undefined)
   return out;
 }
 
+/** A path with a NEVER_SOURCE folder (or file) name as one of its parts. */
+const neverSource = new RegExp(`(^|/)(${NEVER_SOURCE.map((n) => n.replace(/\./g, '\\.')).join('|')})(/|$)`);
+
 /** Computes the fingerprint of a project folder. Never throws: an unreadable file counts as missing. */
 export async function computeFingerprint(input: FingerprintInput): Promise<Fingerprint> {
   const dir = path.resolve(input.dir);
-  const listed = await gitFiles(dir);
+  const listed = await gitListing(dir);
   const source: Fingerprint['source'] = listed ? 'git' : 'content';
+  const unchanged = listed?.unchanged ?? new Map<string, string>();
   const exclude = relativeExclusions(dir, input.exclude);
   // A Python project that does not ignore __pycache__ would otherwise change with every local test run.
-  const files = (listed ?? walkFiles(dir))
-    .filter((f) => !isExcluded(f, exclude) && !f.split('/').some((part) => NEVER_SOURCE.includes(part)))
+  const files = (listed?.files ?? walkFiles(dir))
+    .filter((f) => !isExcluded(f, exclude) && !neverSource.test(f))
     .sort();
 
   const cacheFile = input.stateDir ? path.join(input.stateDir, CACHE_FILE) : undefined;
@@ -187,7 +176,14 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   const racyAfter = Date.now() - RACY_MS;
   const manifest = new Map<string, string>();
   const notes: string[] = [];
+  let cached = 0;
   for (const rel of files) {
+    // git vouched for it: unchanged since it was added, and its blob id is the content id
+    const gitId = unchanged.get(rel);
+    if (gitId !== undefined) {
+      manifest.set(rel, gitId);
+      continue;
+    }
     const abs = path.join(dir, rel);
     let st: fs.Stats;
     try {
@@ -213,10 +209,12 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
         `${rel} (${formatBytes(st.size)}${isSparse(st) ? ', sparse' : ''}): hashed from samples, not read whole`,
       );
     manifest.set(rel, id);
-    if (Math.max(st.mtimeMs, st.ctimeMs) < racyAfter) next.entries[rel] = [key, id];
-    else cacheChanged = true;
+    if (Math.max(st.mtimeMs, st.ctimeMs) < racyAfter) {
+      next.entries[rel] = [key, id];
+      cached++;
+    } else cacheChanged = true;
   }
-  if (cacheFile && (cacheChanged || Object.keys(cache.entries).length !== manifest.size)) {
+  if (cacheFile && (cacheChanged || Object.keys(cache.entries).length !== cached)) {
     writePrivate(cacheFile, JSON.stringify(next));
   }
 

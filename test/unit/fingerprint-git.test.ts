@@ -1,0 +1,156 @@
+/**
+ * In a git work tree git does the fingerprint's stat pass (issue 20: `offload status` on 30 000 files): files
+ * git vouches for unchanged take their blob id from the index, unstated and unhashed by Node; everything else
+ * is stat-ed and hashed as before. The fingerprint must not change with it: each test compares against the
+ * content hashed directly (git's blob sha1 of the raw bytes), and the stat cache shows which path was taken.
+ */
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { computeFingerprint, type Fingerprint } from '../../main/core/workflow/fingerprint';
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function repo(files: Record<string, string>): { dir: string; git: (...args: string[]) => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-'));
+  roots.push(dir);
+  const git = (...args: string[]) => {
+    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+  };
+  git('init', '-q');
+  git('config', 'core.autocrlf', 'false');
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  git('add', '-A');
+  git('commit', '-qm', 'init');
+  return { dir, git };
+}
+
+/** What the fingerprint's content id of a regular file is: git's blob sha1 of its raw bytes. */
+const blobId = (bytes: string | Buffer) =>
+  crypto
+    .createHash('sha1')
+    .update(`blob ${Buffer.byteLength(bytes)}\0`)
+    .update(bytes)
+    .digest('hex');
+
+afterEach(() => vi.restoreAllMocks());
+
+/** The files Node stats while `run` computes a fingerprint of `dir` (relative paths, sorted). */
+async function statedBy<T>(dir: string, run: () => Promise<T>): Promise<{ result: T; stated: string[] }> {
+  const spy = vi.spyOn(fs, 'lstatSync');
+  const result = await run();
+  const stated = spy.mock.calls
+    .map(([p]) => path.relative(dir, String(p)))
+    .filter((rel) => !rel.startsWith('..'));
+  spy.mockRestore();
+  return { result, stated: [...new Set(stated)].sort() };
+}
+
+function expectRaw(dir: string, fp: Fingerprint): void {
+  for (const [rel, id] of fp.manifest) {
+    const abs = path.join(dir, rel);
+    if (!fs.lstatSync(abs).isSymbolicLink()) expect(id, rel).toBe(blobId(fs.readFileSync(abs)));
+  }
+}
+
+describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the stat pass', () => {
+  it('hashes in Node only what git reports changed or untracked, with the same ids as hashing everything', async () => {
+    const { dir, git } = repo({
+      'app.py': 'print(1)\n',
+      'same-size.py': 'aaaa\n',
+      'touched.py': 'x = 1\n',
+      'gone.py': 'bye\n',
+      'assumed.py': 'old\n',
+      'sub/lib.py': 'def f(): pass\n',
+      '.gitignore': 'ignored.log\n',
+    });
+    fs.symlinkSync('app.py', path.join(dir, 'link.py'));
+    fs.writeFileSync(path.join(dir, 'same-size.py'), 'bbbb\n'); // same size, same second: git's racy check
+    fs.utimesSync(path.join(dir, 'touched.py'), new Date(), new Date(Date.now() + 5000)); // new mtime, same bytes
+    fs.rmSync(path.join(dir, 'gone.py'));
+    git('update-index', '--assume-unchanged', 'assumed.py'); // git would not look at it again
+    fs.writeFileSync(path.join(dir, 'assumed.py'), 'new!\n');
+    fs.writeFileSync(path.join(dir, 'new.py'), 'print(3)\n');
+    fs.writeFileSync(path.join(dir, 'ignored.log'), 'noise\n');
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));
+    roots.push(stateDir);
+
+    const { result: fp, stated } = await statedBy(dir, () =>
+      computeFingerprint({ dir, configHash: 'c', stateDir }),
+    );
+    expect(fp.source).toBe('git');
+    expect([...fp.manifest.keys()].sort()).toEqual(
+      [
+        '.gitignore',
+        'app.py',
+        'assumed.py',
+        'link.py',
+        'new.py',
+        'same-size.py',
+        'sub/lib.py',
+        'touched.py',
+      ].sort(),
+    );
+    expectRaw(dir, fp);
+    expect(fp.manifest.get('same-size.py')).toBe(blobId('bbbb\n'));
+    // Only what git did not vouch for was stat-ed (and hashed) by Node.
+    expect(stated).toEqual(['assumed.py', 'gone.py', 'link.py', 'new.py', 'same-size.py']);
+
+    // The same tree with git's ids refused (a filter driver is configured): the same fingerprint.
+    execFileSync('git', ['config', 'filter.none.clean', 'cat'], { cwd: dir });
+    const slow = await computeFingerprint({ dir, configHash: 'c' });
+    expect(slow.value).toBe(fp.value);
+    expect([...slow.manifest]).toEqual([...fp.manifest]);
+  });
+
+  it('a project in a subfolder of the repository lists only its own files, relative to it', async () => {
+    const { dir } = repo({ 'outside.py': '1\n', 'svc/app.py': '2\n', 'svc/pkg/mod.py': '3\n' });
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));
+    roots.push(stateDir);
+    const svc = path.join(dir, 'svc');
+    const { result: fp, stated } = await statedBy(svc, () =>
+      computeFingerprint({ dir: svc, configHash: 'c', stateDir }),
+    );
+    expect([...fp.manifest.keys()]).toEqual(['app.py', 'pkg/mod.py']);
+    expectRaw(svc, fp);
+    expect(stated).toEqual([]);
+  });
+
+  it("an attributes file (CRLF stored as LF) makes git's ids unusable: raw bytes are hashed, as before (a guard)", async () => {
+    const { dir } = repo({ '.gitattributes': '* text=auto\n', 'win.txt': 'a\r\nb\r\n' });
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));
+    roots.push(stateDir);
+    const fp = await computeFingerprint({ dir, configHash: 'c', stateDir });
+    expect(fp.manifest.get('win.txt')).toBe(blobId('a\r\nb\r\n'));
+    expectRaw(dir, fp);
+  });
+});
+
+describe.runIf(process.platform === 'linux')("git's stat pass under a hostile repository config", () => {
+  it('core.fsmonitor and hooks the repository names are not run when git vouches for files', async () => {
+    const { dir, git } = repo({ 'app.py': 'print(1)\n' });
+    const marker = path.join(dir, '..', `${path.basename(dir)}-ran`);
+    roots.push(marker);
+    const evil = path.join(dir, 'evil.sh');
+    fs.writeFileSync(evil, `#!/bin/sh\necho "$0 $*" >> "${marker}"\n`, { mode: 0o755 });
+    git('config', 'core.fsmonitor', evil);
+    git('config', 'core.hooksPath', dir);
+    fs.writeFileSync(path.join(dir, 'app.py'), 'print(2)\n');
+    const fp = await computeFingerprint({ dir, configHash: 'c' });
+    expect(fp.manifest.get('app.py')).toBe(blobId('print(2)\n'));
+    expect(fs.existsSync(marker)).toBe(false);
+    // The check can fail: plain git in the same repository does run it.
+    execFileSync('git', ['status', '--porcelain'], { cwd: dir });
+    expect(fs.existsSync(marker)).toBe(true);
+  });
+});
