@@ -252,8 +252,10 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
 
   if (stopped.length) {
     const before = new Set(found.flatMap((f) => [f.proc, ...f.tree].map(stopKey)));
+    // Free memory is read as soon as the servers are gone, while the respawn watch waits (it delays nothing).
+    const freeNow = d.freeNow?.().catch(() => undefined);
     await verifyGone(d, stopped, before, req.verifyMs ?? d.cfg.verifyMs, sleep);
-    const free = d.freeNow ? await d.freeNow().catch(() => undefined) : undefined;
+    const free = await freeNow;
     if (free) for (const { outcome } of stopped) if (outcome.result === 'stopped') outcome.freeAfter = free;
   }
   return outcomes.sort((a, b) => a.pid - b.pid);
