@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../main/core/aws/clients';
 import { parseAwsConfig } from '../../main/core/aws/config';
 import { fargateCost } from '../../main/core/aws/cost';
+import { fargateUsage } from '../../main/core/aws/cost-usage';
 import { fetchUnitPrices, loadPrices } from '../../main/core/aws/prices';
 import { startFakeAws } from '../fixtures/aws-endpoint/server';
 
@@ -89,6 +90,31 @@ describe('Price List prices, cached', () => {
       });
     } finally {
       down.destroy();
+    }
+  });
+});
+
+describe('what the deploy put on AWS', () => {
+  it('Fargate services by DescribeServices + DescribeTaskDefinition, priced by hand: 2 × (0.25 vCPU, 0.5 GB)', async () => {
+    const aws = await startFakeAws();
+    const c = createAwsClients(
+      parseAwsConfig({ endpoint: aws.url, region: 'us-east-1', 'max-attempts': 1 }),
+      {
+        AWS_ACCESS_KEY_ID: 'AKIDUSAGE',
+        AWS_SECRET_ACCESS_KEY: 's',
+      },
+    );
+    try {
+      aws.state.addService({ cluster: 'dev', service: 'api', desired: 2 });
+      const usage = await fargateUsage(c.ecs, [{ cluster: 'dev', service: 'api' }]);
+      expect(usage).toEqual([{ name: 'dev/api', cpuUnits: 256, memoryMiB: 512, tasks: 2, arch: 'x86_64' }]);
+      const prices = await fetchUnitPrices(c.pricing, 'us-east-1');
+      const item = fargateCost(usage[0]!, prices);
+      // 2 × (0.25 × 0.04048 + 0.5 × 0.004445) = 0.024685
+      expect('usdPerHour' in item && item.usdPerHour).toBeCloseTo(0.024685, 10);
+    } finally {
+      c.destroy();
+      await aws.close();
     }
   });
 });
