@@ -27,6 +27,7 @@ import {
   runWorkflow,
   snapshotOf,
   userStop,
+  userStopNotice,
 } from './open-project/facade-parts';
 import { DisposableStore } from './units/disposable';
 import { trustStatus as trustStatusOf } from './trust';
@@ -149,6 +150,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       changing(async () => {
         const outcomes = await machine.stopModelServers(o);
         if (!o.dryRun) project?.history.appendProjectEvent('stop-local-models', userStop(o, outcomes));
+        const notice = o.dryRun ? undefined : userStopNotice(outcomes);
+        if (notice) notifier.notify(notice);
         return outcomes;
       }),
     refreshModels: () => machine.refreshModels(),

@@ -12,6 +12,7 @@ import type {
   Phase6State,
   PhaseId,
   ProjectInfo,
+  ReliefSummary,
   RunSnapshot,
   RunSummary,
   StopOutcome,
@@ -56,6 +57,8 @@ export interface OffloadState {
   phase6?: Phase6State;
   /** Set when the source differs from the last deployment that passed AWS testing. */
   drift?: DriftState | null;
+  /** What stopping local models freed (last stop, today, this week), from the journal; absent without a project. */
+  relief?: ReliefSummary | null;
 }
 
 /** Commands the front ends may send. Each is validated where it enters the core. */

@@ -1,7 +1,8 @@
-/** The Machine section: CPU, GPU and RAM meters with sparklines, pressure alerts, and the pause button. */
+/** The Machine section: CPU, GPU and RAM meters with sparklines, pressure alerts, what offloading freed, and the pause button. */
 import type { MachineSnapshot, OffloadState } from '../../main/core/state';
 import { el, keyedList, SectionMemo, setAttr, setText } from '../dom';
 import { formatBytes, formatPct, sparklinePath } from '../format';
+import { reliefLines } from '../../main/core/format';
 import { $, type Section } from '../view-context';
 
 interface MeterRow {
@@ -17,6 +18,17 @@ export function machineSection(): Section {
   const memo = new SectionMemo();
   return {
     render(s) {
+      // What offloading freed (the last stop, today, this week): from the core's journal read, no AWS call.
+      const relief = reliefLines(s.relief);
+      if (memo.changed('relief', relief))
+        keyedList(
+          $('relief'),
+          relief.map((text, i) => ({ id: String(i), text })),
+          (r) => r.id,
+          (r) => el('li', { 'data-item': `relief-${r.id}` }),
+          (node, r) => setText(node, `${r.id === '0' && s.relief?.last ? '♻ ' : ''}${r.text}`),
+          3,
+        );
       const m = s.machine;
       if (!memo.changed('machine', m ? [m.at, m.alerts.map((a) => a.id), s.monitoringPaused] : null)) return;
       const rows = meterRows(m);

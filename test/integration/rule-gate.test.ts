@@ -162,7 +162,9 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
     const stop = journal.find((j) => j.kind === 'rule-action' && j.data.action === 'stop-local-models')!;
     expect(stop.data.trigger).toBe('gate-opened');
     expect(stop.data.outcomes).toMatchObject([{ pid: ollama.pid, result: 'stopped' }]);
-    expect(notices.some((n) => n.title === 'AWS is ready: local models stopped')).toBe(true);
+    expect(notices.some((n) => /^Freed [\d.]+ MiB RAM: Ollama stopped — AWS is serving$/.test(n.title))).toBe(
+      true,
+    );
   });
 
   it('a model server started again while AWS is ready is stopped again', async () => {

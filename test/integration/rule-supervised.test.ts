@@ -181,7 +181,9 @@ describe.runIf(linux)('a restarted model server under policy auto', () => {
       expect(stops).toMatchObject([
         { action: 'stop-local-models', outcomes: [{ pid: m.pid, result: 'stopped' }] },
       ]);
-      expect(seen.map((n) => n.title)).toEqual(['AWS is ready: local models stopped']);
+      expect(seen.map((n) => n.title)).toEqual([
+        expect.stringMatching(/^Freed [\d.]+ MiB RAM: .* stopped — AWS is serving$/),
+      ]);
       expect(alive(loop.pid)).toBe(false);
       expect(alive(m.pid)).toBe(false);
       expect((await allowed.refreshModels()).filter((x) => x.ppid === loop.pid)).toEqual([]);

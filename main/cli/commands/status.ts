@@ -1,7 +1,7 @@
 /** `offload status`: the project, which entry points its gates allow now (and why not), and the last run. */
 import type { Command } from 'commander';
-import { GATE_ICON, workflowLabel } from '../../core/format';
-import type { DriftState } from '../../core/vocabulary';
+import { GATE_ICON, reliefLines, workflowLabel } from '../../core/format';
+import type { DriftState, ReliefSummary } from '../../core/vocabulary';
 import type { CliContext } from '../context';
 import type { MachinePressure } from '../../core/state';
 import { formatBytes, printJson, reasonText, type Term } from '../terminal';
@@ -19,7 +19,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const workflows = await core.availability();
       const last = history.listRuns(1)[0];
       const lastRun = last ? history.readRun(last.runId) : null;
-      const { phase6, drift } = core.state();
+      const { phase6, drift, relief } = core.state();
       // While a watch runs (tray or `offload watch`), its live gate; a one-shot status asks AWS nothing.
       const live = core.liveAws();
       const machine = await core.machineNow();
@@ -32,6 +32,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           phase6: phase6 ?? null,
           drift: drift ?? null,
           machine,
+          relief: relief ?? null,
           lastRun,
         });
       }
@@ -66,6 +67,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       }
       if (drift) printDrift(term, drift);
       printMachine(term, machine);
+      if (relief) printRelief(term, relief);
       term.out.write('\n');
       if (lastRun) printRun(term, lastRun);
       else term.out.write('no runs yet: try `offload run full`\n');
@@ -80,6 +82,13 @@ function printMachine(term: Term, m: MachinePressure): void {
   );
   for (const a of m.alerts) term.out.write(`   ${reasonText(a.message)}\n`);
   if (!alerting && m.advice) term.out.write(term.dim(`   ${reasonText(m.advice)}\n`));
+}
+
+/** What offloading freed: the last stop, and today's and this week's model time served by AWS. */
+function printRelief(term: Term, r: ReliefSummary): void {
+  const [first, ...rest] = reliefLines(r);
+  if (first) term.out.write(`♻ ${first}\n`);
+  for (const l of rest) term.out.write(term.dim(`   ${l}\n`));
 }
 
 /** The "not deployed" line: AWS runs an older source than the working tree (status, and after a run). */

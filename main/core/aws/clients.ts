@@ -8,6 +8,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -27,6 +28,8 @@ export interface AwsClients {
   readonly cloudformation: CloudFormationClient;
   /** Built on first use (only the lambda-* steps and load-test's scaling check need it). */
   readonly lambda: LambdaClient;
+  /** Built on first use (the cost estimate); the Price List API answers in us-east-1 whatever the region. */
+  readonly pricing: PricingClient;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
   profile?: string;
   region?: string;
@@ -112,6 +115,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   counted('CloudWatchLogs', logs);
   let cloudformation: CloudFormationClient | undefined;
   let lambda: LambdaClient | undefined;
+  let pricing: PricingClient | undefined;
   return {
     ecs,
     cloudwatch,
@@ -138,6 +142,20 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         ),
       ));
     },
+    get pricing() {
+      return (pricing ??= counted(
+        'Pricing',
+        withoutSdkNodeVersionWarning(
+          () =>
+            new (
+              require('@aws-sdk/client-pricing') as typeof import('@aws-sdk/client-pricing')
+            ).PricingClient({
+              ...common,
+              region: 'us-east-1',
+            }),
+        ),
+      ));
+    },
     profile,
     region,
     calls,
@@ -147,6 +165,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       logs.destroy();
       cloudformation?.destroy();
       lambda?.destroy();
+      pricing?.destroy();
     },
   };
 }

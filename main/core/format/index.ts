@@ -7,6 +7,7 @@ export * from './attention';
 export * from './labels';
 export * from './phase6';
 export * from './local-errors';
+export * from './relief';
 /** Project text made safe for a terminal or a review (escapes dropped, hidden characters made visible). */
 export { sanitizeForTerminal, visibleText } from '../boundary/text';
 

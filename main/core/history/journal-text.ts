@@ -38,7 +38,7 @@ export function journalText(e: JournalEntry): string {
         ? `machine under pressure: ${oneLine(e.data.message)}`
         : `pressure over (${e.data.id}, since ${e.data.since})`;
     case 'stop-local-models':
-      return `you stopped model servers${e.data.reason ? ` (${e.data.reason})` : ''}: ${outcomes(e.data.outcomes)}`;
+      return `${e.data.trigger === 'step' ? 'a workflow step' : 'you'} stopped model servers${e.data.reason ? ` (${e.data.reason})` : ''}: ${outcomes(e.data.outcomes)}`;
     case 'config-switch': {
       const d = e.data;
       const who = d.trigger === 'user' ? 'you' : d.trigger;
@@ -96,7 +96,11 @@ function outcomes(list: readonly StopOutcome[]): string {
         o.result === 'stopped' && o.freed
           ? `, freed ${formatBytes(o.freed.rssBytes)} RAM${o.freed.gpuMemBytes ? `, ${formatBytes(o.freed.gpuMemBytes)} VRAM` : ''}`
           : '';
-      return `${o.title} (pid ${o.pid}) ${o.result}${how}${freed}${o.reason ? ` — ${o.reason}` : ''}`;
+      const f = o.freeAfter;
+      const free = f
+        ? ` (free after: ${formatBytes(f.ramAvailableBytes)} RAM${f.vramFreeBytes !== undefined ? `, ${formatBytes(f.vramFreeBytes)} VRAM` : ''})`
+        : '';
+      return `${o.title} (pid ${o.pid}) ${o.result}${how}${freed}${free}${o.reason ? ` — ${o.reason}` : ''}`;
     })
     .join('; ');
 }

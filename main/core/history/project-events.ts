@@ -78,7 +78,11 @@ export type ProjectEvent =
         consoleUrl: string;
       };
     }
-  | { kind: 'stop-local-models'; data: { trigger: 'user'; reason?: string; outcomes: StopOutcome[] } }
+  | {
+      kind: 'stop-local-models';
+      /** `step`: a workflow's stop-local-models step (e.g. in `shutdown`); `user`: the CLI, tray or window. */
+      data: { trigger: 'user' | 'step'; reason?: string; outcomes: StopOutcome[] };
+    }
   | { kind: 'local-errors'; data: { title: string; body: string; item?: string } }
   | {
       kind: 'pressure';

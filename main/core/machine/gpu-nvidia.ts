@@ -70,6 +70,8 @@ export interface GpuMonitor {
   readings(): GpuReading[];
   /** pid -> GPU memory bytes of compute processes; empty when there is no NVIDIA GPU. */
   computeApps(): Promise<Map<number, number>>;
+  /** One reading of every GPU now (its own short nvidia-smi call, for after a stop); empty without a GPU. */
+  readNow?(): Promise<GpuReading[]>;
   /** Called when a full set of readings arrived. */
   onUpdate(listener: () => void): () => void;
   available(): boolean;
@@ -162,6 +164,25 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
         );
       });
       return appsInFlight;
+    },
+    readNow() {
+      if (!exe) return Promise.resolve([]);
+      return new Promise<GpuReading[]>((resolve) => {
+        execFile(
+          exe,
+          [`--query-gpu=${GPU_QUERY}`, '--format=csv,noheader,nounits'],
+          { timeout: 15_000, env, windowsHide: true },
+          (err, stdout) =>
+            resolve(
+              err
+                ? []
+                : String(stdout)
+                    .split(/\r?\n/)
+                    .map(parseGpuLine)
+                    .filter((r): r is GpuReading => r !== null),
+            ),
+        );
+      });
     },
     onUpdate(listener) {
       return changes.subscribe(listener);

@@ -8,6 +8,7 @@ import type { StepKind, StopOutcome } from '../vocabulary';
 import { formatBytes } from '../format';
 import { parseDurationMs } from './config';
 import { durationSchema } from '../units';
+import { freedTotal } from './relief';
 import { createMachineWatch } from './watch';
 
 /** The value under `stop-local-models:`. */
@@ -71,8 +72,14 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
         for (const h of o.how) ctx.log(`  ${h}\n`, 'info');
       }
       ctx.record('stop-local-models', outcomes);
+      if (outcomes.length)
+        ctx.services.history?.appendProjectEvent('stop-local-models', {
+          trigger: 'step',
+          reason: `step ${ctx.stepId} of run ${ctx.runId} (phase ${ctx.phase})`,
+          outcomes,
+        });
       const bad = outcomes.filter((o) => o.result !== 'stopped');
-      const freed = outcomes.reduce((s, o) => s + (o.freed?.rssBytes ?? 0), 0);
+      const freed = freedTotal(outcomes);
       if (outcomes.length === 0) return { status: 'passed', summary: 'no local model servers running' };
       if (bad.length) {
         return {
@@ -82,7 +89,7 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
       }
       return {
         status: 'passed',
-        summary: `stopped ${outcomes.length} local model server${outcomes.length === 1 ? '' : 's'}, freed ${formatBytes(freed)} RAM`,
+        summary: `stopped ${outcomes.length} local model server${outcomes.length === 1 ? '' : 's'}, freed ${formatBytes(freed.ramBytes)} RAM${freed.vramBytes ? `, ${formatBytes(freed.vramBytes)} VRAM` : ''}`,
         outputs: { stopped: String(outcomes.length) },
       };
     } finally {

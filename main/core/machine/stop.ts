@@ -5,13 +5,14 @@
  * supervised servers are stopped through their supervisor or refused with the exact command to run.
  */
 import { spawn } from 'node:child_process';
-import type { ModelProcess, StopOutcome } from '../vocabulary';
+import type { FreeAfter, ModelProcess, StopOutcome } from '../vocabulary';
 import type { ListeningSocket } from '../platform/proc-info';
 import type { ProcessReader, ProcInfo } from '../platform/proc-reader';
 import { signalTree } from '../platform/proc-signal';
 import type { ModelsConfig } from './config';
 import { gracefulRelease, portFromOllamaHost } from './graceful';
 import type { FoundServer } from './models';
+import { heldBy } from './relief';
 import {
   dryRunHow,
   freedBy,
@@ -35,6 +36,10 @@ export interface StopDeps {
   scan(): Promise<{ found: FoundServer[]; models: ModelProcess[] }>;
   sleep?: (ms: number) => Promise<void>;
   platform?: NodeJS.Platform;
+  /** The GPU's per-process memory now (pid → bytes); absent: no GPU to ask. */
+  gpuApps?: () => Promise<Map<number, number>>;
+  /** Free RAM and VRAM now, read just after a stop; absent: not recorded. */
+  freeNow?: () => Promise<FreeAfter>;
 }
 
 /** Which servers to stop. Neither `pids` nor `all`: nothing is selected (an error for callers). */
@@ -200,7 +205,10 @@ async function verifyGone(
       Object.assign(outcome, respawnVerdict(t, r, parent));
     }
     // Came back: nothing was freed (a smaller new process is not memory given back).
-    if (!back.length) outcome.freed = freedBy(t.m);
+    if (!back.length)
+      outcome.freed = outcome.held
+        ? { rssBytes: outcome.held.rssBytes, gpuMemBytes: outcome.held.gpuMemBytes }
+        : freedBy(t.m);
     outcome.how.push(`verified after ${verifyMs / 1000} s: ${back.length ? 'respawned' : 'gone'}`);
   }
 }
@@ -213,6 +221,11 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
   const { targets, refused } = selectTargets(req, scanned);
   const outcomes: StopOutcome[] = [...refused];
   const stopped: { t: StopTarget; outcome: StopOutcome }[] = [];
+  // What each server holds just before it is signalled: the evidence of what the stop freed.
+  const gpuApps =
+    targets.length && !req.dryRun && d.gpuApps
+      ? await d.gpuApps().catch(() => new Map<number, number>())
+      : null;
 
   await Promise.all(
     targets.map(async (t) => {
@@ -231,6 +244,7 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
         outcome.how.push(...dryRunHow(plan, t.f.proc.pid, sockets, mine, d.cfg.graceMs));
         return;
       }
+      outcome.held = heldBy(t.m, gpuApps ?? new Map());
       await stopOne(d, t, plan, outcome, sleep);
       if (outcome.result === 'stopped') stopped.push({ t, outcome });
     }),
@@ -238,7 +252,11 @@ export async function stopModelServers(d: StopDeps, req: StopRequest): Promise<S
 
   if (stopped.length) {
     const before = new Set(found.flatMap((f) => [f.proc, ...f.tree].map(stopKey)));
+    // Free memory is read as soon as the servers are gone, while the respawn watch waits (it delays nothing).
+    const freeNow = d.freeNow?.().catch(() => undefined);
     await verifyGone(d, stopped, before, req.verifyMs ?? d.cfg.verifyMs, sleep);
+    const free = await freeNow;
+    if (free) for (const { outcome } of stopped) if (outcome.result === 'stopped') outcome.freeAfter = free;
   }
   return outcomes.sort((a, b) => a.pid - b.pid);
 }

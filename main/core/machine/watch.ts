@@ -25,6 +25,7 @@ import {
   type CheapSample,
   type CpuTimes,
 } from './readings';
+import { freeAfterOf } from './relief';
 import { stopModelServers, type StopRequest } from './stop';
 import { changeSignal } from '../change-signal';
 
@@ -172,7 +173,21 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
       return () => alertListeners.delete(l);
     },
     async stopModelServers(req) {
-      const out = await stopModelServers({ reader: getReader(), cfg: mcfg, env, scan: () => doScan() }, req);
+      const g = gpu?.available() ? gpu : null;
+      const out = await stopModelServers(
+        {
+          reader: getReader(),
+          cfg: mcfg,
+          env,
+          scan: () => doScan(),
+          gpuApps: g ? () => g.computeApps() : undefined,
+          freeNow: async () => {
+            const [mem, gpus] = await Promise.all([readMemory(), g?.readNow ? g.readNow() : g?.readings()]);
+            return freeAfterOf(now(), mem.availableBytes, gpus ?? []);
+          },
+        },
+        req,
+      );
       void scan().catch(() => {});
       return out;
     },

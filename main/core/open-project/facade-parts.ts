@@ -17,6 +17,8 @@ import type { ConfigProblem, OffloadConfig, PressureAlert, StopOutcome } from '.
 import type { ProjectEventData, ProjectJournal } from '../history/project-events';
 import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
+import { reliefOf } from './relief-view';
+import { freeAfterText, freedText } from '../machine/relief';
 
 /** Adds a listener to a set; returns its unsubscribe. */
 export function addTo<T>(set: Set<T>, listener: T): () => void {
@@ -99,6 +101,7 @@ export function snapshotOf(o: {
     aws: open?.awsSnapshot() ?? null,
     monitoringPaused: o.paused,
     notices: o.notifier.recent().slice(-MAX_NOTICES),
+    relief: reliefOf(project?.history),
   };
 }
 
@@ -157,6 +160,20 @@ export function userStop(
     ? 'asked by the user: stop all'
     : `asked by the user: stop pid ${(o.pids ?? []).join(', ')}`;
   return { trigger: 'user', reason, outcomes };
+}
+
+/** The quiet notice after the user's own stop: what it freed (the window and history, never the desktop). */
+export function userStopNotice(outcomes: readonly StopOutcome[]): NoticeInput | undefined {
+  const title = freedText(outcomes);
+  if (!title) return undefined;
+  const free = outcomes.find((o) => o.freeAfter)?.freeAfter;
+  return {
+    level: 'info',
+    title,
+    body: free ? freeAfterText(free) : 'stopped at your request',
+    target: { view: 'machine' },
+    quiet: true,
+  };
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import type { ModelProcess, StopOutcome } from '../vocabulary';
 import { mayEndRestarter, RESTARTING, restartedByText } from '../machine/supervisor';
+import { freeAfterText, freedText } from '../machine/relief';
 
 /** A server the rule stopped in this episode (what a respawn is recognised by). */
 export interface StoppedServer {
@@ -116,6 +117,15 @@ export function stopNotice(
     .filter(Boolean)
     .join('; ');
   const level = failed.length || respawned.length ? 'warning' : 'info';
+  // What the stop gave back heads the notice ("Freed 9.2 GiB RAM and 6.0 GiB VRAM: Ollama stopped").
+  const freed = stopped.some((o) => o.freed) ? freedText(stopped) : undefined;
+  const free = stopped.find((o) => o.freeAfter)?.freeAfter;
+  if (stopped.length && freed)
+    return {
+      level,
+      title: `${freed}${trigger === 'gate-opened' ? '' : ' again'} — AWS is serving`,
+      body: free ? `${body}; ${freeAfterText(free)}` : body,
+    };
   if (stopped.length)
     return {
       level,

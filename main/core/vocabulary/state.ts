@@ -141,6 +141,55 @@ export interface StopOutcome {
   freed?: { rssBytes: number; gpuMemBytes?: number };
   /** The command the user must run (e.g. a privileged systemctl) when Offload cannot. */
   advice?: string;
+  /** What the server held just before the stop (absent for refusals and dry runs). */
+  held?: HeldResources;
+  /** What the machine had free just after the stop (stopped servers only). */
+  freeAfter?: FreeAfter;
+}
+
+/** A model server's cost just before it was stopped: the evidence behind "what offloading freed". */
+export interface HeldResources {
+  /** Resident memory of the whole process tree (server and runners). */
+  rssBytes: number;
+  /** GPU memory of the tree, from the GPU's per-process query (absent: no GPU, or none readable). */
+  gpuMemBytes?: number;
+  /** GPU memory per process of the tree (pid → bytes), as the per-process query reported it. */
+  gpuByPid?: Record<string, number>;
+  /** CPU share of the tree at the last process scan (% of one core). */
+  cpuPct: number;
+  pids: number[];
+}
+
+/** Free memory read just after a stop. */
+export interface FreeAfter {
+  at: string;
+  ramAvailableBytes: number;
+  /** Free GPU memory summed over the GPUs (absent: no GPU readable). */
+  vramFreeBytes?: number;
+}
+
+/** What offloading gave back: the last stop, and running totals for today and this week. */
+export interface ReliefSummary {
+  last?: {
+    at: string;
+    titles: string[];
+    ramBytes: number;
+    vramBytes?: number;
+    freeAfter?: FreeAfter;
+    /** "Freed 9.2 GiB RAM and 6.0 GiB VRAM: Ollama stopped". */
+    text: string;
+  };
+  today: ReliefTotal;
+  week: ReliefTotal;
+}
+
+/** Model time AWS served in a window, and what those models would have held here. */
+export interface ReliefTotal {
+  servedMs: number;
+  ramBytes: number;
+  vramBytes?: number;
+  /** "AWS served 6 h of model time that would have held 9.0 GiB here". */
+  text: string;
 }
 
 export interface AwsServiceState {
