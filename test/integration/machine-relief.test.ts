@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../main/core/history';
 import { createMachineWatch, parseModelsConfig, parseWatchConfig } from '../../main/core/machine';
-import { stopLocalModelsStep } from '../../main/core/machine/step';
+import { stopLocalModelsStep } from '../../main/core/machine/stop-local-models';
 import { reliefOf } from '../../main/core/open-project/relief-view';
 import type { StopOutcome } from '../../main/core/state';
 import type { StepContext } from '../../main/core/workflow/types';

@@ -166,6 +166,7 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
       return appsInFlight;
     },
     readNow() {
+      const exe = nvidiaSmi();
       if (!exe) return Promise.resolve([]);
       return new Promise<GpuReading[]>((resolve) => {
         execFile(
