@@ -77,7 +77,7 @@ describe.runIf(posix)('offload init never runs repository code', () => {
     const r = await init(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(fs.existsSync(marker)).toBe(false);
-    expect(r.stdout).toMatch(/^   - Python/m);
+    expect(r.stdout).toMatch(/^ {3}- Python/m);
   });
 
   it('a `python3` in the repository is not run when PATH has a relative entry (.)', async () => {
