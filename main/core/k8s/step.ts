@@ -418,7 +418,9 @@ function passed(
 function rolloutSpecProblems(spec: EksRolloutSpec): string[] {
   if (spec.deployment || spec.manifest) return [];
   if (spec.image) return ['image needs deployment: (the Deployment whose container gets it)'];
-  return ['nothing to roll out: give deployment: (with image: to set a new one) or manifest: (files to apply)'];
+  return [
+    'nothing to roll out: give deployment: (with image: to set a new one) or manifest: (files to apply)',
+  ];
 }
 
 /** The `eks-rollout` step kind: connect, apply or set the image, wait for the rollout, publish. */
