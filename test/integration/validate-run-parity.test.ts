@@ -53,8 +53,11 @@ const BAD_TEMPLATE = 'Resources:\n  A: [unclosed\n';
 const BAD_TEMPLATE_WORDS =
   'template bad.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]';
 
+const UNKNOWN_SERVER =
+  'unknown model server id "olama": use a catalogue id or a models.matchers name (ollama, llama.cpp,';
+
 describe('every step kind that refuses its spec refuses it at validate too', () => {
-  it('load-test, lambda-deploy, eks-rollout, switch-config, cloudformation-deploy: at the kind key, in the step’s words', async () => {
+  it('load-test, lambda-deploy, eks-rollout, switch-config, cloudformation-deploy, stop-local-models: at the kind key, in the step’s words', async () => {
     const dir = makeProject(`name: parity
 phases:
   local:
@@ -72,6 +75,9 @@ phases:
       - switch-config: { to: aws }
       - cloudformation-deploy: { stack: s, template: bad.yaml }
       - cloudformation-deploy: { stack: later, template: built-by-an-earlier-step.yaml }
+  shutdown:
+    steps:
+      - stop-local-models: { servers: [olama], except: [ollama] }
 `);
     fs.writeFileSync(path.join(dir, 'bad.yaml'), BAD_TEMPLATE);
     const r = await runCli(['validate'], { cwd: dir, untrusted: true });
@@ -104,6 +110,7 @@ phases:
       ),
       at('15:24', 'phases.aws-deploy.steps[5].switch-config: offload.yml has no `switch:` files'),
       at('16:32', `phases.aws-deploy.steps[6].cloudformation-deploy: ${BAD_TEMPLATE_WORDS}`),
+      at('20:28', `phases.shutdown.steps[0].stop-local-models: ${UNKNOWN_SERVER}`),
     ]);
   });
 
@@ -119,6 +126,7 @@ phases:
           echo "image=x" >> "$OFFLOAD_OUTPUT"
           echo "template=bad.yaml" >> "$OFFLOAD_OUTPUT"
           echo "regex=(" >> "$OFFLOAD_OUTPUT"
+          echo "server=olama" >> "$OFFLOAD_OUTPUT"
       - load-test: { url: "\${{ steps.v.outputs.url }}", duration: 10s }
         continue-on-error: true
       - lambda-deploy: { function: f, zip: a.zip, image: "\${{ steps.v.outputs.image }}" }
@@ -130,6 +138,8 @@ phases:
       - cloudformation-deploy: { stack: s, template: "\${{ steps.v.outputs.template }}" }
         continue-on-error: true
       - lambda-invoke: { function: f, body: { regex: "\${{ steps.v.outputs.regex }}" } }
+        continue-on-error: true
+      - stop-local-models: { servers: ["\${{ steps.v.outputs.server }}"] }
         continue-on-error: true
 `);
     fs.writeFileSync(path.join(dir, 'bad.yaml'), BAD_TEMPLATE);
@@ -144,6 +154,7 @@ phases:
       expect.stringContaining('offload.yml has no `switch:` files)'),
       expect.stringContaining(BAD_TEMPLATE_WORDS),
       expect.stringContaining('invalid regular expression: missing closing ) (at `(`))'),
+      expect.stringContaining(UNKNOWN_SERVER),
     ]);
   });
 
