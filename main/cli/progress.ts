@@ -4,7 +4,15 @@
  */
 import type { RunSnapshot } from '../core/state';
 import type { EngineEvent, PhaseId } from '../core/vocabulary';
-import { formatDuration, paintStatus, reasonText, statusIcon, stepText, type Term } from './terminal';
+import {
+  formatDuration,
+  paintStatus,
+  paintStep,
+  reasonText,
+  statusIcon,
+  stepText,
+  type Term,
+} from './terminal';
 
 const TAIL_LINES = 5;
 
@@ -37,7 +45,7 @@ export function renderRunBlock(run: RunSnapshot, term: Term, now: number, width 
         step.durationMs ?? (step.status === 'running' && started !== undefined ? now - started : undefined);
       const summary = reasonText(step.summary ?? step.reason ?? '');
       lines.push(
-        `   ${paintStatus(term, step.status, `${statusIcon(step.status)} ${step.name}`)}` +
+        `   ${paintStep(term, step.status, step.name)}` +
           term.dim(`${dur !== undefined ? '  ' + formatDuration(dur) : ''}${summary ? '  ' + summary : ''}`),
       );
       const showTail = over ? tailUnder?.phase === phase.id : step.status === 'running';
@@ -177,9 +185,7 @@ export class PlainProgress {
         ]
           .filter(Boolean)
           .join(', ');
-        w(
-          `   ${paintStatus(this.term, e.status, `${statusIcon(e.status)} ${name}`)}${extra ? this.term.dim(`  (${extra})`) : ''}`,
-        );
+        w(`   ${paintStep(this.term, e.status, name)}${extra ? this.term.dim(`  (${extra})`) : ''}`);
         if (this.sections && e.status === 'failed')
           for (const l of this.sections.failed(e.phase, e.step, name, e.reason ?? e.summary ?? 'failed'))
             w(l);

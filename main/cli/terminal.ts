@@ -1,6 +1,6 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
 import { sanitizeForTerminal } from '../core/format';
-import { STATUS_ICON, type Status } from '../core/vocabulary';
+import { isTodoStep, STATUS_ICON, TODO_ICON, type Status } from '../core/vocabulary';
 
 export { formatBytes, formatDuration } from '../core/format';
 
@@ -51,6 +51,12 @@ export function makeTerm(opts: {
 
 export function statusIcon(status: Status): string {
   return STATUS_ICON[status];
+}
+
+/** A step's icon and name, painted: a TODO step that failed on purpose is to fill in (📝, yellow), not broken. */
+export function paintStep(term: Term, status: Status, name: string): string {
+  if (status === 'failed' && isTodoStep(name)) return term.yellow(`${TODO_ICON} ${name}`);
+  return paintStatus(term, status, `${statusIcon(status)} ${name}`);
 }
 
 export function paintStatus(term: Term, status: Status, text: string): string {

@@ -213,7 +213,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
 
 // --- For the front ends (eslint.config.mjs allows them this module, the vocabulary and formatting only) ---
 export { SwitchRefused } from './rule/wire';
-export { initConfig } from './init';
+export { initConfig, type Finding, type FindingKind } from './init';
 export { copyToClipboard } from './platform/clipboard';
 export { writeFileAtomic } from './platform/atomic-file';
 export { durationMs } from './units/duration';

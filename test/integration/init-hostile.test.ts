@@ -77,7 +77,7 @@ describe.runIf(posix)('offload init never runs repository code', () => {
     const r = await init(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(fs.existsSync(marker)).toBe(false);
-    expect(r.stdout).toMatch(/found: Python/);
+    expect(r.stdout).toMatch(/^ {3}- Python/m);
   });
 
   it('a `python3` in the repository is not run when PATH has a relative entry (.)', async () => {
@@ -114,7 +114,7 @@ describe.runIf(hasMkfifo)('offload init reads the repository bounded', () => {
     const r = await measuredInit(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.cpuMs).toBeLessThan(2000);
-    expect(r.stdout).toContain('found: package.json (not a regular file: skipped)');
+    expect(r.stdout).toContain('   - package.json (not a regular file: skipped)');
   });
 
   it('a sparse 5 GB package.json and a 1.9 GB test file: skipped or capped, under 2 s and 200 MB', async () => {
@@ -127,7 +127,7 @@ describe.runIf(hasMkfifo)('offload init reads the repository bounded', () => {
     fs.truncateSync(big, Math.floor(1.9 * 2 ** 30));
     const r = await measuredInit(dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('found: package.json (larger than 1 MB: skipped)');
+    expect(r.stdout).toContain('   - package.json (larger than 1 MB: skipped)');
     expect(r.cpuMs).toBeLessThan(2000);
     expect(r.rssMib).toBeLessThan(200);
   });
@@ -138,7 +138,7 @@ describe.runIf(hasMkfifo)('offload init reads the repository bounded', () => {
     fs.symlinkSync('/dev/urandom', path.join(dir, 'pyproject.toml'));
     const r = await measuredInit(dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('found: package.json (not a regular file: skipped)');
+    expect(r.stdout).toContain('   - package.json (not a regular file: skipped)');
     expect(r.cpuMs).toBeLessThan(2000);
     expect(r.rssMib).toBeLessThan(200);
   });

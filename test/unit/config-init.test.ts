@@ -45,7 +45,9 @@ function initAndLoad(
   dir: string,
   tools: Toolchain = machine(),
 ): { text: string; findings: string[]; config: OffloadConfig; doc: Record<string, unknown> } {
-  const { text, findings } = initConfig(dir, { tools, schemaFile: SCHEMA });
+  const init = initConfig(dir, { tools, schemaFile: SCHEMA });
+  const { text } = init;
+  const findings = init.findings.filter((f) => !f.step).map((f) => f.text);
   const file = path.join(dir, 'offload.yml');
   fs.writeFileSync(file, text);
   const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });

@@ -206,9 +206,10 @@ describe('initConfig: tests that cannot run, manifests folders, .env.example', (
     const dir = project({ '.env.example': 'OLLAMA_BASE_URL=http://localhost:11434\nAPP_PORT=3000\n' });
     const { text, findings, config } = init(dir);
     expect(config.switch?.files.map((f) => path.relative(dir, f.path))).toEqual(['.env']);
-    expect(findings.at(-1)).toMatch(
+    expect(findings.at(-2)).toMatch(
       /\(read from \.env\.example: \.env is not there yet; create it with: cp \.env\.example \.env\)$/,
     );
+    expect(findings.at(-1)).toBe('.env is not there yet (the switch reads it): cp .env.example .env');
     expect(text).toContain('#   cp .env.example .env');
     // With a .env, the example is only an example.
     const withEnv = init(

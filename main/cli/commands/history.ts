@@ -9,6 +9,7 @@ import {
   paintStatus,
   printJson,
   reasonText,
+  paintStep,
   statusIcon,
   stepText,
   type Term,
@@ -113,7 +114,7 @@ export function printRun(term: Term, run: RunSnapshot): void {
         .filter(Boolean)
         .join(', ');
       term.out.write(
-        `   ${paintStatus(term, s.status, `${statusIcon(s.status)} ${reasonText(s.name)}`)}${detail ? term.dim('  ' + detail) : ''}\n`,
+        `   ${paintStep(term, s.status, reasonText(s.name))}${detail ? term.dim('  ' + detail) : ''}\n`,
       );
     }
   }

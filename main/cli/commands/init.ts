@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initConfig, writeFileAtomic } from '../../core/offload';
+import { initConfig, writeFileAtomic, type Finding, type FindingKind } from '../../core/offload';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';
@@ -35,9 +35,26 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         return;
       }
       term.out.write(`${term.green('✅')} wrote ${file}\n`);
-      for (const f of findings) term.out.write(`   found: ${f}\n`);
+      for (const line of findingsReport(findings)) term.out.write(`${line}\n`);
       term.out.write(
-        `Next: \`offload run local\`; then fill in the TODO steps for AWS, \`offload validate\` and \`offload run full\`.\n`,
+        findings.some((f) => f.kind === 'todo')
+          ? `Next: \`offload run local\`; then do the to-dos above (steps named TODO fail on purpose until filled in), \`offload validate\` and \`offload run full\`.\n`
+          : `Next: \`offload run local\`, \`offload validate\` and \`offload run full\`.\n`,
       );
     });
+}
+
+const GROUPS: readonly [FindingKind, string][] = [
+  ['recognised', 'Recognised'],
+  ['seen-not-used', 'Seen but not used (why)'],
+  ['todo', 'To do before AWS (what to run)'],
+];
+
+/** init's findings under their headings, a heading only where it has something (nothing at all: one line). */
+export function findingsReport(findings: readonly Finding[]): string[] {
+  const lines = GROUPS.flatMap(([kind, title]) => {
+    const of = findings.filter((f) => f.kind === kind);
+    return of.length ? [`${title}:`, ...of.map((f) => `   - ${f.text}`)] : [];
+  });
+  return lines.length ? lines : ['Nothing recognised: fill in the TODO steps in offload.yml.'];
 }

@@ -6,7 +6,7 @@ import type { Options as AjvOptions, ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../vocabulary';
 import { buildSchemaVariant, type StepKindShape } from './schema';
 import { DURATION_PATTERN, durationProblem } from '../units';
-import { userRegexProblem } from '../units/regex';
+import { regexProblemText, userRegexProblem } from '../units/regex';
 import { offsetInScalar, type PathSeg } from './yaml-positions';
 import { formatPath, isObject, type Checker } from './messages';
 
@@ -87,7 +87,7 @@ export function checkSchemaValues(c: Checker, root: JsonSchema, data: unknown): 
     if (schema.format === 'regex' && !v.includes('${{')) {
       const problem = userRegexProblem(v);
       if (!problem) return;
-      const message = `invalid regular expression: ${problem.message}${problem.fragment ? ` (at \`${problem.fragment}\`)` : ''}`;
+      const message = regexProblemText(problem);
       report(
         segs,
         message,

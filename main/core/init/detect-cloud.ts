@@ -21,6 +21,8 @@ import {
   type Detector,
   type InitStep,
   type Plan,
+  recognised,
+  toDo,
 } from './plan';
 
 const stackName = (plan: Plan) => slugify(plan.name || 'my-project').replace(/_/g, '-');
@@ -98,7 +100,9 @@ export const detectServerless: Detector = (plan, tools) => {
   const npx = exists(plan.root, 'package.json') ? 'npx serverless' : 'serverless';
   const installed = Boolean(tools.which('serverless') || tools.which('sls'));
   plan.findings.push(
-    `${file} (Serverless Framework${service ? `, service ${service}` : ''}): packaged in aws-prepare, deployed in aws-deploy${functions.length ? `, ${functions.length} function(s) checked in aws-test` : ''}`,
+    recognised(
+      `${file} (Serverless Framework${service ? `, service ${service}` : ''}): packaged in aws-prepare, deployed in aws-deploy${functions.length ? `, ${functions.length} function(s) checked in aws-test` : ''}`,
+    ),
   );
   if (!installed && npx === 'serverless')
     plan.notes['aws-prepare'].push([
@@ -134,7 +138,9 @@ export const detectSamFunctions: Detector = (plan) => {
   const fns = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
   if (info.required.length)
     plan.findings.push(
-      `${template}: TODO: parameters without a Default (${info.required.map((p) => p.name).join(', ')}): give them in the deploy step`,
+      toDo(
+        `${template}: TODO: parameters without a Default (${info.required.map((p) => p.name).join(', ')}): give them in the deploy step`,
+      ),
     );
   const named = fns.flatMap(([, r]) =>
     typeof r.Properties?.FunctionName === 'string' ? [r.Properties.FunctionName] : [],
@@ -217,7 +223,9 @@ export const detectKubernetes: Detector = (plan, tools) => {
     if (!withDeployments.length) continue;
     const names = withDeployments.flatMap((f) => deploymentsIn(readText(path.join(dir, f)) ?? ''));
     plan.findings.push(
-      `${name}/ (Kubernetes manifests, Deployment ${names.join(', ')}): applied and rolled out with eks-rollout in aws-deploy`,
+      recognised(
+        `${name}/ (Kubernetes manifests, Deployment ${names.join(', ')}): applied and rolled out with eks-rollout in aws-deploy`,
+      ),
     );
     const steps: InitStep[] = withDeployments.map((f, i) => ({
       name: `Roll out ${name}/${f}`,
@@ -251,7 +259,9 @@ export const detectKubernetes: Detector = (plan, tools) => {
   const rel = relCwd(plan.root, chartDir) ?? '.';
   const helm = Boolean(tools.which('helm'));
   plan.findings.push(
-    `${rel === '.' ? '' : `${rel}/`}Chart.yaml (Helm chart ${release}): ${helm ? 'linted locally, ' : ''}installed with helm upgrade --wait in aws-deploy (review: the Deployments it creates are not guessed)`,
+    recognised(
+      `${rel === '.' ? '' : `${rel}/`}Chart.yaml (Helm chart ${release}): ${helm ? 'linted locally, ' : ''}installed with helm upgrade --wait in aws-deploy (review: the Deployments it creates are not guessed)`,
+    ),
   );
   if (helm) plan.steps.local.push(runStep(`Helm lint (${release})`, `helm lint ${rel}`));
   else

@@ -7,7 +7,17 @@
 import path from 'node:path';
 import { slugify } from '../config/load';
 import { readTemplate, needsIam, requiredParametersTodo, type TemplateInfo } from './cfn-template';
-import { filesIn, relCwd, runStep, subDirs, type Detector, type Plan } from './plan';
+import {
+  filesIn,
+  recognised,
+  relCwd,
+  runStep,
+  seenNotUsed,
+  subDirs,
+  toDo,
+  type Detector,
+  type Plan,
+} from './plan';
 import { readBounded } from './read-bounded';
 import type { Toolchain } from './toolchain';
 
@@ -97,14 +107,17 @@ function lintStep(plan: Plan, tools: Toolchain, found: Found[]): void {
 
 export const detectCloudFormation: Detector = (plan, tools) => {
   const { found, skipped } = findTemplates(plan.root);
-  plan.findings.push(...skipped);
+  plan.findings.push(...skipped.map(seenNotUsed));
   if (found.length) lintStep(plan, tools, found);
   const children = new Map<string, string>();
   for (const t of found)
     for (const url of t.info.nested) children.set(path.resolve(path.dirname(t.file), url), t.rel);
   const stacks = found.filter((t) => {
     const parent = children.get(t.file);
-    if (parent) plan.findings.push(`${t.rel} (CloudFormation): nested stack of ${parent}, deployed with it`);
+    if (parent)
+      plan.findings.push(
+        recognised(`${t.rel} (CloudFormation): nested stack of ${parent}, deployed with it`),
+      );
     return !parent;
   });
   for (const t of dependencyOrder(stacks)) {
@@ -114,9 +127,19 @@ export const detectCloudFormation: Detector = (plan, tools) => {
     );
     const packaged = t.info.nested.length ? t.rel.replace(TEMPLATE_FILE, '.packaged.yaml') : undefined;
     plan.findings.push(
-      `${t.rel} (CloudFormation${t.info.nested.length ? `, parent of ${t.info.nested.length} nested stack(s)` : ''}${after.length ? `, after ${after.map((a) => a.rel).join(', ')} (imports its exports)` : ''}): deployed with cloudformation-deploy in aws-prepare` +
-        (t.info.required.length ? `; TODO: parameters ${t.info.required.map((p) => p.name).join(', ')}` : ''),
+      recognised(
+        `${t.rel} (CloudFormation${t.info.nested.length ? `, parent of ${t.info.nested.length} nested stack(s)` : ''}${after.length ? `, after ${after.map((a) => a.rel).join(', ')} (imports its exports)` : ''}): deployed with cloudformation-deploy in aws-prepare` +
+          (t.info.required.length
+            ? `; TODO: parameters ${t.info.required.map((p) => p.name).join(', ')}`
+            : ''),
+      ),
     );
+    if (t.info.required.length)
+      plan.findings.push(
+        toDo(
+          `${t.rel}: give ${t.info.required.map((p) => p.name).join(', ')} (no Default) under parameters: of its cloudformation-deploy step`,
+        ),
+      );
     if (packaged)
       plan.steps['aws-prepare'].push(
         runStep(

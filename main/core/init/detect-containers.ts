@@ -6,7 +6,17 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { slugify } from '../config/load';
-import { exists, inFolder, readText, relCwd, runStep, treeDirs, type Detector } from './plan';
+import {
+  exists,
+  inFolder,
+  readText,
+  relCwd,
+  runStep,
+  treeDirs,
+  type Detector,
+  recognised,
+  seenNotUsed,
+} from './plan';
 
 /** The step id of the image built from `cwd` (`image` for the project folder, `image-<folder>` otherwise). */
 const imageId = (cwd: string | undefined) => (cwd ? `image-${slugify(cwd).replace(/_/g, '-')}` : 'image');
@@ -22,7 +32,9 @@ export const detectDockerfile: Detector = (plan) => {
     const image = slugify(cwd ? path.basename(dir) : plan.name).replace(/_/g, '-');
     const where = cwd ? `${cwd}/` : '';
     plan.findings.push(
-      `${where}Dockerfile: built and pushed in aws-prepare (publishes output \`image\` of step ${id})`,
+      recognised(
+        `${where}Dockerfile: built and pushed in aws-prepare (publishes output \`image\` of step ${id})`,
+      ),
     );
     plan.notes.local.push([
       `${where}Dockerfile: \`docker build -t ${image}:local ${cwd ?? '.'}\` needs the Docker engine running, so it is not`,
@@ -69,15 +81,16 @@ export const detectCompose: Detector = (plan, tools) => {
     const doc = parseYaml(readText(path.join(plan.root, file)) ?? '') as { services?: unknown } | null;
     if (doc?.services && typeof doc.services === 'object') services = doc.services as typeof services;
   } catch {
-    plan.findings.push(`${file} (not valid YAML: skipped)`);
+    plan.findings.push(seenNotUsed(`${file} (not valid YAML: skipped)`));
     return;
   }
   const names = Object.keys(services);
   const compose = `docker compose${file.startsWith('docker-compose') ? ` -f ${file}` : ''}`;
   const usable = tools.succeeds('docker', ['compose', 'version']);
-  plan.findings.push(
-    `${file}: services ${names.join(', ') || '(none)'}; ${usable ? 'file checked locally, stopped at shutdown' : '`docker compose` is not installed here: nothing run'}`,
-  );
+  plan.findings.push({
+    kind: usable ? 'recognised' : 'seen-not-used',
+    text: `${file}: services ${names.join(', ') || '(none)'}; ${usable ? 'file checked locally, stopped at shutdown' : '`docker compose` is not installed here: nothing run'}`,
+  });
   if (usable) {
     plan.steps.local.push(runStep('Compose file is valid', `${compose} config --quiet`));
     plan.steps.shutdown.push(runStep('Stop dev system (docker compose)', `${compose} down`));

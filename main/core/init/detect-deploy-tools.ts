@@ -6,7 +6,17 @@
  */
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { exists, filesIn, readText, runStep, subDirs, type Detector, type Plan } from './plan';
+import {
+  exists,
+  filesIn,
+  readText,
+  runStep,
+  subDirs,
+  type Detector,
+  type Plan,
+  recognised,
+  seenNotUsed,
+} from './plan';
 import type { Toolchain } from './toolchain';
 import { installHint } from '../platform/install-hints';
 
@@ -41,7 +51,9 @@ function copilot(plan: Plan, tools: Toolchain): void {
   const env = envs[0] ?? 'test';
   const how = missingTool(plan, tools, 'copilot', 'copilot/', installHint('copilot'));
   plan.findings.push(
-    `copilot/ (AWS Copilot: ${workloads.map((w) => `${w.name}${w.type ? ` [${w.type}]` : ''}`).join(', ')}; environments ${envs.join(', ') || 'none in the repository'}): deployed with copilot to ${env}${how}`,
+    recognised(
+      `copilot/ (AWS Copilot: ${workloads.map((w) => `${w.name}${w.type ? ` [${w.type}]` : ''}`).join(', ')}; environments ${envs.join(', ') || 'none in the repository'}): deployed with copilot to ${env}${how}`,
+    ),
   );
   const review = [
     `TODO: review: deploys to the Copilot environment ${env}${envs.length > 1 ? ` (also in copilot/environments: ${envs.slice(1).join(', ')})` : ''},`,
@@ -77,7 +89,9 @@ function sst(plan: Plan, tools: Toolchain): void {
   const app = /\bname:\s*["'`]([\w-]+)["'`]/.exec(text)?.[1];
   const local = Boolean(exists(plan.root, path.join('node_modules', '.bin', 'sst')) || tools.which('sst'));
   plan.findings.push(
-    `${file} (SST${app ? ` app ${app}` : ''}): deployed with \`npx sst deploy --stage production\` in aws-deploy (review the stage)${local ? '' : '; sst is installed by the project (npm ci)'}`,
+    recognised(
+      `${file} (SST${app ? ` app ${app}` : ''}): deployed with \`npx sst deploy --stage production\` in aws-deploy (review the stage)${local ? '' : '; sst is installed by the project (npm ci)'}`,
+    ),
   );
   plan.steps['aws-deploy'].push(
     runStep('SST deploy', 'npx sst deploy --stage production', {
@@ -100,14 +114,16 @@ function pulumi(plan: Plan, tools: Toolchain): void {
   const name = typeof project.name === 'string' ? project.name : 'pulumi';
   if (/^\s+gcp:/m.test(config) && !/^\s+aws:/m.test(config)) {
     plan.findings.push(
-      `${file} (Pulumi ${name}): seen but not used (its stacks configure Google Cloud, not AWS)`,
+      seenNotUsed(`${file} (Pulumi ${name}): seen but not used (its stacks configure Google Cloud, not AWS)`),
     );
     return;
   }
   const stack = stacks.find((s) => /dev/.test(s)) ?? stacks[0] ?? 'dev';
   const how = missingTool(plan, tools, 'pulumi', file, installHint('pulumi'));
   plan.findings.push(
-    `${file} (Pulumi ${name}, ${String(project.runtime ?? 'runtime not named')}; stacks ${stacks.join(', ') || 'none in the repository'}): previewed and updated with pulumi in aws-prepare, stack ${stack}${how}`,
+    recognised(
+      `${file} (Pulumi ${name}, ${String(project.runtime ?? 'runtime not named')}; stacks ${stacks.join(', ') || 'none in the repository'}): previewed and updated with pulumi in aws-prepare, stack ${stack}${how}`,
+    ),
   );
   plan.steps['aws-prepare'].push(
     runStep(`Pulumi preview (${stack})`, `pulumi preview --stack ${stack} --non-interactive`, {
@@ -129,12 +145,14 @@ function deployScript(plan: Plan, tools: Toolchain): void {
   );
   if (!rel) return;
   if (plan.steps['aws-deploy'].length) {
-    plan.findings.push(`${rel}: seen but not used (a deploy was recognised above; add it if it does more)`);
+    plan.findings.push(
+      seenNotUsed(`${rel}: seen but not used (a deploy was recognised above; add it if it does more)`),
+    );
     return;
   }
   const ps = rel.endsWith('.ps1');
   const pwsh = ps && !tools.which('pwsh') ? ` (pwsh is not installed here: ${installHint('pwsh')})` : '';
-  plan.findings.push(`${rel}: run in aws-deploy (review it)${pwsh}`);
+  plan.findings.push(recognised(`${rel}: run in aws-deploy (review it)${pwsh}`));
   plan.steps['aws-deploy'].push(
     runStep(`Deploy (${rel})`, ps ? `./${rel}` : `bash ./${rel}`, {
       shell: ps ? 'pwsh' : undefined,

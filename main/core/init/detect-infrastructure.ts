@@ -15,6 +15,8 @@ import {
   treeDirs,
   type Detector,
   type Plan,
+  recognised,
+  seenNotUsed,
 } from './plan';
 import type { Toolchain } from './toolchain';
 
@@ -28,7 +30,9 @@ export const detectCdk: Detector = (plan, tools) => {
   const cwd = relCwd(plan.root, dir);
   const cli = Boolean(tools.which('cdk')) || fs.existsSync(path.join(dir, 'node_modules', '.bin', 'cdk'));
   plan.findings.push(
-    `cdk.json${cwd ? ` (in ${cwd}/)` : ''}: ${cli ? 'cdk synth locally, ' : ''}cdk deploy in aws-prepare`,
+    recognised(
+      `cdk.json${cwd ? ` (in ${cwd}/)` : ''}: ${cli ? 'cdk synth locally, ' : ''}cdk deploy in aws-prepare`,
+    ),
   );
   if (cli)
     plan.steps.local.push(
@@ -86,7 +90,9 @@ export const detectTerraform: Detector = (plan, tools) => {
   const { dirs, other } = terraformRoots(plan.root);
   for (const o of other)
     plan.findings.push(
-      `Terraform (*.tf${relCwd(plan.root, o.dir) ? ` in ${relCwd(plan.root, o.dir)}/` : ''}): ${o.why}`,
+      seenNotUsed(
+        `Terraform (*.tf${relCwd(plan.root, o.dir) ? ` in ${relCwd(plan.root, o.dir)}/` : ''}): ${o.why}`,
+      ),
     );
   for (const dir of dirs) terraformRoot(plan, tools, dir);
 };
@@ -96,7 +102,9 @@ function terraformRoot(plan: Plan, tools: Toolchain, dir: string): void {
   const installed = Boolean(tools.which('terraform'));
   const initialised = exists(dir, '.terraform');
   plan.findings.push(
-    `Terraform (*.tf${cwd ? ` in ${cwd}/` : ''}): ${installed ? 'format checked locally' : 'terraform is not installed here'}; plan and apply in aws-prepare`,
+    recognised(
+      `Terraform (*.tf${cwd ? ` in ${cwd}/` : ''}): ${installed ? 'format checked locally' : 'terraform is not installed here'}; plan and apply in aws-prepare`,
+    ),
   );
   const local = plan.steps.local;
   if (installed) {
@@ -143,7 +151,9 @@ export const detectSam: Detector = (plan, tools) => {
   const installed = Boolean(tools.which('sam'));
   const flag = template === 'template.yaml' ? '' : ` --template-file ${template}`;
   plan.findings.push(
-    `${template} (AWS SAM): ${installed ? 'linted locally, ' : ''}built and packaged in aws-prepare, deployed with cloudformation-deploy in aws-deploy`,
+    recognised(
+      `${template} (AWS SAM): ${installed ? 'linted locally, ' : ''}built and packaged in aws-prepare, deployed with cloudformation-deploy in aws-deploy`,
+    ),
   );
   if (installed) plan.steps.local.push(runStep('SAM template lint', `sam validate --lint${flag}`));
   else

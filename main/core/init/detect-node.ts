@@ -1,6 +1,18 @@
 /** Node projects (package.json, at the top or in sub-folders): install when needed, lint, build, test. */
 import path from 'node:path';
-import { exists, inFolder, projectDirs, relCwd, runStep, todoStep, type Detector, type Plan } from './plan';
+import {
+  exists,
+  inFolder,
+  projectDirs,
+  relCwd,
+  runStep,
+  todoStep,
+  type Detector,
+  type Plan,
+  recognised,
+  seenNotUsed,
+  toDo,
+} from './plan';
 import { MAX_READ_BYTES, readBounded } from './read-bounded';
 
 interface PackageJson {
@@ -66,7 +78,7 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const file = where ? `${where}/package.json` : 'package.json';
   const pkg = readPackageJson(dir);
   if (typeof pkg === 'string') {
-    plan.findings.push(`${file} (${pkg}: skipped)`);
+    plan.findings.push(seenNotUsed(`${file} (${pkg}: skipped)`));
     return;
   }
   if (!where && typeof pkg.name === 'string' && pkg.name) plan.name = pkg.name.replace(/^@[^/]+\//, '');
@@ -77,8 +89,10 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const hasDeps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).length > 0;
   const installed = exists(dir, 'node_modules');
   plan.findings.push(
-    `${file}${found.length ? `: scripts ${found.join(', ')}` : ' (no build/test/lint/start scripts)'}` +
-      (hasDeps ? `; dependencies ${installed ? 'installed' : `installed by \`${pm.install}\``}` : ''),
+    recognised(
+      `${file}${found.length ? `: scripts ${found.join(', ')}` : ' (no build/test/lint/start scripts)'}` +
+        (hasDeps ? `; dependencies ${installed ? 'installed' : `installed by \`${pm.install}\``}` : ''),
+    ),
   );
   const local = plan.steps.local;
   const step = (name: string, command: string, timeout?: string) =>
@@ -91,7 +105,9 @@ function detectNodeProject(plan: Plan, dir: string): void {
   const missing = has('test') ? missingTestPath(dir, String(scripts.test)) : undefined;
   if (missing) {
     plan.findings.push(
-      `${file}: the test script (\`${String(scripts.test)}\`) names ${missing}, which is not there: its step is a TODO`,
+      toDo(
+        `${file}: the test script (\`${String(scripts.test)}\`) names ${missing}, which is not there: its step is a TODO`,
+      ),
     );
     local.push(
       todoStep(

@@ -16,6 +16,7 @@ import {
   subDirs,
   type Detector,
   type Plan,
+  recognised,
 } from './plan';
 import type { Toolchain } from './toolchain';
 
@@ -242,7 +243,9 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     ...(srcLayout ? ['src/'] : []),
   ];
   plan.findings.push(
-    `Python${where ? ` in ${where}/` : ''} (${seen.join(', ') || 'test files'}): ${venv ? `dependencies installed into .venv, ${runner}` : `${runner} with ${py.python}`}`,
+    recognised(
+      `Python${where ? ` in ${where}/` : ''} (${seen.join(', ') || 'test files'}): ${venv ? `dependencies installed into .venv, ${runner}` : `${runner} with ${py.python}`}`,
+    ),
   );
 }
 

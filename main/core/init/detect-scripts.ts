@@ -3,7 +3,7 @@
  * aws-deploy-services, aws-deploy-full, aws-test-services, shutdown-local-models, as .ps1 or .sh): each is run
  * in its phase (PowerShell ones with pwsh) instead of a generic TODO. Init names them; it never runs them.
  */
-import { exists, runStep, type Detector } from './plan';
+import { exists, runStep, type Detector, recognised, seenNotUsed, toDo } from './plan';
 import type { PhaseId } from '../workflow/types';
 import { installHint } from '../platform/install-hints';
 
@@ -32,11 +32,24 @@ export const detectRuleScripts: Detector = (plan, tools) => {
   const split = found.some((s) => s.base === 'aws-deploy-services' || s.base === 'aws-deploy-infrastructure');
   const used = found.filter((s) => !(split && s.base === 'aws-deploy-full'));
   for (const s of found.filter((f) => !used.includes(f)))
-    plan.findings.push(`${s.rel}: seen but not used (the split aws-deploy-* scripts deploy the same)`);
+    plan.findings.push(
+      seenNotUsed(`${s.rel}: seen but not used (the split aws-deploy-* scripts deploy the same)`),
+    );
   const pwshMissing = used.some((s) => s.ext === 'ps1') && !tools.which('pwsh');
+  if (pwshMissing)
+    plan.findings.push(
+      toDo(
+        `install pwsh to run ${used
+          .filter((s) => s.ext === 'ps1')
+          .map((s) => s.rel)
+          .join(', ')}: ${installHint('pwsh')}`,
+      ),
+    );
   for (const s of used) {
     plan.findings.push(
-      `${s.rel}: run in ${s.phase}${s.ext === 'ps1' && pwshMissing ? ` — pwsh is not on PATH here: ${installHint('pwsh')}` : ''}`,
+      recognised(
+        `${s.rel}: run in ${s.phase}${s.ext === 'ps1' && pwshMissing ? ` — pwsh is not on PATH here: ${installHint('pwsh')}` : ''}`,
+      ),
     );
     plan.steps[s.phase].push(
       runStep(s.name, s.ext === 'ps1' ? `./${s.rel}` : `bash ./${s.rel}`, {

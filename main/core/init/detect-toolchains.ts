@@ -17,6 +17,8 @@ import {
   runStep,
   type Detector,
   type Plan,
+  recognised,
+  toDo,
 } from './plan';
 import type { Toolchain } from './toolchain';
 import { installHint } from '../platform/install-hints';
@@ -258,11 +260,16 @@ function addProject(plan: Plan, tools: Toolchain, kind: Kind, dir: string, r: Re
   const missing = r.tool !== undefined && !tools.which(r.tool);
   const run = r.commands.map((c) => c.run).join(', ');
   plan.findings.push(
-    `${where}${r.seen} (${[kind.title, r.detail].filter(Boolean).join(', ')}): ${run}` +
-      (missing ? ` — ${r.tool} is not on PATH here: ${kind.install}` : '') +
-      (r.more?.length ? `; ${r.more.join('; ')}` : ''),
+    recognised(
+      `${where}${r.seen} (${[kind.title, r.detail].filter(Boolean).join(', ')}): ${run}` +
+        (missing ? ` — ${r.tool} is not on PATH here: ${kind.install}` : '') +
+        (r.more?.length ? `; ${r.more.join('; ')}` : ''),
+    ),
   );
-  if (missing) plan.steps.local.push(requireTool(r.tool!, kind.title, kind.install, cwd));
+  if (missing) {
+    plan.findings.push(toDo(`install ${r.tool} (for ${where}${r.seen}): ${kind.install}`));
+    plan.steps.local.push(requireTool(r.tool!, kind.title, kind.install, cwd));
+  }
   for (const c of r.commands)
     plan.steps.local.push(runStep(inFolder(c.name, cwd), c.run, { cwd, timeout: c.timeout }));
   if (r.notes?.length) plan.notes.local.push([`${kind.title}${cwd ? ` in ${where}` : ''}:`, ...r.notes]);
@@ -282,7 +289,7 @@ export const detectMakeDeploy: Detector = (plan) => {
   if (plan.steps['aws-deploy'].length) return;
   const file = MAKEFILES.find((f) => exists(plan.root, f));
   if (!file || !makeTargets(readText(path.join(plan.root, file)) ?? '').has('deploy')) return;
-  plan.findings.push(`${file}: target deploy run in aws-deploy (review it)`);
+  plan.findings.push(recognised(`${file}: target deploy run in aws-deploy (review it)`));
   plan.steps['aws-deploy'].push(
     runStep('make deploy', 'make deploy', {
       comment: [

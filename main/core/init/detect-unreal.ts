@@ -4,7 +4,7 @@
  * it is absent the step stops with "Unreal Engine not found" and says how to point at it.
  */
 import path from 'node:path';
-import { filesIn, inFolder, projectDirs, readText, relCwd, runStep, type Detector } from './plan';
+import { filesIn, inFolder, projectDirs, readText, relCwd, runStep, type Detector, recognised } from './plan';
 
 const uprojectIn = (dir: string) => filesIn(dir).find((f) => f.endsWith('.uproject'));
 
@@ -44,7 +44,9 @@ export const detectUnreal: Detector = (plan) => {
     const cwd = relCwd(plan.root, dir);
     const version = engineAssociation(readText(path.join(dir, uproject)) ?? '');
     plan.findings.push(
-      `Unreal Engine project (${cwd ? `${cwd}/` : ''}${uproject}${version ? `, engine ${version}` : ''}): RunUAT BuildCookRun; the engine is found through UE_ROOT or its usual install folders`,
+      recognised(
+        `Unreal Engine project (${cwd ? `${cwd}/` : ''}${uproject}${version ? `, engine ${version}` : ''}): RunUAT BuildCookRun; the engine is found through UE_ROOT or its usual install folders`,
+      ),
     );
     plan.steps.local.push(
       runStep(

@@ -17,12 +17,22 @@ import { detectRuleScripts } from './detect-scripts';
 import { detectMakeDeploy, detectToolchains } from './detect-toolchains';
 import { detectUnreal } from './detect-unreal';
 import { findModelEndpoints } from './model-endpoints';
-import { emptyPlan, todoStep, type Detector, type InitStep, type Plan } from './plan';
+import {
+  emptyPlan,
+  recognised,
+  toDo,
+  todoStep,
+  type Detector,
+  type Finding,
+  type InitStep,
+  type Plan,
+} from './plan';
 import { renderConfig } from './render';
 import { SCHEMA_HINT, schemaReference, shippedSchemaFile } from './schema-ref';
 import { hostToolchain, type Toolchain } from './toolchain';
 
 export { hostToolchain, type Toolchain } from './toolchain';
+export type { Finding, FindingKind } from './plan';
 
 /** In this order: the language detectors name the project before the Dockerfile names its image. */
 const DETECTORS: readonly Detector[] = [
@@ -91,6 +101,7 @@ function awsPlaceholders(plan: Plan): void {
     name: 'TODO: CloudWatch alarms stay quiet',
     kind: 'cloudwatch-alarms-ok',
     spec: { prefixes: [`${slugify(plan.name || 'my-project').replace(/_/g, '-')}-`] },
+    todo: 'give the name prefix (or names) of your CloudWatch alarms and aws: credentials, then edit phases.monitor in offload.yml',
     comment: [
       'TODO: the name prefix of your CloudWatch alarms (or `names: [...]`); it needs `aws:` credentials,',
       'e.g. aws: { profile: dev, region: eu-west-1 }. Add a gate: section to have the tray watch them too.',
@@ -98,23 +109,38 @@ function awsPlaceholders(plan: Plan): void {
   });
 }
 
+/** What the user must fill in: one to-do per generated step named TODO, by phase, in the rule's order. */
+function todoSteps(plan: Plan): Finding[] {
+  return Object.entries(plan.steps).flatMap(([phase, steps]) =>
+    steps.flatMap((s) =>
+      s.todo ? [{ kind: 'todo' as const, text: `${phase}: ${s.todo}`, step: s.name }] : [],
+    ),
+  );
+}
+
 /**
- * The text of a starter offload.yml for the project in `dir`, with what it found (one line each). The text
- * always loads cleanly.
+ * The text of a starter offload.yml for the project in `dir`, with what it found (what it recognised, saw but
+ * did not use, and left for the user to do), then one to-do per step it could not fill. The text always loads
+ * cleanly.
  */
-export function initConfig(dir: string, opts: InitOptions = {}): { text: string; findings: string[] } {
+export function initConfig(dir: string, opts: InitOptions = {}): { text: string; findings: Finding[] } {
   const root = path.resolve(dir);
   const tools = opts.tools ?? hostToolchain();
   const plan = emptyPlan(root);
   for (const detect of DETECTORS) detect(plan, tools);
   plan.switchFiles = findModelEndpoints(root);
-  for (const f of plan.switchFiles)
+  for (const f of plan.switchFiles) {
     plan.findings.push(
-      `${f.path}: ${f.keys.map((k) => `${k.key} -> ${k.server.title}`).join(', ')}; switched to AWS at shutdown` +
-        (f.example
-          ? ` (read from ${f.example}: ${f.path} is not there yet; create it with: cp ${f.example} ${f.path})`
-          : ''),
+      recognised(
+        `${f.path}: ${f.keys.map((k) => `${k.key} -> ${k.server.title}`).join(', ')}; switched to AWS at shutdown` +
+          (f.example
+            ? ` (read from ${f.example}: ${f.path} is not there yet; create it with: cp ${f.example} ${f.path})`
+            : ''),
+      ),
     );
+    if (f.example)
+      plan.findings.push(toDo(`${f.path} is not there yet (the switch reads it): cp ${f.example} ${f.path}`));
+  }
   if (!plan.steps.local.length) {
     plan.steps.local.push(
       todoStep('build', 'build the project here', [
@@ -130,5 +156,5 @@ export function initConfig(dir: string, opts: InitOptions = {}): { text: string;
     plan,
     schemaFile ? (schemaReference(root, schemaFile) ?? SCHEMA_HINT) : undefined,
   );
-  return { text, findings: plan.findings };
+  return { text, findings: [...plan.findings, ...todoSteps(plan)] };
 }

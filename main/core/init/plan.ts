@@ -21,7 +21,27 @@ export interface InitStep {
   /** The step kind's key (`run`, `tcp`, `stop-local-models`, …) and its value. */
   kind: string;
   spec: unknown;
+  /** For a step init could not fill (named "TODO: …", failing on purpose): what the user must fill in. */
+  todo?: string;
 }
+
+/** How init used what it saw: in the config, seen and left out (the text says why), or for the user to do. */
+export type FindingKind = 'recognised' | 'seen-not-used' | 'todo';
+
+/** One thing `offload init` reports, grouped by kind when printed (and listed with its kind by `--json`). */
+export interface Finding {
+  kind: FindingKind;
+  text: string;
+  /** For a to-do that is a generated step: that step's name ("TODO: deploy to AWS"). */
+  step?: string;
+}
+
+/** A finding init used in the config. */
+export const recognised = (text: string): Finding => ({ kind: 'recognised', text });
+/** A finding init saw and left out; the text says why. */
+export const seenNotUsed = (text: string): Finding => ({ kind: 'seen-not-used', text });
+/** Something the user must do before AWS; the text says what to run. */
+export const toDo = (text: string): Finding => ({ kind: 'todo', text });
 
 /** A key of the user's dev config that points at a local model server, for `switch:`. */
 export interface SwitchKeyDraft {
@@ -46,8 +66,8 @@ export interface Plan {
   /** The project folder (absolute). */
   root: string;
   name: string;
-  /** One line per thing recognised, printed by `offload init` and written at the top of the file. */
-  findings: string[];
+  /** One per thing seen, printed by `offload init` (grouped by kind) and written at the top of the file. */
+  findings: Finding[];
   steps: Record<PhaseId, InitStep[]>;
   /** Comment paragraphs written below a phase's steps: what could not be checked here and how to add it. */
   notes: Record<PhaseId, string[][]>;
@@ -158,5 +178,5 @@ export function runStep(name: string, command: string, more: Partial<InitStep> =
 
 /** A step the user must fill in: it fails on purpose until then, so nothing pretends to pass. */
 export function todoStep(name: string, what: string, comment?: string[]): InitStep {
-  return runStep(`TODO: ${name}`, `echo "TODO: ${what}" && exit 1`, { comment });
+  return runStep(`TODO: ${name}`, `echo "TODO: ${what}" && exit 1`, { comment, todo: what });
 }

@@ -128,7 +128,7 @@ export function renderConfig(plan: Plan, schemaRef: string | readonly string[] |
         ? [...schemaRef, '#']
         : []),
     `# Offload config, written by \`offload init\`${plan.findings.length ? ' from what it found:' : ' (nothing recognised).'}`,
-    ...plan.findings.map((f) => `#   - ${f}`),
+    ...plan.findings.map((f) => `#   - ${f.text}`),
     '#',
     '# The rule: build & test locally -> prepare and deploy on AWS -> test on AWS -> shut the local dev system',
     '# down -> keep watching. A failed step stops the run; no AWS phase runs unless `local` passed on the same',

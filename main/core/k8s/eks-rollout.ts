@@ -61,7 +61,7 @@ const schema = {
   description:
     'Roll out a Kubernetes Deployment (EKS or any cluster): set a container image or apply a manifest, then wait as `kubectl rollout status` does. Fails early on ProgressDeadlineExceeded or pods that keep failing, naming each pod’s reason. Outputs: revision, image, readyReplicas, previousImage.',
   additionalProperties: false,
-  anyOf: [{ required: ['deployment'] }, { required: ['manifest'] }],
+  // One of deployment or manifest: checked by rolloutSpecProblems, so validate and the run say it in words.
   properties: {
     deployment: {
       type: 'string',
@@ -414,10 +414,20 @@ function passed(
   };
 }
 
+/** What an `eks-rollout` spec asks that cannot be done, before anything is sent (empty: none). */
+function rolloutSpecProblems(spec: EksRolloutSpec): string[] {
+  if (spec.deployment || spec.manifest) return [];
+  if (spec.image) return ['image needs deployment: (the Deployment whose container gets it)'];
+  return [
+    'nothing to roll out: give deployment: (with image: to set a new one) or manifest: (files to apply)',
+  ];
+}
+
 /** The `eks-rollout` step kind: connect, apply or set the image, wait for the rollout, publish. */
 export const eksRolloutStep: StepKind<EksRolloutSpec> = {
   key: 'eks-rollout',
   schema: schema as unknown as StepKind['schema'],
+  check: (spec) => rolloutSpecProblems(spec),
   describe: (s) => {
     const ns = s.spec.namespace ? ` in ${s.spec.namespace}` : '';
     if (s.spec.manifest) return `apply ${s.spec.manifest}${ns} and wait for the rollout`;
@@ -431,11 +441,8 @@ export const eksRolloutStep: StepKind<EksRolloutSpec> = {
       graceMs: durationMs(spec['failure-grace'], 30_000, 'failure-grace'),
       logLines: spec['log-lines'] ?? 20,
     };
-    if (spec.image && !spec.deployment && !spec.manifest)
-      return {
-        status: 'failed',
-        summary: 'image needs deployment: (the Deployment whose container gets it)',
-      };
+    const refused = rolloutSpecProblems(spec);
+    if (refused.length) return { status: 'failed', summary: refused.join('; ') };
     const progress: Progress = { what: 'connect' };
     try {
       const c = await connect(ctx, spec, progress);

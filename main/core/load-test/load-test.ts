@@ -18,6 +18,10 @@ import { brokenThresholds, fmtMs, summaryOf, table } from './summary';
 export const loadTestStep: StepKind<LoadTestSpec> = {
   key: 'load-test',
   schema: loadTestSchema,
+  check: (spec) => {
+    const plan = planOf(spec);
+    return typeof plan === 'string' ? [plan] : [];
+  },
   describe: (s) => {
     const n = s.spec.targets?.length ?? 1;
     const what = s.spec.url ?? (n === 1 ? s.spec.targets?.[0]?.url : `${n} targets`);

@@ -4,7 +4,8 @@
  *   - stop-local-models: true
  *   - stop-local-models: { servers: [ollama], except: [comfyui], verify-gone: 10s }
  */
-import type { StepKind, StopOutcome } from '../vocabulary';
+import type { OffloadConfig, StepKind, StopOutcome } from '../vocabulary';
+import { CATALOGUE } from './catalogue';
 import { formatBytes } from '../format';
 import { parseDurationMs } from './config';
 import { durationSchema } from '../units';
@@ -24,6 +25,21 @@ export function describeOutcome(o: StopOutcome): string {
   return `${o.result}: ${o.title} (pid ${o.pid})${freed}${o.reason ? ` — ${o.reason}` : ''}${o.advice ? ` — run: ${o.advice}` : ''}`;
 }
 
+/**
+ * Server ids the step names (`servers`, `except`) that are neither in the catalogue nor a `models.matchers`
+ * name: a typo would stop nothing (or everything), so it is refused before anything is signalled.
+ */
+function unknownServers(spec: StopLocalModelsSpec | null, config: OffloadConfig): string[] {
+  if (spec === true || !spec) return [];
+  const known = [...CATALOGUE.map((e) => e.id), ...config.models.matchers.map((m) => m.name)];
+  const unknown = [...(spec.servers ?? []), ...(spec.except ?? [])].filter((s) => !known.includes(s));
+  if (unknown.length === 0) return [];
+  return [
+    `unknown model server id${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}: use a catalogue id or a models.matchers name (${known.join(', ')})`,
+  ];
+}
+
+/** Stops the local model servers (all, or those named) and verifies they stay gone. */
 export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
   key: 'stop-local-models',
   schema: {
@@ -48,6 +64,7 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
       },
     ],
   },
+  check: (spec, config) => unknownServers(spec, config),
   describe: (step) => {
     const s = step.spec;
     if (s === true || !s) return 'stop all local model servers';
@@ -55,6 +72,9 @@ export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
     return `stop local model servers${s.except?.length ? ` except ${s.except.join(', ')}` : ''}`;
   },
   async execute(ctx, step) {
+    const config = ctx.services.config;
+    const refused = config ? unknownServers(step.spec, config) : [];
+    if (refused.length) return { status: 'failed', summary: refused.join('; ') };
     let watch = ctx.services.machine;
     const own = !watch;
     watch ??= createMachineWatch({ env: ctx.env });

@@ -3,7 +3,7 @@
  * step outputs are given here under `values:` (the engine interpolates them) and remembered for later
  * automatic switches by the rule.
  */
-import type { StepKind } from '../vocabulary';
+import type { OffloadConfig, StepKind } from '../vocabulary';
 import { projectStateDir } from '../platform/project-state-dir';
 import { ConfigSwitcher } from './switcher';
 
@@ -11,6 +11,11 @@ import { ConfigSwitcher } from './switcher';
 export interface SwitchStepSpec {
   to: 'aws' | 'local';
   values?: Record<string, string>;
+}
+
+/** Why a switch-config step cannot switch anything in this config (empty: it can). */
+function switchProblems(config: OffloadConfig): string[] {
+  return config.switch.files.length === 0 ? ['offload.yml has no `switch:` files'] : [];
 }
 
 export const switchConfigStep: StepKind<SwitchStepSpec> = {
@@ -30,13 +35,15 @@ export const switchConfigStep: StepKind<SwitchStepSpec> = {
       },
     },
   },
+  check: (_spec, config) => switchProblems(config),
   describe: (s) => `switch config to ${s.spec.to}`,
   async execute(ctx, step) {
     const config = ctx.services.config;
     if (!config)
       return { status: 'failed', summary: 'switch-config needs the project config (services.config)' };
+    const refused = switchProblems(config);
+    if (refused.length) return { status: 'failed', summary: refused.join('; ') };
     const sw = config.switch;
-    if (sw.files.length === 0) return { status: 'failed', summary: 'offload.yml has no `switch:` files' };
     const switcher = new ConfigSwitcher({
       config: sw,
       stateDir: projectStateDir(config, ctx.services.dataDir, {

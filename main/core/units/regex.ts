@@ -151,6 +151,11 @@ export function compileUserRegex(source: string): UserRegex {
   };
 }
 
+/** A user pattern's problem in the words validate and the steps both use. */
+export function regexProblemText(problem: RegexProblem): string {
+  return `invalid regular expression: ${problem.message}${problem.fragment ? ` (at \`${problem.fragment}\`)` : ''}`;
+}
+
 /** The problem with a user pattern, or undefined when it compiles. */
 export function userRegexProblem(source: string): RegexProblem | undefined {
   try {

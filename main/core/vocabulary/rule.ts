@@ -35,6 +35,15 @@ export const STATUS_ICON: Record<Status, string> = {
   blocked: '⛔',
 };
 
+/**
+ * A step named "TODO: …" is a placeholder for the user to fill in (offload init writes them where it cannot
+ * guess): it fails on purpose, and front ends show its failure as "to fill in", not as something broken.
+ */
+export const isTodoStep = (name: string): boolean => /^TODO:/i.test(name.trim());
+
+/** The icon of a TODO step that failed on purpose: to fill in, not broken. */
+export const TODO_ICON = '📝';
+
 /** A JSON Schema fragment (kept loose on purpose: Ajv validates it). */
 export type JsonSchema = Record<string, unknown>;
 

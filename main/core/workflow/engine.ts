@@ -34,6 +34,7 @@ import type { StopWhy } from './step-attempt';
 import { writeFailure, type OutputStream } from './step-output';
 import { runStep, type StepRunContext } from './step-runner';
 import {
+  isTodoStep,
   PHASES,
   PHASE_TITLES,
   type EngineEvent,
@@ -420,7 +421,8 @@ export class Engine {
           softFailures.push(step.name);
           continue;
         }
-        return { status: 'failed', reason: `step "${step.name}" failed: ${r.reason}` };
+        const how = isTodoStep(step.name) ? 'is to fill in —' : 'failed:';
+        return { status: 'failed', reason: `step "${step.name}" ${how} ${r.reason}` };
       }
       return softFailures.length
         ? { status: 'passed', reason: `passed with continue-on-error failures: ${softFailures.join(', ')}` }

@@ -23,7 +23,15 @@ import { LogFollower } from './log-follower';
 import { MaskingLineBuffer, MaskingStream, MIN_MASK_LENGTH, type Masker } from './mask';
 import { parseOutputFile } from './outputs';
 import type { StepOutput } from './step-output';
-import type { PhaseId, ResolvedStep, StepContext, StepKind, StepResult, StepServices } from './types';
+import {
+  isTodoStep,
+  type PhaseId,
+  type ResolvedStep,
+  type StepContext,
+  type StepKind,
+  type StepResult,
+  type StepServices,
+} from './types';
 
 /** Why an attempt's signal aborted: the run was cancelled, or the step's timeout passed. */
 export type StopWhy = { why: 'cancel' } | { why: 'timeout'; ms: number };
@@ -180,9 +188,24 @@ export class StepAttempt {
     }
     const r = result as StepResult;
     if (r.status === 'passed') return { status: 'passed', summary: r.summary, outputs };
+    const exited = r.summary !== undefined && /^exit code \d+$/.test(r.summary);
     const summary =
-      r.summary && /^exit code \d+$/.test(r.summary) ? this.namingMissing(r.summary) : r.summary;
+      exited && isTodoStep(o.step.name)
+        ? this.todoToFill()
+        : exited
+          ? this.namingMissing(r.summary!)
+          : r.summary;
     return { status: 'failed', reason: summary ?? 'failed', summary, outputs };
+  }
+
+  /**
+   * A "TODO: …" step that exited non-zero, as it does on purpose until filled in: "TODO step: <what to fill
+   * in>", in the words of its last "TODO: …" line (init's placeholders print one), else of its name.
+   */
+  private todoToFill(): string {
+    const said = [...this.o.output.lastLines()].reverse().find((l) => isTodoStep(l));
+    const what = (said ?? this.o.step.name).trim().replace(/^TODO:\s*/i, '');
+    return `TODO step: ${what}`;
   }
 
   /** "exit code 127" → "exit code 127: sam is not installed here — install the AWS SAM CLI: …" when the shell said so. */

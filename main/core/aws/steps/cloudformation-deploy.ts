@@ -36,13 +36,21 @@ export {
 /** CloudFormation takes at most this many bytes of template in the request; larger ones must be in S3. */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
 
-/** Reads the template file (relative to the project), refusing what CloudFormation would refuse. */
-function readTemplate(projectDir: string, file: string): string {
+/**
+ * Reads the template file (relative to the project), refusing what CloudFormation would refuse. At validate a
+ * template not there yet is left to the run (an earlier step may build it): `missing: 'later'` returns undefined.
+ */
+function readTemplate(
+  projectDir: string,
+  file: string,
+  missing: 'refuse' | 'later' = 'refuse',
+): string | undefined {
   const full = path.resolve(projectDir, file);
   let st: fs.Stats;
   try {
     st = fs.statSync(full);
   } catch {
+    if (missing === 'later') return undefined;
     throw new DeployProblem(
       `template ${file} not found (looked for ${full}); build it first (e.g. \`cdk synth\`, \`sam package\`) in an earlier step`,
     );
@@ -147,6 +155,16 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
         'recreate-on-rollback-complete': true,
       },
     ],
+  },
+  check: (spec, config) => {
+    if (!spec.template) return [];
+    try {
+      readTemplate(config.dir, spec.template, 'later');
+      return [];
+    } catch (err) {
+      if (err instanceof DeployProblem) return [err.message];
+      throw err;
+    }
   },
   describe: (s) => `deploy stack ${s.spec.stack}${s.spec.template ? ` from ${s.spec.template}` : ''}`,
   async execute(ctx, step) {

@@ -48,6 +48,41 @@ export const functionProp: JsonSchema = {
   examples: ['my-api', 'arn:aws:lambda:eu-west-1:123456789012:function:my-api'],
 };
 
+/** What a `lambda-deploy` spec deploys, or why it cannot (checked at validate and before anything is sent). */
+function lambdaDeployPlan(
+  spec: LambdaDeploySpec,
+  projectDir: string,
+): { code: LambdaCode | undefined; config: LambdaConfigChange; hasConfig: boolean } | string {
+  const sources = (['zip', 's3', 'image'] as const).filter((k) => spec[k] !== undefined);
+  if (sources.length > 1) return `give one code source, not ${sources.join(' and ')}`;
+  const code: LambdaCode | undefined = spec.zip
+    ? { zipFile: path.resolve(projectDir, spec.zip) }
+    : spec.s3
+      ? { s3: spec.s3 }
+      : spec.image
+        ? { image: spec.image }
+        : undefined;
+  const fnTimeout =
+    spec['function-timeout'] === undefined
+      ? undefined
+      : Math.round(durationMs(spec['function-timeout'], 0, 'function-timeout') / 1000);
+  if (fnTimeout !== undefined && (fnTimeout < 1 || fnTimeout > 900))
+    return `function-timeout must be between 1s and 15m (got ${fnTimeout}s)`;
+  const config: LambdaConfigChange = {
+    environment: spec.environment,
+    replaceEnvironment: spec['replace-environment'],
+    memory: spec.memory,
+    timeoutSeconds: fnTimeout,
+    handler: spec.handler,
+    runtime: spec.runtime,
+    description: spec.description,
+  };
+  const hasConfig = Object.entries(config).some(([k, v]) => k !== 'replaceEnvironment' && v !== undefined);
+  if (!code && !hasConfig && !spec.alias && spec.publish === false)
+    return 'nothing to deploy: give zip, s3 or image, configuration, or alias';
+  return { code, config, hasConfig };
+}
+
 /** Deploys new code and/or configuration to a function, publishes a version and moves an alias. */
 export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
   key: 'lambda-deploy',
@@ -122,46 +157,19 @@ export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
       interval: durationSchema('Time between GetFunctionConfiguration polls (default 2s).'),
     },
   },
+  check: (spec, config) => {
+    const plan = lambdaDeployPlan(spec, config.dir);
+    return typeof plan === 'string' ? [plan] : [];
+  },
   describe: (s) => {
     const what = s.spec.zip ?? (s.spec.s3 ? `s3://${s.spec.s3.bucket}/${s.spec.s3.key}` : s.spec.image);
     return `deploy Lambda ${s.spec.function}${what ? ` from ${what}` : ''}${s.spec.alias ? ` → ${s.spec.alias}` : ''}`;
   },
   async execute(ctx, step) {
     const spec = step.spec;
-    const sources = (['zip', 's3', 'image'] as const).filter((k) => spec[k] !== undefined);
-    if (sources.length > 1) {
-      return { status: 'failed', summary: `give one code source, not ${sources.join(' and ')}` };
-    }
-    const code: LambdaCode | undefined = spec.zip
-      ? { zipFile: path.resolve(ctx.projectDir, spec.zip) }
-      : spec.s3
-        ? { s3: spec.s3 }
-        : spec.image
-          ? { image: spec.image }
-          : undefined;
-    const fnTimeout =
-      spec['function-timeout'] === undefined
-        ? undefined
-        : Math.round(durationMs(spec['function-timeout'], 0, 'function-timeout') / 1000);
-    if (fnTimeout !== undefined && (fnTimeout < 1 || fnTimeout > 900)) {
-      return { status: 'failed', summary: `function-timeout must be between 1s and 15m (got ${fnTimeout}s)` };
-    }
-    const config: LambdaConfigChange = {
-      environment: spec.environment,
-      replaceEnvironment: spec['replace-environment'],
-      memory: spec.memory,
-      timeoutSeconds: fnTimeout,
-      handler: spec.handler,
-      runtime: spec.runtime,
-      description: spec.description,
-    };
-    const hasConfig = Object.entries(config).some(([k, v]) => k !== 'replaceEnvironment' && v !== undefined);
-    if (!code && !hasConfig && !spec.alias && spec.publish === false) {
-      return {
-        status: 'failed',
-        summary: 'nothing to deploy: give zip, s3 or image, configuration, or alias',
-      };
-    }
+    const plan = lambdaDeployPlan(spec, ctx.projectDir);
+    if (typeof plan === 'string') return { status: 'failed', summary: plan };
+    const { code, config, hasConfig } = plan;
     try {
       return await withClients(ctx, async (c) => {
         const out = await deployFunction(c.lambda, {

@@ -3,7 +3,7 @@
  * `lambda-deploy` published in this run) and checks its status, payload and log tail.
  */
 import type { StepKind, StepResult } from '../../vocabulary';
-import { compileUserRegex } from '../../units/regex';
+import { compileUserRegex, regexProblemText, userRegexProblem } from '../../units/regex';
 import { iamActionOf, invokeFunction } from '../lambda';
 import { awsFailure, withClients } from '../step-support';
 import { deployedInRun, fnKey, functionProp } from './lambda-deploy';
@@ -114,9 +114,12 @@ export const lambdaInvokeStep: StepKind<LambdaInvokeSpec> = {
       },
     },
   },
+  check: (spec) => invokeSpecProblems(spec),
   describe: (s) => `invoke Lambda ${s.spec.function}${s.spec.qualifier ? `:${s.spec.qualifier}` : ''}`,
   async execute(ctx, step): Promise<StepResult> {
     const spec = step.spec;
+    const refused = invokeSpecProblems(spec);
+    if (refused.length) return { status: 'failed', summary: refused.join('; ') };
     const qualifier = spec.qualifier ?? deployedInRun.get(fnKey(ctx.runId, spec.function));
     const payload =
       spec.payload === undefined
@@ -179,6 +182,13 @@ export const lambdaInvokeStep: StepKind<LambdaInvokeSpec> = {
     }
   },
 };
+
+/** A body pattern that cannot be compiled, refused before the function is invoked. */
+function invokeSpecProblems(spec: LambdaInvokeSpec): string[] {
+  const regex = typeof spec.body === 'object' ? spec.body.regex : undefined;
+  const problem = regex === undefined ? undefined : userRegexProblem(regex);
+  return problem ? [regexProblemText(problem)] : [];
+}
 
 function bodyProblem(want: LambdaInvokeSpec['body'], payload: string): string | undefined {
   if (want === undefined) return undefined;
