@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { machinePressure, type MachineWatch } from './machine';
+import { checkFit } from './machine/fit';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import type { OpenProject } from './open-project/open-project';
@@ -152,6 +153,14 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         return outcomes;
       }),
     refreshModels: () => machine.refreshModels(),
+    fitModels: (o = {}) =>
+      checkFit({
+        ...o,
+        env,
+        snapshot: machine.snapshot(),
+        paths: project?.config.models.fit.paths.map((p) => path.resolve(project!.config.dir, p)),
+        ctx: o.ctx ?? project?.config.models.fit.ctx,
+      }),
     machineNow: async () =>
       machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models())),
     async switchConfig(target, o = {}) {
