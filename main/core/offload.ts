@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { machinePressure, type MachineWatch } from './machine';
-import { checkFit } from './machine/fit';
+import { checkProjectFit } from './machine/fit';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import type { OpenProject } from './open-project/open-project';
@@ -154,13 +154,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       }),
     refreshModels: () => machine.refreshModels(),
     fitModels: (o = {}) =>
-      checkFit({
-        ...o,
-        env,
-        snapshot: machine.snapshot(),
-        paths: project?.config.models.fit.paths.map((p) => path.resolve(project!.config.dir, p)),
-        ctx: o.ctx ?? project?.config.models.fit.ctx,
-      }),
+      checkProjectFit(project?.config ?? null, { ...o, env, snapshot: machine.snapshot() }),
     machineNow: async () =>
       machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models())),
     async switchConfig(target, o = {}) {

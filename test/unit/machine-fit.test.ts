@@ -15,7 +15,7 @@ import {
   MARGIN,
   readGgufHeader,
 } from '../../main/core/machine/fit';
-import { ggufBytes, SHAPES, transformerSpec, writeGguf } from '../fixtures/gguf/write-gguf';
+import { ggufBytes, ollamaStore, SHAPES, transformerSpec, writeGguf } from '../fixtures/gguf/write-gguf';
 
 const GiB = 1024 ** 3;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fit-'));
@@ -132,33 +132,6 @@ describe('verdict', () => {
     );
   });
 });
-
-/** An Ollama store: manifests/registry.ollama.ai/library/<model>/<tag> naming header-only blobs. */
-export function ollamaStore(root: string, models: Record<string, ReturnType<typeof transformerSpec>>): void {
-  let n = 0;
-  for (const [name, spec] of Object.entries(models)) {
-    const [model, tag] = name.split(':') as [string, string];
-    const digest = String(++n).padStart(64, 'a');
-    fs.mkdirSync(path.join(root, 'blobs'), { recursive: true });
-    writeGguf(path.join(root, 'blobs', `sha256-${digest}`), spec);
-    const dir = path.join(root, 'manifests', 'registry.ollama.ai', 'library', model);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-      path.join(dir, tag),
-      JSON.stringify({
-        schemaVersion: 2,
-        layers: [
-          {
-            mediaType: 'application/vnd.ollama.image.template',
-            digest: `sha256:${'b'.repeat(64)}`,
-            size: 10,
-          },
-          { mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${digest}`, size: 4 },
-        ],
-      }),
-    );
-  }
-}
 
 describe('Ollama store', () => {
   it('finds models through their manifests and estimates them from the blobs’ headers', async () => {

@@ -3,7 +3,9 @@
  * now, with a verdict per model and for the set together (what back-to-local would start). The method and its
  * error margin are in estimate.ts and the README's "Will it fit".
  */
+import path from 'node:path';
 import type { MachineSnapshot } from '../../vocabulary';
+import type { ModelsConfig } from '../config';
 import { estimateFit, unsupportedReason, type FitEstimate } from './estimate';
 import { readFreeMemory } from './free';
 import { readGgufHeader } from './gguf-header';
@@ -85,4 +87,17 @@ export async function checkFit(o: FitOptions = {}): Promise<FitReport> {
         : `nothing to estimate; ${freeText(free)}`,
     },
   };
+}
+
+/** checkFit with a project's `models.fit` (folders resolved against the project, its context as default). */
+export function checkProjectFit(
+  config: { dir: string; models: Pick<ModelsConfig, 'fit'> } | null,
+  o: FitOptions,
+): Promise<FitReport> {
+  const fit = config?.models?.fit;
+  return checkFit({
+    ...o,
+    paths: fit?.paths.map((p) => path.resolve(config!.dir, p)),
+    ctx: o.ctx ?? fit?.ctx,
+  });
 }
