@@ -86,6 +86,27 @@ describe('GGUF header and estimate', () => {
     },
   );
 
+  it('a file carrying its weights: reading stops at the tokenizer; weights are the file’s size', () => {
+    const f = write('sparse8b.gguf', transformerSpec({ ...SHAPES['llama3.1-8b-q4km'], tokens: 5000 }));
+    const full = readGgufHeader(f);
+    fs.truncateSync(f, 4_920_734_272); // sparse: the weights' room without the bytes
+    const h = readGgufHeader(f);
+    expect(h.complete).toBe(false);
+    expect(h.tensors).toEqual([]);
+    expect(h.headerBytes).toBeLessThan(1024); // the arch keys, then the tokenizer array's length: no walk
+    expect(h.metadata.get('tokenizer.ggml.tokens')).toEqual({ arrayType: 8, length: 5000 });
+    const e = estimateFit(h, { ctx: 8192 });
+    expect(e.weightsFrom).toBe('file size');
+    expect(e.weightsBytes).toBe(4_920_734_272);
+    const ref = estimateFit({ ...full, fileBytes: h.fileBytes }, { ctx: 8192 });
+    expect([e.kvBytes, e.graphBytes, e.quantization]).toEqual([
+      ref.kvBytes,
+      ref.graphBytes,
+      ref.quantization,
+    ]);
+    expect(readGgufHeader(f, { full: true }).tensors).toHaveLength(full.tensors.length);
+  });
+
   it('without tensor infos: parameter count × the file type’s bits per weight', () => {
     const spec = transformerSpec(SHAPES['llama3.1-8b-q4km']);
     spec.tensors = [];

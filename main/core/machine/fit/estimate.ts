@@ -3,8 +3,9 @@
  *
  * need = weights + KV cache + compute graph, the same three parts as Ollama's own estimate
  * (llm/memory.go EstimateGPULayers, fs/ggml GraphSize) and gpustack's gguf-parser:
- * - weights: the sum of every tensor's bytes from its shape and ggml type (block size, bytes per block); with
- *   no tensor infos, the parameter count × the file type's bits per weight; else the file's size.
+ * - weights: in a file that carries them (≥ 256 MB), the file's size (the header is under 0.1 % of it; reading
+ *   stops at the tokenizer); else the sum of every tensor's bytes from its shape and ggml type (block size,
+ *   bytes per block); with no tensor infos, the parameter count × the file type's bits per weight.
  * - KV cache: n_layer × n_ctx × n_head_kv × (key_length + value_length) × bytes per element (f16: 2). Head
  *   dimensions default to embedding_length / head_count, as in llama.cpp.
  * - compute graph: Ollama's full-offload formula at batch 512:
@@ -145,7 +146,13 @@ export function estimateFit(
   }
   const fileType = FILE_TYPES[num(m.get('general.file_type')) ?? -1];
   let weightsFrom: FitEstimate['weightsFrom'] = 'tensors';
-  if (h.tensors.length === 0) {
+  if (!h.complete) {
+    // A file with its weights, read up to the tokenizer: the weights are the file (less a header < 0.1 %).
+    weightsBytes = h.fileBytes;
+    weightsFrom = 'file size';
+    parameters =
+      num(m.get('general.parameter_count')) ?? (fileType ? Math.round((h.fileBytes * 8) / fileType[1]) : 0);
+  } else if (h.tensors.length === 0) {
     parameters = num(m.get('general.parameter_count')) ?? 0;
     if (parameters && fileType) {
       weightsBytes = Math.ceil((parameters * fileType[1]) / 8);

@@ -9,7 +9,8 @@
  * thousands per model), opens the path without a regular-file check, and needs `@huggingface/tasks` at run time.
  * Format: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
  */
-import { closeProjectFile, openProjectFile, readRange } from '../../boundary/files';
+import fs from 'node:fs';
+import { closeProjectFile, openProjectFile } from '../../boundary/files';
 
 /** A metadata value as the estimate uses it: scalars kept, arrays reduced to their element type and length. */
 export type GgufValue = number | bigint | string | boolean | { arrayType: number; length: number };
@@ -25,9 +26,14 @@ export interface GgufHeader {
   version: number;
   metadata: Map<string, GgufValue>;
   tensors: GgufTensor[];
-  /** Bytes from the file's start to the end of the tensor infos (what was read). */
+  /** Bytes from the file's start to where reading stopped. */
   headerBytes: number;
   fileBytes: number;
+  /**
+   * False when reading stopped at the tokenizer (see readGgufHeader): the metadata after it and the tensor
+   * infos were not read, and the weights are the file's size.
+   */
+  complete: boolean;
 }
 
 const MAGIC = 0x46554747; // "GGUF" little-endian
@@ -61,7 +67,9 @@ export class GgufError extends Error {
 }
 
 class Cursor {
-  private buf: Buffer = Buffer.alloc(0);
+  /** One reused buffer; bytes start..start+len of the file are in buf[0..len). */
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
+  private len = 0;
   private start = 0;
   pos = 0;
   constructor(
@@ -70,18 +78,30 @@ class Cursor {
     private readonly file: string,
   ) {}
 
-  private need(n: number): number {
-    const end = this.pos + n;
-    if (end > this.size) throw new GgufError(`${this.file}: ends inside the header (at byte ${this.pos})`);
-    if (end > MAX_HEADER_BYTES)
+  /** Reads up to `want` bytes (at least `n`) from pos into the reused buffer. */
+  private fill(n: number, want: number): void {
+    if (this.pos + n > this.size)
+      throw new GgufError(`${this.file}: ends inside the header (at byte ${this.pos})`);
+    if (this.pos + n > MAX_HEADER_BYTES)
       throw new GgufError(`${this.file}: header longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB`);
-    if (this.pos < this.start || end > this.start + this.buf.length) {
-      this.buf = readRange(this.fd, this.pos, Math.min(Math.max(CHUNK, n), this.size - this.pos));
-      this.start = this.pos;
-      if (this.buf.length < n) throw new GgufError(`${this.file}: short read at byte ${this.pos}`);
+    const size = Math.min(Math.max(want, n), this.size - this.pos);
+    if (this.buf.length < size) this.buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const r = fs.readSync(this.fd, this.buf, got, size - got, this.pos + got);
+      if (r <= 0) break;
+      got += r;
     }
+    if (got < n) throw new GgufError(`${this.file}: short read at byte ${this.pos}`);
+    this.start = this.pos;
+    this.len = got;
+  }
+
+  /** Makes bytes pos..pos+n readable (reading `chunk` bytes when they are not) and moves past them. */
+  private need(n: number, chunk = CHUNK): number {
+    if (this.pos < this.start || this.pos + n > this.start + this.len) this.fill(n, chunk);
     const at = this.pos - this.start;
-    this.pos = end;
+    this.pos += n;
     return at;
   }
   // need() may replace the buffer: call it before reading this.buf.
@@ -89,15 +109,36 @@ class Cursor {
     const at = this.need(4);
     return this.buf.readUInt32LE(at);
   }
-  u64(): bigint {
-    const at = this.need(8);
-    return this.buf.readBigUInt64LE(at);
-  }
-  /** A u64 count or length that must be at most `max`. */
+  /** A u64 count or length that must be at most `max` (read as two u32: no BigInt on the hot path). */
   count(max: number, what: string): number {
-    const v = this.u64();
-    if (v > BigInt(max)) throw new GgufError(`${this.file}: ${what} ${v} is over the limit ${max}`);
-    return Number(v);
+    const at = this.need(8);
+    const v = this.buf.readUInt32LE(at) + this.buf.readUInt32LE(at + 4) * 2 ** 32;
+    if (v > max) throw new GgufError(`${this.file}: ${what} ${v} is over the limit ${max}`);
+    return v;
+  }
+  /**
+   * Walks `n` length-prefixed strings without decoding them (the tokenizer's 100k+ tokens and merges). Reads
+   * grow to 1 MB but never past the array's smallest possible end (8 bytes per string left) beyond 64 KB.
+   */
+  skipStrings(n: number): void {
+    let left = n;
+    while (left > 0) {
+      if (this.pos < this.start || this.pos + 8 > this.start + this.len)
+        this.fill(8, Math.min(1024 * 1024, Math.max(CHUNK, 8 * left)));
+      // The tight loop: strings inside the buffer, no calls but the reads.
+      const b = this.buf;
+      const end = this.len - 8;
+      let i = this.pos - this.start;
+      while (left > 0 && i <= end) {
+        const len = b.readUInt32LE(i) + b.readUInt32LE(i + 4) * 4294967296;
+        if (len > MAX_STRING)
+          throw new GgufError(`${this.file}: string length ${len} is over the limit ${MAX_STRING}`);
+        i += 8 + len;
+        left--;
+      }
+      this.pos = this.start + i;
+      if (this.pos > this.size) throw new GgufError(`${this.file}: ends inside the header`);
+    }
   }
   str(): string {
     const n = this.count(MAX_STRING, 'string length');
@@ -144,7 +185,7 @@ function readValue(c: Cursor, type: number, file: string, depth = 0): GgufValue 
     const arrayType = c.u32();
     const length = c.count(MAX_ARRAY, 'array length');
     if (SCALAR_BYTES[arrayType] !== undefined) c.skip(SCALAR_BYTES[arrayType] * length);
-    else if (arrayType === 8) for (let i = 0; i < length; i++) c.skip(c.count(MAX_STRING, 'string length'));
+    else if (arrayType === 8) c.skipStrings(length);
     else if (arrayType === 9 && depth < 2) for (let i = 0; i < length; i++) readValue(c, 9, file, depth + 1);
     else throw new GgufError(`${file}: unsupported array element type ${arrayType}`);
     return { arrayType, length };
@@ -153,8 +194,24 @@ function readValue(c: Cursor, type: number, file: string, depth = 0): GgufValue 
   return c.scalar(type);
 }
 
-/** Reads a GGUF file's header (metadata and tensor infos) with bounded reads; throws GgufError or ProjectFileError. */
-export function readGgufHeader(file: string): GgufHeader {
+/** A file this big carries its weights: its size is the weights' size (the header is under 0.1 % of it). */
+const WITH_WEIGHTS_BYTES = 256 * 1024 * 1024;
+
+/** Whether the keys the estimate needs were all read (the architecture's come before the tokenizer's). */
+const haveShape = (m: Map<string, GgufValue>): boolean => {
+  const arch = m.get('general.architecture');
+  return (
+    typeof arch === 'string' &&
+    ['block_count', 'embedding_length', 'attention.head_count'].every((k) => m.has(`${arch}.${k}`))
+  );
+};
+
+/**
+ * Reads a GGUF file's header (metadata and tensor infos) with bounded reads; throws GgufError or
+ * ProjectFileError. In a file that carries its weights, reading stops at the first large string array (the
+ * tokenizer's vocabulary, 2–8 MB to walk) once the shape's keys are known: usually within the first 64 KB.
+ */
+export function readGgufHeader(file: string, o: { full?: boolean } = {}): GgufHeader {
   const f = openProjectFile(file, { what: 'model file' });
   try {
     const c = new Cursor(f.fd, f.stat.size, file);
@@ -165,9 +222,28 @@ export function readGgufHeader(file: string): GgufHeader {
     const tensorCount = c.count(MAX_TENSORS, 'tensor count');
     const kvCount = c.count(MAX_KV, 'key/value count');
     const metadata = new Map<string, GgufValue>();
+    const early = !o.full && f.stat.size >= WITH_WEIGHTS_BYTES;
     for (let i = 0; i < kvCount; i++) {
       const key = c.str();
-      metadata.set(key, readValue(c, c.u32(), file));
+      const type = c.u32();
+      if (early && type === 9) {
+        const at = c.pos;
+        const arrayType = c.u32();
+        const length = c.count(MAX_ARRAY, 'array length');
+        if (arrayType === 8 && length > 4096 && haveShape(metadata)) {
+          metadata.set(key, { arrayType, length });
+          return {
+            version,
+            metadata,
+            tensors: [],
+            headerBytes: c.pos,
+            fileBytes: f.stat.size,
+            complete: false,
+          };
+        }
+        c.pos = at;
+      }
+      metadata.set(key, readValue(c, type, file));
     }
     const tensors: GgufTensor[] = [];
     for (let i = 0; i < tensorCount; i++) {
@@ -177,10 +253,10 @@ export function readGgufHeader(file: string): GgufHeader {
       const dims: number[] = [];
       for (let d = 0; d < nDims; d++) dims.push(c.count(2 ** 40, `tensor ${name} dimension`));
       const type = c.u32();
-      c.u64(); // offset into the data section
+      c.skip(8); // offset into the data section
       tensors.push({ name, dims, type });
     }
-    return { version, metadata, tensors, headerBytes: c.pos, fileBytes: f.stat.size };
+    return { version, metadata, tensors, headerBytes: c.pos, fileBytes: f.stat.size, complete: true };
   } finally {
     closeProjectFile(f);
   }
