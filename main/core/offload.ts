@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { machinePressure, type MachineWatch } from './machine';
+import { checkProjectFit } from './machine/fit';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import type { OpenProject } from './open-project/open-project';
@@ -155,6 +156,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
         return outcomes;
       }),
     refreshModels: () => machine.refreshModels(),
+    fitModels: (o = {}) =>
+      checkProjectFit(project?.config ?? null, { ...o, env, snapshot: machine.snapshot() }),
     machineNow: async () =>
       machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models())),
     async switchConfig(target, o = {}) {

@@ -22,6 +22,8 @@ import type { HistoryStore } from './history';
 import type { JournalLine } from './history/journal-text';
 import type { MachinePressure } from './machine/pressure-now';
 export type { MachinePressure } from './machine/pressure-now';
+import type { FitReport } from './machine/fit';
+export type { FitReport, FitRow } from './machine/fit';
 export type { JournalLine } from './history/journal-text';
 import type { AwsGateView } from './open-project/open-project';
 import type { SwitchOutcome } from './rule/wire';
@@ -130,6 +132,8 @@ export interface Offload extends OffloadCommands {
   journal(o?: { sinceMs?: number; limit?: number }): JournalLine[];
   /** The machine's pressure now (memory, CPU, alerts) and the model servers using the most, with the rule's action. */
   machineNow(): Promise<MachinePressure>;
+  /** Will it fit: each stored model's need (from its GGUF header) against the RAM and VRAM free now. */
+  fitModels(o?: { names?: string[]; ctx?: number }): Promise<FitReport>;
   /** Whether the user trusts the open project as it is now, and what it would run; null without a project. */
   trust(): { subject: TrustSubject; status: TrustStatus } | null;
   dispose(): Promise<void>;

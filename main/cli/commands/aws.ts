@@ -140,7 +140,10 @@ function registerSwitchCommand(program: Command, ctx: CliContext): void {
       'point the dev config (switch: files in offload.yml) at aws (only while AWS is ready) or back at local',
     )
     .argument('<target>', 'aws or local')
-    .option('--force', 'switch to aws even though the gate does not show AWS ready')
+    .option(
+      '--force',
+      'switch to aws even though the gate does not show AWS ready; to local even though the models do not fit',
+    )
     .option('--json', 'print the outcome as JSON')
     .action(async (target: string, opts: { force?: boolean; json?: boolean }) => {
       const term = ctx.term();

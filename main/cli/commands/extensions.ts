@@ -22,6 +22,7 @@ export function registerExtensionCommands(program: Command, ctx: CliContext): vo
         stop: () => {},
       };
     },
+    fitModels: async (o) => (await ctx.openCore({ projectOptional: true })).fitModels(o),
     color: makeTerm({ env: ctx.env }).color,
     ...(process.stdin.isTTY ? { ask } : {}),
     exit: (code) => ctx.exit(code),

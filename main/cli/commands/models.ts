@@ -1,11 +1,13 @@
 /**
  * `offload models` lists the local model servers (pid, server, CPU %, RSS, GPU memory, ports, loaded
  * models) and `offload models stop [--all | PID…] [--dry-run]` stops them safely, verified.
- * Exit codes: 0 ok, 1 a stop failed, was refused or the server came back, 2 usage error.
+ * `offload models fit [MODEL…] [--ctx N]` says whether the stored models fit in the memory free now.
+ * Exit codes: 0 ok, 1 a stop failed, was refused or the server came back (fit: a model would spill to swap,
+ * is not stored or cannot be read), 2 usage error.
  */
 import { Command, CommanderError } from 'commander';
 import { formatBytes } from '../../core/format';
-import type { MachineWatch, ModelProcess, StopOutcome } from '../../core/state';
+import type { FitReport, MachineWatch, ModelProcess, StopOutcome } from '../../core/state';
 
 /** What the command needs from the CLI: the watch (from offload.yml when there is one) and output settings. */
 export interface ModelsCommandDeps {
@@ -15,6 +17,8 @@ export interface ModelsCommandDeps {
       confirmationNeeded?: (m: ModelProcess) => string | undefined;
     }
   >;
+  /** Will it fit: the stored models' needs against the memory free now (`offload models fit`). */
+  fitModels?: (o: { names?: string[]; ctx?: number }) => Promise<FitReport>;
   /** Asks one y/N question in a terminal; absent (or not a terminal): nothing is confirmed. */
   ask?: (question: string) => Promise<boolean>;
   /** A global --json flag, when the CLI has one (each subcommand also takes --json). */
@@ -92,6 +96,42 @@ export function formatOutcomes(outcomes: StopOutcome[], color = false): string {
   return out;
 }
 
+/** The `models fit` table: model, quantization, context, need (weights + KV + graph), free, verdict. */
+export function formatFit(r: FitReport, color = false): string {
+  const vram = r.free.gpus.reduce((a, g) => a + g.freeBytes, 0);
+  const freeCol = `${r.free.gpus.length ? `${formatBytes(vram)} VRAM + ` : ''}${formatBytes(r.free.ramAvailableBytes)} RAM`;
+  const rows = [['MODEL', 'QUANT', 'CTX', 'NEED', 'WEIGHTS', 'KV', 'GRAPH', 'FREE', 'VERDICT']];
+  for (const row of r.rows) {
+    const e = row.estimate;
+    rows.push(
+      e
+        ? [
+            row.name,
+            e.quantization,
+            String(e.ctx),
+            `≈ ${formatBytes(e.needBytes)}`,
+            formatBytes(e.weightsBytes),
+            formatBytes(e.kvBytes),
+            formatBytes(e.graphBytes),
+            freeCol,
+            row.verdict ?? '',
+          ]
+        : [row.name, '–', '–', '–', '–', '–', '–', freeCol, `unreadable: ${row.error ?? ''}`],
+    );
+  }
+  const paint = (line: string) =>
+    !color ? line : line.endsWith('would spill to swap') ? `\x1b[31m${line}\x1b[39m` : line;
+  let out = r.rows.length
+    ? table(rows)
+        .split('\n')
+        .map((l, i) => (i === 0 && color ? `\x1b[1m${l}\x1b[22m` : paint(l)))
+        .join('\n')
+    : `no stored models found (Ollama, LM Studio, models.fit.paths); ${freeCol} free\n`;
+  for (const m of r.missing) out += `not found: ${m} (no store on this machine holds it)\n`;
+  if (r.rows.filter((x) => x.estimate).length > 1) out += `all together: ${r.total.sentence}\n`;
+  return out;
+}
+
 interface StopOpts {
   all?: boolean;
   dryRun?: boolean;
@@ -154,6 +194,8 @@ export function registerModelsCommand(program: Command, deps: ModelsCommandDeps)
       }
     });
 
+  registerFit(models, deps, wantJson, exit);
+
   models
     .command('stop')
     .description('stop local model servers: graceful unload, then the process tree; verified')
@@ -192,5 +234,38 @@ export function registerModelsCommand(program: Command, deps: ModelsCommandDeps)
       } finally {
         watch.stop();
       }
+    });
+}
+
+/** `offload models fit [MODEL…] [--ctx N] [--json]`. */
+function registerFit(
+  models: Command,
+  deps: ModelsCommandDeps,
+  wantJson: (o: { json?: boolean }) => boolean,
+  exit: (code: number) => void,
+): void {
+  models
+    .command('fit')
+    .description(
+      'will it fit: each stored model’s memory need (from its GGUF header) against the RAM and VRAM free now',
+    )
+    .argument('[models...]', 'model names (llama3.1:8b) or .gguf paths; none: every stored model')
+    .option('--ctx <tokens>', 'context length to estimate for (default: models.fit.ctx, else 4096)')
+    .option('--json', 'print as JSON')
+    .action(async (names: string[], opts: { ctx?: string; json?: boolean }) => {
+      const errOut = deps.err ?? process.stderr;
+      const ctx = opts.ctx === undefined ? undefined : Number(opts.ctx);
+      if (ctx !== undefined && (!Number.isInteger(ctx) || ctx < 1 || ctx > 16_777_216)) {
+        errOut.write(`offload models fit: --ctx must be a whole number of tokens, got ${opts.ctx}\n`);
+        exit(2);
+        throw new CommanderError(2, 'offload.usage', 'bad --ctx');
+      }
+      if (!deps.fitModels) throw new Error('models fit is not available here');
+      const r = await deps.fitModels({ names, ...(ctx === undefined ? {} : { ctx }) });
+      (deps.out ?? process.stdout).write(
+        wantJson(opts) ? JSON.stringify(r, null, 2) + '\n' : formatFit(r, deps.color),
+      );
+      const bad = r.missing.length > 0 || r.rows.some((x) => x.error || x.verdict === 'would spill to swap');
+      exit(bad ? 1 : 0);
     });
 }

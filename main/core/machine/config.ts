@@ -142,8 +142,39 @@ export const modelsSchema: JsonSchema = {
       description:
         'Also end what restarts a model server (a shell loop such as `while true; do ollama serve; done`) when stopping it (default false: Offload reports it and leaves both running).',
     },
+    fit: {
+      type: 'object',
+      description:
+        'Will it fit: which models switching back to local starts (checked against free RAM and VRAM first), at which context, and where llama.cpp keeps its models.',
+      additionalProperties: false,
+      properties: {
+        models: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description:
+            'Models back-to-local starts (Ollama names such as `llama3.1:8b`, names under a folder, or .gguf paths); none: no check.',
+        },
+        ctx: { type: 'integer', minimum: 256, description: 'Context length to estimate for (default 4096).' },
+        paths: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description: 'Folders holding .gguf files (llama.cpp), relative to the project folder.',
+        },
+      },
+    },
   },
 };
+
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : [];
+
+function parseFit(f: Record<string, unknown>): ModelsConfig['fit'] {
+  return {
+    models: strings(f.models),
+    ctx: typeof f.ctx === 'number' ? f.ctx : undefined,
+    paths: strings(f.paths),
+  };
+}
 
 /** Milliseconds for a duration (`2s`, `500ms`, `10m`, a number of seconds), or `fallback` when absent/invalid. */
 export function parseDurationMs(v: unknown, fallback: number): number {
@@ -202,6 +233,8 @@ export interface ModelsConfig {
   verifyMs: number;
   /** `stop-restarters`: a shell loop that restarts a server is ended with it (else: reported, left alone). */
   stopRestarters: boolean;
+  /** `fit`: the models back-to-local starts, the context to estimate for, llama.cpp folders (as written). */
+  fit: { models: string[]; ctx?: number; paths: string[] };
 }
 
 const obj = (v: unknown): Record<string, unknown> =>
@@ -281,5 +314,6 @@ export function parseModelsConfig(raw: unknown): ModelsConfig {
     graceMs: parseDurationMs(o.grace, 10_000),
     verifyMs: parseDurationMs(o.verify, 5_000),
     stopRestarters: o['stop-restarters'] === true,
+    fit: parseFit(obj(o.fit)),
   };
 }

@@ -14,6 +14,7 @@ import { labelErrors } from '../deployments';
 import { deployedSource, driftOf } from '../deployments/drift';
 import { journalErrors } from '../deployments/signals';
 import type { MachineWatch } from '../machine';
+import { checkProjectFit } from '../machine/fit';
 import { Notifier } from '../notify';
 import { LocalLogWatch } from '../notify/local-logs';
 import { removeStaleTemps } from '../platform/atomic-file';
@@ -120,6 +121,16 @@ export class OpenProject {
       env,
       log: o.log,
       localStartTimeoutMs: o.localStartTimeoutMs,
+      fitCheck: async () =>
+        config.models?.fit?.models.length
+          ? (
+              await checkProjectFit(config, {
+                names: config.models.fit.models,
+                env,
+                snapshot: machine.snapshot(),
+              })
+            ).total
+          : undefined,
       // Phase 5 after the gate opened: the project's shutdown entry point verifies against AWS.
       runShutdown: async () => {
         if (!config.workflows.shutdown) return { status: 'skipped', summary: 'no shutdown workflow' };

@@ -36,10 +36,15 @@ export interface RuleWiringOptions {
   localStartTimeoutMs?: number;
   /** The clock "not ready for N minutes" is measured by (default Date.now). */
   now?: () => number;
+  /**
+   * Will the models back-to-local starts fit (`models.fit.models` against the memory free now)? Undefined:
+   * nothing to check. Asked before local model servers are started; a model that does not fit is refused.
+   */
+  fitCheck?: () => Promise<{ fits: boolean; sentence: string } | undefined>;
 }
 
 export interface SwitchOutcome extends SwitchResult {
-  /** Set when `aws` was forced past a gate that was not ready: the gate's reason. */
+  /** Set when forced past a refusal: the gate's reason (`aws`), or why the local models do not fit (`local`). */
   forcedPast?: string;
   localModels?: LocalModelsStart;
 }
@@ -204,7 +209,8 @@ class Wiring implements RuleWiring {
   ): Promise<SwitchOutcome> {
     if (!this.switcher.configured())
       throw new SwitchRefused('offload.yml has no `switch:` files; nothing to switch');
-    const verdict = target === 'aws' ? switchVerdict(notReadyReason(await so.gate()), so.force) : {};
+    const why = target === 'aws' ? notReadyReason(await so.gate()) : await this.wontFit();
+    const verdict = switchVerdict(why, so.force);
     if ('refused' in verdict) {
       this.record('config-switch', { trigger: so.trigger ?? 'user', target, refused: verdict.refused });
       throw new SwitchRefused(`${verdict.refused}. Switch anyway with --force.`);
@@ -215,6 +221,13 @@ class Wiring implements RuleWiring {
   dispose(): void {
     this.unsubModels?.();
     this.modelCheck.dispose();
+  }
+
+  /** Why the local models would not fit now (only when a start command would start them), or undefined. */
+  private async wontFit(): Promise<string | undefined> {
+    if (!this.o.config.switch.localModelsStart || !this.o.fitCheck) return undefined;
+    const r = await this.o.fitCheck().catch((err: Error) => ({ fits: true, sentence: err.message }));
+    return r && !r.fits ? r.sentence : undefined;
   }
 
   private pointsAtAws(): boolean {
@@ -262,6 +275,18 @@ class Wiring implements RuleWiring {
         reason,
         minutes,
         forMs,
+      });
+      return;
+    }
+    const wontFit = await this.wontFit();
+    if (wontFit) {
+      // Under auto the rule never forces: it refuses and tells the user, who can force it.
+      this.record('config-switch', { trigger: 'back-to-local', target: 'local', refused: wontFit });
+      this.o.notifier.notify({
+        level: 'error',
+        title: 'Back to local refused: the local models do not fit',
+        body: `${wontFit}. Free memory, or run \`offload switch local --force\`.`,
+        target: { view: 'models' },
       });
       return;
     }
