@@ -17,6 +17,7 @@ import { loadTestStep } from './load-test/step';
 import { eksRolloutStep } from './k8s/step';
 import { switchConfigStep } from './rule/switch-step';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
+import { teamSchema } from './team/config';
 import { switchSchema } from './rule/config';
 
 /** Every step kind Offload knows, by its YAML key. */
@@ -46,6 +47,7 @@ export const CONFIG_SECTIONS: Readonly<Record<string, JsonSchema>> = {
   models: modelsSchema,
   watch: watchSchema,
   switch: switchSchema,
+  team: teamSchema,
 };
 
 export function findStepKind(key: string): StepKind<never> | undefined {

@@ -8,6 +8,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -27,6 +28,8 @@ export interface AwsClients {
   readonly cloudformation: CloudFormationClient;
   /** Built on first use (only the lambda-* steps and load-test's scaling check need it). */
   readonly lambda: LambdaClient;
+  /** Built on first use (only the team's evidence and deploy lock need it); path-style where an endpoint is set. */
+  readonly s3: S3Client;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
   profile?: string;
   region?: string;
@@ -112,6 +115,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   counted('CloudWatchLogs', logs);
   let cloudformation: CloudFormationClient | undefined;
   let lambda: LambdaClient | undefined;
+  let s3: S3Client | undefined;
   return {
     ecs,
     cloudwatch,
@@ -138,6 +142,11 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         ),
       ));
     },
+    get s3() {
+      const S3 = (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).S3Client;
+      const opts = { ...common, forcePathStyle: Boolean(cfg.endpoint) };
+      return (s3 ??= counted('S3', withoutSdkNodeVersionWarning(() => new S3(opts))));
+    },
     profile,
     region,
     calls,
@@ -147,6 +156,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       logs.destroy();
       cloudformation?.destroy();
       lambda?.destroy();
+      s3?.destroy();
     },
   };
 }
