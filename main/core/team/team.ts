@@ -23,6 +23,9 @@ import { s3TeamStore, TeamUnreachable, unreachableCause, type TeamStore } from '
 /** The phases that change the environment: one run at a time per environment holds them. */
 export const LOCKED_PHASES: readonly PhaseId[] = ['aws-prepare', 'aws-deploy'];
 
+/** A deployment that started changed the environment, whatever its end: the team's "last deploy" shows it. */
+const DEPLOY_STARTED: readonly string[] = ['running', 'passed', 'failed', 'cancelled'];
+
 /** What the engine asks of the team during one run. */
 export interface TeamRun {
   /** `state` with a teammate's or CI's passes of this fingerprint added where the local history lacks them. */
@@ -241,7 +244,7 @@ async function recordRun(
       body: JSON.stringify(p),
     })),
   ];
-  if (run.phases.some((p) => p.id === 'aws-deploy' && p.status !== 'skipped'))
+  if (run.phases.some((p) => p.id === 'aws-deploy' && DEPLOY_STARTED.includes(p.status)))
     writes.push({
       key: `${teamKeys.deploys(team, project, team.environment)}${run.runId}.json`,
       body: JSON.stringify(run),
