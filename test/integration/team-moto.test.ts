@@ -202,4 +202,44 @@ describe.skipIf(!moto.ok)(`the team gate against moto (${moto.why})`, () => {
     expect((await keys('offload/runs/offline/')).length).toBe(2);
     expect(fs.existsSync(queue)).toBe(false);
   }, 60_000);
+
+  it('`offload team` shows the last deploy and the lock holder; `offload unlock` forces the lock open', async () => {
+    const dir = makeProject(yaml(server.url, 'viewed'));
+    const data = tempDataDir();
+    expect((await run(dir, data, ['run', 'full'])).code).toBe(0);
+    const holder = {
+      version: 1,
+      kind: 'offload-lock',
+      project: 'viewed',
+      environment: 'dev',
+      runId: 'r-1',
+      workflow: 'deploy',
+      since: new Date().toISOString(),
+      leaseMs: 600_000,
+      who: 'Bo <bo@example.com>',
+      where: 'bo-laptop',
+    };
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'offload/locks/viewed/dev.json',
+        Body: JSON.stringify(holder),
+      }),
+    );
+    const shown = await run(dir, data, ['team']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const lines = shown.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`team evidence: s3://${BUCKET}/offload`);
+    expect(lines[1]).toMatch(
+      /^dev locked by Bo <bo@example.com> at bo-laptop since .+ \(deploy, run r-1\), lease until /,
+    );
+    expect(lines[2]).toMatch(/^last deploy to dev: passed by .+ at .+, \S+ \(full, run [\w-]+\)$/);
+    const json = JSON.parse((await run(dir, data, ['team', '--json'])).stdout) as { lock: { who: string } };
+    expect(json.lock.who).toBe('Bo <bo@example.com>');
+
+    const unlocked = await run(dir, data, ['unlock']);
+    expect(unlocked.stdout).toMatch(/^unlocked; it was held by: Bo <bo@example.com> at bo-laptop since /);
+    expect(await keys('offload/locks/viewed/')).toEqual([]);
+    expect((await run(dir, data, ['team'])).stdout).toContain('dev: not locked');
+  }, 60_000);
 });

@@ -145,7 +145,10 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
     get s3() {
       const S3 = (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).S3Client;
       const opts = { ...common, forcePathStyle: Boolean(cfg.endpoint) };
-      return (s3 ??= counted('S3', withoutSdkNodeVersionWarning(() => new S3(opts))));
+      return (s3 ??= counted(
+        'S3',
+        withoutSdkNodeVersionWarning(() => new S3(opts)),
+      ));
     },
     profile,
     region,

@@ -62,6 +62,8 @@ export interface OpenProjectOptions {
 /** One open project; nothing of it outlives dispose(). */
 export class OpenProject {
   readonly engine: Engine;
+  /** The team gate (evidence and deploy lock in the team's bucket); undefined without `team:`. */
+  readonly team: ReturnType<typeof createTeam> | undefined;
   readonly phase6: Phase6Watch;
   readonly rule: RuleWiring;
   private readonly store = new DisposableStore();
@@ -98,9 +100,9 @@ export class OpenProject {
     const services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
     this.store.add(services);
     // The team gate (evidence and the deploy lock in the team's bucket), its S3 client built by the boundary.
-    const team =
+    const team = (this.team =
       config.team &&
-      createTeam({ config, team: config.team, dataDir, env, say: o.log, effects: () => this.effects() });
+      createTeam({ config, team: config.team, dataDir, env, say: o.log, effects: () => this.effects() }));
     if (team) this.store.addFn(() => team.dispose());
     const teamRun = team ? { team: team.openRun } : {};
     this.engine = new Engine({

@@ -24,6 +24,8 @@ export interface TeamStore {
   deleteIf(key: string, etag: string | undefined): Promise<boolean>;
   /** Deletes `key` whatever it holds (`offload unlock`). */
   remove(key: string): Promise<void>;
+  /** The keys under `prefix`, in key order, at most `max` (for `offload team` only: never per gate check). */
+  list(prefix: string, max: number): Promise<string[]>;
 }
 
 interface SdkError {
@@ -112,6 +114,22 @@ export function s3TeamStore(s3: S3Client, bucket: string): TeamStore {
         if (notFound(err)) return true;
         return fail(err, 'DeleteObject');
       }
+    },
+    async list(prefix, max) {
+      const keys: string[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const r = await s3.send(
+            new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+          );
+          for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
+          token = r.IsTruncated ? r.NextContinuationToken : undefined;
+        } while (token && keys.length < max);
+      } catch (err) {
+        fail(err, 'ListBucket');
+      }
+      return keys.slice(0, max);
     },
     async remove(key) {
       try {

@@ -13,10 +13,11 @@ import { runGit } from '../platform/git';
 import type { RunSnapshot } from '../vocabulary';
 import type { GateState } from '../workflow/gates';
 import { addTeamPasses } from './gate-passes';
+import { readTeamView } from './view';
 import type { PhaseId } from '../workflow/types';
 import type { TeamConfig } from './config';
 import { checkPassRecord, passEvidence, runEvidence, runWhere, teamKeys, type TeamActor } from './evidence';
-import { acquireTeamLock, TeamLockHeld, type TeamLockHolder } from './lock';
+import { acquireTeamLock, parseHolder, TeamLockHeld, type TeamLockHolder } from './lock';
 import { enqueue, flushQueue, queueFile, type QueuedWrite } from './queue';
 import { s3TeamStore, TeamUnreachable, unreachableCause, type TeamStore } from './store';
 
@@ -209,12 +210,18 @@ export function createTeam(o: TeamOptions) {
     dispose(): void {
       clients?.destroy();
     },
+    /** The team's view: last deploy per environment, the lock's holder (unreachable: said in it). */
+    view: () => readTeamView(getStore, team, project),
     /** Forces the environment's lock open (`offload unlock`); returns who held it, if anyone. */
     async unlock(): Promise<string | undefined> {
       const key = teamKeys.lock(team, project, team.environment);
       const there = await getStore().get(key);
       await getStore().remove(key);
-      return there?.text;
+      if (!there) return undefined;
+      const h = parseHolder(there.text);
+      return h
+        ? `${h.who} at ${h.where} since ${h.since} (${h.workflow}, run ${h.runId})`
+        : 'a malformed lock';
     },
   };
 }
