@@ -72,7 +72,12 @@ export async function run(): Promise<Record<string, unknown>> {
   for (let i = 0; i < 20; i++) {
     clients.calls.clear();
     const t = performance.now();
-    const r = team.openRun({ runId: `run-${i}`, workflow: 'full', fingerprint: fp(1_000_000 + i) });
+    const r = team.openRun({
+      runId: `run-${i}`,
+      workflow: 'full',
+      phases: ['local', 'aws-prepare', 'aws-deploy', 'aws-test'],
+      fingerprint: fp(1_000_000 + i),
+    });
     await r.withTeamPasses(emptyGateState());
     await r.beforePhase('aws-prepare');
     await r.beforePhase('aws-deploy');
@@ -87,7 +92,12 @@ export async function run(): Promise<Record<string, unknown>> {
     for (let i = 0; i < 20; i++) {
       const t = performance.now();
       await team
-        .openRun({ runId: `g-${i}`, workflow: 'full', fingerprint: fp(5_000 + i) })
+        .openRun({
+          runId: `g-${i}`,
+          workflow: 'full',
+          phases: ['local', 'aws-prepare', 'aws-deploy', 'aws-test'],
+          fingerprint: fp(5_000 + i),
+        })
         .withTeamPasses(emptyGateState());
       xs.push(performance.now() - t);
     }

@@ -44,10 +44,18 @@ export interface TeamRun {
 export type TeamRunFactory = (run: {
   runId: string;
   workflow: string;
+  phases: readonly PhaseId[];
   fingerprint: string;
-  waitMs?: number;
-  signal?: AbortSignal;
+  waitForLockMs?: number;
+  abort?: AbortController;
 }) => TeamRun;
+
+/** A project without `team:`: its own history only, no lock, nothing recorded. */
+export const NO_TEAM: TeamRun = {
+  withTeamPasses: async (state) => state,
+  beforePhase: async () => undefined,
+  finish: async () => undefined,
+};
 
 /** What the team needs from the composition root. */
 export interface TeamOptions {
@@ -142,6 +150,8 @@ export function createTeam(o: TeamOptions) {
     };
     return {
       async withTeamPasses(state) {
+        // A run of the local phase only needs nothing from the team (and asks it nothing).
+        if (!run.phases.some((p) => p !== 'local')) return state;
         const { state: out, counted } = await addTeamPasses(state, run.fingerprint, lookUp);
         for (const p of counted.filter((c) => c.phase === 'local' && !told)) {
           told = true;
@@ -174,8 +184,8 @@ export function createTeam(o: TeamOptions) {
             teamKeys.lock(team, project, team.environment),
             holder,
             {
-              waitMs: run.waitMs,
-              signal: run.signal,
+              waitMs: run.waitForLockMs,
+              signal: run.abort?.signal,
               say: o.say,
             },
           );

@@ -29,7 +29,7 @@ import { keepStepOutputs, type OutputsToKeep } from './outputs';
 import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../platform/git';
 import { acquireRunLock } from './run-lock';
-import type { TeamRunFactory } from '../team/team';
+import { NO_TEAM, type TeamRunFactory } from '../team/team';
 import { mapStrings, openRunTempDir, runSecrets } from './run-setup';
 import type { StopWhy } from './step-attempt';
 import { writeFailure, type OutputStream } from './step-output';
@@ -289,9 +289,8 @@ export class Engine {
       run: { id: runId, workflow },
     };
     const ctx = this.stepRunContext(active, writer, ictx, masker, fp);
-    const team = this.o.team?.({ runId, workflow, fingerprint: fp.value, waitMs: active.waitForLockMs });
-    const gatesNow = async () =>
-      (await team?.withTeamPasses(readGateState(history))) ?? readGateState(history);
+    const team = this.o.team?.({ ...active, workflow, phases, fingerprint: fp.value }) ?? NO_TEAM;
+    const gatesNow = () => team.withTeamPasses(readGateState(history));
 
     let status: Status = 'passed';
     let reason: string | undefined;
@@ -346,7 +345,7 @@ export class Engine {
         }
         const gates = await gatesNow();
         const blocked =
-          checkPhaseGate(phase, gates, fp, this.gateContext()) ?? (await team?.beforePhase(phase));
+          checkPhaseGate(phase, gates, fp, this.gateContext()) ?? (await team.beforePhase(phase));
         if (blocked) {
           emit({ type: 'phase', runId, at: this.at(), phase, status: 'blocked', reason: blocked });
           status = 'blocked';
@@ -402,7 +401,7 @@ export class Engine {
       ...(reason ? { reason: masker.mask(reason) } : {}),
       durationMs: Date.now() - t0,
     });
-    await team?.finish(active.snap, active.records);
+    await team.finish(active.snap, active.records);
     writer.close();
     fs.rmSync(tempDir, { recursive: true, force: true });
     try {
