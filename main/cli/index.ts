@@ -14,6 +14,7 @@ import { registerInitCommand } from './commands/init';
 import { registerJournalCommand } from './commands/journal';
 import { registerRunCommand } from './commands/run';
 import { registerStatusCommand } from './commands/status';
+import { registerTeamCommands } from './commands/team';
 import { registerTrustCommand } from './commands/trust';
 import { registerValidateCommand } from './commands/validate';
 import { registerExtensionCommands } from './commands/extensions';
@@ -49,6 +50,7 @@ export async function main(
   registerInitCommand(program, ctx);
   registerTrustCommand(program, ctx);
   registerCiCommand(program, ctx);
+  registerTeamCommands(program, ctx);
   registerExtensionCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
 

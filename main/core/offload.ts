@@ -174,6 +174,12 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     config: () => project?.config ?? null,
     history: () => project?.history ?? null,
     dataDir: () => dataDir,
+    team: async () => (await requireOpen().team?.view()) ?? null,
+    async unlockTeam() {
+      const team = requireOpen().team;
+      if (!team) throw new Error('offload.yml has no `team:` section: there is no team deploy lock');
+      return team.unlock();
+    },
     trust: () =>
       open ? { subject: open.trust.subject, status: trustStatusOf(dataDir, open.trust.subject) } : null,
     trustProject: () =>

@@ -41,6 +41,7 @@ import { eksRolloutStep } from './k8s/eks-rollout';
 import { switchConfigStep } from './switch/switch-config';
 import { awsSchema, gateSchema, notifySchema } from './aws/config';
 import { switchSchema } from './switch/config';
+import { teamSchema } from './team/config';
 
 /** Every step kind Offload knows, by its YAML key. */
 export const STEP_KINDS: readonly StepKind<never>[] = [
@@ -69,6 +70,7 @@ export const CONFIG_SECTIONS: Readonly<Record<string, JsonSchema>> = {
   models: modelsSchema,
   watch: watchSchema,
   switch: switchSchema,
+  team: teamSchema,
 };
 
 export function findStepKind(key: string): StepKind<never> | undefined {

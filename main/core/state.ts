@@ -134,9 +134,43 @@ export interface Offload extends OffloadCommands {
   machineNow(): Promise<MachinePressure>;
   /** Will it fit: each stored model's need (from its GGUF header) against the RAM and VRAM free now. */
   fitModels(o?: { names?: string[]; ctx?: number }): Promise<FitReport>;
+  /** The team's view (last deploy per environment, the deploy lock's holder); null without `team:` in offload.yml. */
+  team(): Promise<TeamView | null>;
+  /** Forces the environment's deploy lock open (`offload unlock`): who held it, or undefined when none did. */
+  unlockTeam(): Promise<string | undefined>;
   /** Whether the user trusts the open project as it is now, and what it would run; null without a project. */
   trust(): { subject: TrustSubject; status: TrustStatus } | null;
   dispose(): Promise<void>;
+}
+
+/** What the team's bucket says about the project: the last deploy of each environment and who holds the lock. */
+export interface TeamView {
+  evidence: string;
+  environment: string;
+  lock: {
+    who: string;
+    where: string;
+    since: string;
+    runId: string;
+    workflow: string;
+    leaseUntil: string;
+    stale: boolean;
+  } | null;
+  lastDeploys: {
+    environment: string;
+    who: string;
+    where: string;
+    at: string;
+    status: string;
+    workflow: string;
+    runId: string;
+    commit?: string;
+    deployed: string[];
+  }[];
+  /** Why the bucket could not be read (expired SSO, AccessDenied naming the action, offline). */
+  unreachable?: string;
+  /** Records that were skipped, each with why (malformed, foreign). */
+  skipped: string[];
 }
 
 /** The history a front end may read. */

@@ -9,6 +9,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { PricingClient } from '@aws-sdk/client-pricing';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -30,6 +31,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   /** Built on first use (the cost estimate); the Price List API answers in us-east-1 whatever the region. */
   readonly pricing: PricingClient;
+  /** Built on first use (only the team's evidence and deploy lock need it); path-style where an endpoint is set. */
+  readonly s3: S3Client;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
   profile?: string;
   region?: string;
@@ -116,6 +119,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   let cloudformation: CloudFormationClient | undefined;
   let lambda: LambdaClient | undefined;
   let pricing: PricingClient | undefined;
+  let s3: S3Client | undefined;
   return {
     ecs,
     cloudwatch,
@@ -156,6 +160,14 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         ),
       ));
     },
+    get s3() {
+      const S3 = (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).S3Client;
+      const opts = { ...common, forcePathStyle: Boolean(cfg.endpoint) };
+      return (s3 ??= counted(
+        'S3',
+        withoutSdkNodeVersionWarning(() => new S3(opts)),
+      ));
+    },
     profile,
     region,
     calls,
@@ -166,6 +178,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       cloudformation?.destroy();
       lambda?.destroy();
       pricing?.destroy();
+      s3?.destroy();
     },
   };
 }

@@ -7,6 +7,7 @@ import { parseAwsConfig, parseGateConfig, type AwsConfig, type GateConfig } from
 import { parseModelsConfig, parseWatchConfig, type ModelsConfig, type WatchConfig } from '../machine/config';
 import { parseNotifyConfig, type NotifyConfig } from '../notify/config';
 import { parseSwitchConfig, type SwitchConfig } from '../switch/config';
+import { parseTeamConfig, type TeamConfig } from '../team/config';
 
 /** The typed section models a loaded config carries. */
 export interface SectionModels {
@@ -16,6 +17,8 @@ export interface SectionModels {
   switch: SwitchConfig;
   models: ModelsConfig;
   watch: WatchConfig;
+  /** Absent without a `team:` section. */
+  team: TeamConfig | undefined;
 }
 
 // The vocabulary defines OffloadConfig below every concern, so it cannot name their types: the section models
@@ -34,6 +37,7 @@ const BUILDERS: Builders = {
   switch: (raw, dir) => parseSwitchConfig(raw, dir),
   models: (raw) => parseModelsConfig(raw),
   watch: (raw) => parseWatchConfig(raw),
+  team: (raw) => parseTeamConfig(raw),
 };
 
 /** A section that passed validation but its concern's parser refused (the name and the parser's words). */
@@ -65,5 +69,6 @@ export function buildSectionModels(sections: Readonly<Record<string, unknown>>, 
     switch: build('switch'),
     models: build('models'),
     watch: build('watch'),
+    team: build('team'),
   };
 }

@@ -33,6 +33,7 @@ import { Engine, noStepsReason, workflowHasSteps } from '../workflow/engine';
 import { changedFiles } from '../workflow/fingerprint';
 import type { EngineEvent } from '../workflow/types';
 import { gateByTrust } from './trust-gate';
+import { createTeam } from '../team/team';
 
 /** The gate as a front end reads it: this process's, a live watch's in another process, or asked now. */
 export type AwsGateView = AwsSnapshot & { live?: { pid: number; since: string } };
@@ -62,6 +63,8 @@ export interface OpenProjectOptions {
 /** One open project; nothing of it outlives dispose(). */
 export class OpenProject {
   readonly engine: Engine;
+  /** The team gate (evidence and deploy lock in the team's bucket); undefined without `team:`. */
+  readonly team: ReturnType<typeof createTeam> | undefined;
   readonly phase6: Phase6Watch;
   readonly rule: RuleWiring;
   private readonly store = new DisposableStore();
@@ -97,7 +100,20 @@ export class OpenProject {
     );
     const services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
     this.store.add(services);
-    this.engine = new Engine({ config, history, stepKinds: STEP_KINDS, services: services.services, env });
+    // The team gate (evidence and the deploy lock in the team's bucket), its S3 client built by the boundary.
+    const team = (this.team =
+      config.team &&
+      createTeam({ config, team: config.team, dataDir, env, say: o.log, effects: () => this.effects() }));
+    if (team) this.store.addFn(() => team.dispose());
+    const teamRun = team ? { team: team.openRun } : {};
+    this.engine = new Engine({
+      config,
+      history,
+      stepKinds: STEP_KINDS,
+      services: services.services,
+      env,
+      ...teamRun,
+    });
     this.store.addFn(() => this.engine.cancel());
     this.store.addFn(
       this.engine.subscribe(

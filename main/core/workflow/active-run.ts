@@ -20,4 +20,6 @@ export interface ActiveRun {
   historyError?: string;
   /** Evidence the steps recorded (deploy steps say what they deployed). */
   records: { phase: PhaseId; step: string; kind: string; data: unknown }[];
+  /** How long the run waits for another run's lock (the project's, the team's environment lock). */
+  waitForLockMs?: number;
 }

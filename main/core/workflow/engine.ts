@@ -29,6 +29,7 @@ import { keepStepOutputs, type OutputsToKeep } from './outputs';
 import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../platform/git';
 import { acquireRunLock } from './run-lock';
+import { NO_TEAM, type TeamRunFactory } from '../team/team';
 import { mapStrings, openRunTempDir, runSecrets } from './run-setup';
 import type { StopWhy } from './step-attempt';
 import { writeFailure, type OutputStream } from './step-output';
@@ -56,6 +57,8 @@ export interface EngineOptions {
   now?: () => Date;
   /** How long a kind gets to stop after its signal aborts before the engine stops waiting (default 10 s). */
   abortGraceMs?: number;
+  /** The team's evidence and deploy lock (main/core/team), where offload.yml has `team:`. */
+  team?: TeamRunFactory;
 }
 
 /** Runs workflows of one project. One run at a time. */
@@ -161,6 +164,7 @@ export class Engine {
       snap: null,
       tail: new OutputTail(),
       records: [],
+      waitForLockMs: opts.waitForLockMs,
     };
     this.active = active;
     const onOuter = () => this.cancel();
@@ -286,6 +290,8 @@ export class Engine {
       run: { id: runId, workflow },
     };
     const ctx = this.stepRunContext(active, writer, ictx, masker, fp);
+    const team = this.o.team?.({ ...active, workflow, phases, fingerprint: fp.value }) ?? NO_TEAM;
+    const gatesNow = () => team.withTeamPasses(readPhaseGates(history));
 
     let status: Status = 'passed';
     let reason: string | undefined;
@@ -306,7 +312,7 @@ export class Engine {
       });
       // Gates this run cannot satisfy by itself (aws-prepare never passed and not in this run, no AWS test
       // since the last deployment and none in this run…) refuse the run before anything runs.
-      const upfront = unsatisfiableGate(phases, readPhaseGates(history), fp, this.gateContext());
+      const upfront = unsatisfiableGate(phases, await gatesNow(), fp, this.gateContext());
       if (upfront) {
         emit({
           type: 'phase',
@@ -338,8 +344,9 @@ export class Engine {
           reason = 'cancelled';
           break;
         }
-        const gates = readPhaseGates(history);
-        const blocked = checkPhaseGate(phase, gates, fp, this.gateContext());
+        const gates = await gatesNow();
+        const blocked =
+          checkPhaseGate(phase, gates, fp, this.gateContext()) ?? (await team.beforePhase(phase));
         if (blocked) {
           emit({ type: 'phase', runId, at: this.at(), phase, status: 'blocked', reason: blocked });
           status = 'blocked';
@@ -395,6 +402,7 @@ export class Engine {
       ...(reason ? { reason: masker.mask(reason) } : {}),
       durationMs: Date.now() - t0,
     });
+    await team.finish(active.snap, active.records);
     writer.close();
     fs.rmSync(tempDir, { recursive: true, force: true });
     try {
