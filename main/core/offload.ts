@@ -27,8 +27,7 @@ import {
   HistoryView,
   runWorkflow,
   snapshotOf,
-  userStop,
-  userStopNotice,
+  stopForUser,
 } from './open-project/facade-parts';
 import { DisposableStore } from './units/disposable';
 import { trustStatus as trustStatusOf } from './trust';
@@ -147,14 +146,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       return summary;
     },
     cancel: async () => open?.engine.cancel(),
-    stopModels: (o) =>
-      changing(async () => {
-        const outcomes = await machine.stopModelServers(o);
-        if (!o.dryRun) project?.history.appendProjectEvent('stop-local-models', userStop(o, outcomes));
-        const notice = o.dryRun ? undefined : userStopNotice(outcomes);
-        if (notice) notifier.notify(notice);
-        return outcomes;
-      }),
+    stopModels: (o) => changing(() => stopForUser(machine, o, project?.history, notifier)),
     refreshModels: () => machine.refreshModels(),
     fitModels: (o = {}) =>
       checkProjectFit(project?.config ?? null, { ...o, env, snapshot: machine.snapshot() }),

@@ -176,6 +176,21 @@ export function userStopNotice(outcomes: readonly StopOutcome[]): NoticeInput | 
   };
 }
 
+/** The user's own stop (CLI, tray, window): the servers stopped, journalled with the reason, what it freed told. */
+export async function stopForUser(
+  machine: Pick<MachineWatch, 'stopModelServers'>,
+  o: { pids?: number[]; all?: boolean; dryRun?: boolean },
+  journal: Pick<HistoryStore, 'appendProjectEvent'> | undefined,
+  notifier: Pick<Notifier, 'notify'>,
+): Promise<StopOutcome[]> {
+  const outcomes = await machine.stopModelServers(o);
+  if (o.dryRun) return outcomes;
+  journal?.appendProjectEvent('stop-local-models', userStop(o, outcomes));
+  const notice = userStopNotice(outcomes);
+  if (notice) notifier.notify(notice);
+  return outcomes;
+}
+
 /**
  * The notifier every notice goes through: subscribers, the caller's sink, and the desktop (node-notifier,
  * built on first use) while `desktop(true)` says the project wants it.

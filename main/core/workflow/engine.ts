@@ -292,7 +292,6 @@ export class Engine {
     const ctx = this.stepRunContext(active, writer, ictx, masker, fp);
     const team = this.o.team?.({ ...active, workflow, phases, fingerprint: fp.value }) ?? NO_TEAM;
     const gatesNow = () => team.withTeamPasses(readPhaseGates(history));
-
     let status: Status = 'passed';
     let reason: string | undefined;
     try {
