@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileFollow } from './file-follow';
+import { visibleText } from '../boundary/text';
 import { killTree, spawnInGroup } from '../platform/process-tree';
 import { compileUserRegex, type UserRegex } from '../units/regex';
 import type { Notifier } from './notifier';
@@ -28,6 +29,8 @@ export interface LocalLogWatchOptions {
   dir: string;
   logs: readonly LocalLogConfig[];
   notifier: Notifier;
+  /** Whether the user trusts the project: paths it names outside its folder are followed only then. */
+  trusted?: boolean;
   /** Errors within this window become one notice per file (default 60 s). */
   windowMs?: number;
   now?: () => number;
@@ -50,20 +53,77 @@ const globToRegExp = (glob: string) =>
       .replace(/\?/g, '[^/]')}$`,
   );
 
-/** Files matching a path or a glob whose wildcards are in its last part. */
-function expand(dir: string, p: string): string[] {
+/** At most this many files per glob are followed (one descriptor each); the rest are named once. */
+export const MAX_FILES_PER_GLOB = 64;
+
+const realOrSelf = (p: string) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+};
+const inside = (root: string, p: string) => p === root || p.startsWith(root + path.sep);
+
+/**
+ * Files matching a path or a glob whose wildcards are in its last part, and those refused with why. A path
+ * written inside the project must stay inside it once links are resolved (a symlink in a repository is not
+ * a way to read the user's other files); one written outside it (`~/.ollama/logs/server.log`, `/var/log/…`)
+ * is followed only once the user trusted the project. The newest MAX_FILES_PER_GLOB matches are followed.
+ */
+export function expandLogPath(
+  dir: string,
+  p: string,
+  trusted: boolean,
+): { files: string[]; refused: { file: string; why: string }[] } {
   const abs = path.resolve(dir, p);
   const base = path.basename(abs);
-  if (!/[*?]/.test(base)) return fs.existsSync(abs) ? [abs] : [];
-  const re = globToRegExp(base);
-  try {
-    return fs
-      .readdirSync(path.dirname(abs))
-      .filter((n) => re.test(n))
-      .map((n) => path.join(path.dirname(abs), n));
-  } catch {
-    return [];
+  let matches: string[];
+  if (!/[*?]/.test(base)) matches = fs.existsSync(abs) ? [abs] : [];
+  else {
+    const re = globToRegExp(base);
+    try {
+      matches = fs
+        .readdirSync(path.dirname(abs))
+        .filter((n) => re.test(n))
+        .map((n) => path.join(path.dirname(abs), n));
+    } catch {
+      matches = [];
+    }
   }
+  const root = realOrSelf(dir);
+  const written = inside(path.resolve(dir), abs) || inside(root, abs);
+  const refused: { file: string; why: string }[] = [];
+  let files = matches.filter((f) => {
+    if (!written) {
+      if (trusted) return true;
+      refused.push({ file: f, why: `${p} is outside the project: followed once you trust the project` });
+      return false;
+    }
+    const real = realOrSelf(f);
+    if (inside(root, real)) return true;
+    refused.push({
+      file: f,
+      why: `${path.relative(dir, f)} resolves to ${real}, outside the project folder; name that path in offload.yml if you mean it`,
+    });
+    return false;
+  });
+  if (files.length > MAX_FILES_PER_GLOB) {
+    const mtime = (f: string) => {
+      try {
+        return fs.statSync(f).mtimeMs;
+      } catch {
+        return 0;
+      }
+    };
+    const byAge = files.map((f) => ({ f, t: mtime(f) })).sort((a, b) => b.t - a.t);
+    files = byAge.slice(0, MAX_FILES_PER_GLOB).map((x) => x.f);
+    refused.push({
+      file: abs,
+      why: `${p} matches ${byAge.length} files: only the ${MAX_FILES_PER_GLOB} newest are followed (narrow the glob)`,
+    });
+  }
+  return { files, refused };
 }
 
 /** Follows the configured local log files; `poll()` reads what is new and raises notices. */
@@ -97,16 +157,20 @@ export class LocalLogWatch {
       const windowMs = this.o.logs[i]!.windowMs ?? this.o.windowMs ?? 60_000;
       for (const line of lines) {
         if (!this.patterns[i]!.test(line)) continue;
-        const p = this.pending.get(source) ?? { count: 0, first: line.trim().slice(0, 200), windowMs };
+        // What a log line holds is shown, never obeyed: a carriage return or escape cannot forge another line.
+        const first = visibleText(line.trim().slice(0, 200), { newlines: false });
+        const p = this.pending.get(source) ?? { count: 0, first, windowMs };
         p.count++;
         this.pending.set(source, p);
       }
     };
     this.o.logs.forEach((log, i) => {
       if (log.command) match(log.command, this.readCommand(i, log.command, now), i);
-      else if (log.path)
-        for (const got of this.follows[i]!.poll(expand(this.o.dir, log.path)))
-          match(got.source, got.lines, i);
+      else if (log.path) {
+        const { files, refused } = expandLogPath(this.o.dir, log.path, this.o.trusted ?? false);
+        for (const r of refused) this.refuse(r.file, r.why);
+        for (const got of this.follows[i]!.poll(files)) match(got.source, got.lines, i);
+      }
     });
     for (const [file, p] of this.pending) {
       const last = this.lastNotice.get(file);
@@ -158,7 +222,7 @@ export class LocalLogWatch {
 
   private readonly refused = new Set<string>();
 
-  /** Says once per file that it is not followed (a FIFO, a device…). */
+  /** Says once per file that it is not followed (a FIFO, a device, outside the project…). */
   private refuse(file: string, why: string): void {
     if (this.refused.has(file)) return;
     this.refused.add(file);

@@ -203,7 +203,7 @@ export class OpenProject {
     const notify = config.notify;
     const localLogs = notify.localLogs.filter((l) => l.path || trusted);
     if (localLogs.length) {
-      const local = new LocalLogWatch({ dir: config.dir, logs: localLogs, notifier });
+      const local = new LocalLogWatch({ dir: config.dir, logs: localLogs, notifier, trusted });
       this.store.addFn(() => local.close());
       // Local log errors are kept in the journal beside CloudWatch's (`offload errors`, `offload journal`).
       this.store.addFn(
