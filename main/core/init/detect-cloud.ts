@@ -252,9 +252,15 @@ export const detectKubernetes: Detector = (plan, tools) => {
     exists(d, 'Chart.yaml'),
   );
   if (!chartDir) return;
-  const chart = parseYaml(readText(path.join(chartDir, 'Chart.yaml')) ?? '', { logLevel: 'silent' }) as {
-    name?: string;
-  } | null;
+  const chart = ((): { name?: string } | null => {
+    try {
+      return parseYaml(readText(path.join(chartDir, 'Chart.yaml')) ?? '', { logLevel: 'silent' }) as {
+        name?: string;
+      } | null;
+    } catch {
+      return null; // not valid YAML: the folder's name stands for the chart's
+    }
+  })();
   const release = typeof chart?.name === 'string' ? chart.name : path.basename(chartDir);
   const rel = relCwd(plan.root, chartDir) ?? '.';
   const helm = Boolean(tools.which('helm'));

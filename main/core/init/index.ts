@@ -5,6 +5,7 @@
  * Steps for AWS that the user must fill fail on purpose (`echo "TODO: …" && exit 1`).
  */
 import path from 'node:path';
+import { seenNotUsed } from './plan';
 import { slugify } from '../config/load';
 import { detectCompose, detectDockerfile } from './detect-containers';
 import { detectCdk, detectSam, detectTerraform } from './detect-infrastructure';
@@ -127,7 +128,16 @@ export function initConfig(dir: string, opts: InitOptions = {}): { text: string;
   const root = path.resolve(dir);
   const tools = opts.tools ?? hostToolchain();
   const plan = emptyPlan(root);
-  for (const detect of DETECTORS) detect(plan, tools);
+  for (const detect of DETECTORS) {
+    // One file a detector cannot make sense of costs that part of the detection, never the whole of init.
+    try {
+      detect(plan, tools);
+    } catch (err) {
+      plan.findings.push(
+        seenNotUsed(`part of the detection (${detect.name}) was skipped: ${(err as Error).message}`),
+      );
+    }
+  }
   plan.switchFiles = findModelEndpoints(root);
   for (const f of plan.switchFiles) {
     plan.findings.push(

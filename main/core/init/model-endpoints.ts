@@ -76,8 +76,13 @@ function candidateKeys(text: string, format: 'env' | 'json' | 'yaml'): string[] 
     const doc: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
     return errors.length ? [] : stringLeaves(doc);
   }
-  const doc = parseDocument(text);
-  return doc.errors.length ? [] : stringLeaves(doc.toJS());
+  // A file that does not parse, or an alias bomb (the parser refuses excessive aliases), has no keys to offer.
+  try {
+    const doc = parseDocument(text);
+    return doc.errors.length ? [] : stringLeaves(doc.toJS());
+  } catch {
+    return [];
+  }
 }
 
 function isDevConfigFile(name: string): boolean {

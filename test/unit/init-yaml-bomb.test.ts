@@ -1,0 +1,29 @@
+// One YAML file init cannot read (an alias bomb) costs that file, never the whole of `offload init`.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { initConfig } from '../../main/core/init';
+
+it('writes offload.yml past a YAML alias bomb in the repository', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-init-bomb-'));
+  fs.writeFileSync(path.join(dir, 'requirements.txt'), 'requests\n');
+  const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (const [prev, name] of [
+    ['a', 'b'],
+    ['b', 'c'],
+    ['c', 'd'],
+    ['d', 'e'],
+    ['e', 'f'],
+  ])
+    levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+  fs.writeFileSync(
+    path.join(dir, 'bomb.yaml'),
+    `AWSTemplateFormatVersion: "2010-09-09"\n${levels.join('\n')}\nResources:\n  T: {Type: "AWS::SNS::Topic", Properties: {X: *f}}\n`,
+  );
+  fs.writeFileSync(path.join(dir, 'Chart.yaml'), levels.join('\n') + '\nname: *f\n');
+  const { text, findings } = initConfig(dir);
+  expect(text).toContain('phases:');
+  expect(findings.some((f) => f.text.startsWith('Python'))).toBe(true);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
