@@ -89,6 +89,20 @@ phases:
       expect((await runCli(['history', '--json'], { cwd: dir, env: env() })).stdout).not.toContain(
         'services',
       );
+
+      // A redeploy from another terminal: the running watch follows the new deployment to stable.
+      const before = out.length;
+      expect((await runCli(['run', 'services'], { cwd: dir, env: env() })).code).toBe(0);
+      const lastRun = JSON.parse((await runCli(['history', '--json'], { cwd: dir, env: env() })).stdout)[0]
+        .runId as string;
+      await waitFor(
+        () => out.slice(before).includes(lastRun),
+        20_000,
+        'the watch names the new deployment',
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; output:\n${out.slice(before)}`);
+      });
+      await seen(new RegExp(`\\[phase 6\\] ✅ stable since \\S+ — .*${lastRun}`), 'stable on the redeploy');
     } finally {
       child.kill('SIGINT');
       await collect(child, 10_000);
@@ -101,5 +115,5 @@ phases:
     expect(journal).toMatch(
       /"kind":"phase6-ack","data":\{"runId":"[^"]+","deployment":"run [^"]+","by":"cli","firstError":"alarm api-5xx: Threshold crossed: ALARM"/,
     );
-  }, 60_000);
+  }, 90_000);
 });

@@ -196,7 +196,13 @@ export class OpenProject {
     }));
     this.store.addFn(() => aws.stop());
     this.store.addFn(this.rule.attach(aws));
-    this.store.addFn(aws.subscribe(this.o.changed));
+    this.store.addFn(
+      aws.subscribe(() => {
+        // A deploy run by another process (`offload run services` beside `offload watch`) is phase 6's too.
+        this.phase6.reloadDeployments();
+        this.o.changed();
+      }),
+    );
     if (!this.o.monitoringPaused) aws.start();
     // Phase 6, local side: the dev system's log files, polled with CloudWatch's interval. Files are only
     // read; a command is the project's code, so it runs only once the project is trusted.
