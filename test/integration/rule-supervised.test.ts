@@ -94,7 +94,7 @@ describe.runIf(linux)('a restarted model server under policy auto', () => {
     expect(actions('stop-local-models')).toEqual([]);
     expect(actions('model-restarted')).toHaveLength(1);
     expect(notices.map((n) => n.body)).toEqual([
-      `Ollama (pid ${m.pid}) is restarted by pid ${loop.pid} (bash loop): stop that, or allow Offload to`,
+      `Ollama (pid ${m.pid}) is restarted by pid ${loop.pid} (bash loop): stop that, or let Offload stop it with \`models.stop-restarters: true\` in offload.yml`,
     ]);
     await endLoop(loop.pid);
   }, 20_000);
@@ -115,7 +115,9 @@ describe.runIf(linux)('a restarted model server under policy auto', () => {
     expect(actions('model-restarted')).toHaveLength(1);
     expect(notices).toHaveLength(1);
     expect(notices[0]!.body).toMatch(
-      new RegExp(`is restarted by pid ${loop.pid}: stop that, or allow Offload to$`),
+      new RegExp(
+        `is restarted by pid ${loop.pid}: stop that, or let Offload stop it with \`models.stop-restarters: true\` in offload.yml$`,
+      ),
     );
     const now = childrenOf(loop.pid).filter((pid) => alive(pid));
     expect(now).toHaveLength(1); // the respawned server, left running

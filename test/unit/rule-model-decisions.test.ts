@@ -56,7 +56,7 @@ describe('decideModels', () => {
     const d = decideModels([model(10, 700, { supervisor: loop })], ep(), NOW);
     expect(d.stop).toEqual([]);
     expect(d.report.map((r) => r.text)).toEqual([
-      'Ollama (pid 10) is restarted by pid 700 (bash loop): stop that, or allow Offload to',
+      'Ollama (pid 10) is restarted by pid 700 (bash loop): stop that, or let Offload stop it with `models.stop-restarters: true` in offload.yml',
     ]);
     // The next respawn of the same loop in the same episode: remembered, not reported, not stopped.
     const again = decideModels(
@@ -75,7 +75,9 @@ describe('decideModels', () => {
   it('the same server back under the same parent soon after a stop is a respawn: reported, never stopped again', () => {
     const d = decideModels([model(11, 600)], ep({ seen: new Set([10]), stopped: [stoppedAt(10, 600)] }), NOW);
     expect(d.stop).toEqual([]);
-    expect(d.report[0]!.text).toBe('Ollama (pid 11) is restarted by pid 600: stop that, or allow Offload to');
+    expect(d.report[0]!.text).toBe(
+      'Ollama (pid 11) is restarted by pid 600: stop that, or let Offload stop it with `models.stop-restarters: true` in offload.yml',
+    );
     // Seventeen respawns in one episode make one report.
     const told = new Set([d.report[0]!.key]);
     for (let pid = 12; pid < 29; pid++) {

@@ -30,7 +30,7 @@ export function journalText(e: JournalEntry): string {
     case 'cloudwatch-alarm':
       return `alarm ${e.data.name} ${e.data.transition === 'alarm' ? 'went to ALARM' : 'resolved'}${e.data.reason ? `: ${e.data.reason}` : ''}`;
     case 'cloudwatch-errors':
-      return `${e.data.count} new error${e.data.count === 1 ? '' : 's'} in ${e.data.logGroup}${e.data.deployment ? ` (after ${e.data.deployment})` : ''}: ${oneLine(e.data.first.message)}`;
+      return `${e.data.count} new error${e.data.count === 1 ? '' : 's'} in ${e.data.logGroup}${e.data.deployment ? ` (${/^after /.test(e.data.deployment) ? '' : 'after '}${e.data.deployment})` : ''}: ${oneLine(e.data.first.message)}`;
     case 'local-errors':
       return `${e.data.title}: ${oneLine(e.data.body)}`;
     case 'pressure':

@@ -158,11 +158,11 @@ export const RESTARTING: ReadonlySet<Supervisor['kind']> = new Set([
   'container',
 ] as const);
 
-/** "Ollama (pid 12) is restarted by pid 7 (bash loop): stop that, or allow Offload to" — the one report. */
+/** "Ollama (pid 12) is restarted by pid 7 (bash loop): stop that, or let Offload (`models.stop-restarters: true`)" — the one report. */
 export function restartedByText(title: string, pid: number, by: { pid?: number; name?: string }): string {
   const who =
     by.pid !== undefined ? `pid ${by.pid}${by.name ? ` (${by.name})` : ''}` : (by.name ?? 'its parent');
-  return `${title} (pid ${pid}) is restarted by ${who}: stop that, or allow Offload to`;
+  return `${title} (pid ${pid}) is restarted by ${who}: stop that, or let Offload stop it with \`models.stop-restarters: true\` in offload.yml`;
 }
 
 /** Whether Offload may end this restarter itself (`models.stop-restarters`; only a loop it can signal). */
