@@ -20,6 +20,7 @@ import type {
 } from './vocabulary';
 import type { HistoryStore } from './history';
 import type { JournalLine } from './history/journal-text';
+import type { RuleActionLine } from './vocabulary';
 import type { MachinePressure } from './machine/pressure-now';
 export type { MachinePressure } from './machine/pressure-now';
 import type { FitReport } from './machine/fit';
@@ -61,6 +62,8 @@ export interface OffloadState {
   drift?: DriftState | null;
   /** What stopping local models freed (last stop, today, this week), from the journal; absent without a project. */
   relief?: ReliefSummary | null;
+  /** The rule's latest actions, newest first (the window shows them beside the runs). */
+  ruleActions?: RuleActionLine[];
 }
 
 /** Commands the front ends may send. Each is validated where it enters the core. */

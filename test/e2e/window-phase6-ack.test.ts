@@ -111,5 +111,15 @@ describe('Cause resolved, from the window', () => {
       .join('');
     expect(journal).toMatch(/"kind":"phase6-ack","data":\{[^}]*"by":"window"/);
     expect(core.history()!.listRuns(10)).toHaveLength(1); // no redeploy
+    // The window's history shows what the rule (here: the window's acknowledgement) did beside the run.
+    await page.page.waitForFunction(() =>
+      [...document.querySelectorAll('#history li.rule-action')].some((li) =>
+        /⚙ phase 6: cause acknowledged as resolved in the window/.test(li.textContent ?? ''),
+      ),
+    );
+    const rows = await page.page.locator('#history li').allTextContents();
+    expect(rows.findIndex((t) => t.includes('acknowledged'))).toBeLessThan(
+      rows.findIndex((t) => /full passed/.test(t)),
+    );
   }, 60_000);
 });

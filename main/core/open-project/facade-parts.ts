@@ -17,7 +17,7 @@ import type { ConfigProblem, OffloadConfig, PressureAlert, StopOutcome } from '.
 import type { ProjectEventData, ProjectJournal } from '../history/project-events';
 import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
-import { reliefOf } from './relief-view';
+import { reliefOf, ruleActionsOf } from './relief-view';
 import { freeAfterText, freedText } from '../machine/relief';
 
 /** Adds a listener to a set; returns its unsubscribe. */
@@ -102,6 +102,7 @@ export function snapshotOf(o: {
     monitoringPaused: o.paused,
     notices: o.notifier.recent().slice(-MAX_NOTICES),
     relief: reliefOf(project?.history),
+    ruleActions: ruleActionsOf(project?.history),
   };
 }
 

@@ -300,3 +300,10 @@ export interface ProjectInfo {
   name: string;
   configFile: string;
 }
+
+/** One thing the rule (or the user through Offload) did, as the journal says it: for the window's history. */
+export interface RuleActionLine {
+  at: string;
+  kind: string;
+  text: string;
+}
