@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { toDo } from './plan';
 import {
   exists,
   filesIn,
@@ -37,6 +38,22 @@ export const PYTEST_PROBE = [
 ] as const;
 
 const requirementFiles = (dir: string) => filesIn(dir).filter((f) => REQUIREMENTS.test(f));
+
+/**
+ * Where a requirements file makes pip look for packages besides PyPI (`--index-url`, `-i`,
+ * `--extra-index-url`, `--find-links`, `-f`, `--trusted-host`): the first such option, its value with any
+ * credentials in the URL hidden, so init can ask the user to check it before a run installs from there.
+ */
+export function packageSource(text: string): { option: string; source: string } | undefined {
+  for (const raw of text.split('\n')) {
+    const m =
+      /^\s*(--index-url|--extra-index-url|--find-links|--trusted-host|-i|-f)(?:\s*=\s*|\s+)(\S+)/.exec(raw);
+    if (!m) continue;
+    const source = m[2]!.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/i, '$1***@').slice(0, 200);
+    return { option: m[1]!, source };
+  }
+  return undefined;
+}
 
 /** Whether a requirements file lists anything (not only comments and blank lines). */
 const listsPackages = (file: string) =>
@@ -161,6 +178,15 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
   // Declared dependencies go into a virtual environment the tests then run with (no uv/poetry here).
   const toInstall = [...reqFiles, ...testReqs].filter((f) => listsPackages(path.join(dir, f)));
   const venv = !py.managedBy && !py.missing && toInstall.length > 0;
+  for (const f of toInstall) {
+    const src = packageSource(readText(path.join(dir, f)) ?? '');
+    if (src)
+      plan.findings.push(
+        toDo(
+          `${where ? `${where}/` : ''}${f} makes pip install from ${src.source} (${src.option}), not PyPI: check you mean it before \`offload run local\`${/^http:/i.test(src.source) ? ' — plain http can be tampered with on the way' : ''}`,
+        ),
+      );
+  }
   if (venv) {
     const id = `venv${where ? `-${where.replace(/[^A-Za-z0-9_-]+/g, '-')}` : ''}`;
     local.push(

