@@ -61,13 +61,35 @@ describe.runIf(linux)('a restarted model server under policy auto', () => {
   };
   const serverUnder = (ppid: number) =>
     waitFor(async () => (await machine.refreshModels()).find((m) => m.ppid === ppid));
+  /**
+   * The server under `ppid` once it has stayed up for a second: on a loaded machine the loop's first server
+   * may fail (its port still held by the last test's) and come back, which the rule rightly reads as a respawn.
+   */
+  const settledServerUnder = async (ppid: number) => {
+    for (;;) {
+      const m = await serverUnder(ppid);
+      await new Promise((r) => setTimeout(r, 1000));
+      if ((await machine.refreshModels()).some((x) => x.pid === m.pid)) return m;
+    }
+  };
   const env = { ...process.env, FIXTURE_MODELS: '' };
 
   /** Ends a loop and what it runs (the loop first, so it starts nothing more). */
   const endLoop = async (pid: number) => {
-    const kids = childrenOf(pid);
+    // The whole tree: a fixture Ollama has a runner child, which must not outlive the test as an orphan.
+    const kids: number[] = [];
+    for (let next = [pid]; next.length;) {
+      next = next.flatMap((p) => childrenOf(p));
+      kids.push(...next);
+    }
     process.kill(pid, 'SIGKILL');
-    for (const k of kids) process.kill(k, 'SIGKILL');
+    for (const k of kids) {
+      try {
+        process.kill(k, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await waitFor(() => !alive(pid) && kids.every((k) => !alive(k)));
   };
 
@@ -103,7 +125,7 @@ describe.runIf(linux)('a restarted model server under policy auto', () => {
     const script = path.join(box.dir, 'keep-ollama.sh');
     fs.writeFileSync(script, `while true; do "$1" serve; sleep 0.3; done\n`);
     const loop = await box.start('/bin/bash', [script, ollama], { waitReady: false, env });
-    const first = await serverUnder(loop.pid);
+    const first = await settledServerUnder(loop.pid);
     expect(first.supervisor).toBeUndefined();
     const rule = enforcer();
     await rule.gateOpened({});
