@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'bin', 'offload.js');
@@ -75,4 +75,33 @@ export function project(name, stepsYaml, extra = '') {
     `name: ${name}\nphases:\n  local:\n    steps:\n${stepsYaml}${extra}`,
   );
   return dir;
+}
+
+/**
+ * Runs a TypeScript bench runner (bench/NAME.ts exporting `run()`): bundled inside the repository, so its
+ * externals resolve from its node_modules, imported, run, and the bundle removed. Returns what `run()` gave.
+ */
+export async function runBundled(
+  name,
+  externals = ['node-notifier', 'yaml', 'jsonc-parser', 'systeminformation'],
+) {
+  const { build } = await import('esbuild');
+  fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  const out = path.join(ROOT, 'bench', 'results', `.${name}-${process.pid}.cjs`);
+  await build({
+    entryPoints: [path.join(ROOT, 'bench', `${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    external: ['@aws-sdk/*', ...externals],
+    logLevel: 'error',
+    nodePaths: [path.join(ROOT, 'node_modules')],
+  });
+  try {
+    const mod = await import(pathToFileURL(out).href);
+    return await (mod.run ?? mod.default.run)();
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
 }
