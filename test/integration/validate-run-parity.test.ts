@@ -174,4 +174,21 @@ phases:
       'offload.yml:8:55: phases.aws-test.steps[0].lambda-invoke.body.regex: invalid regular expression: missing closing ) (at `(`)',
     );
   });
+
+  it('refuses a ${{ }} in a script whose shell cannot take it as a variable, before any phase runs', async () => {
+    const dir = makeProject(`name: parity
+phases:
+  local:
+    steps:
+      - id: v
+        run: echo "x=1" >> "$OFFLOAD_OUTPUT"
+      - shell: python
+        run: print("\${{ steps.v.outputs.x }}")
+`);
+    const r = await runCli(['validate'], { cwd: dir, untrusted: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /offload\.yml:8:14: phases\.local\.steps\[1\]\.run: \$\{\{ steps\.v\.outputs\.x \}\} in a script for this shell: .*set one under the step's `env:`/,
+    );
+  });
 });

@@ -14,6 +14,7 @@ import { defaultName, slugify } from './model';
 import type { LoadConfigOptions } from './validate-schema';
 import type { OffloadConfig } from '../vocabulary';
 import { fileKind } from '../boundary/files';
+import { scriptAsData, ScriptValueError, shellFamily } from '../boundary/spawn';
 
 /** A step as found while checking: where it is and what it contains. */
 export interface FoundStep {
@@ -292,8 +293,19 @@ export function checkStepSpecs(
 ): void {
   for (const s of steps) {
     const kind = s.kind === undefined ? undefined : opts.stepKinds.find((k) => k.key === s.kind);
-    if (!kind?.check || s.kind === undefined) continue;
+    if (!kind || s.kind === undefined) continue;
     const spec = s.raw[s.kind];
+    // A script's `${{ }}` reach its shell as environment variables: a shell that cannot reference them is
+    // refused here, by the same function the step runs, not after earlier phases have deployed.
+    if (kind.scriptShell && typeof spec === 'string') {
+      const shell = kind.scriptShell(s.raw);
+      try {
+        scriptAsData(spec, shellFamily(typeof shell === 'string' ? shell : undefined), () => '');
+      } catch (err) {
+        if (err instanceof ScriptValueError) c.atValue([...s.path, s.kind], err.message);
+      }
+    }
+    if (!kind.check) continue;
     if (JSON.stringify(spec ?? null).includes('${{')) continue;
     let problems: string[];
     try {
