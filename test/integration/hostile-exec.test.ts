@@ -79,7 +79,7 @@ phases:
     expect(r.stdout).toContain(`printf '%s\\n' "\${OFFLOAD_EXPR_1}" > bare.txt`);
   });
 
-  it('shell: from an expression and ${{ }} in a python script are refused with the way out', async () => {
+  it('shell: from an expression and ${{ }} in a python script are refused at load with the way out', async () => {
     const dir = project(`name: refuse
 phases:
   local:
@@ -95,10 +95,12 @@ phases:
         shell: python
         run: print("\${{ steps.a.outputs.sh }}")
 `);
+    // Both are known from offload.yml alone: refused when it is loaded, before any step (or phase) runs.
     const r = await runCli(['run', 'local', '--data-dir', dataDir()], { cwd: dir });
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toContain('the shell cannot come from ${{ … }}');
-    expect(r.stdout).toContain("set one under the step's `env:`");
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain('Make');
+    expect(r.stderr).toContain('the shell cannot come from ${{ … }}');
+    expect(r.stderr).toContain("set one under the step's `env:`");
   });
 });
 

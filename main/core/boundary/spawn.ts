@@ -50,6 +50,22 @@ export function shellFamily(
   return 'other';
 }
 
+/**
+ * Why a script cannot run with this `shell:` as written, whatever the values: the shell itself comes from
+ * `\${{ … }}` (it is code, not data), or the script holds `\${{ … }}` for a shell that cannot reference an
+ * environment variable. Config loading and the step ask the same question.
+ */
+export function scriptShellProblem(shell: unknown, script: string): string | undefined {
+  if (typeof shell === 'string' && hasExpressions(shell))
+    return `shell: ${shell}: the shell cannot come from \${{ … }} (it decides how the script runs, so it is code, not data); name it in offload.yml`;
+  try {
+    scriptAsData(script, shellFamily(typeof shell === 'string' ? shell : undefined), () => '');
+  } catch (err) {
+    if (err instanceof ScriptValueError) return err.message;
+  }
+  return undefined;
+}
+
 /** A script with its `${{ … }}` replaced by variable references, and the variables' values. */
 export interface ScriptWithValues {
   script: string;
@@ -398,11 +414,8 @@ export function interpolateStepFields(
     return { ...r, env: r.env ?? {} };
   }
   const shell = scriptShell(raw.extra);
-  if (typeof shell === 'string' && hasExpressions(shell)) {
-    throw new ScriptValueError(
-      `shell: ${shell}: the shell cannot come from \${{ … }} (it decides how the script runs, so it is code, not data); name it in offload.yml`,
-    );
-  }
+  const problem = scriptShellProblem(shell, raw.spec);
+  if (problem) throw new ScriptValueError(problem);
   const rest = interpolate({ extra: raw.extra, env: raw.env, cwd: raw.cwd }, ctx).value as Omit<
     RawStepFields,
     'spec'

@@ -14,7 +14,7 @@ import { defaultName, slugify } from './model';
 import type { LoadConfigOptions } from './validate-schema';
 import type { OffloadConfig } from '../vocabulary';
 import { fileKind } from '../boundary/files';
-import { scriptAsData, ScriptValueError, shellFamily } from '../boundary/spawn';
+import { scriptShellProblem } from '../boundary/spawn';
 
 /** A step as found while checking: where it is and what it contains. */
 export interface FoundStep {
@@ -298,12 +298,8 @@ export function checkStepSpecs(
     // A script's `${{ }}` reach its shell as environment variables: a shell that cannot reference them is
     // refused here, by the same function the step runs, not after earlier phases have deployed.
     if (kind.scriptShell && typeof spec === 'string') {
-      const shell = kind.scriptShell(s.raw);
-      try {
-        scriptAsData(spec, shellFamily(typeof shell === 'string' ? shell : undefined), () => '');
-      } catch (err) {
-        if (err instanceof ScriptValueError) c.atValue([...s.path, s.kind], err.message);
-      }
+      const problem = scriptShellProblem(kind.scriptShell(s.raw), spec);
+      if (problem) c.atValue([...s.path, s.kind], problem);
     }
     if (!kind.check) continue;
     if (JSON.stringify(spec ?? null).includes('${{')) continue;
