@@ -221,5 +221,8 @@ export { durationMs } from './units/duration';
 export { findConfig, secretNames } from './config';
 export { resolveDataDir } from './project';
 export { githubWorkflow } from './ci/github-workflow';
+export { gitlabPipeline } from './ci/gitlab-pipeline';
+export { codebuildBuildspec } from './ci/codebuild-buildspec';
+export type { CiWorkflowInput } from './ci/plan';
 /** Whether stopping a model server needs the user's confirmation first (a user matcher found something unlike one). */
 export { confirmationNeeded } from './machine/matcher-breadth';

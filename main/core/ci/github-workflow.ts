@@ -4,53 +4,29 @@
  * as its own job first, the AWS entry point after it in one concurrency group per environment, and the run
  * history and logs kept as artifacts (the next job's phase gates read the local pass from them).
  */
-import type { PhaseId } from '../vocabulary';
-
-/** What the workflow is made from. */
-export interface CiWorkflowInput {
-  /** The project's name (offload.yml `name:`). */
-  project: string;
-  /** The entry points of offload.yml: name → phases. */
-  workflows: Record<string, readonly PhaseId[]>;
-  /** `aws.region`, when offload.yml sets it. */
-  region?: string;
-}
-
-/** Entry points that touch AWS (the AWS job offers them; `full` first: the rule's whole order). */
-export function ciEntryPoints(workflows: Record<string, readonly PhaseId[]>): string[] {
-  const aws: PhaseId[] = ['aws-prepare', 'aws-deploy', 'aws-test'];
-  return Object.entries(workflows)
-    .filter(([, phases]) => phases.some((p) => aws.includes(p)))
-    .map(([name]) => name)
-    .sort((a, b) => Number(b === 'full') - Number(a === 'full'));
-}
-
-/** A YAML double-quoted scalar. */
-const q = (s: string) => JSON.stringify(s);
+import { ciPlan, installOffload, TRUST_COMMAND, yamlString as q, type CiWorkflowInput } from './plan';
 
 /** The workflow file's text (`.github/workflows/offload.yml`). */
 export function githubWorkflow(input: CiWorkflowInput): string {
-  const entries = ciEntryPoints(input.workflows);
+  const plan = ciPlan(input);
   // The rule's default is every phase in order; each entry point runs its own phases again on the AWS job's
   // runner (the local job failing first only saves the AWS job's time).
-  const byDefault = entries[0] ?? 'full';
+  const byDefault = plan.defaultEntry;
+  const [check, install] = installOffload((m) => `echo "::error title=offload::${m}"`);
   const setup = [
     '      - uses: actions/checkout@v4',
     '      - uses: actions/setup-node@v4',
     '        with:',
-    '          node-version: 24',
+    `          node-version: ${plan.nodeMajor}`,
     '      - name: Install Offload',
     '        run: |',
-    '          if [ -z "$OFFLOAD_PACKAGE" ]; then',
-    '            echo "::error title=offload::set the repository variable OFFLOAD_PACKAGE to where your team gets Offload (a tarball, a git URL or your registry\'s package)"',
-    '            exit 1',
-    '          fi',
-    '          npm install --global "$OFFLOAD_PACKAGE"',
+    `          ${check}`,
+    `          ${install}`,
     '      - name: Offload data folder',
     '        run: echo "OFFLOAD_HOME=$RUNNER_TEMP/offload" >> "$GITHUB_ENV"',
     '      # Trust is a decision the repository makes visibly: offload.yml is reviewed like any workflow file.',
     '      - name: Trust offload.yml',
-    '        run: offload trust --yes',
+    `        run: ${TRUST_COMMAND}`,
   ];
   const keep = (name: string) => [
     '      - name: Keep the run history and logs',
@@ -77,7 +53,7 @@ export function githubWorkflow(input: CiWorkflowInput): string {
     '      entry:',
     '        description: Entry point to run on AWS after the local phase',
     '        type: choice',
-    `        options: [${(entries.length ? entries : [byDefault]).join(', ')}]`,
+    `        options: [${plan.awsEntries.join(', ')}]`,
     `        default: ${byDefault}`,
     '',
     'permissions:',
@@ -95,8 +71,8 @@ export function githubWorkflow(input: CiWorkflowInput): string {
     '    timeout-minutes: 60',
     '    steps:',
     ...setup,
-    '      - name: offload run local',
-    '        run: offload run local --junit "$RUNNER_TEMP/offload/local-junit.xml"',
+    `      - name: offload run ${plan.localEntry}`,
+    `        run: offload run ${plan.localEntry} --junit "$RUNNER_TEMP/offload/local-junit.xml"`,
     ...keep('offload-local'),
     '',
     '  aws:',
