@@ -1,0 +1,45 @@
+// The plan every generated CI file follows: which entry point runs first, which the AWS job offers, the deploy
+// environment and the Node version.
+import { describe, expect, it } from 'vitest';
+import { ciPlan, nodeMajor } from '../../main/core/ci/plan';
+import type { PhaseId } from '../../main/core/vocabulary';
+
+const WORKFLOWS: Record<string, PhaseId[]> = {
+  local: ['local'],
+  services: ['local', 'aws-prepare', 'aws-deploy'],
+  full: ['local', 'aws-prepare', 'aws-deploy', 'aws-test', 'shutdown'],
+  shutdown: ['shutdown'],
+};
+
+describe('ciPlan', () => {
+  it('runs local first, offers the AWS entry points with full first, in the team environment', () => {
+    expect(
+      ciPlan({ project: 'p', workflows: WORKFLOWS, environment: 'dev', nodeVersion: '22.1.0\n' }),
+    ).toEqual({
+      project: 'p',
+      localEntry: 'local',
+      awsEntries: ['full', 'services'],
+      defaultEntry: 'full',
+      environment: 'dev',
+      nodeMajor: '22',
+    });
+  });
+
+  it('without a team or a Node version file: the aws environment and Node 24', () => {
+    const plan = ciPlan({
+      project: 'p',
+      workflows: { build: ['local'], ship: ['aws-deploy'] },
+      region: 'eu-west-1',
+    });
+    expect(plan).toMatchObject({ localEntry: 'build', awsEntries: ['ship'], defaultEntry: 'ship' });
+    expect(plan).toMatchObject({ environment: 'aws', nodeMajor: '24', region: 'eu-west-1' });
+  });
+});
+
+describe('nodeMajor', () => {
+  it('reads .node-version and .nvmrc forms, and falls back to 24 on anything else', () => {
+    expect(['24.21.0', 'v20', ' 18.2.1\n', '22 # lts'].map(nodeMajor)).toEqual(['24', '20', '18', '22']);
+    expect(['lts/iron', '', 'node', 'v', '1234'].map(nodeMajor)).toEqual(['24', '24', '24', '24', '24']);
+    expect(nodeMajor(undefined)).toBe('24');
+  });
+});
