@@ -58,6 +58,7 @@ function nodeVersionOf(dir: string): string | undefined {
   return undefined;
 }
 
+/** Registers `offload ci <platform>`, one subcommand per CI platform the rule can be written for. */
 export function registerCiCommand(program: Command, ctx: CliContext): void {
   const ci = program.command('ci').description('write a CI file that runs the phases of offload.yml');
   for (const target of TARGETS) {
