@@ -28,7 +28,9 @@ export function withOffloadTags<V>(
   user: Readonly<Record<string, V>> | undefined,
   offload: Readonly<Record<string, string>>,
 ): Record<string, V | string> {
-  return { ...offload, ...(user ?? {}) };
+  const out: Record<string, V | string> = { ...(user ?? {}) };
+  for (const [k, v] of Object.entries(offload)) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out;
 }
 
 /**
