@@ -152,7 +152,9 @@ describe.skipIf(!moto.ok)(`Offload's tags on what it deploys, read back from mot
       'offload:project': 'chatbot',
       'offload:deployment': 'run-ecs',
     });
-    const svc = await clients.ecs.send(new ecs.DescribeServicesCommand({ cluster: 'dev', services: ['api'] }));
+    const svc = await clients.ecs.send(
+      new ecs.DescribeServicesCommand({ cluster: 'dev', services: ['api'] }),
+    );
     expect(svc.services?.[0]?.propagateTags).toBe('TASK_DEFINITION');
   });
 });
