@@ -230,4 +230,19 @@ describe('Cost Explorer over a real 127.0.0.1 server in its JSON 1.1 shape', () 
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--days must be a whole number from 1 to 90, got 0');
   }, 30_000);
+
+  test('an untrusted project that names its own endpoint gets no credentials: refused in words, nothing asked', async () => {
+    fs.writeFileSync(path.join(dir, 'offload.yml'), yaml(url));
+    const r = await runCli(['cost'], {
+      cwd: dir,
+      env: { ...TEST_ENV, OFFLOAD_HOME: home },
+      untrusted: true,
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'not available — Cost Explorer was not asked: aws.endpoint is set by an untrusted project; trust it to use your credentials there',
+    );
+    expect(requests).toHaveLength(0);
+  }, 30_000);
 });

@@ -103,6 +103,7 @@ export function costExplorerProblem(err: unknown): string {
     return `AccessDenied on ce:GetCostAndUsage: ${msg}. Allow ce:GetCostAndUsage for this identity (IAM), and in an AWS Organizations member account ask the management account for Cost Explorer access`;
   if (/DataUnavailable/i.test(name))
     return `Cost Explorer has no data for this account yet: ${msg}. It appears up to 24 h after Cost Explorer is enabled`;
+  if (name === 'EffectRefused') return `Cost Explorer was not asked: ${msg}`;
   if (/BillExpiration/i.test(name)) return `Cost Explorer refused the period: ${msg}`;
   return `Cost Explorer could not be asked (${name}): ${msg}`;
 }
