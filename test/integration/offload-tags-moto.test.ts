@@ -1,16 +1,20 @@
 /**
  * Offload's tags (offload:project, offload:deployment) reach the real resources the deploy kinds touch, read
  * back from moto as a user would (DescribeStacks Tags, Lambda ListTags, ECS ListTagsForResource and the
- * service's propagateTags); tags set in offload.yml win and a user's own tags are kept.
+ * service's propagateTags); tags set in offload.yml win and a user's own tags are kept. A refused
+ * lambda:TagResource (a real 127.0.0.1 server in Lambda's error shape) is said, not fatal.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { cloudformationDeployStep } from '../../main/core/aws/steps/cloudformation-deploy';
 import { ecsDeployStep } from '../../main/core/aws/steps/ecs-deploy';
 import { lambdaDeployStep } from '../../main/core/aws/steps/lambda-deploy';
+import { tagLambdaFunction } from '../../main/core/aws/offload-tags';
 import { motoAvailable, startMoto, type MotoServer } from '../fixtures/moto/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';
@@ -156,5 +160,45 @@ describe.skipIf(!moto.ok)(`Offload's tags on what it deploys, read back from mot
       new ecs.DescribeServicesCommand({ cluster: 'dev', services: ['api'] }),
     );
     expect(svc.services?.[0]?.propagateTags).toBe('TASK_DEFINITION');
+  });
+});
+
+describe('a refused lambda:TagResource does not fail the deploy', () => {
+  test('the refusal comes back in words, naming the keys, the action and the consequence', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${decodeURIComponent(req.url ?? '')}`);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(403, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'AccessDeniedException',
+        });
+        res.end(
+          JSON.stringify({
+            Message:
+              'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: lambda:TagResource',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const clients = testClients(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+      maxAttempts: 1,
+    });
+    try {
+      const said = await tagLambdaFunction(
+        clients.lambda,
+        'arn:aws:lambda:us-east-1:123456789012:function:api',
+        { 'offload:project': 'chatbot', 'offload:deployment': 'r1' },
+      );
+      expect(seen).toEqual(['POST /2017-03-31/tags/arn:aws:lambda:us-east-1:123456789012:function:api']);
+      expect(said).toBe(
+        'not tagged with offload:project, offload:deployment (lambda:TagResource: AccessDeniedException: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: lambda:TagResource); the actual cost of this function will not show under the project',
+      );
+    } finally {
+      clients.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
