@@ -8,6 +8,7 @@ import { visibleText } from '../core/format';
 import { makeContext } from './context';
 import { EXIT } from './exit-codes';
 import { registerCiCommand } from './commands/ci';
+import { registerCostCommand } from './commands/cost';
 import { registerErrorsCommand } from './commands/errors';
 import { registerHistoryCommand } from './commands/history';
 import { registerInitCommand } from './commands/init';
@@ -51,6 +52,7 @@ export async function main(
   registerTrustCommand(program, ctx);
   registerCiCommand(program, ctx);
   registerTeamCommands(program, ctx);
+  registerCostCommand(program, ctx);
   registerExtensionCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
 

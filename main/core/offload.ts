@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { machinePressure, type MachineWatch } from './machine';
 import { checkProjectFit } from './machine/fit';
+import { projectActualCost } from './aws/cost-actual';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import type { OpenProject } from './open-project/open-project';
@@ -125,6 +126,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     history.reset();
   };
   const requireOpen = () => openOrThrow(open, configProblems);
+  const trusted = () => Boolean(open && trustStatusOf(dataDir, open.trust.subject).trusted);
   /** A command that changes state: subscribers hear of it however it ends. */
   const changing = async <T>(f: () => Promise<T> | T): Promise<T> => {
     try {
@@ -150,6 +152,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     refreshModels: () => machine.refreshModels(),
     fitModels: (o = {}) =>
       checkProjectFit(project?.config ?? null, { ...o, env, snapshot: machine.snapshot() }),
+    actualCost: (o = {}) =>
+      projectActualCost(requireOpen().opened.config, { dataDir, env, days: o.days, trusted: trusted() }),
     machineNow: async () =>
       machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models())),
     async switchConfig(target, o = {}) {

@@ -24,6 +24,8 @@ import type { RuleActionLine } from './vocabulary';
 import type { MachinePressure } from './machine/pressure-now';
 export type { MachinePressure } from './machine/pressure-now';
 import type { FitReport } from './machine/fit';
+import type { ActualCost } from './aws/cost-actual';
+export type { ActualCost, ActualDay } from './aws/cost-actual';
 export type { FitReport, FitRow } from './machine/fit';
 export type { JournalLine } from './history/journal-text';
 import type { AwsGateView } from './open-project/open-project';
@@ -137,6 +139,8 @@ export interface Offload extends OffloadCommands {
   machineNow(): Promise<MachinePressure>;
   /** Will it fit: each stored model's need (from its GGUF header) against the RAM and VRAM free now. */
   fitModels(o?: { names?: string[]; ctx?: number }): Promise<FitReport>;
+  /** What AWS billed for the project's tagged resources over the last days (Cost Explorer, cached an hour). */
+  actualCost(o?: { days?: number }): Promise<ActualCost>;
   /** The team's view (last deploy per environment, the deploy lock's holder); null without `team:` in offload.yml. */
   team(): Promise<TeamView | null>;
   /** Forces the environment's deploy lock open (`offload unlock`): who held it, or undefined when none did. */

@@ -4,6 +4,7 @@
  * never a success, and tasks that keep stopping fail the wait early with their reasons.
  */
 import type { ECSClient, RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs';
+import { refreshOffloadTags } from './offload-tags';
 /** The SDK loads on first use, not at start-up: `offload run` of plain steps never pays for it. */
 const ecsSdk = (): typeof import('@aws-sdk/client-ecs') => require('@aws-sdk/client-ecs');
 
@@ -209,6 +210,8 @@ export async function deployService(
     container?: string;
     force?: boolean;
     signal?: AbortSignal;
+    /** Offload's tags for the task definition it registers (main/core/aws/offload-tags.ts). */
+    tags?: Readonly<Record<string, string>>;
   },
   log: (line: string) => void = () => undefined,
 ): Promise<DeployOutcome> {
@@ -245,11 +248,22 @@ export async function deployService(
     const input: Record<string, unknown> = {};
     for (const f of REGISTER_FIELDS) if (td[f] !== undefined) input[f] = td[f];
     input.containerDefinitions = containers.map((c) => (c === target ? { ...c, image: o.image } : c));
-    if (tags && tags.length > 0) input.tags = tags;
-    const reg = await ecs.send(
-      new (ecsSdk().RegisterTaskDefinitionCommand)(input as unknown as RegisterTaskDefinitionCommandInput),
-      opt,
-    );
+    const withTags = o.tags ? refreshOffloadTags(tags, o.tags) : (tags ?? []);
+    if (withTags.length > 0) input.tags = withTags;
+    const register = () =>
+      ecs.send(
+        new (ecsSdk().RegisterTaskDefinitionCommand)(input as unknown as RegisterTaskDefinitionCommandInput),
+        opt,
+      );
+    const reg = await register().catch((err: unknown) => {
+      // Tagging on register needs ecs:TagResource too: without it, register with the copied tags only.
+      const e = err as { name?: string; message?: string };
+      if (!o.tags || !/AccessDenied/.test(e.name ?? '') || !/TagResource/.test(e.message ?? '')) throw err;
+      log(`not tagged (no ecs:TagResource): ${e.message ?? ''}`);
+      if (tags && tags.length > 0) input.tags = tags;
+      else delete input.tags;
+      return register();
+    });
     taskDefinition = reg.taskDefinition?.taskDefinitionArn ?? '';
     if (!taskDefinition) throw new Error('RegisterTaskDefinition returned no task definition');
     registered = true;
@@ -260,6 +274,10 @@ export async function deployService(
       cluster: o.cluster,
       service: o.service,
       ...(registered ? { taskDefinition } : {}),
+      // Tasks carry the task definition's tags (Offload's among them) unless the service says otherwise.
+      ...(registered && o.tags && (current.propagateTags ?? 'NONE') === 'NONE'
+        ? { propagateTags: 'TASK_DEFINITION' as const }
+        : {}),
       forceNewDeployment: o.force ?? !registered,
     }),
     opt,

@@ -15,6 +15,7 @@ import type { StepContext, StepKind, StepResult } from '../../vocabulary';
 import { durationMs, durationSchema } from '../../units';
 import { awsFailure, stepCliFlags, withClients } from '../step-support';
 import { parseTemplate, TemplateSyntaxError } from '../cloudformation-template';
+import { offloadTags, withOffloadTags } from '../offload-tags';
 import {
   DeployProblem,
   deployStack,
@@ -177,7 +178,8 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
       const body = spec.template ? readTemplate(ctx.projectDir, spec.template) : undefined;
       return await withClients(ctx, async (c) => {
         const out = await deployStack(c.cloudformation, {
-          spec,
+          // Offload's tags (project, deployment) beside the user's, theirs winning; the stack propagates them.
+          spec: { ...spec, tags: withOffloadTags(spec.tags, offloadTags(ctx)) },
           body,
           changeSetName: changeSetName(ctx.runId, ctx.attempt),
           timeoutMs: durationMs(spec.timeout, 3_600_000, 'timeout'),

@@ -6,6 +6,7 @@
 import type { StepKind } from '../../vocabulary';
 import { ecsServiceProperties } from '../config';
 import { deployService } from '../ecs';
+import { offloadTags } from '../offload-tags';
 import { awsFailure, withClients } from '../step-support';
 
 /** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
@@ -56,7 +57,9 @@ export const ecsDeployStep: StepKind<EcsDeploySpec> = {
     const spec = step.spec;
     try {
       return await withClients(ctx, async (c) => {
-        const out = await deployService(c.ecs, { ...spec, signal: ctx.signal }, (l) => ctx.log(l, 'info'));
+        const out = await deployService(c.ecs, { ...spec, signal: ctx.signal, tags: offloadTags(ctx) }, (l) =>
+          ctx.log(l, 'info'),
+        );
         deployedInRun.set(deployKey(ctx.runId, spec.cluster, spec.service), out.taskDefinition);
         ctx.setOutput('taskDefinition', out.taskDefinition);
         ctx.setOutput('previousTaskDefinition', out.previousTaskDefinition);

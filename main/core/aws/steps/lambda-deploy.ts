@@ -15,6 +15,7 @@ import {
 } from '../lambda';
 import { awsFailure, sleep, stepCliFlags, withClients } from '../step-support';
 import { AwsOutagePastBudget } from '../ride-out';
+import { offloadTags, tagLambdaFunction } from '../offload-tags';
 
 /** What lambda-deploy published in a run, so lambda-invoke invokes exactly that (run id + function → qualifier). */
 export const deployedInRun = new Map<string, string>();
@@ -185,6 +186,9 @@ export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
           log: (l) => ctx.log(`${l}\n`, 'info'),
           sleep,
         });
+        // Offload's tags on the function (TagResource adds or replaces these keys only); a refusal is said, not fatal.
+        const untagged = await tagLambdaFunction(c.lambda, out.functionArn, offloadTags(ctx), ctx.signal);
+        if (untagged) ctx.log(`${untagged}\n`, 'stderr');
         const outputs: Record<string, string> = { 'function-arn': out.functionArn };
         if (out.version) outputs.version = out.version;
         if (out.aliasArn) outputs['alias-arn'] = out.aliasArn;
