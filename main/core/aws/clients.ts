@@ -9,6 +9,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { PricingClient } from '@aws-sdk/client-pricing';
+import type { EKSClient } from '@aws-sdk/client-eks';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsConfig } from './config';
 
@@ -31,6 +32,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   /** Built on first use (the cost estimate); the Price List API answers in us-east-1 whatever the region. */
   readonly pricing: PricingClient;
+  /** Built on first use (the cost estimate's EKS node groups). */
+  readonly eks: EKSClient;
   /** Built on first use (only the team's evidence and deploy lock need it); path-style where an endpoint is set. */
   readonly s3: S3Client;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
@@ -119,6 +122,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   let cloudformation: CloudFormationClient | undefined;
   let lambda: LambdaClient | undefined;
   let pricing: PricingClient | undefined;
+  let eks: EKSClient | undefined;
   let s3: S3Client | undefined;
   return {
     ecs,
@@ -160,6 +164,13 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         ),
       ));
     },
+    get eks() {
+      const Eks = (require('@aws-sdk/client-eks') as typeof import('@aws-sdk/client-eks')).EKSClient;
+      return (eks ??= counted(
+        'EKS',
+        withoutSdkNodeVersionWarning(() => new Eks(common)),
+      ));
+    },
     get s3() {
       const S3 = (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).S3Client;
       const opts = { ...common, forcePathStyle: Boolean(cfg.endpoint) };
@@ -178,6 +189,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       cloudformation?.destroy();
       lambda?.destroy();
       pricing?.destroy();
+      eks?.destroy();
       s3?.destroy();
     },
   };
