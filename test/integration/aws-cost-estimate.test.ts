@@ -162,6 +162,7 @@ describe('estimateDeployCost against the AWS endpoint fixture', () => {
           services: [
             { cluster: 'gpu', service: 'infer' },
             { cluster: 'big', service: 'train' },
+            { cluster: 'gpu', service: 'nope' },
           ],
           functions: ['resize', 'gone'],
           eksClusters: [{ cluster: 'ml' }, { cluster: 'eu', region: 'eu-west-1' }],
@@ -177,6 +178,7 @@ describe('estimateDeployCost against the AWS endpoint fixture', () => {
         'no Linux on-demand price for p5.48xlarge in us-east-1 in the Price List',
       );
       expect(why['ml (EKS)']).toMatch(/^eks:DescribeNodegroup denied: .*eks:DescribeNodegroup/);
+      expect(why['gpu/nope']).toBe('ecs:DescribeServices found no service nope in cluster gpu (MISSING)');
       expect(why['eu (EKS)']).toBe('in eu-west-1, not us-east-1: not estimated');
       expect(why.resize).toMatch(/^cloudwatch:GetMetricData denied: .*cloudwatch:GetMetricData/);
       expect(why.gone).toMatch(/^lambda:GetFunctionConfiguration failed: /);
@@ -210,6 +212,40 @@ describe('estimateDeployCost against the AWS endpoint fixture', () => {
     } finally {
       c.destroy();
       down.destroy();
+      await fresh.close();
+    }
+  });
+
+  it('the Price List denied: the action named, nothing cached, no price guessed', async () => {
+    const fresh = await startFakeAws();
+    const c = testClients(fresh.url, { maxAttempts: 1 });
+    try {
+      fresh.state.eks.addCluster('ml', []);
+      fresh.state.faults.push({ op: 'GetProducts', kind: 'denied' });
+      const est = await estimateDeployCost({
+        clients: c,
+        region: 'us-east-1',
+        dataDir: tmp(),
+        now: Date.now(),
+        targets: { services: [], functions: [], eksClusters: [{ cluster: 'ml' }] },
+      });
+      expect(est.prices).toMatchObject({
+        source: 'none',
+        error: expect.stringMatching(
+          /^pricing:GetProducts denied: .*not authorized to perform: pricing:GetProducts/,
+        ),
+      });
+      expect(est.items).toEqual([
+        {
+          name: 'ml (cluster fee)',
+          kind: 'eks',
+          unknown: expect.stringMatching(
+            /^no EKS cluster-hour price for us-east-1: pricing:GetProducts denied: .*, and none cached$/,
+          ),
+        },
+      ]);
+    } finally {
+      c.destroy();
       await fresh.close();
     }
   });

@@ -27,37 +27,50 @@ export async function fargateUsage(
   const byCluster = new Map<string, string[]>();
   for (const s of services) byCluster.set(s.cluster, [...(byCluster.get(s.cluster) ?? []), s.service]);
   const out: FargateUsage[] = [];
-  for (const [cluster, names] of byCluster) {
-    const r = await ecs.send(new sdk.DescribeServicesCommand({ cluster, services: names }));
-    for (const svc of r.services ?? []) {
-      const name = `${cluster}/${svc.serviceName ?? '?'}`;
-      const tasks = svc.runningCount ?? 0;
-      const providers = (svc.capacityProviderStrategy ?? []).map((c) => c.capacityProvider ?? '');
-      const onFargate =
-        svc.launchType === 'FARGATE' ||
-        (providers.length > 0 && providers.every((p) => p.startsWith('FARGATE')));
-      if (!onFargate) {
-        out.push({
-          name,
-          cpuUnits: 0,
-          memoryMiB: 0,
-          tasks,
-          onEc2: { cluster, service: svc.serviceName ?? '?', providers },
-          notFargate: `runs on ${providers.length ? `capacity provider ${providers.join(', ')}` : `launch type ${svc.launchType ?? 'unknown'}`}: priced as the EC2 instances behind it`,
-        });
-        continue;
+  const described = [];
+  for (const [cluster, all] of byCluster)
+    for (let i = 0; i < all.length; i += 10) {
+      const names = all.slice(i, i + 10);
+      const r = await awsAction('ecs:DescribeServices', () =>
+        ecs.send(new sdk.DescribeServicesCommand({ cluster, services: names })),
+      );
+      for (const f of r.failures ?? []) {
+        const svcName = (f.arn ?? '?').split('/').pop();
+        const why = `ecs:DescribeServices found no service ${svcName} in cluster ${cluster} (${f.reason ?? 'MISSING'})`;
+        out.push({ name: `${cluster}/${svcName}`, cpuUnits: 0, memoryMiB: 0, tasks: 0, notFargate: why });
       }
-      const td = (
-        await ecs.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: svc.taskDefinition }))
-      ).taskDefinition;
+      described.push(...(r.services ?? []).map((svc) => ({ cluster, svc })));
+    }
+  for (const { cluster, svc } of described) {
+    const name = `${cluster}/${svc.serviceName ?? '?'}`;
+    const tasks = svc.runningCount ?? 0;
+    const providers = (svc.capacityProviderStrategy ?? []).map((c) => c.capacityProvider ?? '');
+    const onFargate =
+      svc.launchType === 'FARGATE' ||
+      (providers.length > 0 && providers.every((p) => p.startsWith('FARGATE')));
+    if (!onFargate) {
       out.push({
         name,
-        cpuUnits: Number(td?.cpu ?? 0),
-        memoryMiB: Number(td?.memory ?? 0),
+        cpuUnits: 0,
+        memoryMiB: 0,
         tasks,
-        arch: td?.runtimePlatform?.cpuArchitecture === 'ARM64' ? 'arm64' : 'x86_64',
+        onEc2: { cluster, service: svc.serviceName ?? '?', providers },
+        notFargate: `runs on ${providers.length ? `capacity provider ${providers.join(', ')}` : `launch type ${svc.launchType ?? 'unknown'}`}: priced as the EC2 instances behind it`,
       });
+      continue;
     }
+    const td = (
+      await awsAction('ecs:DescribeTaskDefinition', () =>
+        ecs.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: svc.taskDefinition })),
+      )
+    ).taskDefinition;
+    out.push({
+      name,
+      cpuUnits: Number(td?.cpu ?? 0),
+      memoryMiB: Number(td?.memory ?? 0),
+      tasks,
+      arch: td?.runtimePlatform?.cpuArchitecture === 'ARM64' ? 'arm64' : 'x86_64',
+    });
   }
   return out;
 }

@@ -255,7 +255,7 @@ export function eksCost(u: EksUsage, prices: UnitPrices): CostItem[] {
           name: `${u.cluster} (cluster fee)`,
           kind: 'eks',
           usdPerHour: prices.eksClusterHour,
-          basis: '1 cluster',
+          basis: '1 cluster (standard support fee)',
         };
   return [fee, ...u.nodegroups.map((n) => ec2Cost({ ...n, kind: 'eks' }, prices))];
 }

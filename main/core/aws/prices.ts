@@ -11,6 +11,15 @@ import { instanceHourPrices, parsePriceList, unitPrices, type PriceDimension, ty
 /** How long cached prices are used before they are asked for again (AWS changes them rarely). */
 export const PRICE_MAX_AGE_MS = 24 * 3_600_000;
 
+/** Why the Price List gave no prices: access denied names the action; anything else is "not reachable". */
+export function priceListError(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  const message = e.message ?? String(err);
+  return /AccessDenied|not authorized/i.test(`${e.name} ${message}`)
+    ? `pricing:GetProducts denied: ${message}`
+    : `Price List not reachable: ${message}`;
+}
+
 /** Unit prices with where they came from. */
 export interface PricesResult {
   prices: UnitPrices;
@@ -119,7 +128,7 @@ export async function loadPrices(o: {
     );
     return { prices, fetchedAt, source: 'price-list' };
   } catch (err) {
-    const error = `Price List not reachable: ${(err as Error).message}`;
+    const error = priceListError(err);
     if (hit) return { prices: hit.prices, fetchedAt: hit.fetchedAt, source: 'stale-cache', error };
     return { prices: { region: o.region }, fetchedAt: '', source: 'none', error };
   }
@@ -170,7 +179,7 @@ export async function loadInstancePrices(o: {
       writeFileAtomic(cachePath(o.dataDir), JSON.stringify(next, null, 2) + '\n', PRIVATE_FILE);
       Object.assign(cache, next);
     } catch (err) {
-      error = `Price List not reachable: ${(err as Error).message}`;
+      error = priceListError(err);
       source = want.some((t) => cache[key(t)]) ? 'stale-cache' : 'none';
     }
   }
