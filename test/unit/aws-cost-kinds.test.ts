@@ -3,7 +3,11 @@
  * groups) and Lambda from CloudWatch metrics, by hand-computed cases on us-east-1's public prices in the Price
  * List's real answer shape; an instance type with no single Linux on-demand price is unknown, never guessed.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadInstancePrices } from '../../main/core/aws/prices';
 import {
   costTotal,
   countInstances,
@@ -172,5 +176,60 @@ describe('what the deploy put on AWS, from its steps', () => {
       functions: ['resize'],
       eksClusters: [{ cluster: 'ml', region: 'us-east-1' }],
     });
+  });
+});
+
+describe('instance prices cached per type', () => {
+  it('asked once per type (a type without a price cached as such), used stale offline, unknown with no cache', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-ec2-prices-'));
+    try {
+      const asked: string[][] = [];
+      const t0 = Date.parse('2026-12-07T09:00:00Z');
+      const online = async (types: readonly string[]) => {
+        asked.push([...types]);
+        return Object.fromEntries(types.filter((t) => t !== 'p5.48xlarge').map((t) => [t, 1.006]));
+      };
+      const first = await loadInstancePrices({
+        dataDir,
+        region: 'us-east-1',
+        types: ['g5.xlarge', 'p5.48xlarge', 'g5.xlarge'],
+        now: t0,
+        fetch: online,
+      });
+      expect(first).toEqual({
+        ec2Hour: { 'g5.xlarge': 1.006 },
+        absent: ['p5.48xlarge'],
+        fetchedAt: '2026-12-07T09:00:00.000Z',
+        source: 'price-list',
+      });
+      const again = await loadInstancePrices({
+        dataDir,
+        region: 'us-east-1',
+        types: ['g5.xlarge', 'p5.48xlarge', 'm5.large'],
+        now: t0 + 3_600_000,
+        fetch: online,
+      });
+      expect(asked).toEqual([['g5.xlarge', 'p5.48xlarge'], ['m5.large']]);
+      expect(again.ec2Hour).toEqual({ 'g5.xlarge': 1.006, 'm5.large': 1.006 });
+      const offline = async (): Promise<Record<string, number>> => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+      };
+      const stale = await loadInstancePrices({
+        dataDir,
+        region: 'us-east-1',
+        types: ['g5.xlarge', 'g6.xlarge'],
+        now: t0 + 3 * 24 * 3_600_000,
+        fetch: offline,
+      });
+      expect(stale).toEqual({
+        ec2Hour: { 'g5.xlarge': 1.006 },
+        absent: [],
+        fetchedAt: '2026-12-07T09:00:00.000Z',
+        source: 'stale-cache',
+        error: 'Price List not reachable: connect ECONNREFUSED 127.0.0.1:9',
+      });
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
