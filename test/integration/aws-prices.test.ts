@@ -52,19 +52,21 @@ describe('Price List prices, cached', () => {
       fargateVcpuHour: 0.04048,
       fargateArmVcpuHour: 0.03238,
       lambdaRequest: 2e-7,
+      eksClusterHour: 0.1,
     });
     const asked = aws.state.requests.filter((r) => r.service === 'pricing');
     expect(asked.map((r) => (r.body as { ServiceCode: string }).ServiceCode).sort()).toEqual([
       'AWSLambda',
       'AmazonECS',
+      'AmazonEKS',
     ]);
-    expect(clients.calls.get('Pricing.GetProducts')).toBe(2);
+    expect(clients.calls.get('Pricing.GetProducts')).toBe(3);
     const file = path.join(dataDir, 'aws-prices.json');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
 
     const again = await loadPrices({ dataDir, region: 'us-east-1', now: now + 3_600_000, fetch });
     expect(again).toMatchObject({ source: 'cache', fetchedAt: '2026-12-07T09:00:00.000Z' });
-    expect(aws.state.requests.filter((r) => r.service === 'pricing')).toHaveLength(2);
+    expect(aws.state.requests.filter((r) => r.service === 'pricing')).toHaveLength(3);
     const c = fargateCost({ name: 'api', cpuUnits: 1024, memoryMiB: 2048, tasks: 1 }, again.prices);
     expect('usdPerHour' in c && c.usdPerHour).toBeCloseTo(0.04048 + 2 * 0.004445, 10);
   });

@@ -10,6 +10,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import type { EKSClient } from '@aws-sdk/client-eks';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsConfig } from './config';
 
@@ -34,6 +35,8 @@ export interface AwsClients {
   readonly pricing: PricingClient;
   /** Built on first use (the actual cost); Cost Explorer answers in us-east-1 whatever the region. */
   readonly costExplorer: CostExplorerClient;
+  /** Built on first use (the cost estimate's EKS node groups). */
+  readonly eks: EKSClient;
   /** Built on first use (only the team's evidence and deploy lock need it); path-style where an endpoint is set. */
   readonly s3: S3Client;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
@@ -123,6 +126,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   let lambda: LambdaClient | undefined;
   let pricing: PricingClient | undefined;
   let costExplorer: CostExplorerClient | undefined;
+  let eks: EKSClient | undefined;
   let s3: S3Client | undefined;
   return {
     ecs,
@@ -172,6 +176,13 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         withoutSdkNodeVersionWarning(() => new CE({ ...common, region: 'us-east-1' })),
       ));
     },
+    get eks() {
+      const Eks = (require('@aws-sdk/client-eks') as typeof import('@aws-sdk/client-eks')).EKSClient;
+      return (eks ??= counted(
+        'EKS',
+        withoutSdkNodeVersionWarning(() => new Eks(common)),
+      ));
+    },
     get s3() {
       const S3 = (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).S3Client;
       const opts = { ...common, forcePathStyle: Boolean(cfg.endpoint) };
@@ -191,6 +202,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       lambda?.destroy();
       pricing?.destroy();
       costExplorer?.destroy();
+      eks?.destroy();
       s3?.destroy();
     },
   };

@@ -3,8 +3,9 @@
  * answers read into unit prices (each PriceList item is a JSON *string* holding `product.attributes` and
  * `terms.OnDemand.<offer>.priceDimensions.<rate>.pricePerUnit.USD`; see test/fixtures/aws-endpoint/pricing.ts
  * for the captured shape), and the hourly estimate for ECS Fargate tasks (vCPU and memory from the task
- * definition) and Lambda functions (GB-seconds and requests from CloudWatch). A price that is not known is
- * never guessed: the estimate says "unknown" and why.
+ * definition), Lambda functions (GB-seconds and requests from CloudWatch), EC2 instances behind an ECS cluster
+ * and EKS clusters (the cluster fee and node groups' instance types, Linux on-demand shared tenancy, GPU types
+ * included). A price that is not known is never guessed: the estimate says "unknown" and why.
  */
 
 /** One OnDemand price dimension of a Price List product. */
@@ -15,6 +16,8 @@ export interface PriceDimension {
   usd: number;
   /** Tier start in the unit (Lambda's GB-seconds are tiered); 0 for untiered prices. */
   beginRange: number;
+  /** AmazonEC2 products: the instance type ("g5.xlarge"). */
+  instanceType?: string;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -45,6 +48,7 @@ export function parsePriceList(priceList: readonly string[]): PriceDimension[] {
           unit: typeof dim.unit === 'string' ? dim.unit : '',
           usd,
           beginRange: Number(dim.beginRange ?? 0) || 0,
+          ...(typeof attrs.instanceType === 'string' ? { instanceType: attrs.instanceType } : {}),
         });
       }
     }
@@ -64,6 +68,10 @@ export interface UnitPrices {
   lambdaRequest?: number;
   lambdaArmGbSecond?: number;
   lambdaArmRequest?: number;
+  /** AmazonEKS: the fee per cluster-hour (standard support). */
+  eksClusterHour?: number;
+  /** AmazonEC2 Linux on-demand (shared tenancy, no pre-installed software) per instance-hour, by instance type. */
+  ec2Hour?: Record<string, number>;
 }
 
 /** The usage type without its region prefix ("USE1-Fargate-GB-Hours" → "Fargate-GB-Hours"). */
@@ -77,7 +85,7 @@ function priceOf(dims: readonly PriceDimension[], region: string, usagetype: str
   return found[0]?.usd;
 }
 
-/** The unit prices found in GetProducts answers for AmazonECS and AWSLambda in `region`. */
+/** The unit prices found in GetProducts answers for AmazonECS, AWSLambda and AmazonEKS in `region`. */
 export function unitPrices(dims: readonly PriceDimension[], region: string): UnitPrices {
   const p = (u: string) => priceOf(dims, region, u);
   const prices: UnitPrices = {
@@ -90,13 +98,17 @@ export function unitPrices(dims: readonly PriceDimension[], region: string): Uni
     lambdaRequest: p('Request'),
     lambdaArmGbSecond: p('Lambda-GB-Second-ARM'),
     lambdaArmRequest: p('Request-ARM'),
+    eksClusterHour: p('AmazonEKS-Hours:perCluster'),
   };
   for (const k of Object.keys(prices) as (keyof UnitPrices)[]) if (prices[k] === undefined) delete prices[k];
   return prices;
 }
 
+/** What a cost line is for. */
+export type CostKind = 'fargate' | 'lambda' | 'ec2' | 'eks';
+
 /** One line of the estimate: a known hourly cost, or "unknown" with why. */
-export type CostItem = { name: string; kind: 'fargate' | 'lambda' } & (
+export type CostItem = { name: string; kind: CostKind } & (
   { usdPerHour: number; basis: string } | { unknown: string }
 );
 
@@ -110,6 +122,8 @@ export interface FargateUsage {
   arch?: 'x86_64' | 'arm64';
   /** Set when the service does not run on Fargate (an EC2 capacity provider): not estimated here. */
   notFargate?: string;
+  /** Where a service not on Fargate runs: priced as its cluster's instances (ecsEc2Usage) instead. */
+  onEc2?: { cluster: string; service: string; providers: string[] };
 }
 
 /** Fargate: tasks × (vCPU × vCPU-hour price + GB × GB-hour price). */
@@ -162,6 +176,114 @@ export function lambdaCost(u: LambdaUsage, prices: UnitPrices): CostItem {
     ...base,
     usdPerHour: (gbSeconds * gbs + u.invocations * req) / u.periodHours,
     basis: `${u.invocations} requests, ${+gbSeconds.toFixed(3)} GB-s in ${u.periodHours} h`,
+  };
+}
+
+/**
+ * The Linux on-demand hourly price of each instance type in the region's AmazonEC2 answers (asked with the
+ * filters operatingSystem Linux, tenancy Shared, preInstalledSw NA, capacitystatus Used). A type with two
+ * different prices there is left out rather than one of them picked.
+ */
+export function instanceHourPrices(dims: readonly PriceDimension[], region: string): Record<string, number> {
+  const seen = new Map<string, Set<number>>();
+  for (const d of dims) {
+    if (!d.instanceType || (d.regionCode ?? region) !== region) continue;
+    if (!/^BoxUsage:/.test(bare(d.usagetype))) continue;
+    seen.set(d.instanceType, (seen.get(d.instanceType) ?? new Set()).add(d.usd));
+  }
+  const out: Record<string, number> = {};
+  for (const [type, usds] of seen) if (usds.size === 1) out[type] = [...usds][0]!;
+  return out;
+}
+
+/** Instances by type, with how many of each. */
+export interface InstanceCount {
+  instanceType: string;
+  count: number;
+}
+
+/**
+ * EC2 instances behind an ECS service (its cluster's container instances) or an EKS node group. `share` says
+ * honestly what the figure covers, e.g. that the whole instances of the cluster are counted because tasks of
+ * other services may share them.
+ */
+export interface Ec2Usage {
+  name: string;
+  kind?: 'ec2' | 'eks';
+  instances: InstanceCount[];
+  share?: string;
+  /** Set when the instances cannot be priced (no instance found, several types to choose from, spot). */
+  unknown?: string;
+}
+
+/** EC2: Σ count × the instance type's Linux on-demand hourly price; unknown if any type has no price. */
+export function ec2Cost(u: Ec2Usage, prices: UnitPrices): CostItem {
+  const base = { name: u.name, kind: u.kind ?? ('ec2' as const) };
+  if (u.unknown) return { ...base, unknown: u.unknown };
+  const counts = u.instances.filter((i) => i.count > 0);
+  if (!counts.length)
+    return { ...base, usdPerHour: 0, basis: `no running instances${u.share ? ` (${u.share})` : ''}` };
+  const missing = counts
+    .filter((i) => prices.ec2Hour?.[i.instanceType] === undefined)
+    .map((i) => i.instanceType);
+  if (missing.length)
+    return {
+      ...base,
+      unknown: `no Linux on-demand price for ${missing.join(', ')} in ${prices.region} in the Price List`,
+    };
+  const usdPerHour = counts.reduce((n, i) => n + i.count * prices.ec2Hour![i.instanceType]!, 0);
+  const what = counts.map((i) => `${i.count} × ${i.instanceType}`).join(' + ');
+  return { ...base, usdPerHour, basis: `${what}${u.share ? ` (${u.share})` : ''}` };
+}
+
+/** An EKS cluster: its fee, and its node groups' instances. */
+export interface EksUsage {
+  cluster: string;
+  nodegroups: Ec2Usage[];
+}
+
+/** EKS: the cluster fee per hour as one item, and each node group priced as EC2 instances. */
+export function eksCost(u: EksUsage, prices: UnitPrices): CostItem[] {
+  const fee: CostItem =
+    prices.eksClusterHour === undefined
+      ? {
+          name: `${u.cluster} (cluster fee)`,
+          kind: 'eks',
+          unknown: `no EKS cluster-hour price for ${prices.region} in the Price List`,
+        }
+      : {
+          name: `${u.cluster} (cluster fee)`,
+          kind: 'eks',
+          usdPerHour: prices.eksClusterHour,
+          basis: '1 cluster (standard support fee)',
+        };
+  return [fee, ...u.nodegroups.map((n) => ec2Cost({ ...n, kind: 'eks' }, prices))];
+}
+
+/** Counts instance types ("g5.xlarge" ×2 …), in the order first seen. */
+export function countInstances(types: readonly string[]): InstanceCount[] {
+  const m = new Map<string, number>();
+  for (const t of types) m.set(t, (m.get(t) ?? 0) + 1);
+  return [...m].map(([instanceType, count]) => ({ instanceType, count }));
+}
+
+/** Lambda use from CloudWatch's Sum of Invocations and Duration (ms) since `since`, at the function's memory. */
+export function lambdaUsageFromMetrics(o: {
+  name: string;
+  memoryMiB: number;
+  invocationsSum: number;
+  durationMsSum: number;
+  since: number;
+  now: number;
+  arch?: 'x86_64' | 'arm64';
+}): LambdaUsage {
+  return {
+    name: o.name,
+    memoryMiB: o.memoryMiB,
+    invocations: o.invocationsSum,
+    durationMsSum: o.durationMsSum,
+    periodHours: Math.max(0, o.now - o.since) / 3_600_000,
+    ...(o.arch ? { arch: o.arch } : {}),
   };
 }
 

@@ -1,15 +1,24 @@
 /**
- * Unit prices from the AWS Price List API (GetProducts for AmazonECS and AWSLambda in the project's region),
- * cached on disk with their date in a private file of the data folder and used from there offline: a failed
+ * Unit prices from the AWS Price List API (GetProducts for AmazonECS, AWSLambda and AmazonEKS in the project's
+ * region, and AmazonEC2 per instance type asked for), cached on disk with their date in a private file of the data folder and used from there offline: a failed
  * fetch falls back to the cached prices (said with their date), and with no cache the prices stay unknown.
  */
 import path from 'node:path';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
-import { parsePriceList, unitPrices, type PriceDimension, type UnitPrices } from './cost';
+import { instanceHourPrices, parsePriceList, unitPrices, type PriceDimension, type UnitPrices } from './cost';
 
 /** How long cached prices are used before they are asked for again (AWS changes them rarely). */
 export const PRICE_MAX_AGE_MS = 24 * 3_600_000;
+
+/** Why the Price List gave no prices: access denied names the action; anything else is "not reachable". */
+export function priceListError(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  const message = e.message ?? String(err);
+  return /AccessDenied|not authorized/i.test(`${e.name} ${message}`)
+    ? `pricing:GetProducts denied: ${message}`
+    : `Price List not reachable: ${message}`;
+}
 
 /** Unit prices with where they came from. */
 export interface PricesResult {
@@ -38,6 +47,7 @@ async function products(
   client: PricingClient,
   serviceCode: string,
   region: string,
+  more: Record<string, string> = {},
 ): Promise<PriceDimension[]> {
   const { GetProductsCommand } =
     require('@aws-sdk/client-pricing') as typeof import('@aws-sdk/client-pricing');
@@ -47,7 +57,11 @@ async function products(
     const r = await client.send(
       new GetProductsCommand({
         ServiceCode: serviceCode,
-        Filters: [{ Type: 'TERM_MATCH', Field: 'regionCode', Value: region }],
+        Filters: Object.entries({ regionCode: region, ...more }).map(([Field, Value]) => ({
+          Type: 'TERM_MATCH' as const,
+          Field,
+          Value,
+        })),
         FormatVersion: 'aws_v1',
         MaxResults: 100,
         NextToken: token,
@@ -60,13 +74,36 @@ async function products(
   return out;
 }
 
-/** Asks the Price List for the region's Fargate and Lambda prices. */
+/** Asks the Price List for the region's Fargate, Lambda and EKS cluster prices. */
 export async function fetchUnitPrices(client: PricingClient, region: string): Promise<UnitPrices> {
-  const [ecs, lambda] = await Promise.all([
+  const [ecs, lambda, eks] = await Promise.all([
     products(client, 'AmazonECS', region),
     products(client, 'AWSLambda', region),
+    products(client, 'AmazonEKS', region),
   ]);
-  return unitPrices([...ecs, ...lambda], region);
+  return unitPrices([...ecs, ...lambda, ...eks], region);
+}
+
+/** The filters that select one instance type's Linux on-demand price (AWS's own attribute names and values). */
+export const EC2_LINUX_FILTERS = {
+  operatingSystem: 'Linux',
+  tenancy: 'Shared',
+  preInstalledSw: 'NA',
+  capacitystatus: 'Used',
+} as const;
+
+/** Asks the Price List for each instance type's Linux on-demand hourly price (one GetProducts per type). */
+export async function fetchInstancePrices(
+  client: PricingClient,
+  region: string,
+  types: readonly string[],
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const instanceType of types) {
+    const dims = await products(client, 'AmazonEC2', region, { ...EC2_LINUX_FILTERS, instanceType });
+    Object.assign(out, instanceHourPrices(dims, region));
+  }
+  return out;
 }
 
 /** The region's prices: from the cache while fresh, else from the Price List (cached), else the stale cache. */
@@ -91,8 +128,71 @@ export async function loadPrices(o: {
     );
     return { prices, fetchedAt, source: 'price-list' };
   } catch (err) {
-    const error = `Price List not reachable: ${(err as Error).message}`;
+    const error = priceListError(err);
     if (hit) return { prices: hit.prices, fetchedAt: hit.fetchedAt, source: 'stale-cache', error };
     return { prices: { region: o.region }, fetchedAt: '', source: 'none', error };
   }
+}
+
+/** Instance prices with where they came from; `missing` the types the Price List has no price for. */
+export interface InstancePricesResult {
+  ec2Hour: Record<string, number>;
+  /** Types the Price List answered for without a Linux on-demand price (others without a price: not asked). */
+  absent: string[];
+  /** The oldest date of the prices used. */
+  fetchedAt: string;
+  source: PricesResult['source'];
+  error?: string;
+}
+
+/**
+ * The instance types' prices: each from the cache while fresh (a type the Price List had no price for is
+ * cached as such), the others asked for (and cached); offline, the stale cache, else the type stays unknown.
+ */
+export async function loadInstancePrices(o: {
+  dataDir: string;
+  region: string;
+  types: readonly string[];
+  now: number;
+  fetch: (types: readonly string[]) => Promise<Record<string, number>>;
+  maxAgeMs?: number;
+}): Promise<InstancePricesResult> {
+  const cache = readCache(o.dataDir);
+  const key = (t: string) => `ec2:${o.region}:${t}`;
+  const fresh = (t: string) => {
+    const hit = cache[key(t)];
+    return hit && o.now - Date.parse(hit.fetchedAt) < (o.maxAgeMs ?? PRICE_MAX_AGE_MS);
+  };
+  const want = [...new Set(o.types)].filter((t) => !fresh(t));
+  let source: PricesResult['source'] = want.length ? 'price-list' : 'cache';
+  let error: string | undefined;
+  if (want.length) {
+    try {
+      const got = await o.fetch(want);
+      const fetchedAt = new Date(o.now).toISOString();
+      const next = { ...readCache(o.dataDir) };
+      for (const t of want)
+        next[key(t)] = {
+          fetchedAt,
+          prices: { region: o.region, ...(got[t] !== undefined ? { ec2Hour: { [t]: got[t] } } : {}) },
+        };
+      writeFileAtomic(cachePath(o.dataDir), JSON.stringify(next, null, 2) + '\n', PRIVATE_FILE);
+      Object.assign(cache, next);
+    } catch (err) {
+      error = priceListError(err);
+      source = want.some((t) => cache[key(t)]) ? 'stale-cache' : 'none';
+    }
+  }
+  const ec2Hour: Record<string, number> = {};
+  const absent: string[] = [];
+  const dates: string[] = [];
+  for (const t of new Set(o.types)) {
+    const hit = cache[key(t)];
+    if (!hit) continue;
+    dates.push(hit.fetchedAt);
+    const usd = hit.prices.ec2Hour?.[t];
+    if (usd !== undefined) ec2Hour[t] = usd;
+    else absent.push(t);
+  }
+  return { ec2Hour, absent, fetchedAt: dates.sort()[0] ?? '', source, ...(error ? { error } : {}) };
 }
