@@ -137,10 +137,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   };
 
   const core: Offload = {
-    state: () => ({
-      ...snapshotOf({ project, open, configProblems, machine, paused, history, notifier }),
-      ...(fit ? { fit: fit.get(project?.config ?? null, machine) } : {}),
-    }),
+    state: () => snapshotOf({ project, open, configProblems, machine, paused, history, notifier, fit }),
     subscribe: (l) => addTo(listeners, l),
     onNotice: (l) => addTo(noticeListeners, l),
     onRunEvent: (l) => addTo(runListeners, l),

@@ -47,7 +47,9 @@ export function fitSection(): Section {
       setText(
         $('fit-line'),
         `Back to local starts ${f.rows.length} model${f.rows.length === 1 ? '' : 's'}: ${freeText(f.free)}` +
-          (f.rows.length > 1 ? ` · together ≈ ${formatBytes(f.total.needBytes)}, ${f.total.verdict}` : ''),
+          (f.rows.length > 1 && !f.refusal
+            ? ` · together ≈ ${formatBytes(f.total.needBytes)}, ${f.total.verdict}`
+            : ''),
       );
       if (f.refusal)
         setText(

@@ -81,6 +81,16 @@ export async function checkFit(o: FitOptions = {}): Promise<FitReport> {
   const free = o.free ?? (await readFreeMemory(o.snapshot ?? null, env));
   const rows = found.map((m) => fitRow(m, free, o.ctx));
   if (o.ollama) missing.splice(0, missing.length, ...(await askOllama(o.ollama, rows, missing, free, o.ctx)));
+  if (o.names?.length) {
+    // In the order the user named them (rows from /api/show come last otherwise).
+    const at = (r: FitRow) => {
+      const i = o.names!.findIndex(
+        (n) => n === r.name || `${n}:latest` === r.name || path.resolve(n) === r.file,
+      );
+      return i < 0 ? o.names!.length : i;
+    };
+    rows.sort((a, b) => at(a) - at(b));
+  }
   const est = rows.filter((r) => r.estimate);
   const needBytes = est.reduce((a, r) => a + r.estimate!.needBytes, 0);
   const verdict = fitVerdict(needBytes, free);
