@@ -17,6 +17,7 @@ import {
   localOllama,
   localOllamaBase,
 } from '../../main/core/machine/fit';
+import { formatFit } from '../../main/cli/commands/models';
 import { manifestModelBlob } from '../../main/core/machine/fit/stores';
 import { testConfig } from '../fixtures/aws-endpoint/helpers';
 import { ollamaStore, SHAPES, transformerSpec } from '../fixtures/gguf/write-gguf';
@@ -88,6 +89,9 @@ describe.runIf(process.platform !== 'win32')('Will it fit from Ollama /api/show'
     expect(big.verdict).toBe('would spill to swap');
     expect(r.missing).toEqual(['nope:1b']);
     expect(showCalls().sort()).toEqual(['llama3.1:70b', 'llama3.1:8b', 'nope:1b']);
+    // `offload models fit` names the source under its table.
+    expect(formatFit(r)).toContain('llama3.1:8b: from Ollama /api/show (no readable blob here)\n');
+    expect(formatFit(r)).not.toContain('phi3:mini: from');
   });
 
   it('a server that takes the request and never answers costs at most 1 s, and the row says why', async () => {
