@@ -11,6 +11,7 @@ import { SectionMemo } from './dom';
 import { Folds, type Fold } from './folds';
 import { awsSection } from './sections/aws';
 import { errorsSection } from './sections/errors';
+import { fitSection } from './sections/fit';
 import { headerSection } from './sections/header';
 import { historySection } from './sections/history';
 import { machineSection } from './sections/machine';
@@ -41,6 +42,7 @@ export function mountView(api: OffloadApi): StatusView {
     modelsSection(ctx),
     workflowSection(),
     awsSection(),
+    fitSection(),
     errorsSection(),
     historySection(),
   ];

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { machinePressure, type MachineWatch } from './machine';
-import { checkProjectFit } from './machine/fit';
+import { checkProjectFit, FitCache } from './machine/fit';
 import { projectActualCost } from './aws/cost-actual';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
@@ -85,6 +85,8 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   let paused = false;
   let disposed = false;
   const history = new HistoryView(() => project?.history ?? null);
+  // Will it fit, for the window: recomputed when the config or the running servers change, or each minute.
+  const fit = watch ? new FitCache({ env, changed: () => changed() }) : null;
 
   // Coalesce change notifications to one per tick: a burst of events renders once.
   const changes = changeSignal();
@@ -137,7 +139,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   };
 
   const core: Offload = {
-    state: () => snapshotOf({ project, open, configProblems, machine, paused, history, notifier }),
+    state: () => snapshotOf({ project, open, configProblems, machine, paused, history, notifier, fit }),
     subscribe: (l) => addTo(listeners, l),
     onNotice: (l) => addTo(noticeListeners, l),
     onRunEvent: (l) => addTo(runListeners, l),

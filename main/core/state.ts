@@ -23,10 +23,10 @@ import type { JournalLine } from './history/journal-text';
 import type { RuleActionLine } from './vocabulary';
 import type { MachinePressure } from './machine/pressure-now';
 export type { MachinePressure } from './machine/pressure-now';
-import type { FitReport } from './machine/fit';
+import type { FitReport, FitView } from './machine/fit';
 import type { ActualCost } from './aws/cost-actual';
 export type { ActualCost, ActualDay } from './aws/cost-actual';
-export type { FitReport, FitRow } from './machine/fit';
+export type { FitReport, FitRow, FitView, FitViewRow } from './machine/fit';
 export type { JournalLine } from './history/journal-text';
 import type { AwsGateView } from './open-project/open-project';
 import type { SwitchOutcome } from './rule/wire';
@@ -64,6 +64,8 @@ export interface OffloadState {
   drift?: DriftState | null;
   /** What stopping local models freed (last stop, today, this week), from the journal; absent without a project. */
   relief?: ReliefSummary | null;
+  /** Will the configured models fit if the tools go back to local (beside the window's Back to local). */
+  fit?: FitView | null;
   /** The rule's latest actions, newest first (the window shows them beside the runs). */
   ruleActions?: RuleActionLine[];
 }

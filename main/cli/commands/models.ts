@@ -127,6 +127,9 @@ export function formatFit(r: FitReport, color = false): string {
         .map((l, i) => (i === 0 && color ? `\x1b[1m${l}\x1b[22m` : paint(l)))
         .join('\n')
     : `no stored models found (Ollama, LM Studio, models.fit.paths); ${freeCol} free\n`;
+  for (const row of r.rows)
+    if (row.source === 'Ollama /api/show')
+      out += `${row.name}: from Ollama /api/show (no readable blob here)\n`;
   for (const m of r.missing) out += `not found: ${m} (no store on this machine holds it)\n`;
   if (r.rows.filter((x) => x.estimate).length > 1) out += `all together: ${r.total.sentence}\n`;
   return out;

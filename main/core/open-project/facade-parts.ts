@@ -18,6 +18,7 @@ import type { ProjectEventData, ProjectJournal } from '../history/project-events
 import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
 import { reliefOf, ruleActionsOf } from './relief-view';
+import type { FitCache } from '../machine/fit';
 import { freeAfterText, freedText } from '../machine/relief';
 
 /** Adds a listener to a set; returns its unsubscribe. */
@@ -77,6 +78,8 @@ export function snapshotOf(o: {
   paused: boolean;
   history: HistoryView;
   notifier: Notifier;
+  /** Will it fit, for the window (absent: one-shot commands compute none). */
+  fit?: FitCache | null;
 }): OffloadState {
   const { project, open } = o;
   const past = o.history.get();
@@ -103,6 +106,7 @@ export function snapshotOf(o: {
     notices: o.notifier.recent().slice(-MAX_NOTICES),
     relief: reliefOf(project?.history),
     ruleActions: ruleActionsOf(project?.history),
+    ...(o.fit ? { fit: o.fit.get(project?.config ?? null, o.machine, trust?.status.trusted === true) } : {}),
   };
 }
 

@@ -81,6 +81,12 @@ const FILE_TYPES: Record<number, [string, number]> = {
   32: ['BF16', 16],
 };
 
+/** The general.file_type id of a quantization's name ("Q4_K_M" → 15), as Ollama's details name it. */
+export function fileTypeId(name: string): number | undefined {
+  const hit = Object.entries(FILE_TYPES).find(([, [n]]) => n === name.toUpperCase());
+  return hit ? Number(hit[0]) : undefined;
+}
+
 export interface FitEstimate {
   architecture: string;
   /** The quantization by name ("Q4_K_M"), from general.file_type or the most common tensor type. */
