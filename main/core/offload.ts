@@ -10,6 +10,7 @@ import { checkProjectFit } from './machine/fit';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import type { OpenProject } from './open-project/open-project';
+import type { CostView } from './aws/cost-view';
 import { openSession } from './open-project/open-session';
 import { machineWatchFor, readStepLog, SettingsFile } from './open-project/open';
 import { resolveDataDir, type OpenedProject } from './project';
@@ -78,6 +79,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   const { notifier, desktop } = createCoreNotifier(opts.notifySink, log);
   let project: OpenedProject | null = null;
   let open: OpenProject | null = null;
+  let cost: CostView | null = null;
   let configProblems: OffloadState['configProblems'] = [];
   let machine: MachineWatch = machineWatchFor(null, false, env);
   let machineStore = new DisposableStore();
@@ -100,9 +102,9 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   });
 
   const load = async (dir: string | null) => {
-    ({ project, configProblems, open, machine, machineStore } = await openSession(
+    ({ project, configProblems, open, cost, machine, machineStore } = await openSession(
       dir,
-      { open, machineStore },
+      { open, machineStore, cost },
       {
         ...opts,
         dataDir,
@@ -135,7 +137,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   };
 
   const core: Offload = {
-    state: () => snapshotOf({ project, open, configProblems, machine, paused, history, notifier }),
+    state: () => snapshotOf({ project, open, cost, configProblems, machine, paused, history, notifier }),
     subscribe: (l) => addTo(listeners, l),
     onNotice: (l) => addTo(noticeListeners, l),
     onRunEvent: (l) => addTo(runListeners, l),
@@ -157,6 +159,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       return changing(() => requireOpen().switchConfig(target, Boolean(o.force)));
     },
     checkAws: () => requireOpen().checkAws(),
+    cost: async () => (await cost?.refreshIfDue()) ?? null,
     liveAws: () => open?.liveAws() ?? null,
     errorContext: () => requireOpen().errorContext(),
     journal: (o = {}) => journalLines(project?.history.readJournal(o.limit ?? 2000) ?? [], o.sinceMs),
@@ -204,6 +207,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     async dispose() {
       disposed = true;
       unsubNotices();
+      cost?.dispose();
       await open?.dispose();
       await machineStore.dispose();
     },

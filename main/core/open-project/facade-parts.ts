@@ -17,6 +17,7 @@ import type { ConfigProblem, OffloadConfig, PressureAlert, StopOutcome } from '.
 import type { ProjectEventData, ProjectJournal } from '../history/project-events';
 import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
+import type { CostView } from '../aws/cost-view';
 import { reliefOf, ruleActionsOf } from './relief-view';
 import { freeAfterText, freedText } from '../machine/relief';
 
@@ -72,6 +73,7 @@ export function openOrThrow(open: OpenProject | null, configProblems: readonly C
 export function snapshotOf(o: {
   project: OpenedProject | null;
   open: OpenProject | null;
+  cost?: CostView | null;
   configProblems: ConfigProblem[];
   machine: MachineWatch;
   paused: boolean;
@@ -103,6 +105,7 @@ export function snapshotOf(o: {
     notices: o.notifier.recent().slice(-MAX_NOTICES),
     relief: reliefOf(project?.history),
     ruleActions: ruleActionsOf(project?.history),
+    cost: o.cost?.summary() ?? null,
   };
 }
 
