@@ -85,7 +85,12 @@ phases:
     const s = (await core.cost())!;
     expect(s.usdPerHour).toBeCloseTo(RATE, 10);
     expect(s.items).toEqual([
-      { name: 'dev/api', kind: 'fargate', usdPerHour: expect.closeTo(RATE, 10), basis: '4 tasks × (2 vCPU, 4 GB)' },
+      {
+        name: 'dev/api',
+        kind: 'fargate',
+        usdPerHour: expect.closeTo(RATE, 10),
+        basis: '4 tasks × (2 vCPU, 4 GB)',
+      },
     ]);
     expect(s.deployment).toEqual({ runId: 'r1', at: '2026-12-07T09:12:00.000Z' });
     expect(s.sinceDeployUsd).toBeCloseTo(2 * RATE, 10);

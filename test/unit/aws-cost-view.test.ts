@@ -56,7 +56,10 @@ describe('costSummaryOf', () => {
   });
 
   it('unknown is said with why, never counted as zero', () => {
-    const none = costSummaryOf(rec({ items: [], unknown: 'nothing to estimate: no ECS service in gate.services' }), T0);
+    const none = costSummaryOf(
+      rec({ items: [], unknown: 'nothing to estimate: no ECS service in gate.services' }),
+      T0,
+    );
     expect(none).toMatchObject({
       usdPerHour: null,
       partial: false,
@@ -93,7 +96,13 @@ describe('budgetEdge', () => {
 
 describe('wording', () => {
   const relief: ReliefSummary = {
-    last: { at: '2026-12-07T09:12:00Z', titles: ['Ollama'], ramBytes: 9.2 * 2 ** 30, vramBytes: 6 * 2 ** 30, text: '' },
+    last: {
+      at: '2026-12-07T09:12:00Z',
+      titles: ['Ollama'],
+      ramBytes: 9.2 * 2 ** 30,
+      vramBytes: 6 * 2 ** 30,
+      text: '',
+    },
     today: { servedMs: 0, ramBytes: 0, text: '' },
     week: { servedMs: 0, ramBytes: 0, text: '' },
   };
@@ -108,7 +117,11 @@ describe('wording', () => {
       rec({
         items: [{ name: 'dev/gpu', kind: 'fargate', unknown: 'no price' }],
         stale: 'AWS not reachable: ECONNREFUSED; usage as of 2026-12-07T09:12:00.000Z',
-        prices: { source: 'stale-cache', fetchedAt: '2026-12-05T08:00:00.000Z', error: 'Price List not reachable: x' },
+        prices: {
+          source: 'stale-cache',
+          fetchedAt: '2026-12-05T08:00:00.000Z',
+          error: 'Price List not reachable: x',
+        },
       }),
       T0,
     );

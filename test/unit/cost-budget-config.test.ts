@@ -41,7 +41,9 @@ describe('notify.budget', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).message).toMatch(new RegExp(`${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: `));
+    expect((err as ConfigError).message).toMatch(
+      new RegExp(`${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: `),
+    );
     expect((err as ConfigError).message).toMatch(message);
   });
 });

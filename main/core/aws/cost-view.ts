@@ -183,7 +183,10 @@ export class CostView {
     // Another process (the tray, a one-shot status) may have refreshed it since: the file is the truth.
     this.rec = readRecord(this.o.history) ?? this.rec;
     // Nothing deployed: nothing costs anything on AWS that Offload knows of, and nothing is written.
-    if (!latest) return (this.rec = undefined) ?? null;
+    if (!latest) {
+      this.rec = undefined;
+      return null;
+    }
     if (!costRefreshDue(this.rec, latest, now)) return this.summary();
     this.rec = await readCostRecord({
       clients: this.clientsOrWhy(),

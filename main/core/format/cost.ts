@@ -22,7 +22,7 @@ export function costReliefLine(
 const date = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 /**
- * The estimate's details under its line: each unknown part and why, usage kept from before (AWS not
+ * The estimate's details under its line: each part when there are several, each unknown part and why, usage kept from before (AWS not
  * reachable), prices from the cache with their date, and the budget warning.
  */
 export function costDetails(cost: CostSummary | null | undefined): string[] {
@@ -31,12 +31,15 @@ export function costDetails(cost: CostSummary | null | undefined): string[] {
   if (cost.budget?.exceeded) out.push(`⚠ ${cost.budget.exceeded}`);
   for (const i of cost.items) {
     if (i.unknown !== undefined) out.push(`${i.name}: unknown — ${i.unknown}`);
-    else if (i.usdPerHour !== undefined) out.push(`${i.name}: $${i.usdPerHour.toFixed(4)}/h (${i.basis ?? ''})`);
+    else if (i.usdPerHour !== undefined && cost.items.length > 1)
+      out.push(`${i.name}: $${i.usdPerHour.toFixed(4)}/h (${i.basis ?? ''})`);
   }
   if (cost.stale) out.push(`usage kept: ${cost.stale}`);
   const p = cost.prices;
   if (p.source === 'cache' || p.source === 'stale-cache')
-    out.push(`prices from the cache of ${p.fetchedAt ? date(p.fetchedAt) : '?'} UTC${p.error ? ` (${p.error})` : ''}`);
+    out.push(
+      `prices from the cache of ${p.fetchedAt ? date(p.fetchedAt) : '?'} UTC${p.error ? ` (${p.error})` : ''}`,
+    );
   else if (p.source === 'none' && p.error) out.push(`prices unknown: ${p.error}`);
   return out;
 }

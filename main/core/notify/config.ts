@@ -94,7 +94,12 @@ export const notifySchema: JsonSchema = {
       additionalProperties: false,
       properties: {
         'per-hour': { type: 'number', minimum: 0, maximum: 1e6, description: 'USD per hour, e.g. 1.5.' },
-        'per-day': { type: 'number', minimum: 0, maximum: 1e8, description: 'USD per day at the hourly rate, e.g. 20.' },
+        'per-day': {
+          type: 'number',
+          minimum: 0,
+          maximum: 1e8,
+          description: 'USD per day at the hourly rate, e.g. 20.',
+        },
       },
     },
   },

@@ -63,7 +63,14 @@ export async function openSession(
       c.onRunEvent(e);
       if (c.watch && e.type === 'run-finished') void view.refreshIfDue();
     };
-    open = new OpenProject({ ...c, onRunEvent, project, trust: subject, machine, monitoringPaused: c.paused });
+    open = new OpenProject({
+      ...c,
+      onRunEvent,
+      project,
+      trust: subject,
+      machine,
+      monitoringPaused: c.paused,
+    });
     if (c.watch && !c.paused) view.start();
   }
   const machineStore = wireMachine(machine, {
