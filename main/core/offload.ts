@@ -104,7 +104,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   const load = async (dir: string | null) => {
     ({ project, configProblems, open, cost, machine, machineStore } = await openSession(
       dir,
-      { open, machineStore, cost },
+      { open, machineStore },
       {
         ...opts,
         dataDir,
@@ -188,6 +188,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       paused = Boolean(p);
       machine.setPaused(paused);
       open?.setPaused(paused);
+      cost?.setPaused(paused);
       changed();
     },
     async openProject(dir: string) {
@@ -207,7 +208,6 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     async dispose() {
       disposed = true;
       unsubNotices();
-      cost?.dispose();
       await open?.dispose();
       await machineStore.dispose();
     },

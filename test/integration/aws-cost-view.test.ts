@@ -5,15 +5,18 @@
  * per crossing through the notice path; offline, the last usage and the cached prices said with their date.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CostView } from '../../main/core/aws/cost-view';
 import { recordDeployment } from '../../main/core/deployments';
 import { createOffload, type Offload } from '../../main/core/offload';
 import { openProject } from '../../main/core/project';
 import type { Notice } from '../../main/core/state';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
-import { TEST_ENV } from '../fixtures/aws-endpoint/helpers';
+import { TEST_ENV, testClients } from '../fixtures/aws-endpoint/helpers';
+import { waitFor } from '../helpers/process';
 
 const T0 = Date.parse('2026-12-07T09:12:00Z');
 const MIN = 60_000;
@@ -168,5 +171,94 @@ phases:
     expect(off.usdPerHour).toBeCloseTo(RATE, 10);
     expect(off.stale).toMatch(new RegExp(`^AWS not reachable: .+; usage as of ${checked}$`));
     expect(off.prices).toMatchObject({ source: 'cache', fetchedAt: '2026-12-07T11:12:00.000Z' });
+  });
+});
+
+describe('the cost view where something watches (tray, `offload watch`)', () => {
+  it('a deploy run is priced when it ends, and the budget warning reaches the notice sink', async () => {
+    const fake = await startFakeAws();
+    fake.state.addService({ cluster: 'dev', service: 'api', desired: 2 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-cost-watch-'));
+    fs.writeFileSync(
+      path.join(dir, 'offload.yml'),
+      `name: cost-watch
+aws: { endpoint: ${fake.url}, region: us-east-1, max-attempts: 1, timeout: 2s }
+gate: { services: [{ cluster: dev, service: api }], policy: notify }
+notify: { desktop: false, budget: { per-hour: 0.01 } }
+phases:
+  local: { steps: [{ name: Tests, run: "true" }] }
+  aws-deploy: { steps: [{ name: Deploy, run: "true" }] }
+`,
+    );
+    const delivered: Notice[] = [];
+    const core = await createOffload({
+      projectDir: dir,
+      dataDir: `${dir}-data`,
+      env: { ...process.env, ...TEST_ENV },
+      log: () => undefined,
+      notifySink: { deliver: (n) => void delivered.push(n) },
+    });
+    const costCalls = () =>
+      fake.state.requests.filter((r) => r.service === 'pricing' || r.op === 'DescribeTaskDefinition').length;
+    try {
+      await core.trustProject();
+      expect(core.state().cost).toBeNull(); // nothing deployed: nothing priced, nothing asked
+      expect(costCalls()).toBe(0);
+      const run = await core.run('services');
+      expect(run.status).toBe('passed');
+      await waitFor(() => core.state().cost?.deployment?.runId === run.runId, 10_000, 'the deploy priced');
+      // 2 tasks × (0.25 vCPU × $0.04048 + 0.5 GB × $0.004445) = $0.024685/h
+      expect(core.state().cost?.usdPerHour).toBeCloseTo(2 * (0.25 * 0.04048 + 0.5 * 0.004445), 10);
+      expect(costCalls()).toBe(3);
+      await waitFor(() => delivered.some((n) => n.title === 'AWS over budget'), 5_000, 'the budget notice');
+      expect(delivered.filter((n) => n.title === 'AWS over budget')).toHaveLength(1);
+    } finally {
+      await core.dispose();
+      await fake.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(`${dir}-data`, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('a command waits a bounded time for a refresh: AWS that never answers does not hold it', async () => {
+    const silent = net.createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-cost-silent-'));
+    fs.writeFileSync(
+      path.join(dir, 'offload.yml'),
+      `name: cost-silent\naws: { endpoint: ${url}, region: us-east-1, max-attempts: 1, timeout: 5s }\ngate: { services: [{ cluster: dev, service: api }] }\nphases:\n  local: { steps: [{ name: Tests, run: "true" }] }\n`,
+    );
+    const { history } = openProject({ cwd: dir, dataDir: `${dir}-data`, env: TEST_ENV });
+    recordDeployment(history, {
+      runId: 'r1',
+      workflow: 'services',
+      at: new Date(T0).toISOString(),
+      fingerprint: 'f',
+      items: [],
+    });
+    const clients = testClients(url, { maxAttempts: 1, timeout: '5s' });
+    const view = new CostView({
+      history,
+      dataDir: `${dir}-data`,
+      scope: { region: 'us-east-1', services: [{ cluster: 'dev', service: 'api' }] },
+      clients: () => clients,
+      now: () => T0 + MIN,
+      notify: () => undefined,
+      changed: () => undefined,
+    });
+    try {
+      const t = Date.now();
+      expect(await view.refreshIfDue(300)).toBeNull(); // nothing kept yet, and AWS has not answered
+      expect(Date.now() - t).toBeLessThan(1_500);
+    } finally {
+      view.dispose();
+      silent.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(`${dir}-data`, { recursive: true, force: true });
+    }
+    // Disposed mid-refresh (its clients destroyed, the request failed): nothing written as if AWS had answered.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(history.readState('cost-view')).toBeUndefined();
   });
 });

@@ -15,6 +15,8 @@ import type { CostLineItem, CostSummary } from '../vocabulary';
 
 /** How often the usage is read from AWS at most (a new deploy refreshes at once). */
 export const COST_REFRESH_MS = 15 * 60_000;
+/** How long a command waits for a due refresh before it answers with the kept estimate (AWS slow or offline). */
+export const COST_WAIT_MS = 5000;
 /** The state file (in the project's history folder) the record is kept in. */
 const STATE = 'cost-view';
 
@@ -162,6 +164,8 @@ export class CostView {
   private inFlight: Promise<CostSummary | null> | null = null;
   private clients: AwsClients | undefined;
   private poller: Poller | undefined;
+  private paused = false;
+  private disposed = false;
 
   constructor(private readonly o: CostViewOptions) {
     this.rec = readRecord(o.history);
@@ -172,9 +176,21 @@ export class CostView {
     return this.rec ? costSummaryOf(this.rec, this.o.now(), this.o.scope.budget) : null;
   }
 
-  /** Asks AWS when the record is due (15 minutes old, or a new deploy), else answers from the record. */
-  refreshIfDue(): Promise<CostSummary | null> {
-    return (this.inFlight ??= this.refresh().finally(() => (this.inFlight = null)));
+  /**
+   * Asks AWS when the record is due (15 minutes old, or a new deploy), else answers from the record; a refresh
+   * that takes longer than `waitMs` goes on, and the kept estimate is the answer meanwhile.
+   */
+  refreshIfDue(waitMs = COST_WAIT_MS): Promise<CostSummary | null> {
+    const p = (this.inFlight ??= this.refresh().finally(() => (this.inFlight = null)));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.summary()), waitMs);
+      timer.unref?.();
+      const done = (s: CostSummary | null) => {
+        clearTimeout(timer);
+        resolve(s);
+      };
+      p.then(done, () => done(this.summary()));
+    });
   }
 
   private async refresh(): Promise<CostSummary | null> {
@@ -188,7 +204,7 @@ export class CostView {
       return null;
     }
     if (!costRefreshDue(this.rec, latest, now)) return this.summary();
-    this.rec = await readCostRecord({
+    const next = await readCostRecord({
       clients: this.clientsOrWhy(),
       scope: this.o.scope,
       dataDir: this.o.dataDir,
@@ -196,6 +212,9 @@ export class CostView {
       now,
       previous: this.rec,
     });
+    // Closed meanwhile (a one-shot command ended): its clients were destroyed, so what failed is not AWS's answer.
+    if (this.disposed) return null;
+    this.rec = next;
     try {
       this.o.history.writeState(STATE, this.rec);
     } catch {
@@ -211,9 +230,13 @@ export class CostView {
 
   private clientsOrWhy(): AwsClients | string {
     if (this.clients) return this.clients;
-    const c = this.o.clients();
-    if (typeof c !== 'string') this.clients = c;
-    return c;
+    try {
+      const c = this.o.clients();
+      if (typeof c !== 'string') this.clients = c;
+      return c;
+    } catch (err) {
+      return `AWS clients not built: ${(err as Error).message}`;
+    }
   }
 
   /** Checks every `intervalMs` whether a refresh is due (the tray, `offload watch`); AWS is asked only then. */
@@ -222,11 +245,19 @@ export class CostView {
       intervalMs,
       onError: () => undefined,
     });
+    this.poller.setPaused(this.paused);
     this.poller.start();
+  }
+
+  /** Monitoring paused: no checks (nor AWS calls) until resumed; resuming checks at once. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.poller?.setPaused(paused);
   }
 
   /** Stops the checks and closes the clients it built. */
   dispose(): void {
+    this.disposed = true;
     this.poller?.dispose();
     this.clients?.destroy();
     this.clients = undefined;

@@ -22,6 +22,7 @@ export interface Session {
   /** What AWS costs for the last deploy (null without a project). */
   cost: CostView | null;
   machine: MachineWatch;
+  /** The machine watch's wiring and the cost view: disposed on reopen and when the core is. */
   machineStore: DisposableStore;
 }
 
@@ -43,10 +44,9 @@ export type SessionContext = Pick<
 /** Closes `prev` and opens `dir` (null: no project). */
 export async function openSession(
   dir: string | null,
-  prev: Pick<Session, 'open' | 'machineStore' | 'cost'>,
+  prev: Pick<Session, 'open' | 'machineStore'>,
   c: SessionContext,
 ): Promise<Session> {
-  prev.cost?.dispose();
   await prev.open?.dispose();
   await prev.machineStore.dispose();
   const { project, configProblems } = tryOpenProject(dir, { ...c, strict: c.strictConfig });
@@ -71,7 +71,10 @@ export async function openSession(
       machine,
       monitoringPaused: c.paused,
     });
-    if (c.watch && !c.paused) view.start();
+    if (c.watch) {
+      view.setPaused(c.paused);
+      view.start();
+    }
   }
   const machineStore = wireMachine(machine, {
     changed: c.changed,
@@ -79,6 +82,8 @@ export async function openSession(
     start: c.watch && !c.paused,
     journal: () => project?.history ?? null,
   });
+  // Closed with the session's other watches (the store is disposed on reopen and when the core is).
+  if (cost) machineStore.add(cost);
   // One-shot commands ask for availability when they need it (one fingerprint, not two).
   if (c.watch) await open?.refreshAvailability();
   return { project, configProblems, open, cost, machine, machineStore };
