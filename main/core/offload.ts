@@ -5,12 +5,13 @@
  * one-shot CLI command, which starts no watches.
  */
 import path from 'node:path';
-import { machinePressure, type MachineWatch } from './machine';
+import type { MachineWatch } from './machine';
 import { checkProjectFit, FitCache } from './machine/fit';
 import { projectActualCost } from './aws/cost-actual';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import type { OpenProject } from './open-project/open-project';
+import type { CostView } from './aws/cost-view';
 import { openSession } from './open-project/open-session';
 import { machineWatchFor, readStepLog, SettingsFile } from './open-project/open';
 import { resolveDataDir, type OpenedProject } from './project';
@@ -26,9 +27,11 @@ import {
   createCoreNotifier,
   ensureConfigFile,
   HistoryView,
+  machineNowOf,
   runWorkflow,
   snapshotOf,
   stopForUser,
+  unlockTeamOf,
 } from './open-project/facade-parts';
 import { DisposableStore } from './units/disposable';
 import { trustStatus as trustStatusOf } from './trust';
@@ -79,6 +82,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   const { notifier, desktop } = createCoreNotifier(opts.notifySink, log);
   let project: OpenedProject | null = null;
   let open: OpenProject | null = null;
+  let cost: CostView | null = null;
   let configProblems: OffloadState['configProblems'] = [];
   let machine: MachineWatch = machineWatchFor(null, false, env);
   let machineStore = new DisposableStore();
@@ -103,7 +107,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   });
 
   const load = async (dir: string | null) => {
-    ({ project, configProblems, open, machine, machineStore } = await openSession(
+    ({ project, configProblems, open, cost, machine, machineStore } = await openSession(
       dir,
       { open, machineStore },
       {
@@ -139,7 +143,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   };
 
   const core: Offload = {
-    state: () => snapshotOf({ project, open, configProblems, machine, paused, history, notifier, fit }),
+    state: () => snapshotOf({ project, open, cost, configProblems, machine, paused, history, notifier, fit }),
     subscribe: (l) => addTo(listeners, l),
     onNotice: (l) => addTo(noticeListeners, l),
     onRunEvent: (l) => addTo(runListeners, l),
@@ -156,13 +160,13 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       checkProjectFit(project?.config ?? null, { ...o, env, snapshot: machine.snapshot() }),
     actualCost: (o = {}) =>
       projectActualCost(requireOpen().opened.config, { dataDir, env, days: o.days, trusted: trusted() }),
-    machineNow: async () =>
-      machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models())),
+    machineNow: () => machineNowOf(machine),
     async switchConfig(target, o = {}) {
       if (target !== 'aws' && target !== 'local') throw new Error(`switch target must be "aws" or "local"`);
       return changing(() => requireOpen().switchConfig(target, Boolean(o.force)));
     },
     checkAws: () => requireOpen().checkAws(),
+    cost: async () => (await cost?.refreshIfDue()) ?? null,
     liveAws: () => open?.liveAws() ?? null,
     errorContext: () => requireOpen().errorContext(),
     journal: (o = {}) => journalLines(project?.history.readJournal(o.limit ?? 2000) ?? [], o.sinceMs),
@@ -173,11 +177,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     history: () => project?.history ?? null,
     dataDir: () => dataDir,
     team: async () => (await requireOpen().team?.view()) ?? null,
-    async unlockTeam() {
-      const team = requireOpen().team;
-      if (!team) throw new Error('offload.yml has no `team:` section: there is no team deploy lock');
-      return team.unlock();
-    },
+    unlockTeam: () => unlockTeamOf(requireOpen()),
     trust: () =>
       open ? { subject: open.trust.subject, status: trustStatusOf(dataDir, open.trust.subject) } : null,
     trustProject: () =>
@@ -191,6 +191,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       paused = Boolean(p);
       machine.setPaused(paused);
       open?.setPaused(paused);
+      cost?.setPaused(paused);
       changed();
     },
     async openProject(dir: string) {

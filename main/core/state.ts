@@ -5,6 +5,7 @@
 import type {
   AwsSnapshot,
   ConfigProblem,
+  CostSummary,
   DriftState,
   MachineSnapshot,
   ModelProcess,
@@ -68,6 +69,8 @@ export interface OffloadState {
   fit?: FitView | null;
   /** The rule's latest actions, newest first (the window shows them beside the runs). */
   ruleActions?: RuleActionLine[];
+  /** What AWS costs for the last deploy (cached; a snapshot never asks AWS); absent or null without one. */
+  cost?: CostSummary | null;
 }
 
 /** Commands the front ends may send. Each is validated where it enters the core. */
@@ -106,6 +109,11 @@ export interface Offload extends OffloadCommands {
    * verifying the local model servers); throws SwitchRefused or an Error with the reason.
    */
   switchConfig(target: 'local' | 'aws', opts?: { force?: boolean }): Promise<SwitchOutcome>;
+  /**
+   * What AWS costs for the last deploy: from the kept estimate, AWS asked only when it is 15 minutes old or a
+   * deploy happened since (null without a project).
+   */
+  cost(): Promise<CostSummary | null>;
   /** The AWS gate now: the running watch's, a live watch's in another process, or one round asked now. */
   checkAws(): Promise<AwsGateView>;
   /** The gate of a watch running on this project (this process's, the tray's or `offload watch`'s), asking AWS nothing. */

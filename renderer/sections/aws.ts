@@ -4,6 +4,8 @@
  */
 import type { AwsSnapshot, OffloadState } from '../../main/core/state';
 import {
+  costDetails,
+  costReliefLine,
   driftOf,
   driftText,
   GATE_ICON,
@@ -25,6 +27,7 @@ export function awsSection(): Section {
       const aws = s.aws;
       const p6 = phase6Of(s);
       const drift = driftOf(s);
+      renderCost(s, memo);
       // Relative times ("4 min ago") are worded to the minute: the key changes at most once a minute for them.
       const minute = Math.floor(Date.now() / 60_000);
       if (
@@ -60,6 +63,27 @@ export function awsSection(): Section {
       setText($('badge-aws'), badge(aws, p6, drift));
     },
   };
+}
+
+/** "AWS ≈ $0.42/h since 09:12 ($1.90) · freed 9.2 GiB RAM", and what the estimate does not know, from the state. */
+function renderCost(s: OffloadState, memo: SectionMemo): void {
+  const line = costReliefLine(s.cost, s.relief);
+  const details = costDetails(s.cost);
+  if (!memo.changed('cost', [line ?? null, details])) return;
+  const p = $('cost-line');
+  p.hidden = !line;
+  setText(p, line ?? '');
+  setAttr(p, 'class', s.cost?.budget?.exceeded ? 'warn' : 'muted');
+  const ul = $('cost-details');
+  ul.hidden = details.length === 0;
+  keyedList(
+    ul,
+    details.map((text, i) => ({ id: String(i), text })),
+    (d) => d.id,
+    (d) => el('li', { 'data-item': `cost-${d.id}` }),
+    (node, d) => setText(node, d.text),
+    20,
+  );
 }
 
 /** "Gate: AWS ready ✅ · dev tools point at aws", "Gate: not ready ❌ — reason", … */

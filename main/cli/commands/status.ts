@@ -1,7 +1,7 @@
 /** `offload status`: the project, which entry points its gates allow now (and why not), and the last run. */
 import type { Command } from 'commander';
-import { GATE_ICON, reliefLines, workflowLabel } from '../../core/format';
-import type { DriftState, ReliefSummary } from '../../core/vocabulary';
+import { costDetails, costReliefLine, GATE_ICON, reliefLines, workflowLabel } from '../../core/format';
+import type { CostSummary, DriftState, ReliefSummary } from '../../core/vocabulary';
 import type { CliContext } from '../context';
 import type { MachinePressure } from '../../core/state';
 import { formatBytes, printJson, reasonText, type Term } from '../terminal';
@@ -23,6 +23,8 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       // While a watch runs (tray or `offload watch`), its live gate; a one-shot status asks AWS nothing.
       const live = core.liveAws();
       const machine = await core.machineNow();
+      // The kept estimate; AWS is asked only when it is 15 minutes old or a deploy happened since.
+      const cost = await core.cost();
       if (opts.json) {
         return printJson(term, {
           project: { name: config.name, dir: config.dir, configFile: config.file },
@@ -33,6 +35,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           drift: drift ?? null,
           machine,
           relief: relief ?? null,
+          cost,
           lastRun,
         });
       }
@@ -67,7 +70,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       }
       if (drift) printDrift(term, drift);
       printMachine(term, machine);
-      if (relief) printRelief(term, relief);
+      printCostAndRelief(term, cost, relief ?? null);
       term.out.write('\n');
       if (lastRun) printRun(term, lastRun);
       else term.out.write('no runs yet: try `offload run full`\n');
@@ -84,10 +87,16 @@ function printMachine(term: Term, m: MachinePressure): void {
   if (!alerting && m.advice) term.out.write(term.dim(`   ${reasonText(m.advice)}\n`));
 }
 
-/** What offloading freed: the last stop, and today's and this week's model time served by AWS. */
-function printRelief(term: Term, r: ReliefSummary): void {
+/**
+ * What AWS costs and what offloading freed, on one line where both are known ("AWS ≈ $0.42/h since 09:12
+ * ($1.90) · freed 9.2 GiB RAM"), then the estimate's unknowns and the relief's last stop and totals.
+ */
+function printCostAndRelief(term: Term, cost: CostSummary | null, r: ReliefSummary | null): void {
   const [first, ...rest] = reliefLines(r);
-  if (first) term.out.write(`♻ ${first}\n`);
+  const line = costReliefLine(cost, r);
+  if (line) term.out.write(`💲 ${reasonText(line)}\n`);
+  for (const l of costDetails(cost)) term.out.write(term.dim(`   ${reasonText(l)}\n`));
+  if (first) term.out.write(`${line ? '   ' : ''}♻ ${first}\n`);
   for (const l of rest) term.out.write(term.dim(`   ${l}\n`));
 }
 

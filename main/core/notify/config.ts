@@ -87,6 +87,21 @@ export const notifySchema: JsonSchema = {
       },
     },
     alarms: alarmSelectorSchema('Alarms to notify about besides those in gate.alarms.'),
+    budget: {
+      type: 'object',
+      description:
+        'Warn (one notice, again only after it dropped below) when the AWS cost estimate of the last deploy exceeds this, in USD.',
+      additionalProperties: false,
+      properties: {
+        'per-hour': { type: 'number', minimum: 0, maximum: 1e6, description: 'USD per hour, e.g. 1.5.' },
+        'per-day': {
+          type: 'number',
+          minimum: 0,
+          maximum: 1e8,
+          description: 'USD per day at the hourly rate, e.g. 20.',
+        },
+      },
+    },
   },
 };
 
@@ -106,6 +121,8 @@ export interface NotifyConfig {
   quietPeriodMs: number;
   logGroups: LogGroupConfig[];
   alarms: { names: string[]; prefixes: string[] };
+  /** `budget:` in USD; absent: no budget warning. */
+  budget?: { perHour?: number; perDay?: number };
 }
 
 type Raw = Record<string, unknown> | undefined;
@@ -115,7 +132,13 @@ export function parseNotifyConfig(raw: unknown): NotifyConfig {
   const r = (raw ?? {}) as Record<string, unknown>;
   const groups = Array.isArray(r['log-groups']) ? (r['log-groups'] as Raw[]) : [];
   const alarms = (r.alarms ?? {}) as Record<string, unknown>;
+  const b = (r.budget ?? {}) as Record<string, unknown>;
+  const budget = {
+    ...(typeof b['per-hour'] === 'number' ? { perHour: b['per-hour'] } : {}),
+    ...(typeof b['per-day'] === 'number' ? { perDay: b['per-day'] } : {}),
+  };
   return {
+    ...(Object.keys(budget).length ? { budget } : {}),
     desktop: r.desktop !== false,
     intervalMs: durationMs(r.interval, 60_000, 'notify.interval'),
     quietPeriodMs: durationMs(r['quiet-period'], 15 * 60_000, 'notify.quiet-period'),

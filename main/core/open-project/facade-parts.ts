@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initConfig } from '../init';
-import type { MachineWatch } from '../machine';
+import { machinePressure, type MachineWatch } from '../machine';
 import { nodeNotifierSink } from '../notify/node-sink';
 import { Notifier, type NoticeInput, type NotifySink } from '../notify/notifier';
 import { writeFileAtomic } from '../platform/atomic-file';
@@ -17,6 +17,7 @@ import type { ConfigProblem, OffloadConfig, PressureAlert, StopOutcome } from '.
 import type { ProjectEventData, ProjectJournal } from '../history/project-events';
 import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
+import type { CostView } from '../aws/cost-view';
 import { reliefOf, ruleActionsOf } from './relief-view';
 import type { FitCache } from '../machine/fit';
 import { freeAfterText, freedText } from '../machine/relief';
@@ -73,6 +74,7 @@ export function openOrThrow(open: OpenProject | null, configProblems: readonly C
 export function snapshotOf(o: {
   project: OpenedProject | null;
   open: OpenProject | null;
+  cost?: CostView | null;
   configProblems: ConfigProblem[];
   machine: MachineWatch;
   paused: boolean;
@@ -106,6 +108,7 @@ export function snapshotOf(o: {
     notices: o.notifier.recent().slice(-MAX_NOTICES),
     relief: reliefOf(project?.history),
     ruleActions: ruleActionsOf(project?.history),
+    cost: o.cost?.summary() ?? null,
     ...(o.fit ? { fit: o.fit.get(project?.config ?? null, o.machine, trust?.status.trusted === true) } : {}),
   };
 }
@@ -250,4 +253,15 @@ export function ensureConfigFile(dir: string): string {
   const file = path.join(path.resolve(dir), 'offload.yml');
   if (!fs.existsSync(file)) writeFileAtomic(file, initConfig(path.resolve(dir)).text);
   return file;
+}
+
+/** `offload unlock`: forces the team's deploy lock open; a project without `team:` has none. */
+export function unlockTeamOf(open: OpenProject): ReturnType<NonNullable<OpenProject['team']>['unlock']> {
+  if (!open.team) throw new Error('offload.yml has no `team:` section: there is no team deploy lock');
+  return open.team.unlock();
+}
+
+/** The machine's pressure now, with the model servers listed afresh (the last list where that fails). */
+export async function machineNowOf(machine: MachineWatch): Promise<ReturnType<typeof machinePressure>> {
+  return machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models()));
 }

@@ -2,6 +2,8 @@
  * Opening a folder as the core's current project, closing what was open first: the project (or its config
  * problems), the machine watch its trust allows, the open project with its watches, and the machine's wiring.
  */
+import { projectEffects } from '../boundary';
+import { CostView } from '../aws/cost-view';
 import type { MachineWatch } from '../machine';
 import type { Notifier } from '../notify';
 import type { OpenedProject } from '../project';
@@ -17,7 +19,10 @@ export interface Session {
   project: OpenedProject | null;
   configProblems: ConfigProblem[];
   open: OpenProject | null;
+  /** What AWS costs for the last deploy (null without a project). */
+  cost: CostView | null;
   machine: MachineWatch;
+  /** The machine watch's wiring and the cost view: disposed on reopen and when the core is. */
   machineStore: DisposableStore;
 }
 
@@ -49,9 +54,27 @@ export async function openSession(
   const trusted = subject ? trustStatus(c.dataDir, subject).trusted : false;
   const machine = machineWatchFor(project, trusted, c.env);
   let open: OpenProject | null = null;
+  let cost: CostView | null = null;
   if (project && subject) {
     c.desktop(Boolean(c.desktopNotifications) && project.config.notify.desktop);
-    open = new OpenProject({ ...c, project, trust: subject, machine, monitoringPaused: c.paused });
+    const view = (cost = costViewFor(project, c, () => trustStatus(c.dataDir, subject).trusted));
+    // A new deploy is priced at once where something watches (a one-shot `offload run` asks nothing).
+    const onRunEvent: SessionContext['onRunEvent'] = (e) => {
+      c.onRunEvent(e);
+      if (c.watch && e.type === 'run-finished') void view.refreshIfDue();
+    };
+    open = new OpenProject({
+      ...c,
+      onRunEvent,
+      project,
+      trust: subject,
+      machine,
+      monitoringPaused: c.paused,
+    });
+    if (c.watch) {
+      view.setPaused(c.paused);
+      view.start();
+    }
   }
   const machineStore = wireMachine(machine, {
     changed: c.changed,
@@ -59,7 +82,25 @@ export async function openSession(
     start: c.watch && !c.paused,
     journal: () => project?.history ?? null,
   });
+  // Closed with the session's other watches (the store is disposed on reopen and when the core is).
+  if (cost) machineStore.add(cost);
   // One-shot commands ask for availability when they need it (one fingerprint, not two).
   if (c.watch) await open?.refreshAvailability();
-  return { project, configProblems, open, machine, machineStore };
+  return { project, configProblems, open, cost, machine, machineStore };
+}
+
+/** The cost view of the project: its gate services priced, AWS asked through the boundary (trust at each use). */
+function costViewFor(project: OpenedProject, c: SessionContext, trusted: () => boolean): CostView {
+  const { config, history } = project;
+  const effects = projectEffects({ trusted, env: c.env, project: config });
+  return new CostView({
+    history,
+    dataDir: c.dataDir,
+    scope: { region: config.aws.region, services: config.gate.services, budget: config.notify.budget },
+    clients: () =>
+      effects.awsRefusal(config.aws) ?? effects.awsClients(config.aws, { ...c.env, ...config.env }),
+    now: c.now,
+    notify: (n) => c.notifier.notify(n),
+    changed: c.changed,
+  });
 }

@@ -307,3 +307,41 @@ export interface RuleActionLine {
   kind: string;
   text: string;
 }
+
+/** One line of the AWS cost estimate: a known hourly cost with its basis, or "unknown" with why. */
+export interface CostLineItem {
+  name: string;
+  kind: string;
+  usdPerHour?: number;
+  basis?: string;
+  unknown?: string;
+}
+
+/**
+ * What AWS costs for what the last deploy put there (an estimate from Price List prices and the usage read
+ * from AWS at `checkedAt`, refreshed at most every 15 minutes); unknown parts are said, never guessed.
+ */
+export interface CostSummary {
+  /** "AWS ≈ $0.42/h since 09:12 ($1.90)", or "AWS ≈ unknown: why". */
+  line: string;
+  /** Known hourly total (USD), a lower bound when `partial`; null when nothing is known. */
+  usdPerHour: number | null;
+  partial: boolean;
+  /** The last deploy (its run and when its aws-deploy phase passed); absent when nothing is deployed. */
+  deployment?: { runId: string; at: string };
+  /** USD since the deploy at the current rate (an estimate); absent without a deploy or a known rate. */
+  sinceDeployUsd?: number;
+  items: CostLineItem[];
+  /** Why there is no estimate at all (nothing deployed, untrusted, nothing to estimate, AWS not reachable). */
+  unknown?: string;
+  /** When the usage was last read from AWS (ISO); the next refresh is due 15 minutes later. */
+  checkedAt: string;
+  /** Set when the usage is older than `checkedAt` says AWS was asked (AWS not reachable: the last usage kept). */
+  stale?: string;
+  /** Where the prices came from and their date (offline: the on-disk cache, with its date). */
+  prices: { source: 'price-list' | 'cache' | 'stale-cache' | 'none'; fetchedAt?: string; error?: string };
+  /** `notify.budget` and, when the estimate is over it, the warning. */
+  budget?: { perHour?: number; perDay?: number; exceeded?: string };
+  /** Actual cost from Cost Explorer for tagged resources (delayed as AWS's data is); absent until it is read. */
+  actual?: { usd: number; from: string; to: string; delayed: true; note?: string } | null;
+}
