@@ -99,9 +99,9 @@ phases:
     expect(s.sinceDeployUsd).toBeCloseTo(2 * RATE, 10);
     expect(s.prices).toEqual({ source: 'price-list', fetchedAt: '2026-12-07T11:12:00.000Z' });
     expect(s.line).toMatch(/^AWS ≈ \$0\.39\/h since \d\d:\d\d \(\$0\.79\)$/);
-    // Pricing: AmazonECS + AWSLambda; ECS: DescribeServices + DescribeTaskDefinition.
+    // Pricing: AmazonECS + AWSLambda + AmazonEKS (one file a day); ECS: DescribeServices + DescribeTaskDefinition.
     const first = awsCalls();
-    expect(first).toBe(4);
+    expect(first).toBe(5);
     for (let i = 0; i < 100; i++) {
       clock += 5_000;
       expect(core.state().cost?.usdPerHour).toBeCloseTo(RATE, 10);
@@ -169,7 +169,7 @@ phases:
     clock += 16 * MIN;
     const off = (await core.cost())!;
     expect(off.usdPerHour).toBeCloseTo(RATE, 10);
-    expect(off.stale).toMatch(new RegExp(`^AWS not reachable: .+; usage as of ${checked}$`));
+    expect(off.stale).toMatch(new RegExp(`^ecs:DescribeServices failed: .+; usage as of ${checked}$`));
     expect(off.prices).toMatchObject({ source: 'cache', fetchedAt: '2026-12-07T11:12:00.000Z' });
   });
 });
@@ -209,7 +209,7 @@ phases:
       await waitFor(() => core.state().cost?.deployment?.runId === run.runId, 10_000, 'the deploy priced');
       // 2 tasks × (0.25 vCPU × $0.04048 + 0.5 GB × $0.004445) = $0.024685/h
       expect(core.state().cost?.usdPerHour).toBeCloseTo(2 * (0.25 * 0.04048 + 0.5 * 0.004445), 10);
-      expect(costCalls()).toBe(3);
+      expect(costCalls()).toBe(4);
       await waitFor(() => delivered.some((n) => n.title === 'AWS over budget'), 5_000, 'the budget notice');
       expect(delivered.filter((n) => n.title === 'AWS over budget')).toHaveLength(1);
     } finally {

@@ -78,7 +78,7 @@ phases:
     expect(r.stdout).toContain(
       `💲 AWS ≈ $0.39/h since ${clock} ($0.79) · freed 9.2 GiB RAM, 6.0 GiB VRAM\n   ⚠ AWS ≈ $0.39/h is over the budget of $0.25/h (notify.budget)\n`,
     );
-    expect(awsCalls()).toBe(4); // GetProducts ×2, DescribeServices, DescribeTaskDefinition
+    expect(awsCalls()).toBe(5); // GetProducts ×3, DescribeServices, DescribeTaskDefinition
 
     const j = await cli('status', '--json');
     expect(j.code).toBe(0);
@@ -94,6 +94,6 @@ phases:
     expect(cost.sinceDeployUsd).toBeGreaterThanOrEqual(2 * RATE);
     expect(cost.sinceDeployUsd).toBeLessThan(2.1 * RATE);
     // The second status read the estimate the first one kept: no AWS call.
-    expect(awsCalls()).toBe(4);
+    expect(awsCalls()).toBe(5);
   });
 });

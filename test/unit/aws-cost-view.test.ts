@@ -7,9 +7,12 @@ import {
   budgetEdge,
   COST_REFRESH_MS,
   costRefreshDue,
+  costScopeOf,
   costSummaryOf,
   type CostRecord,
 } from '../../main/core/aws/cost-view';
+import { parseConfig } from '../../main/core/config';
+import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
 import type { DeploymentIdentity } from '../../main/core/deployments';
 import { costDetails, costReliefLine } from '../../main/core/format';
 import type { ReliefSummary } from '../../main/core/vocabulary';
@@ -130,5 +133,33 @@ describe('wording', () => {
       'usage kept: AWS not reachable: ECONNREFUSED; usage as of 2026-12-07T09:12:00.000Z',
       'prices from the cache of 2026-12-05 08:00 UTC (Price List not reachable: x)',
     ]);
+  });
+
+  it('prices what the deploy steps name besides the gate: ecs-deploy services, lambda-deploy functions, eks-rollout clusters', () => {
+    const text = `name: scope
+aws: { region: eu-west-1 }
+gate: { services: [{ cluster: dev, service: api }] }
+phases:
+  local: { steps: [{ name: t, run: "true" }] }
+  aws-deploy:
+    steps:
+      - ecs-deploy: { cluster: dev, service: api, image: 'x:1' }
+      - ecs-deploy: { cluster: gpu, service: llm, image: 'x:2' }
+      - ecs-deploy: { cluster: dev, service: '\${{ env.SVC }}', image: 'x:3' }
+      - lambda-deploy: { function: embed, zip: a.zip }
+      - eks-rollout: { deployment: web, image: 'repo/web:2', eks: { cluster: demo, region: eu-west-1 } }
+`;
+    const config = parseConfig(text, '/p/offload.yml', { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+    expect(costScopeOf(config)).toEqual({
+      region: 'eu-west-1',
+      // The gate's service once; a service still written as \${{ }} is not guessed.
+      services: [
+        { cluster: 'dev', service: 'api' },
+        { cluster: 'gpu', service: 'llm' },
+      ],
+      functions: ['embed'],
+      eksClusters: [{ cluster: 'demo', region: 'eu-west-1' }],
+      budget: undefined,
+    });
   });
 });

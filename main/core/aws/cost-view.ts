@@ -5,13 +5,12 @@
  * record in memory and never asks AWS; offline the prices come from the on-disk Price List cache, with its date.
  */
 import type { AwsClients } from './clients';
-import { budgetExceeded, costLine, costTotal, fargateCost, type CostItem } from './cost';
-import { fargateUsage } from './cost-usage';
-import { fetchUnitPrices, loadPrices } from './prices';
+import { budgetExceeded, costLine, costTotal, type CostItem } from './cost';
+import { costTargets, estimateDeployCost } from './cost-estimate';
 import { readDeployments, type DeploymentIdentity, type StateStorage } from '../deployments';
 import type { NoticeInput } from '../notify/notifier';
 import { Poller } from '../units/poller';
-import type { CostLineItem, CostSummary } from '../vocabulary';
+import type { CostLineItem, CostSummary, OffloadConfig } from '../vocabulary';
 
 /** How often the usage is read from AWS at most (a new deploy refreshes at once). */
 export const COST_REFRESH_MS = 15 * 60_000;
@@ -31,11 +30,32 @@ export interface CostRecord {
   stale?: string;
 }
 
-/** What the estimate covers: the region and the ECS services of `gate.services`, and the budget. */
+/**
+ * What the estimate covers: the region; the ECS services of `gate.services` and of the `ecs-deploy` steps, the
+ * `lambda-deploy` functions and the `eks-rollout` clusters (costTargets); and the budget.
+ */
 export interface CostScope {
   region?: string;
   services: readonly { cluster: string; service: string }[];
+  functions?: readonly string[];
+  eksClusters?: readonly { cluster: string; region?: string }[];
   budget?: { perHour?: number; perDay?: number };
+}
+
+/** What the cost view prices: the gate's services and what the deploy steps name (literal values only). */
+export function costScopeOf(config: OffloadConfig): CostScope {
+  const t = costTargets(Object.values(config.phases).flatMap((p) => p.steps));
+  const services = [...config.gate.services];
+  for (const s of t.services)
+    if (!services.some((x) => x.cluster === s.cluster && x.service === s.service)) services.push(s);
+  const { region } = config.aws;
+  return {
+    region,
+    services,
+    functions: t.functions,
+    eksClusters: t.eksClusters,
+    budget: config.notify.budget,
+  };
 }
 
 /** Whether AWS must be asked again: no record, another deploy since, or the record is 15 minutes old. */
@@ -112,35 +132,47 @@ export async function readCostRecord(o: {
   const deployment = o.latest ? { runId: o.latest.runId, at: o.latest.at } : null;
   const base = { version: 1 as const, deployment, checkedAt, items: [], prices: { source: 'none' as const } };
   if (!o.latest) return { ...base, unknown: 'nothing deployed yet' };
-  if (!o.scope.services.length)
-    return { ...base, unknown: 'nothing to estimate: no ECS service in gate.services' };
+  const targets = {
+    services: [...o.scope.services],
+    functions: [...(o.scope.functions ?? [])],
+    eksClusters: [...(o.scope.eksClusters ?? [])],
+  };
+  if (!targets.services.length && !targets.functions.length && !targets.eksClusters.length)
+    return {
+      ...base,
+      unknown:
+        'nothing to estimate: no ECS service (gate.services, ecs-deploy), Lambda function or EKS cluster',
+    };
   if (typeof o.clients === 'string') return { ...base, unknown: o.clients };
   const clients = o.clients;
   const region = o.scope.region ?? clients.region;
   if (!region) return { ...base, unknown: 'no AWS region configured (aws.region or AWS_REGION)' };
-  const priced = await loadPrices({
-    dataDir: o.dataDir,
-    region,
-    now: o.now,
-    fetch: () => fetchUnitPrices(clients.pricing, region),
-  });
-  const prices: CostSummary['prices'] = {
-    source: priced.source,
-    ...(priced.fetchedAt ? { fetchedAt: priced.fetchedAt } : {}),
-    ...(priced.error ? { error: priced.error } : {}),
-  };
+  let est;
   try {
-    const usage = await fargateUsage(clients.ecs, o.scope.services);
-    const items = usage.map((u) => asLine(fargateCost(u, priced.prices)));
-    return { ...base, prices, items };
+    est = await estimateDeployCost({
+      clients,
+      region,
+      dataDir: o.dataDir,
+      now: o.now,
+      since: Date.parse(o.latest.at),
+      targets,
+    });
   } catch (err) {
-    const why = `AWS not reachable: ${(err as Error).message}`;
-    // The usage read last for this deploy stays, said as stale; without it the estimate is unknown.
-    const prev = o.previous?.deployment?.runId === o.latest.runId ? o.previous : undefined;
-    if (prev?.items.length)
-      return { ...base, prices, items: prev.items, stale: `${why}; usage as of ${prev.checkedAt}` };
-    return { ...base, prices, unknown: why };
+    est = { items: [], prices: { source: 'none' as const, fetchedAt: '' }, error: (err as Error).message };
   }
+  const prices: CostSummary['prices'] = {
+    source: est.prices.source,
+    ...(est.prices.fetchedAt ? { fetchedAt: est.prices.fetchedAt } : {}),
+    ...(est.prices.error ? { error: est.prices.error } : {}),
+  };
+  const items = est.items.map(asLine);
+  if (items.some((i) => typeof i.usdPerHour === 'number')) return { ...base, prices, items };
+  // Nothing could be read now: the usage read last for this deploy stays, said as stale.
+  const why = 'error' in est ? `AWS not reachable: ${est.error}` : (items[0]?.unknown ?? 'not known');
+  const prev = o.previous?.deployment?.runId === o.latest.runId ? o.previous : undefined;
+  if (prev?.items.some((i) => typeof i.usdPerHour === 'number'))
+    return { ...base, prices, items: prev.items, stale: `${why}; usage as of ${prev.checkedAt}` };
+  return items.length ? { ...base, prices, items } : { ...base, prices, unknown: why };
 }
 
 /** Where the record lives and what a refresh needs. */

@@ -3,7 +3,7 @@
  * problems), the machine watch its trust allows, the open project with its watches, and the machine's wiring.
  */
 import { projectEffects } from '../boundary';
-import { CostView } from '../aws/cost-view';
+import { CostView, costScopeOf } from '../aws/cost-view';
 import type { MachineWatch } from '../machine';
 import type { Notifier } from '../notify';
 import type { OpenedProject } from '../project';
@@ -96,7 +96,7 @@ function costViewFor(project: OpenedProject, c: SessionContext, trusted: () => b
   return new CostView({
     history,
     dataDir: c.dataDir,
-    scope: { region: config.aws.region, services: config.gate.services, budget: config.notify.budget },
+    scope: costScopeOf(config),
     clients: () =>
       effects.awsRefusal(config.aws) ?? effects.awsClients(config.aws, { ...c.env, ...config.env }),
     now: c.now,
