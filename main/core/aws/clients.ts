@@ -10,6 +10,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -33,6 +34,8 @@ export interface AwsClients {
   readonly pricing: PricingClient;
   /** Built on first use (only the team's evidence and deploy lock need it); path-style where an endpoint is set. */
   readonly s3: S3Client;
+  /** Built on first use (the team evidence's `who`: GetCallerIdentity, once per process). */
+  readonly sts: STSClient;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
   profile?: string;
   region?: string;
@@ -120,6 +123,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   let lambda: LambdaClient | undefined;
   let pricing: PricingClient | undefined;
   let s3: S3Client | undefined;
+  let sts: STSClient | undefined;
   return {
     ecs,
     cloudwatch,
@@ -168,6 +172,10 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         withoutSdkNodeVersionWarning(() => new S3(opts)),
       ));
     },
+    get sts() {
+      const STS = (require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts')).STSClient;
+      return (sts ??= counted('STS', withoutSdkNodeVersionWarning(() => new STS(common))));
+    },
     profile,
     region,
     calls,
@@ -179,6 +187,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       lambda?.destroy();
       pricing?.destroy();
       s3?.destroy();
+      sts?.destroy();
     },
   };
 }

@@ -18,6 +18,7 @@ import type { PhaseId } from '../workflow/types';
 import type { TeamConfig } from './config';
 import { checkPassRecord, passEvidence, runEvidence, runWhere, teamKeys, type TeamActor } from './evidence';
 import { acquireTeamLock, parseHolder, TeamLockHeld, type TeamLockHolder } from './lock';
+import { callerIdentity, identityKey, type CallerIdentity } from './identity';
 import { enqueue, flushQueue, queueFile, type QueuedWrite } from './queue';
 import { s3TeamStore, TeamUnreachable, unreachableCause, type TeamStore } from './store';
 
@@ -92,15 +93,13 @@ export function createTeam(o: TeamOptions) {
   const project = config.name;
   let store: TeamStore | undefined;
   let clients: AwsClients | undefined;
-  const getStore = (): TeamStore => {
-    const aws = {
-      ...config.aws,
-      region: team.region ?? config.aws.region,
-      profile: team.profile ?? config.aws.profile,
-    };
-    clients ??= o.effects().awsClients(aws, { ...env, ...config.env });
-    return (store ??= s3TeamStore(clients.s3, team.bucket));
+  const aws = {
+    ...config.aws,
+    region: team.region ?? config.aws.region,
+    profile: team.profile ?? config.aws.profile,
   };
+  const getClients = (): AwsClients => (clients ??= o.effects().awsClients(aws, { ...env, ...config.env }));
+  const getStore = (): TeamStore => (store ??= s3TeamStore(getClients().s3, team.bucket));
   const queue = queueFile(o.dataDir, project);
   let saidUnreachable = false;
   const unreachable = (err: unknown, action: string): void => {
@@ -110,7 +109,19 @@ export function createTeam(o: TeamOptions) {
     o.say(`team evidence unreachable: ${cause}`);
   };
   let actor: Promise<TeamActor> | undefined;
-  const me = () => (actor ??= teamActor(config.dir, env));
+  const identity = async (): Promise<CallerIdentity> => {
+    try {
+      const key = identityKey({ ...aws, env: { ...env, ...config.env } });
+      return await callerIdentity(key, () => getClients().sts);
+    } catch (err) {
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  const me = () =>
+    (actor ??= Promise.all([teamActor(config.dir, env), identity()]).then(([a, id]) => ({
+      ...a,
+      ...('arn' in id ? { awsIdentity: id.arn } : { awsIdentityError: id.error }),
+    })));
 
   /** A pass of `phase` for `fingerprint` by anyone on the team, with who and where; one GET. */
   const teamPass = async (phase: PhaseId, fingerprint: string) => {
@@ -221,7 +232,7 @@ export function createTeam(o: TeamOptions) {
       clients?.destroy();
     },
     /** The team's view: last deploy per environment, the lock's holder (unreachable: said in it). */
-    view: () => readTeamView(getStore, team, project),
+    view: async () => readTeamView(getStore, team, project, { me: await teamActor(config.dir, env) }),
     /** Forces the environment's lock open (`offload unlock`); returns who held it, if anyone. */
     async unlock(): Promise<string | undefined> {
       const key = teamKeys.lock(team, project, team.environment);
@@ -261,6 +272,11 @@ async function recordRun(
       body: JSON.stringify(p),
     })),
   ];
+  if (run.status === 'failed')
+    writes.push({
+      key: teamKeys.failure(team, project, Date.parse(run.finishedAt ?? run.startedAt), run.runId),
+      body: JSON.stringify(run),
+    });
   if (run.phases.some((p) => p.id === 'aws-deploy' && DEPLOY_STARTED.includes(p.status)))
     writes.push({
       key: `${teamKeys.deploys(team, project, team.environment)}${run.runId}.json`,
