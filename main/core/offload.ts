@@ -166,7 +166,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     config: () => project?.config ?? null,
     history: () => project?.history ?? null,
     dataDir: () => dataDir,
-    team: async () => (await requireOpen().team?.view()) ?? null,
+    team: async () => (await requireOpen().teamWatch?.refresh()) ?? null,
     async unlockTeam() {
       const team = requireOpen().team;
       if (!team) throw new Error('offload.yml has no `team:` section: there is no team deploy lock');

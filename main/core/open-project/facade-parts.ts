@@ -103,6 +103,7 @@ export function snapshotOf(o: {
     notices: o.notifier.recent().slice(-MAX_NOTICES),
     relief: reliefOf(project?.history),
     ruleActions: ruleActionsOf(project?.history),
+    ...(open?.teamWatch ? { team: open.teamWatch.current() } : {}),
   };
 }
 

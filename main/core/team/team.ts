@@ -109,6 +109,7 @@ export function createTeam(o: TeamOptions) {
     o.say(`team evidence unreachable: ${cause}`);
   };
   let actor: Promise<TeamActor> | undefined;
+  let mine: Promise<TeamActor> | undefined;
   const identity = async (): Promise<CallerIdentity> => {
     try {
       const key = identityKey({ ...aws, env: { ...env, ...config.env } });
@@ -232,7 +233,7 @@ export function createTeam(o: TeamOptions) {
       clients?.destroy();
     },
     /** The team's view: last deploy per environment, the lock's holder (unreachable: said in it). */
-    view: async () => readTeamView(getStore, team, project, { me: await teamActor(config.dir, env) }),
+    view: async () => readTeamView(getStore, team, project, { me: await (mine ??= teamActor(config.dir, env)) }),
     /** Forces the environment's lock open (`offload unlock`); returns who held it, if anyone. */
     async unlock(): Promise<string | undefined> {
       const key = teamKeys.lock(team, project, team.environment);
