@@ -13,6 +13,7 @@ import { awsSection } from './sections/aws';
 import { errorsSection } from './sections/errors';
 import { headerSection } from './sections/header';
 import { historySection } from './sections/history';
+import { teamSection } from './sections/team';
 import { machineSection } from './sections/machine';
 import { modelsSection } from './sections/models';
 import { workflowSection } from './sections/workflow';
@@ -42,6 +43,7 @@ export function mountView(api: OffloadApi): StatusView {
     workflowSection(),
     awsSection(),
     errorsSection(),
+    teamSection(),
     historySection(),
   ];
   const main = document.querySelector('main')!;
@@ -91,6 +93,8 @@ function foldDefaults(s: OffloadState): Partial<Record<Fold, boolean>> {
     aws: Boolean(aws && aws.configTarget === 'aws' && (aws.gate === 'not-ready' || aws.gate === 'unknown')),
     errors:
       (aws?.recentErrors.length ?? 0) > 0 || p6?.status === 'unstable' || localLogRows(s.notices).length > 0,
+    // Open when someone else holds the lock or a teammate's run failed.
+    team: Boolean(s.team?.lock || s.team?.failedRuns?.length || s.team?.unreachable),
     history: false,
   };
 }
