@@ -16,13 +16,11 @@ export function teamItems(state: OffloadState): MenuItemModel[] {
   if (!lines.length) return [];
   return [
     { id: 'sep:team', type: 'separator', label: '', enabled: true },
-    ...lines.map(
-      (l): MenuItemModel => ({
-        id: `team:${l.id}`,
-        type: 'header',
-        label: l.tone === 'warn' ? `⚠ ${l.text}` : l.text,
-        enabled: false,
-      }),
-    ),
+    ...lines.map((l): MenuItemModel => ({
+      id: `team:${l.id}`,
+      type: 'header',
+      label: l.tone === 'warn' ? `⚠ ${l.text}` : l.text,
+      enabled: false,
+    })),
   ];
 }

@@ -174,7 +174,10 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
     },
     get sts() {
       const STS = (require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts')).STSClient;
-      return (sts ??= counted('STS', withoutSdkNodeVersionWarning(() => new STS(common))));
+      return (sts ??= counted(
+        'STS',
+        withoutSdkNodeVersionWarning(() => new STS(common)),
+      ));
     },
     profile,
     region,

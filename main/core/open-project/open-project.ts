@@ -109,7 +109,8 @@ export class OpenProject {
       config.team &&
       createTeam({ config, team: config.team, dataDir, env, say: o.log, effects: () => this.effects() }));
     if (team) this.store.addFn(() => team.dispose());
-    this.teamWatch = team && this.store.add(new TeamWatch(() => team.view(), { changed: o.changed, now: o.now }));
+    this.teamWatch =
+      team && this.store.add(new TeamWatch(() => team.view(), { changed: o.changed, now: o.now }));
     if (o.watch) this.teamWatch?.start();
     const teamRun = team ? { team: team.openRun } : {};
     this.engine = new Engine({
@@ -306,9 +307,7 @@ export class OpenProject {
       // What is on AWS: this copy's last deploy, or a teammate's newer one (the team's view, a minute old at most).
       await this.teamWatch?.fresh();
       const deployed = newerDeployed(deployedSource(history), this.teamDeployment());
-      this.driftNow = fp
-        ? driftOf(deployed, fp.value, (t) => changedFiles(history.projectDir, t, fp))
-        : null;
+      this.driftNow = fp ? driftOf(deployed, fp.value, (t) => changedFiles(history.projectDir, t, fp)) : null;
     } catch (err) {
       this.workflowsNow = Object.entries(config.workflows).map(([name, phases]) => ({
         name,

@@ -23,7 +23,8 @@ export function callerIdentity(key: string, sts: () => STSClient): Promise<Calle
 
 async function ask(sts: () => STSClient): Promise<CallerIdentity> {
   try {
-    const { GetCallerIdentityCommand } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+    const { GetCallerIdentityCommand } =
+      require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
     const r = await sts().send(new GetCallerIdentityCommand({}));
     return r.Arn ? { arn: r.Arn } : { error: 'GetCallerIdentity named no ARN' };
   } catch (err) {

@@ -5,6 +5,7 @@
  * working: an unreachable bucket is said once and its records wait in the queue.
  */
 import os from 'node:os';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../aws/clients';
 import type { ProjectEffects } from '../boundary';
 import type { OffloadConfig } from '../config/types';
@@ -18,7 +19,7 @@ import type { PhaseId } from '../workflow/types';
 import type { TeamConfig } from './config';
 import { checkPassRecord, passEvidence, runEvidence, runWhere, teamKeys, type TeamActor } from './evidence';
 import { acquireTeamLock, parseHolder, TeamLockHeld, type TeamLockHolder } from './lock';
-import { callerIdentity, identityKey, type CallerIdentity } from './identity';
+import { callerIdentity, identityKey } from './identity';
 import { enqueue, flushQueue, queueFile, type QueuedWrite } from './queue';
 import { s3TeamStore, TeamUnreachable, unreachableCause, type TeamStore } from './store';
 
@@ -86,6 +87,17 @@ export async function teamActor(dir: string, env: NodeJS.ProcessEnv): Promise<Te
   return { who, where: runWhere(env, os.hostname()) };
 }
 
+/** Who (the git author, and the AWS caller identity or why it is unknown) and where; asked once per team. */
+async function whoAmI(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  identity: string,
+  sts: () => STSClient,
+): Promise<TeamActor> {
+  const [a, id] = await Promise.all([teamActor(dir, env), callerIdentity(identity, sts)]);
+  return { ...a, ...('arn' in id ? { awsIdentity: id.arn } : { awsIdentityError: id.error }) };
+}
+
 /** The team gate of one project. */
 export function createTeam(o: TeamOptions) {
   const { config, team } = o;
@@ -110,19 +122,13 @@ export function createTeam(o: TeamOptions) {
   };
   let actor: Promise<TeamActor> | undefined;
   let mine: Promise<TeamActor> | undefined;
-  const identity = async (): Promise<CallerIdentity> => {
-    try {
-      const key = identityKey({ ...aws, env: { ...env, ...config.env } });
-      return await callerIdentity(key, () => getClients().sts);
-    } catch (err) {
-      return { error: err instanceof Error ? err.message : String(err) };
-    }
-  };
   const me = () =>
-    (actor ??= Promise.all([teamActor(config.dir, env), identity()]).then(([a, id]) => ({
-      ...a,
-      ...('arn' in id ? { awsIdentity: id.arn } : { awsIdentityError: id.error }),
-    })));
+    (actor ??= whoAmI(
+      config.dir,
+      env,
+      identityKey({ ...aws, env: { ...env, ...config.env } }),
+      () => getClients().sts,
+    ));
 
   /** A pass of `phase` for `fingerprint` by anyone on the team, with who and where; one GET. */
   const teamPass = async (phase: PhaseId, fingerprint: string) => {
@@ -233,19 +239,20 @@ export function createTeam(o: TeamOptions) {
       clients?.destroy();
     },
     /** The team's view: last deploy per environment, the lock's holder (unreachable: said in it). */
-    view: async () => readTeamView(getStore, team, project, { me: await (mine ??= teamActor(config.dir, env)) }),
+    view: async () =>
+      readTeamView(getStore, team, project, { me: await (mine ??= teamActor(config.dir, env)) }),
     /** Forces the environment's lock open (`offload unlock`); returns who held it, if anyone. */
-    async unlock(): Promise<string | undefined> {
-      const key = teamKeys.lock(team, project, team.environment);
-      const there = await getStore().get(key);
-      await getStore().remove(key);
-      if (!there) return undefined;
-      const h = parseHolder(there.text);
-      return h
-        ? `${h.who} at ${h.where} since ${h.since} (${h.workflow}, run ${h.runId})`
-        : 'a malformed lock';
-    },
+    unlock: () => forceUnlock(getStore(), teamKeys.lock(team, project, team.environment)),
   };
+}
+
+/** Removes the lock at `key` whatever it holds; who held it, if anyone. */
+async function forceUnlock(store: TeamStore, key: string): Promise<string | undefined> {
+  const there = await store.get(key);
+  await store.remove(key);
+  if (!there) return undefined;
+  const h = parseHolder(there.text);
+  return h ? `${h.who} at ${h.where} since ${h.since} (${h.workflow}, run ${h.runId})` : 'a malformed lock';
 }
 
 /** Writes the run's records (the queue first, then this run's); what cannot be written waits in the queue. */
