@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerIdentity } from '../../main/core/team/identity';
-import { newestFirst, teamKeys } from '../../main/core/team/evidence';
+import { checkRunRecord, newestFirst, teamKeys } from '../../main/core/team/evidence';
 import { newerDeployed, teamDeployment, TeamWatch } from '../../main/core/team/team-watch';
 import { driftOf } from '../../main/core/deployments/drift';
 import { phase6Status } from '../../main/core/deployments';
@@ -64,6 +64,20 @@ describe('the AWS caller identity', () => {
     expect(denied).toEqual({ error: 'AccessDenied for sts:GetCallerIdentity' });
     expect(await callerIdentity('denied', sts('denied'))).toBe(denied);
     expect(hits.slice(before)).toEqual(['ok', 'denied']);
+  });
+});
+
+describe('a run record read back', () => {
+  it('with an identity that is not a short string is skipped, never shown', () => {
+    const run = {
+      ...{ version: 1, kind: 'offload-run', fingerprint: 'f'.repeat(64), runId: 'r', workflow: 'full' },
+      ...{ status: 'failed', startedAt: '2026-12-07T10:00:00Z', who: 'Bo', where: 'x', environment: 'dev' },
+      ...{ phases: [], deployed: [] },
+    };
+    expect(checkRunRecord(JSON.stringify({ ...run, awsIdentity: ARN }))).toHaveProperty('run');
+    expect(checkRunRecord(JSON.stringify({ ...run, awsIdentity: { arn: ARN } }))).toEqual({
+      malformed: 'awsIdentity is not a short string',
+    });
   });
 });
 

@@ -174,6 +174,8 @@ export function checkRunRecord(text: string): { run: RunEvidence } | { malformed
     if (!str(r[k])) return { malformed: `${k} is missing or not a short string` };
   if (!Array.isArray(r.phases) || !Array.isArray(r.deployed))
     return { malformed: 'phases or deployed missing' };
+  if (r.awsIdentity !== undefined && !str(r.awsIdentity))
+    return { malformed: 'awsIdentity is not a short string' };
   return { run: r as unknown as RunEvidence };
 }
 
