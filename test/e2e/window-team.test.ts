@@ -4,6 +4,7 @@
  * on another copy, and a lock a teammate holds, show up from the core's own read of the bucket.
  * Skipped, with the reason, where moto is absent.
  */
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -16,7 +17,7 @@ import { CHROMIUM, openBridgePage, type BridgePage } from '../fixtures/electron/
 import { motoAvailable, startMoto, type MotoServer } from '../fixtures/moto/server';
 import { makeProject, runCli, tempDataDir } from '../helpers/cli';
 import { waitFor } from '../helpers/process';
-import { buildApp, type BuiltApp } from './helpers/build-app';
+import { buildApp, ROOT, type BuiltApp } from './helpers/build-app';
 
 const moto = motoAvailable();
 const BUCKET = 'team-window';
@@ -111,6 +112,11 @@ describe.skipIf(!moto.ok)(`the team in the window and the tray (${moto.why})`, (
     expect(rows).toHaveLength(3);
     expect(await page.page.locator('#badge-team').textContent()).toBe('locked · 1 failed run(s)');
     expect(await page.page.locator('#team li.warn').count()).toBe(1);
+    const wide = await page.page.evaluate(
+      () => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth,
+    );
+    expect(wide, 'long team lines overflow sideways').toBe(0);
+    await page.page.screenshot({ path: path.join(ROOT, 'test-results', 'screenshots', 'team.png') });
 
     const menu = buildTrayMenu(core.state(), { launchAtLogin: false });
     const team = menu.filter((i) => i.id.startsWith('team:')).map((i) => i.label);
