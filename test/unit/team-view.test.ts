@@ -164,4 +164,32 @@ describe('the kept team view', () => {
     ]);
     w.dispose();
   });
+
+  it('while watching, reads every interval unless monitoring is paused; resuming reads at once', async () => {
+    let reads = 0;
+    const pending: (() => void)[] = [];
+    const timers = {
+      setTimeout: (fn: () => void) => pending.push(fn),
+      clearTimeout: () => undefined,
+    };
+    const w = new TeamWatch(
+      async () => {
+        reads++;
+        return view();
+      },
+      { changed: () => undefined, timers },
+    );
+    w.setPaused(true);
+    w.start();
+    await w.refresh();
+    expect([reads, pending.length]).toEqual([1, 0]);
+    w.setPaused(false);
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toBe(2);
+    await new Promise((r) => setImmediate(r));
+    pending.shift()?.();
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toBe(3);
+    w.dispose();
+  });
 });

@@ -111,7 +111,10 @@ export class OpenProject {
     if (team) this.store.addFn(() => team.dispose());
     this.teamWatch =
       team && this.store.add(new TeamWatch(() => team.view(), { changed: o.changed, now: o.now }));
-    if (o.watch) this.teamWatch?.start();
+    if (o.watch) {
+      this.teamWatch?.setPaused(o.monitoringPaused);
+      this.teamWatch?.start();
+    }
     const teamRun = team ? { team: team.openRun } : {};
     this.engine = new Engine({
       config,
@@ -288,6 +291,7 @@ export class OpenProject {
 
   setPaused(paused: boolean): void {
     this.aws?.setPaused(paused);
+    this.teamWatch?.setPaused(paused);
   }
 
   /** Throws UntrustedProject unless the project is trusted as it is now (read afresh: a command enters). */

@@ -32,6 +32,11 @@ export class TeamWatch {
     this.poller.start();
   }
 
+  /** Monitoring paused: no reads every minute (a run's or a command's still read). */
+  setPaused(paused: boolean): void {
+    this.poller.setPaused(paused);
+  }
+
   /** The view as last read (null before the first read). */
   current(): TeamView | null {
     return this.view;
