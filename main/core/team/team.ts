@@ -150,6 +150,7 @@ export function createTeam(o: TeamOptions) {
   };
 
   const openRun: TeamRunFactory = (run) => {
+    void me(); // who (git author, caller identity) is asked while the run starts, not on the lock's path
     let release: (() => Promise<void>) | undefined;
     let told = false;
     const consulted = new Map<PhaseId, Awaited<ReturnType<typeof teamPass>>>();
