@@ -5,7 +5,7 @@
  */
 import { setAttr } from './dom';
 
-export const FOLDS = ['machine', 'models', 'phases', 'aws', 'errors', 'history'] as const;
+export const FOLDS = ['machine', 'models', 'phases', 'aws', 'errors', 'team', 'history'] as const;
 export type Fold = (typeof FOLDS)[number];
 
 const KEY = 'offload.sections';

@@ -14,6 +14,7 @@ import { errorsSection } from './sections/errors';
 import { fitSection } from './sections/fit';
 import { headerSection } from './sections/header';
 import { historySection } from './sections/history';
+import { teamSection } from './sections/team';
 import { machineSection } from './sections/machine';
 import { modelsSection } from './sections/models';
 import { workflowSection } from './sections/workflow';
@@ -44,6 +45,7 @@ export function mountView(api: OffloadApi): StatusView {
     awsSection(),
     fitSection(),
     errorsSection(),
+    teamSection(),
     historySection(),
   ];
   const main = document.querySelector('main')!;
@@ -93,6 +95,8 @@ function foldDefaults(s: OffloadState): Partial<Record<Fold, boolean>> {
     aws: Boolean(aws && aws.configTarget === 'aws' && (aws.gate === 'not-ready' || aws.gate === 'unknown')),
     errors:
       (aws?.recentErrors.length ?? 0) > 0 || p6?.status === 'unstable' || localLogRows(s.notices).length > 0,
+    // Open when someone else holds the lock or a teammate's run failed.
+    team: Boolean(s.team?.lock || s.team?.failedRuns?.length || s.team?.unreachable),
     history: false,
   };
 }

@@ -5,6 +5,7 @@
 import { attention, gateWord, lastError, phase6Of, workflowLabel } from '../core/format';
 import type { OffloadState, WorkflowAvailability } from '../core/state';
 import { ENTRY_POINTS, PHASE_TITLES, STATUS_ICON } from '../core/vocabulary';
+import { teamItems } from './tray-team';
 
 /** Icon states, in the order they win when several hold (running beats failed beats warning…). */
 export const TRAY_STATES = ['idle', 'running', 'failed', 'ready', 'warning', 'drift'] as const;
@@ -189,6 +190,7 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
     });
   }
   items.push(sep('sep:phase6'), ...phase6Items(state));
+  items.push(...teamItems(state));
   if (state.trust && !state.trust.trusted) {
     // Untrusted: nothing runs until the user has read what offload.yml would do, in the window.
     items.push({

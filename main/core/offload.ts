@@ -176,7 +176,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     config: () => project?.config ?? null,
     history: () => project?.history ?? null,
     dataDir: () => dataDir,
-    team: async () => (await requireOpen().team?.view()) ?? null,
+    team: async () => (await requireOpen().teamWatch?.refresh()) ?? null,
     unlockTeam: () => unlockTeamOf(requireOpen()),
     trust: () =>
       open ? { subject: open.trust.subject, status: trustStatusOf(dataDir, open.trust.subject) } : null,

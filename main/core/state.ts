@@ -71,6 +71,8 @@ export interface OffloadState {
   ruleActions?: RuleActionLine[];
   /** What AWS costs for the last deploy (cached; a snapshot never asks AWS); absent or null without one. */
   cost?: CostSummary | null;
+  /** The team's view (offload.yml `team:`), refreshed every minute and after each run; absent without one. */
+  team?: TeamView | null;
 }
 
 /** Commands the front ends may send. Each is validated where it enters the core. */
@@ -183,11 +185,31 @@ export interface TeamView {
     runId: string;
     commit?: string;
     deployed: string[];
+    /** The source it deployed, and whether its aws-deploy phase passed (then it is what AWS runs). */
+    fingerprint?: string;
+    deployPassed?: boolean;
+    /** The deployer's AWS caller identity (ARN), when its run knew it. */
+    awsIdentity?: string;
   }[];
+  /** Teammates' (and CI's) recent failed runs of this project, newest first; not this user's own. */
+  failedRuns?: TeamFailedRun[];
   /** Why the bucket could not be read (expired SSO, AccessDenied naming the action, offline). */
   unreachable?: string;
   /** Records that were skipped, each with why (malformed, foreign). */
   skipped: string[];
+}
+
+/** A failed run of someone else on the team: who, where, when, and which phase failed. */
+export interface TeamFailedRun {
+  who: string;
+  where: string;
+  at: string;
+  workflow: string;
+  runId: string;
+  environment: string;
+  failedPhase?: string;
+  commit?: string;
+  awsIdentity?: string;
 }
 
 /** The history a front end may read. */

@@ -106,9 +106,11 @@ export function printDrift(term: Term, drift: DriftState): void {
     .sort((a, b) => b[1] - a[1])
     .map(([f, n]) => `${f} (${n})`)
     .join(', ');
-  const what = drift.deployedCommit
-    ? `commit ${drift.deployedCommit}, run ${drift.deployedRunId}`
-    : `run ${drift.deployedRunId}`;
+  const what = `${
+    drift.deployedCommit
+      ? `commit ${drift.deployedCommit}, run ${drift.deployedRunId}`
+      : `run ${drift.deployedRunId}`
+  }${drift.deployedBy ? `, deployed by ${drift.deployedBy}` : ''}`;
   term.out.write(
     `${term.yellow('⚠')} not deployed: AWS runs an older source (${what}); ${drift.changed} file${drift.changed === 1 ? '' : 's'} changed since: ${folders}\n`,
   );

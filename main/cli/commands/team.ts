@@ -1,6 +1,6 @@
 /**
  * `offload team [--json]`: the team's view from its bucket — the last deploy of each environment (who, when,
- * which commit, from where) and who holds the deploy lock. `offload unlock`: forces the environment's deploy
+ * which commit, from where), who holds the deploy lock, and teammates' recent failed runs. `offload unlock`: forces the environment's deploy
  * lock open (the holder's run is gone), as `terraform force-unlock` does.
  */
 import type { Command } from 'commander';
@@ -24,10 +24,18 @@ export function teamLines(v: TeamView): string[] {
   if (!v.lastDeploys.length && !v.unreachable) lines.push('no deploy recorded yet');
   for (const d of v.lastDeploys) {
     const commit = d.commit ? ` commit ${d.commit.slice(0, 12)}` : '';
+    const as = d.awsIdentity ? ` (${d.awsIdentity})` : '';
     lines.push(
-      `last deploy to ${d.environment}: ${d.status} by ${d.who} at ${d.where}, ${d.at}${commit} (${d.workflow}, run ${d.runId})`,
+      `last deploy to ${d.environment}: ${d.status} by ${d.who}${as} at ${d.where}, ${d.at}${commit} (${d.workflow}, run ${d.runId})`,
     );
     for (const item of d.deployed) lines.push(`  ${item}`);
+  }
+  for (const f of v.failedRuns ?? []) {
+    const phase = f.failedPhase ? ` in ${f.failedPhase}` : '';
+    const commit = f.commit ? ` commit ${f.commit.slice(0, 12)}` : '';
+    lines.push(
+      `failed run by ${f.who} at ${f.where}, ${f.at}: ${f.workflow}${phase} (${f.environment}${commit}, run ${f.runId})`,
+    );
   }
   for (const s of v.skipped) lines.push(`skipped ${s}`);
   return lines.map(reasonText);
@@ -37,7 +45,7 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
   program
     .command('team')
     .description(
-      "the team's last deploy of each environment and who holds the deploy lock (offload.yml `team:`)",
+      "the team's last deploy of each environment, who holds the deploy lock, teammates' failed runs (offload.yml `team:`)",
     )
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {

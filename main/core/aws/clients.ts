@@ -12,6 +12,7 @@ import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsConfig } from './config';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -39,6 +40,8 @@ export interface AwsClients {
   readonly eks: EKSClient;
   /** Built on first use (only the team's evidence and deploy lock need it); path-style where an endpoint is set. */
   readonly s3: S3Client;
+  /** Built on first use (the team evidence's `who`: GetCallerIdentity, once per process). */
+  readonly sts: STSClient;
   /** Profile and region as configured (for messages such as `aws sso login --profile X`). */
   profile?: string;
   region?: string;
@@ -128,6 +131,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
   let costExplorer: CostExplorerClient | undefined;
   let eks: EKSClient | undefined;
   let s3: S3Client | undefined;
+  let sts: STSClient | undefined;
   return {
     ecs,
     cloudwatch,
@@ -191,6 +195,13 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
         withoutSdkNodeVersionWarning(() => new S3(opts)),
       ));
     },
+    get sts() {
+      const STS = (require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts')).STSClient;
+      return (sts ??= counted(
+        'STS',
+        withoutSdkNodeVersionWarning(() => new STS(common)),
+      ));
+    },
     profile,
     region,
     calls,
@@ -204,6 +215,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       costExplorer?.destroy();
       eks?.destroy();
       s3?.destroy();
+      sts?.destroy();
     },
   };
 }

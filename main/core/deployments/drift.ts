@@ -13,6 +13,8 @@ export interface DeployedSource {
   runId: string;
   at: string;
   commit?: string;
+  /** A teammate's or CI's deploy (the team's evidence): who, and where from. */
+  by?: string;
 }
 
 /** How many changed files the drift state lists by name. */
@@ -42,6 +44,7 @@ export function driftOf(
     deployedRunId: deployed.runId,
     deployedAt: deployed.at,
     ...(deployed.commit ? { deployedCommit: deployed.commit } : {}),
+    ...(deployed.by ? { deployedBy: deployed.by } : {}),
   };
 }
 

@@ -29,6 +29,8 @@ export interface DeploymentIdentity {
   /** git HEAD when deployed (short), if the project is a git work tree. */
   commit?: string;
   items: DeployedItem[];
+  /** Deployed by a teammate or CI (the team's evidence): who, and where from. */
+  by?: string;
 }
 
 const FILE = 'deployments';
@@ -208,7 +210,8 @@ export function phase6Status(
   const ackAt = o.ack?.runId === latest.runId ? Date.parse(o.ack.at) : NaN;
   const acked = Number.isFinite(ackAt) && ackAt >= deployedAt;
   const start = acked ? ackAt : deployedAt;
-  const deployment = { runId: latest.runId, at: latest.at, summary: describeDeployment(latest) };
+  const by = latest.by ? ` (deployed by ${latest.by})` : '';
+  const deployment = { runId: latest.runId, at: latest.at, summary: `${describeDeployment(latest)}${by}` };
   const ack = acked ? { acknowledgedAt: new Date(ackAt).toISOString() } : {};
   const counts = (s: Phase6Signal) => (acked ? s.at > start : s.at >= start) && s.at <= o.now;
   const first = signals.filter(counts).sort((a, b) => a.at - b.at)[0];

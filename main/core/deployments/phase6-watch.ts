@@ -25,6 +25,8 @@ export interface Phase6WatchOptions {
   /** Called when the quiet period ends (a re-render); absent: nothing is scheduled (one-shot commands). */
   onQuietEnd?: () => void;
   timers?: Timers;
+  /** The team's latest deployment of this environment (a teammate's counts where it is newer). */
+  teamDeployment?: () => DeploymentIdentity | undefined;
 }
 
 /** Deployments and signals of one project, and what phase 6 says about them now. */
@@ -41,7 +43,10 @@ export class Phase6Watch {
 
   /** The latest deployment (CloudWatch notices and the error context name it). */
   latest(): DeploymentIdentity | undefined {
-    return this.deployments.at(-1);
+    const mine = this.deployments.at(-1);
+    const team = this.o.teamDeployment?.();
+    if (!team || this.deployments.some((d) => d.runId === team.runId)) return mine;
+    return mine && Date.parse(mine.at) >= Date.parse(team.at) ? mine : team;
   }
 
   /** Every recorded deployment, read afresh (a deployment by another process counts too), oldest first. */

@@ -9,6 +9,7 @@ export * from './phase6';
 export * from './local-errors';
 export * from './relief';
 export * from './cost';
+export * from './team';
 /** Project text made safe for a terminal or a review (escapes dropped, hidden characters made visible). */
 export { sanitizeForTerminal, visibleText } from '../boundary/text';
 

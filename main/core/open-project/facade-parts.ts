@@ -110,6 +110,7 @@ export function snapshotOf(o: {
     ruleActions: ruleActionsOf(project?.history),
     cost: o.cost?.summary() ?? null,
     ...(o.fit ? { fit: o.fit.get(project?.config ?? null, o.machine, trust?.status.trusted === true) } : {}),
+    ...(open?.teamWatch ? { team: open.teamWatch.current() } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ import { changedFiles } from '../workflow/fingerprint';
 import type { EngineEvent } from '../workflow/types';
 import { gateByTrust } from './trust-gate';
 import { createTeam } from '../team/team';
+import { newerDeployed, teamDeployment, TeamWatch, type TeamDeployment } from '../team/team-watch';
 
 /** The gate as a front end reads it: this process's, a live watch's in another process, or asked now. */
 export type AwsGateView = AwsSnapshot & { live?: { pid: number; since: string } };
@@ -66,6 +67,8 @@ export class OpenProject {
   /** The team gate (evidence and deploy lock in the team's bucket); undefined without `team:`. */
   readonly team: ReturnType<typeof createTeam> | undefined;
   readonly phase6: Phase6Watch;
+  /** The team's view, read every minute while watching and after each run; undefined without `team:`. */
+  readonly teamWatch: TeamWatch | undefined;
   readonly rule: RuleWiring;
   private readonly store = new DisposableStore();
   private aws: AwsWatch | null = null;
@@ -96,6 +99,7 @@ export class OpenProject {
           blind: this.liveAws()?.cloudwatchBlind,
         }),
         onQuietEnd: o.watch ? o.changed : undefined,
+        teamDeployment: () => this.teamDeployment(),
       }),
     );
     const services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
@@ -105,6 +109,12 @@ export class OpenProject {
       config.team &&
       createTeam({ config, team: config.team, dataDir, env, say: o.log, effects: () => this.effects() }));
     if (team) this.store.addFn(() => team.dispose());
+    this.teamWatch =
+      team && this.store.add(new TeamWatch(() => team.view(), { changed: o.changed, now: o.now }));
+    if (o.watch) {
+      this.teamWatch?.setPaused(o.monitoringPaused);
+      this.teamWatch?.start();
+    }
     const teamRun = team ? { team: team.openRun } : {};
     this.engine = new Engine({
       config,
@@ -119,7 +129,11 @@ export class OpenProject {
       this.engine.subscribe(
         (e) => {
           // A deployment is recorded once its phase passed; the run's end sees it.
-          if (e.type === 'run-finished') this.phase6.reloadDeployments();
+          if (e.type === 'run-finished') {
+            this.phase6.reloadDeployments();
+            // A watching front end shows the team as the run left it (a one-shot command asks nothing more).
+            if (o.watch) void this.teamWatch?.refresh();
+          }
           o.onRunEvent(e);
         },
         { outputText: 'during-call' },
@@ -269,8 +283,15 @@ export class OpenProject {
     return this.aws?.snapshot() ?? null;
   }
 
+  /** The team's latest deployment of this project's environment, as last read. */
+  private teamDeployment(): TeamDeployment | undefined {
+    const env = this.o.project.config.team?.environment;
+    return env ? teamDeployment(this.teamWatch?.current() ?? null, env) : undefined;
+  }
+
   setPaused(paused: boolean): void {
     this.aws?.setPaused(paused);
+    this.teamWatch?.setPaused(paused);
   }
 
   /** Throws UntrustedProject unless the project is trusted as it is now (read afresh: a command enters). */
@@ -287,9 +308,10 @@ export class OpenProject {
       this.trustState = trustStatus(this.o.dataDir, this.o.trust);
       this.workflowsNow = gateByTrust(await this.engine.availability(), this.trustState);
       const fp = this.engine.lastFingerprint;
-      this.driftNow = fp
-        ? driftOf(deployedSource(history), fp.value, (t) => changedFiles(history.projectDir, t, fp))
-        : null;
+      // What is on AWS: this copy's last deploy, or a teammate's newer one (the team's view, a minute old at most).
+      await this.teamWatch?.fresh();
+      const deployed = newerDeployed(deployedSource(history), this.teamDeployment());
+      this.driftNow = fp ? driftOf(deployed, fp.value, (t) => changedFiles(history.projectDir, t, fp)) : null;
     } catch (err) {
       this.workflowsNow = Object.entries(config.workflows).map(([name, phases]) => ({
         name,

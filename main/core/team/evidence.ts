@@ -11,6 +11,10 @@ import type { TeamConfig } from './config';
 export interface TeamActor {
   who: string;
   where: string;
+  /** The AWS caller identity's ARN (sts GetCallerIdentity), when it could be asked. */
+  awsIdentity?: string;
+  /** Why the caller identity is not known (expired SSO, AccessDenied, offline): said, never a failed run. */
+  awsIdentityError?: string;
 }
 
 /** One finished run, as the team sees it. */
@@ -51,6 +55,9 @@ export const keySegment = (s: string): string => s.replace(SEGMENT, '_').slice(0
 
 const base = (cfg: Pick<TeamConfig, 'prefix'>): string => (cfg.prefix ? `${cfg.prefix}/` : '');
 
+const failuresOf = (cfg: Pick<TeamConfig, 'prefix'>, project: string): string =>
+  `${base(cfg)}failures/${keySegment(project)}/`;
+
 /** The keys of everything the team writes, from what is looked up: never a listing per check. */
 export const teamKeys = {
   run: (cfg: Pick<TeamConfig, 'prefix'>, project: string, runId: string) =>
@@ -61,7 +68,18 @@ export const teamKeys = {
     `${base(cfg)}deploys/${keySegment(project)}/${keySegment(env)}/`,
   lock: (cfg: Pick<TeamConfig, 'prefix'>, project: string, env: string) =>
     `${base(cfg)}locks/${keySegment(project)}/${keySegment(env)}.json`,
+  /** The project's failed runs: newest first in key order, so one capped listing reads the recent ones. */
+  failures: (cfg: Pick<TeamConfig, 'prefix'>, project: string) => failuresOf(cfg, project),
+  failure: (cfg: Pick<TeamConfig, 'prefix'>, project: string, atMs: number, runId: string) =>
+    `${failuresOf(cfg, project)}${newestFirst(atMs)}_${keySegment(runId)}.json`,
 };
+
+/** The largest time a key can hold (year 2286): keys sort by it backwards. */
+const LAST_MS = 9_999_999_999_999;
+
+/** A time as a key prefix that sorts newest first (S3 lists keys in ascending order). */
+export const newestFirst = (atMs: number): string =>
+  String(LAST_MS - Math.min(LAST_MS, Math.max(0, Math.floor(atMs)))).padStart(13, '0');
 
 /** The evidence of a finished run, from its snapshot and what its deploy steps deployed. */
 export function runEvidence(
@@ -106,6 +124,7 @@ export function passEvidence(run: RunEvidence): PassEvidence[] {
       environment: run.environment,
       who: run.who,
       where: run.where,
+      ...(run.awsIdentity ? { awsIdentity: run.awsIdentity } : {}),
     }));
 }
 
@@ -155,6 +174,8 @@ export function checkRunRecord(text: string): { run: RunEvidence } | { malformed
     if (!str(r[k])) return { malformed: `${k} is missing or not a short string` };
   if (!Array.isArray(r.phases) || !Array.isArray(r.deployed))
     return { malformed: 'phases or deployed missing' };
+  if (r.awsIdentity !== undefined && !str(r.awsIdentity))
+    return { malformed: 'awsIdentity is not a short string' };
   return { run: r as unknown as RunEvidence };
 }
 

@@ -46,11 +46,15 @@ const conditionFailed = (err: unknown): boolean =>
   status(err) === 409 ||
   /PreconditionFailed|ConditionalRequestConflict/.test(code(err));
 
-/** Why the bucket could not be reached, in the user's words: expired SSO, AccessDenied naming the action… */
+/**
+ * Why the bucket could not be reached, in the user's words: expired SSO, AccessDenied naming the action (an
+ * S3 action unless `action` names its service: `sts:GetCallerIdentity`)…
+ */
 export function unreachableCause(err: unknown, action: string): string {
   const c = code(err);
   const msg = ((err as SdkError)?.message ?? String(err)).split('\n')[0]?.slice(0, 200) ?? '';
-  if (/AccessDenied|Forbidden/.test(c) || status(err) === 403) return `AccessDenied for s3:${action}`;
+  if (/AccessDenied|Forbidden/.test(c) || status(err) === 403)
+    return `AccessDenied for ${action.includes(':') ? action : `s3:${action}`}`;
   if (/Token|SSO|Expired|CredentialsProviderError/i.test(`${c} ${msg}`))
     return `${c || 'credentials'}: ${msg}`;
   if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|TimeoutError|socket/i.test(`${c} ${msg}`))

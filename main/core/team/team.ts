@@ -5,6 +5,7 @@
  * working: an unreachable bucket is said once and its records wait in the queue.
  */
 import os from 'node:os';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../aws/clients';
 import type { ProjectEffects } from '../boundary';
 import type { OffloadConfig } from '../config/types';
@@ -18,6 +19,7 @@ import type { PhaseId } from '../workflow/types';
 import type { TeamConfig } from './config';
 import { checkPassRecord, passEvidence, runEvidence, runWhere, teamKeys, type TeamActor } from './evidence';
 import { acquireTeamLock, parseHolder, TeamLockHeld, type TeamLockHolder } from './lock';
+import { callerIdentity, identityKey } from './identity';
 import { enqueue, flushQueue, queueFile, type QueuedWrite } from './queue';
 import { s3TeamStore, TeamUnreachable, unreachableCause, type TeamStore } from './store';
 
@@ -85,6 +87,17 @@ export async function teamActor(dir: string, env: NodeJS.ProcessEnv): Promise<Te
   return { who, where: runWhere(env, os.hostname()) };
 }
 
+/** Who (the git author, and the AWS caller identity or why it is unknown) and where; asked once per team. */
+async function whoAmI(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  identity: string,
+  sts: () => STSClient,
+): Promise<TeamActor> {
+  const [a, id] = await Promise.all([teamActor(dir, env), callerIdentity(identity, sts)]);
+  return { ...a, ...('arn' in id ? { awsIdentity: id.arn } : { awsIdentityError: id.error }) };
+}
+
 /** The team gate of one project. */
 export function createTeam(o: TeamOptions) {
   const { config, team } = o;
@@ -92,15 +105,13 @@ export function createTeam(o: TeamOptions) {
   const project = config.name;
   let store: TeamStore | undefined;
   let clients: AwsClients | undefined;
-  const getStore = (): TeamStore => {
-    const aws = {
-      ...config.aws,
-      region: team.region ?? config.aws.region,
-      profile: team.profile ?? config.aws.profile,
-    };
-    clients ??= o.effects().awsClients(aws, { ...env, ...config.env });
-    return (store ??= s3TeamStore(clients.s3, team.bucket));
+  const aws = {
+    ...config.aws,
+    region: team.region ?? config.aws.region,
+    profile: team.profile ?? config.aws.profile,
   };
+  const getClients = (): AwsClients => (clients ??= o.effects().awsClients(aws, { ...env, ...config.env }));
+  const getStore = (): TeamStore => (store ??= s3TeamStore(getClients().s3, team.bucket));
   const queue = queueFile(o.dataDir, project);
   let saidUnreachable = false;
   const unreachable = (err: unknown, action: string): void => {
@@ -110,7 +121,14 @@ export function createTeam(o: TeamOptions) {
     o.say(`team evidence unreachable: ${cause}`);
   };
   let actor: Promise<TeamActor> | undefined;
-  const me = () => (actor ??= teamActor(config.dir, env));
+  let mine: Promise<TeamActor> | undefined;
+  const me = () =>
+    (actor ??= whoAmI(
+      config.dir,
+      env,
+      identityKey({ ...aws, env: { ...env, ...config.env } }),
+      () => getClients().sts,
+    ));
 
   /** A pass of `phase` for `fingerprint` by anyone on the team, with who and where; one GET. */
   const teamPass = async (phase: PhaseId, fingerprint: string) => {
@@ -132,6 +150,7 @@ export function createTeam(o: TeamOptions) {
   };
 
   const openRun: TeamRunFactory = (run) => {
+    void me(); // who (git author, caller identity) is asked while the run starts, not on the lock's path
     let release: (() => Promise<void>) | undefined;
     let told = false;
     const consulted = new Map<PhaseId, Awaited<ReturnType<typeof teamPass>>>();
@@ -221,19 +240,20 @@ export function createTeam(o: TeamOptions) {
       clients?.destroy();
     },
     /** The team's view: last deploy per environment, the lock's holder (unreachable: said in it). */
-    view: () => readTeamView(getStore, team, project),
+    view: async () =>
+      readTeamView(getStore, team, project, { me: await (mine ??= teamActor(config.dir, env)) }),
     /** Forces the environment's lock open (`offload unlock`); returns who held it, if anyone. */
-    async unlock(): Promise<string | undefined> {
-      const key = teamKeys.lock(team, project, team.environment);
-      const there = await getStore().get(key);
-      await getStore().remove(key);
-      if (!there) return undefined;
-      const h = parseHolder(there.text);
-      return h
-        ? `${h.who} at ${h.where} since ${h.since} (${h.workflow}, run ${h.runId})`
-        : 'a malformed lock';
-    },
+    unlock: () => forceUnlock(getStore(), teamKeys.lock(team, project, team.environment)),
   };
+}
+
+/** Removes the lock at `key` whatever it holds; who held it, if anyone. */
+async function forceUnlock(store: TeamStore, key: string): Promise<string | undefined> {
+  const there = await store.get(key);
+  await store.remove(key);
+  if (!there) return undefined;
+  const h = parseHolder(there.text);
+  return h ? `${h.who} at ${h.where} since ${h.since} (${h.workflow}, run ${h.runId})` : 'a malformed lock';
 }
 
 /** Writes the run's records (the queue first, then this run's); what cannot be written waits in the queue. */
@@ -261,6 +281,11 @@ async function recordRun(
       body: JSON.stringify(p),
     })),
   ];
+  if (run.status === 'failed')
+    writes.push({
+      key: teamKeys.failure(team, project, Date.parse(run.finishedAt ?? run.startedAt), run.runId),
+      body: JSON.stringify(run),
+    });
   if (run.phases.some((p) => p.id === 'aws-deploy' && DEPLOY_STARTED.includes(p.status)))
     writes.push({
       key: `${teamKeys.deploys(team, project, team.environment)}${run.runId}.json`,

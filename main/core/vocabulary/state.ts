@@ -245,6 +245,8 @@ export interface DriftState {
   deployedAt: string;
   /** git HEAD when that deployment ran (short), if the project is a git work tree. */
   deployedCommit?: string;
+  /** Deployed by a teammate or CI (the team's evidence): who, and where from. */
+  deployedBy?: string;
 }
 
 export interface CloudWatchError {
