@@ -224,6 +224,7 @@ export { SwitchRefused } from './rule/wire';
 export { initConfig, type Finding, type FindingKind } from './init';
 export { copyToClipboard } from './platform/clipboard';
 export { writeFileAtomic } from './platform/atomic-file';
+export { readProjectText, writeProjectFile, ProjectFileError } from './boundary/files';
 export { durationMs } from './units/duration';
 export { findConfig, secretNames } from './config';
 export { resolveDataDir } from './project';

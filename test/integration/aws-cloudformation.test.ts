@@ -306,6 +306,22 @@ describe('cloudformation-deploy', () => {
   });
 });
 
+describe('cloudformation-deploy tags', () => {
+  test('an update keeps the stack’s tags set elsewhere (CloudFormation replaces the whole set it is given)', async () => {
+    const stack = fake.state.cloudformation.addStack({ name: 'tagged', status: 'UPDATE_COMPLETE' });
+    stack.tags = { 'cost-center': '42', team: 'old' };
+    const file = template('tagged.json', { Queue: 'AWS::SQS::Queue' });
+    const { res } = await deploy({ stack: 'tagged', template: file, tags: { team: 'ml' } }, 'run-7');
+    expect(res.status).toBe('passed');
+    expect(fake.state.cloudformation.find('tagged')!.tags).toEqual({
+      'cost-center': '42',
+      team: 'ml',
+      'offload:deployment': 'run-7',
+      'offload:project': expect.any(String),
+    });
+  });
+});
+
 describe('firstFailure', () => {
   test('skips cancellations and the stack’s own lines; falls back to the stack’s reason', () => {
     const ev = (

@@ -43,3 +43,23 @@ describe('nodeMajor', () => {
     expect(nodeMajor(undefined)).toBe('24');
   });
 });
+
+describe('a region that is not a plain region name', () => {
+  it('is never written into a CI file, where GitHub would evaluate ${{ }} and GitLab expand $VAR', async () => {
+    const { githubWorkflow } = await import('../../main/core/ci/github-workflow');
+    const { gitlabPipeline } = await import('../../main/core/ci/gitlab-pipeline');
+    const { codebuildBuildspec } = await import('../../main/core/ci/codebuild-buildspec');
+    for (const region of ['${{ secrets.NPM_TOKEN }}', '$CI_JOB_TOKEN', 'eu-west-1"\nx: y']) {
+      const input = { project: 'p', workflows: WORKFLOWS, region };
+      expect(ciPlan(input).region).toBeUndefined();
+      for (const text of [githubWorkflow(input), gitlabPipeline(input), codebuildBuildspec(input)]) {
+        expect(text).not.toContain('NPM_TOKEN');
+        expect(text).not.toContain('$CI_JOB_TOKEN');
+        expect(text).not.toContain('x: y');
+      }
+    }
+    expect(githubWorkflow({ project: 'p', workflows: WORKFLOWS, region: 'us-gov-west-1' })).toContain(
+      'aws-region: "us-gov-west-1"',
+    );
+  });
+});

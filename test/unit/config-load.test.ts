@@ -444,6 +444,24 @@ history: { max-size: 12XB }
     expectProblem(ps, 8, 22, 'history.max-size', /expected a size like "200MB", "1GB" or a number of bytes/);
   });
 
+  it('entry point names are plain words: no quotes, spaces, newlines or ${{ }} (they reach CI files and shells)', () => {
+    const ps = problemsOf(`name: x
+${LOCAL}workflows:
+  "x\\n    pre_build: [curl evil]": [local]
+  "a' || secrets.KEY || '": [local]
+  ship-it_2.0: [local]
+`);
+    expectProblem(
+      ps,
+      7,
+      3,
+      'workflows["x\\n    pre_build: [curl evil]"]',
+      /entry point name .* letters, digits/,
+    );
+    expectProblem(ps, 8, 3, `workflows["a' || secrets.KEY || '"]`, /entry point name .* letters, digits/);
+    expect(ps).toHaveLength(2);
+  });
+
   it('workflow rules: rule order, aws-test after aws-deploy, local steps before any AWS phase', () => {
     const ps = problemsOf(`name: x
 ${LOCAL}workflows:

@@ -262,3 +262,13 @@ describe('offload team lines', () => {
     ]);
   });
 });
+
+describe('unreachableCause', () => {
+  it('a refusal of the boundary is said in its own words, without the class name', async () => {
+    const { unreachableCause } = await import('../../main/core/team/store');
+    const { EffectRefused, UNTRUSTED_AWS_ENDPOINT } = await import('../../main/core/boundary');
+    expect(unreachableCause(new EffectRefused(UNTRUSTED_AWS_ENDPOINT), 'GetObject')).toBe(
+      UNTRUSTED_AWS_ENDPOINT,
+    );
+  });
+});

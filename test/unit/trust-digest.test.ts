@@ -134,4 +134,16 @@ describe('trust digest', () => {
       `gate: requests ${url} on every check — with values from your environment in it`,
     );
   });
+
+  it('the review names the team bucket every run writes its record to and reads passes from', () => {
+    const text = edited((d) =>
+      d.set('team', { evidence: 's3://attacker-bucket/x', profile: 'prod', environment: 'dev' }),
+    );
+    const actions = reviewActions(parseConfig(text, EXAMPLE, OPTS));
+    expect(actions).toContainEqual(
+      expect.stringMatching(
+        /^team: writes each run's record \(.*git author.*machine.*\) to s3:\/\/attacker-bucket\/x with your AWS credentials \(profile prod\), and counts local passes found there/,
+      ),
+    );
+  });
 });

@@ -6,7 +6,9 @@ import {
   codebuildBuildspec,
   githubWorkflow,
   gitlabPipeline,
-  writeFileAtomic,
+  ProjectFileError,
+  readProjectText,
+  writeProjectFile,
   type CiWorkflowInput,
 } from '../../core/offload';
 import { EXIT } from '../exit-codes';
@@ -50,12 +52,26 @@ const TARGETS: CiTarget[] = [
 function nodeVersionOf(dir: string): string | undefined {
   for (const name of ['.node-version', '.nvmrc']) {
     try {
-      return fs.readFileSync(path.join(dir, name), 'utf8').slice(0, 100);
+      // Bounded and regular files only: a FIFO or /dev/zero named .node-version must not hang or fill memory.
+      return readProjectText(path.join(dir, name), { maxBytes: 4096, what: 'Node version file' }).slice(
+        0,
+        100,
+      );
     } catch {
-      // none: the next, else Node 24
+      // none (or not a small regular file): the next, else Node 24
     }
   }
   return undefined;
+}
+
+/** Whether a directory entry is there, a dangling symlink included (existsSync says no to one). */
+function lexists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Registers `offload ci <platform>`, one subcommand per CI platform the rule can be written for. */
@@ -82,15 +98,21 @@ export function registerCiCommand(program: Command, ctx: CliContext): void {
           return;
         }
         const file = path.join(config.dir, target.file);
-        if (fs.existsSync(file) && !opts.force) {
+        if (lexists(file) && !opts.force) {
           term.err.write(
             `offload: ${file} already exists; use --force to overwrite it, or --stdout to compare\n`,
           );
           ctx.exit(EXIT.usage);
           return;
         }
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        writeFileAtomic(file, text);
+        try {
+          writeProjectFile(config.dir, target.file, text, `offload ci ${target.name}`);
+        } catch (err) {
+          if (!(err instanceof ProjectFileError)) throw err;
+          term.err.write(`offload: ${err.message}\n`);
+          ctx.exit(EXIT.usage);
+          return;
+        }
         term.out.write(`${term.green('✅')} wrote ${file}\n${target.next}\n`);
       });
   }

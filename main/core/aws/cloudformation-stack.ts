@@ -297,9 +297,7 @@ async function createChangeSet(
         ...(spec['template-url'] ? { TemplateURL: spec['template-url'] } : { TemplateBody: o.body }),
         Parameters: [...given, ...previous],
         ...(spec.capabilities?.length ? { Capabilities: spec.capabilities as Capability[] } : {}),
-        ...(spec.tags
-          ? { Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value: String(Value) })) }
-          : {}),
+        ...(spec.tags ? { Tags: stackTags(spec.tags, type === 'UPDATE' ? stack?.Tags : undefined) } : {}),
         ...(spec['role-arn'] ? { RoleARN: spec['role-arn'] } : {}),
         Description: 'offload cloudformation-deploy',
       }),
@@ -473,4 +471,19 @@ async function executeAndFollow(
     }
     await sleep(o.intervalMs, signal);
   }
+}
+
+/**
+ * The Tags of a change set: the step's, over the stack's current ones on an update. CloudFormation replaces a
+ * stack's whole tag set with the one it is given, so a tag set elsewhere (console, another tool) is passed on
+ * unchanged: Offload never removes a tag.
+ */
+export function stackTags(
+  given: Readonly<Record<string, unknown>>,
+  current: readonly { Key?: string; Value?: string }[] | undefined,
+): { Key: string; Value: string }[] {
+  const out = new Map<string, string>();
+  for (const t of current ?? []) if (t.Key !== undefined && t.Value !== undefined) out.set(t.Key, t.Value);
+  for (const [k, v] of Object.entries(given)) out.set(k, String(v));
+  return [...out].map(([Key, Value]) => ({ Key, Value }));
 }

@@ -6,7 +6,9 @@
  * open descriptor, so a swap between the check and the open is caught too.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { formatBytes } from '../format';
+import { writeFileAtomic } from '../platform/atomic-file';
 
 /** Why a project-named file was not read, in the user's words (the path and what it is are in the message). */
 export class ProjectFileError extends Error {
@@ -281,4 +283,51 @@ export function forEachLine(
     }
   }
   finish();
+}
+
+/** Whether `p` is `root` or inside it (both real paths). */
+const within = (root: string, p: string): boolean => {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/**
+ * Writes `text` atomically to `rel` inside the project folder `dir` (a CI file Offload generates), creating its
+ * folders. A folder on the way that is a symlink leading out of the project, or a non-folder, is refused
+ * (ProjectFileError) before anything is created or written there; the file itself, if a symlink, is replaced
+ * by the new file, never written through. Returns the path written.
+ */
+export function writeProjectFile(dir: string, rel: string, text: string, what: string): string {
+  const root = fs.realpathSync(dir);
+  let at = root;
+  for (const part of path.normalize(path.dirname(rel)).split(path.sep)) {
+    if (!part || part === '.') continue;
+    const next = path.join(at, part);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(next);
+    } catch {
+      st = undefined;
+    }
+    if (!st) {
+      fs.mkdirSync(next);
+      at = next;
+      continue;
+    }
+    const real = st.isSymbolicLink() ? fs.realpathSync(next) : next;
+    if (!within(root, real))
+      throw new ProjectFileError(
+        `${what}: ${path.join(dir, rel)} would be written to ${path.join(real, path.basename(rel))}, outside the project folder ${root} (${next} is a symbolic link); nothing was written`,
+        'not-regular',
+      );
+    if (!fs.statSync(real).isDirectory())
+      throw new ProjectFileError(
+        `${what}: ${next} is ${fileKind(fs.statSync(real))}, not a folder`,
+        'not-regular',
+      );
+    at = real;
+  }
+  const file = path.join(at, path.basename(rel));
+  writeFileAtomic(file, text);
+  return file;
 }

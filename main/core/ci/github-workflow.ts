@@ -99,7 +99,7 @@ export function githubWorkflow(input: CiWorkflowInput): string {
     '        uses: aws-actions/configure-aws-credentials@v4',
     '        with:',
     '          role-to-assume: ${{ vars.OFFLOAD_AWS_ROLE_ARN }}',
-    `          aws-region: ${input.region ? q(input.region) : '${{ vars.AWS_REGION }}'}`,
+    `          aws-region: ${plan.region ? q(plan.region) : '${{ vars.AWS_REGION }}'}`,
     '      - name: offload run',
     '        env:',
     `          ENTRY: \${{ inputs.entry || '${byDefault}' }}`,

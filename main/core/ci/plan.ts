@@ -59,6 +59,13 @@ export function nodeMajor(text: string | undefined): string {
   return m ? m[1]! : '24';
 }
 
+/**
+ * A region written into a CI file as is: a plain AWS region name. Anything else (`${{ env.X }}`, `$CI_JOB_TOKEN`)
+ * means something else there: GitHub evaluates `${{ secrets.X }}` as the repository's secret, GitLab expands
+ * `$VAR`, so such a region is left to the CI variable AWS_REGION instead.
+ */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
 /** The plan for one project. */
 export function ciPlan(input: CiWorkflowInput): CiPlan {
   const awsEntries = ciEntryPoints(input.workflows);
@@ -70,7 +77,7 @@ export function ciPlan(input: CiWorkflowInput): CiPlan {
     localEntry: Object.hasOwn(input.workflows, 'local') ? 'local' : (onlyLocal?.[0] ?? 'local'),
     awsEntries: awsEntries.length ? awsEntries : ['full'],
     defaultEntry: awsEntries[0] ?? 'full',
-    ...(input.region ? { region: input.region } : {}),
+    ...(input.region && REGION.test(input.region) ? { region: input.region } : {}),
     environment: input.environment ?? 'aws',
     nodeMajor: nodeMajor(input.nodeVersion),
   };

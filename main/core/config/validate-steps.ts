@@ -237,11 +237,19 @@ function realpathOrSelf(p: string): string {
   }
 }
 
+/** An entry point name: one plain word, so it is safe unquoted in CI files (YAML, GitHub expressions) and shells. */
+export const ENTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 /** Workflows keep the rule's order, test after every AWS deploy and never reach AWS without a local phase. */
 export function checkWorkflows(c: Checker, data: Record<string, unknown>): void {
   const localEmpty = !phaseHasSteps(data, 'local');
   const user = isObject(data.workflows) ? data.workflows : {};
   for (const [name, list] of Object.entries(user)) {
+    if (!ENTRY_NAME.test(name))
+      c.atKey(
+        ['workflows', name],
+        `entry point name ${JSON.stringify(name)} is not allowed: use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit); it is written into CI files and command lines`,
+      );
     if (!Array.isArray(list)) continue;
     const phases = list.filter((p): p is PhaseId => PHASES.includes(p as PhaseId));
     const at = (p: PhaseId) => ['workflows', name, list.indexOf(p)];

@@ -53,6 +53,8 @@ const conditionFailed = (err: unknown): boolean =>
 export function unreachableCause(err: unknown, action: string): string {
   const c = code(err);
   const msg = ((err as SdkError)?.message ?? String(err)).split('\n')[0]?.slice(0, 200) ?? '';
+  // The boundary's refusal (an untrusted project's own endpoint) already says why and what to do.
+  if (c === 'EffectRefused') return msg;
   if (/AccessDenied|Forbidden/.test(c) || status(err) === 403)
     return `AccessDenied for ${action.includes(':') ? action : `s3:${action}`}`;
   if (/Token|SSO|Expired|CredentialsProviderError/i.test(`${c} ${msg}`))

@@ -68,6 +68,14 @@ export function reviewActions(config: OffloadConfig): string[] {
   const aws = section(config, 'aws');
   if (typeof aws.endpoint === 'string')
     actions.push(`aws: sends requests signed with your AWS credentials to ${oneLine(aws.endpoint)}`);
+  // Every run writes who and where to the team bucket, and a pass found there lets AWS phases run.
+  const team = section(config, 'team');
+  if (typeof team.evidence === 'string') {
+    const profile = team.profile ?? aws.profile;
+    actions.push(
+      `team: writes each run's record (git author, this machine's name or CI job URL, commit, what it deployed) to ${oneLine(team.evidence)} with your AWS credentials${typeof profile === 'string' ? ` (profile ${oneLine(profile)})` : ''}, and counts local passes found there for the same source as its own`,
+    );
+  }
   if (gate.policy === 'auto')
     actions.push(
       'gate.policy auto: when AWS is ready, stops local model servers, switches the config and runs shutdown by itself',
