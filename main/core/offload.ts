@@ -231,6 +231,8 @@ export { resolveDataDir } from './project';
 export { githubWorkflow } from './ci/github-workflow';
 export { gitlabPipeline } from './ci/gitlab-pipeline';
 export { codebuildBuildspec } from './ci/codebuild-buildspec';
-export type { CiWorkflowInput } from './ci/plan';
+export type { CiWorkflowInput, CiPlatform } from './ci/plan';
+export { ciFile } from './ci/plan';
+export { ciLayout, CiLayoutError, type CiLayout } from './ci/repo-layout';
 /** Whether stopping a model server needs the user's confirmation first (a user matcher found something unlike one). */
 export { confirmationNeeded } from './machine/matcher-breadth';

@@ -3,12 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
+  ciFile,
+  ciLayout,
+  CiLayoutError,
   codebuildBuildspec,
   githubWorkflow,
   gitlabPipeline,
   ProjectFileError,
   readProjectText,
   writeProjectFile,
+  type CiLayout,
+  type CiPlatform,
   type CiWorkflowInput,
 } from '../../core/offload';
 import { EXIT } from '../exit-codes';
@@ -16,37 +21,70 @@ import type { CliContext } from '../context';
 
 /** One platform's generator: where its file goes, what writes it, and what to do next. */
 interface CiTarget {
-  name: string;
+  name: CiPlatform;
   description: string;
-  file: string;
   text: (input: CiWorkflowInput) => string;
   next: string;
+  /** What else to do when the project is a folder of a monorepo (its file is then `file`). */
+  nextInFolder: (file: string, subdir: string) => string;
 }
 
 const TARGETS: CiTarget[] = [
   {
     name: 'github',
     description: 'write .github/workflows/offload.yml: local first, then AWS by OIDC, one deploy at a time',
-    file: path.join('.github', 'workflows', 'offload.yml'),
     text: githubWorkflow,
     next: 'Next: set the repository variables OFFLOAD_AWS_ROLE_ARN (an IAM role trusting GitHub OIDC for this repository) and OFFLOAD_PACKAGE (where your team gets Offload), review and commit the file.',
+    nextInFolder: (file, sub) =>
+      `The project is ${sub}/ of the repository: its workflow is ${file} (one per project, so another project's is never overwritten), its steps run in ${sub}/, and a push runs it only when ${sub}/** or the workflow changed (on.push.paths).`,
   },
   {
     name: 'gitlab',
     description:
       'write .gitlab-ci.yml: local stage first, then AWS by OIDC ID tokens, one deploy per environment',
-    file: '.gitlab-ci.yml',
     text: gitlabPipeline,
     next: "Next: add an IAM OIDC identity provider for your GitLab's address, set the CI/CD variables OFFLOAD_AWS_ROLE_ARN (a role trusting this project's ID tokens) and OFFLOAD_PACKAGE (where your team gets Offload), review and commit the file.",
+    nextInFolder: () => '',
   },
   {
     name: 'codebuild',
     description: 'write buildspec.yml: local first, then AWS with the service role, JUnit report group',
-    file: 'buildspec.yml',
     text: codebuildBuildspec,
     next: "Next: give the CodeBuild project's service role what the deploy needs, set its environment variable OFFLOAD_PACKAGE (where your team gets Offload), add offload.yml `team:` so the team lock keeps deploys one at a time (CodeBuild has no concurrency groups), review and commit the file.",
+    nextInFolder: (file, sub) =>
+      `The project is ${sub}/ of the repository: set the CodeBuild project's buildspec to ${file} (CodeBuild reads buildspec.yml at the source root otherwise); the build goes into ${sub}/ itself.`,
   },
 ];
+
+/** The lines that make the root .gitlab-ci.yml run a project's own file. */
+const gitlabInclude = (file: string) => `include:\n  - local: ${JSON.stringify(file)}\n`;
+
+/**
+ * GitLab reads only the root `.gitlab-ci.yml`: a monorepo project's file is included from it. Absent, the root
+ * file is written with the include alone; present, it is the whole repository's pipeline and is never rewritten
+ * (whatever --force says): the user is told whether it includes the project's file already, else what to add.
+ */
+function gitlabRoot(layout: CiLayout, file: string): string {
+  const root = path.join(layout.root, '.gitlab-ci.yml');
+  if (!lexists(root)) {
+    writeProjectFile(
+      layout.root,
+      '.gitlab-ci.yml',
+      `# The repository's GitLab pipeline: each Offload project's jobs come from its own file (offload ci gitlab).\n${gitlabInclude(file)}`,
+      'offload ci gitlab',
+      'repository',
+    );
+    return `wrote ${root} including it.`;
+  }
+  let text = '';
+  try {
+    text = readProjectText(root, { maxBytes: 1024 * 1024, what: 'GitLab pipeline' });
+  } catch {
+    // unreadable or not a regular file: said below as not including it
+  }
+  if (text.includes(file)) return `${root} includes it already.`;
+  return `${root} is the whole repository's pipeline and was left as it is (Offload does not rewrite it): GitLab reads only that file, so add the project's file to its include: list (the usual way for a monorepo), for example\n\n${gitlabInclude(file)}`;
+}
 
 /** The project's Node version file (`.node-version`, else `.nvmrc`), when it has one. */
 function nodeVersionOf(dir: string): string | undefined {
@@ -86,18 +124,30 @@ export function registerCiCommand(program: Command, ctx: CliContext): void {
         const term = ctx.term();
         const config = (await ctx.openCore()).config()!;
         const nodeVersion = nodeVersionOf(config.dir);
+        let layout: CiLayout;
+        try {
+          layout = await ciLayout(config.dir);
+        } catch (err) {
+          if (!(err instanceof CiLayoutError)) throw err;
+          term.err.write(`offload: ${err.message}\n`);
+          ctx.exit(EXIT.usage);
+          return;
+        }
+        const sub = layout.subdir;
+        const rel = ciFile(target.name, sub);
         const text = target.text({
           project: config.name,
           workflows: config.workflows,
           ...(config.aws?.region ? { region: config.aws.region } : {}),
           ...(config.team ? { environment: config.team.environment } : {}),
           ...(nodeVersion !== undefined ? { nodeVersion } : {}),
+          subdir: sub,
         });
         if (opts.stdout) {
           term.out.write(text);
           return;
         }
-        const file = path.join(config.dir, target.file);
+        const file = path.join(layout.root, rel);
         if (lexists(file) && !opts.force) {
           term.err.write(
             `offload: ${file} already exists; use --force to overwrite it, or --stdout to compare\n`,
@@ -106,7 +156,13 @@ export function registerCiCommand(program: Command, ctx: CliContext): void {
           return;
         }
         try {
-          writeProjectFile(config.dir, target.file, text, `offload ci ${target.name}`);
+          const where = sub ? 'repository' : 'project folder';
+          writeProjectFile(layout.root, rel, text, `offload ci ${target.name}`, where);
+          if (sub) {
+            const then = target.name === 'gitlab' ? gitlabRoot(layout, rel) : target.nextInFolder(rel, sub);
+            term.out.write(`${term.green('✅')} wrote ${file}\n${then}\n${target.next}\n`);
+            return;
+          }
         } catch (err) {
           if (!(err instanceof ProjectFileError)) throw err;
           term.err.write(`offload: ${err.message}\n`);

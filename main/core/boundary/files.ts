@@ -292,12 +292,19 @@ const within = (root: string, p: string): boolean => {
 };
 
 /**
- * Writes `text` atomically to `rel` inside the project folder `dir` (a CI file Offload generates), creating its
- * folders. A folder on the way that is a symlink leading out of the project, or a non-folder, is refused
+ * Writes `text` atomically to `rel` inside the folder `dir` (a CI file Offload generates: `dir` is the project
+ * folder, or the git repository's root holding it, named by `boundary` in messages), creating its folders. A
+ * folder on the way that is a symlink leading out of `dir`, or a non-folder, is refused
  * (ProjectFileError) before anything is created or written there; the file itself, if a symlink, is replaced
  * by the new file, never written through. Returns the path written.
  */
-export function writeProjectFile(dir: string, rel: string, text: string, what: string): string {
+export function writeProjectFile(
+  dir: string,
+  rel: string,
+  text: string,
+  what: string,
+  boundary = 'project folder',
+): string {
   const root = fs.realpathSync(dir);
   let at = root;
   for (const part of path.normalize(path.dirname(rel)).split(path.sep)) {
@@ -317,7 +324,7 @@ export function writeProjectFile(dir: string, rel: string, text: string, what: s
     const real = st.isSymbolicLink() ? fs.realpathSync(next) : next;
     if (!within(root, real))
       throw new ProjectFileError(
-        `${what}: ${path.join(dir, rel)} would be written to ${path.join(real, path.basename(rel))}, outside the project folder ${root} (${next} is a symbolic link); nothing was written`,
+        `${what}: ${path.join(dir, rel)} would be written to ${path.join(real, path.basename(rel))}, outside the ${boundary} ${root} (${next} is a symbolic link); nothing was written`,
         'not-regular',
       );
     if (!fs.statSync(real).isDirectory())

@@ -4,7 +4,8 @@
  * nothing is stored; it has no concurrency groups, so one deploy at a time per environment is the Offload team
  * lock's job (offload.yml `team:`). Each run's JUnit report goes to a CodeBuild report group.
  */
-import { ciPlan, installOffload, TRUST_COMMAND, yamlString as q, type CiWorkflowInput } from './plan';
+import { shellWord } from './repo-layout';
+import { ciFile, ciPlan, installOffload, TRUST_COMMAND, yamlString as q, type CiWorkflowInput } from './plan';
 
 /** Where the build keeps Offload's data: outside the source folder, so it never counts as a source change. */
 export const CODEBUILD_HOME = '/tmp/offload';
@@ -15,6 +16,11 @@ export const CODEBUILD_REPORTS = 'offload-reports';
 export function codebuildBuildspec(input: CiWorkflowInput): string {
   const plan = ciPlan(input);
   const list = (lines: string[]) => lines.map((l) => `      - ${q(l)}`);
+  const sub = plan.subdir;
+  // In a monorepo's folder: CodeBuild runs from the source root whatever the buildspec's path, so each phase
+  // that works on the project goes there first, and reports and artifacts are read from under it.
+  const cd = sub ? [`cd "$CODEBUILD_SRC_DIR"/${shellWord(sub)}`] : [];
+  const reports = sub ? q(`${sub}/${CODEBUILD_REPORTS}`) : CODEBUILD_REPORTS;
   return [
     `# The rule in CI for ${plan.project} (written by \`offload ci codebuild\`): build and test locally first,`,
     '# then deploy to AWS and test there, in one CodeBuild build.',
@@ -27,6 +33,12 @@ export function codebuildBuildspec(input: CiWorkflowInput): string {
     '# The image must offer Node ' +
       plan.nodeMajor +
       ' among its runtime versions (or be your own image with it).',
+    ...(sub
+      ? [
+          `# The project lives in ${sub}/ of the repository: set the CodeBuild project's buildspec to`,
+          `# ${ciFile('codebuild', sub)} (one CodeBuild project per folder, each with its own buildspec).`,
+        ]
+      : []),
     'version: 0.2',
     '',
     'env:',
@@ -44,6 +56,7 @@ export function codebuildBuildspec(input: CiWorkflowInput): string {
     ...list([...installOffload(), `mkdir -p "$OFFLOAD_HOME/reports"`]),
     '  build:',
     '    commands:',
+    ...list(cd),
     '      # Trust is a decision the repository makes visibly: offload.yml is reviewed like this file.',
     `      - ${TRUST_COMMAND}`,
     ...list([
@@ -52,6 +65,7 @@ export function codebuildBuildspec(input: CiWorkflowInput): string {
     ]),
     '    finally:',
     ...list([
+      ...cd,
       `mkdir -p ${CODEBUILD_REPORTS} && cp -R "$OFFLOAD_HOME/reports/." ${CODEBUILD_REPORTS}/ && cp -R "$OFFLOAD_HOME/projects" ${CODEBUILD_REPORTS}/ 2>/dev/null || true`,
     ]),
     '',
@@ -59,14 +73,14 @@ export function codebuildBuildspec(input: CiWorkflowInput): string {
     '  offload:',
     '    files:',
     "      - '*.xml'",
-    `    base-directory: ${CODEBUILD_REPORTS}`,
+    `    base-directory: ${reports}`,
     '    file-format: JUNITXML',
     '',
     'artifacts:',
     '  name: offload-run',
     '  files:',
     "    - '**/*'",
-    `  base-directory: ${CODEBUILD_REPORTS}`,
+    `  base-directory: ${reports}`,
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@
  * as its own job first, the AWS entry point after it in one concurrency group per environment, and the run
  * history and logs kept as artifacts (the next job's phase gates read the local pass from them).
  */
-import { ciPlan, installOffload, TRUST_COMMAND, yamlString as q, type CiWorkflowInput } from './plan';
+import { ciFile, ciPlan, installOffload, TRUST_COMMAND, yamlString as q, type CiWorkflowInput } from './plan';
 
 /** The workflow file's text (`.github/workflows/offload.yml`). */
 export function githubWorkflow(input: CiWorkflowInput): string {
@@ -37,17 +37,32 @@ export function githubWorkflow(input: CiWorkflowInput): string {
     '          path: ${{ runner.temp }}/offload/projects',
     '          if-no-files-found: ignore',
   ];
+  const sub = plan.subdir;
+  // A monorepo's project: its own file, its jobs in its folder, run when its folder (or this file) changes.
+  const mono = sub
+    ? {
+        comment: [
+          `# The project lives in ${sub}/ of this repository: every run step works there (defaults: run:), and a`,
+          `# push runs this workflow only when something under ${sub}/ or this file changed (on.push.paths);`,
+          '# widen the paths if the project builds from files outside its folder.',
+        ],
+        paths: ['    paths:', `      - ${q(`${sub}/**`)}`, `      - ${q(ciFile('github', sub))}`],
+        defaults: ['defaults:', '  run:', `    working-directory: ${q(sub)}`, ''],
+      }
+    : { comment: [], paths: [], defaults: [] };
   return [
     `# The rule in CI for ${input.project} (written by \`offload ci github\`): build and test locally first,`,
     '# then deploy to AWS and test there. Set the repository variable OFFLOAD_AWS_ROLE_ARN to an IAM role',
     '# this repository may assume through GitHub OIDC, and OFFLOAD_PACKAGE to where your team gets Offload',
     '# from (a tarball, a git URL or a package in your registry). On a hosted runner the shutdown phase finds no local model',
     "# server to stop; on a self-hosted one it stops the runner user's own, as on a laptop.",
-    'name: Offload',
+    ...mono.comment,
+    sub ? `name: ${q(`Offload (${sub})`)}` : 'name: Offload',
     '',
     'on:',
     '  push:',
     '    branches: [main]',
+    ...mono.paths,
     '  workflow_dispatch:',
     '    inputs:',
     '      entry:',
@@ -64,6 +79,7 @@ export function githubWorkflow(input: CiWorkflowInput): string {
     '  OFFLOAD_PACKAGE: ${{ vars.OFFLOAD_PACKAGE }}',
     '  NO_COLOR: "1"',
     '',
+    ...mono.defaults,
     'jobs:',
     '  local:',
     '    name: Local build and tests',
@@ -83,7 +99,7 @@ export function githubWorkflow(input: CiWorkflowInput): string {
     '    environment: aws',
     '    # One deploy at a time per environment; a queued one waits instead of cancelling a deploy under way.',
     '    concurrency:',
-    '      group: offload-aws-${{ github.ref_name }}',
+    `      group: offload-${plan.slug ? `${plan.slug}-` : ''}aws-\${{ github.ref_name }}`,
     '      cancel-in-progress: false',
     '    permissions:',
     '      contents: read',

@@ -4,7 +4,9 @@
  * never a stored key), one deploy at a time per environment (`resource_group`), the run history and logs kept
  * as artifacts and each run's JUnit report shown in the merge request (`artifacts:reports:junit`).
  */
+import { shellWord } from './repo-layout';
 import {
+  ciFile,
   ciPlan,
   installOffload,
   ROLE_VARIABLE,
@@ -22,6 +24,24 @@ const KEPT = '.offload-ci';
 export function gitlabPipeline(input: CiWorkflowInput): string {
   const plan = ciPlan(input);
   const list = (lines: string[]) => lines.map((l) => `    - ${q(l)}`);
+  const sub = plan.subdir;
+  // In a monorepo's folder: names of its own (the root file includes every project's), jobs that work in the
+  // folder and run when it changed, and the entry point and region as the template's variables (global ones
+  // would be one for all the included projects).
+  const template = sub ? `.offload-${plan.slug}` : '.offload';
+  const job = (name: string) => (sub ? q(`${plan.slug}:${name}`) : name);
+  const kept = sub ? q(`${sub}/${KEPT}/`) : `${KEPT}/`;
+  const junit = sub ? q(`${sub}/${KEPT}/reports/*.xml`) : `${KEPT}/reports/*.xml`;
+  const cd = sub ? [`cd ${shellWord(sub)}`] : [];
+  const region = plan.region
+    ? [`  AWS_REGION: ${q(plan.region)}`]
+    : ['  # AWS_REGION: set it as a CI/CD variable (offload.yml names no aws.region)'];
+  const entry = [
+    '  OFFLOAD_ENTRY:',
+    `    value: ${plan.defaultEntry}`,
+    `    options: [${plan.awsEntries.join(', ')}]`,
+    '    description: Entry point to run on AWS after the local phase',
+  ];
   return [
     `# The rule in CI for ${plan.project} (written by \`offload ci gitlab\`): build and test locally first,`,
     '# then deploy to AWS and test there. Set the CI/CD variables OFFLOAD_AWS_ROLE_ARN (an IAM role that trusts',
@@ -30,6 +50,13 @@ export function gitlabPipeline(input: CiWorkflowInput): string {
     '# AWS credentials come by OIDC: the job writes its ID token to a file and the AWS SDKs and CLI exchange it',
     "# for the role's short-lived credentials (sts:AssumeRoleWithWebIdentity, as `aws sts",
     '# assume-role-with-web-identity` does) and renew them; no access key is stored anywhere.',
+    ...(sub
+      ? [
+          `# The project lives in ${sub}/: the root .gitlab-ci.yml includes this file (include: - local: ${ciFile('gitlab', sub)});`,
+          `# its jobs work in ${sub}/ and run when something under it changed (rules: changes). Another entry point`,
+          `# than ${plan.defaultEntry}: the pipeline variable OFFLOAD_ENTRY (${plan.awsEntries.join(', ')}).`,
+        ]
+      : []),
     'stages:',
     '  - local',
     '  - aws',
@@ -37,18 +64,23 @@ export function gitlabPipeline(input: CiWorkflowInput): string {
     'variables:',
     '  NO_COLOR: "1"',
     `  OFFLOAD_HOME: ${HOME}`,
-    '  OFFLOAD_ENTRY:',
-    `    value: ${plan.defaultEntry}`,
-    `    options: [${plan.awsEntries.join(', ')}]`,
-    '    description: Entry point to run on AWS after the local phase',
-    ...(plan.region
-      ? [`  AWS_REGION: ${q(plan.region)}`]
-      : ['  # AWS_REGION: set it as a CI/CD variable (offload.yml names no aws.region)']),
+    ...(sub ? [] : [...entry, ...region]),
     '',
-    '.offload:',
+    `${template}:`,
     `  image: node:${plan.nodeMajor}`,
+    ...(sub
+      ? [
+          '  variables:',
+          `    OFFLOAD_ENTRY: ${plan.defaultEntry}`,
+          ...region.map((l) => `  ${l}`),
+          '  rules:',
+          '    - changes:',
+          `        - ${q(`${sub}/**/*`)}`,
+        ]
+      : []),
     '  before_script:',
     ...list([
+      ...cd,
       ...installOffload(),
       // The local job's history (its pass for this fingerprint) moves out of the checkout before any run.
       `mkdir -p "$OFFLOAD_HOME/reports"; if [ -d ${KEPT}/projects ]; then cp -R ${KEPT}/projects "$OFFLOAD_HOME/"; fi; rm -rf ${KEPT}`,
@@ -57,30 +89,31 @@ export function gitlabPipeline(input: CiWorkflowInput): string {
     `    - ${TRUST_COMMAND}`,
     '  after_script:',
     ...list([
+      ...cd,
       `mkdir -p ${KEPT} && cp -R "$OFFLOAD_HOME/projects" "$OFFLOAD_HOME/reports" ${KEPT}/ 2>/dev/null || true`,
     ]),
     '  artifacts:',
     '    when: always',
     `    name: offload-$CI_JOB_NAME`,
     '    paths:',
-    `      - ${KEPT}/`,
+    `      - ${kept}`,
     '    reports:',
-    `      junit: ${KEPT}/reports/*.xml`,
+    `      junit: ${junit}`,
     '',
-    'local:',
-    '  extends: .offload',
+    `${job('local')}:`,
+    `  extends: ${template}`,
     '  stage: local',
     '  script:',
     ...list([`offload run ${plan.localEntry} --junit "$OFFLOAD_HOME/reports/local-junit.xml"`]),
     '',
-    'aws:',
-    '  extends: .offload',
+    `${job('aws')}:`,
+    `  extends: ${template}`,
     '  stage: aws',
-    '  needs: [local]',
+    `  needs: [${job('local')}]`,
     '  environment:',
-    `    name: ${plan.environment}`,
+    `    name: ${sub ? `${plan.environment}/${plan.slug}` : plan.environment}`,
     '  # One deploy at a time per environment: a second pipeline waits for this job instead of deploying beside it.',
-    `  resource_group: offload-${plan.environment}`,
+    `  resource_group: offload-${sub ? `${plan.slug}-` : ''}${plan.environment}`,
     '  id_tokens:',
     '    OFFLOAD_ID_TOKEN:',
     "      aud: https://gitlab.com # your GitLab's address when self-managed: the audience the IAM provider expects",

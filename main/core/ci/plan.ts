@@ -5,6 +5,7 @@
  * visibly). `offload ci github`, `gitlab` and `codebuild` only lay this plan out in their platform's words.
  */
 import type { PhaseId } from '../vocabulary';
+import { folderSlug } from './repo-layout';
 
 /** What a CI file is made from. */
 export interface CiWorkflowInput {
@@ -18,6 +19,8 @@ export interface CiWorkflowInput {
   environment?: string;
   /** The text of the project's `.node-version` (or `.nvmrc`), when it has one. */
   nodeVersion?: string;
+  /** The project folder inside the repository (`services/api`, see ciLayout); absent or '' at the root. */
+  subdir?: string;
 }
 
 /** The plan every platform's file follows. */
@@ -34,6 +37,10 @@ export interface CiPlan {
   environment: string;
   /** The Node major version the jobs run on (`.node-version`, else 24: the version Offload runs on). */
   nodeMajor: string;
+  /** The project folder inside the repository, '' at its root: the jobs run there. */
+  subdir: string;
+  /** The folder as a word for file, job and group names ('' at the root). */
+  slug: string;
 }
 
 /** The CI variable naming the IAM role the AWS job assumes by OIDC. */
@@ -80,7 +87,24 @@ export function ciPlan(input: CiWorkflowInput): CiPlan {
     ...(input.region && REGION.test(input.region) ? { region: input.region } : {}),
     environment: input.environment ?? 'aws',
     nodeMajor: nodeMajor(input.nodeVersion),
+    subdir: input.subdir ?? '',
+    slug: input.subdir ? folderSlug(input.subdir) : '',
   };
+}
+
+/** The CI platforms Offload writes files for. */
+export type CiPlatform = 'github' | 'gitlab' | 'codebuild';
+
+/**
+ * Where a platform's file goes, relative to the repository root. At the root: the platform's one file. In a
+ * monorepo's folder, one file per project so a second project never overwrites the first's: its own GitHub
+ * workflow, a GitLab file the root `.gitlab-ci.yml` includes, and a buildspec the CodeBuild project points to.
+ */
+export function ciFile(platform: CiPlatform, subdir = ''): string {
+  if (platform === 'github')
+    return `.github/workflows/${subdir ? `offload-${folderSlug(subdir)}` : 'offload'}.yml`;
+  const name = platform === 'gitlab' ? (subdir ? '.gitlab-ci.offload.yml' : '.gitlab-ci.yml') : 'buildspec.yml';
+  return subdir ? `${subdir}/${name}` : name;
 }
 
 /**
