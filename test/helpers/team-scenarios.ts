@@ -121,7 +121,6 @@ export function describeTeamScenarios({ name, available, start }: TeamBackendKin
         expect(skipped.stderr).toContain(`team evidence: skipped ${forged}: not JSON`);
         expect(skipped.stdout + skipped.stderr).toMatch(/local phase has never passed/);
 
-        expect((await run(dir, data, ['run', 'local'])).code).toBe(0);
         const hour = 3_600_000;
         await b.plant(
           'offload/locks/stale/dev.json',
@@ -133,7 +132,7 @@ export function describeTeamScenarios({ name, available, start }: TeamBackendKin
             where: 'ana-laptop',
           }),
         );
-        const r = await run(dir, data, ['run', 'deploy']);
+        const r = await run(dir, data, ['run', 'full']); // local passes here, then the lock is taken over
         expect(r.code, r.stdout + r.stderr).toBe(0);
         expect(r.stderr).toContain(
           'taking over a stale deploy lock: Ana <ana@example.com> at ana-laptop held dev since',
@@ -199,7 +198,6 @@ export function describeTeamScenarios({ name, available, start }: TeamBackendKin
         const unlocked = await run(dir, data, ['unlock']);
         expect(unlocked.stdout).toMatch(/^unlocked; it was held by: Bo <bo@example.com> at bo-laptop since /);
         expect(await b.keys('offload/locks/viewed/')).toEqual([]);
-        expect((await run(dir, data, ['team'])).stdout).toContain('dev: not locked');
       },
       120_000,
     );
