@@ -4,6 +4,7 @@
  * same key in flight: retry, never "already there"), listings that page by continuation token, a stale
  * `If-Match` on the lock's delete, and AccessDenied naming the action.
  */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3TeamStore, TeamUnreachable, type TeamStore } from '../../main/core/team/store';
 import { startFixtureBackend, TEAM_BUCKET, type TeamBackend } from '../helpers/team-backends';
@@ -57,6 +58,17 @@ describe('the team store on the endpoint fixture', () => {
     expect(await store.deleteIf('c/lock.json', (put as { etag: string }).etag)).toBe(true);
     expect(await store.get('c/lock.json')).toBeUndefined();
     expect(await store.deleteIf('c/lock.json', (put as { etag: string }).etag)).toBe(true); // already gone
+  });
+
+  it('the fixture refuses an object past its cap with EntityTooLarge and keeps nothing of it', async () => {
+    const put = new PutObjectCommand({
+      Bucket: TEAM_BUCKET,
+      Key: 'c/big',
+      Body: Buffer.alloc(1024 * 1024 + 1),
+    });
+    const err = await b.s3.send(put).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'EntityTooLarge', $metadata: { httpStatusCode: 400 } });
+    expect(b.fixture?.s3.bucket(TEAM_BUCKET).has('c/big')).toBe(false);
   });
 
   it('AccessDenied names the action the policy lacks', async () => {
