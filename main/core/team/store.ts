@@ -42,9 +42,15 @@ const code = (err: unknown): string => (err as SdkError)?.name ?? (err as SdkErr
 const notFound = (err: unknown): boolean => status(err) === 404 || /NoSuchKey|NotFound/.test(code(err));
 /** Whether `err` says a condition did not hold (an object already there, or a changed version). */
 const conditionFailed = (err: unknown): boolean =>
-  status(err) === 412 ||
-  status(err) === 409 ||
-  /PreconditionFailed|ConditionalRequestConflict/.test(code(err));
+  status(err) === 412 || /PreconditionFailed/.test(code(err));
+/**
+ * Whether `err` is S3's 409 ConditionalRequestConflict: another conditional write to the key is in flight and
+ * its outcome is unknown. It is not "already there" (that write may yet fail): retry, as S3 says to.
+ */
+const conflict = (err: unknown): boolean =>
+  status(err) === 409 || /ConditionalRequestConflict/.test(code(err));
+/** How often a conditional write meeting a 409 is tried again before it is left to the queue. */
+const CONFLICT_RETRIES = 3;
 
 /**
  * Why the bucket could not be reached, in the user's words: expired SSO, AccessDenied naming the action (an
@@ -77,20 +83,23 @@ export function s3TeamStore(s3: S3Client, bucket: string): TeamStore {
   };
   return {
     async putOnce(key, body) {
-      try {
-        const r = await s3.send(
-          new sdk.PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentType: 'application/json',
-            IfNoneMatch: '*',
-          }),
-        );
-        return { etag: r.ETag };
-      } catch (err) {
-        if (conditionFailed(err)) return false;
-        return fail(err, 'PutObject');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const r = await s3.send(
+            new sdk.PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: body,
+              ContentType: 'application/json',
+              IfNoneMatch: '*',
+            }),
+          );
+          return { etag: r.ETag };
+        } catch (err) {
+          if (conditionFailed(err)) return false;
+          if (!conflict(err) || attempt >= CONFLICT_RETRIES) return fail(err, 'PutObject');
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        }
       }
     },
     async get(key) {
@@ -116,7 +125,7 @@ export function s3TeamStore(s3: S3Client, bucket: string): TeamStore {
         );
         return true;
       } catch (err) {
-        if (conditionFailed(err)) return false;
+        if (conditionFailed(err) || conflict(err)) return false; // changed, or being changed: not ours
         if (notFound(err)) return true;
         return fail(err, 'DeleteObject');
       }
