@@ -17,8 +17,14 @@ import {
   type TeamBackendKind,
 } from './team-backends';
 
-/** Declares the scenarios against `kind` (skipped, with the reason, where it cannot run here). */
-export function describeTeamScenarios({ name, available, start }: TeamBackendKind): void {
+/**
+ * Declares the scenarios against `kind` (skipped, with the reason, where it cannot run here); `only` picks
+ * some of them by title (the suite's time: a second backend runs the ones that exercise its wire).
+ */
+export function describeTeamScenarios(
+  { name, available, start }: TeamBackendKind,
+  only: (title: string) => boolean = () => true,
+): void {
   describe(`the team gate against ${name}`, () => {
     let b: TeamBackend;
     beforeAll(async () => {
@@ -27,7 +33,8 @@ export function describeTeamScenarios({ name, available, start }: TeamBackendKin
     afterAll(async () => {
       await b?.close();
     });
-    const it_ = it.skipIf(!available.ok);
+    const it_ = (title: string, fn: () => Promise<void>, timeout?: number) =>
+      only(title) ? it.skipIf(!available.ok)(title, fn, timeout) : undefined;
     if (!available.ok) it.skip(`${name}: ${available.why}`, () => undefined);
 
     it_(
