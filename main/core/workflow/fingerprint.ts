@@ -219,7 +219,16 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   }
 
   const filesHash = crypto.createHash('sha256');
-  for (const [rel, id] of manifest) filesHash.update(`${rel}\0${id}\n`);
+  // one update per ~64 KB rather than per file: the same bytes, a fraction of the calls for 30 000 files
+  let pending = '';
+  for (const [rel, id] of manifest) {
+    pending += `${rel}\0${id}\n`;
+    if (pending.length > 65536) {
+      filesHash.update(pending);
+      pending = '';
+    }
+  }
+  filesHash.update(pending);
   const parts = { files: filesHash.digest('hex'), config: input.configHash };
   const value = crypto.createHash('sha256').update(`v2\0${parts.files}\0${parts.config}`).digest('hex');
   return { value, source, parts, manifest, ...(notes.length ? { notes } : {}) };
