@@ -17,8 +17,8 @@ import { runGit } from '../platform/git';
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
 export interface GitListing {
   files: string[];
-  /** Relative path -> git blob id (the raw bytes' sha1, as the fingerprint's own content id). */
-  unchanged: Map<string, string>;
+  /** The git blob id (the raw bytes' sha1, as the fingerprint's own content id) of a file git vouches for. */
+  unchangedId(rel: string): string | undefined;
 }
 
 /** Files above this size are sampled or may be sparse (see fingerprint.ts): their id is not git's. */
@@ -155,7 +155,7 @@ async function namesOnly(dir: string): Promise<GitListing | undefined> {
   const list = await runGit(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
   if (list.code !== 0) return undefined;
   const files = [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
-  return { files, unchanged: new Map() };
+  return { files, unchangedId: () => undefined };
 }
 
 /** Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). */
@@ -199,7 +199,8 @@ export async function gitListing(dir: string): Promise<GitListing | undefined> {
   // the last record: its debug lines end the output
   parseListing(Buffer.concat([rest, Buffer.alloc(CTIME.length + DEBUG_LINES)]), add);
   if (list.code !== 0) return undefined;
-  const unchanged = new Map<string, string>();
-  if (!attributes) for (const [rel, id] of listed) if (id) unchanged.set(rel, id);
-  return { files: [...listed.keys()], unchanged };
+  return {
+    files: [...listed.keys()],
+    unchangedId: attributes ? () => undefined : (rel) => listed.get(rel) || undefined,
+  };
 }
