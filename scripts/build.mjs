@@ -142,11 +142,17 @@ try {
     packages: 'external',
   });
   const require = createRequire(import.meta.url);
-  const { schema, options } = require(path.resolve(entry));
+  const { schema, options, checkSchema, checkOptions } = require(path.resolve(entry));
   const Ajv = require('ajv').default;
   const standaloneCode = require('ajv/dist/standalone').default;
-  const ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
-  writeFileSync(path.join(out, 'config-validator.js'), standaloneCode(ajv, ajv.compile(schema)));
+  const standalone = (s, o) => {
+    const ajv = new Ajv({ ...o, code: { ...o.code, source: true } });
+    return standaloneCode(ajv, ajv.compile(s));
+  };
+  writeFileSync(path.join(out, 'config-validator.js'), standalone(schema, options));
+  // The fast check (same validity, first error only, one small function per section and step kind): what a
+  // valid config costs at start-up; config-validator.js is loaded only to explain a failure.
+  writeFileSync(path.join(out, 'config-check.js'), standalone(checkSchema, checkOptions));
 } catch (err) {
   console.error(`config validator not precompiled (the CLI compiles it at run time): ${err.message}`);
 } finally {

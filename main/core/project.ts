@@ -3,7 +3,8 @@
  * Shared by the CLI and the facade so both see the same project the same way.
  */
 import path from 'node:path';
-import { findConfig, loadConfig, usePrecompiledValidator } from './config';
+import type { ValidateFunction } from 'ajv';
+import { checkThenExplain, findConfig, loadConfig, usePrecompiledValidator } from './config';
 import { ConfigError, type OffloadConfig } from './config/types';
 import { HistoryStore } from './history';
 import { appDataDir } from './platform/app-data';
@@ -41,17 +42,23 @@ export function locateConfig(configPath: string | undefined, cwd: string): strin
 
 let precompiledTried = false;
 
-/** Uses dist/config-validator.js (written by `npm run build`) when this code runs from a build. */
+/**
+ * Uses the validators `npm run build` writes beside the bundle when this code runs from a build: the fast check
+ * (dist/config-check.js) decides, the full one (dist/config-validator.js) is loaded only to explain a failure.
+ */
 export function usePrecompiled(): void {
   if (precompiledTried) return;
   precompiledTried = true;
-  for (const file of [
-    path.join(__dirname, 'config-validator.js'),
-    path.join(__dirname, '..', '..', 'config-validator.js'),
-  ]) {
+  for (const dir of [__dirname, path.join(__dirname, '..', '..')]) {
     try {
-      const mod = require(file);
-      usePrecompiledValidator({ stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS }, mod.default ?? mod);
+      const load = (name: string): ValidateFunction => {
+        const mod = require(path.join(dir, name));
+        return mod.default ?? mod;
+      };
+      const check = load('config-check.js');
+      let full: ValidateFunction | undefined;
+      const validate = checkThenExplain(check, () => (full ??= load('config-validator.js')));
+      usePrecompiledValidator({ stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS }, validate);
       return;
     } catch {
       // not built (tests run from source): the validator is compiled on first use instead

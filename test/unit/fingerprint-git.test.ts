@@ -113,6 +113,25 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
     expect([...slow.manifest]).toEqual([...fp.manifest]);
   });
 
+  it('reads a listing that spans many output chunks, odd path bytes included, as git names the files', async () => {
+    // 500 entries of long names are ~150 KB of listing: records and debug lines fall across chunk boundaries
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 500; i++)
+      files[`d${i % 7}/${'long-name-'.repeat(8)}f ${i}\t\u00e9\u6f22.txt`] = `v${i}\n`;
+    const { dir } = repo(files);
+    fs.writeFileSync(path.join(dir, 'd3', `${'long-name-'.repeat(8)}f 3\t\u00e9\u6f22.txt`), 'changed\n');
+    fs.writeFileSync(path.join(dir, 'untracked \u00fc.txt'), 'new\n');
+    const { result: fp, stated } = await statedBy(dir, () => computeFingerprint({ dir, configHash: 'c' }));
+    expect(fp.source).toBe('git');
+    expect([...fp.manifest.keys()].filter((k) => !(k in files))).toEqual(['untracked \u00fc.txt']);
+    expect(fp.manifest.size).toBe(501);
+    expectRaw(dir, fp);
+    // git vouched for every other file: Node stat-ed only the changed and the untracked one
+    expect(stated).toEqual([`d3/${'long-name-'.repeat(8)}f 3\t\u00e9\u6f22.txt`, 'untracked \u00fc.txt']);
+    execFileSync('git', ['config', 'filter.none.clean', 'cat'], { cwd: dir });
+    expect((await computeFingerprint({ dir, configHash: 'c' })).value).toBe(fp.value);
+  });
+
   it('a project in a subfolder of the repository lists only its own files, relative to it', async () => {
     const { dir } = repo({ 'outside.py': '1\n', 'svc/app.py': '2\n', 'svc/pkg/mod.py': '3\n' });
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));

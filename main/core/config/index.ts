@@ -16,6 +16,7 @@ export {
   slugify,
 } from './load';
 export type { LoadConfigOptions, StepPlace } from './load';
+export { CHECK_AJV_OPTIONS, checkThenExplain, splitForLazyCompile } from './validity-check';
 export { buildSectionModels } from './sections';
 export type { SectionModels } from './sections';
 export {

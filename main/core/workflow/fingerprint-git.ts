@@ -12,14 +12,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { runGit } from '../platform/git';
 
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
 export interface GitListing {
   files: string[];
-  /** Relative path -> git blob id (the raw bytes' sha1, as the fingerprint's own content id). */
-  unchanged: Map<string, string>;
+  /** The git blob id (the raw bytes' sha1, as the fingerprint's own content id) of a file git vouches for. */
+  unchangedId(rel: string): string | undefined;
 }
 
 /** Files above this size are sampled or may be sparse (see fingerprint.ts): their id is not git's. */
@@ -61,58 +60,90 @@ async function mayConvert(dir: string): Promise<boolean> {
   return fs.existsSync(file);
 }
 
+/** One index entry or untracked file as `ls-files -t -s --debug` lists it. */
 interface Entry {
-  tag: string;
-  mode: string;
+  tag: number;
+  /** The mode is 100644 or 100755 (a regular file: its blob id is its bytes' id). */
+  regular: boolean;
   id: string;
-  stage: string;
+  stage0: boolean;
   size: number;
   flags: number;
 }
 
 /** Lines git's `--debug` prints after each index entry (ctime, mtime, dev/ino, uid/gid, size/flags). */
 const DEBUG_LINES = 5;
+const NUL = 0;
+const TAB = 9;
+const NL = 10;
+const SPACE = 32;
+const TAG_H = 0x48;
+const TAG_UNTRACKED = 0x3f; // '?'
+const CTIME = Buffer.from('  ctime:');
+const SIZE = Buffer.from('  size: ');
+const FLAGS = Buffer.from('\tflags: ');
+const UNTRACKED: Entry = { tag: TAG_UNTRACKED, regular: false, id: '', stage0: false, size: 0, flags: 0 };
+
+/** The decimal (base 10) or hex (16) number in `buf` from `start` to `end`; NaN when not one. */
+function numberAt(buf: Buffer, start: number, end: number, base: 10 | 16): number {
+  if (end <= start) return NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    const d =
+      c >= 48 && c <= 57 ? c - 48 : base === 16 && (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
+    if (d < 0) return NaN;
+    n = n * base + d;
+  }
+  return n;
+}
 
 /**
  * Parses `ls-files -t -s --debug -z` output: `TAG MODE ID STAGE\tPATH\0` then, for index entries, DEBUG_LINES
- * lines (`  size: N\tflags: F` the last); untracked files are `? PATH\0`. Paths are raw (any byte but NUL).
- * Returns how far it read: a record cut short at the end of `text` is left for the next chunk.
+ * lines (`  size: N\tflags: F` the last); untracked files are `? PATH\0`. Paths are raw (any byte but NUL),
+ * decoded as UTF-8 one by one: the listing itself (~6 MB for 30 000 files) is never decoded or copied whole.
+ * Returns how far it read: a record cut short at the end of `buf` is left for the next chunk.
  */
-function parseListing(text: string, each: (rel: string, e: Entry) => void): number {
+function parseListing(buf: Buffer, each: (rel: string, e: Entry) => void): number {
   let pos = 0;
   for (;;) {
-    const nul = text.indexOf('\0', pos);
+    const nul = buf.indexOf(NUL, pos);
     if (nul < 0) return pos;
-    const record = text.slice(pos, nul);
-    if (record.startsWith('? ')) {
-      each(record.slice(2), { tag: '?', mode: '', id: '', stage: '', size: 0, flags: 0 });
+    if (buf[pos] === TAG_UNTRACKED && buf[pos + 1] === SPACE) {
+      each(buf.toString('utf8', pos + 2, nul), UNTRACKED);
       pos = nul + 1;
       continue;
     }
     let end = nul + 1;
     let size = Infinity;
     let flags = 0;
-    if (text.length < end + 8) return pos; // its debug lines are still to come
-    if (text.startsWith('  ctime:', end)) {
-      for (let i = 0; i < DEBUG_LINES && end > 0; i++) end = text.indexOf('\n', end) + 1;
-      if (end <= 0) return pos;
-      const at = text.lastIndexOf('  size: ', end);
-      const f = at > nul ? text.indexOf('\tflags: ', at) : -1;
-      if (f > 0 && f < end) {
-        size = Number(text.slice(at + 8, f));
-        flags = parseInt(text.slice(f + 8, end - 1), 16) || 0;
+    if (buf.length < end + CTIME.length) return pos; // its debug lines are still to come
+    if (buf.compare(CTIME, 0, CTIME.length, end, end + CTIME.length) === 0) {
+      let last = end;
+      for (let i = 0; i < DEBUG_LINES; i++) {
+        last = end;
+        const nl = buf.indexOf(NL, end);
+        if (nl < 0) return pos;
+        end = nl + 1;
+      }
+      const f = buf.indexOf(FLAGS, last);
+      if (buf.compare(SIZE, 0, SIZE.length, last, last + SIZE.length) === 0 && f > 0 && f < end) {
+        size = numberAt(buf, last + SIZE.length, f, 10);
+        flags = numberAt(buf, f + FLAGS.length, end - 1, 16) || 0;
       }
     }
-    pos = end;
     // `TAG MODE ID STAGE\tPATH`: a one-letter tag, a six-digit mode, then the id up to the next space
-    const tab = record.indexOf('\t');
-    const idEnd = record.indexOf(' ', 9);
-    if (tab < 0 || idEnd < 0 || idEnd > tab) continue;
-    each(record.slice(tab + 1), {
-      tag: record[0] ?? '',
-      mode: record.slice(2, 8),
-      id: record.slice(9, idEnd),
-      stage: record.slice(idEnd + 1, tab),
+    const tab = buf.indexOf(TAB, pos);
+    const idEnd = buf.indexOf(SPACE, pos + 9);
+    const record = pos;
+    pos = end;
+    if (tab < 0 || tab > nul || idEnd < 0 || idEnd > tab) continue;
+    const mode = buf.toString('latin1', record + 2, record + 8);
+    each(buf.toString('utf8', tab + 1, nul), {
+      tag: buf[record]!,
+      regular: mode === '100644' || mode === '100755',
+      id: buf.toString('latin1', record + 9, idEnd),
+      stage0: tab === idEnd + 2 && buf[idEnd + 1] === 48,
       size: Number.isNaN(size) ? Infinity : size,
       flags,
     });
@@ -124,32 +155,31 @@ async function namesOnly(dir: string): Promise<GitListing | undefined> {
   const list = await runGit(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
   if (list.code !== 0) return undefined;
   const files = [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
-  return { files, unchanged: new Map() };
+  return { files, unchangedId: () => undefined };
 }
 
 /** Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). */
 export async function gitListing(dir: string): Promise<GitListing | undefined> {
   if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
   if (await mayConvert(dir)) return namesOnly(dir);
-  const files = new Set<string>();
-  const candidates = new Map<string, string>();
-  const changed = new Set<string>();
+  // path -> git's blob id where git vouches for the file unchanged, else '' (Node stats and hashes it)
+  const listed = new Map<string, string>();
   let attributes = false;
   const add = (rel: string, e: Entry) => {
-    files.add(rel);
     if (rel === '.gitattributes' || rel.endsWith('/.gitattributes')) attributes = true;
     // modified (C), deleted (R), unmerged, skip-worktree (S), untracked (?): Node stats and hashes them
-    if (e.tag !== 'H' || e.stage !== '0') changed.add(rel);
+    if (e.tag !== TAG_H || !e.stage0) listed.set(rel, '');
     else if (
-      (e.mode === '100644' || e.mode === '100755') &&
+      e.regular &&
       e.id.length === 40 /* sha1 (a sha256 repository's ids are not the content ids) */ &&
       e.size <= GIT_ID_MAX_BYTES &&
       !(e.flags & (ASSUME_UNCHANGED | INTENT_TO_ADD | SKIP_WORKTREE))
-    )
-      candidates.set(rel, e.id);
+    ) {
+      // listed again later as modified or deleted: that listing wins
+      if (!listed.has(rel)) listed.set(rel, e.id);
+    } else listed.set(rel, '');
   };
-  let rest = '';
-  const decoder = new StringDecoder('utf8');
+  let rest: Buffer = Buffer.alloc(0);
   const list = await runGit(
     dir,
     [
@@ -161,15 +191,16 @@ export async function gitListing(dir: string): Promise<GitListing | undefined> {
       env: { GIT_ATTR_NOSYSTEM: '1' },
       // read as it comes: 30 000 files are ~6 MB of listing, never held whole
       onStdout: (chunk) => {
-        const text = rest + decoder.write(chunk);
-        rest = text.slice(parseListing(text, add));
+        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+        rest = buf.subarray(parseListing(buf, add));
       },
     },
   );
   // the last record: its debug lines end the output
-  parseListing(`${rest}${decoder.end()}\0\0\0\0\0\0\0\0`, add);
+  parseListing(Buffer.concat([rest, Buffer.alloc(CTIME.length + DEBUG_LINES)]), add);
   if (list.code !== 0) return undefined;
-  const unchanged = new Map<string, string>();
-  if (!attributes) for (const [rel, id] of candidates) if (!changed.has(rel)) unchanged.set(rel, id);
-  return { files: [...files], unchanged };
+  return {
+    files: [...listed.keys()],
+    unchangedId: attributes ? () => undefined : (rel) => listed.get(rel) || undefined,
+  };
 }

@@ -162,7 +162,6 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   const dir = path.resolve(input.dir);
   const listed = await gitListing(dir);
   const source: Fingerprint['source'] = listed ? 'git' : 'content';
-  const unchanged = listed?.unchanged ?? new Map<string, string>();
   const exclude = relativeExclusions(dir, input.exclude);
   // A Python project that does not ignore __pycache__ would otherwise change with every local test run.
   const files = (listed?.files ?? walkFiles(dir))
@@ -179,7 +178,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   let cached = 0;
   for (const rel of files) {
     // git vouched for it: unchanged since it was added, and its blob id is the content id
-    const gitId = unchanged.get(rel);
+    const gitId = listed?.unchangedId(rel);
     if (gitId !== undefined) {
       manifest.set(rel, gitId);
       continue;
@@ -219,7 +218,16 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   }
 
   const filesHash = crypto.createHash('sha256');
-  for (const [rel, id] of manifest) filesHash.update(`${rel}\0${id}\n`);
+  // one update per ~64 KB rather than per file: the same bytes, a fraction of the calls for 30 000 files
+  let pending = '';
+  for (const [rel, id] of manifest) {
+    pending += `${rel}\0${id}\n`;
+    if (pending.length > 65536) {
+      filesHash.update(pending);
+      pending = '';
+    }
+  }
+  filesHash.update(pending);
   const parts = { files: filesHash.digest('hex'), config: input.configHash };
   const value = crypto.createHash('sha256').update(`v2\0${parts.files}\0${parts.config}`).digest('hex');
   return { value, source, parts, manifest, ...(notes.length ? { notes } : {}) };
