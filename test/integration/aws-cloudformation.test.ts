@@ -316,7 +316,6 @@ describe('cloudformation-deploy tags', () => {
     expect(fake.state.cloudformation.find('tagged')!.tags).toEqual({
       'cost-center': '42',
       team: 'ml',
-      'offload:deployment': 'run-7',
       'offload:project': expect.any(String),
     });
   });

@@ -23,6 +23,15 @@ export function offloadTags(ctx: Pick<StepContext, 'runId' | 'services'>): Recor
   return tags;
 }
 
+/**
+ * Offload's tags that stay the same from one deploy to the next (the project's): for what re-applies its whole
+ * tag set on each deploy (a CloudFormation stack), where a changing run id would be a change every time.
+ */
+export function stableOffloadTags(ctx: Pick<StepContext, 'runId' | 'services'>): Record<string, string> {
+  const { [DEPLOYMENT_TAG]: _run, ...stable } = offloadTags(ctx);
+  return stable;
+}
+
 /** The user's tags with Offload's added where the user did not set the key (theirs win). */
 export function withOffloadTags<V>(
   user: Readonly<Record<string, V>> | undefined,

@@ -15,7 +15,7 @@ import type { StepContext, StepKind, StepResult } from '../../vocabulary';
 import { durationMs, durationSchema } from '../../units';
 import { awsFailure, stepCliFlags, withClients } from '../step-support';
 import { parseTemplate, TemplateSyntaxError } from '../cloudformation-template';
-import { offloadTags, withOffloadTags } from '../offload-tags';
+import { stableOffloadTags, withOffloadTags } from '../offload-tags';
 import {
   DeployProblem,
   deployStack,
@@ -178,8 +178,9 @@ export const cloudformationDeployStep: StepKind<CfnDeploySpec> = {
       const body = spec.template ? readTemplate(ctx.projectDir, spec.template) : undefined;
       return await withClients(ctx, async (c) => {
         const out = await deployStack(c.cloudformation, {
-          // Offload's tags (project, deployment) beside the user's, theirs winning; the stack propagates them.
-          spec: { ...spec, tags: withOffloadTags(spec.tags, offloadTags(ctx)) },
+          // Offload's project tag beside the user's, theirs winning; the stack propagates it. Not the run id:
+          // a tag that changes every run would make every deploy a change to every taggable resource.
+          spec: { ...spec, tags: withOffloadTags(spec.tags, stableOffloadTags(ctx)) },
           body,
           changeSetName: changeSetName(ctx.runId, ctx.attempt),
           timeoutMs: durationMs(spec.timeout, 3_600_000, 'timeout'),
