@@ -63,8 +63,14 @@ describe('offload ci in a monorepo', () => {
 
     // The local job's run steps, each from the working directory GitHub gives them.
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-runner-'));
-    const env = ciJobEnv({ GITHUB_ACTIONS: 'true', RUNNER_TEMP: temp, OFFLOAD_HOME: path.join(temp, 'offload') });
-    const steps = wf.jobs.local!.steps.filter((s) => s.run && notInstall(s.run) && !s.run.includes('GITHUB_ENV'));
+    const env = ciJobEnv({
+      GITHUB_ACTIONS: 'true',
+      RUNNER_TEMP: temp,
+      OFFLOAD_HOME: path.join(temp, 'offload'),
+    });
+    const steps = wf.jobs.local!.steps.filter(
+      (s) => s.run && notInstall(s.run) && !s.run.includes('GITHUB_ENV'),
+    );
     expect(steps.map((s) => s.run)).toEqual([
       'offload trust --yes',
       'offload run local --junit "$RUNNER_TEMP/offload/local-junit.xml"',
@@ -89,15 +95,15 @@ describe('offload ci in a monorepo', () => {
     ) as Workflow;
     expect(second.defaults!.run['working-directory']).toBe('services/web');
     expect(second.name).not.toBe(wf.name);
-  });
 
-  it('github: a project at the repository root keeps the one workflow, with no working directory', async () => {
-    const root = monorepo();
+    // A project at the repository's root keeps the one workflow, with no working directory or path filter.
     fs.writeFileSync(path.join(root, 'offload.yml'), project('root'));
     expect((await ci(root, 'github')).code).toBe(0);
-    const wf = parse(fs.readFileSync(path.join(root, '.github', 'workflows', 'offload.yml'), 'utf8')) as Workflow;
-    expect(wf.defaults).toBeUndefined();
-    expect(wf.on.push.paths).toBeUndefined();
+    const top = parse(
+      fs.readFileSync(path.join(root, '.github', 'workflows', 'offload.yml'), 'utf8'),
+    ) as Workflow;
+    expect(top.defaults).toBeUndefined();
+    expect(top.on.push.paths).toBeUndefined();
   });
 
   it('gitlab: the project’s own file, included from the root .gitlab-ci.yml; a second project is told the line to add', async () => {
@@ -162,7 +168,8 @@ describe('offload ci in a monorepo', () => {
     const webText = fs.readFileSync(path.join(root, 'services', 'web', '.gitlab-ci.offload.yml'), 'utf8');
     expect(ciSchemaErrors('gitlab-ci.json', webText)).toEqual([]);
     // Both files together: no job of one is a job of the other.
-    const names = (t: string) => Object.keys(parse(t) as object).filter((k) => !['stages', 'variables'].includes(k));
+    const names = (t: string) =>
+      Object.keys(parse(t) as object).filter((k) => !['stages', 'variables'].includes(k));
     expect(names(text).filter((n) => names(webText).includes(n))).toEqual([]);
     // Once included, a rerun says so.
     fs.appendFileSync(rootFile, '  - local: "services/web/.gitlab-ci.offload.yml"\n');

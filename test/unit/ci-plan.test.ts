@@ -1,7 +1,7 @@
 // The plan every generated CI file follows: which entry point runs first, which the AWS job offers, the deploy
 // environment and the Node version.
 import { describe, expect, it } from 'vitest';
-import { ciPlan, nodeMajor } from '../../main/core/ci/plan';
+import { ciFile, ciPlan, nodeMajor } from '../../main/core/ci/plan';
 import type { PhaseId } from '../../main/core/vocabulary';
 
 const WORKFLOWS: Record<string, PhaseId[]> = {
@@ -22,7 +22,26 @@ describe('ciPlan', () => {
       defaultEntry: 'full',
       environment: 'dev',
       nodeMajor: '22',
+      subdir: '',
+      slug: '',
     });
+  });
+
+  it('a monorepo folder: one file per project where each platform reads it', () => {
+    expect(ciPlan({ project: 'p', workflows: WORKFLOWS, subdir: 'services/API_v2' })).toMatchObject({
+      subdir: 'services/API_v2',
+      slug: 'services-api-v2',
+    });
+    expect(['github', 'gitlab', 'codebuild'].map((p) => ciFile(p as 'github', 'services/api'))).toEqual([
+      '.github/workflows/offload-services-api.yml',
+      'services/api/.gitlab-ci.offload.yml',
+      'services/api/buildspec.yml',
+    ]);
+    expect(['github', 'gitlab', 'codebuild'].map((p) => ciFile(p as 'github'))).toEqual([
+      '.github/workflows/offload.yml',
+      '.gitlab-ci.yml',
+      'buildspec.yml',
+    ]);
   });
 
   it('without a team or a Node version file: the aws environment and Node 24', () => {

@@ -103,7 +103,8 @@ export type CiPlatform = 'github' | 'gitlab' | 'codebuild';
 export function ciFile(platform: CiPlatform, subdir = ''): string {
   if (platform === 'github')
     return `.github/workflows/${subdir ? `offload-${folderSlug(subdir)}` : 'offload'}.yml`;
-  const name = platform === 'gitlab' ? (subdir ? '.gitlab-ci.offload.yml' : '.gitlab-ci.yml') : 'buildspec.yml';
+  const name =
+    platform === 'gitlab' ? (subdir ? '.gitlab-ci.offload.yml' : '.gitlab-ci.yml') : 'buildspec.yml';
   return subdir ? `${subdir}/${name}` : name;
 }
 
