@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInstancePrices } from '../../main/core/aws/prices';
+import { loadInstancePrices, priceCacheDir } from '../../main/core/aws/prices';
 import {
   costTotal,
   countInstances,
@@ -231,5 +231,16 @@ describe('instance prices cached per type', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('where prices are cached', () => {
+  it('AWS’s Price List is shared; each endpoint offload.yml names gets a cache of its own', () => {
+    expect(priceCacheDir('/d', undefined)).toBe('/d');
+    const moto = priceCacheDir('/d', 'http://127.0.0.1:5000');
+    expect(moto).not.toBe('/d');
+    expect(path.dirname(path.dirname(moto))).toBe('/d');
+    expect(priceCacheDir('/d', 'http://127.0.0.1:5001')).not.toBe(moto);
+    expect(priceCacheDir('/d', 'http://127.0.0.1:5000')).toBe(moto);
   });
 });

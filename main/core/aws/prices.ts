@@ -3,6 +3,7 @@
  * region, and AmazonEC2 per instance type asked for), cached on disk with their date in a private file of the data folder and used from there offline: a failed
  * fetch falls back to the cached prices (said with their date), and with no cache the prices stay unknown.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
@@ -32,6 +33,17 @@ export interface PricesResult {
 type CacheFile = Record<string, { fetchedAt: string; prices: UnitPrices }>;
 
 const cachePath = (dataDir: string) => path.join(dataDir, 'aws-prices.json');
+
+/**
+ * The folder whose price cache serves `endpoint`: AWS's own Price List (no endpoint) is shared by every
+ * project; an endpoint set in offload.yml (moto, LocalStack, a proxy) gets a cache of its own, so what it
+ * answered never prices a project that talks to AWS.
+ */
+export function priceCacheDir(dataDir: string, endpoint: string | undefined): string {
+  if (!endpoint) return dataDir;
+  const id = createHash('sha256').update(endpoint).digest('hex').slice(0, 16);
+  return path.join(dataDir, 'aws-prices-by-endpoint', id);
+}
 
 function readCache(dataDir: string): CacheFile {
   try {

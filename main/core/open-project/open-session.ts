@@ -4,6 +4,7 @@
  */
 import { projectEffects } from '../boundary';
 import { CostView, costScopeOf } from '../aws/cost-view';
+import { priceCacheDir } from '../aws/prices';
 import type { MachineWatch } from '../machine';
 import type { Notifier } from '../notify';
 import type { OpenedProject } from '../project';
@@ -95,7 +96,7 @@ function costViewFor(project: OpenedProject, c: SessionContext, trusted: () => b
   const effects = projectEffects({ trusted, env: c.env, project: config });
   return new CostView({
     history,
-    dataDir: c.dataDir,
+    dataDir: priceCacheDir(c.dataDir, config.aws.endpoint),
     scope: costScopeOf(config),
     clients: () =>
       effects.awsRefusal(config.aws) ?? effects.awsClients(config.aws, { ...c.env, ...config.env }),
