@@ -113,6 +113,11 @@ describe('trust digest', () => {
     expect(digestOf(edited((d) => d.set('name', 'x; touch PWNED'), uses))).not.toBe(digestOf(uses));
   });
 
+  it('counts the project name once a team: section keys the bucket by it (lock, runs, passes)', () => {
+    const team = edited((d) => d.set('team', { evidence: 's3://team-bucket/offload' }));
+    expect(digestOf(edited((d) => d.set('name', 'another-project'), team))).not.toBe(digestOf(team));
+  });
+
   it('the review lists every step command in full, hidden characters shown', () => {
     const long = `echo ${'a'.repeat(200)}; touch PWNED`;
     const text = edited((d) => {

@@ -22,7 +22,10 @@ export const DISPLAY_ONLY: readonly string[] = [
   'phases.*.steps.*.pos',
 ];
 
-/** The project name is shown, unless a `${{ project.name }}` puts it into something that runs. */
+/**
+ * The project name is shown, unless a `${{ project.name }}` puts it into something that runs, or a `team:`
+ * section makes it the key of what Offload writes to the team's bucket (deploy lock, runs, passes).
+ */
 const PROJECT_NAME = 'name';
 const USES_PROJECT_NAME = /project\s*\.\s*name/;
 
@@ -52,6 +55,7 @@ const DIGEST_VERSION = 'offload-trust-2';
 export function trustDigest(config: OffloadConfig): string {
   const { [PROJECT_NAME]: name, ...rest } = config;
   const body = canonical(rest, []);
-  const counted = USES_PROJECT_NAME.test(body) ? `${body}\n${JSON.stringify(name)}` : body;
+  const keysTeam = rest.sections.team !== undefined;
+  const counted = USES_PROJECT_NAME.test(body) || keysTeam ? `${body}\n${JSON.stringify(name)}` : body;
   return crypto.createHash('sha256').update(`${DIGEST_VERSION}\n${counted}`).digest('hex');
 }
