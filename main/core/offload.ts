@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { MachineWatch } from './machine';
-import { checkProjectFit, FitCache } from './machine/fit';
+import { FitCache } from './machine/fit';
 import { projectActualCost } from './aws/cost-actual';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
@@ -26,6 +26,7 @@ import {
   openOrThrow,
   createCoreNotifier,
   ensureConfigFile,
+  fitForUser,
   HistoryView,
   machineNowOf,
   runWorkflow,
@@ -157,7 +158,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     stopModels: (o) => changing(() => stopForUser(machine, o, project?.history, notifier)),
     refreshModels: () => machine.refreshModels(),
     fitModels: (o = {}) =>
-      checkProjectFit(project?.config ?? null, { ...o, env, snapshot: machine.snapshot() }),
+      fitForUser(project?.config ?? null, trusted(), { ...o, env, snapshot: machine.snapshot() }),
     actualCost: (o = {}) =>
       projectActualCost(requireOpen().opened.config, { dataDir, env, days: o.days, trusted: trusted() }),
     machineNow: () => machineNowOf(machine),

@@ -102,6 +102,15 @@ switch:
     expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe('MODEL_URL=http://127.0.0.1:11434\n');
   }, 60_000);
 
+  it('models fit with no names, in a project: the models of models.fit.models, not every stored one', async () => {
+    const dir = project('fit-configured', 'phi3:mini');
+    const r = await runCli(['models', 'fit', '--json'], { cwd: dir, env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as FitReport;
+    expect(rep.rows.map((x) => x.name)).toEqual(['phi3:mini']);
+    expect(rep.rows[0]!.estimate!.ctx).toBe(8192);
+  }, 60_000);
+
   it('switch local starts a model that fits', async () => {
     const dir = project('fit-allow', 'phi3:mini');
     const r = await runCli(['switch', 'local'], { cwd: dir, env: env() });

@@ -252,7 +252,10 @@ function registerFit(
     .description(
       'will it fit: each stored model’s memory need (from its GGUF header) against the RAM and VRAM free now',
     )
-    .argument('[models...]', 'model names (llama3.1:8b) or .gguf paths; none: every stored model')
+    .argument(
+      '[models...]',
+      'model names (llama3.1:8b) or .gguf paths; none: models.fit.models of offload.yml, else every stored model',
+    )
     .option('--ctx <tokens>', 'context length to estimate for (default: models.fit.ctx, else 4096)')
     .option('--json', 'print as JSON')
     .action(async (names: string[], opts: { ctx?: string; json?: boolean }) => {

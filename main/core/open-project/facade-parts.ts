@@ -19,7 +19,7 @@ import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
 import type { CostView } from '../aws/cost-view';
 import { reliefOf, ruleActionsOf } from './relief-view';
-import type { FitCache } from '../machine/fit';
+import { checkProjectFit, type FitCache, type FitOptions, type FitReport } from '../machine/fit';
 import { freeAfterText, freedText } from '../machine/relief';
 
 /** Adds a listener to a set; returns its unsubscribe. */
@@ -265,4 +265,21 @@ export function unlockTeamOf(open: OpenProject): ReturnType<NonNullable<OpenProj
 /** The machine's pressure now, with the model servers listed afresh (the last list where that fails). */
 export async function machineNowOf(machine: MachineWatch): Promise<ReturnType<typeof machinePressure>> {
   return machinePressure(machine.snapshot(), await machine.refreshModels().catch(() => machine.models()));
+}
+
+/**
+ * `offload models fit`: the models named, else the project's `models.fit.models`, else every stored model.
+ * Names an untrusted offload.yml chose are read against the stores on disk only, never sent to the local Ollama.
+ */
+export function fitForUser(
+  config: OffloadConfig | null,
+  trusted: boolean,
+  o: FitOptions,
+): Promise<FitReport> {
+  if (o.names?.length || !config?.models?.fit?.models.length) return checkProjectFit(config, o);
+  return checkProjectFit(config, {
+    ...o,
+    names: config.models.fit.models,
+    ...(trusted ? {} : { ollama: null }),
+  });
 }
