@@ -33,7 +33,12 @@ phases:
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
     }
-    await new Promise((r) => setTimeout(r, 5000));
+    // Within 5 s (not after a fixed 5 s: the test goes on as soon as they are gone).
+    await waitFor(
+      () => processesWith(`sleep ${token}`).length === 0,
+      5000,
+      'the step processes to end',
+    ).catch(() => undefined);
     expect(processesWith(`sleep ${token}`)).toEqual([]);
     const leftovers = fs
       .readdirSync(os.tmpdir())
