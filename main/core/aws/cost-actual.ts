@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { CostExplorerClient, GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
-import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
+import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platform/atomic-file';
 import { projectEffects } from '../boundary/network';
 import type { OffloadConfig } from '../vocabulary';
 import type { AwsClients } from './clients';
@@ -141,14 +141,8 @@ type CacheFile = Record<
 >;
 const cachePath = (dataDir: string) => path.join(dataDir, 'aws-cost-actual.json');
 
-function readCache(dataDir: string): CacheFile {
-  try {
-    const v: unknown = JSON.parse(readPrivateFile(cachePath(dataDir), 1024 * 1024).toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as CacheFile) : {};
-  } catch {
-    return {};
-  }
-}
+const readCache = (dataDir: string): CacheFile =>
+  readPrivateJsonObject<CacheFile>(cachePath(dataDir)) as CacheFile;
 
 /**
  * The project's actual cost for the last `days`: from the cache while under an hour old (and for the same

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PricingClient } from '@aws-sdk/client-pricing';
-import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
+import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platform/atomic-file';
 import { instanceHourPrices, parsePriceList, unitPrices, type PriceDimension, type UnitPrices } from './cost';
 
 /** How long cached prices are used before they are asked for again (AWS changes them rarely). */
@@ -45,14 +45,8 @@ export function priceCacheDir(dataDir: string, endpoint: string | undefined): st
   return path.join(dataDir, 'aws-prices-by-endpoint', id);
 }
 
-function readCache(dataDir: string): CacheFile {
-  try {
-    const v: unknown = JSON.parse(readPrivateFile(cachePath(dataDir), 1024 * 1024).toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as CacheFile) : {};
-  } catch {
-    return {};
-  }
-}
+const readCache = (dataDir: string): CacheFile =>
+  readPrivateJsonObject<CacheFile>(cachePath(dataDir)) as CacheFile;
 
 /** Every product of a service in the region, page by page (the Price List answers 100 at most per page). */
 async function products(

@@ -91,6 +91,19 @@ export function readPrivateFile(file: string, maxBytes = 64 * 1024 * 1024): Buff
 }
 
 /**
+ * A private JSON cache file read back as an object: `{}` when it is missing, unreadable, too big, not JSON or
+ * not an object (a cache is re-filled, never trusted blindly).
+ */
+export function readPrivateJsonObject<T extends object>(file: string, maxBytes = 1024 * 1024): Partial<T> {
+  try {
+    const v: unknown = JSON.parse(readPrivateFile(file, maxBytes).toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Partial<T>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
  * Opens one of Offload's own private files for reading without blocking (a regular file only), narrowed back to
  * 0600 if it was loosened since. Returns the descriptor; throws the open's error or one naming the file.
  */
