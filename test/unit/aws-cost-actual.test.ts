@@ -84,9 +84,21 @@ describe('reading Cost Explorer', () => {
   });
 
   test('an error that is not a refusal is named with its kind', () => {
-    expect(
-      costExplorerProblem(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { name: 'Error' })),
-    ).toBe('Cost Explorer could not be asked (Error): connect ECONNREFUSED 127.0.0.1:9');
+    expect(costExplorerProblem(Object.assign(new Error('something odd'), { name: 'WeirdError' }))).toBe(
+      'Cost Explorer could not be asked (WeirdError): something odd',
+    );
+  });
+
+  test('no credentials, the network: the AWS explanation with its fix', () => {
+    const noCreds = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    expect(costExplorerProblem(noCreds)).toMatch(
+      /^Cost Explorer GetCostAndUsage failed: no AWS credentials found\. Fix: run `aws configure` or `aws sso login`/,
+    );
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(costExplorerProblem(refused)).toMatch(/^Cost Explorer GetCostAndUsage failed: /);
+    expect(costExplorerProblem(refused)).not.toContain('could not be asked');
   });
 });
 

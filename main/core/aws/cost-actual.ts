@@ -11,6 +11,7 @@ import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platfor
 import { projectEffects } from '../boundary/network';
 import type { OffloadConfig } from '../vocabulary';
 import type { AwsClients } from './clients';
+import { classifyAwsError, explainAwsError } from './errors';
 import { PROJECT_TAG } from './offload-tags';
 
 /** How every actual figure is labelled: it is what AWS billed, as late as Cost Explorer has it. */
@@ -105,6 +106,9 @@ export function costExplorerProblem(err: unknown): string {
     return `Cost Explorer has no data for this account yet: ${msg}. It appears up to 24 h after Cost Explorer is enabled`;
   if (name === 'EffectRefused') return `Cost Explorer was not asked: ${msg}`;
   if (/BillExpiration/i.test(name)) return `Cost Explorer refused the period: ${msg}`;
+  // Credentials, expiry, throttling, the network: the one explanation every AWS call gives, with its fix.
+  if (classifyAwsError(err) !== 'other')
+    return explainAwsError(err, { action: 'Cost Explorer GetCostAndUsage' });
   return `Cost Explorer could not be asked (${name}): ${msg}`;
 }
 
