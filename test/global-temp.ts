@@ -7,8 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** Set while a run's folder exists: each vitest project runs the global setup again, and must not nest. */
+const RUN_DIR = 'OFFLOAD_TEST_RUN_DIR';
+
 export default function setup(): () => void {
+  // Each project (unit, integration) inherits this setup; a folder per project nested inside the run's made
+  // paths too long for a Unix socket (Chromium's SingletonSocket: 107 bytes).
+  if (process.env[RUN_DIR]) return () => undefined;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-test-run-'));
+  process.env[RUN_DIR] = root;
   // As open as the temp folder it stands for: tests run processes as other users (nobody) from under it.
   fs.chmodSync(root, 0o1777);
   const before = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
@@ -21,6 +28,7 @@ export default function setup(): () => void {
     delete process.env[k];
   }
   return () => {
+    delete process.env[RUN_DIR];
     for (const [k, v] of Object.entries(ci)) if (v !== undefined) process.env[k] = v;
     for (const [k, v] of Object.entries(before)) {
       if (v === undefined) delete process.env[k];
