@@ -6,17 +6,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EVENT_CHANNEL } from '../../preload/api';
 import { createOffload } from '../../main/core/offload';
 import type { Offload } from '../../main/core/offload';
-import { createBridgeHandlers, handleRequest } from '../../main/app/bridge-handlers';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { TEST_ENV } from '../fixtures/aws-endpoint/helpers';
-import { CHROMIUM, openBridgePage, type BridgePage } from '../fixtures/electron/page-bridge';
+import { CHROMIUM, type BridgePage } from '../fixtures/electron/page-bridge';
 import { alive, fixtureSandbox } from '../integration/machine-helpers';
+import { openCoreWindow } from './helpers/core-window';
 import { buildApp, ROOT, type BuiltApp } from './helpers/build-app';
 import { DEMO_ENV, demoProject, type DemoProject } from './helpers/project';
 
@@ -34,27 +32,16 @@ const opened: string[] = [];
 const clipboard: string[] = [];
 
 async function openWindow(colorScheme: 'light' | 'dark'): Promise<BridgePage> {
-  const handlers = createBridgeHandlers(core, {
-    openExternal: async (url) => void opened.push(url),
-    chooseProject: async () => undefined,
-    writeClipboard: (text) => void clipboard.push(text),
-  });
-  const bp = await openBridgePage({
+  const bp = await openCoreWindow({
     browser,
-    preloadFile: app.preload,
+    core,
+    app,
     colorScheme,
-    invoke: (channel, args) => handleRequest(handlers, core, channel.replace(/^offload:/, ''), args),
+    shell: {
+      openExternal: async (url) => void opened.push(url),
+      writeClipboard: (text) => void clipboard.push(text),
+    },
   });
-  const unsub = core.subscribe(
-    (state) => void bp.send(EVENT_CHANNEL, { type: 'state', state }).catch(() => undefined),
-  );
-  const close = bp.close;
-  bp.close = async () => {
-    unsub();
-    await close();
-  };
-  await bp.load(pathToFileURL(app.html).href);
-  await bp.page.waitForSelector('body[data-ready="true"]');
   pages.push(bp);
   return bp;
 }

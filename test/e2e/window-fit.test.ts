@@ -7,17 +7,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EVENT_CHANNEL } from '../../preload/api';
 import { createOffload, type Offload } from '../../main/core/offload';
-import { createBridgeHandlers, handleRequest } from '../../main/app/bridge-handlers';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { TEST_ENV } from '../fixtures/aws-endpoint/helpers';
-import { CHROMIUM, openBridgePage, type BridgePage } from '../fixtures/electron/page-bridge';
+import { CHROMIUM, type BridgePage } from '../fixtures/electron/page-bridge';
 import { ollamaStore, SHAPES, transformerSpec } from '../fixtures/gguf/write-gguf';
 import { fixtureSandbox } from '../integration/machine-helpers';
+import { openCoreWindow } from './helpers/core-window';
 import { buildApp, ROOT, type BuiltApp } from './helpers/build-app';
 import { DEMO_ENV, demoProject, type DemoProject } from './helpers/project';
 
@@ -78,19 +76,7 @@ beforeAll(async () => {
   expect(core.state().configProblems).toEqual([]);
   await core.trustProject();
   browser = await chromium.launch(CHROMIUM);
-  const handlers = createBridgeHandlers(core, {
-    openExternal: async () => undefined,
-    chooseProject: async () => undefined,
-    writeClipboard: () => undefined,
-  });
-  bp = await openBridgePage({
-    browser,
-    preloadFile: app.preload,
-    invoke: (channel, args) => handleRequest(handlers, core, channel.replace(/^offload:/, ''), args),
-  });
-  core.subscribe((state) => void bp.send(EVENT_CHANNEL, { type: 'state', state }).catch(() => undefined));
-  await bp.load(pathToFileURL(app.html).href);
-  await bp.page.waitForSelector('body[data-ready="true"]');
+  bp = await openCoreWindow({ browser, core, app });
 }, 60_000);
 
 afterAll(async () => {

@@ -6,16 +6,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EVENT_CHANNEL } from '../../preload/api';
 import { createOffload, type Offload } from '../../main/core/offload';
-import { createBridgeHandlers, handleRequest } from '../../main/app/bridge-handlers';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { TEST_ENV } from '../fixtures/aws-endpoint/helpers';
-import { CHROMIUM, openBridgePage, type BridgePage } from '../fixtures/electron/page-bridge';
+import { CHROMIUM, type BridgePage } from '../fixtures/electron/page-bridge';
 import { waitFor } from '../helpers/process';
+import { openCoreWindow } from './helpers/core-window';
 import { buildApp, type BuiltApp } from './helpers/build-app';
 
 let app: BuiltApp;
@@ -48,19 +46,7 @@ phases:
   });
   await core.trustProject();
   browser = await chromium.launch(CHROMIUM);
-  const handlers = createBridgeHandlers(core, {
-    openExternal: async () => undefined,
-    chooseProject: async () => undefined,
-    writeClipboard: () => undefined,
-  });
-  page = await openBridgePage({
-    browser,
-    preloadFile: app.preload,
-    invoke: (channel, args) => handleRequest(handlers, core, channel.replace(/^offload:/, ''), args),
-  });
-  core.subscribe((state) => void page.send(EVENT_CHANNEL, { type: 'state', state }).catch(() => undefined));
-  await page.load(pathToFileURL(app.html).href);
-  await page.page.waitForSelector('body[data-ready="true"]');
+  page = await openCoreWindow({ browser, core, app });
 }, 60_000);
 
 afterAll(async () => {

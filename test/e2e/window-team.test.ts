@@ -5,18 +5,16 @@
  * Skipped, with the reason, where moto is absent.
  */
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EVENT_CHANNEL } from '../../preload/api';
 import { createOffload, type Offload } from '../../main/core/offload';
-import { createBridgeHandlers, handleRequest } from '../../main/app/bridge-handlers';
 import { buildTrayMenu } from '../../main/app/tray-model';
-import { CHROMIUM, openBridgePage, type BridgePage } from '../fixtures/electron/page-bridge';
+import { CHROMIUM, type BridgePage } from '../fixtures/electron/page-bridge';
 import { motoAvailable, startMoto, type MotoServer } from '../fixtures/moto/server';
 import { makeProject, runCli, tempDataDir } from '../helpers/cli';
 import { waitFor } from '../helpers/process';
+import { openCoreWindow } from './helpers/core-window';
 import { buildApp, ROOT, type BuiltApp } from './helpers/build-app';
 
 const moto = motoAvailable();
@@ -78,19 +76,7 @@ beforeAll(async () => {
   });
   await core.trustProject();
   browser = await chromium.launch(CHROMIUM);
-  const handlers = createBridgeHandlers(core, {
-    openExternal: async () => undefined,
-    chooseProject: async () => undefined,
-    writeClipboard: () => undefined,
-  });
-  page = await openBridgePage({
-    browser,
-    preloadFile: app.preload,
-    invoke: (channel, args) => handleRequest(handlers, core, channel.replace(/^offload:/, ''), args),
-  });
-  core.subscribe((state) => void page.send(EVENT_CHANNEL, { type: 'state', state }).catch(() => undefined));
-  await page.load(pathToFileURL(app.html).href);
-  await page.page.waitForSelector('body[data-ready="true"]');
+  page = await openCoreWindow({ browser, core, app });
 }, 90_000);
 
 afterAll(async () => {
