@@ -191,7 +191,8 @@ export interface CostViewOptions {
 
 /** The cost view of one open project: the record in memory, refreshed when due, with the budget edge. */
 export class CostView {
-  private rec: CostRecord | undefined;
+  /** The kept record; read from disk when first asked for (a command that never shows the cost reads nothing). */
+  private kept: { rec: CostRecord | undefined } | undefined;
   private over = false;
   private inFlight: Promise<CostSummary | null> | null = null;
   private clients: AwsClients | undefined;
@@ -199,8 +200,14 @@ export class CostView {
   private paused = false;
   private disposed = false;
 
-  constructor(private readonly o: CostViewOptions) {
-    this.rec = readRecord(o.history);
+  constructor(private readonly o: CostViewOptions) {}
+
+  private get rec(): CostRecord | undefined {
+    return (this.kept ??= { rec: readRecord(this.o.history) }).rec;
+  }
+
+  private set rec(rec: CostRecord | undefined) {
+    this.kept = { rec };
   }
 
   /** The summary as of now, from memory: no AWS call, no file read. */
