@@ -6,6 +6,7 @@
  * Invocations and Duration sums since the deploy. A failed call says which action failed and why.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { classifyAwsError } from './errors';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -80,9 +81,9 @@ export async function awsAction<T>(action: string, call: () => Promise<T>): Prom
   try {
     return await call();
   } catch (err) {
-    const e = err as { name?: string; message?: string };
-    const denied = /AccessDenied|UnauthorizedOperation|not authorized/i.test(`${e.name} ${e.message}`);
-    throw new Error(`${action} ${denied ? 'denied' : 'failed'}: ${e.message ?? String(err)}`, { cause: err });
+    const denied = classifyAwsError(err) === 'access-denied';
+    const message = (err as { message?: string }).message ?? String(err);
+    throw new Error(`${action} ${denied ? 'denied' : 'failed'}: ${message}`, { cause: err });
   }
 }
 

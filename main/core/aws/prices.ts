@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platform/atomic-file';
+import { classifyAwsError } from './errors';
 import { instanceHourPrices, parsePriceList, unitPrices, type PriceDimension, type UnitPrices } from './cost';
 
 /** How long cached prices are used before they are asked for again (AWS changes them rarely). */
@@ -14,9 +15,8 @@ export const PRICE_MAX_AGE_MS = 24 * 3_600_000;
 
 /** Why the Price List gave no prices: access denied names the action; anything else is "not reachable". */
 export function priceListError(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  const message = e.message ?? String(err);
-  return /AccessDenied|not authorized/i.test(`${e.name} ${message}`)
+  const message = (err as { message?: string }).message ?? String(err);
+  return classifyAwsError(err) === 'access-denied'
     ? `pricing:GetProducts denied: ${message}`
     : `Price List not reachable: ${message}`;
 }
