@@ -129,6 +129,8 @@ export function passEvidence(run: RunEvidence): PassEvidence[] {
 }
 
 const str = (v: unknown, max = 500): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A pass record read back, checked against what was asked for: its shape, its fingerprint's format, and that
@@ -174,6 +176,12 @@ export function checkRunRecord(text: string): { run: RunEvidence } | { malformed
     if (!str(r[k])) return { malformed: `${k} is missing or not a short string` };
   if (!Array.isArray(r.phases) || !Array.isArray(r.deployed))
     return { malformed: 'phases or deployed missing' };
+  for (const k of ['commit', 'finishedAt'] as const)
+    if (r[k] !== undefined && !str(r[k])) return { malformed: `${k} is not a short string` };
+  if (r.phases.length > 20 || !r.phases.every((p) => isRecord(p) && str(p.id) && str(p.status)))
+    return { malformed: 'a phase is not { id, status }' };
+  if (r.deployed.length > 1000 || !r.deployed.every((d) => isRecord(d) && str(d.summary, 2000)))
+    return { malformed: 'a deployed item has no summary' };
   if (r.awsIdentity !== undefined && !str(r.awsIdentity))
     return { malformed: 'awsIdentity is not a short string' };
   return { run: r as unknown as RunEvidence };
