@@ -37,15 +37,18 @@ try {
   }
   throw err;
 }
-// `offload … | head`: the reader went away; that is the end of the output, not an error.
+// `offload … | head`: the reader went away; that is the end of the output, not an error. A command still at
+// work (a run's steps) ends there too: 141, the shell's code for a closed pipe, never 0 as if it had passed.
+let finished = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
-    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err && err.code === 'EPIPE') process.exit(finished ? (process.exitCode ?? 0) : 141);
     throw err;
   });
 }
 cli.main(process.argv.slice(2)).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
     // Leave promptly even if a library left a handle open; output already written is flushed first.
     setTimeout(() => process.exit(code), 1500).unref();

@@ -79,6 +79,29 @@ describe('a run record read back', () => {
       malformed: 'awsIdentity is not a short string',
     });
   });
+  it('whose phases, deployed items, commit or times are not the shape Offload writes is skipped, never shown', () => {
+    const run = {
+      ...{ version: 1, kind: 'offload-run', fingerprint: 'f'.repeat(64), runId: 'r', workflow: 'full' },
+      ...{ status: 'failed', startedAt: '2026-12-07T10:00:00Z', who: 'Bo', where: 'x', environment: 'dev' },
+      ...{
+        phases: [{ id: 'local', status: 'passed', durationMs: 5 }],
+        deployed: [{ step: 's', kind: 'k', summary: 'api' }],
+      },
+    };
+    expect(checkRunRecord(JSON.stringify(run))).toHaveProperty('run');
+    // One such record in the bucket (anyone with write access can put one) made the whole view "unreachable".
+    for (const bad of [
+      { phases: [null] },
+      { phases: [{ id: { x: 1 }, status: 'passed' }] },
+      { deployed: [null] },
+      { deployed: [{ summary: 7 }] },
+      { commit: 123 },
+      { finishedAt: ['x'] },
+    ])
+      expect(checkRunRecord(JSON.stringify({ ...run, ...bad })), JSON.stringify(bad)).toHaveProperty(
+        'malformed',
+      );
+  });
 });
 
 describe('failure keys', () => {

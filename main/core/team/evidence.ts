@@ -5,6 +5,7 @@
  */
 import type { RunSnapshot } from '../vocabulary';
 import type { DeployedItem } from '../deployments';
+import { visibleText } from '../boundary/text';
 import type { TeamConfig } from './config';
 
 /** Who ran it (the git author; the AWS caller identity where known) and where (this laptop or a CI job). */
@@ -129,6 +130,18 @@ export function passEvidence(run: RunEvidence): PassEvidence[] {
 }
 
 const str = (v: unknown, max = 500): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * A record read back from the shared bucket, every string in it one line with control, bidi and invisible
+ * characters shown as `⟨U+XXXX⟩`: anyone who can write there fills what the team view and messages show.
+ */
+export function shownStrings<T>(v: T): T {
+  if (typeof v === 'string') return visibleText(v, { newlines: false }) as T;
+  if (Array.isArray(v)) return v.map((x: unknown) => shownStrings(x)) as T;
+  if (isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shownStrings(x)])) as T;
+  return v;
+}
 
 /**
  * A pass record read back, checked against what was asked for: its shape, its fingerprint's format, and that
@@ -154,7 +167,7 @@ export function checkPassRecord(
     return { malformed: 'its project, phase or fingerprint is not the one its key names' };
   for (const k of ['runId', 'at', 'who', 'where', 'environment'] as const)
     if (!str(r[k])) return { malformed: `${k} is missing or not a short string` };
-  return { pass: r as unknown as PassEvidence };
+  return { pass: shownStrings(r) as unknown as PassEvidence };
 }
 
 /** A run record read back (for `offload team`), or why it is skipped. */
@@ -174,9 +187,15 @@ export function checkRunRecord(text: string): { run: RunEvidence } | { malformed
     if (!str(r[k])) return { malformed: `${k} is missing or not a short string` };
   if (!Array.isArray(r.phases) || !Array.isArray(r.deployed))
     return { malformed: 'phases or deployed missing' };
+  for (const k of ['commit', 'finishedAt'] as const)
+    if (r[k] !== undefined && !str(r[k])) return { malformed: `${k} is not a short string` };
+  if (r.phases.length > 20 || !r.phases.every((p) => isRecord(p) && str(p.id) && str(p.status)))
+    return { malformed: 'a phase is not { id, status }' };
+  if (r.deployed.length > 1000 || !r.deployed.every((d) => isRecord(d) && str(d.summary, 2000)))
+    return { malformed: 'a deployed item has no summary' };
   if (r.awsIdentity !== undefined && !str(r.awsIdentity))
     return { malformed: 'awsIdentity is not a short string' };
-  return { run: r as unknown as RunEvidence };
+  return { run: shownStrings(r) as unknown as RunEvidence };
 }
 
 /** Where this run happens: the CI job's URL where the environment names one, else this machine's name. */

@@ -4,7 +4,7 @@
  * still ours (`If-Match` with its version tag), as Terraform's S3 backend does with its lock file. A lock
  * past its lease is taken over with a message naming its holder; `offload unlock` removes it whatever it is.
  */
-import type { TeamActor } from './evidence';
+import { shownStrings, type TeamActor } from './evidence';
 import type { TeamStore } from './store';
 
 /** Who holds an environment's deploy lock, and until when it holds without renewal. */
@@ -46,7 +46,7 @@ export function parseHolder(text: string): TeamLockHolder | undefined {
       typeof h.leaseMs === 'number' &&
       typeof h.who === 'string' &&
       typeof h.where === 'string';
-    return ok ? (h as TeamLockHolder) : undefined;
+    return ok ? shownStrings(h as TeamLockHolder) : undefined;
   } catch {
     return undefined;
   }
