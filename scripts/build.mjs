@@ -14,7 +14,8 @@ const appOnly = argv.includes('--app');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const inlined = new Set(['yaml', 'commander', 'jsonc-parser', 're2js']);
+// re2js is not inlined: it is required on the first user pattern compiled (main/core/units/regex.ts).
+const inlined = new Set(['yaml', 'commander', 'jsonc-parser']);
 const cliExternal = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !inlined.has(name))
   .flatMap((name) => [name, `${name}/*`]);
@@ -45,8 +46,12 @@ const LAZY_BUILTINS = [
 // built-in as default and its functions as named exports: esbuild then binds imports to it directly instead of
 // copying the whole module's properties (__toESM) at each of ~90 import sites.
 const EAGER_BUILTINS = ['fs', 'path'];
-const builtinNames = (name) =>
-  Object.keys(createRequire(import.meta.url)(`node:${name}`)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+// accessors: false leaves out properties that load more on first read (fs.promises, fs.ReadStream…): a named
+// export is read when the module loads, so those stay reachable through the default export only.
+const builtinNames = (name, { accessors = true } = {}) => {
+  const props = Object.getOwnPropertyDescriptors(createRequire(import.meta.url)(`node:${name}`));
+  return Object.keys(props).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && (accessors || !props[n].get));
+};
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -59,26 +64,43 @@ const lazyBuiltins = {
       b.onResolve({ filter: pattern(names) }, (args) =>
         own.has(args.namespace) ? undefined : { path: args.path.replace(/^node:/, ''), namespace },
       );
+    // An ES module (imports bind to it directly, no per-importer copy of ~70 getters): the default export's
+    // properties load the built-in when read; each function is also a named export that loads it when called.
+    // Classes and constants have no named export (use `mod.Name`): a build error says so.
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
-      const getters = builtinNames(args.path).map((n) => `get ${n}() { return load().${n}; }`);
+      const props = Object.getOwnPropertyDescriptors(createRequire(import.meta.url)(`node:${args.path}`));
+      const names = builtinNames(args.path).filter((n) => n !== 'default');
+      const getters = names.map((n) => `get ${n}() { return load().${n}; }`);
+      const functions = names.filter((n) => typeof props[n].value === 'function' && /^[a-z]/.test(n));
       return {
         loader: 'js',
         contents:
           `let m;\nconst load = () => (m ??= require('node:${args.path}'));\n` +
-          `module.exports = { __esModule: true, get default() { return load(); },\n  ${getters.join(',\n  ')} };\n`,
+          `export default {\n  ${getters.join(',\n  ')}\n};\n` +
+          functions.map((n) => `export function ${n}(...a) { return load().${n}(...a); }\n`).join(''),
       };
     });
     b.onLoad({ filter: /.*/, namespace: 'eager-builtin' }, (args) => ({
       loader: 'js',
       contents:
         `const m = require('node:${args.path}');\nexport default m;\n` +
-        `export const { ${builtinNames(args.path).join(', ')} } = m;\n`,
+        `export const { ${builtinNames(args.path, { accessors: false }).join(', ')} } = m;\n`,
     }));
   },
 };
 
+// What the CLI's ES modules need of CommonJS: `require` for the lazily loaded packages and built-ins, and
+// __dirname (dist/, where every chunk sits) for the files shipped beside the bundle (the config validators).
+const CLI_BANNER = [
+  "import { createRequire as __offloadCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __offloadFileURLToPath } from 'node:url';",
+  'const require = __offloadCreateRequire(import.meta.url);',
+  'const __filename = __offloadFileURLToPath(import.meta.url);',
+  "const __dirname = __offloadFileURLToPath(new URL('.', import.meta.url)).replace(/[\\\\/]$/, '');",
+].join('\n');
+
 const results = await Promise.allSettled([
-  // The CLI inlines the packages every command loads (yaml, commander, jsonc-parser, re2js): one file to read
+  // The CLI inlines the packages every command loads (yaml, commander, jsonc-parser): one file to read
   // and compile (and Node's compile cache keeps it compiled) instead of ~90 module lookups; everything heavy
   // stays external and loads on first use.
   appOnly
@@ -88,10 +110,21 @@ const results = await Promise.allSettled([
         entryPoints: { cli: 'main/cli/index.ts' },
         outdir: out,
         platform: 'node',
-        format: 'cjs',
+        // ES modules split at each dynamic import(): a command loads only the code it runs (issue 20).
+        format: 'esm',
+        splitting: true,
+        outExtension: { '.js': '.mjs' },
+        chunkNames: 'cli-[name]-[hash]',
+        banner: { js: CLI_BANNER },
+        metafile: true,
         external: cliExternal,
         // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ES build bundles.
-        alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+        // yaml's ES build (the same code as its CommonJS one; only `!!binary` gives a Uint8Array, not a Buffer)
+        // joins the CLI's modules directly: its CommonJS build costs ~80 module wrappers run at every start.
+        alias: {
+          'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js',
+          yaml: './node_modules/yaml/browser/index.js',
+        },
         plugins: [lazyBuiltins],
       }),
   build({
@@ -122,6 +155,10 @@ const results = await Promise.allSettled([
 ]);
 // Build every target even if one fails, so one broken entry does not hide the others' errors.
 const failed = results.filter((r) => r.status === 'rejected');
+// --metafile FILE: esbuild's account of the CLI's chunks and their inputs (what each command loads: bench/).
+const metaIndex = argv.indexOf('--metafile');
+if (metaIndex >= 0 && results[0].value?.metafile)
+  writeFileSync(argv[metaIndex + 1], JSON.stringify(results[0].value.metafile));
 if (failed.length) process.exitCode = 1;
 mkdirSync(path.join(out, 'renderer'), { recursive: true });
 cpSync('renderer/index.html', path.join(out, 'renderer/index.html'));

@@ -15,7 +15,7 @@ const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'ut
 const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-version-'));
 afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
-it('answers --version and -V from package.json without loading dist/cli.js', () => {
+it('answers --version and -V from package.json without loading dist/cli.mjs', () => {
   fs.mkdirSync(path.join(copy, 'bin'));
   fs.copyFileSync(CLI, path.join(copy, 'bin', 'offload.js'));
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));

@@ -79,15 +79,13 @@ describe('hostile configs', () => {
       const same = (r: CliResult) => ({
         code: r.code,
         stdout: r.stdout,
-        stderr: r.stderr.replace(
-          /:(\d+):\d+(: YAML syntax error: Maximum call stack size exceeded)/g,
-          ':$1:_$2',
-        ),
+        stderr: r.stderr.replace(/:(\d+):\d+(: YAML nested too deeply)/g, ':$1:_$2'),
       });
       for (const name of E2E) {
         const c = keyed.find((x) => x.name === name)!;
         expect(c, name).toBeDefined();
         const own = await cli(['validate'], dirs.get(c.key)!.dir, dirs.get(c.key)!.data);
+        if (name === 'deep nesting') expect(own.stderr).toMatch(/YAML nested too deeply to read/);
         expect(same(own), name).toEqual(same(validated.get(c.key)!));
       }
       const queue = [...keyed];

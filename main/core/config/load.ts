@@ -60,6 +60,20 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
     if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   }
   if (doc.errors.length) {
+    // Nesting deep enough to exhaust the parser's stack fails at a depth that depends on the caller's stack:
+    // one problem in plain words, however many of the parser's errors it caused.
+    const overflow = doc.errors.findIndex((e) => /Maximum call stack size exceeded/.test(e.message));
+    if (overflow >= 0) {
+      const pos = doc.errors[overflow]!.linePos?.[0];
+      c.problems.push({
+        file,
+        line: pos?.line ?? 1,
+        column: pos?.col ?? 1,
+        path: '',
+        message: 'YAML nested too deeply to read: use fewer levels of [ ] / { } or indentation',
+      });
+      throw new ConfigError(c.problems);
+    }
     for (const e of doc.errors) {
       const pos = e.linePos?.[0];
       const message = e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.message;

@@ -8,7 +8,10 @@
  * and against at most MAX_FALLBACK_SUBJECT characters: each attempt then costs O(n) and the search O(n²) at
  * worst (~4M steps). Anything else is refused with the reason.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+
+/** re2js, loaded on the first pattern compiled: a command whose project names no pattern never pays for it. */
+const re2 = (): typeof import('re2js') => require('re2js') as typeof import('re2js');
 
 /** A compiled user pattern: its source text and an unanchored test, like RegExp's. */
 export interface UserRegex {
@@ -126,7 +129,7 @@ export function compileUserRegex(source: string): UserRegex {
     });
   let re: RE2JS;
   try {
-    re = RE2JS.compile(source);
+    re = re2().RE2JS.compile(source);
   } catch (err) {
     const { needsBacktracking, ...problem } = explain((err as Error).message);
     if (!needsBacktracking) throw new UserRegexError(source, problem);

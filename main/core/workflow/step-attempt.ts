@@ -16,7 +16,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import nodeStream, { type Writable } from 'node:stream';
 import { installHint, missingCommand } from '../platform/install-hints';
 import { formatDuration } from './durations';
 import { LogFollower } from './log-follower';
@@ -262,7 +262,7 @@ export class StepAttempt {
   private pipe(stream: 'stdout' | 'stderr'): Writable {
     const { output } = this.o;
     const masking = new MaskingStream(this.o.masker);
-    const w: Writable = new Writable({
+    const w: Writable = new nodeStream.Writable({
       highWaterMark: 256 * 1024,
       write: (chunk: Buffer, _enc, cb) => {
         let ok = true;
