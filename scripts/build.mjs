@@ -3,7 +3,16 @@
 //   --outdir DIR  build into DIR instead of dist/ (tests build a private copy)
 //   --app         only the app's targets (main, preload, renderer): no CLI, no precompiled validator
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -98,6 +107,10 @@ const CLI_BANNER = [
   'const __filename = __offloadFileURLToPath(import.meta.url);',
   "const __dirname = __offloadFileURLToPath(new URL('.', import.meta.url)).replace(/[\\\\/]$/, '');",
 ].join('\n');
+
+// The CLI's chunks are named by content hash: the previous build's are removed so dist/ holds only this one's.
+if (!appOnly && existsSync(out))
+  for (const f of readdirSync(out)) if (/^cli(-.*)?\.mjs(\.map)?$/.test(f)) rmSync(path.join(out, f));
 
 const results = await Promise.allSettled([
   // The CLI inlines the packages every command loads (yaml, commander, jsonc-parser): one file to read

@@ -204,7 +204,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
       changed();
     },
     async initProject(dir: string) {
-      const file = ensureConfigFile(dir);
+      const file = await ensureConfigFile(dir);
       await core.openProject(dir);
       return file;
     },
@@ -222,7 +222,13 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
 
 // --- For the front ends (eslint.config.mjs allows them this module, the vocabulary and formatting only) ---
 export { SwitchRefused } from './rule/wire';
-export { initConfig, type Finding, type FindingKind } from './init';
+export type { Finding, FindingKind } from './init';
+/** A starter offload.yml for the project in `dir` and what was found there; its detection loads on first use. */
+export async function initConfig(
+  ...args: Parameters<typeof import('./init').initConfig>
+): Promise<ReturnType<typeof import('./init').initConfig>> {
+  return (await import('./init')).initConfig(...args);
+}
 export { copyToClipboard } from './platform/clipboard';
 export { writeFileAtomic } from './platform/atomic-file';
 export { readProjectText, writeProjectFile, ProjectFileError } from './boundary/files';

@@ -14,7 +14,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     .argument('[dir]', 'project folder', '.')
     .option('--force', 'overwrite an existing offload.yml')
     .option('--json', 'print what was written as JSON')
-    .action((dir: string, opts: { force?: boolean; json?: boolean }) => {
+    .action(async (dir: string, opts: { force?: boolean; json?: boolean }) => {
       const term = ctx.term();
       const root = path.resolve(ctx.cwd, dir);
       const file = path.join(root, 'offload.yml');
@@ -28,7 +28,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         ctx.exit(EXIT.usage);
         return;
       }
-      const { text, findings } = initConfig(root);
+      const { text, findings } = await initConfig(root);
       writeFileAtomic(file, text);
       if (opts.json) {
         printJson(term, { file, findings });

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { initConfig } from '../init';
 import { machinePressure, type MachineWatch } from '../machine';
 import { nodeNotifierSink } from '../notify/node-sink';
 import { Notifier, type NoticeInput, type NotifySink } from '../notify/notifier';
@@ -250,9 +249,12 @@ export function wireMachine(
 }
 
 /** Writes a starter offload.yml into `dir` unless one is there; returns its path. */
-export function ensureConfigFile(dir: string): string {
+export async function ensureConfigFile(dir: string): Promise<string> {
   const file = path.join(path.resolve(dir), 'offload.yml');
-  if (!fs.existsSync(file)) writeFileAtomic(file, initConfig(path.resolve(dir)).text);
+  if (!fs.existsSync(file)) {
+    const { initConfig } = await import('../init'); // the detection loads only when a project needs one
+    writeFileAtomic(file, initConfig(path.resolve(dir)).text);
+  }
   return file;
 }
 
