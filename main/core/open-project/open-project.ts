@@ -42,6 +42,8 @@ export type AwsGateView = AwsSnapshot & { live?: { pid: number; since: string } 
 export interface OpenProjectOptions {
   project: OpenedProject;
   trust: TrustSubject;
+  /** The trust as just read for this subject (the session read it to choose the machine watch's rights). */
+  trustNow: TrustStatus;
   dataDir: string;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
@@ -79,7 +81,7 @@ export class OpenProject {
   constructor(private readonly o: OpenProjectOptions) {
     const { config, history } = o.project;
     const { dataDir, env, notifier, machine } = o;
-    this.trustState = trustStatus(dataDir, o.trust);
+    this.trustState = o.trustNow;
     const trusted = this.trustState.trusted;
     const notify = config.notify;
     this.phase6 = this.store.add(

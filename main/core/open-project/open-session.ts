@@ -52,11 +52,12 @@ export async function openSession(
   await prev.machineStore.dispose();
   const { project, configProblems } = tryOpenProject(dir, { ...c, strict: c.strictConfig });
   const subject = project ? trustSubject(project.config) : null;
-  const trusted = subject ? trustStatus(c.dataDir, subject).trusted : false;
+  const trustNow = subject ? trustStatus(c.dataDir, subject) : null;
+  const trusted = trustNow?.trusted ?? false;
   const machine = machineWatchFor(project, trusted, c.env);
   let open: OpenProject | null = null;
   let cost: CostView | null = null;
-  if (project && subject) {
+  if (project && subject && trustNow) {
     c.desktop(Boolean(c.desktopNotifications) && project.config.notify.desktop);
     const view = (cost = costViewFor(project, c, () => trustStatus(c.dataDir, subject).trusted));
     // A new deploy is priced at once where something watches (a one-shot `offload run` asks nothing).
@@ -69,6 +70,7 @@ export async function openSession(
       onRunEvent,
       project,
       trust: subject,
+      trustNow,
       machine,
       monitoringPaused: c.paused,
     });
