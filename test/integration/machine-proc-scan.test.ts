@@ -82,10 +82,11 @@ describe.runIf(process.platform === 'linux')(
 function fakeProc() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fake-proc-'));
   fs.writeFileSync(path.join(root, 'uptime'), '1000.00 10.00\n'); // 100000 ticks: starts near it are young
-  const put = (pid: number, comm: string, start: number, argv: string[], exe: string) => {
+  const put = (pid: number, comm: string, start: number, argv: string[], exe: string, flags = 0) => {
     const dir = path.join(root, String(pid));
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'stat'), `${pid} (${comm}) S 1 ${'0 '.repeat(17)}${start} 0 10 0\n`);
+    const stat = `${pid} (${comm}) S 1 0 0 0 -1 ${flags} ${'0 '.repeat(12)}${start} 0 10 0\n`;
+    fs.writeFileSync(path.join(dir, 'stat'), stat);
     fs.writeFileSync(path.join(dir, 'cmdline'), `${argv.join('\0')}\0`);
     fs.rmSync(path.join(dir, 'exe'), { force: true });
     fs.symlinkSync(exe, path.join(dir, 'exe'));
@@ -118,6 +119,23 @@ describe('process scan: a pid taken over by another program', () => {
     proc.put(4343, 'llama-server', 99_999, [LLAMA, '-m', 'other.gguf'], LLAMA);
     expect(scanned.exe).not.toBe(LLAMA);
     expect(findModelServers([scanned], models, 1)).toEqual([]);
+    reader.close();
+  });
+});
+
+describe('process scan: kernel threads', () => {
+  const proc = fakeProc();
+  afterAll(() => proc.cleanup());
+
+  it('a kernel thread (PF_KTHREAD) is listed without reading a command line or owner for it', async () => {
+    // Whatever its cmdline file would say, a kernel thread runs no user program: it is never a model server.
+    proc.put(77, 'kworker/0:1', 99_990, ['/opt/llama.cpp/llama-server', '-m', 'k.gguf'], '/x', 0x00208040);
+    fs.rmSync(path.join(proc.root, '77', 'exe'));
+    const reader = createLinuxProcessReader(proc.root);
+    const k = (await reader.scan()).find((p) => p.pid === 77)!;
+    expect(k).toMatchObject({ comm: 'kworker/0:1', argv: [], uid: undefined });
+    expect(findModelServers([k], models, 1)).toEqual([]);
+    expect(reader.ownedByMe(k)).toBe(false);
     reader.close();
   });
 });

@@ -156,7 +156,7 @@ export class ModelScanner {
       !!q && p.pid === q.pid && p.start === q.start && p.ppid === q.ppid && p.argv === q.argv;
     if (t && t.procs.length === procs.length && procs.every((p, i) => same(p, t.procs[i]))) return t.found;
     const found = findModelServers(procs, this.d.models, this.d.self, this.classified);
-    this.table = { procs, found };
+    this.table = { procs: procs.slice(), found };
     return found;
   }
 

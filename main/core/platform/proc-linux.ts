@@ -2,7 +2,8 @@
  * Linux process reader: /proc read directly with reused buffers. A scan lists /proc and reads
  * /proc/<pid>/stat only for PIDs it has not seen before or seen only recently (a young process may still
  * exec), plus every PID once per full sweep (every FULL_SWEEP_EVERY scans, to catch a late exec or a
- * re-parented process); the command line and owner are read only when a PID is new or its comm changed.
+ * re-parented process); the command line and owner are read only when a PID is new or its comm changed
+ * (never for a kernel thread).
  * The executable link (/proc/<pid>/exe) is read only when someone asks for `exe` (classification does so
  * only for a command line that names a model server), once per process. Callers refresh CPU time and RSS
  * of the few processes they care about with sample(). Reads are batched and the loop yields between
@@ -276,6 +277,8 @@ class LinuxProcessReader implements ProcessReader {
 
   /** Who a (new or exec'd) process is: owner and command line; null when it is gone. */
   private identify(pid: number, st: ProcStat): Cached | null {
+    // A kernel thread has neither a command line nor a user-space owner to read (and is never signalled).
+    if (st.kthread) return { start: st.start, comm: st.comm, argv: [], user: '' };
     let uid: number | undefined;
     try {
       uid = fs.statSync(`${this.procRoot}/${pid}`).uid;
