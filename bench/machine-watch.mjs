@@ -1,11 +1,16 @@
-// Machine watch footprint (issue 3). Runs the watch at its default intervals (2 s cheap readings, 5 s
-// process scan, 5 s GPU) in a separate Node process for BENCH_SECONDS (default 60) and measures, from
+// Machine watch footprint (issues 3, 20). Runs the watch at its default intervals (2 s cheap readings, 5 s
+// process scan, 5 s GPU) in a separate Node process for BENCH_SECONDS (default 40) and measures, from
 // /proc, the CPU of that process plus every child it spawned (utime+stime+cutime+cstime, and live
-// descendants), its RSS, and the longest event-loop delay (perf_hooks.monitorEventLoopDelay). The same
-// run measures a naive systeminformation-based watch (currentLoad + mem every 2 s, processes + graphics
-// every 5 s) as the baseline and reports ratios. Scenarios: the machine as it is (~75+ processes) and
-// with sleepers started up to BENCH_PROCS_HIGH (default 420). Then: time from a model server starting to
+// descendants), its RSS, and the longest event-loop delay (perf_hooks.monitorEventLoopDelay). The bare
+// harness (idle) runs in the same window, side by side, so both see the same machine; a naive
+// systeminformation-based watch (currentLoad + mem every 2 s, processes + graphics every 5 s) runs for
+// BENCH_NAIVE_SECONDS (default 10) as the other baseline. BENCH_BASE_REF=<git ref> also builds the watch
+// of that commit and measures it in the same windows (before/after in one run). Scenarios (BENCH_SCENARIOS,
+// default `high`; `now,high` for both): the machine as it is, and with sleepers started up to
+// BENCH_PROCS_HIGH (default 420), measured once they are older than the reader's "young" window. Also: one
+// process scan of a fresh watch (what `offload status` pays), and the time from a model server starting to
 // its appearing in the list (default 5 s process interval). Linux only (it reads /proc).
+import { execFileSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +20,12 @@ import { createRequire } from 'node:module';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
+const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? Math.min(SECONDS, 10));
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'high').split(',');
+const BASE_REF = process.env.BENCH_BASE_REF;
+/** The reader re-reads a process younger than this every scan (proc-linux-cache YOUNG_SECS + margin). */
+const YOUNG_MS = 31_000;
 const HIGH = Number(process.env.BENCH_PROCS_HIGH ?? 420);
 const CLK_TCK = 100;
 
@@ -57,13 +67,14 @@ function treeCpuMs(pid) {
   return total;
 }
 
-async function bundle() {
+/** Bundles the machine watch of the source tree at `src` (ROOT, or a commit extracted for BENCH_BASE_REF). */
+async function bundle(src = ROOT, tag = 'now') {
   const { build } = await import('esbuild');
   // Inside node_modules/.cache so the bundle resolves the installed packages (systeminformation).
   fs.mkdirSync(path.join(ROOT, 'node_modules/.cache'), { recursive: true });
-  const out = path.join(ROOT, 'node_modules/.cache', `offload-bench-machine-${process.pid}.cjs`);
+  const out = path.join(ROOT, 'node_modules/.cache', `offload-bench-machine-${tag}-${process.pid}.cjs`);
   await build({
-    entryPoints: [path.join(ROOT, 'main/core/machine/index.ts')],
+    entryPoints: [path.join(src, 'main/core/machine/index.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -72,6 +83,18 @@ async function bundle() {
     logLevel: 'warning',
   });
   return out;
+}
+
+/** The watch as it was at `ref` (git archive of main/ into a temporary folder), bundled. */
+async function bundleRef(ref) {
+  const dir = fs.mkdtempSync(path.join(ROOT, 'node_modules/.cache', 'offload-bench-base-'));
+  try {
+    const tar = execFileSync('git', ['archive', ref, 'main'], { cwd: ROOT, maxBuffer: 256 << 20 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    return await bundle(dir, 'base');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---------- worker: one watch, measured from inside (event loop) and outside (CPU, RSS) ----------
@@ -127,37 +150,75 @@ async function worker(kind, bundlePath) {
   });
 }
 
-function runWorker(kind, bundlePath, seconds) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', kind, bundlePath], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let t0 = 0;
-    let cpu0 = 0;
-    child.on('message', (msg) => {
-      if (msg.type === 'started') {
-        t0 = performance.now();
-        cpu0 = treeCpuMs(child.pid);
-        setTimeout(() => {
-          const cpu1 = treeCpuMs(child.pid);
-          const wall = performance.now() - t0;
-          child.once('message', (r) =>
-            resolve({
-              kind,
-              cpuPctOfCore: (100 * (cpu1 - cpu0)) / wall,
-              maxLoopMs: r.maxLoopMs,
-              p99LoopMs: r.p99LoopMs,
-              rssMB: r.rss / 1048576,
-              peakRssMB: r.hwm / 1048576,
-            }),
-          );
-          child.send({ type: 'finish' });
-        }, seconds * 1000);
-      }
-    });
-    child.on('error', reject);
+/**
+ * Starts one worker; `started` settles once it runs, `done` with its figures over `seconds` measured from
+ * when `ready` settles (side-by-side workers share one window).
+ */
+function runWorker(kind, bundlePath, seconds, ready = Promise.resolve()) {
+  const started = Promise.withResolvers();
+  const done = Promise.withResolvers();
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', kind, bundlePath], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  child.on('error', (e) => (started.reject(e), done.reject(e)));
+  const measure = () => {
+    const t0 = performance.now();
+    const cpu0 = treeCpuMs(child.pid);
+    setTimeout(() => {
+      const cpu1 = treeCpuMs(child.pid);
+      const wall = performance.now() - t0;
+      child.once('message', (r) =>
+        done.resolve({
+          kind,
+          cpuPctOfCore: (100 * (cpu1 - cpu0)) / wall,
+          maxLoopMs: r.maxLoopMs,
+          p99LoopMs: r.p99LoopMs,
+          rssMB: r.rss / 1048576,
+          peakRssMB: r.hwm / 1048576,
+        }),
+      );
+      child.send({ type: 'finish' });
+    }, seconds * 1000);
+  };
+  child.once('message', (msg) => {
+    if (msg.type !== 'started') return;
+    started.resolve();
+    void ready.then(measure);
+  });
+  return { started: started.promise, done: done.promise };
 }
+
+/** Workers side by side: each measured over the same window, which opens once all of them have started. */
+async function runTogether(kinds, seconds) {
+  const gate = Promise.withResolvers();
+  const runs = kinds.map(([kind, b]) => runWorker(kind, b, seconds, gate.promise));
+  await Promise.all(runs.map((r) => r.started));
+  gate.resolve();
+  return Promise.all(runs.map((r) => r.done));
+}
+
+/**
+ * One process scan of a fresh watch (what a short command such as `offload status` pays): CPU ms of the
+ * call, the median of `n`, each bundle's turns interleaved so both see the same machine.
+ */
+async function oneScan(bundles, n = 15) {
+  const mods = bundles.map((b) => createRequire(b)(b));
+  const cpu = mods.map(() => []);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < mods.length; j++) {
+      const m = mods[j];
+      const watch = m.createMachineWatch({ watch: m.parseWatchConfig({ gpu: false }) });
+      const c0 = process.cpuUsage();
+      await watch.refreshModels();
+      const c = process.cpuUsage(c0);
+      watch.stop();
+      cpu[j].push((c.user + c.system) / 1000);
+    }
+  }
+  return cpu.map((xs) => +median(xs).toFixed(2));
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Longest gap between consecutive setImmediate ticks while `fn` runs: the longest synchronous slice. */
 async function maxSlice(fn) {
@@ -231,6 +292,7 @@ async function main() {
     return;
   }
   const bundlePath = await bundle();
+  const basePath = BASE_REF ? await bundleRef(BASE_REF) : null;
   const sleepers = [];
   // A model server on the machine (an Ollama look-alike with one runner), so both watches have something to
   // show: Offload then also reads its ports and asks its /api/ps every scan. BENCH_WITH_MODEL=0 leaves it out.
@@ -244,24 +306,34 @@ async function main() {
       model.stdout.once('data', (d) => resolve(JSON.parse(String(d)))),
     );
   }
-  const results = [];
   try {
-    for (const target of [0, HIGH]) {
+    for (const scenario of SCENARIOS) {
+      const target = scenario === 'high' ? HIGH : 0;
       const need = target - countProcs();
       for (let i = 0; i < need; i++) sleepers.push(spawn('sleep', ['100000'], { stdio: 'ignore' }));
+      const spawnedAt = performance.now();
       await new Promise((r) => setTimeout(r, 500));
       const procs = countProcs();
+      // One scan of a fresh watch (offload status), this tree and (with BENCH_BASE_REF) the base, interleaved.
+      const [scanMs, baseScanMs] = await oneScan(basePath ? [bundlePath, basePath] : [bundlePath]);
       const block = await sampleBlock(bundlePath);
-      const idle = await runWorker('idle', bundlePath, SECONDS);
-      const offload = await runWorker('offload', bundlePath, SECONDS);
-      const naive = await runWorker('naive', bundlePath, SECONDS);
+      const [naive] = await runTogether([['naive', bundlePath]], NAIVE_SECONDS);
+      // Steady state: the sleepers are past the reader's young window before the watches are measured.
+      await new Promise((r) => setTimeout(r, Math.max(0, YOUNG_MS - (performance.now() - spawnedAt))));
+      const kinds = [
+        ['idle', bundlePath],
+        ['offload', bundlePath],
+      ];
+      if (basePath) kinds.push(['offload', basePath]);
+      const [idle, offload, base] = await runTogether(kinds, SECONDS);
       const net = (x) => Math.max(0, x.cpuPctOfCore - idle.cpuPctOfCore);
       const r = {
         bench: 'machine-watch',
         processes: procs,
         seconds: SECONDS,
+        naiveSeconds: NAIVE_SECONDS,
         modelServers: model ? 1 : 0,
-        // The harness alone (Node, IPC, a 20 ms event-loop monitor): the floor under both watches.
+        // The harness alone (Node, IPC, a 20 ms event-loop monitor): the floor under every watch.
         idleHarness: round(idle),
         offload: round(offload),
         naiveSysteminformation: round(naive),
@@ -271,8 +343,19 @@ async function main() {
         netCpuRatio: +(net(offload) / net(naive)).toFixed(3),
         maxLoopRatio: +(offload.maxLoopMs / naive.maxLoopMs).toFixed(3),
         offloadScanBlock: block,
+        // CPU ms of one process scan by a fresh watch (what `offload status` pays).
+        oneScanCpuMs: scanMs,
+        ...(base
+          ? {
+              baseRef: BASE_REF,
+              base: round(base),
+              baseNetCpuPct: +net(base).toFixed(3),
+              netCpuRatioToBase: +(net(offload) / net(base)).toFixed(3),
+              baseOneScanCpuMs: baseScanMs,
+              oneScanRatioToBase: +(scanMs / baseScanMs).toFixed(3),
+            }
+          : {}),
       };
-      results.push(r);
       console.log(JSON.stringify(r));
     }
     for (const s of sleepers) s.kill('SIGKILL');
@@ -302,6 +385,7 @@ async function main() {
       model.kill('SIGKILL');
     }
     fs.rmSync(bundlePath, { force: true });
+    if (basePath) fs.rmSync(basePath, { force: true });
   }
 }
 

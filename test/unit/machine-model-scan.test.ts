@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseModelsConfig } from '../../main/core/machine/config';
 import {
   CpuRates,
+  LOADED_MAX_AGE_MS,
   liveModelServers,
   ModelScanner,
   treeGpuMem,
@@ -107,5 +108,55 @@ describe('model scan', () => {
     expect(models).toMatchObject([
       { pid: 200, server: 'llama.cpp', ports: [8080], children: [201], rssBytes: 2000, cpuPct: 100 },
     ]);
+  });
+
+  it("asks Ollama's loaded models again only when the server's tree or ports change, or the answer is old", async () => {
+    let t = 0;
+    const ollama = proc(500, ['/usr/local/bin/ollama', 'serve']);
+    const runner = proc(501, ['/usr/local/bin/ollama', 'runner', '--model', 'a'], { ppid: 500 });
+    const procs = [ollama, runner, editor];
+    const ports = new Map([[500, [11434]]]);
+    let asked = 0;
+    const scanner = new ModelScanner({
+      reader: () => fakeReader(procs, [], ports),
+      models: cfg,
+      gpu: null,
+      now: () => t,
+      self: 1,
+      loaded: async () => [{ name: `model-${++asked}`, sizeBytes: 1 }],
+    });
+    const names = async () => (await scanner.scan()).models[0]!.loadedModels!.map((m) => m.name);
+    expect(await names()).toEqual(['model-1']);
+    t += 5000;
+    expect(await names()).toEqual(['model-1']); // nothing changed: not asked
+    procs.push(proc(502, ['/usr/local/bin/ollama', 'runner', '--model', 'b'], { ppid: 500 })); // a model loads
+    t += 5000;
+    expect(await names()).toEqual(['model-2']);
+    procs.splice(procs.indexOf(runner), 1); // one unloads
+    t += 5000;
+    expect(await names()).toEqual(['model-3']);
+    ports.set(500, [11434, 11435]);
+    t += 5000;
+    expect(await names()).toEqual(['model-4']);
+    t += LOADED_MAX_AGE_MS;
+    expect(await names()).toEqual(['model-5']);
+    expect(asked).toBe(5);
+  });
+
+  it('finds a server again when a listed process execs into one (same pid and start, new command line)', async () => {
+    const procs = [server, editor];
+    const scanner = new ModelScanner({
+      reader: () => fakeReader(procs),
+      models: cfg,
+      gpu: null,
+      now: () => 0,
+      self: 1,
+      loaded: async () => null,
+    });
+    expect((await scanner.scan()).models.map((m) => m.pid)).toEqual([200]);
+    procs[1] = { ...editor, argv: ['/usr/bin/llama-server', '-m', 'z.gguf'] };
+    expect((await scanner.scan()).models.map((m) => m.pid)).toEqual([200, 400]);
+    procs.splice(0, 1);
+    expect((await scanner.scan()).models.map((m) => m.pid)).toEqual([400]);
   });
 });

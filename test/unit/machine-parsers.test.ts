@@ -21,6 +21,12 @@ describe('platform parsers', () => {
     });
   });
 
+  it('marks a kernel thread (PF_KTHREAD in the flags field)', () => {
+    const line = '2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 5 0 0 18446744073709551615';
+    expect(parseProcStat(line, 4096)).toMatchObject({ comm: 'kthreadd', ppid: 0, start: 5, kthread: true });
+    expect(parseProcStat(line.replace('2129984', '4194560'), 4096)?.kthread).toBeUndefined();
+  });
+
   it('parses listening sockets from /proc/net/tcp', () => {
     const text = [
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',

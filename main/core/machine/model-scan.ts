@@ -1,8 +1,10 @@
 /**
  * One model-server scan: the process table read, the model servers in it (zombies left out: killed, not
  * yet reaped, they are no server any more), fresh CPU/RSS for just those, CPU rates between scans, ports,
- * GPU memory, supervisors (detected once per process) and Ollama's loaded models. Each step is a small
- * function or class with its unit test beside it; ModelScanner strings them together.
+ * GPU memory, supervisors (detected once per process) and Ollama's loaded models (asked again only when
+ * the server's process tree or ports change, or the answer is older than LOADED_MAX_AGE_MS: Ollama starts
+ * one runner per loaded model). Each step is a small function or class with its unit test beside it;
+ * ModelScanner strings them together.
  */
 import type { ModelProcess, Supervisor } from '../vocabulary';
 import type { ProcessReader, ProcInfo } from '../platform/proc-reader';
@@ -17,6 +19,9 @@ export interface ModelScan {
   found: FoundServer[];
   models: ModelProcess[];
 }
+
+/** How long Ollama's loaded models are believed while the server's tree and ports stay the same. */
+export const LOADED_MAX_AGE_MS = 60_000;
 
 /** A process's identity across pid reuse. */
 export const procKey = (p: Pick<ProcInfo, 'pid' | 'start'>): string => `${p.pid}:${p.start}`;
@@ -95,6 +100,12 @@ export class ModelScanner {
   private readonly rates = new CpuRates();
   private readonly supervisors = new Map<string, Supervisor | null>();
   private readonly classified: ClassifyCache = new WeakMap();
+  /** The last table and the servers in it (see serversIn). */
+  private table: { procs: ProcInfo[]; found: FoundServer[] } | null = null;
+  private readonly loaded = new Map<
+    string,
+    { sig: string; at: number; models: ModelProcess['loadedModels'] }
+  >();
 
   constructor(private readonly d: ModelScanDeps) {}
 
@@ -102,13 +113,7 @@ export class ModelScanner {
     const r = this.d.reader();
     const procs = await r.scan();
     const at = this.d.now();
-    let found = liveModelServers(
-      procs,
-      this.d.models,
-      (pid, s) => r.alive(pid, s),
-      this.d.self,
-      this.classified,
-    );
+    let found = this.serversIn(procs).filter((f) => r.alive(f.proc.pid, f.proc.start));
     // Fresh CPU time and RSS only for the processes that are shown (the scan may reuse older readings).
     if (found.length)
       found = withFreshReadings(found, r.sample(found.flatMap((f) => [f.proc, ...f.tree]).map((p) => p.pid)));
@@ -129,14 +134,42 @@ export class ModelScanner {
         toModelProcess(f, (p) => this.rates.of(p), {
           ports: myPorts,
           gpuMemBytes: treeGpuMem(f, apps, !!gpu),
-          loadedModels: f.cls.server === 'ollama' ? await this.loadedOn(myPorts) : undefined,
+          loadedModels: f.cls.server === 'ollama' ? await this.loadedOf(f, myPorts, at) : undefined,
           supervisor: (await this.supervisorOf(r, f, byPid)) ?? undefined,
         }),
       );
     }
     const live = new Set(found.map((f) => procKey(f.proc)));
     for (const k of this.supervisors.keys()) if (!live.has(k)) this.supervisors.delete(k);
+    for (const k of this.loaded.keys()) if (!live.has(k)) this.loaded.delete(k);
     return { found, models };
+  }
+
+  /**
+   * The model servers in `procs`, found again only when the table differs from the last one in a process
+   * (pid + start), a parent or a command line (readers hand out one argv array per process until it execs).
+   * The servers' readings may then be a scan old: the caller refreshes them with sample().
+   */
+  private serversIn(procs: ProcInfo[]): FoundServer[] {
+    const t = this.table;
+    const same = (p: ProcInfo, q: ProcInfo | undefined) =>
+      !!q && p.pid === q.pid && p.start === q.start && p.ppid === q.ppid && p.argv === q.argv;
+    if (t && t.procs.length === procs.length && procs.every((p, i) => same(p, t.procs[i]))) return t.found;
+    const found = findModelServers(procs, this.d.models, this.d.self, this.classified);
+    this.table = { procs: procs.slice(), found };
+    return found;
+  }
+
+  /** Ollama's loaded models: remembered while the server's tree and ports stay as they were (see file comment). */
+  private async loadedOf(f: FoundServer, ports: number[], at: number): Promise<ModelProcess['loadedModels']> {
+    const k = procKey(f.proc);
+    const sig = `${f.tree.map(procKey).join(',')}|${ports.join(',')}`;
+    const known = this.loaded.get(k);
+    if (known && known.sig === sig && at - known.at < LOADED_MAX_AGE_MS) return known.models;
+    const models = await this.loadedOn(ports);
+    if (models) this.loaded.set(k, { sig, at, models });
+    else this.loaded.delete(k);
+    return models;
   }
 
   /** Ollama's loaded models, asked only on ports this server itself listens on (OLLAMA_HOST may be another user's). */

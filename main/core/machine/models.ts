@@ -25,10 +25,10 @@ export type ClassifyCache = WeakMap<string[], Classification | null>;
 function classifyCached(p: ProcInfo, cfg: ModelsConfig, cache?: ClassifyCache): Classification | null {
   const hit = cache?.get(p.argv);
   if (hit !== undefined) return hit;
-  // Matched by what it runs, never by a title it set for itself.
-  let cls = exeIdentityHolds(p.argv, p.exe)
-    ? classify(p.argv, { matchers: cfg.matchers, builtin: cfg.builtin })
-    : null;
+  // Matched by what it runs, never by a title it set for itself. The executable is asked only of a command
+  // line that matches (readers may read it lazily: one link per candidate, not per process).
+  let cls = classify(p.argv, { matchers: cfg.matchers, builtin: cfg.builtin });
+  if (cls && !exeIdentityHolds(p.argv, p.exe)) cls = null;
   if (cls && cfg.exclude.length && isExcluded(p.pid, commandView(p.argv), cfg.exclude)) cls = null;
   cache?.set(p.argv, cls);
   return cls;

@@ -1,6 +1,6 @@
 /**
- * The machine watch: cheap readings (CPU load from os.cpus() deltas, memory via systeminformation's
- * /proc/meminfo read) every `interval`, the process scan (lean per-platform reader) every
+ * The machine watch: cheap readings (CPU load and memory straight from /proc on Linux, else from os.cpus()
+ * deltas and systeminformation) every `interval`, the process scan (lean per-platform reader) every
  * `process-interval`, GPU readings from one long-lived nvidia-smi, a bounded history, pressure alerts,
  * and the model-server stop. Paused, it holds no timers and no child processes.
  */
@@ -25,6 +25,7 @@ import {
   type CheapSample,
   type CpuTimes,
 } from './readings';
+import { ProcReadings } from './proc-readings';
 import { freeAfterOf } from './relief';
 import { stopModelServers, type StopRequest } from './stop';
 import { changeSignal } from '../change-signal';
@@ -67,6 +68,17 @@ async function readMemory(): Promise<CheapSample['mem']> {
   };
 }
 
+/** The cheap readings' source: /proc read directly on Linux, os.cpus() and systeminformation elsewhere. */
+function cheapSource() {
+  const proc = process.platform === 'linux' ? new ProcReadings() : null;
+  let cores = 0;
+  return {
+    cpuTimes: (): CpuTimes => proc?.cpuTimes() ?? cpuTimes(os.cpus()),
+    cores: () => (cores ||= os.cpus().length),
+    memory: async (): Promise<CheapSample['mem']> => proc?.memory() ?? (await readMemory()),
+  };
+}
+
 /** Turns the GPU monitor (one long-lived nvidia-smi) on and off; it runs only while the watch runs unpaused. */
 function gpuSwitch(gpu: GpuMonitor | null, onUpdate: () => void): (on: boolean) => void {
   let unGpu: (() => void) | null = null;
@@ -104,12 +116,13 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
   let modelList: ModelProcess[] = [];
   let scanning: Promise<ModelScan> | null = null;
 
+  const cheap = cheapSource();
   const sampleCheap = async () => {
-    const times = cpuTimes(os.cpus());
+    const times = cheap.cpuTimes();
     const loadPct = cpuLoadPct(prevTimes, times);
     prevTimes = times;
-    const mem = await readMemory();
-    const s: CheapSample = { at: now(), loadPct, cores: os.cpus().length, mem, gpus: gpu?.readings() ?? [] };
+    const mem = await cheap.memory();
+    const s: CheapSample = { at: now(), loadPct, cores: cheap.cores(), mem, gpus: gpu?.readings() ?? [] };
     history.add(s);
     const { raised, cleared } = tracker.update(now(), pressureReadings(s, modelList));
     snap = machineSnapshot(s, history.copy(), tracker.active());
@@ -182,7 +195,7 @@ export function createMachineWatch(opts: MachineWatchOptions = {}): MachineWatch
           scan: () => doScan(),
           gpuApps: g ? () => g.computeApps() : undefined,
           freeNow: async () => {
-            const [mem, gpus] = await Promise.all([readMemory(), g?.readNow ? g.readNow() : g?.readings()]);
+            const [mem, gpus] = await Promise.all([cheap.memory(), g?.readNow ? g.readNow() : g?.readings()]);
             return freeAfterOf(now(), mem.availableBytes, gpus ?? []);
           },
         },

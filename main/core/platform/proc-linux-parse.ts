@@ -64,30 +64,44 @@ export interface ProcStat {
   cpuMs: number;
   start: number;
   rssBytes: number;
+  /** A kernel thread (PF_KTHREAD): no command line, no executable, never a model server. */
+  kthread?: true;
 }
 
-/** Parses one /proc/<pid>/stat line (comm may hold spaces and parentheses). */
+const PF_KTHREAD = 0x00200000;
+
+/**
+ * Parses one /proc/<pid>/stat line (comm may hold spaces and parentheses). It runs for every process a scan
+ * reads, so it walks the spaces to the few fields it needs instead of splitting all fifty-odd.
+ */
 export function parseProcStat(text: string, pageSize: number): ProcStat | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
-  const comm = text.slice(open + 1, close);
-  const f = text.slice(close + 2).split(' ');
-  // f[0] is field 3 (state); field N is f[N - 3].
-  const ppid = Number(f[1]);
-  const utime = Number(f[11]);
-  const stime = Number(f[12]);
-  const start = Number(f[19]);
-  const rss = Number(f[21]);
-  if (!Number.isFinite(ppid) || !Number.isFinite(utime)) return null;
-  return {
-    comm,
-    state: f[0] ?? '',
+  // Field N (1-based, as proc(5) numbers them) of the text after ") ": field 3 (state) starts there.
+  const fields = new Array<string>(25);
+  let at = close + 2;
+  for (let n = 3; n <= 24 && at <= text.length; n++) {
+    const sp = text.indexOf(' ', at);
+    const end = sp < 0 ? text.length : sp;
+    if (n === 3 || n === 4 || n === 9 || n === 14 || n === 15 || n === 22 || n === 24)
+      fields[n] = text.slice(at, end);
+    at = end + 1;
+  }
+  const ppid = Number(fields[4]);
+  const utime = Number(fields[14]);
+  const stime = Number(fields[15]);
+  if (fields[4] === undefined || !Number.isFinite(ppid) || !Number.isFinite(utime)) return null;
+  const st: ProcStat = {
+    comm: text.slice(open + 1, close),
+    state: fields[3] ?? '',
     ppid,
     cpuMs: ((utime + stime) * 1000) / CLK_TCK,
-    start,
-    rssBytes: rss * pageSize,
+    start: Number(fields[22]),
+    rssBytes: Number(fields[24]) * pageSize,
   };
+  if (Number(fields[9]) & PF_KTHREAD) st.kthread = true;
+  return st;
 }
 
 /** The socket inode a /proc/<pid>/fd link names (`socket:[123]`), or undefined for any other file. */

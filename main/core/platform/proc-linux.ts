@@ -2,9 +2,12 @@
  * Linux process reader: /proc read directly with reused buffers. A scan lists /proc and reads
  * /proc/<pid>/stat only for PIDs it has not seen before or seen only recently (a young process may still
  * exec), plus every PID once per full sweep (every FULL_SWEEP_EVERY scans, to catch a late exec or a
- * re-parented process); the command line and owner are read only when a PID is new or its comm changed.
- * Callers refresh CPU time and RSS of the few processes they care about with sample(). Reads are batched
- * and the loop yields between batches so a scan never blocks the event loop for long.
+ * re-parented process); the command line and owner are read only when a PID is new or its comm changed
+ * (never for a kernel thread).
+ * The executable link (/proc/<pid>/exe) is read only when someone asks for `exe` (classification does so
+ * only for a command line that names a model server), once per process. Callers refresh CPU time and RSS
+ * of the few processes they care about with sample(). Reads are batched and the loop yields between
+ * batches so a scan never blocks the event loop for long.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,10 +39,14 @@ interface Cached {
   start: number;
   comm: string;
   argv: string[];
-  exe?: string;
+  /** Read on first use (see exeOf); absent until then. */
+  exe?: { value: string | undefined };
   uid?: number;
   user: string;
 }
+
+/** What `exe` holds when the link could not be tied to this very process (gone, or its pid reused). */
+const UNPROVEN_EXE = '(gone)';
 
 /** Page size derived from our own statm vs process.memoryUsage() (4 KiB, 16 KiB or 64 KiB). */
 function detectPageSize(): number {
@@ -268,21 +275,36 @@ class LinuxProcessReader implements ProcessReader {
     return parts;
   }
 
-  /** Who a (new or exec'd) process is: owner, executable, command line; null when it is gone. */
+  /** Who a (new or exec'd) process is: owner and command line; null when it is gone. */
   private identify(pid: number, st: ProcStat): Cached | null {
+    // A kernel thread has neither a command line nor a user-space owner to read (and is never signalled).
+    if (st.kthread) return { start: st.start, comm: st.comm, argv: [], user: '' };
     let uid: number | undefined;
     try {
       uid = fs.statSync(`${this.procRoot}/${pid}`).uid;
     } catch {
       return null;
     }
-    let exe: string | undefined;
+    return { start: st.start, comm: st.comm, argv: this.readArgv(pid), uid, user: this.userName(uid) };
+  }
+
+  /**
+   * The executable of the process `c` describes, read once. Unreadable (another user's process, a kernel
+   * thread): undefined. A link read after the process ended or from a process that now holds its pid proves
+   * nothing about `c`: UNPROVEN_EXE, which matches no command line.
+   */
+  private exeOf(pid: number, c: Cached): string | undefined {
+    if (c.exe) return c.exe.value;
+    let value: string | undefined;
     try {
-      exe = fs.readlinkSync(`${this.procRoot}/${pid}/exe`).replace(/ \(deleted\)$/, '');
+      value = fs.readlinkSync(`${this.procRoot}/${pid}/exe`).replace(/ \(deleted\)$/, '');
     } catch {
-      exe = undefined; // another user's process, or a kernel thread
+      value = undefined; // another user's process, a kernel thread, or gone (checked below)
     }
-    return { start: st.start, comm: st.comm, argv: this.readArgv(pid), exe, uid, user: this.userName(uid) };
+    // Only a link read while this very process (pid + start) still ran says who it is.
+    if (this.readStat(pid)?.start !== c.start) value = UNPROVEN_EXE;
+    c.exe = { value };
+    return value;
   }
 
   private readOne(pid: number): ProcInfo | null {
@@ -294,13 +316,16 @@ class LinuxProcessReader implements ProcessReader {
       if (!who) return null;
       this.cache.set(pid, (c = who));
     }
+    const exeOf = this.exeOf.bind(this, pid, c);
     return (c.last = {
       pid,
       ppid: st.ppid,
       start: st.start,
       comm: st.comm,
       argv: c.argv,
-      ...(c.exe === undefined ? {} : { exe: c.exe }),
+      get exe() {
+        return exeOf();
+      },
       uid: c.uid,
       user: c.user,
       cpuMs: st.cpuMs,
