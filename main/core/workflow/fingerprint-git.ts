@@ -220,15 +220,19 @@ async function changedNames(dir: string): Promise<string[] | undefined> {
 }
 
 /**
- * The listing from the index file read by Node and git's names-only stat pass: the index is read before git
- * starts, and its identity checked after git ends, so git's verdicts are against the very entries read (an
- * index replaced meanwhile: undefined, and the caller asks git for the whole listing).
+ * The listing from the index file read by Node while git's names-only stat pass runs. The index's identity is
+ * taken before git starts and must be the same when Node reads it and after git ends, so git's verdicts are
+ * against the very entries read (an index replaced meanwhile: undefined, and the caller asks git for the
+ * whole listing).
  */
 async function indexListing(dir: string, repo: Repository): Promise<GitListing | undefined> {
+  const before = indexIdentity(repo.index);
+  if (!before) return undefined;
+  const stating = changedNames(dir); // git starts now; Node reads the index meanwhile
   const index = readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
-  if (!index) return undefined;
-  const changed = await changedNames(dir);
-  if (!changed || indexIdentity(repo.index) !== index.identity) return undefined;
+  const changed = await stating;
+  if (!index || !changed || index.identity !== before || indexIdentity(repo.index) !== before)
+    return undefined;
   const listed = index.files;
   let attributes = index.attributes;
   for (const rel of changed) {
