@@ -1,8 +1,9 @@
 /**
- * The fingerprint's file list from git, with git doing the stat pass: one `git ls-files` names every tracked
- * and untracked, non-ignored file and, for tracked files unchanged in the work tree, their blob id from the
- * index. Node then stats and hashes only what git reports changed or untracked (30 000 lstat calls from Node
- * cost several times git's own pass).
+ * The fingerprint's file list from git, with git doing the stat pass: Node reads the tracked files and their
+ * blob ids from the index file (fingerprint-index.ts) while `git ls-files -m -d -o` names the files changed,
+ * deleted or untracked (nothing, in a clean tree). Node then stats and hashes only those (30 000 lstat calls
+ * from Node cost several times git's own pass). Where the index is not one Node reads, one
+ * `git ls-files --debug` lists everything with the ids instead.
  *
  * A blob id from the index stands for a file's raw bytes only when git converted nothing on the way in: no
  * filter driver (which would also be a program of the repository's that git runs to compare content), no
