@@ -145,6 +145,39 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
     expect(stated).toEqual([]);
   });
 
+  it("an attributes file above the project folder makes git's ids unusable too (CRLF stored as LF)", async () => {
+    const { dir } = repo({
+      '.gitattributes': '* text=auto\n',
+      'svc/win.txt': 'a\r\nb\r\n',
+      'svc/app.py': '1\n',
+    });
+    const svc = path.join(dir, 'svc');
+    const fp = await computeFingerprint({ dir: svc, configHash: 'c' });
+    expect([...fp.manifest.keys()]).toEqual(['app.py', 'win.txt']);
+    // git's index holds the LF blob; the fingerprint is of the bytes that would be deployed
+    expect(fp.manifest.get('win.txt')).toBe(blobId('a\r\nb\r\n'));
+    expectRaw(svc, fp);
+  });
+
+  it.each([
+    ['version 4 (paths prefix-compressed)', ['update-index', '--index-version', '4']],
+    ['split (read through git instead)', ['update-index', '--split-index']],
+  ])('an index of %s gives the same fingerprint, changes seen', async (_, args) => {
+    const files: Record<string, string> = { '.gitignore': 'out/\n' };
+    for (let i = 0; i < 40; i++) files[`pkg/m${i % 4}/\u00e9 file-${i}.py`] = `v = ${i}\n`;
+    const { dir, git } = repo(files);
+    const before = await computeFingerprint({ dir, configHash: 'c' });
+    git(...args);
+    fs.writeFileSync(path.join(dir, 'pkg/m1/\u00e9 file-5.py'), 'v = 55\n'); // same size, same second
+    fs.writeFileSync(path.join(dir, 'new.py'), 'n\n');
+    const { result: fp, stated } = await statedBy(dir, () => computeFingerprint({ dir, configHash: 'c' }));
+    expect(fp.value).not.toBe(before.value);
+    expectRaw(dir, fp);
+    expect(stated).toEqual(['new.py', 'pkg/m1/\u00e9 file-5.py']);
+    execFileSync('git', ['config', 'filter.none.clean', 'cat'], { cwd: dir });
+    expect((await computeFingerprint({ dir, configHash: 'c' })).value).toBe(fp.value);
+  });
+
   it("an attributes file (CRLF stored as LF) makes git's ids unusable: raw bytes are hashed, as before (a guard)", async () => {
     const { dir } = repo({ '.gitattributes': '* text=auto\n', 'win.txt': 'a\r\nb\r\n' });
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));

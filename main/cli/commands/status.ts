@@ -16,13 +16,13 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const term = ctx.term();
       const core = await ctx.openCore();
       const [config, history, dataDir] = [core.config()!, core.history()!, core.dataDir()];
-      const workflows = await core.availability();
+      // the machine's process scan runs while git does the fingerprint's stat pass
+      const [workflows, machine] = await Promise.all([core.availability(), core.machineNow()]);
       const last = history.listRuns(1)[0];
       const lastRun = last ? history.readRun(last.runId) : null;
       const { phase6, drift, relief } = core.state();
       // While a watch runs (tray or `offload watch`), its live gate; a one-shot status asks AWS nothing.
       const live = core.liveAws();
-      const machine = await core.machineNow();
       // The kept estimate; AWS is asked only when it is 15 minutes old or a deploy happened since.
       const cost = await core.cost();
       if (opts.json) {

@@ -1,8 +1,9 @@
 /**
- * The fingerprint's file list from git, with git doing the stat pass: one `git ls-files` names every tracked
- * and untracked, non-ignored file and, for tracked files unchanged in the work tree, their blob id from the
- * index. Node then stats and hashes only what git reports changed or untracked (30 000 lstat calls from Node
- * cost several times git's own pass).
+ * The fingerprint's file list from git, with git doing the stat pass: Node reads the tracked files and their
+ * blob ids from the index file (fingerprint-index.ts) while `git ls-files -m -d -o` names the files changed,
+ * deleted or untracked (nothing, in a clean tree). Node then stats and hashes only those (30 000 lstat calls
+ * from Node cost several times git's own pass). Where the index is not one Node reads, one
+ * `git ls-files --debug` lists everything with the ids instead.
  *
  * A blob id from the index stands for a file's raw bytes only when git converted nothing on the way in: no
  * filter driver (which would also be a program of the repository's that git runs to compare content), no
@@ -13,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runGit } from '../platform/git';
+import { indexIdentity, readIndex } from './fingerprint-index';
 
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
 export interface GitListing {
@@ -41,23 +43,23 @@ function insideGitWorkTree(dir: string): boolean {
 
 /**
  * Whether git may convert content or run a filter program here: a filter driver or CRLF conversion in the
- * configuration, or the repository's info/attributes. (The user's and the system's attributes files are
- * switched off for the listing; an attributes file in the tree is seen in the listing itself.)
+ * configuration. (The user's and the system's attributes files are switched off for the listing; an
+ * attributes file in the tree is seen in the listing itself, the repository's info/attributes by the caller.)
  */
-async function mayConvert(dir: string): Promise<boolean> {
-  const [config, attrs] = await Promise.all([
-    runGit(dir, ['config', '-z', '--get-regexp', '^(filter\\..*|core\\.autocrlf)$']),
-    runGit(dir, ['rev-parse', '--git-path', 'info/attributes']),
-  ]);
-  if (config.code !== 1) {
-    // 1: nothing matched; 0 with only `core.autocrlf false`: nothing converts either
-    if (config.code !== 0) return true;
-    const entries = config.stdout.toString('utf8').split('\0').filter(Boolean);
-    if (entries.some((e) => !/^core\.autocrlf\n(false|0|no|off)$/i.test(e))) return true;
-  }
-  if (attrs.code !== 0) return true;
-  const file = path.resolve(dir, attrs.stdout.toString('utf8').trim());
-  return fs.existsSync(file);
+async function configMayConvert(dir: string): Promise<boolean> {
+  const config = await runGit(dir, ['config', '-z', '--get-regexp', '^(filter\\..*|core\\.autocrlf)$']);
+  if (config.code === 1) return false; // nothing matched
+  if (config.code !== 0) return true;
+  // only `core.autocrlf false`: nothing converts either
+  const entries = config.stdout.toString('utf8').split('\0').filter(Boolean);
+  return entries.some((e) => !/^core\.autocrlf\n(false|0|no|off)$/i.test(e));
+}
+
+/** Whether the repository has an info/attributes file (or git cannot say where it would be). */
+async function infoAttributes(dir: string, repo: Repository | undefined): Promise<boolean> {
+  if (repo) return fs.existsSync(repo.attributes);
+  const attrs = await runGit(dir, ['rev-parse', '--git-path', 'info/attributes']);
+  return attrs.code !== 0 || fs.existsSync(path.resolve(dir, attrs.stdout.toString('utf8').trim()));
 }
 
 /** One index entry or untracked file as `ls-files -t -s --debug` lists it. */
@@ -158,10 +160,102 @@ async function namesOnly(dir: string): Promise<GitListing | undefined> {
   return { files, unchangedId: () => undefined };
 }
 
+/** Where git keeps this work tree's index, and the project folder's path in the repository. */
+interface Repository {
+  index: string;
+  prefix: string;
+  attributes: string;
+}
+
+/** The repository's paths (one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
+async function locate(dir: string): Promise<Repository | undefined> {
+  const r = await runGit(dir, [
+    ...['rev-parse', '--show-prefix', '--git-path', 'index', '--git-path', 'info/attributes'],
+    '--show-object-format',
+  ]);
+  if (r.code !== 0) return undefined;
+  // a path with a newline in it makes more lines: not one this reads
+  const lines = r.stdout.toString('utf8').split('\n');
+  if (lines.length !== 5 || lines[4] !== '' || lines[3] !== 'sha1') return undefined;
+  return { prefix: lines[0]!, index: path.resolve(dir, lines[1]!), attributes: path.resolve(dir, lines[2]!) };
+}
+
+/** The settings and environment every listing runs with: no attributes but the tree's, no CRLF conversion. */
+const LISTING_CONFIG = ['-c', `core.attributesFile=${os.devNull}`, '-c', 'core.autocrlf=false'];
+const LISTING_ENV = { GIT_ATTR_NOSYSTEM: '1' };
+
+/**
+ * The files git's stat pass finds changed, deleted or untracked (names only: a clean tree prints nothing),
+ * read as they come. Undefined when git fails.
+ */
+async function changedNames(dir: string): Promise<string[] | undefined> {
+  const names: string[] = [];
+  let rest: Buffer = Buffer.alloc(0);
+  const list = await runGit(
+    dir,
+    [
+      ...LISTING_CONFIG,
+      'ls-files',
+      '--modified',
+      '--deleted',
+      '--others',
+      '--exclude-standard',
+      '-z',
+      '--',
+      '.',
+    ],
+    {
+      env: LISTING_ENV,
+      onStdout: (chunk) => {
+        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+        let pos = 0;
+        for (let nul = buf.indexOf(NUL, pos); nul >= 0; nul = buf.indexOf(NUL, pos)) {
+          names.push(buf.toString('utf8', pos, nul));
+          pos = nul + 1;
+        }
+        rest = buf.subarray(pos);
+      },
+    },
+  );
+  return list.code === 0 ? names : undefined;
+}
+
+/**
+ * The listing from the index file read by Node while git's names-only stat pass runs. The index's identity is
+ * taken before git starts and must be the same when Node reads it and after git ends, so git's verdicts are
+ * against the very entries read (an index replaced meanwhile: undefined, and the caller asks git for the
+ * whole listing).
+ */
+async function indexListing(dir: string, repo: Repository): Promise<GitListing | undefined> {
+  const before = indexIdentity(repo.index);
+  if (!before) return undefined;
+  const stating = changedNames(dir); // git starts now; Node reads the index meanwhile
+  const index = readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
+  const changed = await stating;
+  if (!index || !changed || index.identity !== before || indexIdentity(repo.index) !== before)
+    return undefined;
+  const listed = index.files;
+  let attributes = index.attributes;
+  for (const rel of changed) {
+    if (rel === '.gitattributes' || rel.endsWith('/.gitattributes')) attributes = true;
+    listed.set(rel, '');
+  }
+  return {
+    files: [...listed.keys()],
+    unchangedId: attributes ? () => undefined : (rel) => listed.get(rel) || undefined,
+  };
+}
+
 /** Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). */
 export async function gitListing(dir: string): Promise<GitListing | undefined> {
   if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
-  if (await mayConvert(dir)) return namesOnly(dir);
+  const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
+  if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
+  return (repo && (await indexListing(dir, repo))) ?? debugListing(dir);
+}
+
+/** The whole listing from git (`ls-files --debug`, ~6 MB for 30 000 files): where the index is not read. */
+async function debugListing(dir: string): Promise<GitListing | undefined> {
   // path -> git's blob id where git vouches for the file unchanged, else '' (Node stats and hashes it)
   const listed = new Map<string, string>();
   let attributes = false;
@@ -183,12 +277,12 @@ export async function gitListing(dir: string): Promise<GitListing | undefined> {
   const list = await runGit(
     dir,
     [
-      ...['-c', `core.attributesFile=${os.devNull}`, '-c', 'core.autocrlf=false', 'ls-files'],
+      ...[...LISTING_CONFIG, 'ls-files'],
       ...['--cached', '--others', '--modified', '--deleted', '--exclude-standard'],
       ...['-t', '-s', '--debug', '-z', '--', '.'],
     ],
     {
-      env: { GIT_ATTR_NOSYSTEM: '1' },
+      env: LISTING_ENV,
       // read as it comes: 30 000 files are ~6 MB of listing, never held whole
       onStdout: (chunk) => {
         const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
