@@ -14,13 +14,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runGit } from '../platform/git';
-import { indexIdentity, readIndex } from './fingerprint-index';
+import { indexIdentity, readIndex, type IndexFiles } from './fingerprint-index';
 
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
 export interface GitListing {
   files: string[];
   /** The git blob id (the raw bytes' sha1, as the fingerprint's own content id) of a file git vouches for. */
   unchangedId(rel: string): string | undefined;
+  /** Git's stat pass named nothing against the index read: that index's identity (a clean tree). */
+  cleanIndex?: string;
+  /**
+   * The index is still the one `known` names and git's stat pass named nothing: the tracked files are as they
+   * were then (files is empty; the index was not read). reread() lists them from the index now.
+   */
+  unchangedSince?: { reread(): GitListing | undefined };
 }
 
 /** Files above this size are sampled or may be sparse (see fingerprint.ts): their id is not git's. */
@@ -220,20 +227,8 @@ async function changedNames(dir: string): Promise<string[] | undefined> {
   return list.code === 0 ? names : undefined;
 }
 
-/**
- * The listing from the index file read by Node while git's names-only stat pass runs. The index's identity is
- * taken before git starts and must be the same when Node reads it and after git ends, so git's verdicts are
- * against the very entries read (an index replaced meanwhile: undefined, and the caller asks git for the
- * whole listing).
- */
-async function indexListing(dir: string, repo: Repository): Promise<GitListing | undefined> {
-  const before = indexIdentity(repo.index);
-  if (!before) return undefined;
-  const stating = changedNames(dir); // git starts now; Node reads the index meanwhile
-  const index = readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
-  const changed = await stating;
-  if (!index || !changed || index.identity !== before || indexIdentity(repo.index) !== before)
-    return undefined;
+/** The listing from the index as read and git's verdicts on it (the changed names hashed by Node). */
+function listingOf(index: IndexFiles, changed: string[], identity: string): GitListing {
   const listed = index.files;
   let attributes = index.attributes;
   for (const rel of changed) {
@@ -243,15 +238,52 @@ async function indexListing(dir: string, repo: Repository): Promise<GitListing |
   return {
     files: [...listed.keys()],
     unchangedId: attributes ? () => undefined : (rel) => listed.get(rel) || undefined,
+    ...(changed.length ? {} : { cleanIndex: identity }),
   };
 }
 
-/** Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). */
-export async function gitListing(dir: string): Promise<GitListing | undefined> {
+/**
+ * The listing from the index file read by Node while git's names-only stat pass runs. The index's identity is
+ * taken before git starts and must be the same when Node reads it and after git ends, so git's verdicts are
+ * against the very entries read (an index replaced meanwhile: undefined, and the caller asks git for the
+ * whole listing). When it is still `known` (a clean tree's index seen before), the index is read only if git
+ * names a change.
+ */
+async function indexListing(dir: string, repo: Repository, known?: string): Promise<GitListing | undefined> {
+  const before = indexIdentity(repo.index);
+  if (!before) return undefined;
+  const stating = changedNames(dir); // git starts now; Node reads the index meanwhile
+  const read = () => readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
+  const seen = known === before;
+  const index = seen ? undefined : read();
+  const changed = await stating;
+  if (!changed || indexIdentity(repo.index) !== before) return undefined;
+  if (seen && !changed.length)
+    return {
+      files: [],
+      unchangedId: () => undefined,
+      cleanIndex: before,
+      unchangedSince: {
+        reread: () => {
+          const now = read();
+          return now && listingOf(now, [], now.identity);
+        },
+      },
+    };
+  const entries = index ?? read();
+  if (!entries || entries.identity !== before) return undefined;
+  return listingOf(entries, changed, before);
+}
+
+/**
+ * Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). `known`: the
+ * identity of a clean tree's index seen before (GitListing.unchangedSince when it still holds).
+ */
+export async function gitListing(dir: string, known?: string): Promise<GitListing | undefined> {
   if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
   const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
   if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
-  return (repo && (await indexListing(dir, repo))) ?? debugListing(dir);
+  return (repo && (await indexListing(dir, repo, known))) ?? debugListing(dir);
 }
 
 /** The whole listing from git (`ls-files --debug`, ~6 MB for 30 000 files): where the index is not read. */

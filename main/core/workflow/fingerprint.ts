@@ -17,7 +17,7 @@ import { closeProjectFile, openProjectFile, readRange } from '../boundary/files'
 import { formatBytes } from '../format';
 import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
 import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
-import { gitListing } from './fingerprint-git';
+import { GIT_ID_MAX_BYTES, gitListing } from './fingerprint-git';
 
 /** A fingerprint, its parts, and the files it was made of (relative path with `/` -> content id). */
 export interface Fingerprint {
@@ -49,13 +49,28 @@ const RACY_MS = 2000;
 interface StatCache {
   version: 2;
   entries: Record<string, [stat: string, id: string]>;
+  /**
+   * The last fingerprint of a clean git tree: its files' hash holds while the index is the same file, git's
+   * stat pass names nothing, and every file Node hashed itself (`entries`, all of them then) is unchanged.
+   */
+  clean?: { key: string; index: string; files: string; notes?: string[] };
 }
 
 function readCache(file: string | undefined): StatCache {
   if (!file) return { version: 2, entries: {} };
   try {
     const c = JSON.parse(readPrivateFile(file).toString('utf8')) as StatCache;
-    if (c?.version === 2 && c.entries && typeof c.entries === 'object') return c;
+    if (c?.version === 2 && c.entries && typeof c.entries === 'object') {
+      const k = c.clean;
+      const valid =
+        k &&
+        typeof k.key === 'string' &&
+        typeof k.index === 'string' &&
+        typeof k.files === 'string' &&
+        (k.notes === undefined || (Array.isArray(k.notes) && k.notes.every((n) => typeof n === 'string')));
+      if (!valid) delete c.clean;
+      return c;
+    }
   } catch {
     // no cache yet, or unreadable: start afresh
   }
@@ -157,19 +172,79 @@ function relativeExclusions(dir: string, exclude: readonly string[] | undefined)
 /** A path with a NEVER_SOURCE folder (or file) name as one of its parts. */
 const neverSource = new RegExp(`(^|/)(${NEVER_SOURCE.map((n) => n.replace(/\./g, '\\.')).join('|')})(/|$)`);
 
-/** Computes the fingerprint of a project folder. Never throws: an unreadable file counts as missing. */
+/** The stat a cached content id is kept against. */
+const statKey = (st: fs.Stats) => `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+
+/** Whether every file Node hashed itself (the stat cache's entries) is as it was. */
+function hashedFilesUnchanged(dir: string, entries: StatCache['entries']): boolean {
+  for (const [rel, [key]] of Object.entries(entries)) {
+    try {
+      if (statKey(fs.lstatSync(path.join(dir, rel))) !== key) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The fingerprint of a files' hash and the config's; its file list is made only when something reads it. */
+function fingerprintOf(
+  files: string,
+  configHash: string,
+  source: Fingerprint['source'],
+  notes: string[] | undefined,
+  list: () => Map<string, string>,
+): Fingerprint {
+  const parts = { files, config: configHash };
+  const value = crypto.createHash('sha256').update(`v2\0${parts.files}\0${parts.config}`).digest('hex');
+  let manifest: Map<string, string> | undefined;
+  return {
+    value,
+    source,
+    parts,
+    get manifest() {
+      return (manifest ??= list());
+    },
+    ...(notes?.length ? { notes } : {}),
+  };
+}
+
+/** The files of a listing that are source: not excluded, not a NEVER_SOURCE folder's; sorted. */
+function sourceFiles(all: string[], exclude: string[]): string[] {
+  // A Python project that does not ignore __pycache__ would otherwise change with every local test run.
+  return all.filter((f) => !isExcluded(f, exclude) && !neverSource.test(f)).sort();
+}
+
+/**
+ * Computes the fingerprint of a project folder. Never throws: an unreadable file counts as missing. In a git
+ * work tree left clean since the last fingerprint (same index file, nothing named by git's stat pass, the
+ * files Node hashed itself unchanged) the kept files' hash is used without reading the index.
+ */
 export async function computeFingerprint(input: FingerprintInput): Promise<Fingerprint> {
   const dir = path.resolve(input.dir);
-  const listed = await gitListing(dir);
-  const source: Fingerprint['source'] = listed ? 'git' : 'content';
   const exclude = relativeExclusions(dir, input.exclude);
-  // A Python project that does not ignore __pycache__ would otherwise change with every local test run.
-  const files = (listed?.files ?? walkFiles(dir))
-    .filter((f) => !isExcluded(f, exclude) && !neverSource.test(f))
-    .sort();
-
   const cacheFile = input.stateDir ? path.join(input.stateDir, CACHE_FILE) : undefined;
   const cache = readCache(cacheFile);
+  const cleanKey = JSON.stringify([dir, exclude, GIT_ID_MAX_BYTES, FULL_HASH_MAX_BYTES]);
+  const kept = cache.clean?.key === cleanKey ? cache.clean : undefined;
+  let listed = await gitListing(dir, kept?.index);
+  if (listed?.unchangedSince && kept) {
+    if (hashedFilesUnchanged(dir, cache.entries)) {
+      const { reread } = listed.unchangedSince;
+      return fingerprintOf(kept.files, input.configHash, 'git', kept.notes, () => {
+        const m = new Map<string, string>();
+        const now = reread();
+        for (const rel of sourceFiles(now?.files ?? [], exclude)) {
+          const id = now?.unchangedId(rel) ?? cache.entries[rel]?.[1];
+          if (id !== undefined) m.set(rel, id);
+        }
+        return m;
+      });
+    }
+    listed = await gitListing(dir); // a file Node hashes itself changed: the whole listing
+  }
+  const source: Fingerprint['source'] = listed ? 'git' : 'content';
+  const files = sourceFiles(listed?.files ?? walkFiles(dir), exclude);
   const next: StatCache = { version: 2, entries: {} };
   let cacheChanged = false;
   const racyAfter = Date.now() - RACY_MS;
@@ -191,6 +266,8 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   };
   const notes: string[] = [];
   let cached = 0;
+  // Every file Node hashed itself is in the stat cache and none was unreadable: a clean tree's hash may be kept.
+  let keepable = true;
   let previous: string | undefined;
   for (const rel of files) {
     if (rel === previous) continue; // listed twice: one entry, as the Map it was
@@ -206,10 +283,11 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
     try {
       st = fs.lstatSync(abs);
     } catch {
+      keepable = false;
       continue; // deleted (still in git's index): not part of what would be deployed
     }
     if (!st.isFile() && !st.isSymbolicLink()) continue; // submodule folders, sockets…
-    const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    const key = statKey(st);
     const hit = cache.entries[rel];
     let id: string;
     if (hit && hit[0] === key) id = hit[1];
@@ -217,6 +295,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
       try {
         id = contentId(abs, st);
       } catch {
+        keepable = false;
         continue;
       }
       cacheChanged = true;
@@ -229,29 +308,29 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
     if (Math.max(st.mtimeMs, st.ctimeMs) < racyAfter) {
       next.entries[rel] = [key, id];
       cached++;
-    } else cacheChanged = true;
+    } else {
+      cacheChanged = true;
+      keepable = false;
+    }
   }
-  if (cacheFile && (cacheChanged || Object.keys(cache.entries).length !== cached)) {
+  filesHash.update(pending);
+  const filesValue = filesHash.digest('hex');
+  if (listed?.cleanIndex && keepable)
+    next.clean = {
+      key: cleanKey,
+      index: listed.cleanIndex,
+      files: filesValue,
+      ...(notes.length ? { notes } : {}),
+    };
+  const cleanChanged = JSON.stringify(next.clean) !== JSON.stringify(cache.clean);
+  if (cacheFile && (cacheChanged || cleanChanged || Object.keys(cache.entries).length !== cached)) {
     writePrivate(cacheFile, JSON.stringify(next));
   }
-
-  filesHash.update(pending);
-  const parts = { files: filesHash.digest('hex'), config: input.configHash };
-  const value = crypto.createHash('sha256').update(`v2\0${parts.files}\0${parts.config}`).digest('hex');
-  let manifest: Map<string, string> | undefined;
-  return {
-    value,
-    source,
-    parts,
-    get manifest() {
-      if (!manifest) {
-        manifest = new Map();
-        for (let i = 0; i < paths.length; i++) manifest.set(paths[i]!, ids[i]!);
-      }
-      return manifest;
-    },
-    ...(notes.length ? { notes } : {}),
-  };
+  return fingerprintOf(filesValue, input.configHash, source, notes, () => {
+    const m = new Map<string, string>();
+    for (let i = 0; i < paths.length; i++) m.set(paths[i]!, ids[i]!);
+    return m;
+  });
 }
 
 /** Keeps a fingerprint's file list so a later refusal can name what changed since. */
