@@ -6,7 +6,8 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
-import { newStepCookie, STEP_COOKIE_VAR, sweepOrphanedSteps } from './step-cookie';
+import { pidClock } from './pid-clock';
+import { newStepCookie, STEP_COOKIE_VAR, sweepOrphanedSteps, type StepStart } from './step-cookie';
 import { superviseStep } from './step-supervisor';
 import { pidAlive } from './proc-signal';
 
@@ -15,6 +16,8 @@ export interface MarkedChild {
   child: ChildProcess;
   /** OFFLOAD_STEP_COOKIE in the environment of the child and everything it starts. */
   cookie: string;
+  /** The pid counter before the child was spawned (Linux): the sweep reads only processes started since. */
+  start?: StepStart;
   /** Stops supervising the cookie (call after sweeping it). */
   release(): void;
 }
@@ -39,6 +42,7 @@ export function spawnMarked(
 ): MarkedChild {
   void sweepOrphansOnce(platform);
   const cookie = newStepCookie();
+  const clock = pidClock(platform);
   const child = spawn(command, args, {
     ...opts,
     env: { ...(opts.env ?? process.env), [STEP_COOKIE_VAR]: cookie },
@@ -49,7 +53,8 @@ export function spawnMarked(
   // If Offload dies (even by SIGKILL), the supervisor ends this group and the cookie: steps never outlive it.
   const supervised = child.pid !== undefined ? superviseStep(child.pid, cookie) : undefined;
   child.once('exit', () => supervised?.releaseGroup());
-  return { child, cookie, release: () => supervised?.release() };
+  const start = clock && child.pid !== undefined ? { clock, pid: child.pid } : undefined;
+  return { child, cookie, start, release: () => supervised?.release() };
 }
 
 /** Spawns a command so that `killTree(child.pid)` can later stop it and everything it started. */
