@@ -47,7 +47,7 @@ export async function markedProcesses(
   if (platform === 'linux' || platform === 'android') {
     let names: string[];
     try {
-      names = await fs.promises.readdir('/proc');
+      names = fs.readdirSync('/proc'); // a list of pids (~0.3 ms): no thread-pool trip
     } catch {
       return out;
     }
