@@ -69,6 +69,21 @@ process.on('SIGINT', () => {}); // a Ctrl-C to the terminal's group is Offload's
 
 let supervisor: ChildProcess | null | undefined;
 
+/**
+ * Lines for the supervisor, written once per turn of the event loop: each write wakes it (a context switch
+ * on a busy machine, ~1 ms), and a step's end sends two lines right after each other.
+ */
+let outbox = '';
+const flush = () => {
+  const text = outbox;
+  outbox = '';
+  if (text && supervisor?.stdin?.writable) supervisor.stdin.write(text);
+};
+const send = (line: string) => {
+  if (!outbox) setImmediate(flush);
+  outbox += line;
+};
+
 function start(): ChildProcess | null {
   try {
     const child = spawn(process.execPath, ['-e', SUPERVISOR_SOURCE], {
@@ -104,16 +119,10 @@ export function superviseStep(pid: number, cookie: string): { releaseGroup(): vo
   if (supervisor === undefined) supervisor = start();
   const s = supervisor;
   if (!s?.stdin?.writable) return { releaseGroup: () => {}, release: () => {} };
-  s.stdin.write(`+ ${pid} ${cookie}\n`);
-  const send = (line: string) => {
-    if (s.stdin?.writable) s.stdin.write(line);
-  };
+  send(`+ ${pid} ${cookie}\n`);
   return {
     releaseGroup: () => send(`- ${pid}\n`),
-    release: () => {
-      send(`- ${pid}\n`);
-      send(`x ${cookie}\n`);
-    },
+    release: () => send(`- ${pid}\nx ${cookie}\n`),
   };
 }
 
