@@ -394,15 +394,16 @@ export class HistoryStore {
     let full = false;
     for (const id of ids) {
       const dir = path.join(this.runsDir, id);
-      const running = this.readRun(id, { tail: false })?.status === 'running';
       let size: number;
       try {
         size = dirSize(dir);
       } catch {
         continue;
       }
-      // The newest run is always kept, even if it alone is over the size cap; once over, all older go.
-      if (!running && kept > 0 && (full || kept >= this.keep || total + size > this.maxBytes)) {
+      // The newest run is always kept, even if it alone is over the size cap; once over, all older go. Whether
+      // a run is still running (its events read back) is asked only of one that would go.
+      const over = kept > 0 && (full || kept >= this.keep || total + size > this.maxBytes);
+      if (over && this.readRun(id, { tail: false })?.status !== 'running') {
         full = true;
         fs.rmSync(dir, { recursive: true, force: true });
         continue;

@@ -32,7 +32,8 @@ export function sweepOrphansOnce(platform: NodeJS.Platform = process.platform): 
 /**
  * Spawns a command in its own process group (POSIX), marked with a fresh step cookie and put under the
  * supervisor, so that `killTree(child.pid)` stops its tree and a sweep of the cookie ends whatever left the
- * tree. The first call also ends processes a killed Offload left behind (sweepOrphanedSteps).
+ * tree. The first call also ends processes a killed Offload left behind (sweepOrphanedSteps; on Linux the
+ * supervisor does it).
  */
 export function spawnMarked(
   command: string,
@@ -40,7 +41,8 @@ export function spawnMarked(
   opts: SpawnOptions = {},
   platform: NodeJS.Platform = process.platform,
 ): MarkedChild {
-  void sweepOrphansOnce(platform);
+  // Linux: the supervisor ends them as it starts, in its own process; elsewhere (or without one), we do.
+  if (platform !== 'linux') void sweepOrphansOnce(platform);
   const cookie = newStepCookie();
   const clock = pidClock(platform);
   const child = spawn(command, args, {
@@ -51,7 +53,10 @@ export function spawnMarked(
     windowsHide: true,
   });
   // If Offload dies (even by SIGKILL), the supervisor ends this group and the cookie: steps never outlive it.
-  const supervised = child.pid !== undefined ? superviseStep(child.pid, cookie) : undefined;
+  const supervised =
+    child.pid !== undefined
+      ? superviseStep(child.pid, cookie, () => void sweepOrphansOnce(platform))
+      : undefined;
   child.once('exit', () => supervised?.releaseGroup());
   const start = clock && child.pid !== undefined ? { clock, pid: child.pid } : undefined;
   return { child, cookie, start, release: () => supervised?.release() };
