@@ -2,7 +2,7 @@
 // hold its cookie. Real processes for the readings; the span's arithmetic (wrap at pid_max) on its own.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { pidClock, pidSpan, pidsSince } from '../../main/core/platform/pid-clock';
+import { pidClock, pidSpan, pidsAliveSince, pidsSince } from '../../main/core/platform/pid-clock';
 import { markedProcesses, sweepCookie } from '../../main/core/platform/step-cookie';
 import { spawnMarked } from '../../main/core/platform/process-tree';
 
@@ -59,6 +59,26 @@ describe.runIf(process.platform === 'linux')('pid counter readings (Linux)', () 
       false,
     ]);
     process.kill(grandchild);
+  });
+
+  it('the processes alive among those started since are found by looking their pids up, not listing /proc', async () => {
+    const since = pidClock()!;
+    const child = spawn('sh', ['-c', 'sleep 5 & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await exited(child);
+    const grandchild = Number(out.trim());
+    // On a machine forking fast the counter may move in every round: unknown then (the caller lists /proc).
+    let alive: number[] | undefined;
+    for (let i = 0; i < 20 && !alive; i++) alive = pidsAliveSince(since, child.pid!);
+    expect(alive).toBeDefined();
+    expect(alive).toContain(grandchild);
+    expect(alive).not.toContain(child.pid); // exited and reaped
+    expect(alive).not.toContain(process.pid);
+    process.kill(grandchild);
+    // A span too long to look up pid by pid: unknown (the caller lists /proc).
+    const now = pidClock()!;
+    expect(pidsAliveSince({ last: now.last - 600, forks: now.forks - 1 }, now.last)).toBeUndefined();
   });
 
   it('readings a known child does not fit are not trusted', () => {
