@@ -104,6 +104,13 @@ process.stdin.on('end', () => orphans.then(() => {
   setTimeout(() => { signal('SIGKILL'); setTimeout(() => process.exit(0), 200); }, 2000);
 }));
 process.on('SIGINT', () => {}); // a Ctrl-C to the terminal's group is Offload's to handle
+// The pipe is read in a burst every 250 ms, not as each line arrives: a reader waiting on a pipe is woken by
+// every write, which on a busy machine cost Offload ~1 ms per step. Offload's death is seen within 250 ms.
+process.stdin.pause();
+setInterval(() => {
+  process.stdin.resume();
+  setImmediate(() => process.stdin.pause());
+}, 250);
 `;
 
 let supervisor: ChildProcess | null | undefined;
@@ -112,8 +119,8 @@ let supervisor: ChildProcess | null | undefined;
 let fallbacks: (() => void)[] = [];
 
 /**
- * Lines for the supervisor, written once per turn of the event loop: each write wakes it (a context switch
- * on a busy machine, ~1 ms), and a step's end sends two lines right after each other. The supervisor itself
+ * Lines for the supervisor, written once per turn of the event loop (a step's end sends two lines right after
+ * each other; the supervisor reads them in bursts, see its source). The supervisor itself
  * is started by the first flush: its fork (~10 ms of this thread) happens while the first step already runs.
  */
 let outbox = '';
