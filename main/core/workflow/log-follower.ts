@@ -10,6 +10,9 @@ import fs from 'node:fs';
  * faults than the reading itself.
  */
 const READ_BYTES = 1024 * 1024;
+/** Read buffers of followers that stopped, for the next step's (a fresh 1 MB per step is garbage to collect). */
+const spareBuffers: Buffer[] = [];
+
 /** Quiet polling backs off from the first to the second (the live view redraws every 100 ms). */
 const POLL_MIN_MS = 10;
 const POLL_MAX_MS = 100;
@@ -33,7 +36,7 @@ export interface LogFollowerOptions {
 export class LogFollower {
   private readonly fd: number;
   private pos: number;
-  private readonly buf = Buffer.allocUnsafe(READ_BYTES);
+  private readonly buf = spareBuffers.pop() ?? Buffer.allocUnsafe(READ_BYTES);
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
@@ -100,6 +103,8 @@ export class LogFollower {
       /* the log can no longer be read: the live view stops here, the file itself is intact */
     } finally {
       fs.closeSync(this.fd);
+      // No read is in flight any more, and onData's views were valid only during its calls.
+      if (spareBuffers.length < 2) spareBuffers.push(this.buf);
     }
   }
 
