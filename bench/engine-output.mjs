@@ -7,9 +7,14 @@
 // - nodePipe: a bare Node program piping the command's stdout to a file (the floor of any Node-based pipe).
 // - startup: `offload run` of one `true` step (CLI start-up, config, fingerprint, history): ratioNetOfStartup
 //   is (offload - startup) / shell redirect, the cost of the output itself.
+// BENCH_COMPARE=DIR also times another built checkout's offload and startup in the same rounds (`compare`).
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI, mb, median, project, tempDir, timed, trust } from './lib.mjs';
+
+const compareCli = process.env.BENCH_COMPARE
+  ? path.join(path.resolve(process.env.BENCH_COMPARE), 'bin', 'offload.js')
+  : undefined;
 
 const sizeMb = Number(process.env.BENCH_OUTPUT_MB ?? 200);
 const repeats = Number(process.env.BENCH_REPEATS ?? 7); // noisy on a shared 2-core box: median of 7
@@ -33,9 +38,9 @@ const nodePipe =
   `const c=spawn('sh',['-c',${JSON.stringify(cmd)}],{stdio:['ignore','pipe','inherit']});` +
   `c.stdout.pipe(fs.createWriteStream(${JSON.stringify(out + '.node')},{highWaterMark:1<<20}));`;
 
-const offload = async (dir, e) => {
-  trust(dir, data, e);
-  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', data], {
+const offload = async (dir, e, cli = CLI) => {
+  trust(dir, data, e, cli);
+  const r = await timed(process.execPath, [cli, 'run', 'local', '--quiet', '--data-dir', data], {
     cwd: dir,
     env: e,
   });
@@ -50,7 +55,15 @@ const logSize = () =>
     .map((f) => fs.statSync(f))
     .sort((a, b) => b.mtimeMs - a.mtimeMs)[0]?.size;
 
-const t = { shell: [], nodePipe: [], offload: [], offloadMasked: [], startup: [] };
+const t = {
+  shell: [],
+  nodePipe: [],
+  offload: [],
+  offloadMasked: [],
+  startup: [],
+  cmpOffload: [],
+  cmpStartup: [],
+};
 let peak = 0;
 let peakMasked = 0;
 let logBytes = 0;
@@ -67,6 +80,10 @@ for (let i = 0; i < repeats; i++) {
   peakMasked = Math.max(peakMasked, m.peakRss);
   maskedLogBytes = logSize();
   t.startup.push((await offload(startupDir, env)).ms);
+  if (compareCli) {
+    t.cmpOffload.push((await offload(plainDir, env, compareCli)).ms);
+    t.cmpStartup.push((await offload(startupDir, env, compareCli)).ms);
+  }
 }
 const b = median(t.shell);
 const o = median(t.offload);
@@ -94,5 +111,16 @@ console.log(
     rssTargetMB: 150,
     stepLogBytes: logBytes,
     maskedStepLogBytes: maskedLogBytes,
+    ...(compareCli
+      ? {
+          compare: {
+            dir: process.env.BENCH_COMPARE,
+            offloadMs: Math.round(median(t.cmpOffload)),
+            ratio: +(median(t.cmpOffload) / b).toFixed(2),
+            startupMs: Math.round(median(t.cmpStartup)),
+            ratioNetOfStartup: +((median(t.cmpOffload) - median(t.cmpStartup)) / b).toFixed(2),
+          },
+        }
+      : {}),
   }),
 );

@@ -1,8 +1,14 @@
 // Benchmark (issue 2 #2, issue 8): N trivial `run: "true"` steps (BENCH_STEPS, default 50). Engine overhead
-// per step over a bare spawn of the same shell command (baseline measured in the same run). Target: <= 10 ms.
+// per step over a bare spawn of the same shell command (baseline measured in the same run). Target: <= 5 ms.
 // overhead/step = (T(N+1 steps) - T(1 step)) / N - bare spawn per step; the 1-step run cancels CLI start-up.
+// BENCH_COMPARE=DIR also times another built checkout (e.g. the commit before a change) in the same rounds.
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { CLI, median, project, tempDir, timed, trust } from './lib.mjs';
+
+const clis = { current: CLI };
+if (process.env.BENCH_COMPARE)
+  clis.compare = path.join(path.resolve(process.env.BENCH_COMPARE), 'bin', 'offload.js');
 
 const N = Number(process.env.BENCH_STEPS ?? 50);
 const repeats = Number(process.env.BENCH_REPEATS ?? 5);
@@ -25,34 +31,43 @@ async function bareSpawns(n) {
   return (performance.now() - t0) / n;
 }
 
-const run = async (dir) => {
+const run = async (dir, cli) => {
   const data = tempDir('data');
-  trust(dir, data);
-  const r = await timed(process.execPath, [CLI, 'run', 'local', '--quiet', '--data-dir', data], {
+  trust(dir, data, process.env, cli);
+  const r = await timed(process.execPath, [cli, 'run', 'local', '--quiet', '--data-dir', data], {
     cwd: dir,
   });
   if (r.code !== 0) throw new Error(`offload exited ${r.code}`);
   return r.ms;
 };
 
-const perStep = [];
+const perStep = Object.fromEntries(Object.keys(clis).map((k) => [k, []]));
 const bare = [];
 for (let i = 0; i < repeats; i++) {
   bare.push(await bareSpawns(N));
-  const t1 = await run(one);
-  const tn = await run(many);
-  perStep.push((tn - t1) / N);
+  for (const [k, cli] of Object.entries(clis)) {
+    const t1 = await run(one, cli);
+    const tn = await run(many, cli);
+    perStep[k].push((tn - t1) / N);
+  }
 }
-const s = median(perStep);
 const b = median(bare);
+const figures = (k) => {
+  const s = median(perStep[k]);
+  return {
+    offloadPerStepMs: +s.toFixed(2),
+    overheadPerStepMs: +(s - b).toFixed(2),
+    ratio: +(s / b).toFixed(2),
+  };
+};
 console.log(
   JSON.stringify({
     bench: 'engine-steps',
     steps: N,
-    offloadPerStepMs: +s.toFixed(2),
+    repeats,
     bareSpawnPerStepMs: +b.toFixed(2),
-    overheadPerStepMs: +(s - b).toFixed(2),
-    ratio: +(s / b).toFixed(2),
-    overheadTargetMs: 10,
+    ...figures('current'),
+    ...(clis.compare ? { compare: { dir: process.env.BENCH_COMPARE, ...figures('compare') } } : {}),
+    overheadTargetMs: 5,
   }),
 );

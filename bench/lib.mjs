@@ -59,8 +59,8 @@ export function mb(bytes) {
 }
 
 /** Trusts the project in `dir` for the data folder `data` (as `offload trust --yes`; not timed). */
-export function trust(dir, data, env = process.env) {
-  execFileSync(process.execPath, [CLI, 'trust', '--yes', '--data-dir', data], {
+export function trust(dir, data, env = process.env, cli = CLI) {
+  execFileSync(process.execPath, [cli, 'trust', '--yes', '--data-dir', data], {
     cwd: dir,
     env,
     stdio: 'ignore',

@@ -97,7 +97,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   const changes = changeSignal();
   const changed = () => void (disposed || changes.emit());
   changes.subscribe(() => {
-    if (disposed) return;
+    if (disposed || listeners.size === 0) return; // a snapshot reads files: none for nobody (`offload run`)
     const s = core.state();
     for (const l of listeners) l(s);
   });

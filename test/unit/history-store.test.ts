@@ -140,9 +140,9 @@ describe('HistoryStore', () => {
       status: 'running',
       attempt: 1,
     });
-    const log = w.openStepLog('local', 'build');
-    log.write('one\ntwo\nthree\n');
-    await new Promise((r) => log.end(r));
+    const log = w.stepLog('local', 'build').open();
+    fs.writeSync(log, 'one\ntwo\nthree\n');
+    fs.closeSync(log);
     w.append({
       type: 'step',
       runId,

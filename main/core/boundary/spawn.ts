@@ -385,7 +385,7 @@ export function spawnStep(command: string, args: readonly string[], opts: SpawnO
         // (not Linux), the tree is stopped as well.
         if (marked.child.pid !== undefined && process.platform !== 'linux')
           await killTree(marked.child.pid, { graceMs });
-        await sweepCookie(marked.cookie, { graceMs });
+        await sweepCookie(marked.cookie, { graceMs, since: marked.start });
         marked.release();
       })()),
   };

@@ -3,6 +3,6 @@
  * honestly after a crash (interrupted, never stuck running), pruned to a count and size.
  */
 export { HistoryStore } from './store';
-export type { HistoryStoreOptions, RunWriter } from './store';
+export type { HistoryStoreOptions, RunWriter, StepLogFile } from './store';
 export { newRunId, isRunId } from './run-id';
 export { applyEvent, markInterrupted, markDamaged, isRunEvent, summarize, describeEvent } from './replay';

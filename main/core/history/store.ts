@@ -34,10 +34,16 @@ export interface RunWriter {
   readonly dir: string;
   /** Appends one event as one line, synchronously. */
   append(event: RunEvent): void;
-  /** A stream for a step's log (appends; several attempts share one file). Honour its backpressure. */
-  openStepLog(phase: PhaseId, step: string): fs.WriteStream;
-  /** Closes the events file. Step log streams are closed by whoever opened them. */
+  /** A step's log file: its path, and how to open it for appending (private; several attempts share it). */
+  stepLog(phase: PhaseId, step: string): StepLogFile;
+  /** Closes the events file. Step logs are closed by whoever opened them. */
   close(): void;
+}
+
+/** A step's log: where it is, and a synchronous open for appending (throws as fs.openSync does). */
+export interface StepLogFile {
+  readonly file: string;
+  open(): number;
 }
 
 export interface HistoryStoreOptions {
@@ -211,13 +217,10 @@ export class HistoryStore {
             : event;
         fs.writeSync(fd, JSON.stringify(e) + '\n');
       },
-      openStepLog: (phase, step) =>
-        // A large buffer: big outputs reach the disk in few large writes.
-        fs.createWriteStream(this.stepLogPath(runId, phase, step), {
-          flags: 'a',
-          mode: 0o600,
-          highWaterMark: 1024 * 1024,
-        }),
+      stepLog: (phase, step) => {
+        const file = this.stepLogPath(runId, phase, step);
+        return { file, open: () => openPrivateAppend(file) };
+      },
       close: () => {
         if (!open) return;
         open = false;
@@ -391,15 +394,16 @@ export class HistoryStore {
     let full = false;
     for (const id of ids) {
       const dir = path.join(this.runsDir, id);
-      const running = this.readRun(id, { tail: false })?.status === 'running';
       let size: number;
       try {
         size = dirSize(dir);
       } catch {
         continue;
       }
-      // The newest run is always kept, even if it alone is over the size cap; once over, all older go.
-      if (!running && kept > 0 && (full || kept >= this.keep || total + size > this.maxBytes)) {
+      // The newest run is always kept, even if it alone is over the size cap; once over, all older go. Whether
+      // a run is still running (its events read back) is asked only of one that would go.
+      const over = kept > 0 && (full || kept >= this.keep || total + size > this.maxBytes);
+      if (over && this.readRun(id, { tail: false })?.status !== 'running') {
         full = true;
         fs.rmSync(dir, { recursive: true, force: true });
         continue;

@@ -6,7 +6,8 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
-import { newStepCookie, STEP_COOKIE_VAR, sweepOrphanedSteps } from './step-cookie';
+import { pidClock } from './pid-clock';
+import { newStepCookie, STEP_COOKIE_VAR, sweepOrphanedSteps, type StepStart } from './step-cookie';
 import { superviseStep } from './step-supervisor';
 import { pidAlive } from './proc-signal';
 
@@ -15,6 +16,8 @@ export interface MarkedChild {
   child: ChildProcess;
   /** OFFLOAD_STEP_COOKIE in the environment of the child and everything it starts. */
   cookie: string;
+  /** The pid counter before the child was spawned (Linux): the sweep reads only processes started since. */
+  start?: StepStart;
   /** Stops supervising the cookie (call after sweeping it). */
   release(): void;
 }
@@ -29,7 +32,8 @@ export function sweepOrphansOnce(platform: NodeJS.Platform = process.platform): 
 /**
  * Spawns a command in its own process group (POSIX), marked with a fresh step cookie and put under the
  * supervisor, so that `killTree(child.pid)` stops its tree and a sweep of the cookie ends whatever left the
- * tree. The first call also ends processes a killed Offload left behind (sweepOrphanedSteps).
+ * tree. The first call also ends processes a killed Offload left behind (sweepOrphanedSteps; on Linux the
+ * supervisor does it).
  */
 export function spawnMarked(
   command: string,
@@ -37,8 +41,10 @@ export function spawnMarked(
   opts: SpawnOptions = {},
   platform: NodeJS.Platform = process.platform,
 ): MarkedChild {
-  void sweepOrphansOnce(platform);
+  // Linux: the supervisor ends them as it starts, in its own process; elsewhere (or without one), we do.
+  if (platform !== 'linux') void sweepOrphansOnce(platform);
   const cookie = newStepCookie();
+  const clock = pidClock(platform);
   const child = spawn(command, args, {
     ...opts,
     env: { ...(opts.env ?? process.env), [STEP_COOKIE_VAR]: cookie },
@@ -47,9 +53,13 @@ export function spawnMarked(
     windowsHide: true,
   });
   // If Offload dies (even by SIGKILL), the supervisor ends this group and the cookie: steps never outlive it.
-  const supervised = child.pid !== undefined ? superviseStep(child.pid, cookie) : undefined;
+  const supervised =
+    child.pid !== undefined
+      ? superviseStep(child.pid, cookie, () => void sweepOrphansOnce(platform))
+      : undefined;
   child.once('exit', () => supervised?.releaseGroup());
-  return { child, cookie, release: () => supervised?.release() };
+  const start = clock && child.pid !== undefined ? { clock, pid: child.pid } : undefined;
+  return { child, cookie, start, release: () => supervised?.release() };
 }
 
 /** Spawns a command so that `killTree(child.pid)` can later stop it and everything it started. */

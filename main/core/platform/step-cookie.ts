@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { pidsAliveSince, pidsSince, type PidClock } from './pid-clock';
 import { isAlive, processStartTime } from './process-tree';
 
 /** The environment variable that marks a step's processes. */
@@ -17,27 +18,43 @@ export const STEP_COOKIE_VAR = 'OFFLOAD_STEP_COOKIE';
 
 const COOKIE = /^(\d+)\.(\d+|x)\.[0-9a-f]{16}$/;
 
+let ownStart: string | undefined;
+
 /** A fresh cookie naming this Offload process (pid and start time) as its owner. */
 export function newStepCookie(): string {
-  const start = processStartTime(process.pid);
-  return `${process.pid}.${start ?? 'x'}.${crypto.randomBytes(8).toString('hex')}`;
+  ownStart ??= String(processStartTime(process.pid) ?? 'x');
+  return `${process.pid}.${ownStart}.${crypto.randomBytes(8).toString('hex')}`;
 }
 
 const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
 
-/** pid -> cookie of every process of the current user that carries one (this process left out). */
+/** Where a step began: the pid counter read before its child was spawned, and the child's pid. */
+export interface StepStart {
+  clock: PidClock;
+  pid: number;
+}
+
+/**
+ * pid -> cookie of every process of the current user that carries one (this process left out). With `since`
+ * (Linux), only the processes started after it are read: the others cannot hold a cookie made for it.
+ */
 export async function markedProcesses(
   platform: NodeJS.Platform = process.platform,
+  since?: StepStart,
 ): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   const prefix = `${STEP_COOKIE_VAR}=`;
   if (platform === 'linux' || platform === 'android') {
+    // A step's own: the pids handed out since it started, looked up one by one (few on a quiet machine).
+    const probed = since && platform === 'linux' ? pidsAliveSince(since.clock, since.pid) : undefined;
     let names: string[];
     try {
-      names = await fs.promises.readdir('/proc');
+      names = probed ? probed.map(String) : fs.readdirSync('/proc');
     } catch {
       return out;
     }
+    // After listing: every pid listed was handed out before this reading.
+    const after = since && !probed && platform === 'linux' ? pidsSince(since.clock, since.pid) : undefined;
     const read = async (name: string) => {
       try {
         const env = await fs.promises.readFile(`/proc/${name}/environ`, 'latin1');
@@ -51,7 +68,12 @@ export async function markedProcesses(
         // gone, or not readable (not ours)
       }
     };
-    await Promise.all(names.filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid).map(read));
+    // Asynchronous reads: a process stuck holding its memory lock stalls a reader, never the event loop.
+    await Promise.all(
+      names
+        .filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid && (!after || after(Number(n))))
+        .map(read),
+    );
     return out;
   }
   if (platform === 'darwin') {
@@ -89,19 +111,23 @@ function signalAll(pids: Iterable<number>, sig: NodeJS.Signals): void {
   }
 }
 
+/** How a sweep ends processes: grace before SIGKILL; `since`: all the cookies were made for a step started then. */
+export interface SweepOptions {
+  graceMs?: number;
+  platform?: NodeJS.Platform;
+  since?: StepStart;
+}
+
 /**
  * Ends the processes that hold one of `cookies` (exactly): SIGTERM, then SIGKILL to those still there after
  * `graceMs`; resolves when none is left (or 2 s after SIGKILL). Found again at each signal, so a process a
  * dying one starts is caught too.
  */
-export async function sweepCookies(
-  cookies: ReadonlySet<string>,
-  opts: { graceMs?: number; platform?: NodeJS.Platform } = {},
-): Promise<number[]> {
+export async function sweepCookies(cookies: ReadonlySet<string>, opts: SweepOptions = {}): Promise<number[]> {
   const platform = opts.platform ?? process.platform;
   if (platform === 'win32' || cookies.size === 0) return [];
   const find = async () =>
-    [...(await markedProcesses(platform))].filter(([, c]) => cookies.has(c)).map(([pid]) => pid);
+    [...(await markedProcesses(platform, opts.since))].filter(([, c]) => cookies.has(c)).map(([pid]) => pid);
   const first = await find();
   if (!first.length) return [];
   signalAll(first, 'SIGTERM');
@@ -124,10 +150,7 @@ export async function sweepCookies(
 }
 
 /** Ends every process holding exactly `cookie`; the pids it found. */
-export function sweepCookie(
-  cookie: string,
-  opts: { graceMs?: number; platform?: NodeJS.Platform } = {},
-): Promise<number[]> {
+export function sweepCookie(cookie: string, opts: SweepOptions = {}): Promise<number[]> {
   return sweepCookies(new Set([cookie]), opts);
 }
 

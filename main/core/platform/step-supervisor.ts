@@ -6,6 +6,9 @@
  * /F` on Windows): the groups, and every process of the user holding a tracked cookie (Linux /proc), so a
  * step's daemons (setsid, double fork, nohup) go too. Then it exits. One supervisor per Offload process, started with
  * the first step; it holds nothing open that would keep Offload alive.
+ * On Linux it also ends, when it starts, what the steps of an Offload that is gone left running (their cookie
+ * names an owner no longer running, as sweepOrphanedSteps): reading every process's environment is its work,
+ * in its own process, not a few hundred reads in Offload's thread pool ahead of the first step's own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -16,10 +19,11 @@ const fs = require('node:fs');
 const tracked = new Set();
 const cookies = new Set();
 const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-// As markedProcesses in step-cookie.ts (this code runs in its own process, without Offload's modules).
-const marked = () => {
+// As markedProcesses in step-cookie.ts (this code runs in its own process, without Offload's modules): the
+// processes of this user whose cookie matches.
+const scan = (match) => {
   const out = [];
-  if (process.platform !== 'linux' || cookies.size === 0) return out;
+  if (process.platform !== 'linux') return out;
   let names = [];
   try { names = fs.readdirSync('/proc'); } catch { return out; }
   for (const name of names) {
@@ -27,11 +31,46 @@ const marked = () => {
     try {
       if (uid !== undefined && fs.statSync('/proc/' + name).uid !== uid) continue;
       const vars = fs.readFileSync('/proc/' + name + '/environ', 'latin1').split('\\0');
-      for (const c of cookies) if (vars.includes('OFFLOAD_STEP_COOKIE=' + c)) { out.push(Number(name)); break; }
+      const v = vars.find((x) => x.startsWith('OFFLOAD_STEP_COOKIE='));
+      if (v && match(v.slice(20))) out.push(Number(name));
     } catch {}
   }
   return out;
 };
+const marked = () => (cookies.size === 0 ? [] : scan((c) => cookies.has(c)));
+// As sweepOrphanedSteps: a cookie whose owner (pid.start.random) is gone, or is a later process with its pid.
+const COOKIE = /^(\\d+)\\.(\\d+|x)\\.[0-9a-f]{16}$/;
+const startOf = (pid) => {
+  try {
+    const st = fs.readFileSync('/proc/' + pid + '/stat', 'latin1');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return f[0] === 'Z' ? undefined : f[19];
+  } catch { return undefined; }
+};
+const orphaned = (c) => {
+  const m = COOKIE.exec(c);
+  if (!m) return false;
+  const start = startOf(Number(m[1]));
+  return start === undefined || (m[2] !== 'x' && start !== m[2]);
+};
+const killAll = (pids, sig) => { for (const pid of pids) { try { process.kill(pid, sig); } catch {} } };
+// SIGTERM, then SIGKILL to those still there after 2 s; resolves when none is left.
+const orphans = new Promise((resolve) => {
+  if (process.platform !== 'linux') return resolve();
+  setImmediate(() => {
+    const first = scan(orphaned);
+    if (!first.length) return resolve();
+    killAll(first, 'SIGTERM');
+    const until = Date.now() + 2000;
+    const poll = setInterval(() => {
+      const left = scan(orphaned);
+      if (left.length && Date.now() < until) return;
+      clearInterval(poll);
+      killAll(left, 'SIGKILL');
+      resolve();
+    }, 50);
+  });
+});
 let buf = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => {
@@ -59,15 +98,47 @@ const signal = (sig) => {
   }
   for (const pid of marked()) { try { process.kill(pid, sig); } catch {} }
 };
-process.stdin.on('end', () => {
+process.stdin.on('end', () => orphans.then(() => {
   if (tracked.size === 0 && marked().length === 0) process.exit(0);
   signal('SIGTERM');
   setTimeout(() => { signal('SIGKILL'); setTimeout(() => process.exit(0), 200); }, 2000);
-});
+}));
 process.on('SIGINT', () => {}); // a Ctrl-C to the terminal's group is Offload's to handle
+// The pipe is read in a burst every 250 ms, not as each line arrives: a reader waiting on a pipe is woken by
+// every write, which on a busy machine cost Offload ~1 ms per step. Offload's death is seen within 250 ms.
+process.stdin.pause();
+setInterval(() => {
+  process.stdin.resume();
+  setImmediate(() => process.stdin.pause());
+}, 250);
 `;
 
 let supervisor: ChildProcess | null | undefined;
+
+/** What to do instead where the supervisor could not be started (the callers' fallbacks). */
+let fallbacks: (() => void)[] = [];
+
+/**
+ * Lines for the supervisor, written once per turn of the event loop (a step's end sends two lines right after
+ * each other; the supervisor reads them in bursts, see its source). The supervisor itself
+ * is started by the first flush: its fork (~10 ms of this thread) happens while the first step already runs.
+ */
+let outbox = '';
+const flush = () => {
+  if (supervisor === undefined) {
+    supervisor = start();
+    const waiting = fallbacks;
+    fallbacks = [];
+    if (!supervisor) for (const f of waiting) f();
+  }
+  const text = outbox;
+  outbox = '';
+  if (text && supervisor?.stdin?.writable) supervisor.stdin.write(text);
+};
+const send = (line: string) => {
+  if (!outbox) setImmediate(flush);
+  outbox += line;
+};
 
 function start(): ChildProcess | null {
   try {
@@ -97,23 +168,25 @@ function start(): ChildProcess | null {
 
 /**
  * Puts a step's process group (the pid of a child started with `spawnInGroup`) and its cookie under the
- * supervisor: `releaseGroup` when the child exited, `release` once the step's processes were swept; best
- * effort (without a supervisor, cancel, timeouts and the step's end still stop the tree).
+ * supervisor (started with the first step; on Linux it ends a gone Offload's leftover step processes as it
+ * starts): `releaseGroup` when the child exited, `release` once the step's processes were swept; best effort
+ * (without a supervisor, cancel, timeouts and the step's end still stop the tree). `unsupervised` is called
+ * when no supervisor could be started.
  */
-export function superviseStep(pid: number, cookie: string): { releaseGroup(): void; release(): void } {
-  if (supervisor === undefined) supervisor = start();
-  const s = supervisor;
-  if (!s?.stdin?.writable) return { releaseGroup: () => {}, release: () => {} };
-  s.stdin.write(`+ ${pid} ${cookie}\n`);
-  const send = (line: string) => {
-    if (s.stdin?.writable) s.stdin.write(line);
-  };
+export function superviseStep(
+  pid: number,
+  cookie: string,
+  unsupervised?: () => void,
+): { releaseGroup(): void; release(): void } {
+  if (supervisor === null || (supervisor && !supervisor.stdin?.writable)) {
+    unsupervised?.();
+    return { releaseGroup: () => {}, release: () => {} };
+  }
+  if (supervisor === undefined && unsupervised) fallbacks.push(unsupervised);
+  send(`+ ${pid} ${cookie}\n`);
   return {
     releaseGroup: () => send(`- ${pid}\n`),
-    release: () => {
-      send(`- ${pid}\n`);
-      send(`x ${cookie}\n`);
-    },
+    release: () => send(`- ${pid}\nx ${cookie}\n`),
   };
 }
 

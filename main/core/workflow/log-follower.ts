@@ -10,9 +10,17 @@ import fs from 'node:fs';
  * faults than the reading itself.
  */
 const READ_BYTES = 1024 * 1024;
+/** Read buffers of followers that stopped, for the next step's (a fresh 1 MB per step is garbage to collect). */
+const spareBuffers: Buffer[] = [];
+
 /** Quiet polling backs off from the first to the second (the live view redraws every 100 ms). */
 const POLL_MIN_MS = 10;
 const POLL_MAX_MS = 100;
+/**
+ * What `stop()` reads at once, without a turn of the event loop, when the follower is idle: the rest of a
+ * step's output is usually a few lines, and an asynchronous read costs a trip through the thread pool.
+ */
+const SYNC_REST_BYTES = 4 * READ_BYTES;
 
 export interface LogFollowerOptions {
   file: string;
@@ -28,10 +36,12 @@ export interface LogFollowerOptions {
 export class LogFollower {
   private readonly fd: number;
   private pos: number;
-  private readonly buf = Buffer.allocUnsafe(READ_BYTES);
+  private readonly buf = spareBuffers.pop() ?? Buffer.allocUnsafe(READ_BYTES);
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** Set when `stop()` read the rest itself: the loop ends without another read. */
+  private drained = false;
   private readonly done: Promise<void>;
 
   constructor(private readonly o: LogFollowerOptions) {
@@ -44,8 +54,29 @@ export class LogFollower {
   stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    this.wake?.();
+    if (this.wake) {
+      // Idle, no read in flight: read the rest now; past SYNC_REST_BYTES the loop reads on.
+      try {
+        this.drained = this.readRestSync();
+        if (this.drained) this.o.onCaughtUp();
+      } catch {
+        this.drained = true; // the log can no longer be read (as in the loop)
+      }
+      this.wake();
+    }
     return this.done;
+  }
+
+  /** Reads up to SYNC_REST_BYTES synchronously; whether it reached the end of the file. */
+  private readRestSync(): boolean {
+    for (let total = 0; total < SYNC_REST_BYTES;) {
+      const n = fs.readSync(this.fd, this.buf, 0, READ_BYTES, this.pos);
+      this.pos += n;
+      total += n;
+      if (n > 0) this.o.onData(this.buf.subarray(0, n));
+      if (n < READ_BYTES) return true;
+    }
+    return false;
   }
 
   private async follow(): Promise<void> {
@@ -59,15 +90,21 @@ export class LogFollower {
         if (this.stopping) continue; // stopped while reading: one more pass to the end
         idleMs = got ? POLL_MIN_MS : Math.min(idleMs * 2, POLL_MAX_MS);
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          this.timer = setTimeout(resolve, idleMs);
+          const go = () => {
+            this.wake = undefined;
+            resolve();
+          };
+          this.wake = go;
+          this.timer = setTimeout(go, idleMs);
         });
-        this.wake = undefined;
+        if (this.drained) return;
       }
     } catch {
       /* the log can no longer be read: the live view stops here, the file itself is intact */
     } finally {
-      fs.close(this.fd, () => {});
+      fs.closeSync(this.fd);
+      // No read is in flight any more, and onData's views were valid only during its calls.
+      if (spareBuffers.length < 2) spareBuffers.push(this.buf);
     }
   }
 

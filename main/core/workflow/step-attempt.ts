@@ -114,11 +114,8 @@ export class StepAttempt {
       timer = setTimeout(() => controller.abort({ why: 'timeout', ms } satisfies StopWhy), ms);
     }
     fs.writeFileSync(this.outputFile, '', { mode: 0o600 });
-    if (o.masker.size === 0 && o.output.roomForDirect()) {
-      // The child will append to the log itself: the engine's lines so far must be in it first.
-      await o.output.written();
-      this.mayWriteDirect = true;
-    }
+    // The child may append to the log itself (the engine's lines so far are in it: written synchronously).
+    if (o.masker.size === 0 && o.output.roomForDirect()) this.mayWriteDirect = true;
 
     let result: StepResult | undefined;
     let error: string | undefined;
@@ -265,11 +262,9 @@ export class StepAttempt {
     const w: Writable = new nodeStream.Writable({
       highWaterMark: 256 * 1024,
       write: (chunk: Buffer, _enc, cb) => {
-        let ok = true;
-        for (const part of masking.pushParts(chunk)) ok = output.write(stream, part) && ok;
+        for (const part of masking.pushParts(chunk)) output.write(stream, part);
         quiet.refresh();
-        if (ok) cb();
-        else output.onDrain(() => cb());
+        cb();
       },
       final: (cb) => {
         clearTimeout(quiet);
@@ -291,7 +286,9 @@ export class StepAttempt {
     if (!this.mayWriteDirect || this.o.masker.size > 0) return undefined;
     if (this.direct) return this.direct.fd;
     const { output, masker } = this.o;
-    const { fd, from } = output.openDirect();
+    const opened = output.openDirect();
+    if (!opened) return undefined;
+    const { fd, from } = opened;
     this.usedDirect = true;
     // What the child writes is shown masked: ::add-mask:: lines are learned from it as they are read.
     const masking = new MaskingStream(masker);

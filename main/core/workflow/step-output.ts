@@ -3,24 +3,26 @@
  * two ways. Through JavaScript (`write`): masked bytes from a child's pipes, a kind's log lines and the
  * engine's own `[offload]` lines go to all three. Straight to the disk (`direct`): a child's stdout and
  * stderr are the log file itself, and what it writes is read back from the file and only shown (`show`).
+ * The log is one descriptor opened for appending and written synchronously: a write is in the file when it
+ * returns, so a child may be handed the file at once (no queue to wait for), and what the engine and the
+ * child write lands in the order it was written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { MaskingStream, type Masker } from './mask';
 import type { OutputTail } from './output-tail';
+import type { StepLogFile } from '../history';
 
 export type OutputStream = 'stdout' | 'stderr' | 'info';
 
 export interface StepOutputOptions {
-  /** The step's log, opened for appending (several attempts share it). */
-  log: fs.WriteStream;
+  /** The step's log (several attempts share it); opened here, closed by `end()`. */
+  log: StepLogFile;
   /** The run's tail of the current step's output. */
   tail: OutputTail;
   /** Hands output to the engine's listeners (`borrowed`: a view of a buffer that will be reused). */
   publish: (stream: OutputStream, data: Buffer, borrowed: boolean) => void;
 }
-
-const NOTHING = Buffer.alloc(0);
 
 /** A child may write the log itself only with this much free space: a full disk must not stop the live view. */
 const DIRECT_MIN_FREE = 64 * 1024 * 1024;
@@ -47,38 +49,37 @@ function freeBytes(dir: string): number | undefined {
 export class StepOutput {
   /** The log file's path. */
   readonly file: string;
-  /** While a child writes the file directly: our own descriptor for appending to it. */
-  private directFd: number | undefined;
+  /** The log, open for appending; undefined once ended or when it could not be opened. */
+  private fd: number | undefined;
+  /** Whether a child writes the file now (our writes are then shown by the follower, not here). */
+  private direct = false;
 
   /** Why the log could not be written (disk full…); output is then only shown, and the step says so. */
   private logError: unknown;
-  private readonly drains: (() => void)[] = [];
 
   constructor(private readonly o: StepOutputOptions) {
-    this.file = String(o.log.path);
-    o.log.on('error', (err) => this.failed(err));
-  }
-
-  private failed(err: unknown): void {
-    this.logError ??= err;
-    for (const cb of this.drains.splice(0)) cb();
-  }
-
-  /** Writes (already masked) output to the log, the tail and listeners; false when the log asks to wait. */
-  write(stream: OutputStream, data: Buffer): boolean {
-    if (!data.length) return true;
-    if (this.directFd !== undefined && this.logError === undefined) {
-      // A child owns the file now: append in place; the follower shows these bytes in order with the child's.
-      try {
-        fs.writeSync(this.directFd, data);
-        return true;
-      } catch (err) {
-        this.failed(err);
-      }
+    this.file = o.log.file;
+    try {
+      this.fd = o.log.open();
+    } catch (err) {
+      this.logError = err;
     }
-    this.show(stream, data);
+  }
+
+  /** Writes (already masked) output to the log, the tail and listeners. */
+  write(stream: OutputStream, data: Buffer): void {
+    if (!data.length) return;
+    if (this.fd !== undefined && this.logError === undefined) {
+      try {
+        for (let at = 0; at < data.length;) at += fs.writeSync(this.fd, data, at);
+      } catch (err) {
+        this.logError ??= err;
+      }
+      // A child owns the file now: the follower shows these bytes in order with the child's.
+      if (this.direct && this.logError === undefined) return;
+    }
     // A log that failed (disk full) is left alone; the live view keeps flowing.
-    return this.logError === undefined ? this.o.log.write(data) : true;
+    this.show(stream, data);
   }
 
   /** The last lines of the step's output shown so far (masked), newest last. */
@@ -118,40 +119,19 @@ export class StepOutput {
     this.o.publish(stream, data, borrowed);
   }
 
-  /** Calls back once the log has taken what it buffered (backpressure of `write`). */
-  onDrain(cb: () => void): void {
-    if (this.logError !== undefined) return void setImmediate(cb);
-    let called = false;
-    const once = () => {
-      if (called) return;
-      called = true;
-      this.o.log.off('drain', once);
-      cb();
-    };
-    this.drains.push(once);
-    this.o.log.once('drain', once);
-  }
-
-  /** Resolves when everything written so far is in the file (before a child appends to it directly). */
-  written(): Promise<void> {
-    if (this.logError !== undefined || this.o.log.writableLength === 0) return Promise.resolve();
-    return new Promise((resolve) => this.o.log.write(NOTHING, () => resolve()));
-  }
-
   /**
-   * Opens the file for a child to append to directly; returns the descriptor and where its bytes begin.
-   * Call after `written()`; `closeDirect()` when the child is done.
+   * The file for a child to append to directly, and where its bytes begin; undefined when the log cannot be
+   * written. `closeDirect()` when the child is done.
    */
-  openDirect(): { fd: number; from: number } {
-    if (this.directFd === undefined) this.directFd = fs.openSync(this.file, 'a');
-    return { fd: this.directFd, from: fs.fstatSync(this.directFd).size };
+  openDirect(): { fd: number; from: number } | undefined {
+    if (this.fd === undefined || this.logError !== undefined) return undefined;
+    this.direct = true;
+    return { fd: this.fd, from: fs.fstatSync(this.fd).size };
   }
 
-  /** The child is done with the file: output goes through `write` again. */
+  /** The child is done with the file: output written here is shown here again. */
   closeDirect(): void {
-    if (this.directFd === undefined) return;
-    fs.closeSync(this.directFd);
-    this.directFd = undefined;
+    this.direct = false;
   }
 
   /**
@@ -190,13 +170,11 @@ export class StepOutput {
   }
 
   /** Ends the log (the step is over). */
-  end(): Promise<void> {
+  end(): void {
     this.closeDirect();
-    const log = this.o.log;
-    if (this.logError !== undefined || log.destroyed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      log.once('close', () => resolve());
-      log.end(() => resolve());
-    });
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    fs.closeSync(fd);
   }
 }

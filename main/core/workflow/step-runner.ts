@@ -109,7 +109,7 @@ export async function runStep(ctx: StepRunContext, phase: PhaseId, step: StepCon
   const runId = active.runId;
   const kind = ctx.stepKinds.find((k) => k.key === step.kind);
   const output = new StepOutput({
-    log: writer.openStepLog(phase, step.id),
+    log: writer.stepLog(phase, step.id),
     tail: active.tail,
     publish: (stream, data, borrowed) => ctx.publish(phase, step.id, stream, data, borrowed),
   });
@@ -124,7 +124,7 @@ export async function runStep(ctx: StepRunContext, phase: PhaseId, step: StepCon
     status: 'passed' | 'failed' | 'cancelled',
     extra: { reason?: string; summary?: string; outputs?: Record<string, string>; attempt: number },
   ) => {
-    await output.end();
+    output.end();
     const e: Partial<Extract<RunEvent, { type: 'step' }>> = {
       attempt: extra.attempt,
       durationMs: Date.now() - t0,
