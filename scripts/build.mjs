@@ -2,7 +2,7 @@
 // the preload (one sandboxed CommonJS file) and the renderer (browser IIFE + static files).
 //   --outdir DIR  build into DIR instead of dist/ (tests build a private copy)
 //   --app         only the app's targets (main, preload, renderer): no CLI, no precompiled validator
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
 import {
   cpSync,
   existsSync,
@@ -206,10 +206,23 @@ try {
     const ajv = new Ajv({ ...o, code: { ...o.code, source: true } });
     return standaloneCode(ajv, ajv.compile(s));
   };
-  // Minified, and ASCII only: one typographic quote in a schema's text would make V8 hold the whole source
-  // as two bytes a character (the check's 424 KB were 829 KB in memory).
+  // Minified, ASCII only (one typographic quote in a schema's text would make V8 hold the whole source as two
+  // bytes a character: the check's 424 KB were 829 KB in memory), with Ajv's few run-time helpers inlined (no
+  // module lookups when a command loads it).
   const compact = async (code) =>
-    (await transform(code, { minify: true, charset: 'ascii', format: 'cjs', target: 'node20' })).code;
+    (
+      await build({
+        stdin: { contents: code, resolveDir: process.cwd(), loader: 'js' },
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        minify: true,
+        charset: 'ascii',
+        write: false,
+        logLevel: 'warning',
+      })
+    ).outputFiles[0].text;
   writeFileSync(path.join(out, 'config-validator.js'), await compact(standalone(schema, options)));
   // The fast check (same validity, first error only, one small function per section and step kind): what a
   // valid config costs at start-up; config-validator.js is loaded only to explain a failure.
