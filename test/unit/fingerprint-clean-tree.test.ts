@@ -4,34 +4,17 @@
  * last fingerprint is used without reading the index. Every change must still show: each case compares with
  * the fingerprint computed afresh (no stat cache, no kept hash) of the same tree.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { computeFingerprint } from '../../main/core/workflow/fingerprint';
+import { gitRepo, tempFolder } from '../helpers/git-repo';
 
-const roots: string[] = [];
-afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 afterEach(() => vi.restoreAllMocks());
 
 function repo(files: Record<string, string>) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-clean-'));
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-state-'));
-  roots.push(dir, state);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
-      cwd: dir,
-      stdio: 'ignore',
-    });
-  git('init', '-q');
-  git('config', 'core.autocrlf', 'false');
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  git('add', '-A');
-  git('commit', '-qm', 'init');
+  const { dir, git } = gitRepo(files);
+  const state = tempFolder('offload-fp-state-');
   const kept = () => computeFingerprint({ dir, configHash: 'c', stateDir: state });
   const fresh = () => computeFingerprint({ dir, configHash: 'c' });
   return { dir, git, kept, fresh };

@@ -7,33 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { computeFingerprint, type Fingerprint } from '../../main/core/workflow/fingerprint';
+import { gitRepo, removeAfterSuite, tempFolder } from '../helpers/git-repo';
 
-const roots: string[] = [];
-afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function repo(files: Record<string, string>): { dir: string; git: (...args: string[]) => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-'));
-  roots.push(dir);
-  const git = (...args: string[]) => {
-    execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
-      cwd: dir,
-      stdio: 'ignore',
-    });
-  };
-  git('init', '-q');
-  git('config', 'core.autocrlf', 'false');
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  git('add', '-A');
-  git('commit', '-qm', 'init');
-  return { dir, git };
-}
+const repo = gitRepo;
 
 /** What the fingerprint's content id of a regular file is: git's blob sha1 of its raw bytes. */
 const blobId = (bytes: string | Buffer) =>
@@ -82,8 +61,7 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
     fs.writeFileSync(path.join(dir, 'assumed.py'), 'new!\n');
     fs.writeFileSync(path.join(dir, 'new.py'), 'print(3)\n');
     fs.writeFileSync(path.join(dir, 'ignored.log'), 'noise\n');
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));
-    roots.push(stateDir);
+    const stateDir = tempFolder('offload-fp-git-state-');
 
     const { result: fp, stated } = await statedBy(dir, () =>
       computeFingerprint({ dir, configHash: 'c', stateDir }),
@@ -134,8 +112,7 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
 
   it('a project in a subfolder of the repository lists only its own files, relative to it', async () => {
     const { dir } = repo({ 'outside.py': '1\n', 'svc/app.py': '2\n', 'svc/pkg/mod.py': '3\n' });
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));
-    roots.push(stateDir);
+    const stateDir = tempFolder('offload-fp-git-state-');
     const svc = path.join(dir, 'svc');
     const { result: fp, stated } = await statedBy(svc, () =>
       computeFingerprint({ dir: svc, configHash: 'c', stateDir }),
@@ -180,8 +157,7 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
 
   it("an attributes file (CRLF stored as LF) makes git's ids unusable: raw bytes are hashed, as before (a guard)", async () => {
     const { dir } = repo({ '.gitattributes': '* text=auto\n', 'win.txt': 'a\r\nb\r\n' });
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-git-state-'));
-    roots.push(stateDir);
+    const stateDir = tempFolder('offload-fp-git-state-');
     const fp = await computeFingerprint({ dir, configHash: 'c', stateDir });
     expect(fp.manifest.get('win.txt')).toBe(blobId('a\r\nb\r\n'));
     expectRaw(dir, fp);
@@ -192,7 +168,7 @@ describe.runIf(process.platform === 'linux')("git's stat pass under a hostile re
   it('core.fsmonitor and hooks the repository names are not run when git vouches for files', async () => {
     const { dir, git } = repo({ 'app.py': 'print(1)\n' });
     const marker = path.join(dir, '..', `${path.basename(dir)}-ran`);
-    roots.push(marker);
+    removeAfterSuite(marker);
     const evil = path.join(dir, 'evil.sh');
     fs.writeFileSync(evil, `#!/bin/sh\necho "$0 $*" >> "${marker}"\n`, { mode: 0o755 });
     git('config', 'core.fsmonitor', evil);
