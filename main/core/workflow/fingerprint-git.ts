@@ -187,15 +187,27 @@ async function locate(dir: string): Promise<Repository | undefined> {
   return { prefix: lines[0]!, index: path.resolve(dir, lines[1]!), attributes: path.resolve(dir, lines[2]!) };
 }
 
-/** The settings and environment every listing runs with: no attributes but the tree's, no CRLF conversion. */
-const LISTING_CONFIG = ['-c', `core.attributesFile=${os.devNull}`, '-c', 'core.autocrlf=false'];
+/**
+ * The settings and environment every listing runs with: no attributes but the tree's, no CRLF conversion, and
+ * git's full stat comparison whatever the repository's config says (`core.checkStat=minimal` with
+ * `core.trustctime=false` lets a same-size rewrite with its mtime put back pass as unchanged).
+ */
+const LISTING_CONFIG = [
+  ...['-c', `core.attributesFile=${os.devNull}`, '-c', 'core.autocrlf=false'],
+  ...['-c', 'core.checkStat=default', '-c', 'core.trustctime=true', '-c', 'core.ignoreStat=false'],
+];
+/**
+ * An ignored `.gitattributes` still applies to the files git compares (`ident`, `text`: two different files
+ * read as the same blob): untracked ones are listed even where ignored, so the caller knows attributes apply.
+ */
+const SHOW_ATTRIBUTES = '--exclude=!.gitattributes';
 const LISTING_ENV = { GIT_ATTR_NOSYSTEM: '1' };
 
 /**
  * The files git's stat pass finds changed, deleted or untracked (names only: a clean tree prints nothing),
  * read as they come. Undefined when git fails.
  */
-async function changedNames(dir: string): Promise<string[] | undefined> {
+async function changedNames(dir: string, prefix: string): Promise<string[] | undefined> {
   const names: string[] = [];
   let rest: Buffer = Buffer.alloc(0);
   const list = await runGit(
@@ -207,9 +219,11 @@ async function changedNames(dir: string): Promise<string[] | undefined> {
       '--deleted',
       '--others',
       '--exclude-standard',
+      SHOW_ATTRIBUTES,
       '-z',
       '--',
       '.',
+      ...ancestorAttributes(prefix),
     ],
     {
       env: LISTING_ENV,
@@ -227,12 +241,55 @@ async function changedNames(dir: string): Promise<string[] | undefined> {
   return list.code === 0 ? names : undefined;
 }
 
+/** The `.gitattributes` of the folders above the project folder (`a/b/` -> `a/.gitattributes`, the top one). */
+function ancestorAttributes(prefix: string): string[] {
+  const parts = prefix.split('/').filter(Boolean);
+  return parts.map((_, i) => `:(top,literal)${[...parts.slice(0, i), '.gitattributes'].join('/')}`);
+}
+
+const isAttributesName = (rel: string) => rel === '.gitattributes' || rel.endsWith('/.gitattributes');
+
+/**
+ * The changed names less the untracked `.gitattributes` that are ignored or above the project folder (listed
+ * only so attributes are known to apply: not part of the fingerprint); undefined when git cannot say.
+ */
+async function withoutIgnoredAttributes(
+  dir: string,
+  changed: string[],
+  tracked: ReadonlyMap<string, string>,
+): Promise<string[] | undefined> {
+  const asked = changed.filter((r) => isAttributesName(r) && !r.startsWith('../') && !tracked.has(r));
+  const outside = changed.some((r) => r.startsWith('../'));
+  if (!asked.length && !outside) return changed;
+  let ignored = new Set<string>();
+  if (asked.length) {
+    const pathspecs = asked.map((r) => `:(literal)${r}`);
+    const r = await runGit(dir, [
+      'ls-files',
+      '--others',
+      '--ignored',
+      '--exclude-standard',
+      '-z',
+      '--',
+      ...pathspecs,
+    ]);
+    if (r.code !== 0) return undefined;
+    ignored = new Set(r.stdout.toString('utf8').split('\0').filter(Boolean));
+  }
+  return changed.filter((r) => !r.startsWith('../') && !ignored.has(r));
+}
+
 /** The listing from the index as read and git's verdicts on it (the changed names hashed by Node). */
-function listingOf(index: IndexFiles, changed: string[], identity: string): GitListing {
+function listingOf(
+  index: IndexFiles,
+  changed: string[],
+  identity: string,
+  attributesSeen: boolean,
+): GitListing {
   const listed = index.files;
-  let attributes = index.attributes;
+  let attributes = index.attributes || attributesSeen;
   for (const rel of changed) {
-    if (rel === '.gitattributes' || rel.endsWith('/.gitattributes')) attributes = true;
+    if (isAttributesName(rel)) attributes = true;
     listed.set(rel, '');
   }
   return {
@@ -252,7 +309,7 @@ function listingOf(index: IndexFiles, changed: string[], identity: string): GitL
 async function indexListing(dir: string, repo: Repository, known?: string): Promise<GitListing | undefined> {
   const before = indexIdentity(repo.index);
   if (!before) return undefined;
-  const stating = changedNames(dir); // git starts now; Node reads the index meanwhile
+  const stating = changedNames(dir, repo.prefix); // git starts now; Node reads the index meanwhile
   const read = () => readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
   const seen = known === before;
   const index = seen ? undefined : read();
@@ -266,13 +323,14 @@ async function indexListing(dir: string, repo: Repository, known?: string): Prom
       unchangedSince: {
         reread: () => {
           const now = read();
-          return now && listingOf(now, [], now.identity);
+          return now && listingOf(now, [], now.identity, false);
         },
       },
     };
   const entries = index ?? read();
   if (!entries || entries.identity !== before) return undefined;
-  return listingOf(entries, changed, before);
+  const named = await withoutIgnoredAttributes(dir, changed, entries.files);
+  return named && listingOf(entries, named, before, changed.some(isAttributesName));
 }
 
 /**
@@ -291,8 +349,12 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
   // path -> git's blob id where git vouches for the file unchanged, else '' (Node stats and hashes it)
   const listed = new Map<string, string>();
   let attributes = false;
+  const untrackedAttributes: string[] = [];
   const add = (rel: string, e: Entry) => {
-    if (rel === '.gitattributes' || rel.endsWith('/.gitattributes')) attributes = true;
+    if (isAttributesName(rel)) {
+      attributes = true;
+      if (e.tag === TAG_UNTRACKED) untrackedAttributes.push(rel);
+    }
     // modified (C), deleted (R), unmerged, skip-worktree (S), untracked (?): Node stats and hashes them
     if (e.tag !== TAG_H || !e.stage0) listed.set(rel, '');
     else if (
@@ -310,7 +372,7 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
     dir,
     [
       ...[...LISTING_CONFIG, 'ls-files'],
-      ...['--cached', '--others', '--modified', '--deleted', '--exclude-standard'],
+      ...['--cached', '--others', '--modified', '--deleted', '--exclude-standard', SHOW_ATTRIBUTES],
       ...['-t', '-s', '--debug', '-z', '--', '.'],
     ],
     {
@@ -325,6 +387,9 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
   // the last record: its debug lines end the output
   parseListing(Buffer.concat([rest, Buffer.alloc(CTIME.length + DEBUG_LINES)]), add);
   if (list.code !== 0) return undefined;
+  const kept = await withoutIgnoredAttributes(dir, untrackedAttributes, new Map());
+  if (!kept) return undefined;
+  for (const rel of untrackedAttributes) if (!kept.includes(rel)) listed.delete(rel);
   return {
     files: [...listed.keys()],
     unchangedId: attributes ? () => undefined : (rel) => listed.get(rel) || undefined,
