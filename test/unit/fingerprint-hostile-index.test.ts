@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { computeFingerprint } from '../../main/core/workflow/fingerprint';
+import { readIndex } from '../../main/core/workflow/fingerprint-index';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -85,5 +86,17 @@ describe.runIf(process.platform === 'linux')('a crafted index', () => {
     expect([...result.manifest.keys()]).toEqual(['a.txt', 'linkdir']);
     expect(paths.filter((p) => !p.startsWith(`${dir}/`) && p !== dir)).toEqual([]);
     expect(paths.filter((p) => p.startsWith(path.join(dir, 'linkdir/')))).toEqual([]);
+  });
+
+  it('a sparse 512 MB index (holes: free to make) is refused without being read into memory', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-sparse-'));
+    roots.push(dir);
+    const file = path.join(dir, 'index');
+    const header = craftIndex([]);
+    fs.writeFileSync(file, header);
+    fs.truncateSync(file, 512 * 1024 * 1024);
+    const before = process.memoryUsage().rss;
+    expect(readIndex(file, '', 1024)).toBeUndefined();
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
   });
 });

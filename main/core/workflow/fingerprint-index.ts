@@ -78,7 +78,9 @@ export function readIndex(file: string, prefix: string, maxBytes: number): Index
     const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
     try {
       const st = fs.fstatSync(fd);
-      if (!st.isFile() || st.size > 1 << 30) return undefined;
+      // a sparse file (mostly holes: free to make 1 GB) is no index git wrote; its read would cost the memory
+      const sparse = st.size > 1 << 20 && st.blocks * 512 < st.size / 2;
+      if (!st.isFile() || st.size > 1 << 30 || sparse) return undefined;
       identity = fileIdentity(st);
       buf = Buffer.allocUnsafe(st.size);
       let got = 0;
