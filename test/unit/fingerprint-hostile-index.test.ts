@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { computeFingerprint } from '../../main/core/workflow/fingerprint';
 import { readIndex } from '../../main/core/workflow/fingerprint-index';
+import { runGit } from '../../main/core/platform/git';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -98,5 +99,36 @@ describe.runIf(process.platform === 'linux')('a crafted index', () => {
     const before = process.memoryUsage().rss;
     expect(readIndex(file, '', 1024)).toBeUndefined();
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('a repository that makes git block', () => {
+  const fifoRepo = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-fifo-'));
+    roots.push(dir);
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+    return dir;
+  };
+
+  it('an index that is a FIFO: the fingerprint is made without git, at once, instead of hanging', async () => {
+    const dir = fifoRepo();
+    execFileSync('mkfifo', [path.join(dir, '.git', 'index')]);
+    const started = Date.now();
+    const fp = await computeFingerprint({ dir, configHash: 'c' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(fp.source).toBe('content');
+    expect([...fp.manifest.keys()]).toEqual(['a.txt']);
+    expect(readIndex(path.join(dir, '.git', 'index'), '', 1024)).toBeUndefined();
+  });
+
+  it('a config include that is a FIFO: git is killed at its time limit, never waited on for ever', async () => {
+    const dir = fifoRepo();
+    execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
+    execFileSync('git', ['config', 'include.path', 'blocks'], { cwd: dir });
+    const started = Date.now();
+    const r = await runGit(dir, ['rev-parse', '--show-prefix'], { timeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(r).toMatchObject({ code: -1, timedOut: true });
   });
 });

@@ -53,8 +53,9 @@ function insideGitWorkTree(dir: string): boolean {
  * configuration. (The user's and the system's attributes files are switched off for the listing; an
  * attributes file in the tree is seen in the listing itself, the repository's info/attributes by the caller.)
  */
-async function configMayConvert(dir: string): Promise<boolean> {
+async function configMayConvert(dir: string): Promise<boolean | 'hung'> {
   const config = await runGit(dir, ['config', '-z', '--get-regexp', '^(filter\\..*|core\\.autocrlf)$']);
+  if (config.timedOut) return 'hung';
   if (config.code === 1) return false; // nothing matched
   if (config.code !== 0) return true;
   // only `core.autocrlf false`: nothing converts either
@@ -167,6 +168,15 @@ async function namesOnly(dir: string): Promise<GitListing | undefined> {
   return { files, unchangedId: () => undefined };
 }
 
+/** Whether `file` is a regular file or is not there (a FIFO or device where git reads its index blocks it). */
+function regularOrAbsent(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return true; // not there: git makes do without one
+  }
+}
+
 /** Where git keeps this work tree's index, and the project folder's path in the repository. */
 interface Repository {
   index: string;
@@ -175,11 +185,12 @@ interface Repository {
 }
 
 /** The repository's paths (one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
-async function locate(dir: string): Promise<Repository | undefined> {
+async function locate(dir: string): Promise<Repository | 'hung' | undefined> {
   const r = await runGit(dir, [
     ...['rev-parse', '--show-prefix', '--git-path', 'index', '--git-path', 'info/attributes'],
     '--show-object-format',
   ]);
+  if (r.timedOut) return 'hung';
   if (r.code !== 0) return undefined;
   // a path with a newline in it makes more lines: not one this reads
   const lines = r.stdout.toString('utf8').split('\n');
@@ -340,6 +351,8 @@ async function indexListing(dir: string, repo: Repository, known?: string): Prom
 export async function gitListing(dir: string, known?: string): Promise<GitListing | undefined> {
   if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
   const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
+  // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
+  if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
   if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
   return (repo && (await indexListing(dir, repo, known))) ?? debugListing(dir);
 }

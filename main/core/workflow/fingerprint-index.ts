@@ -75,7 +75,9 @@ export function readIndex(file: string, prefix: string, maxBytes: number): Index
   let buf: Buffer;
   let identity: string;
   try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    // never blocking: a FIFO swapped in for the index must not hang the open
+    const flags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+    const fd = fs.openSync(file, flags);
     try {
       const st = fs.fstatSync(fd);
       // a sparse file (mostly holes: free to make 1 GB) is no index git wrote; its read would cost the memory
