@@ -102,6 +102,31 @@ describe.runIf(process.platform === 'linux')('a crafted index', () => {
   });
 });
 
+/** A version 4 index of `count` entries, each one byte longer than the one before (prefix compression). */
+function growingV4Index(count: number): Buffer {
+  const fixed = Buffer.alloc(62);
+  fixed.writeUInt32BE(0o100644, 24);
+  const one = Buffer.concat([fixed, Buffer.from([0]), Buffer.from('a\0')]);
+  const header = Buffer.alloc(12);
+  header.write('DIRC', 0, 'latin1');
+  header.writeUInt32BE(4, 4);
+  header.writeUInt32BE(count, 8);
+  const body = Buffer.concat([header, ...Array.from({ length: count }, () => one)]);
+  return Buffer.concat([body, crypto.createHash('sha1').update(body).digest()]);
+}
+
+describe.runIf(process.platform === 'linux')('a crafted version 4 index', () => {
+  it('paths grown past PATH_MAX by prefix compression are refused, not built (quadratic memory)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-v4-'));
+    roots.push(dir);
+    // 6 000 entries in 390 KB: 18 M characters of paths (40 000 in 2.6 MB were 1.2 GB of memory)
+    fs.writeFileSync(path.join(dir, 'index'), growingV4Index(6000));
+    const started = Date.now();
+    expect(readIndex(path.join(dir, 'index'), '', 1024)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(200);
+  });
+});
+
 describe.runIf(process.platform === 'linux')('a repository that makes git block', () => {
   const fifoRepo = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-fifo-'));

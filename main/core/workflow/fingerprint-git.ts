@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runGit } from '../platform/git';
-import { indexIdentity, readIndex, type IndexFiles } from './fingerprint-index';
+import { indexIdentity, MAX_PATH_BYTES, readIndex, type IndexFiles } from './fingerprint-index';
 
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
 export interface GitListing {
@@ -160,12 +160,43 @@ function parseListing(buf: Buffer, each: (rel: string, e: Entry) => void): numbe
   }
 }
 
+/**
+ * A reader of git's NUL-separated names as they come. A name longer than MAX_PATH_BYTES (a crafted index: git
+ * prints what it holds) makes the whole answer undefined, and is never held: memory stays bounded.
+ */
+function nulNames(): { onStdout(chunk: Buffer): void; names(): string[] | undefined } {
+  const names: string[] = [];
+  let rest: Buffer = Buffer.alloc(0);
+  let tooLong = false;
+  return {
+    onStdout(chunk) {
+      const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      let pos = 0;
+      for (let nul = buf.indexOf(NUL, pos); nul >= 0; nul = buf.indexOf(NUL, pos)) {
+        if (nul - pos > MAX_PATH_BYTES) tooLong = true;
+        else if (!tooLong) names.push(buf.toString('utf8', pos, nul));
+        pos = nul + 1;
+      }
+      rest = buf.subarray(pos);
+      if (rest.length > MAX_PATH_BYTES) [tooLong, rest] = [true, Buffer.alloc(0)];
+    },
+    names: () => (tooLong ? undefined : names),
+  };
+}
+
 /** The listing when git's ids cannot be used: the file names only, as before. */
 async function namesOnly(dir: string): Promise<GitListing | undefined> {
-  const list = await runGit(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
-  if (list.code !== 0) return undefined;
-  const files = [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
-  return { files, unchangedId: () => undefined };
+  const reader = nulNames();
+  const list = await runGit(
+    dir,
+    ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.'],
+    {
+      onStdout: reader.onStdout,
+    },
+  );
+  const names = reader.names();
+  if (list.code !== 0 || !names) return undefined;
+  return { files: [...new Set(names.filter(Boolean))], unchangedId: () => undefined };
 }
 
 /** Whether `file` is a regular file or is not there (a FIFO or device where git reads its index blocks it). */
@@ -219,8 +250,7 @@ const LISTING_ENV = { GIT_ATTR_NOSYSTEM: '1' };
  * read as they come. Undefined when git fails.
  */
 async function changedNames(dir: string, prefix: string): Promise<string[] | undefined> {
-  const names: string[] = [];
-  let rest: Buffer = Buffer.alloc(0);
+  const reader = nulNames();
   const list = await runGit(
     dir,
     [
@@ -238,18 +268,10 @@ async function changedNames(dir: string, prefix: string): Promise<string[] | und
     ],
     {
       env: LISTING_ENV,
-      onStdout: (chunk) => {
-        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-        let pos = 0;
-        for (let nul = buf.indexOf(NUL, pos); nul >= 0; nul = buf.indexOf(NUL, pos)) {
-          names.push(buf.toString('utf8', pos, nul));
-          pos = nul + 1;
-        }
-        rest = buf.subarray(pos);
-      },
+      onStdout: reader.onStdout,
     },
   );
-  return list.code === 0 ? names : undefined;
+  return list.code === 0 ? reader.names() : undefined;
 }
 
 /** The `.gitattributes` of the folders above the project folder (`a/b/` -> `a/.gitattributes`, the top one). */
@@ -363,7 +385,12 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
   const listed = new Map<string, string>();
   let attributes = false;
   const untrackedAttributes: string[] = [];
+  let tooLong = false;
   const add = (rel: string, e: Entry) => {
+    if (rel.length > MAX_PATH_BYTES) {
+      tooLong = true; // a crafted index: see MAX_PATH_BYTES
+      return;
+    }
     if (isAttributesName(rel)) {
       attributes = true;
       if (e.tag === TAG_UNTRACKED) untrackedAttributes.push(rel);
@@ -394,12 +421,14 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
       onStdout: (chunk) => {
         const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
         rest = buf.subarray(parseListing(buf, add));
+        // one record: a path and its debug lines; more without its end is a path past MAX_PATH_BYTES
+        if (rest.length > 2 * MAX_PATH_BYTES) [tooLong, rest] = [true, Buffer.alloc(0)];
       },
     },
   );
   // the last record: its debug lines end the output
   parseListing(Buffer.concat([rest, Buffer.alloc(CTIME.length + DEBUG_LINES)]), add);
-  if (list.code !== 0) return undefined;
+  if (list.code !== 0 || tooLong) return undefined;
   const kept = await withoutIgnoredAttributes(dir, untrackedAttributes, new Map());
   if (!kept) return undefined;
   for (const rel of untrackedAttributes) if (!kept.includes(rel)) listed.delete(rel);
