@@ -27,9 +27,12 @@ try {
 }
 // The CLI is ES modules split per command (dist/cli.mjs and its chunks): each command loads only what it runs.
 import('../dist/cli.mjs').then(run, (err) => {
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist[\\/]cli\.mjs'/.test(err.message)) {
+  // dist/cli.mjs missing: never built; one of its chunks missing: a build under way or cut short
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist[\\/]cli(-[\w-]+)?\.mjs'/.test(err.message)) {
     process.stderr.write(
-      'offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n',
+      /dist[\\/]cli\.mjs'/.test(err.message)
+        ? 'offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n'
+        : 'offload: the build in dist/ is incomplete (a build under way or cut short); run `npm run build` in the Offload folder\n',
     );
     process.exit(1);
   }

@@ -3,7 +3,7 @@
  * from package.json, so it works, and is quick, even where the bundle is not there; the bundle's own answer
  * (`--version` with other arguments) is the same version.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,4 +30,20 @@ it('answers --version and -V from package.json without loading dist/cli.mjs', ()
 it("the bundle's --version (with other arguments) is the same version", async () => {
   const r = await runCli(['--version', '--no-color'], { cwd: copy });
   expect(r.stdout.trim()).toBe(version);
+});
+
+it('a build missing one of its chunks (a build under way or cut short) says so in one line, no stack', () => {
+  const dist = path.join(copy, 'dist');
+  fs.cpSync(path.join(ROOT, 'dist'), dist, {
+    recursive: true,
+    filter: (f) => !/[\\/]cli-chunk-[^\\/]*\.mjs$/.test(f) && !/[\\/](main|renderer|preload)$/.test(f),
+  });
+  const r = spawnSync(process.execPath, [path.join(copy, 'bin', 'offload.js'), 'status'], {
+    encoding: 'utf8',
+    cwd: copy,
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toBe(
+    'offload: the build in dist/ is incomplete (a build under way or cut short); run `npm run build` in the Offload folder\n',
+  );
 });

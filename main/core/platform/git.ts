@@ -22,17 +22,28 @@ const NEUTRAL_CONFIG: readonly string[] = [
 export interface GitResult {
   code: number;
   stdout: Buffer;
+  /** git ran past its time limit and was killed (code -1): a FIFO where git reads its config or index. */
+  timedOut?: boolean;
 }
+
+/**
+ * How long one git command may take. A repository can make git block for ever (an include.path, an index or
+ * an excludes file that is a FIFO): Offload must not hang with it. Listing a million files takes a few seconds.
+ */
+export const GIT_TIMEOUT_MS = 20_000;
 
 /** Extra environment variables (never replacing the ones below), and a reader for big outputs. */
 export interface GitOptions {
   env?: Readonly<Record<string, string>>;
   onStdout?: (chunk: Buffer) => void;
+  /** Kill git after this long (GIT_TIMEOUT_MS unless given). */
+  timeoutMs?: number;
 }
 
 /**
  * Runs `git args…` in `cwd` with the neutral settings above, no prompts, no optional locks; resolves to the
- * exit code (-1 when git is missing) and stdout (empty when `onStdout` reads it as it comes). Never throws.
+ * exit code (-1 when git is missing or ran past its time limit) and stdout (empty when `onStdout` reads it as
+ * it comes). Never throws, never waits past the time limit.
  */
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve) => {
@@ -53,8 +64,20 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
       },
     });
     const onStdout = opts.onStdout;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? GIT_TIMEOUT_MS);
     child.stdout.on('data', onStdout ?? ((b: Buffer) => chunks.push(b)));
-    child.on('error', () => resolve({ code: -1, stdout: Buffer.alloc(0) }));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(chunks) }));
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout: Buffer.alloc(0) });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(chunks);
+      resolve(timedOut ? { code: -1, stdout, timedOut } : { code: code ?? -1, stdout });
+    });
   });
 }

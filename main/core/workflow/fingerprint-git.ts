@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runGit } from '../platform/git';
-import { indexIdentity, readIndex, type IndexFiles } from './fingerprint-index';
+import { indexIdentity, MAX_PATH_BYTES, readIndex, type IndexFiles } from './fingerprint-index';
 
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
 export interface GitListing {
@@ -53,8 +53,9 @@ function insideGitWorkTree(dir: string): boolean {
  * configuration. (The user's and the system's attributes files are switched off for the listing; an
  * attributes file in the tree is seen in the listing itself, the repository's info/attributes by the caller.)
  */
-async function configMayConvert(dir: string): Promise<boolean> {
+async function configMayConvert(dir: string): Promise<boolean | 'hung'> {
   const config = await runGit(dir, ['config', '-z', '--get-regexp', '^(filter\\..*|core\\.autocrlf)$']);
+  if (config.timedOut) return 'hung';
   if (config.code === 1) return false; // nothing matched
   if (config.code !== 0) return true;
   // only `core.autocrlf false`: nothing converts either
@@ -159,12 +160,52 @@ function parseListing(buf: Buffer, each: (rel: string, e: Entry) => void): numbe
   }
 }
 
+/**
+ * A reader of git's NUL-separated names as they come. A name longer than MAX_PATH_BYTES (a crafted index: git
+ * prints what it holds) makes the whole answer undefined, and is never held: memory stays bounded.
+ */
+function nulNames(): { onStdout(chunk: Buffer): void; names(): string[] | undefined } {
+  const names: string[] = [];
+  let rest: Buffer = Buffer.alloc(0);
+  let tooLong = false;
+  return {
+    onStdout(chunk) {
+      const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      let pos = 0;
+      for (let nul = buf.indexOf(NUL, pos); nul >= 0; nul = buf.indexOf(NUL, pos)) {
+        if (nul - pos > MAX_PATH_BYTES) tooLong = true;
+        else if (!tooLong) names.push(buf.toString('utf8', pos, nul));
+        pos = nul + 1;
+      }
+      rest = buf.subarray(pos);
+      if (rest.length > MAX_PATH_BYTES) [tooLong, rest] = [true, Buffer.alloc(0)];
+    },
+    names: () => (tooLong ? undefined : names),
+  };
+}
+
 /** The listing when git's ids cannot be used: the file names only, as before. */
 async function namesOnly(dir: string): Promise<GitListing | undefined> {
-  const list = await runGit(dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.']);
-  if (list.code !== 0) return undefined;
-  const files = [...new Set(list.stdout.toString('utf8').split('\0').filter(Boolean))];
-  return { files, unchangedId: () => undefined };
+  const reader = nulNames();
+  const list = await runGit(
+    dir,
+    ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.'],
+    {
+      onStdout: reader.onStdout,
+    },
+  );
+  const names = reader.names();
+  if (list.code !== 0 || !names) return undefined;
+  return { files: [...new Set(names.filter(Boolean))], unchangedId: () => undefined };
+}
+
+/** Whether `file` is a regular file or is not there (a FIFO or device where git reads its index blocks it). */
+function regularOrAbsent(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return true; // not there: git makes do without one
+  }
 }
 
 /** Where git keeps this work tree's index, and the project folder's path in the repository. */
@@ -175,11 +216,12 @@ interface Repository {
 }
 
 /** The repository's paths (one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
-async function locate(dir: string): Promise<Repository | undefined> {
+async function locate(dir: string): Promise<Repository | 'hung' | undefined> {
   const r = await runGit(dir, [
     ...['rev-parse', '--show-prefix', '--git-path', 'index', '--git-path', 'info/attributes'],
     '--show-object-format',
   ]);
+  if (r.timedOut) return 'hung';
   if (r.code !== 0) return undefined;
   // a path with a newline in it makes more lines: not one this reads
   const lines = r.stdout.toString('utf8').split('\n');
@@ -187,17 +229,28 @@ async function locate(dir: string): Promise<Repository | undefined> {
   return { prefix: lines[0]!, index: path.resolve(dir, lines[1]!), attributes: path.resolve(dir, lines[2]!) };
 }
 
-/** The settings and environment every listing runs with: no attributes but the tree's, no CRLF conversion. */
-const LISTING_CONFIG = ['-c', `core.attributesFile=${os.devNull}`, '-c', 'core.autocrlf=false'];
+/**
+ * The settings and environment every listing runs with: no attributes but the tree's, no CRLF conversion, and
+ * git's full stat comparison whatever the repository's config says (`core.checkStat=minimal` with
+ * `core.trustctime=false` lets a same-size rewrite with its mtime put back pass as unchanged).
+ */
+const LISTING_CONFIG = [
+  ...['-c', `core.attributesFile=${os.devNull}`, '-c', 'core.autocrlf=false'],
+  ...['-c', 'core.checkStat=default', '-c', 'core.trustctime=true', '-c', 'core.ignoreStat=false'],
+];
+/**
+ * An ignored `.gitattributes` still applies to the files git compares (`ident`, `text`: two different files
+ * read as the same blob): untracked ones are listed even where ignored, so the caller knows attributes apply.
+ */
+const SHOW_ATTRIBUTES = '--exclude=!.gitattributes';
 const LISTING_ENV = { GIT_ATTR_NOSYSTEM: '1' };
 
 /**
  * The files git's stat pass finds changed, deleted or untracked (names only: a clean tree prints nothing),
  * read as they come. Undefined when git fails.
  */
-async function changedNames(dir: string): Promise<string[] | undefined> {
-  const names: string[] = [];
-  let rest: Buffer = Buffer.alloc(0);
+async function changedNames(dir: string, prefix: string): Promise<string[] | undefined> {
+  const reader = nulNames();
   const list = await runGit(
     dir,
     [
@@ -207,32 +260,69 @@ async function changedNames(dir: string): Promise<string[] | undefined> {
       '--deleted',
       '--others',
       '--exclude-standard',
+      SHOW_ATTRIBUTES,
       '-z',
       '--',
       '.',
+      ...ancestorAttributes(prefix),
     ],
     {
       env: LISTING_ENV,
-      onStdout: (chunk) => {
-        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-        let pos = 0;
-        for (let nul = buf.indexOf(NUL, pos); nul >= 0; nul = buf.indexOf(NUL, pos)) {
-          names.push(buf.toString('utf8', pos, nul));
-          pos = nul + 1;
-        }
-        rest = buf.subarray(pos);
-      },
+      onStdout: reader.onStdout,
     },
   );
-  return list.code === 0 ? names : undefined;
+  return list.code === 0 ? reader.names() : undefined;
+}
+
+/** The `.gitattributes` of the folders above the project folder (`a/b/` -> `a/.gitattributes`, the top one). */
+function ancestorAttributes(prefix: string): string[] {
+  const parts = prefix.split('/').filter(Boolean);
+  return parts.map((_, i) => `:(top,literal)${[...parts.slice(0, i), '.gitattributes'].join('/')}`);
+}
+
+const isAttributesName = (rel: string) => rel === '.gitattributes' || rel.endsWith('/.gitattributes');
+
+/**
+ * The changed names less the untracked `.gitattributes` that are ignored or above the project folder (listed
+ * only so attributes are known to apply: not part of the fingerprint); undefined when git cannot say.
+ */
+async function withoutIgnoredAttributes(
+  dir: string,
+  changed: string[],
+  tracked: ReadonlyMap<string, string>,
+): Promise<string[] | undefined> {
+  const asked = changed.filter((r) => isAttributesName(r) && !r.startsWith('../') && !tracked.has(r));
+  const outside = changed.some((r) => r.startsWith('../'));
+  if (!asked.length && !outside) return changed;
+  let ignored = new Set<string>();
+  if (asked.length) {
+    const pathspecs = asked.map((r) => `:(literal)${r}`);
+    const r = await runGit(dir, [
+      'ls-files',
+      '--others',
+      '--ignored',
+      '--exclude-standard',
+      '-z',
+      '--',
+      ...pathspecs,
+    ]);
+    if (r.code !== 0) return undefined;
+    ignored = new Set(r.stdout.toString('utf8').split('\0').filter(Boolean));
+  }
+  return changed.filter((r) => !r.startsWith('../') && !ignored.has(r));
 }
 
 /** The listing from the index as read and git's verdicts on it (the changed names hashed by Node). */
-function listingOf(index: IndexFiles, changed: string[], identity: string): GitListing {
+function listingOf(
+  index: IndexFiles,
+  changed: string[],
+  identity: string,
+  attributesSeen: boolean,
+): GitListing {
   const listed = index.files;
-  let attributes = index.attributes;
+  let attributes = index.attributes || attributesSeen;
   for (const rel of changed) {
-    if (rel === '.gitattributes' || rel.endsWith('/.gitattributes')) attributes = true;
+    if (isAttributesName(rel)) attributes = true;
     listed.set(rel, '');
   }
   return {
@@ -252,7 +342,7 @@ function listingOf(index: IndexFiles, changed: string[], identity: string): GitL
 async function indexListing(dir: string, repo: Repository, known?: string): Promise<GitListing | undefined> {
   const before = indexIdentity(repo.index);
   if (!before) return undefined;
-  const stating = changedNames(dir); // git starts now; Node reads the index meanwhile
+  const stating = changedNames(dir, repo.prefix); // git starts now; Node reads the index meanwhile
   const read = () => readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
   const seen = known === before;
   const index = seen ? undefined : read();
@@ -266,13 +356,14 @@ async function indexListing(dir: string, repo: Repository, known?: string): Prom
       unchangedSince: {
         reread: () => {
           const now = read();
-          return now && listingOf(now, [], now.identity);
+          return now && listingOf(now, [], now.identity, false);
         },
       },
     };
   const entries = index ?? read();
   if (!entries || entries.identity !== before) return undefined;
-  return listingOf(entries, changed, before);
+  const named = await withoutIgnoredAttributes(dir, changed, entries.files);
+  return named && listingOf(entries, named, before, changed.some(isAttributesName));
 }
 
 /**
@@ -282,6 +373,8 @@ async function indexListing(dir: string, repo: Repository, known?: string): Prom
 export async function gitListing(dir: string, known?: string): Promise<GitListing | undefined> {
   if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
   const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
+  // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
+  if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
   if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
   return (repo && (await indexListing(dir, repo, known))) ?? debugListing(dir);
 }
@@ -291,8 +384,17 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
   // path -> git's blob id where git vouches for the file unchanged, else '' (Node stats and hashes it)
   const listed = new Map<string, string>();
   let attributes = false;
+  const untrackedAttributes: string[] = [];
+  let tooLong = false;
   const add = (rel: string, e: Entry) => {
-    if (rel === '.gitattributes' || rel.endsWith('/.gitattributes')) attributes = true;
+    if (rel.length > MAX_PATH_BYTES) {
+      tooLong = true; // a crafted index: see MAX_PATH_BYTES
+      return;
+    }
+    if (isAttributesName(rel)) {
+      attributes = true;
+      if (e.tag === TAG_UNTRACKED) untrackedAttributes.push(rel);
+    }
     // modified (C), deleted (R), unmerged, skip-worktree (S), untracked (?): Node stats and hashes them
     if (e.tag !== TAG_H || !e.stage0) listed.set(rel, '');
     else if (
@@ -310,7 +412,7 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
     dir,
     [
       ...[...LISTING_CONFIG, 'ls-files'],
-      ...['--cached', '--others', '--modified', '--deleted', '--exclude-standard'],
+      ...['--cached', '--others', '--modified', '--deleted', '--exclude-standard', SHOW_ATTRIBUTES],
       ...['-t', '-s', '--debug', '-z', '--', '.'],
     ],
     {
@@ -319,12 +421,17 @@ async function debugListing(dir: string): Promise<GitListing | undefined> {
       onStdout: (chunk) => {
         const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
         rest = buf.subarray(parseListing(buf, add));
+        // one record: a path and its debug lines; more without its end is a path past MAX_PATH_BYTES
+        if (rest.length > 2 * MAX_PATH_BYTES) [tooLong, rest] = [true, Buffer.alloc(0)];
       },
     },
   );
   // the last record: its debug lines end the output
   parseListing(Buffer.concat([rest, Buffer.alloc(CTIME.length + DEBUG_LINES)]), add);
-  if (list.code !== 0) return undefined;
+  if (list.code !== 0 || tooLong) return undefined;
+  const kept = await withoutIgnoredAttributes(dir, untrackedAttributes, new Map());
+  if (!kept) return undefined;
+  for (const rel of untrackedAttributes) if (!kept.includes(rel)) listed.delete(rel);
   return {
     files: [...listed.keys()],
     unchangedId: attributes ? () => undefined : (rel) => listed.get(rel) || undefined,

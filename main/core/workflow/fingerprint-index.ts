@@ -27,6 +27,11 @@ const FIXED = 62;
 /** Extensions that change what the entries mean: split index (`link`), sparse index (`sdir`). */
 const UNSUPPORTED_EXTENSIONS = new Set(['link', 'sdir']);
 const HASH_BYTES = 20;
+/**
+ * The longest path read (Linux's PATH_MAX): a crafted v4 index whose every entry adds a byte to the previous
+ * path grows them quadratically (40 000 entries in 2.6 MB: 1.2 GB of paths). Longer: not an index read here.
+ */
+export const MAX_PATH_BYTES = 4096;
 
 /** A file's identity as git replaces it (a rename over it: new inode and ctime; written in place: mtime). */
 export function fileIdentity(st: fs.Stats): string {
@@ -75,10 +80,14 @@ export function readIndex(file: string, prefix: string, maxBytes: number): Index
   let buf: Buffer;
   let identity: string;
   try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    // never blocking: a FIFO swapped in for the index must not hang the open
+    const flags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+    const fd = fs.openSync(file, flags);
     try {
       const st = fs.fstatSync(fd);
-      if (!st.isFile() || st.size > 1 << 30) return undefined;
+      // a sparse file (mostly holes: free to make 1 GB) is no index git wrote; its read would cost the memory
+      const sparse = st.size > 1 << 20 && st.blocks * 512 < st.size / 2;
+      if (!st.isFile() || st.size > 1 << 30 || sparse) return undefined;
       identity = fileIdentity(st);
       buf = Buffer.allocUnsafe(st.size);
       let got = 0;
@@ -135,12 +144,13 @@ function parseIndex(buf: Buffer, prefix: string, maxBytes: number, identity: str
       if (!strip || strip[0] > previous.length) return undefined;
       const nul = buf.indexOf(0, strip[1]);
       if (nul < 0) return undefined;
+      if (previous.length - strip[0] + nul - strip[1] > MAX_PATH_BYTES) return undefined;
       previous = previous.slice(0, previous.length - strip[0]) + buf.toString('latin1', strip[1], nul);
       full = utf8(previous);
       pos = nul + 1;
     } else {
       const nul = buf.indexOf(0, name);
-      if (nul < 0) return undefined;
+      if (nul < 0 || nul - name > MAX_PATH_BYTES) return undefined;
       full = buf.toString('utf8', name, nul);
       pos = start + ((nul - start + 8) & ~7);
     }

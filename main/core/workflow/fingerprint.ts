@@ -209,11 +209,43 @@ function fingerprintOf(
   };
 }
 
-/** The files of a listing that are source: not excluded, not a NEVER_SOURCE folder's; sorted. */
+/**
+ * A listed path that does not name a file under the project folder: `..`, `.` or empty parts, absolute, a NUL,
+ * a `.git` part. git writes none; a crafted index (a repository from a zip or tarball) may hold any of them.
+ */
+const notInProject = /(^|\/)(\.{1,2}|\.git)?(\/|$)|^\/|\0/;
+
+/** The files of a listing that are source: inside the project, not excluded, not a NEVER_SOURCE folder's; sorted. */
 function sourceFiles(all: string[], exclude: string[]): string[] {
   // A Python project that does not ignore __pycache__ would otherwise change with every local test run.
-  return all.filter((f) => !isExcluded(f, exclude) && !neverSource.test(f)).sort();
+  return all.filter((f) => !notInProject.test(f) && !isExcluded(f, exclude) && !neverSource.test(f)).sort();
 }
+
+/**
+ * Whether the folder holding `rel` is where it seems: no folder on the way is a symbolic link (a crafted
+ * index's `link/secret` would otherwise be read through the link, outside the project). One realpath per folder; key '': the project folder's own.
+ */
+function realFolder(dir: string, rel: string, seen: Map<string, string | boolean | undefined>): boolean {
+  const slash = rel.lastIndexOf('/');
+  if (slash < 0) return true;
+  const folder = rel.slice(0, slash);
+  let real = seen.get(folder);
+  if (real === undefined) {
+    if (!seen.has('')) seen.set('', realpathOr(dir));
+    const root = seen.get('');
+    real = typeof root === 'string' && realpathOr(path.join(dir, folder)) === path.join(root, folder);
+    seen.set(folder, real);
+  }
+  return real === true;
+}
+
+const realpathOr = (p: string): string | undefined => {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * Computes the fingerprint of a project folder. Never throws: an unreadable file counts as missing. In a git
@@ -269,6 +301,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   // Every file Node hashed itself is in the stat cache and none was unreadable: a clean tree's hash may be kept.
   let keepable = true;
   let previous: string | undefined;
+  const folders = new Map<string, string | boolean | undefined>();
   for (const rel of files) {
     if (rel === previous) continue; // listed twice: one entry, as the Map it was
     previous = rel;
@@ -281,6 +314,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
     const abs = path.join(dir, rel);
     let st: fs.Stats;
     try {
+      if (!realFolder(dir, rel, folders)) throw new Error('behind a symbolic link');
       st = fs.lstatSync(abs);
     } catch {
       keepable = false;
