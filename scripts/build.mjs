@@ -23,8 +23,9 @@ const appOnly = argv.includes('--app');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-// re2js is not inlined: it is required on the first user pattern compiled (main/core/units/regex.ts).
-const inlined = new Set(['yaml', 'commander', 'jsonc-parser']);
+// re2js and jsonc-parser are not inlined: each is required where first used (main/core/units/regex.ts,
+// main/core/switch/edit.ts).
+const inlined = new Set(['yaml', 'commander']);
 const cliExternal = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !inlined.has(name))
   .flatMap((name) => [name, `${name}/*`]);
@@ -113,7 +114,7 @@ if (!appOnly && existsSync(out))
   for (const f of readdirSync(out)) if (/^cli(-.*)?\.mjs(\.map)?$/.test(f)) rmSync(path.join(out, f));
 
 const results = await Promise.allSettled([
-  // The CLI inlines the packages every command loads (yaml, commander, jsonc-parser): one file to read
+  // The CLI inlines the packages every command loads (yaml, commander): one file to read
   // and compile (and Node's compile cache keeps it compiled) instead of ~90 module lookups; everything heavy
   // stays external and loads on first use.
   appOnly
@@ -135,13 +136,9 @@ const results = await Promise.allSettled([
         banner: { js: CLI_BANNER },
         metafile: true,
         external: cliExternal,
-        // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ES build bundles.
         // yaml's ES build (the same code as its CommonJS one; only `!!binary` gives a Uint8Array, not a Buffer)
         // joins the CLI's modules directly: its CommonJS build costs ~80 module wrappers run at every start.
-        alias: {
-          'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js',
-          yaml: './node_modules/yaml/browser/index.js',
-        },
+        alias: { yaml: './node_modules/yaml/browser/index.js' },
         plugins: [lazyBuiltins],
       }),
   build({

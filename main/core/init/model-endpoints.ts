@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import { parseDocument } from 'yaml';
 import { CATALOGUE } from '../machine/catalogue';
 import { inferFormat } from '../switch/config';
-import { readValue } from '../switch/edit';
+import { jsonc, readValue } from '../switch/edit';
 import { filesIn, readText, relCwd, subDirs, type SwitchFileDraft, type SwitchKeyDraft } from './plan';
 
 const MAX_FILE_BYTES = 256 * 1024;
@@ -73,7 +73,7 @@ function candidateKeys(text: string, format: 'env' | 'json' | 'yaml'): string[] 
   }
   if (format === 'json') {
     const errors: ParseError[] = [];
-    const doc: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+    const doc: unknown = jsonc().parse(text, errors, { allowTrailingComma: true });
     return errors.length ? [] : stringLeaves(doc);
   }
   // A file that does not parse, or an alias bomb (the parser refuses excessive aliases), has no keys to offer.

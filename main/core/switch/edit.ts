@@ -4,7 +4,7 @@
  * YAML anchors and aliases stay as written: a switched key whose value is (or sits under) an alias, or comes
  * from a merge (`<<: *x`), is refused with its file:line instead of being flattened into a literal.
  */
-import { applyEdits, findNodeAtLocation, modify, parseTree, type ParseError } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import {
   isAlias,
   isMap,
@@ -19,6 +19,10 @@ import {
 } from 'yaml';
 import { duplicateKeys } from '../config/yaml-strict';
 import type { SwitchFormat } from './config';
+
+/** jsonc-parser, loaded by the first JSON file read or switched (its string tables cost every command ~0.2 MB). */
+export const jsonc = (): typeof import('jsonc-parser') =>
+  require('jsonc-parser') as typeof import('jsonc-parser');
 
 const pathOf = (key: string): string[] => key.split('.').filter(Boolean);
 
@@ -70,9 +74,9 @@ export function readValues(
   }
   if (format === 'json') {
     const errors: ParseError[] = [];
-    const tree = parseTree(text, errors, { allowTrailingComma: true });
+    const tree = jsonc().parseTree(text, errors, { allowTrailingComma: true });
     for (const key of keys) {
-      const node = tree ? findNodeAtLocation(tree, pathOf(key)) : undefined;
+      const node = tree ? jsonc().findNodeAtLocation(tree, pathOf(key)) : undefined;
       out[key] = node && node.type !== 'object' && node.type !== 'array' ? String(node.value) : undefined;
     }
     return out;
@@ -178,18 +182,18 @@ function envQuote(value: string, quote: EnvLine['quote']): string {
 
 function setJson(text: string, key: string, value: string, file: string): string {
   const errors: ParseError[] = [];
-  parseTree(text, errors, { allowTrailingComma: true });
+  jsonc().parseTree(text, errors, { allowTrailingComma: true });
   if (errors.length > 0)
     throw new Error(`${file}: not valid JSON (at offset ${errors[0]!.offset}); nothing was changed`);
   const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
-  const edits = modify(text, pathOf(key), value, {
+  const edits = jsonc().modify(text, pathOf(key), value, {
     formattingOptions: {
       insertSpaces: !indent.startsWith('\t'),
       tabSize: indent.startsWith('\t') ? 1 : indent.length,
       eol: text.includes('\r\n') ? '\r\n' : '\n',
     },
   });
-  return applyEdits(text, edits);
+  return jsonc().applyEdits(text, edits);
 }
 
 /** One change to a text: the bytes from `start` to `end` become `text`. */
