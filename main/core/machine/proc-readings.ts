@@ -4,7 +4,7 @@
  * of os.cpus() (which also reads every core's frequency) and systeminformation's mem() (a promise chain and
  * a fresh buffer every 2 s). Where /proc cannot be read, the watch falls back to those.
  */
-import fs from 'node:fs';
+import { readInto } from '../platform/proc-linux';
 import type { CpuTimes, MemReading } from './readings';
 
 /** /proc/stat's aggregate `cpu` line as os.cpus() sums it (user, nice, system, idle, irq; iowait left out). */
@@ -61,16 +61,6 @@ export class ProcReadings {
   }
 
   private read(file: string, max: number): number {
-    let fd = -1;
-    try {
-      fd = fs.openSync(`${this.root}/${file}`, 'r');
-      let n = 0;
-      for (let r = 1; r > 0 && n < max; n += r) r = fs.readSync(fd, this.buf, n, max - n, null);
-      return n;
-    } catch {
-      return -1;
-    } finally {
-      if (fd >= 0) fs.closeSync(fd);
-    }
+    return readInto(`${this.root}/${file}`, this.buf, max);
   }
 }

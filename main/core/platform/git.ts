@@ -62,22 +62,20 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
         GIT_EXTERNAL_DIFF: '',
         LC_ALL: 'C',
       },
+      // killed by Node at the limit (SIGKILL: a git blocked on a FIFO need not cooperate)
+      timeout: opts.timeoutMs ?? GIT_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
     });
-    const onStdout = opts.onStdout;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? GIT_TIMEOUT_MS);
-    child.stdout.on('data', onStdout ?? ((b: Buffer) => chunks.push(b)));
-    child.on('error', () => {
-      clearTimeout(timer);
-      resolve({ code: -1, stdout: Buffer.alloc(0) });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
+    child.stdout.on('data', opts.onStdout ?? ((b: Buffer) => chunks.push(b)));
+    child.on('error', () => resolve({ code: -1, stdout: Buffer.alloc(0) }));
+    child.on('close', (code, signal) => {
       const stdout = Buffer.concat(chunks);
-      resolve(timedOut ? { code: -1, stdout, timedOut } : { code: code ?? -1, stdout });
+      // killed with no exit code: the time limit (or someone's SIGKILL: git's answer is lost either way)
+      resolve(
+        code === null && signal === 'SIGKILL'
+          ? { code: -1, stdout, timedOut: true }
+          : { code: code ?? -1, stdout },
+      );
     });
   });
 }

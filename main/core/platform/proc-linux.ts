@@ -85,17 +85,21 @@ function myUserName(uid: number | undefined): string {
   }
 }
 
-/** Reads a file into `buf` (up to its length); the byte count, or -1 when it cannot be read. */
-function readInto(file: string, buf: Buffer): number {
+/**
+ * Reads a file into a reused `buf` (up to `max` bytes, at most its length): the byte count, or -1 when it cannot
+ * be read. /proc files are made as they are read: no stat, no fresh buffer.
+ */
+export function readInto(file: string, buf: Buffer, max = buf.length): number {
   let fd = -1;
   try {
     fd = fs.openSync(file, 'r');
+    const end = Math.min(max, buf.length);
     let n = 0;
     for (;;) {
-      const r = fs.readSync(fd, buf, n, buf.length - n, null);
+      const r = fs.readSync(fd, buf, n, end - n, null);
       if (r <= 0) break;
       n += r;
-      if (n >= buf.length) break;
+      if (n >= end) break;
     }
     return n;
   } catch {

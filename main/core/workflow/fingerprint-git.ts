@@ -14,7 +14,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runGit } from '../platform/git';
-import { indexIdentity, MAX_PATH_BYTES, readIndex, type IndexFiles } from './fingerprint-index';
+import {
+  indexIdentity,
+  isAttributesName,
+  MAX_PATH_BYTES,
+  readIndex,
+  type IndexFiles,
+} from './fingerprint-index';
 
 /** What git lists for a fingerprint: every file, and the blob id of each one git vouches for unchanged. */
 export interface GitListing {
@@ -279,8 +285,6 @@ function ancestorAttributes(prefix: string): string[] {
   const parts = prefix.split('/').filter(Boolean);
   return parts.map((_, i) => `:(top,literal)${[...parts.slice(0, i), '.gitattributes'].join('/')}`);
 }
-
-const isAttributesName = (rel: string) => rel === '.gitattributes' || rel.endsWith('/.gitattributes');
 
 /**
  * The changed names less the untracked `.gitattributes` that are ignored or above the project folder (listed

@@ -33,9 +33,12 @@ const HASH_BYTES = 20;
  */
 export const MAX_PATH_BYTES = 4096;
 
-/** A file's identity as git replaces it (a rename over it: new inode and ctime; written in place: mtime). */
+/**
+ * A file's identity by its stat: size, mtime, ctime and inode (a rename over it: new inode and ctime; written in
+ * place: mtime). The index's identity, and the key the fingerprint's stat cache keeps a content id against.
+ */
 export function fileIdentity(st: fs.Stats): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
 }
 
 /** The index's identity now ('' when it cannot be stat-ed). */
@@ -114,7 +117,7 @@ const utf8 = (latin1: string) =>
   /[\x80-\xff]/.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1;
 
 /** Whether a repository path names a `.gitattributes` file. */
-const isAttributes = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
+export const isAttributesName = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
 
 function parseIndex(buf: Buffer, prefix: string, maxBytes: number, identity: string): IndexFiles | undefined {
   if (buf.length < 12 + HASH_BYTES || buf.toString('latin1', 0, 4) !== 'DIRC') return undefined;
@@ -155,7 +158,7 @@ function parseIndex(buf: Buffer, prefix: string, maxBytes: number, identity: str
       pos = start + ((nul - start + 8) & ~7);
     }
     if (pos > buf.length - HASH_BYTES) return undefined;
-    if (isAttributes(full)) attributes = true;
+    if (isAttributesName(full)) attributes = true;
     if (!full.startsWith(prefix)) continue;
     const rel = prefix ? full.slice(prefix.length) : full;
     const vouched =

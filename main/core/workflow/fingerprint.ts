@@ -18,6 +18,7 @@ import { formatBytes } from '../format';
 import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
 import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
 import { GIT_ID_MAX_BYTES, gitListing } from './fingerprint-git';
+import { fileIdentity } from './fingerprint-index';
 
 /** A fingerprint, its parts, and the files it was made of (relative path with `/` -> content id). */
 export interface Fingerprint {
@@ -172,14 +173,11 @@ function relativeExclusions(dir: string, exclude: readonly string[] | undefined)
 /** A path with a NEVER_SOURCE folder (or file) name as one of its parts. */
 const neverSource = new RegExp(`(^|/)(${NEVER_SOURCE.map((n) => n.replace(/\./g, '\\.')).join('|')})(/|$)`);
 
-/** The stat a cached content id is kept against. */
-const statKey = (st: fs.Stats) => `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
-
 /** Whether every file Node hashed itself (the stat cache's entries) is as it was. */
 function hashedFilesUnchanged(dir: string, entries: StatCache['entries']): boolean {
   for (const [rel, [key]] of Object.entries(entries)) {
     try {
-      if (statKey(fs.lstatSync(path.join(dir, rel))) !== key) return false;
+      if (fileIdentity(fs.lstatSync(path.join(dir, rel))) !== key) return false;
     } catch {
       return false;
     }
@@ -222,21 +220,25 @@ function sourceFiles(all: string[], exclude: string[]): string[] {
 }
 
 /**
- * Whether the folder holding `rel` is where it seems: no folder on the way is a symbolic link (a crafted
- * index's `link/secret` would otherwise be read through the link, outside the project). One realpath per folder; key '': the project folder's own.
+ * A test of whether the folder holding a listed file is where it seems: no folder on the way is a symbolic link
+ * (a crafted index's `link/secret` would otherwise be read through the link, outside the project). One
+ * realpath per folder.
  */
-function realFolder(dir: string, rel: string, seen: Map<string, string | boolean | undefined>): boolean {
-  const slash = rel.lastIndexOf('/');
-  if (slash < 0) return true;
-  const folder = rel.slice(0, slash);
-  let real = seen.get(folder);
-  if (real === undefined) {
-    if (!seen.has('')) seen.set('', realpathOr(dir));
-    const root = seen.get('');
-    real = typeof root === 'string' && realpathOr(path.join(dir, folder)) === path.join(root, folder);
-    seen.set(folder, real);
-  }
-  return real === true;
+function realFolders(dir: string): (rel: string) => boolean {
+  let root: string | undefined | null = null; // null: not resolved yet
+  const seen = new Map<string, boolean>();
+  return (rel) => {
+    const slash = rel.lastIndexOf('/');
+    if (slash < 0) return true;
+    const folder = rel.slice(0, slash);
+    let real = seen.get(folder);
+    if (real === undefined) {
+      if (root === null) root = realpathOr(dir);
+      real = root !== undefined && realpathOr(path.join(dir, folder)) === path.join(root, folder);
+      seen.set(folder, real);
+    }
+    return real;
+  };
 }
 
 const realpathOr = (p: string): string | undefined => {
@@ -301,7 +303,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   // Every file Node hashed itself is in the stat cache and none was unreadable: a clean tree's hash may be kept.
   let keepable = true;
   let previous: string | undefined;
-  const folders = new Map<string, string | boolean | undefined>();
+  const inRealFolder = realFolders(dir);
   for (const rel of files) {
     if (rel === previous) continue; // listed twice: one entry, as the Map it was
     previous = rel;
@@ -314,14 +316,14 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
     const abs = path.join(dir, rel);
     let st: fs.Stats;
     try {
-      if (!realFolder(dir, rel, folders)) throw new Error('behind a symbolic link');
+      if (!inRealFolder(rel)) throw new Error('behind a symbolic link');
       st = fs.lstatSync(abs);
     } catch {
       keepable = false;
       continue; // deleted (still in git's index): not part of what would be deployed
     }
     if (!st.isFile() && !st.isSymbolicLink()) continue; // submodule folders, sockets…
-    const key = statKey(st);
+    const key = fileIdentity(st);
     const hit = cache.entries[rel];
     let id: string;
     if (hit && hit[0] === key) id = hit[1];
