@@ -56,12 +56,11 @@ const LAZY_BUILTINS = [
 // built-in as default and its functions as named exports: esbuild then binds imports to it directly instead of
 // copying the whole module's properties (__toESM) at each of ~90 import sites.
 const EAGER_BUILTINS = ['fs', 'path'];
-// accessors: false leaves out properties that load more on first read (fs.promises, fs.ReadStream…): a named
-// export is read when the module loads, so those stay reachable through the default export only.
-const builtinNames = (name, { accessors = true } = {}) => {
-  const props = Object.getOwnPropertyDescriptors(createRequire(import.meta.url)(`node:${name}`));
-  return Object.keys(props).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && (accessors || !props[n].get));
-};
+/** A built-in's exports that can be named (identifiers), with their property descriptors. */
+const builtinProps = (name) =>
+  Object.entries(Object.getOwnPropertyDescriptors(createRequire(import.meta.url)(`node:${name}`))).filter(
+    ([n]) => /^[A-Za-z_$][\w$]*$/.test(n),
+  );
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -78,10 +77,11 @@ const lazyBuiltins = {
     // properties load the built-in when read; each function is also a named export that loads it when called.
     // Classes and constants have no named export (use `mod.Name`): a build error says so.
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
-      const props = Object.getOwnPropertyDescriptors(createRequire(import.meta.url)(`node:${args.path}`));
-      const names = builtinNames(args.path).filter((n) => n !== 'default');
-      const getters = names.map((n) => `get ${n}() { return load().${n}; }`);
-      const functions = names.filter((n) => typeof props[n].value === 'function' && /^[a-z]/.test(n));
+      const props = builtinProps(args.path).filter(([n]) => n !== 'default');
+      const getters = props.map(([n]) => `get ${n}() { return load().${n}; }`);
+      const functions = props
+        .filter(([n, d]) => typeof d.value === 'function' && /^[a-z]/.test(n))
+        .map(([n]) => n);
       return {
         loader: 'js',
         contents:
@@ -94,7 +94,12 @@ const lazyBuiltins = {
       loader: 'js',
       contents:
         `const m = require('node:${args.path}');\nexport default m;\n` +
-        `export const { ${builtinNames(args.path, { accessors: false }).join(', ')} } = m;\n`,
+        // Accessors (fs.promises, fs.ReadStream…) load more when read, and a named export is read at load:
+        // they stay reachable through the default export only.
+        `export const { ${builtinProps(args.path)
+          .filter(([, d]) => !d.get)
+          .map(([n]) => n)
+          .join(', ')} } = m;\n`,
     }));
   },
 };
@@ -105,7 +110,6 @@ const CLI_BANNER = [
   "import { createRequire as __offloadCreateRequire } from 'node:module';",
   "import { fileURLToPath as __offloadFileURLToPath } from 'node:url';",
   'const require = __offloadCreateRequire(import.meta.url);',
-  'const __filename = __offloadFileURLToPath(import.meta.url);',
   "const __dirname = __offloadFileURLToPath(new URL('.', import.meta.url)).replace(/[\\\\/]$/, '');",
 ].join('\n');
 
