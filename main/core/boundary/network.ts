@@ -26,6 +26,36 @@ export interface EffectsOptions {
   project?: { name: string; dir: string; env: Record<string, string>; secrets?: string[] };
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+
+/**
+ * fetch() that follows redirects itself so the request's headers (a project's `Bearer ${{ secrets.X }}`, an API
+ * key) stay with the origin offload.yml names: fetch drops only Authorization and Cookie on a hop to another
+ * origin, and any other header went wherever the answer pointed. The response's `url` is the last hop's.
+ */
+async function fetchFollowing(url: string | URL, init?: RequestInit): Promise<Response> {
+  if (init?.redirect === 'manual' || init?.redirect === 'error') return fetch(url, init);
+  const origin = new URL(url).origin;
+  let current = new URL(url);
+  let opts: RequestInit = { ...init, redirect: 'manual' };
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(current, opts);
+    const location = res.headers.get('location');
+    if (!REDIRECTS.has(res.status) || location === null) return res;
+    await res.body?.cancel();
+    if (hop === MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects from ${origin}`);
+    const next = new URL(location, current);
+    if (next.origin !== origin) opts = { ...opts, headers: undefined };
+    const method = (opts.method ?? 'GET').toUpperCase();
+    if (
+      res.status === 303 ? method !== 'HEAD' : (res.status === 301 || res.status === 302) && method === 'POST'
+    )
+      opts = { ...opts, method: 'GET', body: undefined };
+    current = next;
+  }
+}
+
 /** The network effects a project can cause, each checked against its trust. */
 export interface ProjectEffects {
   /** Whether the project is trusted right now. */
@@ -169,7 +199,7 @@ export function projectEffects(opts: EffectsOptions): ProjectEffects {
           );
         }
       }
-      return fetch(url, init);
+      return fetchFollowing(url, init);
     },
     connect(target) {
       return net.connect({ host: target.host, port: target.port });

@@ -148,7 +148,8 @@ export const httpStep: StepKind<HttpSpec> = {
       });
       const body = method === 'HEAD' ? '' : await readBody(res);
       const took = ms();
-      ctx.log(`${method} ${url.href} -> ${res.status} (${took} ms)\n`, 'info');
+      const moved = res.url && res.url !== url.href ? `, redirected to ${res.url}` : '';
+      ctx.log(`${method} ${url.href} -> ${res.status} (${took} ms${moved})\n`, 'info');
       if (!statusOk(res.status, spec.status)) {
         const want = spec.status === undefined ? '200-399' : [spec.status].flat().join(' or ');
         if (body) ctx.log(`${body.slice(0, 2000)}\n`, 'info');
