@@ -322,7 +322,14 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
       keepable = false;
       continue; // deleted (still in git's index): not part of what would be deployed
     }
-    if (!st.isFile() && !st.isSymbolicLink()) continue; // submodule folders, sockets…
+    if (listed && st.isDirectory() && fs.existsSync(path.join(abs, '.git'))) {
+      // a submodule (or a repository inside): its files, fingerprinted afresh, stand for it; git's stat pass
+      // here does not look inside it, so no kept hash may stand for this tree
+      keepable = false;
+      add(rel, `repository:${(await computeFingerprint({ dir: abs, configHash: '' })).parts.files}`);
+      continue;
+    }
+    if (!st.isFile() && !st.isSymbolicLink()) continue; // sockets, FIFOs…
     const key = fileIdentity(st);
     const hit = cache.entries[rel];
     let id: string;
