@@ -82,6 +82,14 @@ describe('durations: one syntax', () => {
     }
   });
 
+  it('a time a hair under a minute or an hour carries over (a 60-minute budget read "59m60s")', () => {
+    expect(formatDurationCompact(3_599_600)).toBe('1h');
+    expect(formatDurationCompact(119_700)).toBe('2m');
+    expect(formatDurationCompact(59_960)).toBe('1m');
+    expect(formatDurationCompact(39.4)).toBe('39ms');
+    expect(formatDurationCompact(999.7)).toBe('1s');
+  });
+
   it('one schema fragment: string with the pattern or a bounded number', () => {
     const s = durationSchema('Wait.');
     expect(s.pattern).toBe(DURATION_PATTERN);
