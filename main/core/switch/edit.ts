@@ -174,8 +174,15 @@ function setEnv(text: string, key: string, value: string): string {
   return text.slice(0, line.valueStart) + envQuote(value, line.quote) + text.slice(line.valueEnd);
 }
 
+/** Characters a shell (and dotenv-expand, docker compose) acts on inside double quotes: `$(…)`, `$VAR`, backticks. */
+const EXPANDS_IN_DOUBLE_QUOTES = /[$`]/;
+/** What single quotes cannot hold on one line of a .env. */
+const NOT_IN_SINGLE_QUOTES = /['\r\n]/;
+
 function envQuote(value: string, quote: EnvLine['quote']): string {
   if (quote === "'" && !value.includes("'")) return `'${value}'`;
+  // single quotes are literal to every .env reader: a sourced .env runs no `$(…)` and expands no `$VAR` of a value
+  if (EXPANDS_IN_DOUBLE_QUOTES.test(value) && !NOT_IN_SINGLE_QUOTES.test(value)) return `'${value}'`;
   if (quote === '"' || quote === "'" || /[\s#"'$`\\]/.test(value)) return JSON.stringify(value);
   return value;
 }
