@@ -26,8 +26,10 @@ export const awsSchema: JsonSchema = {
     },
     endpoint: {
       type: 'string',
-      pattern: '^https?://',
-      description: 'Endpoint override for every AWS client (LocalStack, moto, the test endpoint).',
+      // written out: it is used as written (no `${{ … }}`: the user's values never go into a project-named endpoint)
+      pattern: '^https?://[^\\s${}]+$',
+      description:
+        'Endpoint override for every AWS client (LocalStack, moto, the test endpoint), written out: it takes no ${{ … }}.',
     },
     'max-attempts': {
       type: 'integer',

@@ -103,7 +103,8 @@ function patternMessage(pattern: string, value: unknown): string {
   if (pattern === URL_PATTERN) {
     return `expected an http:// or https:// URL (or one built by \${{ … }}), got ${typeName(value)}`;
   }
-  if (pattern === '^https?://') return `expected an http:// or https:// URL, got ${typeName(value)}`;
+  if (pattern === '^https?://[^\\s${}]+$')
+    return `expected an http:// or https:// URL written out (it is used as written: no \${{ … }}, spaces or braces), got ${typeName(value)}`;
   if (pattern === COMMON_STEP_KEYS.id?.pattern) {
     return `expected an id of letters, digits, '-' and '_' that starts with a letter or '_', got ${typeName(value)}`;
   }
