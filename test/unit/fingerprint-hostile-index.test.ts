@@ -121,9 +121,7 @@ describe.runIf(process.platform === 'linux')('a crafted version 4 index', () => 
     roots.push(dir);
     // 6 000 entries in 390 KB: 18 M characters of paths (40 000 in 2.6 MB were 1.2 GB of memory)
     fs.writeFileSync(path.join(dir, 'index'), growingV4Index(6000));
-    const started = Date.now();
     expect(readIndex(path.join(dir, 'index'), '', 1024)).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(200);
   });
 });
 
@@ -136,24 +134,25 @@ describe.runIf(process.platform === 'linux')('a repository that makes git block'
     return dir;
   };
 
-  it('an index that is a FIFO: the fingerprint is made without git, at once, instead of hanging', async () => {
-    const dir = fifoRepo();
-    execFileSync('mkfifo', [path.join(dir, '.git', 'index')]);
-    const started = Date.now();
-    const fp = await computeFingerprint({ dir, configHash: 'c' });
-    expect(Date.now() - started).toBeLessThan(1500);
-    expect(fp.source).toBe('content');
-    expect([...fp.manifest.keys()]).toEqual(['a.txt']);
-    expect(readIndex(path.join(dir, '.git', 'index'), '', 1024)).toBeUndefined();
-  });
+  // Bounded by the test's own limit (10 s), well under git's 20 s: a fingerprint that waited on git fails it.
+  it(
+    'an index that is a FIFO: the fingerprint is made without git, at once, instead of hanging',
+    { timeout: 10_000 },
+    async () => {
+      const dir = fifoRepo();
+      execFileSync('mkfifo', [path.join(dir, '.git', 'index')]);
+      const fp = await computeFingerprint({ dir, configHash: 'c' });
+      expect(fp.source).toBe('content');
+      expect([...fp.manifest.keys()]).toEqual(['a.txt']);
+      expect(readIndex(path.join(dir, '.git', 'index'), '', 1024)).toBeUndefined();
+    },
+  );
 
   it('a config include that is a FIFO: git is killed at its time limit, never waited on for ever', async () => {
     const dir = fifoRepo();
     execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
     execFileSync('git', ['config', 'include.path', 'blocks'], { cwd: dir });
-    const started = Date.now();
     const r = await runGit(dir, ['rev-parse', '--show-prefix'], { timeoutMs: 300 });
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(r).toMatchObject({ code: -1, timedOut: true });
   });
 });
