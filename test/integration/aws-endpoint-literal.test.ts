@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeProject, runCli } from '../helpers/cli';
 
-describe('aws.endpoint takes no ${{ … }}', () => {
-  it('validate names it at its line and column, exit 2', async () => {
-    const dir = makeProject(`name: ep
+/** A one-step project whose aws.endpoint is `endpoint` (line 9, column 13). */
+const withEndpoint = (endpoint: string) =>
+  makeProject(`name: ep
 phases:
   local:
     steps:
@@ -16,8 +16,12 @@ phases:
         run: "true"
 aws:
   region: us-east-1
-  endpoint: "http://127.0.0.1:4566/\${{ env.SECRET }}"
+  endpoint: ${endpoint}
 `);
+
+describe('aws.endpoint takes no ${{ … }}', () => {
+  it('validate names it at its line and column, exit 2', async () => {
+    const dir = withEndpoint('"http://127.0.0.1:4566/${{ env.SECRET }}"');
     const r = await runCli(['validate'], { cwd: dir, untrusted: true });
     expect(r.code).toBe(2);
     expect(r.stderr + r.stdout).toMatch(
@@ -26,16 +30,7 @@ aws:
   });
 
   it('a plain endpoint still validates', async () => {
-    const dir = makeProject(`name: ep
-phases:
-  local:
-    steps:
-      - name: ok
-        run: "true"
-aws:
-  region: us-east-1
-  endpoint: http://127.0.0.1:4566
-`);
+    const dir = withEndpoint('http://127.0.0.1:4566');
     const r = await runCli(['validate'], { cwd: dir, untrusted: true });
     expect(r.code).toBe(0);
   });
