@@ -10,10 +10,18 @@
  * end-of-line conversion, no attributes file. Where any may apply, the list is used without ids (every file
  * is stat-ed and hashed by Node, as before).
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { runGit } from '../platform/git';
+import {
+  configMayConvert,
+  guessRepository,
+  infoAttributes,
+  insideGitWorkTree,
+  locate,
+  regularFile,
+  regularOrAbsent,
+  type Repository,
+} from './git-repository';
 import {
   indexIdentity,
   isAttributesName,
@@ -45,36 +53,6 @@ export const GIT_ID_MAX_BYTES = 4 * 1024 * 1024;
 const ASSUME_UNCHANGED = 0x8000;
 const INTENT_TO_ADD = 0x20000000;
 const SKIP_WORKTREE = 0x40000000;
-
-/** Whether a `.git` (folder, or file for worktrees and submodules) exists here or above: no git spawn otherwise. */
-function insideGitWorkTree(dir: string): boolean {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return true;
-    if (path.dirname(d) === d) return false;
-  }
-}
-
-/**
- * Whether git may convert content or run a filter program here: a filter driver or CRLF conversion in the
- * configuration. (The user's and the system's attributes files are switched off for the listing; an
- * attributes file in the tree is seen in the listing itself, the repository's info/attributes by the caller.)
- */
-async function configMayConvert(dir: string): Promise<boolean | 'hung'> {
-  const config = await runGit(dir, ['config', '-z', '--get-regexp', '^(filter\\..*|core\\.autocrlf)$']);
-  if (config.timedOut) return 'hung';
-  if (config.code === 1) return false; // nothing matched
-  if (config.code !== 0) return true;
-  // only `core.autocrlf false`: nothing converts either
-  const entries = config.stdout.toString('utf8').split('\0').filter(Boolean);
-  return entries.some((e) => !/^core\.autocrlf\n(false|0|no|off)$/i.test(e));
-}
-
-/** Whether the repository has an info/attributes file (or git cannot say where it would be). */
-async function infoAttributes(dir: string, repo: Repository | undefined): Promise<boolean> {
-  if (repo) return fs.existsSync(repo.attributes);
-  const attrs = await runGit(dir, ['rev-parse', '--git-path', 'info/attributes']);
-  return attrs.code !== 0 || fs.existsSync(path.resolve(dir, attrs.stdout.toString('utf8').trim()));
-}
 
 /** One index entry or untracked file as `ls-files -t -s --debug` lists it. */
 interface Entry {
@@ -205,36 +183,6 @@ async function namesOnly(dir: string): Promise<GitListing | undefined> {
   return { files: [...new Set(names.filter(Boolean))], unchangedId: () => undefined };
 }
 
-/** Whether `file` is a regular file or is not there (a FIFO or device where git reads its index blocks it). */
-function regularOrAbsent(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return true; // not there: git makes do without one
-  }
-}
-
-/** Where git keeps this work tree's index, and the project folder's path in the repository. */
-interface Repository {
-  index: string;
-  prefix: string;
-  attributes: string;
-}
-
-/** The repository's paths (one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
-async function locate(dir: string): Promise<Repository | 'hung' | undefined> {
-  const r = await runGit(dir, [
-    ...['rev-parse', '--show-prefix', '--git-path', 'index', '--git-path', 'info/attributes'],
-    '--show-object-format',
-  ]);
-  if (r.timedOut) return 'hung';
-  if (r.code !== 0) return undefined;
-  // a path with a newline in it makes more lines: not one this reads
-  const lines = r.stdout.toString('utf8').split('\n');
-  if (lines.length !== 5 || lines[4] !== '' || lines[3] !== 'sha1') return undefined;
-  return { prefix: lines[0]!, index: path.resolve(dir, lines[1]!), attributes: path.resolve(dir, lines[2]!) };
-}
-
 /**
  * The settings and environment every listing runs with: no attributes but the tree's, no CRLF conversion, and
  * git's full stat comparison whatever the repository's config says (`core.checkStat=minimal` with
@@ -343,10 +291,26 @@ function listingOf(
  * whole listing). When it is still `known` (a clean tree's index seen before), the index is read only if git
  * names a change.
  */
-async function indexListing(dir: string, repo: Repository, known?: string): Promise<GitListing | undefined> {
+/** git's stat pass started, and the identity its index had just before. */
+interface StatPass {
+  before: string;
+  stating: Promise<string[] | undefined>;
+}
+
+function startStatPass(dir: string, repo: Pick<Repository, 'index' | 'prefix'>): StatPass {
   const before = indexIdentity(repo.index);
+  return { before, stating: before ? changedNames(dir, repo.prefix) : Promise.resolve(undefined) };
+}
+
+async function indexListing(
+  dir: string,
+  repo: Repository,
+  known?: string,
+  started?: StatPass,
+): Promise<GitListing | undefined> {
+  // git starts now (or has started); Node reads the index meanwhile
+  const { before, stating } = started ?? startStatPass(dir, repo);
   if (!before) return undefined;
-  const stating = changedNames(dir, repo.prefix); // git starts now; Node reads the index meanwhile
   const read = () => readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
   const seen = known === before;
   const index = seen ? undefined : read();
@@ -376,11 +340,23 @@ async function indexListing(dir: string, repo: Repository, known?: string): Prom
  */
 export async function gitListing(dir: string, known?: string): Promise<GitListing | undefined> {
   if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
+  // git's stat pass (the long part) starts beside the two short questions, on Node's guess of the repository;
+  // it counts only if rev-parse then names the same index file and prefix (start-up, issue 20)
+  const guess = guessRepository(dir);
+  const early = guess && regularFile(guess.index) ? startStatPass(dir, guess) : undefined;
   const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
-  // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
-  if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
-  if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
-  return (repo && (await indexListing(dir, repo, known))) ?? debugListing(dir);
+  const listing = await (async (): Promise<GitListing | undefined> => {
+    // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
+    if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
+    if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
+    const started =
+      early && repo && repo.prefix === guess?.prefix && indexIdentity(repo.index) === early.before
+        ? early
+        : undefined;
+    return (repo && (await indexListing(dir, repo, known, started))) ?? debugListing(dir);
+  })();
+  await early?.stating; // never left running: an unused early pass is waited for (git's time limit holds)
+  return listing;
 }
 
 /** The whole listing from git (`ls-files --debug`, ~6 MB for 30 000 files): where the index is not read. */
