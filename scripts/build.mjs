@@ -14,13 +14,21 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 const argv = process.argv.slice(2);
 const outIndex = argv.indexOf('--outdir');
 const out = outIndex >= 0 ? argv[outIndex + 1] : 'dist';
 const appOnly = argv.includes('--app');
-const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
+// Each build has its own identity: caches tied to what the code decides (the kept config) hold for one build only.
+const common = {
+  bundle: true,
+  sourcemap: true,
+  logLevel: 'warning',
+  target: 'node20',
+  define: { __OFFLOAD_BUILD__: JSON.stringify(randomBytes(8).toString('hex')) },
+};
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 // re2js and jsonc-parser are not inlined: each is required where first used (main/core/units/regex.ts,

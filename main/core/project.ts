@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { checkThenExplain, findConfig, loadConfig, usePrecompiledValidator } from './config';
+import { loadConfigKept } from './config/config-cache';
 import { ConfigError, type OffloadConfig } from './config/types';
 import { HistoryStore } from './history';
 import { appDataDir } from './platform/app-data';
@@ -80,9 +81,11 @@ export function openProject(opts: {
 }): OpenedProject {
   const env = opts.env ?? process.env;
   const file = locateConfig(opts.configPath, opts.cwd ?? process.cwd());
-  usePrecompiled();
-  const config = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
   const dataDir = resolveDataDir(opts.dataDir, env);
+  const config = loadConfigKept(file, dataDir, () => {
+    usePrecompiled();
+    return loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+  });
   config.fingerprintExclude = fingerprintExclusions(config, dataDir);
   const history = new HistoryStore({
     dataDir,

@@ -17,7 +17,7 @@ import {
   assignIds,
   checkInterpolation,
   checkStepSpecs,
-  checkSwitchFilesInside,
+  fileSystemProblems,
   checkWorkflows,
   collectSteps,
 } from './validate-steps';
@@ -111,7 +111,7 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   ]);
   checkInterpolation(c, data, steps, secrets);
   checkWorkflows(c, data);
-  checkSwitchFilesInside(c, data, path.dirname(file));
+  for (const p of fileSystemProblems(data, path.dirname(file))) c.atValue(p.path, p.message);
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   const config = buildConfig(file, hash, data, steps, c, opts);
   const warnings = configWarnings(c, config);

@@ -188,34 +188,51 @@ function phaseHasSteps(data: Record<string, unknown>, phase: PhaseId): boolean {
   return isObject(p) && Array.isArray(p.steps) && p.steps.length > 0;
 }
 
+/** A problem found at a key path of the data (placed at its value by the caller). */
+export interface PathProblem {
+  path: PathSeg[];
+  message: string;
+}
+
+/**
+ * The checks whose answer depends on other files than offload.yml, not on its text alone: a kept config
+ * (config-cache.ts) is checked by these again on every load.
+ */
+export function fileSystemProblems(data: Record<string, unknown>, dir: string): PathProblem[] {
+  return switchFilesOutside(data, dir);
+}
+
 /**
  * `switch.files` are rewritten by Offload: each must resolve (symlinks followed, as the write would) inside the
  * project folder, so an offload.yml can never point Offload at a shell rc file or another project; one that
  * exists must be a regular file (a FIFO, device or folder is refused here, not first at `switch`).
  */
-export function checkSwitchFilesInside(c: Checker, data: Record<string, unknown>, dir: string): void {
+function switchFilesOutside(data: Record<string, unknown>, dir: string): PathProblem[] {
   const sw = data.switch;
   const files = isObject(sw) && Array.isArray(sw.files) ? sw.files : [];
   const realDir = realpathOrSelf(dir);
+  const problems: PathProblem[] = [];
   files.forEach((f, i) => {
     if (!isObject(f) || typeof f.path !== 'string') return;
     const target = realpathOrSelf(path.resolve(dir, f.path));
     const rel = path.relative(realDir, target);
+    const at = ['switch', 'files', i, 'path'];
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
-      c.atValue(
-        ['switch', 'files', i, 'path'],
-        `${f.path} resolves to ${target}, outside the project folder ${realDir}; Offload only switches files inside the project`,
-      );
+      problems.push({
+        path: at,
+        message: `${f.path} resolves to ${target}, outside the project folder ${realDir}; Offload only switches files inside the project`,
+      });
       return;
     }
     const st = statOrUndefined(target);
     if (st && !st.isFile()) {
-      c.atValue(
-        ['switch', 'files', i, 'path'],
-        `${f.path} is ${fileKind(st)}, not a regular file; Offload only switches regular files (it was not opened)`,
-      );
+      problems.push({
+        path: at,
+        message: `${f.path} is ${fileKind(st)}, not a regular file; Offload only switches regular files (it was not opened)`,
+      });
     }
   });
+  return problems;
 }
 
 /** `stat` without opening (a FIFO or device is never opened); undefined where nothing is there yet. */

@@ -1,0 +1,154 @@
+/**
+ * offload.yml's model kept in the data folder (issue 20: every command loads the config): an unchanged file
+ * is not parsed again, and every change must still show. Real files, the real full load; each kept result is
+ * compared with a fresh load of the same file.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../main/core/config';
+import { loadConfigKept } from '../../main/core/config/config-cache';
+import { ConfigError } from '../../main/core/config/types';
+import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
+import { trustDigest } from '../../main/core/trust';
+
+afterEach(() => vi.restoreAllMocks());
+
+const CONFIG = `name: kept
+env:
+  MODE: dev
+switch:
+  files:
+    - path: .env
+      keys:
+        URL:
+          aws: http://aws.example
+          local: http://127.0.0.1:11434
+models:
+  matchers:
+    - name: my-server
+      cmdline: my-server
+phases:
+  local:
+    steps:
+      - run: echo one
+        timeout: 1m
+`;
+
+function project(text = CONFIG) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-kept-'));
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-kept-data-'));
+  const file = path.join(dir, 'offload.yml');
+  fs.writeFileSync(file, text);
+  let loads = 0;
+  const full = () => loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+  const load = (build = 'build-1') =>
+    loadConfigKept(
+      file,
+      data,
+      () => {
+        loads++;
+        return full();
+      },
+      build,
+    );
+  return { dir, data, file, load, full, loads: () => loads };
+}
+
+/** Files written now count as old enough to keep (the racy window is 2 s). */
+const later = () => {
+  const now = Date.now();
+  vi.spyOn(Date, 'now').mockReturnValue(now + 10_000);
+};
+
+describe('the kept config', () => {
+  it('an unchanged file is not loaded again, and the kept model is the fresh one, trust digest included', () => {
+    const p = project();
+    later();
+    p.load();
+    const kept = p.load();
+    expect(p.loads()).toBe(1);
+    const fresh = p.full();
+    expect(JSON.parse(JSON.stringify(kept))).toEqual(JSON.parse(JSON.stringify(fresh)));
+    expect(kept.models.matchers.map((m) => m.name)).toContain('my-server');
+    expect(trustDigest(kept)).toBe(trustDigest(fresh));
+    expect(fs.statSync(path.join(p.data, 'config-cache.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('an edit that keeps the size and puts the mtime back is seen (ctime)', async () => {
+    const p = project();
+    later();
+    p.load();
+    const st = fs.statSync(p.file);
+    await new Promise((r) => setTimeout(r, 20)); // past the file system's timestamp granularity
+    fs.writeFileSync(p.file, CONFIG.replace('echo one', 'echo two'));
+    fs.utimesSync(p.file, st.atime, st.mtime);
+    expect(fs.statSync(p.file).size).toBe(st.size);
+    const after = p.load();
+    expect(p.loads()).toBe(2);
+    expect(after.phases.local.steps[0]!.spec).toBe('echo two');
+  });
+
+  it('a file changed within the racy window is loaded in full every time', () => {
+    const p = project();
+    p.load();
+    p.load();
+    expect(p.loads()).toBe(2);
+    expect(fs.existsSync(path.join(p.data, 'config-cache.json'))).toBe(false);
+  });
+
+  it('another build, or none (run from source), does not use what one build kept', () => {
+    const p = project();
+    later();
+    p.load('build-1');
+    p.load('build-2');
+    expect(p.loads()).toBe(2);
+    loadConfigKept(p.file, p.data, p.full, undefined);
+    expect(p.loads()).toBe(2); // without a build the full load runs, not through the kept entry
+    p.load('build-2');
+    expect(p.loads()).toBe(2);
+  });
+
+  it('a switch file turned into a link out of the project after keeping is refused at its line', () => {
+    const p = project();
+    later();
+    p.load();
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-kept-outside-'));
+    fs.writeFileSync(path.join(outside, 'rc'), 'x=1\n');
+    fs.symlinkSync(path.join(outside, 'rc'), path.join(p.dir, '.env'));
+    let err: unknown;
+    try {
+      p.load();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems[0]).toMatchObject({ line: 6, path: 'switch.files[0].path' });
+    expect(p.loads()).toBe(2);
+  });
+
+  it('an unreadable or foreign cache file is ignored and replaced', () => {
+    const p = project();
+    later();
+    const cache = path.join(p.data, 'config-cache.json');
+    fs.writeFileSync(
+      cache,
+      '{"' + p.file + '": {"build": "build-1", "identity": "x", "at": 1, "config": 7}}',
+    );
+    expect(p.load().name).toBe('kept');
+    fs.writeFileSync(cache, 'not json');
+    expect(p.load().name).toBe('kept');
+    expect(p.loads()).toBe(2);
+    expect(p.load().name).toBe('kept');
+    expect(p.loads()).toBe(2);
+  });
+
+  it('an invalid config is never kept', () => {
+    const p = project(CONFIG.replace('timeout: 1m', 'timeout: soon'));
+    later();
+    expect(() => p.load()).toThrow(ConfigError);
+    expect(() => p.load()).toThrow(ConfigError);
+    expect(p.loads()).toBe(2);
+  });
+});
