@@ -29,22 +29,32 @@ export const DISPLAY_ONLY: readonly string[] = [
 const PROJECT_NAME = 'name';
 const USES_PROJECT_NAME = /project\s*\.\s*name/;
 
-const ignored = (path: readonly string[]): boolean =>
-  DISPLAY_ONLY.some((p) => {
-    const parts = p.split('.');
-    return parts.length === path.length && parts.every((seg, i) => seg === '*' || seg === path[i]);
-  });
+const DISPLAY_ONLY_PARTS = DISPLAY_ONLY.map((p) => p.split('.'));
+const DEEPEST = Math.max(...DISPLAY_ONLY_PARTS.map((parts) => parts.length));
 
-/** Stable JSON of what counts: keys sorted (a reordering of the same content keeps the hash), display-only left out. */
-function canonical(v: unknown, path: string[]): string {
-  if (Array.isArray(v)) return `[${v.map((x, i) => canonical(x, [...path, String(i)])).join(',')}]`;
+const ignored = (path: readonly string[]): boolean =>
+  DISPLAY_ONLY_PARTS.some(
+    (parts) => parts.length === path.length && parts.every((seg, i) => seg === '*' || seg === path[i]),
+  );
+
+/**
+ * Stable JSON of what counts: keys sorted (a reordering of the same content keeps the hash), display-only left
+ * out. Below the deepest display-only path nothing is left out, so the path is no longer followed there.
+ */
+function canonical(v: unknown, path: string[] | undefined): string {
+  if (Array.isArray(v))
+    return `[${v.map((x, i) => canonical(x, path && path.length < DEEPEST ? [...path, String(i)] : undefined)).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined && !ignored([...path, k]))
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k], [...path, k])}`)
-      .join(',')}}`;
+    const deeper = path !== undefined && path.length < DEEPEST;
+    let out = '';
+    for (const k of Object.keys(o).sort()) {
+      if (o[k] === undefined) continue;
+      const at = deeper ? [...path, k] : undefined;
+      if (at && ignored(at)) continue;
+      out += `${out ? ',' : ''}${JSON.stringify(k)}:${canonical(o[k], at)}`;
+    }
+    return `{${out}}`;
   }
   return JSON.stringify(v ?? null);
 }
