@@ -122,6 +122,22 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
     expect(stated).toEqual([]);
   });
 
+  it("a decoy .git folder in the project (no repository, a copy of the real index) does not stand for git's", async () => {
+    const { dir } = repo({ 'svc/app.py': '2\n', 'svc/pkg/mod.py': '3\n' });
+    const svc = path.join(dir, 'svc');
+    // Node's early guess finds svc/.git first; git finds no repository there and uses the real one
+    fs.mkdirSync(path.join(svc, '.git'));
+    fs.copyFileSync(path.join(dir, '.git', 'index'), path.join(svc, '.git', 'index'));
+    fs.writeFileSync(path.join(svc, 'app.py'), '2 changed\n');
+    const fp = await computeFingerprint({
+      dir: svc,
+      configHash: 'c',
+      stateDir: tempFolder('offload-fp-decoy-'),
+    });
+    expect([...fp.manifest.keys()]).toEqual(['app.py', 'pkg/mod.py']);
+    expectRaw(svc, fp);
+  });
+
   it("an attributes file above the project folder makes git's ids unusable too (CRLF stored as LF)", async () => {
     const { dir } = repo({
       '.gitattributes': '* text=auto\n',
