@@ -78,6 +78,14 @@ export function project(name, stepsYaml, extra = '') {
 }
 
 /**
+ * Waits until files written now are past the racy window (2 s) of Offload's kept config (config-cache.ts), so a
+ * command measured next sees offload.yml as a user's project has it: not written in the last seconds.
+ */
+export async function pastRacyWindow() {
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+}
+
+/**
  * Runs a TypeScript bench runner (bench/NAME.ts exporting `run()`): bundled inside the repository, so its
  * externals resolve from its node_modules, imported, run, and the bundle removed. Returns what `run()` gave.
  */

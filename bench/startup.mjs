@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { median, mb, project, ROOT, tempDir, timed } from './lib.mjs';
+import { median, mb, pastRacyWindow, project, ROOT, tempDir, timed } from './lib.mjs';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 15);
 const roots = { offload: ROOT };
@@ -18,6 +18,7 @@ const env = { ...process.env, NO_COLOR: '1' };
 delete env.NODE_COMPILE_CACHE;
 const dir = project('startup', '      - run: "true"\n');
 const big = bigRepository(Number(process.env.BENCH_FILES ?? 30_000));
+await pastRacyWindow();
 
 /** A git repository of `n` small committed files (100 a folder) with a one-step offload.yml. */
 function bigRepository(n) {
