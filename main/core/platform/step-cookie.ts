@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pidsAliveSince, pidsSince, type PidClock } from './pid-clock';
 import { isAlive, processStartTime } from './process-tree';
+import { supervisorPid } from './step-supervisor';
 
 /** The environment variable that marks a step's processes. */
 export const STEP_COOKIE_VAR = 'OFFLOAD_STEP_COOKIE';
@@ -68,10 +69,19 @@ export async function markedProcesses(
         // gone, or not readable (not ours)
       }
     };
+    // The supervisor holds no cookie (its environment is Offload's own choice): not read, as it may still be
+    // starting (a reader waits on its memory lock while it maps itself in, in the first step's sweep).
+    const skip = supervisorPid();
     // Asynchronous reads: a process stuck holding its memory lock stalls a reader, never the event loop.
     await Promise.all(
       names
-        .filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid && (!after || after(Number(n))))
+        .filter(
+          (n) =>
+            /^\d+$/.test(n) &&
+            Number(n) !== process.pid &&
+            Number(n) !== skip &&
+            (!after || after(Number(n))),
+        )
         .map(read),
     );
     return out;
