@@ -24,7 +24,10 @@ let ownStart: string | undefined;
 /** A fresh cookie naming this Offload process (pid and start time) as its owner. */
 export function newStepCookie(): string {
   ownStart ??= String(processStartTime(process.pid) ?? 'x');
-  return `${process.pid}.${ownStart}.${crypto.randomBytes(8).toString('hex')}`;
+  // 16 random hex digits of a v4 UUID (its last 12 and first 4; none of its fixed version or variant bits):
+  // drawn from Node's cached entropy, not a call into the system per step as randomBytes.
+  const u = crypto.randomUUID();
+  return `${process.pid}.${ownStart}.${u.slice(24)}${u.slice(0, 4)}`;
 }
 
 const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
