@@ -25,10 +25,45 @@ export interface PidClock {
 /** pids below this are never handed out again once the counter wrapped (RESERVED_PIDS). */
 const RESERVED_PIDS = 300;
 
+/** Open files of /proc read again from offset 0 (each read is a fresh reading), by path; null: cannot be opened. */
+const kept = new Map<string, number | null>();
+/** One buffer for every reading (readFileSync of a /proc file, whose size reads 0, allocates 64 KiB a time). */
+let buf = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * A /proc file's text now. Its descriptor is kept open (close-on-exec, as every descriptor Node opens) and read
+ * from offset 0: one system call a reading instead of five, several a step.
+ */
 const readText = (file: string): string | undefined => {
+  let fd = kept.get(file);
+  if (fd === undefined) {
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      fd = null;
+    }
+    kept.set(file, fd);
+  }
+  if (fd === null) return undefined;
   try {
-    return fs.readFileSync(file, 'latin1');
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const got = fs.readSync(fd, buf, n, buf.length - n, n);
+      if (got === 0) return buf.toString('latin1', 0, n);
+      n += got;
+    }
   } catch {
+    kept.delete(file); // opened again next time
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     return undefined;
   }
 };
@@ -43,7 +78,13 @@ function limits(): number | null {
   } catch {
     /* no /proc */
   }
-  const max = Number(readText('/proc/sys/kernel/pid_max')?.trim());
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync('/proc/sys/kernel/pid_max', 'latin1');
+  } catch {
+    /* no /proc */
+  }
+  const max = Number(text?.trim());
   pidMax = sameNamespace && Number.isSafeInteger(max) && max > RESERVED_PIDS ? max : null;
   return pidMax;
 }

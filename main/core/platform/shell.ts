@@ -54,7 +54,8 @@ export function findExecutable(
 
 function isExecutable(file: string): boolean {
   try {
-    if (!fs.statSync(file).isFile()) return false;
+    // Most PATH entries lack the name: no exception built and thrown for each (~20 µs apiece, every step).
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);
     return true;
   } catch {

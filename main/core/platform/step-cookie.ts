@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pidsAliveSince, pidsSince, type PidClock } from './pid-clock';
 import { isAlive, processStartTime } from './process-tree';
+import { supervisorPid } from './step-supervisor';
 
 /** The environment variable that marks a step's processes. */
 export const STEP_COOKIE_VAR = 'OFFLOAD_STEP_COOKIE';
@@ -23,7 +24,10 @@ let ownStart: string | undefined;
 /** A fresh cookie naming this Offload process (pid and start time) as its owner. */
 export function newStepCookie(): string {
   ownStart ??= String(processStartTime(process.pid) ?? 'x');
-  return `${process.pid}.${ownStart}.${crypto.randomBytes(8).toString('hex')}`;
+  // 16 random hex digits of a v4 UUID (its last 12 and first 4; none of its fixed version or variant bits):
+  // drawn from Node's cached entropy, not a call into the system per step as randomBytes.
+  const u = crypto.randomUUID();
+  return `${process.pid}.${ownStart}.${u.slice(24)}${u.slice(0, 4)}`;
 }
 
 const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
@@ -68,10 +72,19 @@ export async function markedProcesses(
         // gone, or not readable (not ours)
       }
     };
+    // The supervisor holds no cookie (its environment is Offload's own choice): not read, as it may still be
+    // starting (a reader waits on its memory lock while it maps itself in, in the first step's sweep).
+    const skip = supervisorPid();
     // Asynchronous reads: a process stuck holding its memory lock stalls a reader, never the event loop.
     await Promise.all(
       names
-        .filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid && (!after || after(Number(n))))
+        .filter(
+          (n) =>
+            /^\d+$/.test(n) &&
+            Number(n) !== process.pid &&
+            Number(n) !== skip &&
+            (!after || after(Number(n))),
+        )
         .map(read),
     );
     return out;

@@ -11,6 +11,7 @@
  * in its own process, not a few hundred reads in Offload's thread pool ahead of the first step's own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 
 /** The supervisor's own code, run by the same Node (or Electron as Node) that runs Offload. */
 const SUPERVISOR_SOURCE = `
@@ -113,7 +114,11 @@ setInterval(() => {
 }, 250);
 `;
 
+/** The supervisor's scheduling priority (POSIX nice; lower priority): its start-up is background work. */
+const SUPERVISOR_NICE = 10;
+
 let supervisor: ChildProcess | null | undefined;
+let supervisorExited = false;
 
 /** What to do instead where the supervisor could not be started (the callers' fallbacks). */
 let fallbacks: (() => void)[] = [];
@@ -155,11 +160,24 @@ function start(): ChildProcess | null {
     child.on('error', () => {
       supervisor = null;
     });
+    // Reaped just before this runs: until then its pid cannot be handed to another process.
+    child.once('exit', () => {
+      supervisorExited = true;
+    });
     child.stdin?.on('error', () => {
       supervisor = null;
     });
     child.unref();
     (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    // Its start-up (a whole Node, ~90 ms of CPU) yields to the step and to Offload, which it would otherwise slow
+    // on a busy machine; once started it waits on the pipe, and ending steps takes it milliseconds at any nice.
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, SUPERVISOR_NICE);
+      } catch {
+        // not allowed or gone: it runs at Offload's priority
+      }
+    }
     return child;
   } catch {
     return null;
@@ -190,7 +208,10 @@ export function superviseStep(
   };
 }
 
-/** The supervisor's pid (tests check it ends its steps when Offload dies). */
+/**
+ * The supervisor's pid while it runs (tests check it ends its steps when Offload dies; a sweep skips it: its
+ * environment, set here, holds no cookie).
+ */
 export function supervisorPid(): number | undefined {
-  return supervisor?.pid;
+  return supervisorExited ? undefined : supervisor?.pid;
 }

@@ -100,7 +100,8 @@ export class StepAttempt {
   private usedDirect = false;
 
   constructor(private readonly o: StepAttemptOptions) {
-    this.outputFile = path.join(o.tempDir, `offload-out-${o.runId}-${crypto.randomBytes(4).toString('hex')}`);
+    // A random part from Node's cached entropy (randomBytes is a call into the system per name).
+    this.outputFile = path.join(o.tempDir, `offload-out-${o.runId}-${crypto.randomUUID().slice(0, 8)}`);
   }
 
   async run(): Promise<AttemptOutcome> {
@@ -151,7 +152,11 @@ export class StepAttempt {
     } catch (err) {
       if (!error && result?.status === 'passed') error = (err as Error).message;
     } finally {
-      fs.rmSync(this.outputFile, { force: true });
+      try {
+        fs.unlinkSync(this.outputFile); // one call (rmSync stats it first); the run's temp folder goes at its end
+      } catch {
+        /* gone already, or the step made it something else: removed with the run's temp folder */
+      }
     }
 
     // The log could not be written (disk full): that is the failure, not what the step's command made of it.

@@ -43,13 +43,17 @@ export const runStep: StepKind<string> = {
     const inv = resolveShell(shell, { env: ctx.env });
     const script = path.join(
       ctx.tempDir ?? os.tmpdir(),
-      `offload-${ctx.runId}-${crypto.randomBytes(4).toString('hex')}${inv.ext}`,
+      `offload-${ctx.runId}-${crypto.randomUUID().slice(0, 8)}${inv.ext}`,
     );
     fs.writeFileSync(script, inv.script(step.spec), { mode: 0o700 });
     try {
       return await runScript(ctx, inv.file, shellArgs(inv, script), inv.windowsVerbatimArguments);
     } finally {
-      fs.rmSync(script, { force: true });
+      try {
+        fs.unlinkSync(script);
+      } catch {
+        /* gone already: the run's temp folder goes at its end */
+      }
     }
   },
 };
