@@ -35,6 +35,7 @@ import type { EngineEvent } from '../workflow/types';
 import { gateByTrust } from './trust-gate';
 import { createTeam } from '../team/team';
 import { newerDeployed, teamDeployment, TeamWatch, type TeamDeployment } from '../team/team-watch';
+import { settleHeapAfterStart } from '../machine/settle-heap';
 
 /** The gate as a front end reads it: this process's, a live watch's in another process, or asked now. */
 export type AwsGateView = AwsSnapshot & { live?: { pid: number; since: string } };
@@ -187,7 +188,11 @@ export class OpenProject {
           // best effort: the next switch tries again
         }
       }
-    if (o.watch) this.startWatches(trusted);
+    if (o.watch) {
+      this.startWatches(trusted);
+      // A long-running watch: the young generation start-up grew is handed back once (machine/settle-heap).
+      this.store.addFn(settleHeapAfterStart());
+    }
   }
 
   /** The project as opened (config and history). */
