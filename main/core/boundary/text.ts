@@ -45,7 +45,6 @@ export function visibleText(s: string, opts: VisibleTextOptions = {}): string {
 const TOKEN =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /(?:\x1b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\u009d)[^\x07\x1b\u009c\n]*(?:\x07|\x1b\\|\u009c)?|(?:\x1b[PX^_]|[\u0090\u0098\u009e\u009f])[^\x1b\u009c\n]*(?:\x1b\\|\u009c)?|\x1b[ -/]*[0-~]?|\r+\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const TOKEN_TEST = new RegExp(`[${CONTROLS}${BIDI}]`, 'u');
 /** A colour (SGR) sequence, the one kind a terminal showing colour may receive from a step. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
