@@ -18,6 +18,7 @@ import {
   checkInterpolation,
   checkStepSpecs,
   checkSwitchFilesInside,
+  checkTemplatesInside,
   checkWorkflows,
   collectSteps,
 } from './validate-steps';
@@ -112,6 +113,7 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   checkInterpolation(c, data, steps, secrets);
   checkWorkflows(c, data);
   checkSwitchFilesInside(c, data, path.dirname(file));
+  checkTemplatesInside(c, steps, path.dirname(file));
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   const config = buildConfig(file, hash, data, steps, c, opts);
   const warnings = configWarnings(c, config);

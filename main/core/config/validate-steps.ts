@@ -1,10 +1,9 @@
 /**
  * The rule's own checks, beyond the schema: each step has exactly one kind and only its keys, ids are unique (and
  * derived where absent), `${{ }}` references exist and run before their use, workflows keep the rule's order,
- * and switched files stay inside the project.
+ * and switched files and step templates stay inside the project.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { AWS_PHASES, PHASES, type PhaseId } from '../vocabulary';
 import { COMMON_STEP_KEYS, DEFAULT_WORKFLOWS } from './schema';
 import { scanExpressions } from './interpolate';
@@ -15,6 +14,7 @@ import type { LoadConfigOptions } from './validate-schema';
 import type { OffloadConfig } from '../vocabulary';
 import { fileKind } from '../boundary/files';
 import { scriptShellProblem } from '../boundary/spawn';
+import { resolveProjectPath } from './project-paths';
 
 /** A step as found while checking: where it is and what it contains. */
 export interface FoundStep {
@@ -196,16 +196,11 @@ function phaseHasSteps(data: Record<string, unknown>, phase: PhaseId): boolean {
 export function checkSwitchFilesInside(c: Checker, data: Record<string, unknown>, dir: string): void {
   const sw = data.switch;
   const files = isObject(sw) && Array.isArray(sw.files) ? sw.files : [];
-  const realDir = realpathOrSelf(dir);
   files.forEach((f, i) => {
     if (!isObject(f) || typeof f.path !== 'string') return;
-    const target = realpathOrSelf(path.resolve(dir, f.path));
-    const rel = path.relative(realDir, target);
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
-      c.atValue(
-        ['switch', 'files', i, 'path'],
-        `${f.path} resolves to ${target}, outside the project folder ${realDir}; Offload only switches files inside the project`,
-      );
+    const { target, outside } = resolveProjectPath(dir, f.path, { what: 'switches files' });
+    if (outside) {
+      c.atValue(['switch', 'files', i, 'path'], outside);
       return;
     }
     const st = statOrUndefined(target);
@@ -227,13 +222,19 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
-/** The real path of `p`, or of its nearest existing parent joined with the rest (a file not created yet). */
-function realpathOrSelf(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    const parent = path.dirname(p);
-    return parent === p ? p : path.join(realpathOrSelf(parent), path.basename(p));
+/**
+ * A step's `template:` (the file a deploy step sends) must resolve inside the project folder or the git work
+ * tree holding it: `../other/stack.json`, an absolute path or a symlink out would deploy another project's
+ * file (or any readable file) under this one's name. A template not built yet is checked where it would be.
+ */
+export function checkTemplatesInside(c: Checker, steps: readonly FoundStep[], dir: string): void {
+  for (const s of steps) {
+    const kind = s.kind;
+    const spec = kind === undefined ? undefined : s.raw[kind];
+    if (kind === undefined || !isObject(spec) || typeof spec.template !== 'string') continue;
+    if (spec.template.includes('${{')) continue; // filled in at the run, checked there
+    const place = resolveProjectPath(dir, spec.template, { what: 'deploys templates', gitRoot: true });
+    if (place.outside) c.atValue([...s.path, kind, 'template'], place.outside);
   }
 }
 
