@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runGit } from '../platform/git';
+import { findDotGit, gitConfigHazard } from './fingerprint-git-config';
 import {
   indexIdentity,
   isAttributesName,
@@ -45,14 +46,6 @@ export const GIT_ID_MAX_BYTES = 4 * 1024 * 1024;
 const ASSUME_UNCHANGED = 0x8000;
 const INTENT_TO_ADD = 0x20000000;
 const SKIP_WORKTREE = 0x40000000;
-
-/** Whether a `.git` (folder, or file for worktrees and submodules) exists here or above: no git spawn otherwise. */
-function insideGitWorkTree(dir: string): boolean {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return true;
-    if (path.dirname(d) === d) return false;
-  }
-}
 
 /**
  * Whether git may convert content or run a filter program here: a filter driver or CRLF conversion in the
@@ -370,12 +363,31 @@ async function indexListing(dir: string, repo: Repository, known?: string): Prom
   return named && listingOf(entries, named, before, changed.some(isAttributesName));
 }
 
+/** Hazards already reported in this process: each is said once, not at every fingerprint. */
+const warned = new Set<string>();
+
 /**
- * Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). `known`: the
+ * Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one, or where
+ * git's configuration names a file that would block it: `warn` says so once). `known`: the
  * identity of a clean tree's index seen before (GitListing.unchangedSince when it still holds).
  */
-export async function gitListing(dir: string, known?: string): Promise<GitListing | undefined> {
-  if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
+export async function gitListing(
+  dir: string,
+  known?: string,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<GitListing | undefined> {
+  if (!findDotGit(dir) && !process.env.GIT_DIR) return undefined;
+  // A file git's configuration makes it read would block it (a FIFO) until its time limit: the folder walk.
+  const hazard = process.env.GIT_DIR ? undefined : gitConfigHazard(dir);
+  if (hazard) {
+    if (!warned.has(hazard)) {
+      warned.add(hazard);
+      warn(
+        `offload: warning: git is not run on this repository: ${hazard}; the fingerprint lists the project's files by walking the folder`,
+      );
+    }
+    return undefined;
+  }
   const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
   // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
   if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
