@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { AwsClients } from '../../main/core/aws/clients';
@@ -139,12 +141,15 @@ describe('a whole 2xx answer that is not AWS (a wrong aws.endpoint)', () => {
   let web: http.Server;
   let url: string;
   let answer = { type: 'text/html; charset=utf-8', body: '<!doctype html><html><body>Welcome</body></html>' };
+  let cut = false; // the body is cut off before its Content-Length
   beforeAll(async () => {
     web = http.createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        res.writeHead(200, { 'content-type': answer.type, 'content-length': Buffer.byteLength(answer.body) });
-        res.end(answer.body);
+        const length = Buffer.byteLength(answer.body);
+        res.writeHead(200, { 'content-type': answer.type, 'content-length': length + (cut ? 100 : 0) });
+        if (cut) res.write(answer.body, () => res.destroy());
+        else res.end(answer.body);
       });
     });
     await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
@@ -168,6 +173,40 @@ describe('a whole 2xx answer that is not AWS (a wrong aws.endpoint)', () => {
       `the endpoint ${url} answered with something that is not AWS (text/html) — check aws.endpoint`,
     );
     expect(r.logs.some((l) => /cut-off|still waiting/.test(l))).toBe(false);
+  });
+
+  test('the XML protocols (CloudFormation, STS), which would read a page as an empty answer, refuse it too; once, not retried', async () => {
+    answer = { type: 'text/html', body: '<html><body><p>Sign in to the network</p></body></html>' };
+    let requests = 0;
+    web.on('request', () => requests++);
+    const web3 = testClients(url, { maxAttempts: 3, timeout: '1s' });
+    for (const [p, action] of [
+      [() => web3.cloudformation.send(new DescribeStacksCommand({})), 'cloudformation:DescribeStacks'],
+      [() => web3.sts.send(new GetCallerIdentityCommand({})), 'sts:GetCallerIdentity'],
+    ] as const) {
+      const err = await failed(p());
+      expect(explainAwsError(err, { action, endpoint: url })).toMatch(
+        new RegExp(
+          `^${action} failed: the endpoint ${url} answered with something that is not AWS \\(text/html\\) — check aws\\.endpoint`,
+        ),
+      );
+    }
+    web3.destroy();
+    expect(requests).toBe(2);
+  });
+
+  test('a body labelled text/html (as moto labels its JSON) cut off mid-way is still a cut-off, worth waiting out', async () => {
+    answer = { type: 'text/html; charset=utf-8', body: '{"services": [{"serviceName": "api", ' };
+    cut = true;
+    const web4 = testClients(url, { maxAttempts: 1, timeout: '1s' });
+    const err = await failed(
+      web4.ecs.send(new DescribeServicesCommand({ cluster: 'dev', services: ['api'] })),
+    );
+    cut = false;
+    web4.destroy();
+    expect(explainAwsError(err, { action: 'ecs:DescribeServices', region: 'us-east-1' })).toMatch(
+      /^ecs:DescribeServices failed: AWS answered but the response was cut off \(HTTP 200/,
+    );
   });
 
   test('JSON that does not parse, whole, is not AWS either; without an endpoint it names what is between', async () => {

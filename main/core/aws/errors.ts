@@ -3,6 +3,7 @@
  * developer can act on. Raw messages of authentication errors are never echoed (they can quote request
  * details); nothing here ever includes credentials.
  */
+import { NotAwsAnswerError } from './not-aws-answer';
 
 /** What was being attempted, for the message (`action` such as `ecs:DescribeServices`). */
 export interface AwsErrorContext {
@@ -107,15 +108,19 @@ const AWS_CONTENT = /json|xml|cbor|amz|eventstream/i;
  * undefined. A body cut off mid-way (reset, "aborted") is not this: it is `cut-off`, worth waiting out.
  */
 function notAwsAnswer(e: ErrorShape, code: string, msg: string): string | undefined {
+  if (e instanceof NotAwsAnswerError) return e.contentType; // refused before the SDK read it
   const status = e.$metadata?.httpStatusCode;
   if (status === undefined || status >= 300 || !/deserialization error/i.test(msg)) return undefined;
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return undefined;
   if (/^aborted\b|premature close/i.test(msg)) return undefined;
   const type = e.$response?.headers?.['content-type']?.split(';')[0]?.trim();
   if (type && !AWS_CONTENT.test(type)) return type;
-  const body = e.$response?.body as { complete?: unknown } | undefined;
+  const body = e.$response?.body as { complete?: unknown } | Uint8Array | undefined;
   // Node's IncomingMessage sets `complete` once the whole body (its Content-Length, or the last chunk) arrived.
-  const whole = typeof e.$responseBodyText === 'string' || body?.complete === true;
+  const whole =
+    typeof e.$responseBodyText === 'string' ||
+    body instanceof Uint8Array || // read whole before the SDK parsed it (not-aws-answer.ts)
+    (body as { complete?: unknown } | undefined)?.complete === true;
   return whole ? (type ? `${type} that does not parse` : 'a body that does not parse') : undefined;
 }
 
