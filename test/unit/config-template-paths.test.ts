@@ -93,4 +93,17 @@ describe('a step template must stay inside the project', () => {
     );
     expect(top).not.toBe(past.top);
   });
+
+  it('a git repository at the home folder (dotfiles) is no monorepo: a template elsewhere in it is refused', () => {
+    const { top, dir } = project('../.aws/credentials', { git: true });
+    const home = process.env.HOME;
+    process.env.HOME = top;
+    try {
+      expect(problems(dir)[0]!.message).toBe(
+        `../.aws/credentials resolves to ${top}/.aws/credentials, outside the project folder ${dir}; Offload only deploys templates inside the project`,
+      );
+    } finally {
+      process.env.HOME = home;
+    }
+  });
 });

@@ -5,6 +5,7 @@
  * One place decides for validate and for the run.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** The real path of `p`, or of its nearest existing parent joined with the rest (a file not created yet). */
@@ -17,11 +18,16 @@ export function realpathOrSelf(p: string): string {
   }
 }
 
-/** The nearest folder at or above `dir` holding a `.git` (folder, or file for a worktree): the work tree root. */
+/**
+ * The nearest folder at or above `dir` holding a `.git` (folder, or file for a worktree): the work tree root.
+ * Not the home folder or a file system root (a dotfiles repository there is no project's monorepo: it would
+ * let a template be any file of the user's).
+ */
 export function gitWorkTreeRoot(dir: string): string | undefined {
+  const home = realpathOrSelf(os.homedir());
   for (let d = dir; ; d = path.dirname(d)) {
+    if (d === home || path.dirname(d) === d) return undefined;
     if (fs.existsSync(path.join(d, '.git'))) return d;
-    if (path.dirname(d) === d) return undefined;
   }
 }
 
