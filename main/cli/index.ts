@@ -3,7 +3,7 @@
  * Exit codes: 0 passed, 1 failed, 2 config or usage error, 130 cancelled.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../core/vocabulary';
+import { ConfigError, problemPlace } from '../core/vocabulary';
 import { visibleText } from '../core/format';
 import { makeContext } from './context';
 import { EXIT } from './exit-codes';
@@ -86,12 +86,11 @@ export async function main(
                 .relative(env.GITHUB_WORKSPACE ?? cwd, p.file)
                 .split(path.sep)
                 .join('/'),
-              line: p.line,
-              col: p.column,
+              ...(p.line > 0 ? { line: p.line, col: p.column } : {}),
             }) + '\n',
           );
         term.err.write(
-          `${term.red('error')} ${shown(p.file)}:${p.line}:${p.column}: ${p.path ? shown(p.path) + ': ' : ''}${shown(p.message)}\n`,
+          `${term.red('error')} ${shown(problemPlace(p))}: ${p.path ? shown(p.path) + ': ' : ''}${shown(p.message)}\n`,
         );
       }
       term.err.write(

@@ -30,11 +30,11 @@ export function locateConfig(configPath: string | undefined, cwd: string): strin
     throw new ConfigError([
       {
         file: path.join(cwd, 'offload.yml'),
-        line: 1,
-        column: 1,
+        line: 0,
+        column: 0,
         path: '',
         message:
-          'no offload.yml found here or in any parent folder; run `offload init` to create one, or pass --config PATH',
+          'does not exist (nor does one in any folder above); create one with `offload init` in the project folder, or pass --config PATH',
       },
     ]);
   }

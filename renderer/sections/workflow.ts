@@ -4,6 +4,7 @@
  */
 import type { OffloadState } from '../../main/core/state';
 import { workflowLabel, workflowShortLabel } from '../../main/core/format';
+import { problemPlace } from '../../main/core/vocabulary';
 import { el, keyedList, SectionMemo, setAttr, setText } from '../dom';
 import { $, type Section } from '../view-context';
 import { renderPhases } from './phases';
@@ -52,7 +53,7 @@ function workflowReason(s: OffloadState): string {
   if (!s.project) {
     const p = s.configProblems[0];
     return p
-      ? `offload.yml: ${p.message} (${p.file}:${p.line}:${p.column})`
+      ? `offload.yml: ${p.message} (${problemPlace(p)})`
       : 'No project chosen: choose a folder with an offload.yml, or create one there.';
   }
   const blocked = s.workflows.filter((w) => !w.allowed && w.reason);

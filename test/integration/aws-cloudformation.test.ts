@@ -306,6 +306,22 @@ describe('cloudformation-deploy', () => {
   });
 });
 
+describe('cloudformation-deploy template place', () => {
+  test('a template that became a link out of the project after validate is refused at the run; nothing is sent', async () => {
+    const outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'offload-cfn-outside-')));
+    fs.writeFileSync(path.join(outside, 'secret.json'), '{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}');
+    fs.symlinkSync(path.join(outside, 'secret.json'), path.join(dir, 'built.json'));
+    const before = fake.state.requests.length;
+    const { res } = await deploy({ stack: 'linked', template: 'built.json' });
+    expect(res.status).toBe('failed');
+    expect(res.summary).toBe(
+      `template built.json resolves to ${outside}/secret.json, outside the project folder ${fs.realpathSync(dir)} (through a symbolic link); Offload only deploys templates inside the project; nothing was sent to AWS`,
+    );
+    expect(fake.state.requests.slice(before)).toEqual([]);
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+});
+
 describe('cloudformation-deploy tags', () => {
   test('an update keeps the stack’s tags set elsewhere (CloudFormation replaces the whole set it is given)', async () => {
     const stack = fake.state.cloudformation.addStack({ name: 'tagged', status: 'UPDATE_COMPLETE' });

@@ -3,11 +3,16 @@
  * TCP fault proxy: a response cut off mid-body is "AWS answered but the response was cut off", never "could
  * not reach AWS" (for a step, for the watch, in both protocol shapes) and a step rides it out; a reset is the
  * network's, never "timed out"; a throttled step's advice names the step's own settings, not the watch's.
+ * A whole 2xx body that is not AWS's (a wrong aws.endpoint answering an HTML page) fails at once, naming the
+ * endpoint, never ridden out as a cut-off.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { AwsClients } from '../../main/core/aws/clients';
@@ -130,4 +135,92 @@ test("a throttled step's advice names the step's own interval, timeout and retri
     "the step's own `timeout:` and `interval:` in offload.yml; `retries:` runs it again",
   );
   expect(res.summary).not.toMatch(/gate\.interval|notify\.interval|poll less often/);
+});
+
+describe('a whole 2xx answer that is not AWS (a wrong aws.endpoint)', () => {
+  let web: http.Server;
+  let url: string;
+  let answer = { type: 'text/html; charset=utf-8', body: '<!doctype html><html><body>Welcome</body></html>' };
+  let cut = false; // the body is cut off before its Content-Length
+  beforeAll(async () => {
+    web = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const length = Buffer.byteLength(answer.body);
+        res.writeHead(200, { 'content-type': answer.type, 'content-length': length + (cut ? 100 : 0) });
+        if (cut) res.write(answer.body, () => res.destroy());
+        else res.end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(web.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => web.close(() => resolve())));
+
+  test('an HTML page: the step fails at once, naming the endpoint and the content type', async () => {
+    answer = { type: 'text/html; charset=utf-8', body: '<!doctype html><html><body>Welcome</body></html>' };
+    const web1 = testClients(url, { maxAttempts: 1, timeout: '1s' });
+    const r = makeCtx({ aws: web1, config: testConfig(dir, { aws: { endpoint: url } }) });
+    const started = Date.now();
+    const res = await ecsWaitStableStep.execute(
+      r.ctx,
+      step('ecs-wait-stable', { cluster: 'dev', services: ['api'], interval: '20ms', timeout: '20s' }),
+    );
+    web1.destroy();
+    expect(res.status).toBe('failed');
+    expect(Date.now() - started).toBeLessThan(5000); // not ridden out for the 20 s budget
+    expect(res.summary).toContain(
+      `the endpoint ${url} answered with something that is not AWS (text/html) — check aws.endpoint`,
+    );
+    expect(r.logs.some((l) => /cut-off|still waiting/.test(l))).toBe(false);
+  });
+
+  test('the XML protocols (CloudFormation, STS), which would read a page as an empty answer, refuse it too; once, not retried', async () => {
+    answer = { type: 'text/html', body: '<html><body><p>Sign in to the network</p></body></html>' };
+    let requests = 0;
+    web.on('request', () => requests++);
+    const web3 = testClients(url, { maxAttempts: 3, timeout: '1s' });
+    for (const [p, action] of [
+      [() => web3.cloudformation.send(new DescribeStacksCommand({})), 'cloudformation:DescribeStacks'],
+      [() => web3.sts.send(new GetCallerIdentityCommand({})), 'sts:GetCallerIdentity'],
+    ] as const) {
+      const err = await failed(p());
+      expect(explainAwsError(err, { action, endpoint: url })).toMatch(
+        new RegExp(
+          `^${action} failed: the endpoint ${url} answered with something that is not AWS \\(text/html\\) — check aws\\.endpoint`,
+        ),
+      );
+    }
+    web3.destroy();
+    expect(requests).toBe(2);
+  });
+
+  test('a body labelled text/html (as moto labels its JSON) cut off mid-way is still a cut-off, worth waiting out', async () => {
+    answer = { type: 'text/html; charset=utf-8', body: '{"services": [{"serviceName": "api", ' };
+    cut = true;
+    const web4 = testClients(url, { maxAttempts: 1, timeout: '1s' });
+    const err = await failed(
+      web4.ecs.send(new DescribeServicesCommand({ cluster: 'dev', services: ['api'] })),
+    );
+    cut = false;
+    web4.destroy();
+    expect(explainAwsError(err, { action: 'ecs:DescribeServices', region: 'us-east-1' })).toMatch(
+      /^ecs:DescribeServices failed: AWS answered but the response was cut off \(HTTP 200/,
+    );
+  });
+
+  test('JSON that does not parse, whole, is not AWS either; without an endpoint it names what is between', async () => {
+    answer = { type: 'application/json', body: '{"hello": ' };
+    const web2 = testClients(url, { maxAttempts: 1, timeout: '1s' });
+    const err = await failed(
+      web2.ecs.send(new DescribeServicesCommand({ cluster: 'dev', services: ['api'] })),
+    );
+    web2.destroy();
+    expect(explainAwsError(err, { action: 'ecs:DescribeServices', endpoint: url })).toBe(
+      `ecs:DescribeServices failed: the endpoint ${url} answered with something that is not AWS (application/json that does not parse) — check aws.endpoint in offload.yml (the URL of LocalStack, moto or another AWS-compatible service).`,
+    );
+    expect(explainAwsError(err, { action: 'ecs:DescribeServices', region: 'us-east-1' })).toMatch(
+      /^ecs:DescribeServices failed: the answer in us-east-1 was not AWS's \(application\/json that does not parse\): something between you and AWS/,
+    );
+  });
 });

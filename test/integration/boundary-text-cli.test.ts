@@ -90,6 +90,24 @@ phases:
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain('\\u001b]52;c;');
   }, 30_000);
 
+  it('bidi controls a step prints are shown as code points in run and history --logs', async () => {
+    const data = tempDataDir();
+    const dir = makeProject(`name: bidi
+phases:
+  local:
+    steps:
+      - name: Bidi
+        run: printf 'access \\342\\200\\256nimda\\342\\201\\246 level\\n'
+`);
+    const run = await runCli(['run', 'local', '--data-dir', data], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('access ⟨U+202E⟩nimda⟨U+2066⟩ level');
+    expect(run.stdout).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    const logs = await runCli(['history', '--run', 'last', '--logs', '--data-dir', data], { cwd: dir });
+    expect(logs.stdout).toContain('access ⟨U+202E⟩nimda⟨U+2066⟩ level');
+    expect(logs.stdout).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  }, 30_000);
+
   it('on a colour TTY the live block keeps the step colours, never its other escapes', async () => {
     const data = tempDataDir();
     const dir = makeProject(`name: noisy-tty

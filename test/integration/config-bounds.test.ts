@@ -28,6 +28,26 @@ function write(dir: string, name: string, text: string): string {
   return f;
 }
 
+describe('no offload.yml', () => {
+  it('says the file does not exist and how to create it, with no line or column', async () => {
+    const dir = tempDir('none');
+    const found = await runCli(['validate'], { cwd: dir, untrusted: true });
+    expect(found.code).toBe(2);
+    expect(found.stderr).toContain(
+      `${path.join(dir, 'offload.yml')}: does not exist (nor does one in any folder above); create one with \`offload init\` in the project folder, or pass --config PATH`,
+    );
+    const named = await validate(path.join(dir, 'other.yml'));
+    expect(named.code).toBe(2);
+    expect(named.out).toContain(
+      `${path.join(dir, 'other.yml')}: does not exist; create it with \`offload init\``,
+    );
+    for (const out of [found.stderr, named.out]) {
+      expect(out).not.toMatch(/\.yml:\d+:\d+/);
+      expect(out).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
 describe('offload.yml that is not a regular file or too big', () => {
   it('a FIFO with no writer: exit 2 naming it, no hang', async () => {
     const dir = tempDir('fifo');

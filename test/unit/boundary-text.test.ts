@@ -82,6 +82,31 @@ describe('sanitizeForTerminal', () => {
     );
   });
 
+  it('shows bidi embeddings, overrides, isolates and marks (Trojan Source), keeps emoji joiners', () => {
+    expect(sanitizeForTerminal('ok \u202eexe.txt\u202c done', colour)).toBe(
+      'ok ⟨U+202E⟩exe.txt⟨U+202C⟩ done',
+    );
+    for (const c of [
+      '\u202a',
+      '\u202b',
+      '\u202d',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\u200e',
+      '\u200f',
+      '\u061c',
+    ])
+      expect(sanitizeForTerminal(`a${c}b`, plain)).toBe(
+        `a⟨U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩b`,
+      );
+    expect(sanitizeForTerminal('\u2066\u202e', plain)).toBe('⟨U+2066⟩⟨U+202E⟩');
+    expect(sanitizeForTerminal('family 👨\u200d👩\u200d👧 مرحبا שלום', plain)).toBe(
+      'family 👨\u200d👩\u200d👧 مرحبا שלום',
+    );
+  });
+
   it('leaves nothing raw in a hostile mix, and ordinary text untouched', () => {
     const hostile = `${ESC}]52;c;eA==${BEL}${ESC}]0;t${BEL}${ESC}[2J${ESC}]8;;http://x${BEL}l${ESC}]8;;${BEL}\rX${ESC}`;
     const out = sanitizeForTerminal(hostile, plain);

@@ -128,6 +128,22 @@ describe('the kept config', () => {
     expect(p.loads()).toBe(2);
   });
 
+  it('a template turned into a link out of the project after keeping is refused at its line', () => {
+    const p = project(
+      CONFIG +
+        '  aws-deploy:\n    steps:\n      - cloudformation-deploy:\n          stack: api\n          template: stack.json\n',
+    );
+    fs.writeFileSync(path.join(p.dir, 'stack.json'), '{"Resources": {}}');
+    later();
+    p.load();
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-kept-outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.json'), '{}');
+    fs.rmSync(path.join(p.dir, 'stack.json'));
+    fs.symlinkSync(path.join(outside, 'secret.json'), path.join(p.dir, 'stack.json'));
+    expect(() => p.load()).toThrow(/stack\.json resolves to .*outside the project folder/);
+    expect(p.loads()).toBe(2);
+  });
+
   it('an unreadable or foreign cache file is ignored and replaced', () => {
     const p = project();
     later();

@@ -14,6 +14,7 @@ import type { EKSClient } from '@aws-sdk/client-eks';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsConfig } from './config';
+import { refuseWebPages } from './not-aws-answer';
 
 type Handler = (args: unknown) => Promise<unknown>;
 interface CallCounterStack {
@@ -120,6 +121,7 @@ export function createAwsClients(cfg: AwsConfig, env: NodeJS.ProcessEnv = proces
       },
       { step: 'initialize', name: 'offloadCallCounter' },
     );
+    refuseWebPages(client.middlewareStack); // a wrong aws.endpoint's page is no answer, whatever the protocol
     return client;
   };
   counted('ECS', ecs);

@@ -3,6 +3,7 @@
  * developer can act on. Raw messages of authentication errors are never echoed (they can quote request
  * details); nothing here ever includes credentials.
  */
+import { NotAwsAnswerError } from './not-aws-answer';
 
 /** What was being attempted, for the message (`action` such as `ecs:DescribeServices`). */
 export interface AwsErrorContext {
@@ -37,6 +38,7 @@ export type AwsErrorKind =
   | 'throttled'
   | 'network'
   | 'cut-off'
+  | 'not-aws'
   | 'timeout'
   | 'server'
   | 'region'
@@ -49,6 +51,10 @@ interface ErrorShape {
   $fault?: string;
   $metadata?: { httpStatusCode?: number; attempts?: number };
   cause?: unknown;
+  /** The raw answer the SDK failed to read (set by its deserializer on a parse error; not enumerable). */
+  $response?: { headers?: Record<string, string | undefined>; body?: unknown };
+  /** The body as text, when the SDK had read it all before the parse failed. */
+  $responseBodyText?: string;
 }
 
 const THROTTLE = new Set([
@@ -93,9 +99,35 @@ const NETWORK = new Set([
   'EPIPE',
 ]);
 
+/** Content types AWS answers in (JSON 1.0/1.1, REST JSON, XML, CBOR, event streams). */
+const AWS_CONTENT = /json|xml|cbor|amz|eventstream/i;
+
+/**
+ * A success whose body arrived whole but is not AWS's (an HTML page, a proxy's or captive portal's answer, a
+ * wrong `aws.endpoint`): the content type, or `body` for a complete body that would not parse; otherwise
+ * undefined. A body cut off mid-way (reset, "aborted") is not this: it is `cut-off`, worth waiting out.
+ */
+function notAwsAnswer(e: ErrorShape, code: string, msg: string): string | undefined {
+  if (e instanceof NotAwsAnswerError) return e.contentType; // refused before the SDK read it
+  const status = e.$metadata?.httpStatusCode;
+  if (status === undefined || status >= 300 || !/deserialization error/i.test(msg)) return undefined;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return undefined;
+  if (/^aborted\b|premature close/i.test(msg)) return undefined;
+  const type = e.$response?.headers?.['content-type']?.split(';')[0]?.trim();
+  if (type && !AWS_CONTENT.test(type)) return type;
+  const body = e.$response?.body as { complete?: unknown } | Uint8Array | undefined;
+  // Node's IncomingMessage sets `complete` once the whole body (its Content-Length, or the last chunk) arrived.
+  const whole =
+    typeof e.$responseBodyText === 'string' ||
+    body instanceof Uint8Array || // read whole before the SDK parsed it (not-aws-answer.ts)
+    (body as { complete?: unknown } | undefined)?.complete === true;
+  return whole ? (type ? `${type} that does not parse` : 'a body that does not parse') : undefined;
+}
+
 /**
  * AWS answered (a status arrived) but the body did not arrive whole: the connection dropped mid-body (the SDK
- * says ECONNRESET, "aborted"), or a success's body could not be parsed. Not "could not reach AWS".
+ * says ECONNRESET, "aborted"), or a success's body, not known to be whole, could not be parsed. Not "could not
+ * reach AWS". Checked after `notAwsAnswer`.
  */
 function cutOff(status: number | undefined, code: string, msg: string): boolean {
   if (status === undefined) return false;
@@ -120,6 +152,7 @@ export function classifyAwsError(err: unknown): AwsErrorKind {
   if (DENIED.has(name) || DENIED.has(code) || /not authorized to perform/i.test(msg)) return 'access-denied';
   if (NOT_FOUND.has(name)) return 'not-found';
   if (THROTTLE.has(name) || THROTTLE.has(code) || status === 429) return 'throttled';
+  if (notAwsAnswer(e, code, msg)) return 'not-aws';
   if (cutOff(status, code, msg)) return 'cut-off';
   // A reset or refused connection is the network's, even when the SDK names it TimeoutError.
   if (NETWORK.has(code)) return 'network';
@@ -180,6 +213,13 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
         e.code ?? (e.cause as ErrorShape | undefined)?.code,
       ].filter(Boolean);
       return `${head}: ${context.endpoint ? `the endpoint${at}` : 'AWS'} answered but the response was cut off${why.length ? ` (${why.join(', ')})` : ''}${attempts ? ` after ${attempts} attempts` : ''}. Fix: retry; if it keeps happening, check the network, VPN or proxy between you and ${context.endpoint ? 'the endpoint' : 'AWS'}.`;
+    }
+    case 'not-aws': {
+      const code = e.code ?? (e.cause as ErrorShape | undefined)?.code ?? '';
+      const what = notAwsAnswer(e, code, e.message ?? '') ?? 'unknown content';
+      if (context.endpoint)
+        return `${head}: the endpoint ${context.endpoint} answered with something that is not AWS (${what}) — check aws.endpoint in offload.yml (the URL of LocalStack, moto or another AWS-compatible service).`;
+      return `${head}: the answer${where} was not AWS's (${what}): something between you and AWS (a proxy, captive portal or VPN login page) answered instead. Fix: check the network, and sign in to it if it asks (open any web page in a browser).`;
     }
     case 'network':
       return `${head}: could not reach ${context.endpoint ? `the endpoint${at}` : `AWS${where}`} (${e.code ?? (e.cause as ErrorShape | undefined)?.code ?? e.name ?? 'network error'}). Fix: check the network or VPN${context.region ? '' : ' and aws.region'}, and aws.endpoint if set.`;

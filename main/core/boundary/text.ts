@@ -4,7 +4,7 @@
  * the screen or moves the cursor over what was shown), a carriage return or backspace overwrites text, and
  * bidi and zero-width characters reorder or hide it. Two ways out: `visibleText` shows every such character as
  * `⟨U+XXXX⟩` (a review must show exactly what it approves), `sanitizeForTerminal` drops escape sequences
- * (colours kept on request) and shows the other controls (step output stays readable).
+ * (colours kept on request) and shows the other controls and the bidi ones (step output stays readable).
  */
 
 /** Bidi embeddings, overrides and isolates, marks, and the Arabic letter mark: they reorder what is shown. */
@@ -39,13 +39,13 @@ export function visibleText(s: string, opts: VisibleTextOptions = {}): string {
 /**
  * One token of what a terminal would act on: an escape sequence — CSI (7-bit and 8-bit), OSC strings (ended by
  * BEL or ST, or unterminated), DCS/SOS/PM/APC strings (7- and 8-bit), two- and three-byte escapes, a lone ESC —
- * a run of carriage returns (with the newline after it), or one other control character.
+ * a run of carriage returns (with the newline after it), or one other control or bidi character (its
+ * single-character class is CONTROLS and BIDI: a bidi override reorders the text after it, as in Trojan Source).
  */
 const TOKEN =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /(?:\x1b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\u009d)[^\x07\x1b\u009c\n]*(?:\x07|\x1b\\|\u009c)?|(?:\x1b[PX^_]|[\u0090\u0098\u009e\u009f])[^\x1b\u009c\n]*(?:\x1b\\|\u009c)?|\x1b[ -/]*[0-~]?|\r+\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const TOKEN_TEST = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+  /(?:\x1b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\u009d)[^\x07\x1b\u009c\n]*(?:\x07|\x1b\\|\u009c)?|(?:\x1b[PX^_]|[\u0090\u0098\u009e\u009f])[^\x1b\u009c\n]*(?:\x1b\\|\u009c)?|\x1b[ -/]*[0-~]?|\r+\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const TOKEN_TEST = new RegExp(`[${CONTROLS}${BIDI}]`, 'u');
 /** A colour (SGR) sequence, the one kind a terminal showing colour may receive from a step. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const SGR = /^\x1b\[[0-9;:]*m$/;
@@ -59,7 +59,8 @@ export interface SanitizeOptions {
 /**
  * Step output made safe to print: colour sequences kept when asked, every other escape sequence (clipboard,
  * title, hyperlinks, screen clearing, cursor moves, device strings, a lone ESC) dropped, a carriage return
- * that would overwrite the line turned into a line break, other control characters shown as `⟨U+XXXX⟩`.
+ * that would overwrite the line turned into a line break, other control characters and the bidi controls
+ * (which reorder what follows them) shown as `⟨U+XXXX⟩`. Zero-width characters stay: joiners build emoji.
  */
 export function sanitizeForTerminal(s: string, opts: SanitizeOptions): string {
   if (!TOKEN_TEST.test(s)) return s;

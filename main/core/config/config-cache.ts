@@ -72,8 +72,11 @@ function keptConfig(entries: Record<string, unknown>, file: string, identity: st
     return undefined; // loaded in full: the parser's words at the section's line
   }
   const config = { ...plain, ...models } as OffloadConfig;
-  // another file changed under the config (a switch file became a link out of the project): load it in full
-  return fileSystemProblems(plain.sections, plain.dir).length ? undefined : config;
+  // another file changed under the config (a switch file or a template became a link out of the project): load it in full
+  const steps = Object.values(plain.phases).flatMap((phase) =>
+    phase.steps.map((st) => ({ path: [], kind: st.kind, raw: { [st.kind]: st.spec } })),
+  );
+  return fileSystemProblems(plain.sections, steps, plain.dir).length ? undefined : config;
 }
 
 /** The config as JSON keeps it, or undefined when JSON would not give the same values back. */

@@ -111,7 +111,7 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   ]);
   checkInterpolation(c, data, steps, secrets);
   checkWorkflows(c, data);
-  for (const p of fileSystemProblems(data, path.dirname(file))) c.atValue(p.path, p.message);
+  for (const p of fileSystemProblems(data, steps, path.dirname(file))) c.atValue(p.path, p.message);
   if (c.problems.length) throw new ConfigError(sortProblems(c.problems));
   const config = buildConfig(file, hash, data, steps, c, opts);
   const warnings = configWarnings(c, config);
@@ -131,13 +131,17 @@ export function loadConfig(file: string, opts: LoadConfigOptions): OffloadConfig
   try {
     bytes = readConfigFile(abs);
   } catch (err) {
+    // No file has no line and column; create one rather than read one.
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ConfigError([
       {
         file: abs,
-        line: 1,
-        column: 1,
+        line: missing ? 0 : 1,
+        column: missing ? 0 : 1,
         path: '',
-        message: `cannot read the config: ${(err as Error).message}`,
+        message: missing
+          ? 'does not exist; create it with `offload init` in the project folder, or pass --config with the path of an existing offload.yml'
+          : `cannot read the config: ${(err as Error).message}`,
       },
     ]);
   }

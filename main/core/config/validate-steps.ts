@@ -1,10 +1,9 @@
 /**
  * The rule's own checks, beyond the schema: each step has exactly one kind and only its keys, ids are unique (and
  * derived where absent), `${{ }}` references exist and run before their use, workflows keep the rule's order,
- * and switched files stay inside the project.
+ * and switched files and step templates stay inside the project.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { AWS_PHASES, PHASES, type PhaseId } from '../vocabulary';
 import { COMMON_STEP_KEYS, DEFAULT_WORKFLOWS } from './schema';
 import { scanExpressions } from './interpolate';
@@ -15,6 +14,7 @@ import type { LoadConfigOptions } from './validate-schema';
 import type { OffloadConfig } from '../vocabulary';
 import { fileKind } from '../boundary/files';
 import { scriptShellProblem } from '../boundary/spawn';
+import { resolveProjectPath } from './project-paths';
 
 /** A step as found while checking: where it is and what it contains. */
 export interface FoundStep {
@@ -194,12 +194,19 @@ export interface PathProblem {
   message: string;
 }
 
+/** A step as the path checks read it: where it is, its kind and what it holds. */
+export type StepAt = Pick<FoundStep, 'path' | 'kind' | 'raw'>;
+
 /**
- * The checks whose answer depends on other files than offload.yml, not on its text alone: a kept config
- * (config-cache.ts) is checked by these again on every load.
+ * The checks whose answer depends on other files than offload.yml, not on its text alone (where a switched
+ * file or a template resolves): a kept config (config-cache.ts) is checked by these again on every load.
  */
-export function fileSystemProblems(data: Record<string, unknown>, dir: string): PathProblem[] {
-  return switchFilesOutside(data, dir);
+export function fileSystemProblems(
+  data: Record<string, unknown>,
+  steps: readonly StepAt[],
+  dir: string,
+): PathProblem[] {
+  return [...switchFilesOutside(data, dir), ...templatesOutside(steps, dir)];
 }
 
 /**
@@ -210,18 +217,13 @@ export function fileSystemProblems(data: Record<string, unknown>, dir: string): 
 function switchFilesOutside(data: Record<string, unknown>, dir: string): PathProblem[] {
   const sw = data.switch;
   const files = isObject(sw) && Array.isArray(sw.files) ? sw.files : [];
-  const realDir = realpathOrSelf(dir);
   const problems: PathProblem[] = [];
   files.forEach((f, i) => {
     if (!isObject(f) || typeof f.path !== 'string') return;
-    const target = realpathOrSelf(path.resolve(dir, f.path));
-    const rel = path.relative(realDir, target);
     const at = ['switch', 'files', i, 'path'];
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
-      problems.push({
-        path: at,
-        message: `${f.path} resolves to ${target}, outside the project folder ${realDir}; Offload only switches files inside the project`,
-      });
+    const { target, outside } = resolveProjectPath(dir, f.path, { what: 'switches files' });
+    if (outside) {
+      problems.push({ path: at, message: outside });
       return;
     }
     const st = statOrUndefined(target);
@@ -244,14 +246,22 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
-/** The real path of `p`, or of its nearest existing parent joined with the rest (a file not created yet). */
-function realpathOrSelf(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    const parent = path.dirname(p);
-    return parent === p ? p : path.join(realpathOrSelf(parent), path.basename(p));
+/**
+ * A step's `template:` (the file a deploy step sends) must resolve inside the project folder or the git work
+ * tree holding it: `../other/stack.json`, an absolute path or a symlink out would deploy another project's
+ * file (or any readable file) under this one's name. A template not built yet is checked where it would be.
+ */
+function templatesOutside(steps: readonly StepAt[], dir: string): PathProblem[] {
+  const problems: PathProblem[] = [];
+  for (const s of steps) {
+    const kind = s.kind;
+    const spec = kind === undefined ? undefined : s.raw[kind];
+    if (kind === undefined || !isObject(spec) || typeof spec.template !== 'string') continue;
+    if (spec.template.includes('${{')) continue; // filled in at the run, checked there
+    const place = resolveProjectPath(dir, spec.template, { what: 'deploys templates', gitRoot: true });
+    if (place.outside) problems.push({ path: [...s.path, kind, 'template'], message: place.outside });
   }
+  return problems;
 }
 
 /** An entry point name: one plain word, so it is safe unquoted in CI files (YAML, GitHub expressions) and shells. */

@@ -87,7 +87,7 @@ export function attention(s: OffloadState, now = Date.now()): Attention {
     const p = s.configProblems[0]!;
     return {
       level: 'error',
-      text: `offload.yml has ${s.configProblems.length} problem(s): ${clip(p.message, 60)} (line ${p.line})`,
+      text: `offload.yml has ${s.configProblems.length} problem(s): ${clip(p.message, 60)}${p.line > 0 ? ` (line ${p.line})` : ''}`,
       view: 'phases',
     };
   }

@@ -1,7 +1,7 @@
 /** The loaded, validated offload.yml as the rest of the core sees it. */
 import type { PhaseId } from './rule';
 
-/** A place in a config file, 1-based, for error messages (`offload.yml:12:5`). */
+/** A place in a config file, 1-based, for error messages (`offload.yml:12:5`); line 0: no place (no file). */
 export interface SourcePos {
   file: string;
   line: number;
@@ -22,8 +22,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** `file:line:column`, or the file alone where the problem has no place in it (the file does not exist). */
+export function problemPlace(p: SourcePos): string {
+  return p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
+}
+
+/** One problem as a line: its place, key path and message. */
 export function formatProblem(p: ConfigProblem): string {
-  return `${p.file}:${p.line}:${p.column}: ${p.path ? p.path + ': ' : ''}${p.message}`;
+  return `${problemPlace(p)}: ${p.path ? p.path + ': ' : ''}${p.message}`;
 }
 
 /** A step in the config, before interpolation. Exactly one kind key selected `kind`. */

@@ -12,11 +12,11 @@
  */
 import os from 'node:os';
 import { runGit } from '../platform/git';
+import { findDotGit, gitConfigHazard } from './fingerprint-git-config';
 import {
   configMayConvert,
   guessRepository,
   infoAttributes,
-  insideGitWorkTree,
   locate,
   regularFile,
   regularOrAbsent,
@@ -334,12 +334,31 @@ async function indexListing(
   return named && listingOf(entries, named, before, changed.some(isAttributesName));
 }
 
+/** Hazards already reported in this process: each is said once, not at every fingerprint. */
+const warned = new Set<string>();
+
 /**
- * Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one). `known`: the
+ * Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one, or where
+ * git's configuration names a file that would block it: `warn` says so once). `known`: the
  * identity of a clean tree's index seen before (GitListing.unchangedSince when it still holds).
  */
-export async function gitListing(dir: string, known?: string): Promise<GitListing | undefined> {
-  if (!insideGitWorkTree(dir) && !process.env.GIT_DIR) return undefined;
+export async function gitListing(
+  dir: string,
+  known?: string,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<GitListing | undefined> {
+  if (!findDotGit(dir) && !process.env.GIT_DIR) return undefined;
+  // A file git's configuration makes it read would block it (a FIFO) until its time limit: the folder walk.
+  const hazard = process.env.GIT_DIR ? undefined : gitConfigHazard(dir);
+  if (hazard) {
+    if (!warned.has(hazard)) {
+      warned.add(hazard);
+      warn(
+        `offload: warning: git is not run on this repository: ${hazard}; the fingerprint lists the project's files by walking the folder`,
+      );
+    }
+    return undefined;
+  }
   // git's stat pass (the long part) starts beside the two short questions, on Node's guess of the repository;
   // it counts only if rev-parse then names the same index file and prefix (start-up, issue 20)
   const guess = guessRepository(dir);

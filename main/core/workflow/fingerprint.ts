@@ -40,6 +40,8 @@ export interface FingerprintInput {
   exclude?: readonly string[];
   /** Folder for the stat cache and the recorded file lists (the project's history folder); none: no cache. */
   stateDir?: string;
+  /** Where a warning goes (git not run on a repository whose config names a FIFO); default stderr. */
+  warn?: (line: string) => void;
 }
 
 const CACHE_FILE = 'fingerprint-cache.json';
@@ -261,7 +263,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   const cache = readCache(cacheFile);
   const cleanKey = JSON.stringify([dir, exclude, GIT_ID_MAX_BYTES, FULL_HASH_MAX_BYTES]);
   const kept = cache.clean?.key === cleanKey ? cache.clean : undefined;
-  let listed = await gitListing(dir, kept?.index);
+  let listed = await gitListing(dir, kept?.index, input.warn);
   if (listed?.unchangedSince && kept) {
     if (hashedFilesUnchanged(dir, cache.entries)) {
       const { reread } = listed.unchangedSince;
@@ -275,7 +277,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
         return m;
       });
     }
-    listed = await gitListing(dir); // a file Node hashes itself changed: the whole listing
+    listed = await gitListing(dir, undefined, input.warn); // a file Node hashes itself changed: the whole listing
   }
   const source: Fingerprint['source'] = listed ? 'git' : 'content';
   const files = sourceFiles(listed?.files ?? walkFiles(dir), exclude);

@@ -5,14 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit } from '../platform/git';
-
-/** Whether a `.git` (folder, or file for worktrees and submodules) exists here or above: no git spawn otherwise. */
-export function insideGitWorkTree(dir: string): boolean {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return true;
-    if (path.dirname(d) === d) return false;
-  }
-}
+import { findDotGit } from './fingerprint-git-config';
 
 /** The git environment variables that move the repository, its index or its work tree away from `.git`. */
 const REPOSITORY_ENV = ['GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'] as const;
@@ -30,20 +23,10 @@ export function guessRepository(dir: string): Omit<Repository, 'attributes'> | u
   } catch {
     return undefined;
   }
-  for (let d = real; ; d = path.dirname(d)) {
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(path.join(d, '.git'));
-    } catch {
-      st = undefined;
-    }
-    if (st) {
-      if (!st.isDirectory()) return undefined;
-      const rel = path.relative(d, real).split(path.sep).join('/');
-      return { index: path.join(d, '.git', 'index'), prefix: rel ? `${rel}/` : '' };
-    }
-    if (path.dirname(d) === d) return undefined;
-  }
+  const dotGit = findDotGit(real);
+  if (!dotGit || !fs.statSync(dotGit, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  const rel = path.relative(path.dirname(dotGit), real).split(path.sep).join('/');
+  return { index: path.join(dotGit, 'index'), prefix: rel ? `${rel}/` : '' };
 }
 
 /**

@@ -9,8 +9,8 @@
  * brings more than a page of events), CreateChangeSet, DescribeChangeSet (until it is ready), ExecuteChangeSet.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { readProjectText } from '../../boundary/files';
+import { resolveProjectPath } from '../../config/project-paths';
 import type { StepContext, StepKind, StepResult } from '../../vocabulary';
 import { durationMs, durationSchema } from '../../units';
 import { awsFailure, stepCliFlags, withClients } from '../step-support';
@@ -46,7 +46,11 @@ function readTemplate(
   file: string,
   missing: 'refuse' | 'later' = 'refuse',
 ): string | undefined {
-  const full = path.resolve(projectDir, file);
+  // Inside the project (or its git work tree) as validate checks, again now: an earlier step built it, or a
+  // link changed since. The resolved file is the one read, never the link.
+  const place = resolveProjectPath(projectDir, file, { what: 'deploys templates', gitRoot: true });
+  if (place.outside) throw new DeployProblem(`template ${place.outside}; nothing was sent to AWS`);
+  const full = place.target;
   let st: fs.Stats;
   try {
     st = fs.statSync(full);

@@ -1,0 +1,105 @@
+/**
+ * A repository whose git config includes a FIFO (or /dev/zero) would block git until its time limit (20 s) at
+ * every `offload status`: the include is found before git runs, the folder walk lists the files instead, and
+ * a warning says so once. Real repositories, real FIFOs.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { computeFingerprint } from '../../main/core/workflow/fingerprint';
+import { configFilePaths, gitConfigHazard } from '../../main/core/workflow/fingerprint-git-config';
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+const repo = () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'offload-fp-include-')));
+  roots.push(dir);
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+  return dir;
+};
+const gitConfig = (dir: string, ...args: string[]) => execFileSync('git', ['config', ...args], { cwd: dir });
+
+describe('git config include paths are read as git reads them', () => {
+  it('include and includeIf paths and core.excludesFile, quoted, commented, any case, one-line sections', () => {
+    const text = [
+      '[core]',
+      '\texcludesFile = "~/ignore me" ; comment',
+      '[Include]',
+      '\tpath = a.inc',
+      '[includeIf "gitdir:~/work/"]',
+      '  PATH = "b \\"x\\".inc" # comment',
+      '[include] path = c.inc',
+      '[user]',
+      '\tpath = not-an-include',
+    ].join('\n');
+    expect(configFilePaths(text)).toEqual({
+      include: ['a.inc', 'b "x".inc', 'c.inc'],
+      excludes: ['~/ignore me'],
+    });
+  });
+});
+
+describe.runIf(process.platform === 'linux')('a repository whose config makes git block', () => {
+  // Each fingerprint is bounded by the test's limit (10 s), half git's 20 s: one that ran git here fails it.
+  it(
+    'include.path to a FIFO: the folder walk, at once, and a warning said once',
+    { timeout: 10_000 },
+    async () => {
+      const dir = repo();
+      execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
+      gitConfig(dir, 'include.path', 'blocks');
+      const lines: string[] = [];
+      const fp = await computeFingerprint({ dir, configHash: 'c', warn: (l) => lines.push(l) });
+      expect(fp.source).toBe('content');
+      expect([...fp.manifest.keys()]).toEqual(['a.txt']);
+      await computeFingerprint({ dir, configHash: 'c', warn: (l) => lines.push(l) });
+      expect(lines).toEqual([
+        `offload: warning: git is not run on this repository: ${dir}/.git/config includes blocks (include.path), which is a named pipe (FIFO), not a regular file; the fingerprint lists the project's files by walking the folder`,
+      ]);
+    },
+  );
+
+  it(
+    'includeIf to /dev/zero, a FIFO included by an included file, a FIFO excludes file',
+    { timeout: 10_000 },
+    async () => {
+      const zero = repo();
+      gitConfig(zero, 'includeIf.gitdir:/.path', '/dev/zero');
+      expect(gitConfigHazard(zero)).toMatch(
+        /includes \/dev\/zero \(include\.path\), which is a character device/,
+      );
+      const nested = repo();
+      const fifo = path.join(nested, '.git', 'deep');
+      execFileSync('mkfifo', [fifo]);
+      fs.writeFileSync(path.join(nested, '.git', 'first.inc'), `[include]\n\tpath = ${fifo}\n`);
+      gitConfig(nested, 'include.path', 'first.inc');
+      expect(gitConfigHazard(nested)).toBe(
+        `${nested}/.git/first.inc includes ${fifo} (include.path), which is a named pipe (FIFO), not a regular file`,
+      );
+      const excludes = repo();
+      execFileSync('mkfifo', [path.join(excludes, 'ignore')]);
+      gitConfig(excludes, 'core.excludesFile', path.join(excludes, 'ignore'));
+      expect(gitConfigHazard(excludes)).toMatch(/\(core\.excludesFile\), which is a named pipe/);
+      for (const dir of [zero, nested]) {
+        const fp = await computeFingerprint({ dir, configHash: 'c', warn: () => undefined });
+        expect(fp.source).toBe('content');
+      }
+    },
+  );
+
+  it('a regular include, or one not there, leaves git in use', async () => {
+    const dir = repo();
+    fs.writeFileSync(path.join(dir, '.git', 'extra.inc'), '[core]\n\tautocrlf = false\n');
+    gitConfig(dir, '--add', 'include.path', 'extra.inc');
+    gitConfig(dir, '--add', 'include.path', 'missing.inc');
+    expect(gitConfigHazard(dir)).toBeUndefined();
+    const lines: string[] = [];
+    const fp = await computeFingerprint({ dir, configHash: 'c', warn: (l) => lines.push(l) });
+    expect(fp.source).toBe('git');
+    expect(lines).toEqual([]);
+  });
+});
