@@ -185,14 +185,6 @@ function start(): ChildProcess | null {
 }
 
 /**
- * Starts the supervisor now, before a run's first step (a no-op once started): its start-up, a whole Node,
- * then overlaps the run's own preparation (fingerprint, history) instead of the first step's work.
- */
-export function startSupervisor(): void {
-  if (supervisor === undefined) flush();
-}
-
-/**
  * Puts a step's process group (the pid of a child started with `spawnInGroup`) and its cookie under the
  * supervisor (started with the first step; on Linux it ends a gone Offload's leftover step processes as it
  * starts): `releaseGroup` when the child exited, `release` once the step's processes were swept; best effort

@@ -28,7 +28,6 @@ import { OutputTail } from './output-tail';
 import { keepStepOutputs, type OutputsToKeep } from './outputs';
 import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../platform/git';
-import { startSupervisor } from '../platform/step-supervisor';
 import { acquireRunLock } from './run-lock';
 import { NO_TEAM, type TeamRunFactory } from '../team/team';
 import { mapStrings, openRunTempDir, runSecrets } from './run-setup';
@@ -272,7 +271,6 @@ export class Engine {
     const { config, history } = this.o;
     const runId = active.runId;
     const t0 = Date.now();
-    if (phases.some((id) => config.phases[id].steps.length)) startSupervisor();
     const fp = await this.fingerprint();
     const writer = history.startRun(runId);
     const tempDir = openRunTempDir(
