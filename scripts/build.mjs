@@ -103,9 +103,10 @@ const lazyBuiltins = {
       contents:
         `const m = require('node:${args.path}');\nexport default m;\n` +
         // Accessors (fs.promises, fs.ReadStream…) load more when read, and a named export is read at load:
-        // they stay reachable through the default export only.
+        // they stay reachable through the default export only. So do plain values other than `constants`:
+        // fs.F_OK… are values on one Node and deprecation-warning getters on another (the build's Node decides).
         `export const { ${builtinProps(args.path)
-          .filter(([, d]) => !d.get)
+          .filter(([n, d]) => !d.get && (typeof d.value === 'function' || n === 'constants'))
           .map(([n]) => n)
           .join(', ')} } = m;\n`,
     }));
