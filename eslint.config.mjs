@@ -92,6 +92,12 @@ const RAW_AWS = [
   { selector: "CallExpression[callee.property.name='createAwsClients']", message: NO_RAW_AWS },
   { selector: "ImportSpecifier[imported.name='createAwsClients']", message: NO_RAW_AWS },
 ];
+const NO_RAW_GIT =
+  'Project effects stay inside main/core/boundary: git runs through boundary/git (never on a repository whose configuration would block it).';
+const RAW_GIT = [
+  { selector: 'ImportDeclaration[source.value=/(^|\\/)platform\\/git$/]', message: NO_RAW_GIT },
+  { selector: 'ImportExpression[source.value=/(^|\\/)platform\\/git$/]', message: NO_RAW_GIT },
+];
 const PROJECT_EFFECTS_RULES = {
   rules: {
     'no-restricted-syntax': builtinRules.get('no-restricted-syntax'),
@@ -104,7 +110,7 @@ const projectEffects = [
     ignores: ['main/core/boundary/**'],
     plugins: { 'project-effects': PROJECT_EFFECTS_RULES },
     rules: {
-      'project-effects/no-restricted-syntax': ['error', ...RAW_NETWORK, ...RAW_AWS],
+      'project-effects/no-restricted-syntax': ['error', ...RAW_NETWORK, ...RAW_AWS, ...RAW_GIT],
       'project-effects/no-restricted-globals': ['error', { name: 'fetch', message: NO_RAW_NETWORK }],
     },
   },

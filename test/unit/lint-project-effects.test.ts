@@ -25,6 +25,7 @@ async function effectErrors(file: string, text: string): Promise<string[]> {
 
 const NETWORK = /Project effects stay inside main\/core\/boundary: requests go through/;
 const AWS = /Project effects stay inside main\/core\/boundary: AWS clients come from/;
+const GIT = /Project effects stay inside main\/core\/boundary: git runs through boundary\/git/;
 
 const violations: [what: string, file: string, text: string, message: RegExp][] = [
   [
@@ -56,6 +57,12 @@ const violations: [what: string, file: string, text: string, message: RegExp][] 
   ["import('node:net')", 'main/core/x.ts', "export const n = import('node:net');\n", NETWORK],
   ['a re-export of node:https', 'main/core/x.ts', "export { request } from 'node:https';\n", NETWORK],
   ['global fetch', 'main/core/aws/watch.ts', "export const r = fetch('http://x');\n", NETWORK],
+  [
+    'git from platform/ in a concern',
+    'main/core/team/x.ts',
+    "import { runGit } from '../platform/git';\nvoid runGit;\n",
+    GIT,
+  ],
   ['fetch passed on as a value', 'main/core/x.ts', 'export const f = fetch;\n', NETWORK],
   ['globalThis.fetch', 'main/core/x.ts', "export const r = globalThis.fetch('http://x');\n", NETWORK],
   ['fetch in the tray', 'main/app/x.ts', "export const r = fetch('http://x');\n", NETWORK],
@@ -104,6 +111,11 @@ const violations: [what: string, file: string, text: string, message: RegExp][] 
 ];
 
 const allowed: [what: string, file: string, text: string][] = [
+  [
+    'git from platform/ in the boundary',
+    'main/core/boundary/git.ts',
+    "import { runGit } from '../platform/git';\nvoid runGit;\n",
+  ],
   [
     'the boundary using node:net',
     'main/core/boundary/network.ts',

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGit } from '../platform/git';
+import { runGit } from '../boundary/git';
 
 /** The repository's root and the project folder inside it. */
 export interface CiLayout {

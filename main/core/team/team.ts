@@ -10,7 +10,7 @@ import type { AwsClients } from '../aws/clients';
 import type { ProjectEffects } from '../boundary';
 import type { OffloadConfig } from '../config/types';
 import { deployedItems } from '../deployments';
-import { runGit } from '../platform/git';
+import { runGit } from '../boundary/git';
 import type { RunSnapshot } from '../vocabulary';
 import type { PhaseGateState } from '../workflow/phase-gates';
 import { addTeamPasses } from './gate-passes';

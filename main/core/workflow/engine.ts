@@ -27,7 +27,7 @@ import type { Masker } from './mask';
 import { OutputTail } from './output-tail';
 import { keepStepOutputs, type OutputsToKeep } from './outputs';
 import { deployedItems, recordDeployment } from '../deployments';
-import { runGit } from '../platform/git';
+import { runGit } from '../boundary/git';
 import { acquireRunLock } from './run-lock';
 import { NO_TEAM, type TeamRunFactory } from '../team/team';
 import { mapStrings, openRunTempDir, runSecrets } from './run-setup';

@@ -11,8 +11,8 @@
  * is stat-ed and hashed by Node, as before).
  */
 import os from 'node:os';
-import { runGit } from '../platform/git';
-import { findDotGit, gitConfigHazard } from './fingerprint-git-config';
+import { runGit } from '../boundary/git';
+import { findDotGit, gitConfigHazard } from '../boundary/git-config';
 import {
   configMayConvert,
   guessRepository,

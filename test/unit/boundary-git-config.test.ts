@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { computeFingerprint } from '../../main/core/workflow/fingerprint';
-import { configFilePaths, gitConfigHazard } from '../../main/core/workflow/fingerprint-git-config';
+import { configFilePaths, gitConfigHazard } from '../../main/core/boundary/git-config';
+import { runGit } from '../../main/core/boundary/git';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -102,4 +103,25 @@ describe.runIf(process.platform === 'linux')('a repository whose config makes gi
     expect(fp.source).toBe('git');
     expect(lines).toEqual([]);
   });
+});
+
+describe.runIf(process.platform === 'linux')('every git call goes through the same check', () => {
+  // The engine's `rev-parse HEAD`, the team's `git config user.name` and CI's `--show-toplevel` ask git too:
+  // bounded by the test's limit (10 s), half git's 20 s, so a call that ran git on the FIFO fails it.
+  it(
+    'boundary/git does not run git where the config includes a FIFO, and says why',
+    { timeout: 10_000 },
+    async () => {
+      const dir = repo();
+      execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
+      gitConfig(dir, 'include.path', 'blocks');
+      const r = await runGit(dir, ['rev-parse', '--short', 'HEAD']);
+      expect(r.code).toBe(-1);
+      expect(r.hazard).toMatch(/blocks/);
+      const clean = repo();
+      expect((await runGit(clean, ['rev-parse', '--is-inside-work-tree'])).stdout.toString().trim()).toBe(
+        'true',
+      );
+    },
+  );
 });

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileKind, ProjectFileError, readProjectText } from '../boundary/files';
+import { fileKind, ProjectFileError, readProjectText } from './files';
 
 /** git's own limit on nested includes (MAX_INCLUDE_DEPTH). */
 const MAX_DEPTH = 10;

@@ -1,0 +1,26 @@
+/**
+ * git on a project's folder, the one way Offload runs it: never on a repository whose configuration names a
+ * file that would block git (a FIFO, a device: git-config.ts), which would otherwise hold a command for git's
+ * whole time limit; with every program the repository could name switched off (platform/git.ts).
+ */
+import { runGit as runGitOnMachine, type GitOptions, type GitResult } from '../platform/git';
+import { gitConfigHazard } from './git-config';
+
+export { GIT_TIMEOUT_MS, type GitResult } from '../platform/git';
+
+/** runGit's answer, and why git was not run (`code` -1) where the repository's configuration would block it. */
+export type ProjectGitResult = GitResult & { hazard?: string };
+
+/**
+ * Runs `git args…` in the project folder `cwd` (platform/git's runGit: neutral settings, time limit, never
+ * throws), or not at all where git's configuration there names a file that would block it.
+ */
+export async function runGit(
+  cwd: string,
+  args: readonly string[],
+  opts: GitOptions = {},
+): Promise<ProjectGitResult> {
+  const hazard = process.env.GIT_DIR ? undefined : gitConfigHazard(cwd);
+  if (hazard) return { code: -1, stdout: Buffer.alloc(0), hazard };
+  return runGitOnMachine(cwd, args, opts);
+}
