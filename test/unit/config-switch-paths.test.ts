@@ -3,9 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../main/core/config';
-import { ConfigError } from '../../main/core/config/types';
-import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
+import { configProblems } from '../helpers/config-problems';
 
 const project = (switchPath: string, files: Record<string, string> = {}) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-switch-path-'));
@@ -16,15 +14,7 @@ const project = (switchPath: string, files: Record<string, string> = {}) => {
   );
   return dir;
 };
-const problems = (dir: string) => {
-  try {
-    loadConfig(path.join(dir, 'offload.yml'), { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
-    return [];
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return e.problems;
-  }
-};
+const problems = configProblems;
 
 describe('switch.files must stay inside the project', () => {
   it('a relative path inside is fine, a file not created yet too', () => {

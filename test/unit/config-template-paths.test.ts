@@ -4,9 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../main/core/config';
-import { ConfigError } from '../../main/core/config/types';
-import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
+import { configProblems } from '../helpers/config-problems';
 
 const yml = (template: string) => `name: p
 aws:
@@ -34,15 +32,7 @@ const project = (template: string, o: { git?: boolean } = {}) => {
   fs.writeFileSync(path.join(dir, 'offload.yml'), yml(template));
   return { top, dir };
 };
-const problems = (dir: string) => {
-  try {
-    loadConfig(path.join(dir, 'offload.yml'), { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
-    return [];
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return e.problems;
-  }
-};
+const problems = configProblems;
 
 describe('a step template must stay inside the project', () => {
   it('a template inside is fine, one not built yet too', () => {
