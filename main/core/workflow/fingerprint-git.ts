@@ -10,6 +10,7 @@
  * end-of-line conversion, no attributes file. Where any may apply, the list is used without ids (every file
  * is stat-ed and hashed by Node, as before).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { runGit } from '../boundary/git';
 import { findDotGit, gitConfigHazard } from '../boundary/git-config';
@@ -359,22 +360,28 @@ export async function gitListing(
     }
     return undefined;
   }
-  // git's stat pass (the long part) starts beside the two short questions, on Node's guess of the repository;
-  // it counts only if rev-parse then names the same index file and prefix (start-up, issue 20)
+  // git's stat pass (the long part) starts on Node's guess of the repository as soon as the configuration is
+  // known to name no filter (the pass compares a stat-changed file's content through the filters git finds:
+  // a repository's filter program must never run), beside rev-parse; it counts only if rev-parse then names
+  // the same index file and prefix (start-up, issue 20)
   const guess = guessRepository(dir);
-  const early = guess && regularFile(guess.index) ? startStatPass(dir, guess) : undefined;
-  const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
+  const config = configMayConvert(dir);
+  const early =
+    guess && regularFile(guess.index) && !fs.existsSync(guess.attributes)
+      ? config.then((c) => (c === false ? startStatPass(dir, guess) : undefined))
+      : Promise.resolve(undefined);
+  const [convert, repo, pass] = await Promise.all([config, locate(dir), early]);
   const listing = await (async (): Promise<GitListing | undefined> => {
     // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
     if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
     if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
     const started =
-      early && repo && repo.prefix === guess?.prefix && indexIdentity(repo.index) === early.before
-        ? early
+      pass && repo && repo.prefix === guess?.prefix && indexIdentity(repo.index) === pass.before
+        ? pass
         : undefined;
     return (repo && (await indexListing(dir, repo, known, started))) ?? debugListing(dir);
   })();
-  await early?.stating; // never left running: an unused early pass is waited for (git's time limit holds)
+  await pass?.stating; // never left running: an unused early pass is waited for (git's time limit holds)
   return listing;
 }
 

@@ -15,7 +15,7 @@ const REPOSITORY_ENV = ['GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE', 'GIT_COMMO
  * real path, its index and the folder's prefix. Only a guess, to start git's stat pass before rev-parse has
  * answered; locate() decides. Undefined where a `.git` file (worktree, submodule) or the environment moves it.
  */
-export function guessRepository(dir: string): Omit<Repository, 'attributes'> | undefined {
+export function guessRepository(dir: string): Repository | undefined {
   if (REPOSITORY_ENV.some((name) => process.env[name] !== undefined)) return undefined;
   let real: string;
   try {
@@ -26,7 +26,11 @@ export function guessRepository(dir: string): Omit<Repository, 'attributes'> | u
   const dotGit = findDotGit(real);
   if (!dotGit || !fs.statSync(dotGit, { throwIfNoEntry: false })?.isDirectory()) return undefined;
   const rel = path.relative(path.dirname(dotGit), real).split(path.sep).join('/');
-  return { index: path.join(dotGit, 'index'), prefix: rel ? `${rel}/` : '' };
+  return {
+    index: path.join(dotGit, 'index'),
+    prefix: rel ? `${rel}/` : '',
+    attributes: path.join(dotGit, 'info', 'attributes'),
+  };
 }
 
 /**
