@@ -12,7 +12,8 @@
  */
 import os from 'node:os';
 import { runGit } from '../platform/git';
-import { findDotGit, gitConfigHazard } from './fingerprint-git-config';
+import { findDotGit } from '../boundary/project-paths';
+import { gitConfigHazard } from './fingerprint-git-config';
 import {
   configMayConvert,
   guessRepository,
