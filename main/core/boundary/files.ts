@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatBytes } from '../format';
 import { writeFileAtomic } from '../platform/atomic-file';
+import { isWithin } from './project-paths';
 
 /** Why a project-named file was not read, in the user's words (the path and what it is are in the message). */
 export class ProjectFileError extends Error {
@@ -285,12 +286,6 @@ export function forEachLine(
   finish();
 }
 
-/** Whether `p` is `root` or inside it (both real paths). */
-const within = (root: string, p: string): boolean => {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
-
 /**
  * Writes `text` atomically to `rel` inside the folder `dir` (a CI file Offload generates: `dir` is the project
  * folder, or the git repository's root holding it, named by `boundary` in messages), creating its folders. A
@@ -322,7 +317,7 @@ export function writeProjectFile(
       continue;
     }
     const real = st.isSymbolicLink() ? fs.realpathSync(next) : next;
-    if (!within(root, real))
+    if (!isWithin(root, real))
       throw new ProjectFileError(
         `${what}: ${path.join(dir, rel)} would be written to ${path.join(real, path.basename(rel))}, outside the ${boundary} ${root} (${next} is a symbolic link); nothing was written`,
         'not-regular',

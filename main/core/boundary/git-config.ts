@@ -9,20 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileKind, ProjectFileError, readProjectText } from './files';
+import { findDotGit } from './project-paths';
 
 /** git's own limit on nested includes (MAX_INCLUDE_DEPTH). */
 const MAX_DEPTH = 10;
 /** A config file larger than this is not one a repository needs: not read, and git is not run on it. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
-/** The `.git` (folder, or file for worktrees and submodules) at or above `dir`; undefined outside a work tree. */
-export function findDotGit(dir: string): string | undefined {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    const dotGit = path.join(d, '.git');
-    if (fs.existsSync(dotGit)) return dotGit;
-    if (path.dirname(d) === d) return undefined;
-  }
-}
 
 const statOrUndefined = (p: string): fs.Stats | undefined => {
   try {

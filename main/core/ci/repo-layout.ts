@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit } from '../boundary/git';
+import { isWithin } from '../boundary/project-paths';
 
 /** The repository's root and the project folder inside it. */
 export interface CiLayout {
@@ -33,7 +34,7 @@ export async function ciLayout(dir: string): Promise<CiLayout> {
   const root = fs.realpathSync(text);
   const rel = path.relative(root, project);
   if (rel === '') return { root: dir, subdir: '' };
-  if (rel.startsWith('..') || path.isAbsolute(rel))
+  if (!isWithin(root, project))
     throw new CiLayoutError(
       `the project folder ${project} is outside its git repository ${root} (a symbolic link, or GIT_DIR/GIT_WORK_TREE naming another work tree); CI files are written only inside the repository, nothing was written`,
     );

@@ -14,7 +14,7 @@ import type { LoadConfigOptions } from './validate-schema';
 import type { OffloadConfig } from '../vocabulary';
 import { fileKind } from '../boundary/files';
 import { scriptShellProblem } from '../boundary/spawn';
-import { resolveProjectPath } from './project-paths';
+import { resolveProjectPath } from '../boundary/project-paths';
 
 /** A step as found while checking: where it is and what it contains. */
 export interface FoundStep {

@@ -20,6 +20,7 @@ import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node
 import { eksToken, resolveAwsCredentials, type EksToken } from './eks-token';
 import { describeEksCluster } from './eks-cluster';
 import { stepEffects, type ProjectEffects } from '../boundary';
+import { isWithin, realpathOrSelf } from '../boundary/project-paths';
 
 /** `eks:` of the step. */
 export interface EksTarget {
@@ -152,17 +153,9 @@ export function eksFromExec(exec: ExecSpec | undefined): EksTarget | undefined {
   return { cluster, ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
 }
 
-function isInside(dir: string, file: string): boolean {
-  const real = (p: string) => {
-    try {
-      return fs.realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  const rel = path.relative(real(dir), real(file));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+/** Whether `file`, links followed, is in the folder `dir`. */
+const isInside = (dir: string, file: string): boolean =>
+  isWithin(realpathOrSelf(path.resolve(dir)), realpathOrSelf(path.resolve(file)));
 
 /** Makes EKS tokens for one cluster, reusing each until shortly before it expires. */
 function eksTokenSource(eks: EksTarget, ke: KubeEnv): { region: string; get(): Promise<string> } {

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileFollow } from './file-follow';
+import { isWithin, realpathOrSelf } from '../boundary/project-paths';
 import { visibleText } from '../boundary/text';
 import { killTree, spawnInGroup } from '../platform/process-tree';
 import { compileUserRegex, type UserRegex } from '../units/regex';
@@ -56,15 +57,6 @@ const globToRegExp = (glob: string) =>
 /** At most this many files per glob are followed (one descriptor each); the rest are named once. */
 export const MAX_FILES_PER_GLOB = 64;
 
-const realOrSelf = (p: string) => {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return p;
-  }
-};
-const inside = (root: string, p: string) => p === root || p.startsWith(root + path.sep);
-
 /**
  * Files matching a path or a glob whose wildcards are in its last part, and those refused with why. A path
  * written inside the project must stay inside it once links are resolved (a symlink in a repository is not
@@ -91,8 +83,8 @@ export function expandLogPath(
       matches = [];
     }
   }
-  const root = realOrSelf(dir);
-  const written = inside(path.resolve(dir), abs) || inside(root, abs);
+  const root = realpathOrSelf(path.resolve(dir));
+  const written = isWithin(path.resolve(dir), abs) || isWithin(root, abs);
   const refused: { file: string; why: string }[] = [];
   let files = matches.filter((f) => {
     if (!written) {
@@ -100,8 +92,8 @@ export function expandLogPath(
       refused.push({ file: f, why: `${p} is outside the project: followed once you trust the project` });
       return false;
     }
-    const real = realOrSelf(f);
-    if (inside(root, real)) return true;
+    const real = realpathOrSelf(f);
+    if (isWithin(root, real)) return true;
     refused.push({
       file: f,
       why: `${path.relative(dir, f)} resolves to ${real}, outside the project folder; name that path in offload.yml if you mean it`,

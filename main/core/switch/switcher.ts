@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readProjectFile, readProjectText } from '../boundary/files';
+import { resolveProjectPath } from '../boundary/project-paths';
 import { interpolate } from '../config/interpolate';
 import { PRIVATE_FILE, ensurePrivateDir, removeStaleTemps, writeFileAtomic } from '../platform/atomic-file';
 import type { SwitchConfig, SwitchFormat } from './config';
@@ -104,19 +105,10 @@ export class ConfigSwitcher {
       return f.path;
     }
     const dir = this.opts.project?.dir;
-    if (dir && real !== f.path) {
-      let root = path.resolve(dir);
-      try {
-        root = fs.realpathSync(root);
-      } catch {
-        /* keep as given */
-      }
-      const rel = path.relative(root, real);
-      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
-        throw new Error(
-          `${f.display}: is a link to ${real}, outside the project folder; Offload only writes inside it, nothing was changed`,
-        );
-    }
+    if (dir && real !== f.path && resolveProjectPath(dir, real, { what: 'writes' }).outside)
+      throw new Error(
+        `${f.display}: is a link to ${real}, outside the project folder; Offload only writes inside it, nothing was changed`,
+      );
     return real;
   }
 

@@ -13,7 +13,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { runGit } from '../boundary/git';
-import { findDotGit, gitConfigHazard } from '../boundary/git-config';
+import { gitConfigHazard } from '../boundary/git-config';
+import { findDotGit } from '../boundary/project-paths';
 import {
   configMayConvert,
   guessRepository,

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit } from '../boundary/git';
-import { findDotGit } from '../boundary/git-config';
+import { findDotGit } from '../boundary/project-paths';
 
 /** The git environment variables that move the repository, its index or its work tree away from `.git`. */
 const REPOSITORY_ENV = ['GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'] as const;

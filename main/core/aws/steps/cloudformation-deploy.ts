@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import { readProjectText } from '../../boundary/files';
-import { resolveProjectPath } from '../../config/project-paths';
+import { resolveProjectPath } from '../../boundary/project-paths';
 import type { StepContext, StepKind, StepResult } from '../../vocabulary';
 import { durationMs, durationSchema } from '../../units';
 import { awsFailure, stepCliFlags, withClients } from '../step-support';
