@@ -125,7 +125,7 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
   it("a decoy .git folder in the project (no repository, a copy of the real index) does not stand for git's", async () => {
     const { dir } = repo({ 'svc/app.py': '2\n', 'svc/pkg/mod.py': '3\n' });
     const svc = path.join(dir, 'svc');
-    // Node's early guess finds svc/.git first; git finds no repository there and uses the real one
+    // svc/.git is the nearest .git folder, but no repository: git uses the real one above, and so must the fingerprint
     fs.mkdirSync(path.join(svc, '.git'));
     fs.copyFileSync(path.join(dir, '.git', 'index'), path.join(svc, '.git', 'index'));
     fs.writeFileSync(path.join(svc, 'app.py'), '2 changed\n');

@@ -10,20 +10,11 @@
  * end-of-line conversion, no attributes file. Where any may apply, the list is used without ids (every file
  * is stat-ed and hashed by Node, as before).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { runGit } from '../boundary/git';
 import { gitConfigHazard } from '../boundary/git-config';
 import { findDotGit } from '../boundary/project-paths';
-import {
-  configMayConvert,
-  guessRepository,
-  infoAttributes,
-  locate,
-  regularFile,
-  regularOrAbsent,
-  type Repository,
-} from './git-repository';
+import { configMayConvert, infoAttributes, locate, regularOrAbsent, type Repository } from './git-repository';
 import {
   indexIdentity,
   isAttributesName,
@@ -293,26 +284,10 @@ function listingOf(
  * whole listing). When it is still `known` (a clean tree's index seen before), the index is read only if git
  * names a change.
  */
-/** git's stat pass started, and the identity its index had just before. */
-interface StatPass {
-  before: string;
-  stating: Promise<string[] | undefined>;
-}
-
-function startStatPass(dir: string, repo: Pick<Repository, 'index' | 'prefix'>): StatPass {
+async function indexListing(dir: string, repo: Repository, known?: string): Promise<GitListing | undefined> {
   const before = indexIdentity(repo.index);
-  return { before, stating: before ? changedNames(dir, repo.prefix) : Promise.resolve(undefined) };
-}
-
-async function indexListing(
-  dir: string,
-  repo: Repository,
-  known?: string,
-  started?: StatPass,
-): Promise<GitListing | undefined> {
-  // git starts now (or has started); Node reads the index meanwhile
-  const { before, stating } = started ?? startStatPass(dir, repo);
   if (!before) return undefined;
+  const stating = changedNames(dir, repo.prefix); // git starts now; Node reads the index meanwhile
   const read = () => readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
   const seen = known === before;
   const index = seen ? undefined : read();
@@ -361,29 +336,11 @@ export async function gitListing(
     }
     return undefined;
   }
-  // git's stat pass (the long part) starts on Node's guess of the repository as soon as the configuration is
-  // known to name no filter (the pass compares a stat-changed file's content through the filters git finds:
-  // a repository's filter program must never run), beside rev-parse; it counts only if rev-parse then names
-  // the same index file and prefix (start-up, issue 20)
-  const guess = guessRepository(dir);
-  const config = configMayConvert(dir);
-  const early =
-    guess && regularFile(guess.index) && !fs.existsSync(guess.attributes)
-      ? config.then((c) => (c === false ? startStatPass(dir, guess) : undefined))
-      : Promise.resolve(undefined);
-  const [convert, repo, pass] = await Promise.all([config, locate(dir), early]);
-  const listing = await (async (): Promise<GitListing | undefined> => {
-    // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
-    if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
-    if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
-    const started =
-      pass && repo && repo.prefix === guess?.prefix && indexIdentity(repo.index) === pass.before
-        ? pass
-        : undefined;
-    return (repo && (await indexListing(dir, repo, known, started))) ?? debugListing(dir);
-  })();
-  await pass?.stating; // never left running: an unused early pass is waited for (git's time limit holds)
-  return listing;
+  const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
+  // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
+  if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
+  if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
+  return (repo && (await indexListing(dir, repo, known))) ?? debugListing(dir);
 }
 
 /** The whole listing from git (`ls-files --debug`, ~6 MB for 30 000 files): where the index is not read. */

@@ -5,33 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit } from '../boundary/git';
-import { findDotGit } from '../boundary/project-paths';
-
-/** The git environment variables that move the repository, its index or its work tree away from `.git`. */
-const REPOSITORY_ENV = ['GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'] as const;
-
-/**
- * The repository git will most likely find for `dir`, worked out by Node: the nearest `.git` folder above its
- * real path, its index and the folder's prefix. Only a guess, to start git's stat pass before rev-parse has
- * answered; locate() decides. Undefined where a `.git` file (worktree, submodule) or the environment moves it.
- */
-export function guessRepository(dir: string): Repository | undefined {
-  if (REPOSITORY_ENV.some((name) => process.env[name] !== undefined)) return undefined;
-  let real: string;
-  try {
-    real = fs.realpathSync(dir);
-  } catch {
-    return undefined;
-  }
-  const dotGit = findDotGit(real);
-  if (!dotGit || !fs.statSync(dotGit, { throwIfNoEntry: false })?.isDirectory()) return undefined;
-  const rel = path.relative(path.dirname(dotGit), real).split(path.sep).join('/');
-  return {
-    index: path.join(dotGit, 'index'),
-    prefix: rel ? `${rel}/` : '',
-    attributes: path.join(dotGit, 'info', 'attributes'),
-  };
-}
 
 /**
  * Whether git may convert content or run a filter program here: a filter driver or CRLF conversion in the
@@ -83,13 +56,4 @@ export async function locate(dir: string): Promise<Repository | 'hung' | undefin
   const lines = r.stdout.toString('utf8').split('\n');
   if (lines.length !== 5 || lines[4] !== '' || lines[3] !== 'sha1') return undefined;
   return { prefix: lines[0]!, index: path.resolve(dir, lines[1]!), attributes: path.resolve(dir, lines[2]!) };
-}
-
-/** Whether `file` is a regular file now (a FIFO or device is never opened). */
-export function regularFile(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
