@@ -9,6 +9,7 @@ import { loadConfigKept } from './config/config-cache';
 import { ConfigError, type OffloadConfig } from './config/types';
 import { HistoryStore } from './history';
 import { appDataDir } from './platform/app-data';
+import { BUILD_ID } from './platform/build-id';
 import { CONFIG_SECTIONS, STEP_KINDS } from './registry';
 
 export interface OpenedProject {
@@ -82,10 +83,16 @@ export function openProject(opts: {
   const env = opts.env ?? process.env;
   const file = locateConfig(opts.configPath, opts.cwd ?? process.cwd());
   const dataDir = resolveDataDir(opts.dataDir, env);
-  const config = loadConfigKept(file, dataDir, () => {
-    usePrecompiled();
-    return loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
-  });
+  const config = loadConfigKept(
+    file,
+    dataDir,
+    () => {
+      usePrecompiled();
+      return loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+    },
+    BUILD_ID,
+    STEP_KINDS,
+  );
   config.fingerprintExclude = fingerprintExclusions(config, dataDir);
   const history = new HistoryStore({
     dataDir,

@@ -52,6 +52,7 @@ function project(text = CONFIG) {
         return full();
       },
       build,
+      STEP_KINDS,
     );
   return { dir, data, file, load, full, loads: () => loads };
 }
@@ -141,6 +142,34 @@ describe('the kept config', () => {
     fs.rmSync(path.join(p.dir, 'stack.json'));
     fs.symlinkSync(path.join(outside, 'secret.json'), path.join(p.dir, 'stack.json'));
     expect(() => p.load()).toThrow(/stack\.json resolves to .*outside the project folder/);
+    expect(p.loads()).toBe(2);
+  });
+
+  it('a template that no longer parses after keeping is reported at its line, as the full load does', () => {
+    const p = project(
+      CONFIG +
+        '  aws-deploy:\n    steps:\n      - cloudformation-deploy:\n          stack: api\n          template: stack.json\n',
+    );
+    fs.writeFileSync(path.join(p.dir, 'stack.json'), '{"Resources": {}}');
+    later();
+    p.load();
+    p.load();
+    expect(p.loads()).toBe(1);
+    fs.writeFileSync(path.join(p.dir, 'stack.json'), '{"Resources": [');
+    let err: unknown;
+    try {
+      p.load();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems[0]).toMatchObject({
+      line: 23,
+      message: expect.stringMatching(/template stack\.json:.*JSON/),
+    });
+    // the template fixed: the kept model serves again
+    fs.writeFileSync(path.join(p.dir, 'stack.json'), '{"Resources": {}}');
+    p.load();
     expect(p.loads()).toBe(2);
   });
 

@@ -6,8 +6,9 @@
  * The identity is the file's size, mtime, ctime, inode and device. Every write changes ctime, and no program
  * can set it back, so an edit that keeps the size and puts the mtime back is still seen. An entry is kept only
  * once the file is older than the timestamps' resolution (git's racy-file rule), and only for the build that
- * wrote it. The checks whose answer depends on other files (fileSystemProblems) run again on every load, and a
- * problem there loads the file in full, which reports it at its line.
+ * wrote it. The checks whose answer depends on other files (fileSystemProblems, and each step kind's own check,
+ * which may read one: a template that no longer parses) run again on every load, and a problem there loads the
+ * file in full, which reports it at its line.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { BUILD_ID } from '../platform/build-id';
 import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platform/atomic-file';
 import { isObject } from './messages';
 import { buildSectionModels, type SectionModels } from './sections';
+import type { StepKindShape } from './schema';
 import type { OffloadConfig } from './types';
 import { fileSystemProblems } from './validate-steps';
 
@@ -59,8 +61,35 @@ function identityOf(file: string, nowNs: bigint): { identity: string; racy: bool
   };
 }
 
+/**
+ * Whether a step kind's own check finds a problem in the kept config now: a check may read other files (a
+ * template that no longer parses, grew past its limit or became a folder), so it runs on every load as in the
+ * full load (checkStepSpecs; specs holding `${{ }}` are checked when they run).
+ */
+function stepChecksFail(config: OffloadConfig, stepKinds: readonly StepKindShape[]): boolean {
+  for (const phase of Object.values(config.phases)) {
+    for (const st of phase.steps) {
+      const check = stepKinds.find((k) => k.key === st.kind)?.check;
+      if (!check || JSON.stringify(st.spec ?? null).includes('${{')) continue;
+      try {
+        if ((check as (spec: unknown, config: OffloadConfig) => string[])(st.spec, config).length)
+          return true;
+      } catch {
+        return true; // the full load reports it at its line
+      }
+    }
+  }
+  return false;
+}
+
 /** The config kept for `file` as it is now, with its section models built again; undefined when none holds. */
-function keptConfig(entries: Record<string, unknown>, file: string, identity: string, build: string) {
+function keptConfig(
+  entries: Record<string, unknown>,
+  file: string,
+  identity: string,
+  build: string,
+  stepKinds: readonly StepKindShape[],
+) {
   const e = entries[file];
   if (!isObject(e) || e.build !== build || e.identity !== identity || !isObject(e.config)) return undefined;
   const plain = e.config as unknown as Omit<OffloadConfig, keyof SectionModels>;
@@ -76,7 +105,8 @@ function keptConfig(entries: Record<string, unknown>, file: string, identity: st
   const steps = Object.values(plain.phases).flatMap((phase) =>
     phase.steps.map((st) => ({ path: [], kind: st.kind, raw: { [st.kind]: st.spec } })),
   );
-  return fileSystemProblems(plain.sections, steps, plain.dir).length ? undefined : config;
+  if (fileSystemProblems(plain.sections, steps, plain.dir).length) return undefined;
+  return stepChecksFail(config, stepKinds) ? undefined : config;
 }
 
 /** The config as JSON keeps it, or undefined when JSON would not give the same values back. */
@@ -95,13 +125,15 @@ function plainOf(config: OffloadConfig): Record<string, unknown> | undefined {
 /**
  * Loads offload.yml through the kept model when the file is unchanged since it was kept, else with `load`
  * (the full load, which throws ConfigError for an invalid file), keeping what it returns. `build` is the
- * build's identity: without one (run from source) nothing is kept.
+ * build's identity: without one (run from source) nothing is kept. `stepKinds`: the kinds the full load
+ * checks with, whose checks run again on a kept config.
  */
 export function loadConfigKept(
   file: string,
   dataDir: string,
   load: () => OffloadConfig,
   build: string | undefined = BUILD_ID,
+  stepKinds: readonly StepKindShape[] = [],
 ): OffloadConfig {
   if (!build) return load();
   const abs = path.resolve(file);
@@ -112,7 +144,7 @@ export function loadConfigKept(
     string,
     unknown
   >;
-  const kept = keptConfig(entries, abs, before.identity, build);
+  const kept = keptConfig(entries, abs, before.identity, build, stepKinds);
   if (kept) return kept;
   const config = load();
   const after = identityOf(abs, BigInt(Date.now()) * 1_000_000n);
