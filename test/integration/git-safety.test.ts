@@ -36,3 +36,19 @@ describe.runIf(process.platform === 'linux')('git under a hostile repository con
     expect(fs.existsSync(marker)).toBe(true);
   });
 });
+
+describe.runIf(process.platform === 'linux')('a repository whose git config includes a FIFO', () => {
+  // git blocks reading the FIFO until its 20 s limit: a run that asked git anything waited that long (the
+  // engine's rev-parse HEAD for the deployment record); the test's limit (15 s) is under git's
+  it('a deploying run names no commit and does not wait for git', { timeout: 15_000 }, async () => {
+    const yml = `name: fifo-include\nphases:\n  local: { steps: [{ name: L, run: "true" }] }\n  aws-deploy: { steps: [{ name: D, run: "true" }] }\n  aws-test: { steps: [{ name: T, run: "true" }] }\n`;
+    const dir = makeProject(yml, { 'app.py': 'print(1)\n' });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
+    execFileSync('git', ['config', 'include.path', 'blocks'], { cwd: dir });
+    const data = tempDataDir();
+    expect((await runCli(['trust', '--yes', '--data-dir', data], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['run', 'services', '--data-dir', data], { cwd: dir });
+    expect(r.code).toBe(0);
+  });
+});

@@ -18,7 +18,7 @@ import { isObject } from './messages';
 import { buildSectionModels, type SectionModels } from './sections';
 import type { StepKindShape } from './schema';
 import type { OffloadConfig } from './types';
-import { fileSystemProblems } from './validate-steps';
+import { fileSystemProblems, kindCheckProblems } from './validate-steps';
 
 const CACHE_FILE = 'config-cache.json';
 /** Entries kept, one per config file, the most recently written first. */
@@ -67,19 +67,16 @@ function identityOf(file: string, nowNs: bigint): { identity: string; racy: bool
  * full load (checkStepSpecs; specs holding `${{ }}` are checked when they run).
  */
 function stepChecksFail(config: OffloadConfig, stepKinds: readonly StepKindShape[]): boolean {
-  for (const phase of Object.values(config.phases)) {
-    for (const st of phase.steps) {
-      const check = stepKinds.find((k) => k.key === st.kind)?.check;
-      if (!check || JSON.stringify(st.spec ?? null).includes('${{')) continue;
-      try {
-        if ((check as (spec: unknown, config: OffloadConfig) => string[])(st.spec, config).length)
-          return true;
-      } catch {
-        return true; // the full load reports it at its line
-      }
-    }
-  }
-  return false;
+  return Object.values(config.phases).some((phase) =>
+    phase.steps.some(
+      (st) =>
+        kindCheckProblems(
+          stepKinds.find((k) => k.key === st.kind),
+          st.spec,
+          config,
+        ).length > 0,
+    ),
+  );
 }
 
 /** The config kept for `file` as it is now, with its section models built again; undefined when none holds. */
@@ -101,7 +98,8 @@ function keptConfig(
     return undefined; // loaded in full: the parser's words at the section's line
   }
   const config = { ...plain, ...models } as OffloadConfig;
-  // another file changed under the config (a switch file or a template became a link out of the project): load it in full
+  // another file changed under the config (a switch file or a template became a link out of the project, a
+  // template no longer parses): load it in full
   const steps = Object.values(plain.phases).flatMap((phase) =>
     phase.steps.map((st) => ({ path: [], kind: st.kind, raw: { [st.kind]: st.spec } })),
   );

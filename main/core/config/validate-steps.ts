@@ -11,6 +11,7 @@ import { lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-posit
 import { didYouMean, isObject, isStepPath, type Checker } from './messages';
 import { defaultName, slugify } from './model';
 import type { LoadConfigOptions } from './validate-schema';
+import type { StepKindShape } from './schema';
 import type { OffloadConfig } from '../vocabulary';
 import { fileKind } from '../boundary/files';
 import { scriptShellProblem } from '../boundary/spawn';
@@ -336,15 +337,24 @@ export function checkStepSpecs(
       const problem = scriptShellProblem(kind.scriptShell(s.raw), spec);
       if (problem) c.atValue([...s.path, s.kind], problem);
     }
-    if (!kind.check) continue;
-    if (JSON.stringify(spec ?? null).includes('${{')) continue;
-    let problems: string[];
-    try {
-      // The schema has checked the spec's shape: it is the kind's Spec.
-      problems = (kind.check as (spec: unknown, config: OffloadConfig) => string[])(spec, config);
-    } catch (err) {
-      problems = [(err as Error).message];
-    }
-    for (const p of problems) c.atValue([...s.path, s.kind], p);
+    for (const p of kindCheckProblems(kind, spec, config)) c.atValue([...s.path, s.kind], p);
+  }
+}
+
+/**
+ * What a step kind's own check says of a spec (it may read files: a template that does not parse); a spec
+ * holding `${{ }}` is checked when it runs. The full load and a kept config (config-cache.ts) both ask this.
+ */
+export function kindCheckProblems(
+  kind: StepKindShape | undefined,
+  spec: unknown,
+  config: OffloadConfig,
+): string[] {
+  if (!kind?.check || JSON.stringify(spec ?? null).includes('${{')) return [];
+  try {
+    // The schema has checked the spec's shape: it is the kind's Spec.
+    return (kind.check as (spec: unknown, config: OffloadConfig) => string[])(spec, config);
+  } catch (err) {
+    return [(err as Error).message];
   }
 }
