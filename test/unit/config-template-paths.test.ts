@@ -97,3 +97,27 @@ describe('a step template must stay inside the project', () => {
     }
   });
 });
+
+describe('a lambda-deploy zip must stay inside the project', () => {
+  const zipYml = (zip: string) =>
+    `name: p\naws:\n  region: us-east-1\nphases:\n  local:\n    steps:\n      - run: "true"\n  aws-deploy:\n    steps:\n      - lambda-deploy:\n          function: api\n          zip: ${zip}\n`;
+  const zipProject = (zip: string) => {
+    const { dir } = project('unused.json');
+    fs.writeFileSync(path.join(dir, 'offload.yml'), zipYml(zip));
+    return dir;
+  };
+
+  it('a zip inside (built later too) is fine; ../, an absolute path or a link out is refused at its line', () => {
+    expect(problems(zipProject('dist/api.zip'))).toEqual([]);
+    const up = problems(zipProject('../../elsewhere/secrets.zip'));
+    expect(up).toHaveLength(1);
+    expect(up[0]).toMatchObject({ line: 11, path: 'phases.aws-deploy.steps[0].lambda-deploy' });
+    expect(up[0]!.message).toMatch(/outside the project folder .*nothing was sent to AWS/);
+    expect(problems(zipProject(path.join(os.homedir(), '.ssh', 'id_rsa')))[0]!.message).toMatch(/outside/);
+    const dir = zipProject('api.zip');
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-zip-outside-'));
+    fs.writeFileSync(path.join(outside, 'x.zip'), 'PK');
+    fs.symlinkSync(path.join(outside, 'x.zip'), path.join(dir, 'api.zip'));
+    expect(problems(dir)[0]!.message).toMatch(/through a symbolic link/);
+  });
+});

@@ -3,7 +3,6 @@
  * and an alias moved to it; what it published is remembered per run so that `lambda-invoke` invokes exactly
  * that. It takes the AWS clients from `ctx.services.aws`, or builds them from offload.yml's `aws:` for the step.
  */
-import path from 'node:path';
 import type { JsonSchema, StepContext, StepKind } from '../../vocabulary';
 import { durationMs, durationSchema } from '../../units';
 import {
@@ -16,6 +15,7 @@ import {
 import { awsFailure, sleep, stepCliFlags, withClients } from '../step-support';
 import { AwsOutagePastBudget } from '../ride-out';
 import { offloadTags, tagLambdaFunction } from '../offload-tags';
+import { resolveProjectPath } from '../../boundary/project-paths';
 
 /** What lambda-deploy published in a run, so lambda-invoke invokes exactly that (run id + function → qualifier). */
 export const deployedInRun = new Map<string, string>();
@@ -49,6 +49,8 @@ export const functionProp: JsonSchema = {
   examples: ['my-api', 'arn:aws:lambda:eu-west-1:123456789012:function:my-api'],
 };
 
+const ZIP_PLACE = { what: 'uploads zips', gitRoot: true };
+
 /** What a `lambda-deploy` spec deploys, or why it cannot (checked at validate and before anything is sent). */
 function lambdaDeployPlan(
   spec: LambdaDeploySpec,
@@ -56,8 +58,12 @@ function lambdaDeployPlan(
 ): { code: LambdaCode | undefined; config: LambdaConfigChange; hasConfig: boolean } | string {
   const sources = (['zip', 's3', 'image'] as const).filter((k) => spec[k] !== undefined);
   if (sources.length > 1) return `give one code source, not ${sources.join(' and ')}`;
-  const code: LambdaCode | undefined = spec.zip
-    ? { zipFile: path.resolve(projectDir, spec.zip) }
+  // The zip is the project's (or its git work tree's), as a template is: `../x.zip`, an absolute path or a link
+  // out would upload any readable file of the user's to AWS. The resolved file is the one read.
+  const zip = spec.zip === undefined ? undefined : resolveProjectPath(projectDir, spec.zip, ZIP_PLACE);
+  if (zip?.outside) return `zip ${zip.outside}; nothing was sent to AWS`;
+  const code: LambdaCode | undefined = zip
+    ? { zipFile: zip.target }
     : spec.s3
       ? { s3: spec.s3 }
       : spec.image
