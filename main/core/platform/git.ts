@@ -3,7 +3,7 @@
  * runs (core.fsmonitor, hooks, filters, textconv, external diff, pagers…); Offload only ever asks git for
  * file lists, so every such program is switched off on the command line, trusted project or not.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 
 /** `-c` settings that keep the repository's configuration from starting programs. */
@@ -45,7 +45,20 @@ export interface GitOptions {
  * exit code (-1 when git is missing or ran past its time limit) and stdout (empty when `onStdout` reads it as
  * it comes). Never throws, never waits past the time limit.
  */
+/**
+ * The git processes running now: killed when Offload exits, as their time limit is Node's and ends with it (a
+ * git blocked on a FIFO would otherwise be left behind for ever).
+ */
+const running = new Set<ChildProcess>();
+let killOnExit = false;
+
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
+  if (!killOnExit) {
+    killOnExit = true;
+    process.once('exit', () => {
+      for (const child of running) child.kill('SIGKILL');
+    });
+  }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const configArgs = NEUTRAL_CONFIG.flatMap((c) => ['-c', c]);
@@ -66,8 +79,13 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
       timeout: opts.timeoutMs ?? GIT_TIMEOUT_MS,
       killSignal: 'SIGKILL',
     });
+    running.add(child);
     child.stdout.on('data', opts.onStdout ?? ((b: Buffer) => chunks.push(b)));
-    child.on('error', () => resolve({ code: -1, stdout: Buffer.alloc(0) }));
+    child.on('error', () => {
+      running.delete(child);
+      resolve({ code: -1, stdout: Buffer.alloc(0) });
+    });
+    child.once('exit', () => running.delete(child));
     child.on('close', (code, signal) => {
       const stdout = Buffer.concat(chunks);
       // killed with no exit code: the time limit (or someone's SIGKILL: git's answer is lost either way)
