@@ -90,8 +90,7 @@ export function openProject(opts: {
       usePrecompiled();
       return loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
     },
-    BUILD_ID,
-    STEP_KINDS,
+    { build: BUILD_ID, stepKinds: STEP_KINDS },
   );
   config.fingerprintExclude = fingerprintExclusions(config, dataDir);
   const history = new HistoryStore({

@@ -51,10 +51,24 @@ function project(text = CONFIG) {
         loads++;
         return full();
       },
-      build,
-      STEP_KINDS,
+      { build, stepKinds: STEP_KINDS },
     );
   return { dir, data, file, load, full, loads: () => loads };
+}
+
+/** The same config with a deploy step whose template is stack.json in the project folder. */
+const WITH_TEMPLATE =
+  CONFIG +
+  '  aws-deploy:\n    steps:\n      - cloudformation-deploy:\n          stack: api\n          template: stack.json\n';
+
+/** What `run` threw (undefined when it returned). */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
 }
 
 /** Files written now count as old enough to keep (the racy window is 2 s). */
@@ -105,7 +119,7 @@ describe('the kept config', () => {
     p.load('build-1');
     p.load('build-2');
     expect(p.loads()).toBe(2);
-    loadConfigKept(p.file, p.data, p.full, undefined);
+    loadConfigKept(p.file, p.data, p.full, { build: undefined, stepKinds: STEP_KINDS });
     expect(p.loads()).toBe(2); // without a build the full load runs, not through the kept entry
     p.load('build-2');
     expect(p.loads()).toBe(2);
@@ -118,22 +132,14 @@ describe('the kept config', () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-kept-outside-'));
     fs.writeFileSync(path.join(outside, 'rc'), 'x=1\n');
     fs.symlinkSync(path.join(outside, 'rc'), path.join(p.dir, '.env'));
-    let err: unknown;
-    try {
-      p.load();
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(p.load);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems[0]).toMatchObject({ line: 6, path: 'switch.files[0].path' });
     expect(p.loads()).toBe(2);
   });
 
   it('a template turned into a link out of the project after keeping is refused at its line', () => {
-    const p = project(
-      CONFIG +
-        '  aws-deploy:\n    steps:\n      - cloudformation-deploy:\n          stack: api\n          template: stack.json\n',
-    );
+    const p = project(WITH_TEMPLATE);
     fs.writeFileSync(path.join(p.dir, 'stack.json'), '{"Resources": {}}');
     later();
     p.load();
@@ -146,22 +152,14 @@ describe('the kept config', () => {
   });
 
   it('a template that no longer parses after keeping is reported at its line, as the full load does', () => {
-    const p = project(
-      CONFIG +
-        '  aws-deploy:\n    steps:\n      - cloudformation-deploy:\n          stack: api\n          template: stack.json\n',
-    );
+    const p = project(WITH_TEMPLATE);
     fs.writeFileSync(path.join(p.dir, 'stack.json'), '{"Resources": {}}');
     later();
     p.load();
     p.load();
     expect(p.loads()).toBe(1);
     fs.writeFileSync(path.join(p.dir, 'stack.json'), '{"Resources": [');
-    let err: unknown;
-    try {
-      p.load();
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(p.load);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems[0]).toMatchObject({
       line: 23,

@@ -12,10 +12,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD_ID } from '../platform/build-id';
 import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platform/atomic-file';
 import { isObject } from './messages';
-import { buildSectionModels, type SectionModels } from './sections';
+import { buildSectionModels, SECTION_MODEL_KEYS, type SectionModels } from './sections';
 import type { StepKindShape } from './schema';
 import type { OffloadConfig } from './types';
 import { fileSystemProblems, kindCheckProblems } from './validate-steps';
@@ -27,16 +26,6 @@ const MAX_ENTRIES = 32;
 const RACY_NS = 2_000_000_000n;
 /** The file above this is not read (each entry is one config, a few KB). */
 const MAX_CACHE_BYTES = 4 * 1024 * 1024;
-
-const SECTION_MODEL_KEYS: readonly (keyof SectionModels)[] = [
-  'aws',
-  'gate',
-  'notify',
-  'switch',
-  'models',
-  'watch',
-  'team',
-];
 
 interface Entry {
   build: string;
@@ -61,24 +50,6 @@ function identityOf(file: string, nowNs: bigint): { identity: string; racy: bool
   };
 }
 
-/**
- * Whether a step kind's own check finds a problem in the kept config now: a check may read other files (a
- * template that no longer parses, grew past its limit or became a folder), so it runs on every load as in the
- * full load (checkStepSpecs; specs holding `${{ }}` are checked when they run).
- */
-function stepChecksFail(config: OffloadConfig, stepKinds: readonly StepKindShape[]): boolean {
-  return Object.values(config.phases).some((phase) =>
-    phase.steps.some(
-      (st) =>
-        kindCheckProblems(
-          stepKinds.find((k) => k.key === st.kind),
-          st.spec,
-          config,
-        ).length > 0,
-    ),
-  );
-}
-
 /** The config kept for `file` as it is now, with its section models built again; undefined when none holds. */
 function keptConfig(
   entries: Record<string, unknown>,
@@ -98,13 +69,13 @@ function keptConfig(
     return undefined; // loaded in full: the parser's words at the section's line
   }
   const config = { ...plain, ...models } as OffloadConfig;
-  // another file changed under the config (a switch file or a template became a link out of the project, a
-  // template no longer parses): load it in full
-  const steps = Object.values(plain.phases).flatMap((phase) =>
-    phase.steps.map((st) => ({ path: [], kind: st.kind, raw: { [st.kind]: st.spec } })),
-  );
-  if (fileSystemProblems(plain.sections, steps, plain.dir).length) return undefined;
-  return stepChecksFail(config, stepKinds) ? undefined : config;
+  // Checks whose answer depends on other files run again as in the full load: a switch file or a template
+  // became a link out of the project, a template no longer parses (a step kind's own check may read it).
+  const steps = Object.values(plain.phases).flatMap((phase) => phase.steps);
+  const places = steps.map((st) => ({ path: [], kind: st.kind, raw: { [st.kind]: st.spec } }));
+  if (fileSystemProblems(plain.sections, places, plain.dir).length) return undefined;
+  const kind = (key: string) => stepKinds.find((k) => k.key === key);
+  return steps.some((st) => kindCheckProblems(kind(st.kind), st.spec, config).length) ? undefined : config;
 }
 
 /** The config as JSON keeps it, or undefined when JSON would not give the same values back. */
@@ -120,18 +91,23 @@ function plainOf(config: OffloadConfig): Record<string, unknown> | undefined {
   return exact ? (JSON.parse(text) as Record<string, unknown>) : undefined;
 }
 
+/** Whose kept entries count (the build's identity: none when run from source) and the kinds to check with. */
+export interface KeptConfigOptions {
+  build: string | undefined;
+  /** The step kinds the full load checks with: their checks run again on a kept config. */
+  stepKinds: readonly StepKindShape[];
+}
+
 /**
  * Loads offload.yml through the kept model when the file is unchanged since it was kept, else with `load`
- * (the full load, which throws ConfigError for an invalid file), keeping what it returns. `build` is the
- * build's identity: without one (run from source) nothing is kept. `stepKinds`: the kinds the full load
- * checks with, whose checks run again on a kept config.
+ * (the full load, which throws ConfigError for an invalid file), keeping what it returns. Without a build
+ * identity nothing is kept.
  */
 export function loadConfigKept(
   file: string,
   dataDir: string,
   load: () => OffloadConfig,
-  build: string | undefined = BUILD_ID,
-  stepKinds: readonly StepKindShape[] = [],
+  { build, stepKinds }: KeptConfigOptions,
 ): OffloadConfig {
   if (!build) return load();
   const abs = path.resolve(file);

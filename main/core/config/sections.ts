@@ -40,6 +40,9 @@ const BUILDERS: Builders = {
   team: (raw) => parseTeamConfig(raw),
 };
 
+/** The keys a loaded config carries its section models under (the kept config leaves them out of its copy). */
+export const SECTION_MODEL_KEYS = Object.keys(BUILDERS) as (keyof SectionModels)[];
+
 /** A section that passed validation but its concern's parser refused (the name and the parser's words). */
 export class SectionError extends Error {
   constructor(

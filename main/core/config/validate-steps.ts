@@ -3,7 +3,6 @@
  * derived where absent), `${{ }}` references exist and run before their use, workflows keep the rule's order,
  * and switched files and step templates stay inside the project.
  */
-import fs from 'node:fs';
 import { AWS_PHASES, PHASES, type PhaseId } from '../vocabulary';
 import { COMMON_STEP_KEYS, DEFAULT_WORKFLOWS } from './schema';
 import { scanExpressions } from './interpolate';
@@ -13,7 +12,7 @@ import { defaultName, slugify } from './model';
 import type { LoadConfigOptions } from './validate-schema';
 import type { StepKindShape } from './schema';
 import type { OffloadConfig } from '../vocabulary';
-import { fileKind } from '../boundary/files';
+import { fileKind, statOrUndefined } from '../boundary/files';
 import { scriptShellProblem } from '../boundary/spawn';
 import { resolveProjectPath } from '../boundary/project-paths';
 
@@ -236,15 +235,6 @@ function switchFilesOutside(data: Record<string, unknown>, dir: string): PathPro
     }
   });
   return problems;
-}
-
-/** `stat` without opening (a FIFO or device is never opened); undefined where nothing is there yet. */
-function statOrUndefined(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
