@@ -42,6 +42,15 @@ const KINDS: [(s: fs.Stats) => boolean, string][] = [
   [(s) => s.isSymbolicLink(), 'a symbolic link'],
 ];
 
+/** `stat` without opening (a FIFO or device is never opened); undefined where nothing is there (or unreadable). */
+export function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a non-regular file is ("a named pipe (FIFO)"), for messages. */
 export function fileKind(st: fs.Stats): string {
   if (st.isFile()) return 'a regular file';

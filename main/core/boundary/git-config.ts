@@ -5,24 +5,15 @@
  * `offload status` would wait that long each time. Read here first, without opening anything but regular
  * files, so such a repository is listed by the folder walk instead, at once.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileKind, ProjectFileError, readProjectText } from './files';
+import { fileKind, ProjectFileError, readProjectText, statOrUndefined } from './files';
 import { findDotGit } from './project-paths';
 
 /** git's own limit on nested includes (MAX_INCLUDE_DEPTH). */
 const MAX_DEPTH = 10;
 /** A config file larger than this is not one a repository needs: not read, and git is not run on it. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
-const statOrUndefined = (p: string): fs.Stats | undefined => {
-  try {
-    return fs.statSync(p);
-  } catch {
-    return undefined;
-  }
-};
 
 /** Reads a small regular file git reads (`.git` file, `commondir`, a config), or says why git may not run. */
 function readSmall(file: string): { text?: string; problem?: string } {
