@@ -6,10 +6,16 @@
 import { runGit as runGitOnMachine, type GitOptions, type GitResult } from '../platform/git';
 import { gitConfigHazard } from './git-config';
 
-export { GIT_TIMEOUT_MS, type GitResult } from '../platform/git';
-
 /** runGit's answer, and why git was not run (`code` -1) where the repository's configuration would block it. */
 export type ProjectGitResult = GitResult & { hazard?: string };
+
+/**
+ * Why git must not run on the repository holding `cwd` (git-config.ts), in words; undefined when it may. With
+ * GIT_DIR set the user names the repository, and git reads no `.git` found here.
+ */
+export function gitHazard(cwd: string): string | undefined {
+  return process.env.GIT_DIR ? undefined : gitConfigHazard(cwd);
+}
 
 /**
  * Runs `git args…` in the project folder `cwd` (platform/git's runGit: neutral settings, time limit, never
@@ -20,7 +26,7 @@ export async function runGit(
   args: readonly string[],
   opts: GitOptions = {},
 ): Promise<ProjectGitResult> {
-  const hazard = process.env.GIT_DIR ? undefined : gitConfigHazard(cwd);
+  const hazard = gitHazard(cwd);
   if (hazard) return { code: -1, stdout: Buffer.alloc(0), hazard };
   return runGitOnMachine(cwd, args, opts);
 }

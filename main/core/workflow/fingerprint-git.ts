@@ -11,8 +11,7 @@
  * is stat-ed and hashed by Node, as before).
  */
 import os from 'node:os';
-import { runGit } from '../boundary/git';
-import { gitConfigHazard } from '../boundary/git-config';
+import { gitHazard, runGit } from '../boundary/git';
 import { findDotGit } from '../boundary/project-paths';
 import { configMayConvert, infoAttributes, locate, regularOrAbsent, type Repository } from './git-repository';
 import {
@@ -326,7 +325,7 @@ export async function gitListing(
 ): Promise<GitListing | undefined> {
   if (!findDotGit(dir) && !process.env.GIT_DIR) return undefined;
   // A file git's configuration makes it read would block it (a FIFO) until its time limit: the folder walk.
-  const hazard = process.env.GIT_DIR ? undefined : gitConfigHazard(dir);
+  const hazard = gitHazard(dir);
   if (hazard) {
     if (!warned.has(hazard)) {
       warned.add(hazard);
