@@ -23,6 +23,13 @@ const repo = () => {
   return dir;
 };
 const gitConfig = (dir: string, ...args: string[]) => execFileSync('git', ['config', ...args], { cwd: dir });
+/** A repository whose config includes `.git/blocks`, a FIFO (git blocks reading it). */
+const fifoIncludeRepo = () => {
+  const dir = repo();
+  execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
+  gitConfig(dir, 'include.path', 'blocks');
+  return dir;
+};
 
 describe('git config include paths are read as git reads them', () => {
   it('include and includeIf paths and core.excludesFile, quoted, commented, any case, one-line sections', () => {
@@ -50,9 +57,7 @@ describe.runIf(process.platform === 'linux')('a repository whose config makes gi
     'include.path to a FIFO: the folder walk, at once, and a warning said once',
     { timeout: 10_000 },
     async () => {
-      const dir = repo();
-      execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
-      gitConfig(dir, 'include.path', 'blocks');
+      const dir = fifoIncludeRepo();
       const lines: string[] = [];
       const fp = await computeFingerprint({ dir, configHash: 'c', warn: (l) => lines.push(l) });
       expect(fp.source).toBe('content');
@@ -112,9 +117,7 @@ describe.runIf(process.platform === 'linux')('every git call goes through the sa
     'boundary/git does not run git where the config includes a FIFO, and says why',
     { timeout: 10_000 },
     async () => {
-      const dir = repo();
-      execFileSync('mkfifo', [path.join(dir, '.git', 'blocks')]);
-      gitConfig(dir, 'include.path', 'blocks');
+      const dir = fifoIncludeRepo();
       const r = await runGit(dir, ['rev-parse', '--short', 'HEAD']);
       expect(r.code).toBe(-1);
       expect(r.hazard).toMatch(/blocks/);
