@@ -15,7 +15,12 @@ export function registerExtensionCommands(program: Command, ctx: CliContext): vo
     // The project's matchers and exclusions when there is an offload.yml; the defaults otherwise.
     loadWatch: async () => {
       const core = await ctx.openCore({ projectOptional: true });
+      const own = core.config()?.models.matchers.length ?? 0;
+      const untrusted = own > 0 && core.trust()?.status.trusted === false;
       return {
+        note: untrusted
+          ? `offload.yml's ${own} model matcher(s) are not used until you trust the project (\`offload trust\`)`
+          : undefined,
         refreshModels: () => core.refreshModels(),
         stopModelServers: (o) => core.stopModels(o),
         confirmationNeeded: (m) => confirmationNeeded(m, core.config()?.models.matchers ?? []),

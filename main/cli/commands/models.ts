@@ -15,6 +15,8 @@ export interface ModelsCommandDeps {
     Pick<MachineWatch, 'refreshModels' | 'stopModelServers' | 'stop'> & {
       /** Why stopping this server needs a confirmation (a user matcher found something unlike a model server). */
       confirmationNeeded?: (m: ModelProcess) => string | undefined;
+      /** Said on stderr before the list: why the project's own matchers are not in use (not trusted yet). */
+      note?: string;
     }
   >;
   /** Will it fit: the stored models' needs against the memory free now (`offload models fit`). */
@@ -185,6 +187,7 @@ export function registerModelsCommand(program: Command, deps: ModelsCommandDeps)
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const watch = await deps.loadWatch();
+      if (watch.note) err().write(`offload models: ${watch.note}\n`);
       try {
         await watch.refreshModels();
         // CPU % needs two readings of each process's CPU time.
@@ -219,6 +222,7 @@ export function registerModelsCommand(program: Command, deps: ModelsCommandDeps)
       if (opts.all && pids.length) return usage('give either --all or process ids, not both');
       if (!opts.all && pids.length === 0) return usage('say which: --all or one or more process ids');
       const watch = await deps.loadWatch();
+      if (watch.note) err().write(`offload models stop: ${watch.note}\n`);
       try {
         const held =
           opts.dryRun || opts.yes ? [] : await unconfirmed(watch, deps, opts.all ? undefined : pids);
