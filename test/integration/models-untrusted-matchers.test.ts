@@ -29,7 +29,8 @@ describe.runIf(process.platform === 'linux')('offload models with an untrusted p
 
     const before = await runCli(['models', '--json'], { cwd: dir, env, untrusted: true });
     expect(before.code).toBe(0);
-    expect(JSON.parse(before.stdout)).toEqual([]);
+    // other model servers may run on this machine (the builtin matchers find them): only this one's absence counts
+    expect((JSON.parse(before.stdout) as { pid: number }[]).map((m) => m.pid)).not.toContain(child.pid);
     expect(before.stderr).toContain(
       "offload models: offload.yml's 1 model matcher(s) are not used until you trust the project (`offload trust`)",
     );
