@@ -63,7 +63,7 @@ const UNPROVEN_EXE = '(gone)';
 function detectPageSize(): number {
   try {
     const pages = Number(fs.readFileSync('/proc/self/statm', 'latin1').split(' ')[1]);
-    return nearestPageSize(process.memoryUsage().rss, pages);
+    return nearestPageSize(process.memoryUsage.rss(), pages);
   } catch {
     return 4096;
   }
