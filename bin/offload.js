@@ -18,28 +18,32 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8')).version}\n`);
   return;
 }
-// V8's compiled code for the CLI's modules is kept on disk (Node's own cache folder in the temp directory, or
-// NODE_COMPILE_CACHE): later starts skip parsing and compiling it. A cache that cannot be written costs nothing.
+// The CLI is one CommonJS file (dist/cli.cjs), compiled with a V8 code cache made after the same command ran
+// before (bin/code-cache.js). Packages it requires on first use (the AWS SDK…) use Node's compile cache, kept
+// in the same private folder: Node's default, a shared folder in the temp directory, is not used.
+const { cacheDir, loadWithCodeCache, privateDir } = require('./code-cache');
 try {
-  require('node:module').enableCompileCache?.();
+  const own = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir());
+  const dir = process.env.NODE_COMPILE_CACHE || (own && require('node:path').join(own, 'node'));
+  if (dir) require('node:module').enableCompileCache?.(dir);
 } catch {
   // no cache: a slower start, nothing else
 }
-// The CLI is ES modules split per command (dist/cli.mjs and its chunks): each command loads only what it runs.
-import('../dist/cli.mjs').then(run, (err) => {
-  // dist/cli.mjs missing: never built; one of its chunks missing: a build under way or cut short
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist[\\/]cli(-[\w-]+)?\.mjs'/.test(err.message)) {
+let loaded;
+try {
+  loaded = loadWithCodeCache(require('node:path').join(__dirname, '..', 'dist', 'cli.cjs'), args);
+} catch (err) {
+  if (err && err.code === 'ENOENT' && /dist[\\/]cli\.cjs'/.test(err.message)) {
     process.stderr.write(
-      /dist[\\/]cli\.mjs'/.test(err.message)
-        ? 'offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n'
-        : 'offload: the build in dist/ is incomplete (a build under way or cut short); run `npm run build` in the Offload folder\n',
+      'offload: not built yet; run `npm run build` (or `npm install`) in the Offload folder first\n',
     );
     process.exit(1);
   }
   throw err;
-});
+}
+run(loaded.exports, loaded.save);
 
-function run(cli) {
+function run(cli, saveCodeCache) {
   // `offload … | head`: the reader went away; that is the end of the output, not an error. A command still at
   // work (a run's steps) ends there too: 141, the shell's code for a closed pipe, never 0 as if it had passed.
   let finished = false;
@@ -53,6 +57,7 @@ function run(cli) {
     (code) => {
       finished = true;
       process.exitCode = code;
+      saveCodeCache(); // the first time this command ran with this build (or V8 refused the cache)
       // Leave promptly even if a library left a handle open; output already written is flushed first.
       setTimeout(() => process.exit(code), 1500).unref();
     },

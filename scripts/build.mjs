@@ -113,23 +113,15 @@ const lazyBuiltins = {
   },
 };
 
-// What the CLI's ES modules need of CommonJS: `require` for the lazily loaded packages and built-ins, and
-// __dirname (dist/, where every chunk sits) for the files shipped beside the bundle (the config validators).
-const CLI_BANNER = [
-  "import { createRequire as __offloadCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __offloadFileURLToPath } from 'node:url';",
-  'const require = __offloadCreateRequire(import.meta.url);',
-  "const __dirname = __offloadFileURLToPath(new URL('.', import.meta.url)).replace(/[\\\\/]$/, '');",
-].join('\n');
-
-// The CLI's chunks are named by content hash: the previous build's are removed so dist/ holds only this one's.
+// Earlier builds made the CLI as ES module chunks named by content hash (dist/cli*.mjs): removed, so dist/
+// holds only this build's CLI.
 if (!appOnly && existsSync(out))
   for (const f of readdirSync(out)) if (/^cli(-.*)?\.mjs(\.map)?$/.test(f)) rmSync(path.join(out, f));
 
 const results = await Promise.allSettled([
-  // The CLI inlines the packages every command loads (yaml, commander): one file to read
-  // and compile (and Node's compile cache keeps it compiled) instead of ~90 module lookups; everything heavy
-  // stays external and loads on first use.
+  // The CLI inlines the packages every command loads (yaml, commander): one file to read and compile instead
+  // of ~90 module lookups; everything heavy (the AWS SDK, the Kubernetes client, Ajv…) stays external and is
+  // required on first use.
   appOnly
     ? Promise.resolve()
     : build({
@@ -137,16 +129,15 @@ const results = await Promise.allSettled([
         entryPoints: { cli: 'main/cli/index.ts' },
         outdir: out,
         platform: 'node',
-        // ES modules split at each dynamic import(): a command loads only the code it runs (issue 20).
-        format: 'esm',
-        splitting: true,
+        // One CommonJS file, which bin/offload.js compiles with a V8 code cache made after a command ran
+        // (bin/code-cache.js): what each command runs comes compiled from the cache, where Node's compile
+        // cache holds only what V8 compiled before the code ran (issue 20).
+        format: 'cjs',
         // Whitespace, comments and syntax minified (names kept: messages and stack traces read the same): less
         // source to read, hash and keep in memory (V8 holds a script's source for its lazily compiled functions).
         minifyWhitespace: true,
         minifySyntax: true,
-        outExtension: { '.js': '.mjs' },
-        chunkNames: 'cli-[name]-[hash]',
-        banner: { js: CLI_BANNER },
+        outExtension: { '.js': '.cjs' },
         metafile: true,
         external: cliExternal,
         // yaml's ES build (the same code as its CommonJS one; only `!!binary` gives a Uint8Array, not a Buffer)

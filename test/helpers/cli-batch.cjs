@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the built CLI's main() (dist/cli.mjs, as bin/offload.js does) for many cases in ONE process, so a suite
+// Runs the built CLI's main() (dist/cli.cjs, as bin/offload.js does) for many cases in ONE process, so a suite
 // of ~150 small cases pays Node's start and the bundle's load once instead of per case (test/helpers/cli-batch.ts
 // starts it). Usage: node cli-batch.cjs <cases.json> <results.jsonl>. cases.json: [{ name, args, cwd }].
 // For each case it appends {"begin": name} to the results file, then {name, code, stdout, stderr}: a case that
@@ -30,9 +30,7 @@ process.on('unhandledRejection', (err) => (crash = err));
 const log = (o) => fs.appendFileSync(resultsFile, `${JSON.stringify(o)}\n`);
 
 (async () => {
-  const cli = await import(
-    require('node:url').pathToFileURL(path.join(__dirname, '..', '..', 'dist', 'cli.mjs')).href
-  );
+  const cli = require(path.join(__dirname, '..', '..', 'dist', 'cli.cjs'));
   for (const c of cases) {
     log({ begin: c.name });
     current = { stdout: '', stderr: '' };

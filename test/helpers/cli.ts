@@ -1,4 +1,4 @@
-/** Runs the real built CLI (bin/offload.js -> dist/cli.mjs) as a child process, as users and CI do. */
+/** Runs the real built CLI (bin/offload.js -> dist/cli.cjs) as a child process, as users and CI do. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,8 +18,8 @@ export interface CliResult {
 }
 
 function ensureBuilt(): void {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.mjs'))) {
-    throw new Error('dist/cli.mjs is missing: run `npm run build` (npm test does it for you)');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.cjs'))) {
+    throw new Error('dist/cli.cjs is missing: run `npm run build` (npm test does it for you)');
   }
 }
 

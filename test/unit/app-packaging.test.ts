@@ -128,8 +128,7 @@ describe('electron-builder.yml', () => {
     // And the check itself can say no: source maps and the CLI bundle are left out.
     expect(included('dist/main/app/main.js.map', config.files)).toBe(false);
     expect(included('test/e2e/app-standin.test.ts', config.files)).toBe(false);
-    expect(included('dist/cli.mjs', config.files)).toBe(false);
-    expect(included('dist/cli-chunk-ABCD1234.mjs', config.files)).toBe(false);
+    expect(included('dist/cli.cjs', config.files)).toBe(false);
     // electron-builder never packs its buildResources folder: it must not be where run-time files live.
     const buildResources =
       (config.directories as { buildResources?: string } | undefined)?.buildResources ?? 'build';

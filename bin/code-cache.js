@@ -1,0 +1,109 @@
+// Loads the built CLI (dist/cli.cjs) with a V8 code cache made after a command ran (issue 20).
+//
+// Node's compile cache keeps what V8 compiled before a module ran: the top level and little else, so every
+// command compiled again each function it called (~1,500 for `offload status`). A cache made by
+// `script.createCachedData()` once the command is done holds those functions too. One cache per command
+// (status, run, watch… each calls other functions) and per build of the CLI: V8 checks only the source's
+// length, so the file's identity (size, mtime, inode) is in the name and a rebuild never meets an older cache.
+//
+// A code cache is code: it lives only in a folder of the user's own that nobody else can write (0700, owned by
+// the user, not a link), or it is not used at all. NODE_DISABLE_COMPILE_CACHE (Node's own switch) turns it
+// off; OFFLOAD_CACHE_DIR moves it. A cache that cannot be read, made or written costs a slower start, nothing
+// else.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+/** The per-user cache folder: OFFLOAD_CACHE_DIR, else the platform's (XDG, Library/Caches, LOCALAPPDATA). */
+function cacheDir(env = process.env, platform = process.platform, home = require('node:os').homedir()) {
+  if (env.OFFLOAD_CACHE_DIR) return path.resolve(env.OFFLOAD_CACHE_DIR);
+  if (platform === 'win32')
+    return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'offload', 'Cache');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'offload');
+  return path.join(
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)
+      ? env.XDG_CACHE_HOME
+      : path.join(home, '.cache'),
+    'offload',
+  );
+}
+
+/** `dir` made if missing; undefined unless it is a folder of this user's that no one else can write. */
+function privateDir(dir) {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory()) return undefined;
+    if (process.platform === 'win32') return dir; // %LOCALAPPDATA% is the user's own
+    if (st.uid !== process.getuid()) return undefined;
+    if (st.mode & 0o077) fs.chmodSync(dir, 0o700);
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command an argument list runs (its first word that is not an option or a global option's value). */
+function commandOf(args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-c' || a === '--config' || a === '--data-dir') i++;
+    else if (!a.startsWith('-')) return /^[a-z][a-z-]{0,23}$/.test(a) ? a : 'other';
+  }
+  return 'none';
+}
+
+/** The cache file's bytes when it is a regular file of sane size; undefined otherwise. */
+function readCache(file) {
+  let fd;
+  try {
+    // without blocking (a FIFO there would wait for a writer) or following a link
+    const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = fs.constants;
+    fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size === 0 || st.size > 64 * 1024 * 1024) return undefined;
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Compiles and runs the CommonJS file `file` (the CLI) with its code cache for `args`' command, and returns its
+ * exports, `state` (the cache was 'accepted', 'rejected' or there was 'none') and `save()`, which writes the
+ * cache once the command is done if there was none or V8 refused it.
+ */
+function loadWithCodeCache(file, args, env = process.env) {
+  const source = fs.readFileSync(file, 'utf8');
+  const st = fs.statSync(file, { bigint: true });
+  const dir = env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir(env));
+  const id = [process.version, process.arch, st.size, st.mtimeNs, st.ino].map(String).join('-');
+  const prefix = `${path.basename(file)}-${commandOf(args)}-`;
+  const cacheFile = dir && path.join(dir, `${prefix}${id}.v8`);
+  const cachedData = cacheFile && readCache(cacheFile);
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  const mod = { exports: {} };
+  script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  const save = () => {
+    if (!cacheFile || (cachedData && !script.cachedDataRejected)) return;
+    try {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
+      fs.renameSync(tmp, cacheFile);
+      // this command's caches from earlier builds (or Node versions) are never read again
+      for (const f of fs.readdirSync(dir))
+        if (f.startsWith(prefix) && f !== path.basename(cacheFile))
+          fs.rmSync(path.join(dir, f), { force: true });
+    } catch {
+      // no cache this time: the next command makes one
+    }
+  };
+  const state = !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  return { exports: mod.exports, save, state };
+}
+
+module.exports = { cacheDir, commandOf, loadWithCodeCache, privateDir };

@@ -1,0 +1,183 @@
+/**
+ * The CLI's V8 code cache (bin/code-cache.js, issue 20): made after a command ran, read by the next run of the
+ * same command and build, never from a folder another user could write, and never for a rebuilt file whose
+ * length stayed the same (V8 itself checks only the length). Real files, real V8 caches, the real CLI.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli';
+
+interface CodeCache {
+  cacheDir(env: NodeJS.ProcessEnv, platform?: NodeJS.Platform, home?: string): string;
+  commandOf(args: string[]): string;
+  privateDir(dir: string): string | undefined;
+}
+const CODE_CACHE = path.join(path.dirname(CLI), 'code-cache.js');
+const { cacheDir, commandOf, privateDir } = createRequire(import.meta.url)(CODE_CACHE) as CodeCache;
+
+/**
+ * Loads `file` with its cache in a process of its own (one V8 keeps compiled scripts in memory, so a second
+ * load in the same process would never read the file), then saves: what the CLI does at each command.
+ */
+function loadWithCodeCache(file: string, args: string[], env: NodeJS.ProcessEnv) {
+  const script = `const r = require(${JSON.stringify(CODE_CACHE)}).loadWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(args)}, process.env);
+process.stdout.write(JSON.stringify({ state: r.state, value: r.exports.value() })); if (!process.env.NO_SAVE) r.save();`;
+  const out = execFileSync(process.execPath, ['-e', script], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as { state: 'none' | 'accepted' | 'rejected'; value: string };
+}
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const t of temps.splice(0)) fs.rmSync(t, { recursive: true, force: true });
+});
+const temp = () => {
+  const t = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-code-cache-'));
+  temps.push(t);
+  return t;
+};
+/** A CommonJS file whose value() returns `word` (same length for words of the same length). */
+const module = (dir: string, word: string) => {
+  const file = path.join(dir, 'cli.cjs');
+  fs.writeFileSync(file, `exports.value = function value() { return ${JSON.stringify(word)}; };\n`);
+  return file;
+};
+const cacheFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.v8'));
+const posix = process.platform !== 'win32';
+
+describe('bin/code-cache.js', () => {
+  it('the first run makes the cache (0600 in a 0700 folder), the next run of that command reads it', () => {
+    const root = temp();
+    const dir = path.join(root, 'cache');
+    const file = module(root, 'first');
+    const env = { OFFLOAD_CACHE_DIR: dir };
+    const one = loadWithCodeCache(file, ['status'], env);
+    expect(one.state).toBe('none');
+    expect(one.value).toBe('first');
+    const [made] = cacheFiles(dir);
+    expect(made).toMatch(/^cli\.cjs-status-/);
+    if (posix) {
+      expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(path.join(dir, made!)).mode & 0o777).toBe(0o600);
+    }
+    const mtime = fs.statSync(path.join(dir, made!)).mtimeMs;
+    const two = loadWithCodeCache(file, ['status'], env);
+    expect(two.state).toBe('accepted'); // and, accepted, not written again:
+    expect(fs.statSync(path.join(dir, made!)).mtimeMs).toBe(mtime);
+    // another command has a cache of its own
+    loadWithCodeCache(file, ['--data-dir', 'x', 'run', 'local'], env);
+    expect(
+      cacheFiles(dir)
+        .map((f) => f.split('-')[1])
+        .sort(),
+    ).toEqual(['run', 'status']);
+  });
+
+  it('a rebuilt file of the same length never runs the old cache: a new one replaces it', () => {
+    const root = temp();
+    const dir = path.join(root, 'cache');
+    const env = { OFFLOAD_CACHE_DIR: dir };
+    const file = module(root, 'before');
+    loadWithCodeCache(file, ['status'], env);
+    const [old] = cacheFiles(dir);
+    // same length, other code (and a later mtime, as a build gives)
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('before', 'after!'));
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const again = loadWithCodeCache(file, ['status'], env);
+    expect(again.state).toBe('none');
+    expect(again.value).toBe('after!');
+    expect(cacheFiles(dir)).toHaveLength(1);
+    expect(cacheFiles(dir)[0]).not.toBe(old);
+  });
+
+  it('a damaged cache is refused by V8 and written again; a FIFO in its place is skipped at once', () => {
+    const root = temp();
+    const dir = path.join(root, 'cache');
+    const env = { OFFLOAD_CACHE_DIR: dir };
+    const file = module(root, 'value');
+    loadWithCodeCache(file, ['status'], env);
+    const cached = path.join(dir, cacheFiles(dir)[0]!);
+    fs.writeFileSync(cached, 'not a code cache at all');
+    const damaged = loadWithCodeCache(file, ['status'], env);
+    expect(damaged.state).toBe('rejected');
+    expect(damaged.value).toBe('value');
+    expect(loadWithCodeCache(file, ['status'], env).state).toBe('accepted');
+    if (!posix) return;
+    fs.rmSync(cached);
+    execFileSync('mkfifo', [cached]);
+    const started = Date.now();
+    expect(loadWithCodeCache(file, ['status'], { ...env, NO_SAVE: '1' }).state).toBe('none');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it.skipIf(!posix)('never uses a folder that is a link, and makes an open folder of its own private', () => {
+    const root = temp();
+    const elsewhere = path.join(root, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(elsewhere, path.join(root, 'link'));
+    expect(privateDir(path.join(root, 'link'))).toBeUndefined();
+    const file = module(root, 'value');
+    loadWithCodeCache(file, ['status'], { OFFLOAD_CACHE_DIR: path.join(root, 'link') });
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+    const open = path.join(root, 'open');
+    fs.mkdirSync(open, { mode: 0o777 });
+    fs.chmodSync(open, 0o777);
+    expect(privateDir(open)).toBe(open);
+    expect(fs.statSync(open).mode & 0o777).toBe(0o700);
+  });
+
+  it('NODE_DISABLE_COMPILE_CACHE (Node’s own switch) writes and reads no cache', () => {
+    const root = temp();
+    const dir = path.join(root, 'cache');
+    const file = module(root, 'value');
+    const env = { OFFLOAD_CACHE_DIR: dir, NODE_DISABLE_COMPILE_CACHE: '1' };
+    expect(loadWithCodeCache(file, ['status'], env)).toEqual({ state: 'none', value: 'value' });
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('names the command an argument list runs, and the platform’s cache folder', () => {
+    expect(commandOf(['status'])).toBe('status');
+    expect(commandOf(['-c', 'x.yml', '--data-dir', 'd', 'run', 'full'])).toBe('run');
+    expect(commandOf(['--no-color', 'aws', 'status'])).toBe('aws');
+    expect(commandOf(['--help'])).toBe('none');
+    expect(commandOf(['../../etc'])).toBe('other');
+    expect(cacheDir({}, 'linux', '/home/u')).toBe(path.join('/home/u', '.cache', 'offload'));
+    expect(cacheDir({ XDG_CACHE_HOME: '/x' }, 'linux', '/home/u')).toBe(path.join('/x', 'offload'));
+    expect(cacheDir({ XDG_CACHE_HOME: 'relative' }, 'linux', '/home/u')).toBe(
+      path.join('/home/u', '.cache', 'offload'),
+    );
+    expect(cacheDir({}, 'darwin', '/Users/u')).toBe(path.join('/Users/u', 'Library', 'Caches', 'offload'));
+    expect(cacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u')).toBe(
+      path.join('C:\\Users\\u\\AppData\\Local', 'offload', 'Cache'),
+    );
+  });
+
+  it('the real CLI: the same answer with and without its cache, and the cache kept private', () => {
+    const dir = path.join(temp(), 'cache');
+    const project = temp();
+    fs.writeFileSync(
+      path.join(project, 'offload.yml'),
+      'name: cached\nphases:\n  local:\n    steps:\n      - run: "true"\n',
+    );
+    const run = () =>
+      spawnSync(process.execPath, [CLI, 'validate', '--no-color'], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, OFFLOAD_CACHE_DIR: dir, NODE_COMPILE_CACHE: '' },
+      });
+    const first = run();
+    expect(first.status).toBe(0);
+    expect(cacheFiles(dir).map((f) => f.split('-')[1])).toEqual(['validate']);
+    const second = run();
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stderr).toBe(first.stderr);
+    // Node's compile cache for the packages the CLI requires sits in the same private folder
+    expect(fs.existsSync(path.join(dir, 'node'))).toBe(true);
+  });
+});
