@@ -1,7 +1,21 @@
 /**
  * Tiny DOM helpers for a window that updates once a second for hours: write only what changed, keep
- * lists keyed and bounded, never rebuild a section that did not change.
+ * lists keyed and bounded, never rebuild a section that did not change. Every text and tooltip they write
+ * goes through `shown`: most of it is the project's (step names, reasons, notices), and a bidi control in it
+ * would reorder what the user reads.
  */
+import { sanitizeForTerminal } from '../main/core/format';
+
+/** Attributes a person reads (tooltips, labels): written as `shown` text. */
+const READ_ATTRS = new Set(['title', 'aria-label', 'alt', 'placeholder']);
+
+/**
+ * Text as the window shows it, by the CLI's rule: controls and bidi characters as `⟨U+XXXX⟩`, escape
+ * sequences dropped (written with textContent, never parsed as HTML).
+ */
+export function shown(text: string): string {
+  return sanitizeForTerminal(text, { keepColour: false });
+}
 
 /** Creates an element with attributes and children. */
 export function el<K extends keyof HTMLElementTagNameMap>(
@@ -12,22 +26,26 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') node.className = v;
-    else node.setAttribute(k, v);
+    else node.setAttribute(k, READ_ATTRS.has(k) ? shown(v) : v);
   }
-  for (const c of children) node.append(c);
+  for (const c of children) node.append(typeof c === 'string' ? shown(c) : c);
   return node;
 }
 
 /** Sets text only when it differs (no layout work for unchanged text). */
 export function setText(node: Element, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
+  const t = shown(text);
+  if (node.textContent !== t) node.textContent = t;
 }
 
 /** Sets or removes an attribute only when it differs. */
 export function setAttr(node: Element, name: string, value: string | null): void {
   if (value === null) {
     if (node.hasAttribute(name)) node.removeAttribute(name);
-  } else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+  } else {
+    const v = READ_ATTRS.has(name) ? shown(value) : value;
+    if (node.getAttribute(name) !== v) node.setAttribute(name, v);
+  }
 }
 
 /**

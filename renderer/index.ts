@@ -4,6 +4,7 @@
  */
 import type { OffloadApi } from '../preload/api';
 import type { OffloadState } from '../main/core/state';
+import { setText } from './dom';
 import { mountView } from './view';
 
 declare global {
@@ -39,5 +40,5 @@ api.onEvent((event) => {
   }
 });
 api.getState().then(schedule, (err: Error) => {
-  document.getElementById('status-line')!.textContent = `Could not reach the app: ${err.message}`;
+  setText(document.getElementById('status-line')!, `Could not reach the app: ${err.message}`);
 });

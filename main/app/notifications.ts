@@ -2,6 +2,7 @@
  * Shows the core's notices as OS notifications; clicking one opens the status window at its item.
  */
 import type { Notification as NotificationT } from 'electron';
+import { sanitizeForTerminal } from '../core/format';
 import type { Notice } from '../core/state';
 import type { ViewTarget } from '../../preload/api';
 
@@ -21,8 +22,9 @@ export class NoticePresenter {
     const { Notification } = this.electron;
     if (!Notification.isSupported()) return;
     const n = new Notification({
-      title: notice.title,
-      body: notice.body,
+      // A notice quotes log lines and step names: controls and bidi characters shown as `⟨U+XXXX⟩`.
+      title: sanitizeForTerminal(notice.title, { keepColour: false }),
+      body: sanitizeForTerminal(notice.body, { keepColour: false }),
       urgency: notice.level === 'error' ? 'critical' : 'normal',
     });
     this.live.add(n);

@@ -2,7 +2,7 @@
  * The tray, as data: which icon state and tooltip, and which menu items (enabled or not, and why), all
  * computed from a core state snapshot. Pure and Electron-free; main/app/tray.ts maps it onto Electron.
  */
-import { attention, gateWord, lastError, phase6Of, workflowLabel } from '../core/format';
+import { attention, gateWord, lastError, phase6Of, sanitizeForTerminal, workflowLabel } from '../core/format';
 import type { OffloadState, WorkflowAvailability } from '../core/state';
 import { ENTRY_POINTS, PHASE_TITLES, STATUS_ICON } from '../core/vocabulary';
 import { teamItems } from './tray-team';
@@ -55,6 +55,9 @@ export interface TrayUiState {
   loginUnsupported?: string;
 }
 
+/** Menu and tooltip text as every front end shows project text: controls and bidi characters as `⟨U+XXXX⟩`. */
+const shown = (text: string): string => sanitizeForTerminal(text, { keepColour: false });
+
 const pct = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : `${Math.round(n)}%`);
 
 /** Machine readings as percentages (undefined when unknown: unknown is shown as unknown). */
@@ -101,7 +104,7 @@ export function trayIcon(state: OffloadState): TrayIconModel {
   return {
     state: iconState,
     // Windows truncates tray tooltips at 127 characters.
-    tooltip: lines.join('\n').slice(0, 127),
+    tooltip: shown(lines.join('\n')).slice(0, 127),
     meter: values.length ? Math.round(Math.max(...values)) : undefined,
   };
 }
@@ -256,7 +259,12 @@ export function buildTrayMenu(state: OffloadState, ui: TrayUiState): MenuItemMod
     action: { type: 'toggle-login' },
   });
   items.push({ id: 'quit', type: 'normal', label: 'Quit Offload', enabled: true, action: { type: 'quit' } });
-  return items;
+  // Names and reasons come from offload.yml and what its steps printed: shown, never obeyed, in one place.
+  return items.map((i) => ({
+    ...i,
+    label: shown(i.label),
+    ...(i.reason ? { reason: shown(i.reason) } : {}),
+  }));
 }
 
 /**

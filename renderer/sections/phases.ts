@@ -3,9 +3,9 @@
  * running, steps done and time, why it failed), phase 6's watch on the monitor row, and the live tail.
  */
 import type { OffloadState, PhaseSnapshot, RunSnapshot } from '../../main/core/state';
-import { phase6Of, relativeTime, sanitizeForTerminal, type Phase6View } from '../../main/core/format';
+import { phase6Of, relativeTime, type Phase6View } from '../../main/core/format';
 import { PHASES, PHASE_TITLES, STATUS_ICON, type PhaseId, type Status } from '../../main/core/vocabulary';
-import { el, keyedList, type SectionMemo, setAttr, setText } from '../dom';
+import { el, keyedList, type SectionMemo, setAttr, setText, shown } from '../dom';
 import { formatDuration, formatTime } from '../format';
 import { $ } from '../view-context';
 
@@ -99,11 +99,11 @@ function updateRow(
 /**
  * The live output while a step runs; a finished run says why it failed in its phase row instead. The output is
  * the project's raw text: escape sequences dropped and control and bidi characters shown as ⟨U+XXXX⟩ by the
- * same function as the CLI's, so a bidi override cannot reorder what the user reads (Trojan Source).
+ * same function as the CLI's (`shown`), so a bidi override cannot reorder what the user reads (Trojan Source).
  */
 function renderTail(run: RunSnapshot | null): void {
   const tail = $('tail');
-  const text = sanitizeForTerminal((run?.tail ?? []).slice(-TAIL_LINES).join('\n'), { keepColour: false });
+  const text = shown((run?.tail ?? []).slice(-TAIL_LINES).join('\n'));
   tail.hidden = run?.status !== 'running';
   if (tail.textContent === text) return;
   const atBottom = tail.scrollTop + tail.clientHeight >= tail.scrollHeight - 4;

@@ -13,6 +13,9 @@ import type { Notice } from '../../main/core/state';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';
+import { projectEffects } from '../../main/core/boundary';
+
+const TRUSTED = projectEffects({ trusted: true });
 
 let fake: FakeAws;
 let clients: AwsClients;
@@ -32,6 +35,7 @@ function watchFor(sections: Record<string, unknown>, notices: Notice[], now?: ()
   const notifier = new Notifier({ dedupeMs: 0 });
   notifier.subscribe((n) => notices.push(n));
   return createAwsWatch({
+    effects: TRUSTED, // the user trusts this project: the gate asks AWS and the endpoints
     config: testConfig(dir, sections),
     clients,
     notifier,

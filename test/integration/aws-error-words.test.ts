@@ -23,6 +23,9 @@ import { Notifier } from '../../main/core/notify/notifier';
 import { startFaultProxy, type FaultProxy } from '../fixtures/aws-endpoint/fault-proxy';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
+import { projectEffects } from '../../main/core/boundary';
+
+const TRUSTED = projectEffects({ trusted: true });
 
 let fake: FakeAws;
 let proxy: FaultProxy;
@@ -80,6 +83,7 @@ describe('a response cut off mid-body', () => {
   test('the watch says so, naming the endpoint in use; the gate is unknown, never ready', async () => {
     proxy.set('truncate');
     const w = createAwsWatch({
+      effects: TRUSTED, // the user trusts this project: the gate asks AWS and the endpoints
       config: testConfig(dir, {
         aws: { endpoint: proxy.url, region: 'us-east-1' },
         gate: { services: [{ cluster: 'dev', service: 'api' }], alarms: { names: ['api-5xx'] } },

@@ -10,6 +10,7 @@ import { createAwsWatch } from '../../main/core/aws/watch';
 import { Notifier } from '../../main/core/notify/notifier';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
+import { projectEffects } from '../../main/core/boundary';
 
 describe('gate endpoint URLs from env', () => {
   let fake: FakeAws;
@@ -29,6 +30,8 @@ describe('gate endpoint URLs from env', () => {
     });
     config.env = env;
     return createAwsWatch({
+      // The user trusts this project: the gate asks the endpoints, filled in from offload.yml's `env:`.
+      effects: projectEffects({ trusted: true, env: {}, project: config }),
       config,
       clients: testClients(fake.url),
       notifier: new Notifier(),

@@ -15,6 +15,9 @@ import { Notifier } from '../../main/core/notify/notifier';
 import type { Timers } from '../../main/core/units/poller';
 import { startFakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
+import { projectEffects } from '../../main/core/boundary';
+
+const TRUSTED = projectEffects({ trusted: true });
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -52,6 +55,7 @@ async function setup(o: { logGroup?: string } = {}) {
   });
   const dataDir = path.join(dir, 'data');
   const watch = createAwsWatch({
+    effects: TRUSTED, // the user trusts this project: the gate asks AWS and the endpoints
     config,
     clients,
     notifier: new Notifier({ dedupeMs: 0 }),

@@ -116,10 +116,9 @@ notify:
     const env = { ...USER_ENV, HOME: data };
     const r = await runCli(['aws', 'status', '--data-dir', data], { cwd: dir, env, untrusted: true });
     expect(leaks()).toEqual([]);
-    // It still observes what needs no credentials: the plain endpoint was asked, without any secret.
-    expect(seen.map((s) => s.url)).toEqual(['/health']);
-    expect(r.stdout + r.stderr).toContain(REFUSED_ENDPOINT);
-    expect(r.stdout + r.stderr).toMatch(/\$\{\{ env\.AWS_SECRET_ACCESS_KEY \}\} is not filled in/);
+    // Nothing at all: not even the plain endpoint learns that the project was opened.
+    expect(seen.map((s) => s.url)).toEqual([]);
+    expect(r.stdout).toMatch(/AWS unknown — not checked: this project is not trusted.*`offload trust`/);
     expect(r.code).not.toBe(0);
 
     const t = await runCli(['trust', '--yes', '--data-dir', data], { cwd: dir, env, untrusted: true });
@@ -161,13 +160,14 @@ notify:
       await waitFor(() => Boolean(core!.state().aws?.checkedAt), 10_000);
       const aws = core.state().aws!;
       expect(aws.gate).toBe('unknown');
-      expect(aws.reason).toContain(REFUSED_ENDPOINT);
-      expect(aws.endpoints.find((e) => e.name === 'leak')?.lastResult).toMatch(
-        /gate endpoint leak: \$\{\{ env\.AWS_SECRET_ACCESS_KEY \}\} is not filled in/,
-      );
+      expect(aws.reason).toMatch(/not checked: this project is not trusted.*`offload trust`/);
+      expect(aws.endpoints.find((e) => e.name === 'leak')).toMatchObject({
+        status: 'pending',
+        lastResult: 'not requested (untrusted)',
+      });
       expect(JSON.stringify(aws)).not.toContain(USER_ENV.AWS_SECRET_ACCESS_KEY);
       expect(leaks()).toEqual([]);
-      expect(seen.map((s) => s.url)).toEqual(['/health']);
+      expect(seen.map((s) => s.url)).toEqual([]);
 
       await core.trustProject();
       seen.length = 0;

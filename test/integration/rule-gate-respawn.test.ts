@@ -21,6 +21,9 @@ import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';
 import { escapeRegex, fixtureSandbox, waitFor } from './machine-helpers';
+import { projectEffects } from '../../main/core/boundary';
+
+const TRUSTED = projectEffects({ trusted: true });
 
 const INTERVAL_MS = 1000;
 
@@ -76,6 +79,7 @@ describe.runIf(process.platform === 'linux')('the gate beside a respawning model
       log: () => undefined,
     });
     watch = createAwsWatch({
+      effects: TRUSTED, // the user trusts this project: the gate asks AWS and the endpoints
       config,
       clients,
       notifier: new Notifier(),

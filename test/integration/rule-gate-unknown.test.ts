@@ -17,6 +17,9 @@ import { createRuleWiring } from '../../main/core/rule/wire';
 import type { Notice } from '../../main/core/state';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
+import { projectEffects } from '../../main/core/boundary';
+
+const TRUSTED = projectEffects({ trusted: true });
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -74,6 +77,7 @@ async function setup(o: { interval?: string; devToolsAt?: 'aws' | 'local' } = {}
     log: () => undefined,
   });
   const watch: AwsWatch = createAwsWatch({
+    effects: TRUSTED, // the user trusts this project: the gate asks AWS and the endpoints
     config,
     clients,
     notifier,

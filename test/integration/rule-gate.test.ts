@@ -22,6 +22,9 @@ import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';
 import { alive, escapeRegex, fixtureSandbox, waitFor, type Started } from './machine-helpers';
+import { projectEffects } from '../../main/core/boundary';
+
+const TRUSTED = projectEffects({ trusted: true });
 
 const linux = process.platform === 'linux';
 
@@ -81,6 +84,7 @@ describe.runIf(linux)('AWS-ready gate and the rule (policy auto)', () => {
       log: () => undefined,
     });
     watch = createAwsWatch({
+      effects: TRUSTED, // the user trusts this project: the gate asks AWS and the endpoints
       config,
       clients,
       notifier,

@@ -57,7 +57,8 @@ workflows:
       watch.kill('SIGINT');
       expect((await collect(watch)).code).toBe(130);
       expect(out).toMatch(/not trusted: watching only/);
-      expect(out).toMatch(/\[gate\] ready/); // it did see AWS ready…
+      expect(out).toMatch(/\[gate\] unknown — not checked: this project is not trusted/); // it asked nothing…
+      expect(out).not.toMatch(/\[gate\] ready/);
       expect(fs.existsSync(marker)).toBe(false); // …and ran no step,
       expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe('MODEL_URL=http://127.0.0.1:11434\n'); // wrote nothing,
       expect(alive(tail.pid!)).toBe(true); // stopped nothing.

@@ -15,7 +15,8 @@ describe('project and step names hold one line in every YAML reader', () => {
   it('refuses U+2028, U+2029 and bidi overrides in the name, with file:line:column', () => {
     for (const ch of ['\u2028', '\u2029', '\u202e', '\u2066']) {
       expect(() => parseConfig(withName(`x${ch}evil: { script: [id] }`), '/p/offload.yml', OPTS)).toThrow(
-        /offload\.yml:1:7: name/,
+        // At the character itself (column 9, after `name: "x`), said in words.
+        /offload\.yml:1:9: name: must not contain control or bidirectional characters \(found U\+20\w\w at column 9\)/,
       );
     }
   });

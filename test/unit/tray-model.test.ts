@@ -432,3 +432,24 @@ describe('phase 6 in the tray: summary tooltip, Copy last error, Redeploy after 
     expect(byId(buildTrayMenu(p6, ui), 'copy-error').enabled).toBe(true);
   });
 });
+
+describe('project text in the tray', () => {
+  const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;
+  test('a step name, a project name and a reason with bidi controls show them as ⟨U+…⟩ in tooltip and menu', () => {
+    const s = state({
+      project: { dir: '/p', name: 'de\u200fmo', configFile: '/p/offload.yml' },
+      run: { ...running, current: { phase: 'local', step: 'Te\u202ests' } },
+    });
+    s.workflows = s.workflows.map((w) =>
+      w.name === 'services' ? { ...w, reason: 'step "a\u202eb" failed\u001b]0;x\u0007' } : w,
+    );
+    const tip = trayIcon(s).tooltip;
+    expect(tip).toContain('de⟨U+200F⟩mo');
+    expect(tip).toContain('Te⟨U+202E⟩sts');
+    expect(tip).not.toMatch(RAW);
+    const menu = buildTrayMenu(s, ui);
+    const text = menu.map((i) => `${i.label}\n${i.reason ?? ''}`).join('\n');
+    expect(text).toContain('a⟨U+202E⟩b');
+    expect(text).not.toMatch(RAW);
+  });
+});

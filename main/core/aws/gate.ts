@@ -66,7 +66,8 @@ export class AwsGate {
       return {
         name: e.name,
         url: r.url ?? e.url,
-        status: !r.ok ? 'failed' : n >= requiredPasses ? 'passed' : 'running',
+        // Not requested (untrusted) is pending, not failed: nothing is known about it.
+        status: o.untrusted ? 'pending' : !r.ok ? 'failed' : n >= requiredPasses ? 'passed' : 'running',
         consecutivePasses: n,
         required: requiredPasses,
         lastResult: r.result,
@@ -104,6 +105,7 @@ export class AwsGate {
       alarms: gateAlarms.map((a) => ({ name: a.name, state: a.state, reason: a.reason, seenAt })),
       unmatchedAlarmPrefixes:
         o.alarms.unknown || gateAlarms.length ? [] : gate.alarms.prefixes.map((p) => `${p}*`),
+      ...(o.untrusted !== undefined ? { notAsked: o.untrusted } : {}),
     };
     const verdict = assessAwsReady(observations, { requiredPasses, now: seenAt });
     const to = verdict.verdict;

@@ -29,7 +29,16 @@ export interface AwsObservation {
   services: { states: AwsServiceState[]; unknown?: string; failure?: AwsErrorKind };
   endpoints: { endpoint: GateEndpointConfig; check: EndpointCheck }[];
   alarms: { alarms: AwsAlarmState[]; unknown?: string; failure?: AwsErrorKind };
+  /** Set when nothing was asked because the project is not trusted (the gate is unknown, saying so). */
+  untrusted?: string;
 }
+
+/**
+ * Why an untrusted project's gate asks nothing: a request to an endpoint it names tells that host the project
+ * was opened, and an AWS call sends the user's credentials where (and about what) the project says.
+ */
+export const UNTRUSTED_GATE =
+  'not checked: this project is not trusted, so Offload asks nothing it names (no request to its endpoints, no AWS call); review and trust it with `offload trust`';
 
 /** One request to a gate endpoint (status and body as configured, redirects not followed, bounded in time). */
 export async function checkEndpoint(
@@ -108,6 +117,7 @@ export class AwsObserver {
 
   /** Services, endpoints and alarms, asked together. */
   async observe(): Promise<AwsObservation> {
+    if (!this.o.effects.trusted) return this.notAsked(UNTRUSTED_GATE);
     const [services, endpoints, alarms] = await Promise.all([
       this.services(),
       Promise.all(
@@ -129,7 +139,8 @@ export class AwsObserver {
   }> {
     const byGroup = new Map<string, LogErrorEvent[]>();
     const groups = this.o.notify.logGroups;
-    if (groups.length === 0) return { byGroup };
+    // Untrusted, no log group is read (the gate's reason says why once, not a problem every round).
+    if (groups.length === 0 || !this.o.effects.trusted) return { byGroup };
     this.logWatch ??= new LogErrorWatch({
       client: this.getClients().logs,
       groups,
@@ -154,6 +165,31 @@ export class AwsObserver {
   close(): void {
     if (this.ownClients) this.clients?.destroy();
     if (this.ownClients) this.clients = undefined;
+  }
+
+  /** A round in which nothing was asked: every part unknown (never a failure to back off from), saying why. */
+  private notAsked(why: string): AwsObservation {
+    const sel = this.o.alarms;
+    const alarmNames = [...sel.names, ...sel.prefixes.map((p) => `${p}*`)];
+    return {
+      services: {
+        states: this.o.gate.services.map((s) => ({
+          ...s,
+          status: 'pending',
+          message: 'not asked (untrusted)',
+        })),
+        unknown: why,
+      },
+      endpoints: this.o.gate.endpoints.map((endpoint) => ({
+        endpoint,
+        check: { ok: false, result: 'not requested (untrusted)', url: endpoint.url },
+      })),
+      alarms: {
+        alarms: alarmNames.map((name) => ({ name, state: 'UNKNOWN', reason: 'not asked (untrusted)' })),
+        ...(alarmNames.length ? { unknown: why } : {}),
+      },
+      untrusted: why,
+    };
   }
 
   private getClients(): AwsClients {

@@ -6,9 +6,9 @@ import type { ErrorObject } from 'ajv';
 import type { Document, LineCounter } from 'yaml';
 import { PHASES } from '../vocabulary';
 import type { ConfigProblem } from './types';
-import { COMMON_STEP_KEYS, URL_PATTERN } from './schema';
+import { COMMON_STEP_KEYS, DISPLAY_TEXT_PATTERN, URL_PATTERN } from './schema';
 import { DURATION_PATTERN, DURATION_SYNTAX, SIZE_PATTERN } from '../units';
-import { keyOffset, lineCol, valueOffset, type PathSeg } from './yaml-positions';
+import { keyOffset, lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-positions';
 
 /** `phases.local.steps[1].timeout` from path segments. */
 export function formatPath(segs: readonly PathSeg[]): string {
@@ -111,6 +111,31 @@ function patternMessage(pattern: string, value: unknown): string {
   return `expected a string matching /${pattern}/, got ${typeName(value)}`;
 }
 
+/** One character DISPLAY_TEXT_PATTERN refuses (its `^[^…]*$` turned into `[…]`). */
+const HIDDEN_CHAR = new RegExp(`[${DISPLAY_TEXT_PATTERN.slice(3, -3)}]`, 'u');
+
+/**
+ * A display name holding a control, line-separator or bidi character, said as what is not allowed (not the
+ * schema's regex), placed at the character itself where the file holds it raw (an editor may not show it).
+ */
+function hiddenChar(c: Checker, segs: readonly PathSeg[], value: string): void {
+  const m = HIDDEN_CHAR.exec(value);
+  if (!m) return c.atValue(segs, patternMessage(DISPLAY_TEXT_PATTERN, value));
+  const ch = m[0];
+  const code = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const start = valueOffset(c.doc, segs);
+  const at = offsetInScalar(c.doc, c.text, segs, ch, 0);
+  const where =
+    at !== start || c.text.startsWith(ch, at)
+      ? ` at column ${lineCol(c.lc, at).column}`
+      : `, character ${[...value.slice(0, m.index)].length + 1} of the value, written as an escape`;
+  c.add(
+    at,
+    segs,
+    `must not contain control or bidirectional characters (found ${code}${where}): they can hide or reorder what Offload shows`,
+  );
+}
+
 /** Collects every problem of one config file, each placed by key path in the YAML source. */
 export class Checker {
   readonly problems: ConfigProblem[] = [];
@@ -185,7 +210,9 @@ export function reportSchemaErrors(c: Checker, errors: ErrorObject[], data: unkn
         c.atValue(segs, `expected ${JSON.stringify(params.allowedValue)}, got ${typeName(e.data)}`);
         break;
       case 'pattern':
-        c.atValue(segs, patternMessage(String(params.pattern), e.data));
+        if (params.pattern === DISPLAY_TEXT_PATTERN && typeof e.data === 'string')
+          hiddenChar(c, segs, e.data);
+        else c.atValue(segs, patternMessage(String(params.pattern), e.data));
         break;
       case 'maximum': {
         const duration = (e.parentSchema as { pattern?: unknown } | undefined)?.pattern === DURATION_PATTERN;

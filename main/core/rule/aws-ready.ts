@@ -47,6 +47,8 @@ export interface GateObservations {
   alarms: AlarmObservation[];
   /** Alarm-name prefixes of the gate that matched no alarm at all. */
   unmatchedAlarmPrefixes: string[];
+  /** Set when nothing was asked (an untrusted project): why, and what the user can do. */
+  notAsked?: string;
 }
 
 export interface GateRequirements {
@@ -69,6 +71,8 @@ export interface GateAssessment {
 /** Decides whether AWS is ready from observations alone. */
 export function assessAwsReady(obs: GateObservations, req: GateRequirements): GateAssessment {
   if (!obs.configured) return { verdict: 'disabled', reasons: [] };
+  // Nothing observed is nothing known: unknown, never ready, whatever the (empty) observations say.
+  if (obs.notAsked !== undefined) return { verdict: 'unknown', reasons: [obs.notAsked] };
   const notReady: string[] = [];
   const unknown: string[] = [];
   const counting: string[] = [];
