@@ -113,9 +113,7 @@ describe('ecs-wait-stable rides out AWS blips within its budget', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 3000 - (Date.now() - t0))));
     for (const t of timers) clearTimeout(t);
     expect(res.status).toBe('passed');
-    expect(
-      r.logs.some((l) => /AWS was unreachable for .*\(ECONNRESET\), still waiting/.test(l)),
-    ).toBe(true);
+    expect(r.logs.some((l) => /AWS was unreachable for .*\(ECONNRESET\), still waiting/.test(l))).toBe(true);
   });
 
   test('5xx past the budget fails naming the last error and that the rollout goes on', async () => {
@@ -249,14 +247,19 @@ describe('a refused connection', () => {
     expect(res.summary).toMatch(/refused the connection \(ECONNREFUSED on \[::1\]:\d+\).*LocalStack\/moto/);
   });
 
-  test.skipIf(!outward)('on a host that is not this machine’s loopback is ridden out as an outage', async () => {
-    const url = await closedPort(outward!);
-    const { res, ms, logs } = await waitOn(url, '1200ms');
-    expect(res.status).toBe('failed');
-    expect(res.summary).toMatch(
-      /^AWS was unreachable for .* until the step's budget was spent: .*could not reach the endpoint at .*\(ECONNREFUSED\)/,
-    );
-    expect(logs.some((l) => /AWS was unreachable for .*\(ECONNREFUSED\), still waiting/.test(l))).toBe(true);
-    expect(ms).toBeGreaterThanOrEqual(500);
-  });
+  test.skipIf(!outward)(
+    'on a host that is not this machine’s loopback is ridden out as an outage',
+    async () => {
+      const url = await closedPort(outward!);
+      const { res, ms, logs } = await waitOn(url, '1200ms');
+      expect(res.status).toBe('failed');
+      expect(res.summary).toMatch(
+        /^AWS was unreachable for .* until the step's budget was spent: .*could not reach the endpoint at .*\(ECONNREFUSED\)/,
+      );
+      expect(logs.some((l) => /AWS was unreachable for .*\(ECONNREFUSED\), still waiting/.test(l))).toBe(
+        true,
+      );
+      expect(ms).toBeGreaterThanOrEqual(500);
+    },
+  );
 });

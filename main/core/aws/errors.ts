@@ -253,7 +253,9 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
       return `${head}: could not reach ${context.endpoint ? `the endpoint${at}` : `AWS${where}`} (${e.code ?? (e.cause as ErrorShape | undefined)?.code ?? e.name ?? 'network error'}). Fix: check the network or VPN${context.region ? '' : ' and aws.region'}, and aws.endpoint if set.`;
     case 'local-refused': {
       const addr = loopbackRefused(e);
-      const named = context.endpoint ? `the endpoint ${context.endpoint} (aws.endpoint)` : `the endpoint ${addr}`;
+      const named = context.endpoint
+        ? `the endpoint ${context.endpoint} (aws.endpoint)`
+        : `the endpoint ${addr}`;
       return `${head}: ${named} refused the connection (ECONNREFUSED on ${addr}): nothing listens on that port of this machine, so this is not an AWS outage to wait out. Fix: is LocalStack/moto running on that port? Start it, or correct ${context.endpoint ? 'aws.endpoint in offload.yml' : 'aws.endpoint (or AWS_ENDPOINT_URL)'}.`;
     }
     case 'server':

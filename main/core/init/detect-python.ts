@@ -20,7 +20,7 @@ import {
   recognised,
 } from './plan';
 import type { Toolchain } from './toolchain';
-import { exportedByUv, needsLocalSplit, venvScript } from './python-venv';
+import { exportedByUv, venvStep } from './python-venv';
 
 const MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'tox.ini', 'pytest.ini', 'Pipfile'];
 const REQUIREMENTS = /^(dev[-_])?requirements([-_][\w-]+)?\.txt$/;
@@ -163,33 +163,11 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
         ),
       );
   }
-  // uv's exports name the project as `-e .` beside --hash lines, or by another machine's absolute path.
-  const split = toInstall.filter((f) => needsLocalSplit(readText(path.join(dir, f)) ?? ''));
-  if (venv) {
-    const id = `venv${where ? `-${where.replace(/[^A-Za-z0-9_-]+/g, '-')}` : ''}`;
-    local.push(
-      runStep(
-        inFolder('Python virtual environment', where),
-        venvScript(toInstall, { splitLocal: split.length > 0 }),
-        {
-          id,
-          shell: 'python',
-          cwd: where,
-          timeout: '10m',
-          comment: [
-            `Creates .venv once and installs ${toInstall.join(', ')} into it (the network is needed only for`,
-            'packages not installed here yet); the tests below run with its Python.',
-            ...(split.length
-              ? [
-                  `${split.join(', ')}: its -e/local lines (this project, exported by uv) are installed after the`,
-                  'rest; pip refuses them beside --hash lines, and a file:/// path is the exporting machine’s.',
-                ]
-              : []),
-          ],
-        },
-      ),
-    );
-    py.python = `\${{ steps.${id}.outputs.python }}`;
+  const made = venv ? venvStep(dir, where, toInstall) : undefined;
+  const split = made?.split ?? [];
+  if (made) {
+    local.push(made.step);
+    py.python = `\${{ steps.${made.id}.outputs.python }}`;
   }
   let runner: string;
   if ((pytestDeclared || (testFiles.length > 0 && !unittestStyle)) && pytestUsable) {

@@ -4,6 +4,8 @@
  * are: they name the project itself as `-e .` beside `--hash` lines (pip refuses an editable requirement in
  * hash-checking mode) or as `-e file:///…` with the absolute path of the machine that exported them.
  */
+import path from 'node:path';
+import { inFolder, readText, runStep } from './plan';
 
 /** A line that installs from a local folder or file (`-e .`, `-e file:///…`, `./pkg`, `file:…`), not an index. */
 const LOCAL_LINE = /^\s*((-e|--editable)(\s|=)|file:|\.{1,2}[\\/]|\/|\.(\s|;|$))/m;
@@ -92,4 +94,35 @@ export function venvScript(requirements: string[], o: { splitLocal?: boolean } =
     'with open(os.environ["OFFLOAD_OUTPUT"], "a") as out:',
     '    out.write("python=" + py + "\\n")',
   ].join('\n');
+}
+
+/**
+ * The step that makes `dir`'s .venv (`where`, relative to the repository root) and installs `toInstall` into
+ * it; `split` names the files whose local lines it installs on their own.
+ */
+export function venvStep(dir: string, where: string | undefined, toInstall: string[]) {
+  // uv's exports name the project as `-e .` beside --hash lines, or by another machine's absolute path.
+  const split = toInstall.filter((f) => needsLocalSplit(readText(path.join(dir, f)) ?? ''));
+  const id = `venv${where ? `-${where.replace(/[^A-Za-z0-9_-]+/g, '-')}` : ''}`;
+  const step = runStep(
+    inFolder('Python virtual environment', where),
+    venvScript(toInstall, { splitLocal: split.length > 0 }),
+    {
+      id,
+      shell: 'python',
+      cwd: where,
+      timeout: '10m',
+      comment: [
+        `Creates .venv once and installs ${toInstall.join(', ')} into it (the network is needed only for`,
+        'packages not installed here yet); the tests below run with its Python.',
+        ...(split.length
+          ? [
+              `${split.join(', ')}: its -e/local lines (this project, exported by uv) are installed after the`,
+              'rest; pip refuses them beside --hash lines, and a file:/// path is the exporting machine’s.',
+            ]
+          : []),
+      ],
+    },
+  );
+  return { id, split, step };
 }
