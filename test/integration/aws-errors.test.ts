@@ -3,6 +3,7 @@
  * retries (and recovery within them), 5xx, slow responses, access denied, no credentials, expired SSO.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
@@ -122,18 +123,38 @@ describe('service errors over the wire', () => {
     }
   });
 
-  test('network down: nothing listening', async () => {
+  test('network down: every connection reset before any answer', async () => {
+    const down = net.createServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
     const c = createAwsClients(
-      parseAwsConfig({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', 'max-attempts': 1 }),
-      {
-        AWS_ACCESS_KEY_ID: 'AKIDX',
-        AWS_SECRET_ACCESS_KEY: 's',
-      },
+      parseAwsConfig({
+        endpoint: `http://127.0.0.1:${(down.address() as net.AddressInfo).port}`,
+        region: 'us-east-1',
+        'max-attempts': 1,
+      }),
+      { AWS_ACCESS_KEY_ID: 'AKIDX', AWS_SECRET_ACCESS_KEY: 's' },
     );
     try {
       const err = await fail(c.ecs.send(new DescribeServicesCommand({ cluster: 'dev', services: ['api'] })));
       expect(explainAwsError(err, { action: 'ecs:DescribeServices', region: 'us-east-1' })).toMatch(
-        /could not reach AWS in us-east-1 \(ECONNREFUSED\)/,
+        /could not reach AWS in us-east-1 \(ECONNRESET\)/,
+      );
+    } finally {
+      c.destroy();
+      await new Promise((resolve) => down.close(resolve));
+    }
+  });
+
+  test('nothing listening on a loopback endpoint: refused, LocalStack or moto not running', async () => {
+    const c = createAwsClients(
+      parseAwsConfig({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', 'max-attempts': 1 }),
+      { AWS_ACCESS_KEY_ID: 'AKIDX', AWS_SECRET_ACCESS_KEY: 's' },
+    );
+    try {
+      const err = await fail(c.ecs.send(new DescribeServicesCommand({ cluster: 'dev', services: ['api'] })));
+      // Without the endpoint in the context (AWS_ENDPOINT_URL), the address the connection was refused on.
+      expect(explainAwsError(err, { action: 'ecs:DescribeServices', region: 'us-east-1' })).toBe(
+        'ecs:DescribeServices failed: the endpoint 127.0.0.1:9 refused the connection (ECONNREFUSED on 127.0.0.1:9): nothing listens on that port of this machine, so this is not an AWS outage to wait out. Fix: is LocalStack/moto running on that port? Start it, or correct aws.endpoint (or AWS_ENDPOINT_URL).',
       );
     } finally {
       c.destroy();

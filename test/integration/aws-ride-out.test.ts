@@ -1,10 +1,11 @@
 /**
  * AWS misbehaving under the steps that wait (issue 22): ecs-wait-stable and cloudformation-deploy keep polling
- * through throttling (both protocol shapes), 5xx bursts, refused, reset and hanging connections within their
+ * through throttling (both protocol shapes), 5xx bursts, reset and hanging connections within their
  * budget, and fail clearly past it — naming the last error and what goes on in AWS. Non-transient errors
  * (access denied) still fail at once. Real SDK clients, the local AWS endpoint, a TCP fault proxy in front.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -89,7 +90,7 @@ describe('ecs-wait-stable rides out AWS blips within its budget', () => {
     expect(res.status).toBe('passed');
   });
 
-  test('1.5 s of refused connections, then resets, then a hang are ridden out', async () => {
+  test('1.5 s of connections reset before any answer, then a hang are ridden out', async () => {
     fake.state.addService({
       cluster: 'dev',
       service: 'vpn',
@@ -100,9 +101,9 @@ describe('ecs-wait-stable rides out AWS blips within its budget', () => {
     await ecsDeployStep.execute(r.ctx, step('ecs-deploy', { cluster: 'dev', service: 'vpn', force: true }));
     const t0 = Date.now();
     const timers = [
-      setTimeout(() => proxy.set('refuse', 1500), 0),
-      setTimeout(() => proxy.set('reset', 500), 1600),
-      setTimeout(() => proxy.set('hang', 700), 2200),
+      // Reset, not refused: a loopback endpoint that refuses is LocalStack or moto not running (it fails at once).
+      setTimeout(() => proxy.set('reset', 1500), 0),
+      setTimeout(() => proxy.set('hang', 700), 1600),
     ];
     const res = await ecsWaitStableStep.execute(
       r.ctx,
@@ -112,9 +113,7 @@ describe('ecs-wait-stable rides out AWS blips within its budget', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 3000 - (Date.now() - t0))));
     for (const t of timers) clearTimeout(t);
     expect(res.status).toBe('passed');
-    expect(
-      r.logs.some((l) => /AWS was unreachable for .*\((ECONNREFUSED|ECONNRESET)\), still waiting/.test(l)),
-    ).toBe(true);
+    expect(r.logs.some((l) => /AWS was unreachable for .*\(ECONNRESET\), still waiting/.test(l))).toBe(true);
   });
 
   test('5xx past the budget fails naming the last error and that the rollout goes on', async () => {
@@ -199,4 +198,68 @@ describe('cloudformation-deploy rides out blips while following the stack', () =
     expect(res.summary).toContain('aws cloudformation cancel-update-stack --stack-name gone');
     expect(res.summary).toContain('give the step a longer timeout or interval');
   });
+});
+
+/** A port on `host` that nothing listens on: a server bound there, its port taken, then closed. */
+async function closedPort(host: string): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** This machine's first address that is not loopback (a refusal there stands in for a remote host's). */
+const outward = Object.values(os.networkInterfaces())
+  .flat()
+  .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+
+describe('a refused connection', () => {
+  async function waitOn(url: string, timeout: string) {
+    const own = testClients(url, { maxAttempts: 1 });
+    try {
+      const r = makeCtx({ aws: own, config: testConfig(dir, { aws: { endpoint: url } }) });
+      const started = Date.now();
+      const res = await ecsWaitStableStep.execute(
+        r.ctx,
+        step('ecs-wait-stable', { cluster: 'dev', services: ['api'], interval: '20ms', timeout }),
+      );
+      return { ...r, res, ms: Date.now() - started };
+    } finally {
+      own.destroy();
+    }
+  }
+
+  test('on a loopback endpoint (LocalStack or moto not running) fails at once, an hour of budget left', async () => {
+    const url = await closedPort('127.0.0.1');
+    const { res, ms, logs } = await waitOn(url, '1h');
+    expect(res.status).toBe('failed');
+    expect(res.summary).toBe(
+      `ecs:DescribeServices (dev) failed: the endpoint ${url} (aws.endpoint) refused the connection (ECONNREFUSED on ${new URL(url).host}): nothing listens on that port of this machine, so this is not an AWS outage to wait out. Fix: is LocalStack/moto running on that port? Start it, or correct aws.endpoint in offload.yml.`,
+    );
+    expect(logs.some((l) => /still waiting/.test(l))).toBe(false);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  test('on ::1 too', async () => {
+    const url = await closedPort('::1');
+    const { res } = await waitOn(url, '1h');
+    expect(res.summary).toMatch(/refused the connection \(ECONNREFUSED on \[::1\]:\d+\).*LocalStack\/moto/);
+  });
+
+  test.skipIf(!outward)(
+    'on a host that is not this machine’s loopback is ridden out as an outage',
+    async () => {
+      const url = await closedPort(outward!);
+      const { res, ms, logs } = await waitOn(url, '1200ms');
+      expect(res.status).toBe('failed');
+      expect(res.summary).toMatch(
+        /^AWS was unreachable for .* until the step's budget was spent: .*could not reach the endpoint at .*\(ECONNREFUSED\)/,
+      );
+      expect(logs.some((l) => /AWS was unreachable for .*\(ECONNREFUSED\), still waiting/.test(l))).toBe(
+        true,
+      );
+      expect(ms).toBeGreaterThanOrEqual(500);
+    },
+  );
 });

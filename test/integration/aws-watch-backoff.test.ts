@@ -14,6 +14,7 @@ import { createAwsWatch, readLiveGate } from '../../main/core/aws/watch';
 import { Notifier } from '../../main/core/notify/notifier';
 import type { Timers } from '../../main/core/units/poller';
 import { startFakeAws } from '../fixtures/aws-endpoint/server';
+import { startFaultProxy } from '../fixtures/aws-endpoint/fault-proxy';
 import { testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import { projectEffects } from '../../main/core/boundary';
 
@@ -33,7 +34,10 @@ async function setup(o: { logGroup?: string } = {}) {
   cleanups.push(() => fake.close());
   fake.state.addService({ cluster: 'prod', service: 'api' });
   fake.state.setAlarm('api-5xx', 'OK');
-  const clients = testClients(fake.url, { maxAttempts: 1, timeout: '2s' });
+  // Through the fault proxy: an outage is its connections reset, a stopped local endpoint its port closed.
+  const proxy = await startFaultProxy(fake.url);
+  cleanups.push(() => proxy.close());
+  const clients = testClients(proxy.url, { maxAttempts: 1, timeout: '2s' });
   cleanups.push(() => clients.destroy());
   // Timers by hand: the last one set after a round is the poller's next poll.
   const set: { fn: () => void; ms: number; cleared: boolean }[] = [];
@@ -86,6 +90,7 @@ async function setup(o: { logGroup?: string } = {}) {
   };
   return {
     fake,
+    proxy,
     watch,
     lines,
     requests,
@@ -146,11 +151,11 @@ describe('the AWS watch under repeated transient failures', () => {
     expect(t.watch.snapshot().reason).toMatch(/has not come back\); was ready/);
   });
 
-  it('an outage (connections refused) costs far fewer calls than polling at the interval', async () => {
+  it('an outage (connections reset) costs far fewer calls than polling at the interval', async () => {
     const t = await setup();
     t.watch.start();
     expect(await t.nextPause()).toBe(INTERVAL);
-    await t.fake.close(); // nothing listens any more: every call is refused
+    t.proxy.set('reset'); // AWS unreachable: every connection is reset before any answer
     let ms = INTERVAL;
     let waited = 0;
     let rounds = 0;
@@ -162,6 +167,27 @@ describe('the AWS watch under repeated transient failures', () => {
     }
     // 10 intervals: 10 rounds at the interval, 4 with the back-off (10 s, 20 s, 40 s, 40 s).
     expect(rounds).toBe(4);
-    expect(t.watch.snapshot().reason).toMatch(/could not reach|ECONNREFUSED/);
+    expect(t.watch.snapshot().reason).toMatch(/could not reach .*ECONNRESET/);
+  });
+
+  it('a loopback endpoint that refuses (LocalStack or moto not running) is said so, not backed off as an outage', async () => {
+    const t = await setup();
+    t.watch.start();
+    expect(await t.nextPause()).toBe(INTERVAL);
+    t.proxy.set('refuse'); // the port of this machine is closed: nothing listens there
+    await new Promise((r) => setTimeout(r, 50)); // the clients see their kept-alive connections closed
+    const pauses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      t.poll(pauses.at(-1) ?? INTERVAL);
+      pauses.push(await t.nextPause());
+    }
+    expect(pauses).toEqual([INTERVAL, INTERVAL, INTERVAL, INTERVAL]);
+    expect(t.watch.snapshot().gate).toBe('unknown');
+    expect(t.watch.snapshot().reason).toMatch(
+      new RegExp(
+        `refused the connection \\(ECONNREFUSED on ${new URL(t.proxy.url).host}\\).*is LocalStack/moto running on that port\\?`,
+      ),
+    );
+    expect(t.lines.join('\n')).not.toMatch(/polling less often/);
   });
 });

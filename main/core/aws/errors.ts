@@ -37,6 +37,7 @@ export type AwsErrorKind =
   | 'not-found'
   | 'throttled'
   | 'network'
+  | 'local-refused'
   | 'cut-off'
   | 'not-aws'
   | 'timeout'
@@ -99,6 +100,32 @@ const NETWORK = new Set([
   'EPIPE',
 ]);
 
+/** 127.0.0.0/8, ::1 and their IPv4-mapped form: this machine, never a network between it and AWS. */
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+
+interface ConnectErrorShape {
+  code?: string;
+  address?: string;
+  port?: number;
+  errors?: unknown;
+}
+
+/**
+ * `address:port` when the connection was refused by this machine (Node's connect error names the address it
+ * tried; for a name such as `localhost`, every address it tried): nothing listens there, so it is not an outage
+ * to wait out but a local AWS-compatible service (LocalStack, moto) that is not running. Otherwise undefined.
+ */
+function loopbackRefused(e: ErrorShape): string | undefined {
+  const tries = [e, e.cause].flatMap((x) => {
+    const c = (x ?? {}) as ConnectErrorShape;
+    return Array.isArray(c.errors) ? (c.errors as ConnectErrorShape[]) : [c];
+  });
+  const refused = tries.filter((c) => c.code === 'ECONNREFUSED');
+  if (refused.length === 0 || !refused.every((c) => LOOPBACK.test(c.address ?? ''))) return undefined;
+  const c = refused[0]!;
+  return `${c.address!.includes(':') ? `[${c.address}]` : c.address}${c.port ? `:${c.port}` : ''}`;
+}
+
 /** Content types AWS answers in (JSON 1.0/1.1, REST JSON, XML, CBOR, event streams). */
 const AWS_CONTENT = /json|xml|cbor|amz|eventstream/i;
 
@@ -154,6 +181,7 @@ export function classifyAwsError(err: unknown): AwsErrorKind {
   if (THROTTLE.has(name) || THROTTLE.has(code) || status === 429) return 'throttled';
   if (notAwsAnswer(e, code, msg)) return 'not-aws';
   if (cutOff(status, code, msg)) return 'cut-off';
+  if (loopbackRefused(e)) return 'local-refused';
   // A reset or refused connection is the network's, even when the SDK names it TimeoutError.
   if (NETWORK.has(code)) return 'network';
   if (
@@ -223,6 +251,13 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
     }
     case 'network':
       return `${head}: could not reach ${context.endpoint ? `the endpoint${at}` : `AWS${where}`} (${e.code ?? (e.cause as ErrorShape | undefined)?.code ?? e.name ?? 'network error'}). Fix: check the network or VPN${context.region ? '' : ' and aws.region'}, and aws.endpoint if set.`;
+    case 'local-refused': {
+      const addr = loopbackRefused(e);
+      const named = context.endpoint
+        ? `the endpoint ${context.endpoint} (aws.endpoint)`
+        : `the endpoint ${addr}`;
+      return `${head}: ${named} refused the connection (ECONNREFUSED on ${addr}): nothing listens on that port of this machine, so this is not an AWS outage to wait out. Fix: is LocalStack/moto running on that port? Start it, or correct ${context.endpoint ? 'aws.endpoint in offload.yml' : 'aws.endpoint (or AWS_ENDPOINT_URL)'}.`;
+    }
     case 'server':
       if (context.endpoint)
         return `${head}: the endpoint${at} answered with a server error${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}${attempts ? ` after ${attempts} attempts` : ''}. Fix: check that service's own log (LocalStack, moto, a proxy) and retry once it is healthy.`;

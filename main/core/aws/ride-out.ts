@@ -1,9 +1,10 @@
 /**
  * Riding out AWS's everyday blips inside a step's budget. The SDK retries a call a few times within seconds;
  * steps that wait minutes for a rollout or a stack must not fail on one throttled or unreachable poll. A
- * read that fails transiently (throttling, 5xx, resets, timeouts, refused connections) is retried with
- * exponential back-off and full jitter (AWS's "Exponential Backoff and Jitter" guidance) until it answers or
- * the step's budget is spent; anything else (denied, expired, not found, a bad request) fails at once.
+ * read that fails transiently (throttling, 5xx, resets, timeouts, connections refused by a remote host) is
+ * retried with exponential back-off and full jitter (AWS's "Exponential Backoff and Jitter" guidance) until it
+ * answers or the step's budget is spent; anything else (denied, expired, not found, a bad request, a loopback
+ * `aws.endpoint` that refuses: LocalStack or moto not running) fails at once.
  */
 import { formatDurationCompact } from '../format';
 import { classifyAwsError, type AwsErrorKind } from './errors';
@@ -35,7 +36,7 @@ const TRANSIENT: ReadonlySet<AwsErrorKind> = new Set([
 /** Whether a kind of AWS failure is worth waiting out (throttled, network, cut-off, timeout, server). */
 export const isTransientKind = (kind: AwsErrorKind): boolean => TRANSIENT.has(kind);
 
-/** Whether an AWS error is worth waiting out (throttling, 5xx, resets, refused or timed-out connections). */
+/** Whether an AWS error is worth waiting out (throttling, 5xx, resets, timeouts, remote refusals; never loopback). */
 export function isTransientAwsError(err: unknown): boolean {
   return TRANSIENT.has(classifyAwsError(err));
 }

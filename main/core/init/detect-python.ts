@@ -20,6 +20,7 @@ import {
   recognised,
 } from './plan';
 import type { Toolchain } from './toolchain';
+import { exportedByUv, venvStep } from './python-venv';
 
 const MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'tox.ini', 'pytest.ini', 'Pipfile'];
 const REQUIREMENTS = /^(dev[-_])?requirements([-_][\w-]+)?\.txt$/;
@@ -59,31 +60,6 @@ export function packageSource(text: string): { option: string; source: string } 
 const listsPackages = (file: string) =>
   (readText(file) ?? '').split('\n').some((l) => l.trim() && !l.trim().startsWith('#'));
 
-/**
- * The `shell: python` script of the step that makes the project's virtual environment (.venv, created once,
- * with the system's packages visible so what is installed already needs no network) and installs
- * `requirements` into it; it publishes the environment's Python as the output `python`.
- */
-export function venvScript(requirements: string[]): string {
-  const args = requirements.flatMap((r) => ['"-r"', JSON.stringify(r)]).join(', ');
-  return [
-    'import os, subprocess, sys, venv',
-    'py = os.path.join(".venv", "Scripts" if os.name == "nt" else "bin", "python")',
-    'try:',
-    '    if not os.path.exists(py):',
-    '        venv.create(".venv", system_site_packages=True)',
-    '    # The system pip serves the .venv when there is one (fast); else the .venv gets its own.',
-    '    if subprocess.run([py, "-m", "pip", "--version"], capture_output=True).returncode:',
-    '        subprocess.run([py, "-m", "ensurepip", "-q"], check=True)',
-    'except Exception as e:',
-    '    sys.exit(f"cannot create .venv with pip: {e} (on Debian/Ubuntu: apt install python3-venv)")',
-    `pip = [py, "-m", "pip", "install", "-q", "--disable-pip-version-check", ${args}]`,
-    'if subprocess.run(pip).returncode:',
-    '    sys.exit("pip install failed (above): a package it names is not installed here and could not be downloaded")',
-    'with open(os.environ["OFFLOAD_OUTPUT"], "a") as out:',
-    '    out.write("python=" + py + "\\n")',
-  ].join('\n');
-}
 const hasPy = (dir: string) => filesIn(dir).some((f) => f.endsWith('.py'));
 
 /** Test files under `dir` (relative, `/`-separated), at most `depth` folders down. */
@@ -187,21 +163,11 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
         ),
       );
   }
-  if (venv) {
-    const id = `venv${where ? `-${where.replace(/[^A-Za-z0-9_-]+/g, '-')}` : ''}`;
-    local.push(
-      runStep(inFolder('Python virtual environment', where), venvScript(toInstall), {
-        id,
-        shell: 'python',
-        cwd: where,
-        timeout: '10m',
-        comment: [
-          `Creates .venv once and installs ${toInstall.join(', ')} into it (the network is needed only for`,
-          'packages not installed here yet); the tests below run with its Python.',
-        ],
-      }),
-    );
-    py.python = `\${{ steps.${id}.outputs.python }}`;
+  const made = venv ? venvStep(dir, where, toInstall) : undefined;
+  const split = made?.split ?? [];
+  if (made) {
+    local.push(made.step);
+    py.python = `\${{ steps.${made.id}.outputs.python }}`;
   }
   let runner: string;
   if ((pytestDeclared || (testFiles.length > 0 && !unittestStyle)) && pytestUsable) {
@@ -231,6 +197,11 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
       );
     else notes.push('No Python tests were found; add a step that runs them when there are some.');
   }
+  if (exists(dir, 'uv.lock') && py.managedBy !== 'uv')
+    notes.push(
+      'uv.lock says this project is managed by uv, but uv was not on PATH when offload init ran. With uv',
+      'installed (https://docs.astral.sh/uv/), run offload init again: it writes `uv sync` and `uv run python -m pytest`.',
+    );
   if (py.missing)
     notes.push(
       'No python3 or python was on PATH when offload init ran: install Python or activate a virtualenv.',
@@ -270,7 +241,7 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
   ];
   plan.findings.push(
     recognised(
-      `Python${where ? ` in ${where}/` : ''} (${seen.join(', ') || 'test files'}): ${venv ? `dependencies installed into .venv, ${runner}` : `${runner} with ${py.python}`}`,
+      `Python${where ? ` in ${where}/` : ''} (${seen.join(', ') || 'test files'}): ${venv ? `dependencies installed into .venv${split.length ? ` (${split.join(', ')} ${split.some((f) => exportedByUv(readText(path.join(dir, f)) ?? '')) ? 'exported by uv' : 'with local lines'}: its local lines after the rest)` : ''}, ${runner}` : `${runner} with ${py.python}`}`,
     ),
   );
 }
