@@ -186,6 +186,26 @@ describe('initConfig: Python', () => {
     expect(text).toMatch(/# pytest is declared, but `python3 -c "import pytest"` failed/);
   });
 
+  it('pytest tests that use unittest.mock are pytest tests, not unittest ones (LocalAI)', () => {
+    const pytestFile =
+      'import pytest\nfrom unittest.mock import MagicMock\n\ndef test_x():\n    assert MagicMock()\n';
+    const dir = project({ 'tests/test_backend.py': pytestFile });
+    const usable = machine(['python3'], [`python3 ${PYTEST_PROBE.join(' ')}`]);
+    expect(runs(initAndLoad(dir, usable).config.phases.local.steps)).toEqual(['python3 -m pytest']);
+    // pytest missing: not `unittest discover`, which would find no TestCase and pass on nothing
+    const { config, text } = initAndLoad(project({ 'tests/test_backend.py': pytestFile }));
+    expect(runs(config.phases.local.steps)).not.toContainEqual(expect.stringMatching(/unittest/));
+    expect(text).toMatch(/pytest is what the tests need/);
+    // unittest itself still means unittest
+    const classic = project({
+      'tests/test_old.py':
+        'import unittest\nfrom unittest import mock\n\nclass T(unittest.TestCase):\n    pass\n',
+    });
+    expect(runs(initAndLoad(classic).config.phases.local.steps)).toEqual([
+      expect.stringMatching(/-m unittest discover/),
+    ]);
+  });
+
   it('poetry: its own install and runner when poetry is installed, else the plain Python', () => {
     const files = {
       'pyproject.toml': '[tool.poetry]\nname = "p"\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n',

@@ -22,6 +22,11 @@ import {
 import type { Toolchain } from './toolchain';
 import { exportedByUv, venvStep } from './python-venv';
 
+/** A test file written for pytest: it imports pytest or uses its decorators. */
+const PYTEST_FILE = /^\s*(import pytest\b|from pytest\b|@pytest\.)/m;
+/** A test file written for unittest: it imports unittest itself, not only unittest.mock. */
+const UNITTEST_FILE = /^\s*(import unittest\s*(,|$)|from unittest import (?!mock\b))/m;
+
 const MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'tox.ini', 'pytest.ini', 'Pipfile'];
 const REQUIREMENTS = /^(dev[-_])?requirements([-_][\w-]+)?\.txt$/;
 const TEST_FILE = /^(test_.*|.*_test)\.py$/;
@@ -125,9 +130,10 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     exists(dir, 'conftest.py') ||
     (testDir !== undefined && exists(path.join(dir, testDir), 'conftest.py')) ||
     /\bpytest\b/i.test(declarations);
-  const unittestStyle = testFiles.some((f) =>
-    /^\s*(import unittest|from unittest\b)/m.test(readText(path.join(dir, f)) ?? ''),
-  );
+  const testTexts = testFiles.map((f) => readText(path.join(dir, f)) ?? '');
+  // pytest tests often use unittest.mock: only unittest itself (TestCase…) makes a file unittest's.
+  const pytestStyle = testTexts.some((t) => PYTEST_FILE.test(t));
+  const unittestStyle = !pytestStyle && testTexts.some((t) => UNITTEST_FILE.test(t));
   const nameMatch = /^\s*name\s*=\s*["']([^"']+)["']/m.exec(pyproject);
   if (!where && nameMatch?.[1] && plan.name === path.basename(dir)) plan.name = nameMatch[1];
 
@@ -170,7 +176,7 @@ function detectPythonProject(plan: Plan, dir: string, tools: Toolchain): void {
     py.python = `\${{ steps.${made.id}.outputs.python }}`;
   }
   let runner: string;
-  if ((pytestDeclared || (testFiles.length > 0 && !unittestStyle)) && pytestUsable) {
+  if ((pytestDeclared || pytestStyle || (testFiles.length > 0 && !unittestStyle)) && pytestUsable) {
     runner = 'pytest';
     step('Python tests', `${py.python} -m pytest`, { env });
   } else if (unittestStyle) {
