@@ -1,5 +1,5 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
-import { sanitizeForTerminal } from '../core/format';
+import { sanitizeForTerminal, visibleText } from '../core/format';
 import { isTodoStep, STATUS_ICON, TODO_ICON, type Status } from '../core/vocabulary';
 
 export { formatBytes, formatDuration } from '../core/format';
@@ -55,8 +55,10 @@ export function statusIcon(status: Status): string {
 
 /** A step's icon and name, painted: a TODO step that failed on purpose is to fill in (📝, yellow), not broken. */
 export function paintStep(term: Term, status: Status, name: string): string {
-  if (status === 'failed' && isTodoStep(name)) return term.yellow(`${TODO_ICON} ${name}`);
-  return paintStatus(term, status, `${statusIcon(status)} ${name}`);
+  // a step's name is the project's text (and may hold what a step printed): shown, never obeyed
+  const shown = visibleText(name, { newlines: false });
+  if (status === 'failed' && isTodoStep(name)) return term.yellow(`${TODO_ICON} ${shown}`);
+  return paintStatus(term, status, `${statusIcon(status)} ${shown}`);
 }
 
 export function paintStatus(term: Term, status: Status, text: string): string {

@@ -7,6 +7,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOffload } from '../../main/core/offload';
+import { TEST_ENV } from '../fixtures/aws-endpoint/helpers';
+import { startFakeAws } from '../fixtures/aws-endpoint/server';
 import { collect, makeProject, runCli, startCli, tempDataDir } from '../helpers/cli';
 
 describe('an untrusted project: its gate endpoints are not requested', () => {
@@ -76,4 +79,36 @@ notify:
     expect(await watchUntil(dir, data, /\[gate\] ready/)).toMatch(/\[gate\] ready/);
     expect(hits.length).toBeGreaterThan(1);
   }, 60_000);
+});
+
+describe('an untrusted project: the error context asks AWS nothing it names', () => {
+  it('no ECS or CloudWatch Logs call with the user’s credentials until it is trusted', async () => {
+    const fake = await startFakeAws();
+    fake.state.addService({ cluster: 'dev', service: 'api' });
+    const dir = makeProject(`name: context
+gate: { services: [{ cluster: dev, service: api }], interval: 1s }
+notify:
+  desktop: false
+  log-groups: [{ name: /ecs/api }]
+`);
+    // No aws.endpoint in the project: the user's own AWS (here AWS_ENDPOINT_URL, as a user's shell may set it).
+    // The SDK reads AWS_ENDPOINT_URL from the process's own environment.
+    const before = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = fake.url;
+    const env = { ...process.env, ...TEST_ENV, AWS_MAX_ATTEMPTS: '1' };
+    const core = await createOffload({ projectDir: dir, dataDir: tempDataDir(), env, watch: false });
+    try {
+      const untrusted = await core.errorContext();
+      expect(fake.state.count()).toBe(0);
+      expect(untrusted).toContain('context');
+      await core.trustProject();
+      await core.errorContext();
+      expect(fake.state.count()).toBeGreaterThan(0);
+    } finally {
+      await core.dispose();
+      await fake.close();
+      if (before === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = before;
+    }
+  }, 30_000);
 });

@@ -1,7 +1,14 @@
 // Terminal conventions of the CLI: NO_COLOR, TTY detection, the live progress block.
 import { describe, expect, it } from 'vitest';
 import { renderRunBlock, truncateVisible } from '../../main/cli/progress';
-import { colorEnabled, formatBytes, formatDuration, makeTerm, printJson } from '../../main/cli/terminal';
+import {
+  colorEnabled,
+  formatBytes,
+  formatDuration,
+  makeTerm,
+  paintStep,
+  printJson,
+} from '../../main/cli/terminal';
 import type { RunSnapshot } from '../../main/core/state';
 
 describe('colour', () => {
@@ -102,6 +109,16 @@ describe('live progress block', () => {
     expect(bare).toEqual(['      │ redlink safe', '      │ EVIL']);
     const plain = renderRunBlock(hostile, makeTerm({ env: { NO_COLOR: '1' }, out: tty }), 1_005_000, 200);
     expect(plain.filter((l) => l.includes('│'))).toEqual(['      │ redlink safe', '      │ EVIL']);
+  });
+});
+
+describe('step names', () => {
+  it('a name holding bidi or control characters is shown as code points, never obeyed', () => {
+    const term = makeTerm({ env: { NO_COLOR: '1' } });
+    expect(paintStep(term, 'passed', 'Bu\u200fild \u202eexe.txt\x1b]0;t\x07')).toBe(
+      '✅ Bu⟨U+200F⟩ild ⟨U+202E⟩exe.txt⟨U+001B⟩]0;t⟨U+0007⟩',
+    );
+    expect(paintStep(term, 'failed', 'TODO: deploy\u2066')).toBe('📝 TODO: deploy⟨U+2066⟩');
   });
 });
 

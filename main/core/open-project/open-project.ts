@@ -394,10 +394,11 @@ export class OpenProject {
       const v = env[name];
       if (v) masker.add(v);
     }
-    // Untrusted with its own aws.endpoint: the context is written without AWS (the boundary refuses it).
+    // Untrusted, the context is written without AWS: nothing the project names (log groups, services, its
+    // aws.endpoint) is asked for with the user's credentials, as the gate asks nothing (aws/observer.ts).
     const effects = this.effects();
     const clients =
-      (errors.length || snap.services.length) && !effects.awsRefusal(config.aws)
+      (errors.length || snap.services.length) && this.trustState.trusted && !effects.awsRefusal(config.aws)
         ? effects.awsClients(config.aws, { ...env, ...config.env })
         : undefined;
     try {
