@@ -13,7 +13,6 @@ import { median, mb, pastRacyWindow, project, ROOT, tempDir, timed } from './lib
 const repeats = Number(process.env.BENCH_REPEATS ?? 15);
 const roots = { offload: ROOT };
 if (process.env.BENCH_COMPARE) roots.compare = path.resolve(process.env.BENCH_COMPARE);
-const data = tempDir('startup-data');
 const env = { ...process.env, NO_COLOR: '1' };
 delete env.NODE_COMPILE_CACHE;
 const dir = project('startup', '      - run: "true"\n');
@@ -45,6 +44,8 @@ const commands = {
 };
 for (const [name, root] of Object.entries(roots)) {
   const cli = path.join(root, 'bin', 'offload.js');
+  // A data folder per build: one build's kept config (config-cache.json) is not the other's.
+  const data = tempDir(`startup-data-${name}`);
   for (const cwd of [dir, big])
     execFileSync(process.execPath, [cli, 'trust', '--yes', '--data-dir', data], {
       cwd,

@@ -57,7 +57,9 @@ function run(cli, saveCodeCache) {
     (code) => {
       finished = true;
       process.exitCode = code;
-      saveCodeCache(); // the first time this command ran with this build (or V8 refused the cache)
+      // the first time this command ran with this build (or V8 refused the cache); not for a usage or config
+      // error (exit 2): a mistyped command gets no cache of its own
+      if (code === 0 || code === 1) saveCodeCache();
       // Leave promptly even if a library left a handle open; output already written is flushed first.
       setTimeout(() => process.exit(code), 1500).unref();
     },

@@ -179,5 +179,12 @@ describe('bin/code-cache.js', () => {
     expect(second.stderr).toBe(first.stderr);
     // Node's compile cache for the packages the CLI requires sits in the same private folder
     expect(fs.existsSync(path.join(dir, 'node'))).toBe(true);
+    // a mistyped command (a usage error, exit 2) leaves no cache of its own
+    const typo = spawnSync(process.execPath, [CLI, 'frobnicate'], {
+      cwd: project,
+      env: { ...process.env, OFFLOAD_CACHE_DIR: dir, NODE_COMPILE_CACHE: '' },
+    });
+    expect(typo.status).toBe(2);
+    expect(cacheFiles(dir).map((f) => f.split('-')[1])).toEqual(['validate']);
   });
 });
