@@ -16,6 +16,9 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
+/** Commands that run until stopped: no code cache (see loadWithCodeCache). */
+const LONG_RUNNING = new Set(['watch']);
+
 /** The per-user cache folder: OFFLOAD_CACHE_DIR, else the platform's (XDG, Library/Caches, LOCALAPPDATA). */
 function cacheDir(env = process.env, platform = process.platform, home = require('node:os').homedir()) {
   if (env.OFFLOAD_CACHE_DIR) return path.resolve(env.OFFLOAD_CACHE_DIR);
@@ -80,16 +83,25 @@ function readCache(file) {
 function loadWithCodeCache(file, args, env = process.env) {
   const source = fs.readFileSync(file, 'utf8');
   const st = fs.statSync(file, { bigint: true });
+  const command = commandOf(args);
+  // `watch` runs for hours: Node's own loader (and its compile cache) keeps ~1.5 MB less than a script compiled
+  // here, and its start-up matters less than its memory
+  if (LONG_RUNNING.has(command)) return { exports: require(file), save: () => undefined, state: 'none' };
   const dir = env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir(env));
   const id = [process.version, process.arch, st.size, st.mtimeNs, st.ino].map(String).join('-');
-  const prefix = `${path.basename(file)}-${commandOf(args)}-`;
+  const prefix = `${path.basename(file)}-${command}-`;
   const cacheFile = dir && path.join(dir, `${prefix}${id}.v8`);
-  const cachedData = cacheFile && readCache(cacheFile);
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  const script = new vm.Script(Module.wrap(source), {
+    filename: file,
+    cachedData: cacheFile && readCache(cacheFile),
+  });
+  // the cache's bytes are not kept: only whether there was one V8 took
+  const state =
+    script.cachedDataRejected === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   const save = () => {
-    if (!cacheFile || (cachedData && !script.cachedDataRejected)) return;
+    if (!cacheFile || state === 'accepted') return;
     try {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
@@ -102,7 +114,6 @@ function loadWithCodeCache(file, args, env = process.env) {
       // no cache this time: the next command makes one
     }
   };
-  const state = !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   return { exports: mod.exports, save, state };
 }
 

@@ -141,6 +141,18 @@ describe('bin/code-cache.js', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it('`watch` (running for hours) has no code cache: its memory matters more than its start', () => {
+    const root = temp();
+    const dir = path.join(root, 'cache');
+    const file = module(root, 'value');
+    for (let i = 0; i < 2; i++)
+      expect(loadWithCodeCache(file, ['watch'], { OFFLOAD_CACHE_DIR: dir })).toEqual({
+        state: 'none',
+        value: 'value',
+      });
+    expect(fs.existsSync(dir) ? cacheFiles(dir) : []).toEqual([]);
+  });
+
   it('names the command an argument list runs, and the platform’s cache folder', () => {
     expect(commandOf(['status'])).toBe('status');
     expect(commandOf(['-c', 'x.yml', '--data-dir', 'd', 'run', 'full'])).toBe('run');
