@@ -6,20 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createOffload, type Offload } from '../../main/core/offload';
-import { CHROMIUM, type BridgePage } from '../fixtures/electron/page-bridge';
-import { makeProject, tempDataDir } from '../helpers/cli';
-import { openCoreWindow } from './helpers/core-window';
-import { buildApp, type BuiltApp } from './helpers/build-app';
+import { openTrustedWindow, type TrustedWindow } from './helpers/core-window';
 
-let app: BuiltApp;
-let core: Offload;
-let browser: Browser;
-let page: BridgePage;
-let dir: string;
-let data: string;
+let w: TrustedWindow;
 
 // The step prints U+202E as its UTF-8 bytes (octal escapes); the app's log (a local log the watch follows)
 // gets an error line with U+202E.
@@ -36,31 +26,13 @@ phases:
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;
 
 beforeAll(async () => {
-  app = await buildApp('window-project-text');
-  dir = makeProject(yaml, { 'app.log': 'INFO up\n' });
-  data = tempDataDir();
-  core = await createOffload({
-    projectDir: dir,
-    dataDir: data,
-    env: { ...process.env, OFFLOAD_HOME: data },
-    watch: true,
-    log: () => undefined,
-  });
-  await core.trustProject();
-  browser = await chromium.launch(CHROMIUM);
-  page = await openCoreWindow({ browser, core, app });
+  w = await openTrustedWindow('window-project-text', yaml, { 'app.log': 'INFO up\n' });
 }, 60_000);
-
-afterAll(async () => {
-  await page?.close().catch(() => undefined);
-  await browser?.close();
-  await core?.dispose();
-  app?.cleanup();
-  for (const d of [dir, data]) if (d) fs.rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => w?.close());
 
 describe('project text in the window', () => {
   test('a log notice and what a step printed show bidi controls as ⟨U+…⟩, in text and tooltips', async () => {
+    const { core, page, dir } = w;
     const run = await core.run('local');
     expect(run.status).toBe('failed');
     const body = page.page.locator('body');
