@@ -33,15 +33,18 @@ function cacheDir(env = process.env, platform = process.platform, home = require
   );
 }
 
-/** `dir` made if missing; undefined unless it is a folder of this user's that no one else can write. */
+/**
+ * `dir` made if missing; undefined unless it is a folder of this user's that no one else can write. A folder
+ * others could write is not made private here: what they put there while it was open would then be trusted,
+ * and the folder may be a shared one the user named (OFFLOAD_CACHE_DIR=/tmp).
+ */
 function privateDir(dir) {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(dir);
     if (!st.isDirectory()) return undefined;
     if (process.platform === 'win32') return dir; // %LOCALAPPDATA% is the user's own
-    if (st.uid !== process.getuid()) return undefined;
-    if (st.mode & 0o077) fs.chmodSync(dir, 0o700);
+    if (st.uid !== process.getuid() || st.mode & 0o022) return undefined;
     return dir;
   } catch {
     return undefined;
@@ -67,6 +70,8 @@ function readCache(file) {
     fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.size === 0 || st.size > 64 * 1024 * 1024) return undefined;
+    // written by this user and by no one else (a file left by another user is code they chose)
+    if (process.platform !== 'win32' && (st.uid !== process.getuid() || st.mode & 0o022)) return undefined;
     return fs.readFileSync(fd);
   } catch {
     return undefined;
