@@ -94,7 +94,14 @@ function loadWithCodeCache(file, args, env = process.env) {
   if (LONG_RUNNING.has(command)) return { exports: require(file), save: () => undefined, state: 'none' };
   const dir = env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir(env));
   const id = [process.version, process.arch, st.size, st.mtimeNs, st.ino].map(String).join('-');
-  const prefix = `${path.basename(file)}-${command}-`;
+  // per copy of the CLI too (a global install and a checkout): each replaces only its own earlier builds' caches,
+  // never the other's, which would have them make a new cache at every run
+  const where = require('node:crypto')
+    .createHash('sha256')
+    .update(path.resolve(file))
+    .digest('hex')
+    .slice(0, 12);
+  const prefix = `${path.basename(file)}-${command}-${where}-`;
   const cacheFile = dir && path.join(dir, `${prefix}${id}.v8`);
   const script = new vm.Script(Module.wrap(source), {
     filename: file,

@@ -96,6 +96,23 @@ describe('bin/code-cache.js', () => {
     expect(cacheFiles(dir)[0]).not.toBe(old);
   });
 
+  it('two copies of the CLI sharing one cache folder each keep their own cache', () => {
+    const root = temp();
+    const dir = path.join(root, 'cache');
+    const env = { OFFLOAD_CACHE_DIR: dir };
+    fs.mkdirSync(path.join(root, 'a'));
+    fs.mkdirSync(path.join(root, 'b'));
+    const a = module(path.join(root, 'a'), 'build a');
+    const b = module(path.join(root, 'b'), 'build bb');
+    loadWithCodeCache(a, ['status'], env);
+    loadWithCodeCache(b, ['status'], env);
+    for (let i = 0; i < 2; i++) {
+      expect(loadWithCodeCache(a, ['status'], env)).toEqual({ state: 'accepted', value: 'build a' });
+      expect(loadWithCodeCache(b, ['status'], env)).toEqual({ state: 'accepted', value: 'build bb' });
+    }
+    expect(cacheFiles(dir)).toHaveLength(2);
+  });
+
   it('a damaged cache is refused by V8 and written again; a FIFO in its place is skipped at once', () => {
     const root = temp();
     const dir = path.join(root, 'cache');
