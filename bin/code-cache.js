@@ -103,6 +103,8 @@ function loadWithCodeCache(file, args, env = process.env) {
     .slice(0, 12);
   const prefix = `${path.basename(file)}-${command}-${where}-`;
   const cacheFile = dir && path.join(dir, `${prefix}${id}.v8`);
+  // caches named before the copy was in the name (the Node version came next): no copy reads them again
+  const unnamed = `${path.basename(file)}-${command}-v`;
   const script = new vm.Script(Module.wrap(source), {
     filename: file,
     cachedData: cacheFile && readCache(cacheFile),
@@ -120,7 +122,7 @@ function loadWithCodeCache(file, args, env = process.env) {
       fs.renameSync(tmp, cacheFile);
       // this command's caches from earlier builds (or Node versions) are never read again
       for (const f of fs.readdirSync(dir))
-        if (f.startsWith(prefix) && f !== path.basename(cacheFile))
+        if ((f.startsWith(prefix) || f.startsWith(unnamed)) && f !== path.basename(cacheFile))
           fs.rmSync(path.join(dir, f), { force: true });
     } catch {
       // no cache this time: the next command makes one

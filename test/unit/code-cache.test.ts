@@ -111,6 +111,13 @@ describe('bin/code-cache.js', () => {
       expect(loadWithCodeCache(b, ['status'], env)).toEqual({ state: 'accepted', value: 'build bb' });
     }
     expect(cacheFiles(dir)).toHaveLength(2);
+    // a cache named before the copy was in its name is removed by the next cache made for that command
+    const unnamed = path.join(dir, 'cli.cjs-status-v24.0.0-x64-1-2-3.v8');
+    fs.writeFileSync(unnamed, 'old', { mode: 0o600 });
+    fs.utimesSync(b, new Date(), new Date(Date.now() + 5000));
+    loadWithCodeCache(b, ['status'], env);
+    expect(fs.existsSync(unnamed)).toBe(false);
+    expect(cacheFiles(dir)).toHaveLength(2);
   });
 
   it('a damaged cache is refused by V8 and written again; a FIFO in its place is skipped at once', () => {
