@@ -33,15 +33,18 @@ function cacheDir(env = process.env, platform = process.platform, home = require
   );
 }
 
-/** `dir` made if missing; undefined unless it is a folder of this user's that no one else can write. */
+/**
+ * `dir` made if missing; undefined unless it is a folder of this user's that no one else can write. A folder
+ * others could write is not made private here: what they put there while it was open would then be trusted,
+ * and the folder may be a shared one the user named (OFFLOAD_CACHE_DIR=/tmp).
+ */
 function privateDir(dir) {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(dir);
     if (!st.isDirectory()) return undefined;
     if (process.platform === 'win32') return dir; // %LOCALAPPDATA% is the user's own
-    if (st.uid !== process.getuid()) return undefined;
-    if (st.mode & 0o077) fs.chmodSync(dir, 0o700);
+    if (st.uid !== process.getuid() || st.mode & 0o022) return undefined;
     return dir;
   } catch {
     return undefined;
@@ -67,6 +70,8 @@ function readCache(file) {
     fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.size === 0 || st.size > 64 * 1024 * 1024) return undefined;
+    // written by this user and by no one else (a file left by another user is code they chose)
+    if (process.platform !== 'win32' && (st.uid !== process.getuid() || st.mode & 0o022)) return undefined;
     return fs.readFileSync(fd);
   } catch {
     return undefined;
@@ -89,8 +94,17 @@ function loadWithCodeCache(file, args, env = process.env) {
   if (LONG_RUNNING.has(command)) return { exports: require(file), save: () => undefined, state: 'none' };
   const dir = env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir(env));
   const id = [process.version, process.arch, st.size, st.mtimeNs, st.ino].map(String).join('-');
-  const prefix = `${path.basename(file)}-${command}-`;
+  // per copy of the CLI too (a global install and a checkout): each replaces only its own earlier builds' caches,
+  // never the other's, which would have them make a new cache at every run
+  const where = require('node:crypto')
+    .createHash('sha256')
+    .update(path.resolve(file))
+    .digest('hex')
+    .slice(0, 12);
+  const prefix = `${path.basename(file)}-${command}-${where}-`;
   const cacheFile = dir && path.join(dir, `${prefix}${id}.v8`);
+  // caches named before the copy was in the name (the Node version came next): no copy reads them again
+  const unnamed = `${path.basename(file)}-${command}-v`;
   const script = new vm.Script(Module.wrap(source), {
     filename: file,
     cachedData: cacheFile && readCache(cacheFile),
@@ -108,7 +122,7 @@ function loadWithCodeCache(file, args, env = process.env) {
       fs.renameSync(tmp, cacheFile);
       // this command's caches from earlier builds (or Node versions) are never read again
       for (const f of fs.readdirSync(dir))
-        if (f.startsWith(prefix) && f !== path.basename(cacheFile))
+        if ((f.startsWith(prefix) || f.startsWith(unnamed)) && f !== path.basename(cacheFile))
           fs.rmSync(path.join(dir, f), { force: true });
     } catch {
       // no cache this time: the next command makes one

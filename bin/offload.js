@@ -24,7 +24,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 const { cacheDir, loadWithCodeCache, privateDir } = require('./code-cache');
 try {
   const own = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir());
-  const dir = process.env.NODE_COMPILE_CACHE || (own && require('node:path').join(own, 'node'));
+  const dir = process.env.NODE_COMPILE_CACHE || (own && privateDir(require('node:path').join(own, 'node')));
   if (dir) require('node:module').enableCompileCache?.(dir);
 } catch {
   // no cache: a slower start, nothing else

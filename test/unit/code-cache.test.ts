@@ -96,6 +96,30 @@ describe('bin/code-cache.js', () => {
     expect(cacheFiles(dir)[0]).not.toBe(old);
   });
 
+  it('two copies of the CLI sharing one cache folder each keep their own cache', () => {
+    const root = temp();
+    const dir = path.join(root, 'cache');
+    const env = { OFFLOAD_CACHE_DIR: dir };
+    fs.mkdirSync(path.join(root, 'a'));
+    fs.mkdirSync(path.join(root, 'b'));
+    const a = module(path.join(root, 'a'), 'build a');
+    const b = module(path.join(root, 'b'), 'build bb');
+    loadWithCodeCache(a, ['status'], env);
+    loadWithCodeCache(b, ['status'], env);
+    for (let i = 0; i < 2; i++) {
+      expect(loadWithCodeCache(a, ['status'], env)).toEqual({ state: 'accepted', value: 'build a' });
+      expect(loadWithCodeCache(b, ['status'], env)).toEqual({ state: 'accepted', value: 'build bb' });
+    }
+    expect(cacheFiles(dir)).toHaveLength(2);
+    // a cache named before the copy was in its name is removed by the next cache made for that command
+    const unnamed = path.join(dir, 'cli.cjs-status-v24.0.0-x64-1-2-3.v8');
+    fs.writeFileSync(unnamed, 'old', { mode: 0o600 });
+    fs.utimesSync(b, new Date(), new Date(Date.now() + 5000));
+    loadWithCodeCache(b, ['status'], env);
+    expect(fs.existsSync(unnamed)).toBe(false);
+    expect(cacheFiles(dir)).toHaveLength(2);
+  });
+
   it('a damaged cache is refused by V8 and written again; a FIFO in its place is skipped at once', () => {
     const root = temp();
     const dir = path.join(root, 'cache');
@@ -116,20 +140,41 @@ describe('bin/code-cache.js', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it.skipIf(!posix)('never uses a folder that is a link, and makes an open folder of its own private', () => {
+  it.skipIf(!posix)(
+    'never uses a folder that is a link, nor one others can write (and leaves it as it was)',
+    () => {
+      const root = temp();
+      const elsewhere = path.join(root, 'elsewhere');
+      fs.mkdirSync(elsewhere);
+      fs.symlinkSync(elsewhere, path.join(root, 'link'));
+      expect(privateDir(path.join(root, 'link'))).toBeUndefined();
+      const file = module(root, 'value');
+      loadWithCodeCache(file, ['status'], { OFFLOAD_CACHE_DIR: path.join(root, 'link') });
+      expect(fs.readdirSync(elsewhere)).toEqual([]);
+      const open = path.join(root, 'open');
+      fs.mkdirSync(open, { mode: 0o777 });
+      fs.chmodSync(open, 0o1777);
+      expect(privateDir(open)).toBeUndefined();
+      expect(fs.statSync(open).mode & 0o7777).toBe(0o1777);
+      loadWithCodeCache(file, ['status'], { OFFLOAD_CACHE_DIR: open });
+      expect(fs.readdirSync(open)).toEqual([]);
+    },
+  );
+
+  it.skipIf(!posix)('never reads a cache file another user owns or others can write', () => {
     const root = temp();
-    const elsewhere = path.join(root, 'elsewhere');
-    fs.mkdirSync(elsewhere);
-    fs.symlinkSync(elsewhere, path.join(root, 'link'));
-    expect(privateDir(path.join(root, 'link'))).toBeUndefined();
+    const dir = path.join(root, 'cache');
+    const env = { OFFLOAD_CACHE_DIR: dir, NO_SAVE: '1' };
     const file = module(root, 'value');
-    loadWithCodeCache(file, ['status'], { OFFLOAD_CACHE_DIR: path.join(root, 'link') });
-    expect(fs.readdirSync(elsewhere)).toEqual([]);
-    const open = path.join(root, 'open');
-    fs.mkdirSync(open, { mode: 0o777 });
-    fs.chmodSync(open, 0o777);
-    expect(privateDir(open)).toBe(open);
-    expect(fs.statSync(open).mode & 0o777).toBe(0o700);
+    loadWithCodeCache(file, ['status'], { OFFLOAD_CACHE_DIR: dir });
+    const cached = path.join(dir, cacheFiles(dir)[0]!);
+    expect(loadWithCodeCache(file, ['status'], env).state).toBe('accepted');
+    fs.chmodSync(cached, 0o666);
+    expect(loadWithCodeCache(file, ['status'], env).state).toBe('none');
+    if (process.getuid?.() !== 0) return;
+    fs.chmodSync(cached, 0o600);
+    fs.chownSync(cached, 65534, 65534); // nobody: as if planted while the folder was open
+    expect(loadWithCodeCache(file, ['status'], env).state).toBe('none');
   });
 
   it('NODE_DISABLE_COMPILE_CACHE (Node’s own switch) writes and reads no cache', () => {

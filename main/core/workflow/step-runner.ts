@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { interpolateStepFields } from '../boundary/spawn';
+import { visibleText } from '../boundary/text';
 import type { InterpolationContext } from '../config/interpolate';
 import type { OffloadConfig, StepConfig } from '../config/types';
 import type { HistoryStore, RunWriter } from '../history';
@@ -116,9 +117,10 @@ export async function runStep(ctx: StepRunContext, phase: PhaseId, step: StepCon
   const t0 = Date.now();
   const stepEvent = (status: Status, extra: Partial<Extract<RunEvent, { type: 'step' }>> = {}) =>
     emit({ type: 'step', runId, at: ctx.at(), phase, step: step.id, status, ...extra });
-  // Offload's own marker is never masked; what follows it may quote the project or the step.
+  // Offload's own marker is never masked; what follows it may quote the project or the step, shown as the trust
+  // review shows it: a colour sequence there (ESC[8m hides text) is the project's, not a step's output
   const info = (text: string) => {
-    output.write('info', Buffer.from(`[offload] ${masker.mask(text)}\n`, 'utf8'));
+    output.write('info', Buffer.from(`[offload] ${visibleText(masker.mask(text))}\n`, 'utf8'));
   };
   const finish = async (
     status: 'passed' | 'failed' | 'cancelled',
