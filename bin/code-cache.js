@@ -16,6 +16,16 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
+/**
+ * A short tag for a path (FNV-1a, 32 bits, hex): names one copy's caches. Not a secret or a check (the file's
+ * identity is in the name too); node:crypto would cost ~10 ms of every start to load.
+ */
+function pathTag(p) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
 /** Commands that run until stopped: no code cache (see loadWithCodeCache). */
 const LONG_RUNNING = new Set(['watch']);
 
@@ -96,11 +106,7 @@ function loadWithCodeCache(file, args, env = process.env) {
   const id = [process.version, process.arch, st.size, st.mtimeNs, st.ino].map(String).join('-');
   // per copy of the CLI too (a global install and a checkout): each replaces only its own earlier builds' caches,
   // never the other's, which would have them make a new cache at every run
-  const where = require('node:crypto')
-    .createHash('sha256')
-    .update(path.resolve(file))
-    .digest('hex')
-    .slice(0, 12);
+  const where = pathTag(path.resolve(file));
   const prefix = `${path.basename(file)}-${command}-${where}-`;
   const cacheFile = dir && path.join(dir, `${prefix}${id}.v8`);
   // caches named before the copy was in the name (the Node version came next): no copy reads them again
