@@ -15,5 +15,7 @@ describe('offload status', () => {
       expect(row).toContain(` ${workflowLabel(name)} `);
     }
     expect(r.stdout).toMatch(/^▶ allowed {2}local {11}Run local build & tests \(local\)$/m);
+    // a project never run starts where the rule starts: locally (`full` would stop at init's TODO steps)
+    expect(r.stdout).toContain('no runs yet: start with `offload run local` (build and tests here)');
   });
 });

@@ -36,7 +36,10 @@ export function registerHistoryCommand(program: Command, ctx: CliContext): void 
               .join(', ')}\n`,
           );
         if (opts.json) return printJson(term, runs);
-        if (runs.length === 0) term.out.write('no runs yet: try `offload run full`\n');
+        if (runs.length === 0)
+          term.out.write(
+            'no runs yet: start with `offload run local` (build and tests here), then `offload run full`\n',
+          );
         for (const r of runs) {
           term.out.write(
             `${paintStatus(term, r.status, `${statusIcon(r.status)} ${r.status.padEnd(9)}`)} ${r.runId}  ${r.workflow.padEnd(14)} ${r.startedAt}  ${formatDuration(r.durationMs)}${r.reason ? term.dim('  ' + reasonText(r.reason)) : ''}\n`,

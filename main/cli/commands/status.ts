@@ -73,7 +73,10 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       printCostAndRelief(term, cost, relief ?? null);
       term.out.write('\n');
       if (lastRun) printRun(term, lastRun);
-      else term.out.write('no runs yet: try `offload run full`\n');
+      else
+        term.out.write(
+          'no runs yet: start with `offload run local` (build and tests here), then `offload run full`\n',
+        );
     });
 }
 
