@@ -168,8 +168,8 @@ describe('eks-rollout rides out Kubernetes API blips while it follows the rollou
     ).toBe(true);
   });
 
-  test('a second of refused connections to the API server is ridden out', async () => {
-    const stop = afterPatch(() => kproxy.set('refuse', 1000));
+  test('a second of reset connections to the API server (a VPN blip) is ridden out', async () => {
+    const stop = afterPatch(() => kproxy.set('reset', 1000));
     const { res, logs } = await rollout('vpn');
     stop();
     kproxy.set('pass');
@@ -177,6 +177,17 @@ describe('eks-rollout rides out Kubernetes API blips while it follows the rollou
     expect(logs.some((l) => /The Kubernetes API server was unreachable for .*still waiting/.test(l))).toBe(
       true,
     );
+  });
+
+  test('an API server on this machine that refuses (a kind cluster not running) fails at once, saying so', async () => {
+    const stop = afterPatch(() => kproxy.set('refuse'));
+    const { res, ms } = await rollout('stopped', { timeout: '20s' });
+    stop();
+    kproxy.set('pass');
+    expect(res.status).toBe('failed');
+    expect(res.summary).toContain(`cannot reach the API server at ${kproxy.url}`);
+    expect(res.summary).toContain('nothing listens on that port of this machine');
+    expect(ms).toBeLessThan(5000);
   });
 
   test('503s past the budget fail naming the last error and that the rollout goes on', async () => {

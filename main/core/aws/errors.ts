@@ -3,6 +3,7 @@
  * developer can act on. Raw messages of authentication errors are never echoed (they can quote request
  * details); nothing here ever includes credentials.
  */
+import { isLoopbackHost } from '../units/loopback-host';
 import { NotAwsAnswerError } from './not-aws-answer';
 
 /** What was being attempted, for the message (`action` such as `ecs:DescribeServices`). */
@@ -100,9 +101,6 @@ const NETWORK = new Set([
   'EPIPE',
 ]);
 
-/** 127.0.0.0/8, ::1 and their IPv4-mapped form: this machine, never a network between it and AWS. */
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
-
 interface ConnectErrorShape {
   code?: string;
   address?: string;
@@ -121,7 +119,7 @@ function loopbackRefused(e: ErrorShape): string | undefined {
     return Array.isArray(c.errors) ? (c.errors as ConnectErrorShape[]) : [c];
   });
   const refused = tries.filter((c) => c.code === 'ECONNREFUSED');
-  if (refused.length === 0 || !refused.every((c) => LOOPBACK.test(c.address ?? ''))) return undefined;
+  if (refused.length === 0 || !refused.every((c) => isLoopbackHost(c.address ?? ''))) return undefined;
   const c = refused[0]!;
   return `${c.address!.includes(':') ? `[${c.address}]` : c.address}${c.port ? `:${c.port}` : ''}`;
 }

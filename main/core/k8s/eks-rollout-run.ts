@@ -246,6 +246,7 @@ async function watchRollouts(
   const deadline = Date.now() + o.timeoutMs;
   // 429s, 5xx and connection blips of the API server are waited out within the budget, not a failure.
   const rider = kubeOutageRider({
+    server: progress.server,
     deadline,
     signal: ctx.signal,
     log: (l) => ctx.log(l, 'stderr'),

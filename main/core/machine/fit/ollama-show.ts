@@ -5,6 +5,7 @@
  * `general.file_type`) and `details.quantization_level`. Asked only at the local server's address (OLLAMA_HOST
  * when it names this machine, else 127.0.0.1:11434), through the boundary, with no credential and within 1 s.
  */
+import { isLoopbackHost } from '../../units/loopback-host';
 import type { ProjectEffects } from '../../boundary';
 import { fileTypeId } from './estimate';
 import type { GgufHeader, GgufValue } from './gguf-header';
@@ -20,7 +21,6 @@ export interface OllamaShowSource {
 
 const TIMEOUT_MS = 1000;
 const MAX_BODY_CHARS = 4 * 1024 * 1024;
-const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|\[?::1\]?)$/i;
 
 /**
  * The local Ollama's base URL from OLLAMA_HOST (`0.0.0.0:11434`, `http://127.0.0.1:8080`, `:11435`; a bind-all
@@ -33,7 +33,7 @@ export function localOllamaBase(env: NodeJS.ProcessEnv): string | undefined {
   if (!m) return undefined;
   let host = m[1] ?? '';
   if (host === '' || host === '0.0.0.0' || host === '[::]') host = '127.0.0.1';
-  if (!LOOPBACK.test(host)) return undefined;
+  if (!isLoopbackHost(host)) return undefined;
   return `http://${host}:${m[2] ?? '11434'}`;
 }
 
