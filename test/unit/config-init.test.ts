@@ -204,6 +204,18 @@ describe('initConfig: Python', () => {
     expect(runs(initAndLoad(classic).config.phases.local.steps)).toEqual([
       expect.stringMatching(/-m unittest discover/),
     ]);
+    for (const line of [
+      'import unittest as ut',
+      'import unittest  # the standard library',
+      'import unittest, os',
+    ])
+      expect(
+        runs(initAndLoad(project({ 'tests/test_b.py': `${line}\n` })).config.phases.local.steps),
+      ).toEqual([expect.stringMatching(/-m unittest discover/)]);
+    // unittest.mock alone says nothing: no test runner is chosen from it
+    expect(
+      runs(initAndLoad(project({ 'tests/test_c.py': 'import unittest.mock\n' })).config.phases.local.steps),
+    ).not.toContainEqual(expect.stringMatching(/unittest discover/));
   });
 
   it('poetry: its own install and runner when poetry is installed, else the plain Python', () => {

@@ -25,7 +25,7 @@ import { exportedByUv, venvStep } from './python-venv';
 /** A test file written for pytest: it imports pytest or uses its decorators. */
 const PYTEST_FILE = /^\s*(import pytest\b|from pytest\b|@pytest\.)/m;
 /** A test file written for unittest: it imports unittest itself, not only unittest.mock. */
-const UNITTEST_FILE = /^\s*(import unittest\s*(,|$)|from unittest import (?!mock\b))/m;
+const UNITTEST_FILE = /^\s*(import unittest\b(?!\.)|from unittest import (?!mock\b))/m;
 
 const MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'tox.ini', 'pytest.ini', 'Pipfile'];
 const REQUIREMENTS = /^(dev[-_])?requirements([-_][\w-]+)?\.txt$/;
