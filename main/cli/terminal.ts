@@ -1,5 +1,5 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
-import { sanitizeForTerminal, visibleText } from '../core/format';
+import { escapeHiddenInJson, sanitizeForTerminal, visibleText } from '../core/format';
 import { isTodoStep, STATUS_ICON, TODO_ICON, type Status } from '../core/vocabulary';
 
 export { formatBytes, formatDuration } from '../core/format';
@@ -68,20 +68,9 @@ export function paintStatus(term: Term, status: Status, text: string): string {
   return term.dim(text);
 }
 
-/**
- * Characters JSON.stringify leaves raw that a terminal may act on or that hide text (C1 controls, bidi,
- * zero-width): inside JSON strings, so writing them as `\uXXXX` keeps the same value.
- */
-const JSON_HIDDEN =
-  /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]/g;
-
 /** Prints a value as pretty JSON for `--json` (nothing in it reaches the terminal as a control character). */
 export function printJson(term: Term, value: unknown): void {
-  const json = JSON.stringify(value, null, 2).replace(
-    JSON_HIDDEN,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  term.out.write(json + '\n');
+  term.out.write(escapeHiddenInJson(JSON.stringify(value, null, 2)) + '\n');
 }
 
 /** What a step (or a log line) printed, as this terminal may show it: colours only on a TTY showing colour. */

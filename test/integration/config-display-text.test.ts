@@ -18,7 +18,7 @@ describe('offload validate: a name with a control or bidi character', () => {
     const r = await runCli(['validate'], { cwd: dir, untrusted: true });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'offload.yml:3:30: phases.local.steps[0].name: must not contain control or bidirectional characters (found U+202E at column 30)',
+      'offload.yml:3:30: phases.local.steps[0].name: must not contain control, bidirectional or invisible characters (found U+202E at column 30)',
     );
     expect(r.stdout + r.stderr).not.toMatch(/matching \/|\\u0000/);
   });
@@ -28,11 +28,22 @@ describe('offload validate: a name with a control or bidi character', () => {
     const r = await runCli(['validate'], { cwd: dir, untrusted: true });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'offload.yml:1:7: name: must not contain control or bidirectional characters (found U+0007, character 3 of the value',
+      'offload.yml:1:7: name: must not contain control, bidirectional or invisible characters (found U+0007, character 3 of the value',
     );
     expect(r.stderr).toContain(
-      'offload.yml:3:28: phases.local.steps[0].name: must not contain control or bidirectional characters (found U+202E, character 3 of the value',
+      'offload.yml:3:28: phases.local.steps[0].name: must not contain control, bidirectional or invisible characters (found U+202E, character 3 of the value',
     );
     expect(r.stdout + r.stderr).not.toMatch(/matching \/|\\u0000/);
+  });
+
+  it('a zero-width space makes two names read the same: refused too; a zero-width joiner (emoji) is not', async () => {
+    const hidden = await runCli(['validate'], { cwd: makeProject(yaml('Dep\u200bloy')), untrusted: true });
+    expect(hidden.code).toBe(2);
+    expect(hidden.stderr).toContain('(found U+200B at column 31)');
+    const emoji = await runCli(['validate'], {
+      cwd: makeProject(yaml('"Team \u{1F468}\u200D\u{1F469} deploy"')),
+      untrusted: true,
+    });
+    expect(emoji.code, emoji.stderr).toBe(0);
   });
 });

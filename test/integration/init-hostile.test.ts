@@ -143,3 +143,23 @@ describe.runIf(hasMkfifo)('offload init reads the repository bounded', () => {
     expect(r.rssMib).toBeLessThan(200);
   });
 });
+
+describe.runIf(posix)('folder names that hide or reorder text', () => {
+  it('a bidi override or zero-width space in a folder name: a valid offload.yml with nothing raw, shown as ⟨U+…⟩', async () => {
+    const pkg = JSON.stringify({ name: 'x', scripts: { build: 'echo b', test: 'echo t' } });
+    const dir = repo({ 'ap\u202ep/package.json': pkg, 'we\u200bb/package.json': pkg });
+    const r = await init(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('ap⟨U+202E⟩p/package.json');
+    expect(r.stdout).toContain('we⟨U+200B⟩b/package.json');
+    const HIDDEN = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069]/u;
+    expect(r.stdout).not.toMatch(HIDDEN);
+    const text = fs.readFileSync(path.join(dir, 'offload.yml'), 'utf8');
+    expect(text).not.toMatch(HIDDEN);
+    expect(text).toContain('cwd: "ap\\u202ep"');
+    expect(text).toContain('name: Build (ap⟨U+202E⟩p)');
+    // the file it wrote is valid, and its steps still run in the real folders
+    const v = await runCli(['validate'], { cwd: dir, untrusted: true });
+    expect(v.code, v.stderr).toBe(0);
+  });
+});

@@ -16,7 +16,7 @@ describe('project and step names hold one line in every YAML reader', () => {
     for (const ch of ['\u2028', '\u2029', '\u202e', '\u2066']) {
       expect(() => parseConfig(withName(`x${ch}evil: { script: [id] }`), '/p/offload.yml', OPTS)).toThrow(
         // At the character itself (column 9, after `name: "x`), said in words.
-        /offload\.yml:1:9: name: must not contain control or bidirectional characters \(found U\+20\w\w at column 9\)/,
+        /offload\.yml:1:9: name: must not contain control, bidirectional or invisible characters \(found U\+20\w\w at column 9\)/,
       );
     }
   });

@@ -6,6 +6,7 @@ import { initConfig, writeFileAtomic, type Finding, type FindingKind } from '../
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
 import { printJson } from '../terminal';
+import { visibleText } from '../../core/format';
 
 export function registerInitCommand(program: Command, ctx: CliContext): void {
   program
@@ -34,7 +35,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         printJson(term, { file, findings });
         return;
       }
-      term.out.write(`${term.green('✅')} wrote ${file}\n`);
+      term.out.write(`${term.green('✅')} wrote ${visibleText(file, { newlines: false })}\n`);
       for (const line of findingsReport(findings)) term.out.write(`${line}\n`);
       term.out.write(
         findings.some((f) => f.kind === 'todo')
@@ -54,7 +55,10 @@ const GROUPS: readonly [FindingKind, string][] = [
 export function findingsReport(findings: readonly Finding[]): string[] {
   const lines = GROUPS.flatMap(([kind, title]) => {
     const of = findings.filter((f) => f.kind === kind);
-    return of.length ? [`${title}:`, ...of.map((f) => `   - ${f.text}`)] : [];
+    // a finding quotes the repository (folder and file names): shown, never obeyed
+    return of.length
+      ? [`${title}:`, ...of.map((f) => `   - ${visibleText(f.text, { newlines: false })}`)]
+      : [];
   });
   return lines.length ? lines : ['Nothing recognised: fill in the TODO steps in offload.yml.'];
 }

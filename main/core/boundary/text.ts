@@ -37,6 +37,17 @@ export function visibleText(s: string, opts: VisibleTextOptions = {}): string {
 }
 
 /**
+ * JSON (or a YAML double-quoted scalar, which JSON's strings are) with the characters JSON.stringify leaves raw
+ * that act on a terminal or hide text — DEL, C1 controls, bidi, zero-width — written as `\uXXXX`: the same
+ * value, nothing raw in the file or on the screen.
+ */
+export function escapeHiddenInJson(json: string): string {
+  return HIDDEN_TEST.test(json)
+    ? json.replace(HIDDEN, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
+    : json;
+}
+
+/**
  * One token of what a terminal would act on: an escape sequence — CSI (7-bit and 8-bit), OSC strings (ended by
  * BEL or ST, or unterminated), DCS/SOS/PM/APC strings (7- and 8-bit), two- and three-byte escapes, a lone ESC —
  * a run of carriage returns (with the newline after it), or one other control or bidi character (its

@@ -132,7 +132,7 @@ function hiddenChar(c: Checker, segs: readonly PathSeg[], value: string): void {
   c.add(
     at,
     segs,
-    `must not contain control or bidirectional characters (found ${code}${where}): they can hide or reorder what Offload shows`,
+    `must not contain control, bidirectional or invisible characters (found ${code}${where}): they can hide or reorder what Offload shows`,
   );
 }
 

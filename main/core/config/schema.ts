@@ -46,11 +46,12 @@ const envSchema = (description: string): JsonSchema => ({
 /**
  * Text Offload shows in terminals and windows (names): no control characters, so an offload.yml cannot send
  * escape sequences (terminal titles, cursor moves, hidden text) to the user's terminal; no line or paragraph
- * separators (YAML 1.1 readers of the generated CI files end a comment line there) and no bidi overrides,
- * isolates or marks (text shown in another order than it is).
+ * separators (YAML 1.1 readers of the generated CI files end a comment line there), no bidi overrides,
+ * isolates or marks (text shown in another order than it is), and no zero-width space, word joiner or BOM (two
+ * names that read the same; the joiners U+200C/U+200D that scripts and emoji need stay allowed).
  */
 export const DISPLAY_TEXT_PATTERN =
-  '^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]*$';
+  '^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff]*$';
 
 /** Keys every step may have, whatever its kind. */
 export const COMMON_STEP_KEYS: Readonly<Record<string, JsonSchema>> = {

@@ -11,7 +11,7 @@ export * from './relief';
 export * from './cost';
 export * from './team';
 /** Project text made safe for a terminal or a review (escapes dropped, hidden characters made visible). */
-export { sanitizeForTerminal, visibleText } from '../boundary/text';
+export { escapeHiddenInJson, sanitizeForTerminal, visibleText } from '../boundary/text';
 
 /** 412 ms, 12.3 s, 2m05s, 1h02m. */
 export function formatDuration(ms: number | undefined): string {

@@ -2,6 +2,7 @@
  * The plan `offload init` fills before writing text: steps per phase, what it found, comment notes and the
  * dev-config switch. Detectors add to it; render.ts turns it into offload.yml.
  */
+import { visibleText } from '../boundary/text';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PHASES, type PhaseId } from '../workflow/types';
@@ -169,7 +170,9 @@ export function relCwd(root: string, dir: string): string | undefined {
 }
 
 /** A step name with the sub-folder it runs in, e.g. "Unit tests (web)". */
-export const inFolder = (name: string, cwd: string | undefined): string => (cwd ? `${name} (${cwd})` : name);
+export const inFolder = (name: string, cwd: string | undefined): string =>
+  // a folder's name is the repository's text: shown, never obeyed (a name must hold no bidi or hidden character)
+  cwd ? `${name} (${visibleText(cwd, { newlines: false })})` : name;
 
 /** A `run` step. */
 export function runStep(name: string, command: string, more: Partial<InitStep> = {}): InitStep {

@@ -1,5 +1,6 @@
 /** Writes a filled plan as the text of a commented offload.yml (steps, notes, the switch section). */
 import { stringify as stringifyYaml } from 'yaml';
+import { escapeHiddenInJson, visibleText } from '../boundary/text';
 import { DEFAULT_WORKFLOWS } from '../config/schema';
 import { PHASES, type PhaseId } from '../workflow/types';
 import type { InitStep, Plan } from './plan';
@@ -14,6 +15,10 @@ function scalar(text: string, indent: number): string {
       .map((l) => (l ? pad + l : ''))
       .join('\n')}`;
   }
+  // A path or name from the repository holding a control, bidi or zero-width character: written as an escape in
+  // a double-quoted scalar, never raw (an editor would show the file reordered or hide part of it)
+  const escaped = escapeHiddenInJson(JSON.stringify(text));
+  if (escaped !== JSON.stringify(text)) return escaped;
   return stringifyYaml(text, { lineWidth: 0 }).trimEnd();
 }
 
@@ -156,5 +161,10 @@ export function renderConfig(plan: Plan, schemaRef: string | readonly string[] |
     '# history: { keep: 50, max-size: 200MB }',
     '',
   ];
-  return lines.join('\n');
+  // Comments quote the repository (folder names, findings): what is hidden or reordered there is shown as ⟨U+…⟩
+  return lines
+    .join('\n')
+    .split('\n')
+    .map((l) => (/^\s*#/.test(l) ? visibleText(l, { newlines: false }) : l))
+    .join('\n');
 }
