@@ -1,13 +1,14 @@
 // Loads the built CLI (dist/cli.cjs) with a V8 code cache made after a command ran (issue 20).
 //
 // Node's compile cache keeps what V8 compiled before a module ran: the top level and little else, so every
-// command compiled again each function it called (~1,500 for `offload status`). A cache made by
+// command compiled again each function it called. A cache made by
 // `script.createCachedData()` once the command is done holds those functions too. One cache per command
 // (status, run, watch… each calls other functions) and per build of the CLI: V8 checks only the source's
 // length, so the file's identity (size, mtime, inode) is in the name and a rebuild never meets an older cache.
 //
-// A code cache is code: it lives only in a folder of the user's own that nobody else can write (0700, owned by
-// the user, not a link), or it is not used at all. NODE_DISABLE_COMPILE_CACHE (Node's own switch) turns it
+// A code cache is code: it lives only in a folder of the user's own that nobody else can write (owned by the
+// user, not group- or world-writable, not a link), and a cache file is read only on the same terms, or it is not
+// used at all. NODE_DISABLE_COMPILE_CACHE (Node's own switch) turns it
 // off; OFFLOAD_CACHE_DIR moves it. A cache that cannot be read, made or written costs a slower start, nothing
 // else.
 'use strict';
