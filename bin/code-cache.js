@@ -1,16 +1,15 @@
 // Loads the built CLI (dist/cli.cjs) with a V8 code cache made after a command ran (issue 20).
 //
 // Node's compile cache keeps what V8 compiled before a module ran: the top level and little else, so every
-// command compiled again each function it called. A cache made by
-// `script.createCachedData()` once the command is done holds those functions too. One cache per command
-// (status, run, watch… each calls other functions) and per build of the CLI: V8 checks only the source's
-// length, so the file's identity (size, mtime, inode) is in the name and a rebuild never meets an older cache.
+// command compiled again each function it called. A cache made by `script.createCachedData()` once the command
+// is done holds those functions too. One cache per command (status, run, validate… each calls other functions),
+// per build and per copy of the CLI: V8 checks only the source's length, so the file's identity (size, mtime,
+// inode) is in the name and a rebuild never meets an older cache. `watch`, which runs for hours, has none.
 //
 // A code cache is code: it lives only in a folder of the user's own that nobody else can write (owned by the
-// user, not group- or world-writable, not a link), and a cache file is read only on the same terms, or it is not
-// used at all. NODE_DISABLE_COMPILE_CACHE (Node's own switch) turns it
-// off; OFFLOAD_CACHE_DIR moves it. A cache that cannot be read, made or written costs a slower start, nothing
-// else.
+// user, not group- or world-writable, not a link), a cache file is read only on the same terms, or no cache is
+// used at all. NODE_DISABLE_COMPILE_CACHE (Node's own switch) turns it off; OFFLOAD_CACHE_DIR moves it. A cache
+// that cannot be read, made or written costs a slower start, nothing else.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
