@@ -96,13 +96,29 @@ function readCache(file) {
  * cache once the command is done if there was none or V8 refused it.
  */
 function loadWithCodeCache(file, args, env = process.env) {
-  const source = fs.readFileSync(file, 'utf8');
-  const st = fs.statSync(file, { bigint: true });
-  const command = commandOf(args);
-  // `watch` runs for hours: Node's own loader (and its compile cache) keeps ~1.5 MB less than a script compiled
-  // here, and its start-up matters less than its memory
-  if (LONG_RUNNING.has(command)) return { exports: require(file), save: () => undefined, state: 'none' };
   const dir = env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir(env));
+  // Packages the CLI requires on first use (the AWS SDK…) use Node's compile cache, in the same private folder:
+  // Node's default, a shared folder in the temp directory, is not used.
+  const nodeCache = env.NODE_COMPILE_CACHE || (dir && privateDir(path.join(dir, 'node')));
+  try {
+    if (nodeCache) Module.enableCompileCache?.(nodeCache);
+  } catch {
+    // no compile cache: a slower first use of those packages, nothing else
+  }
+  const command = commandOf(args);
+  // One open (a missing build fails here, for every command): the source and the identity its cache is named by
+  // are the same file's.
+  const fd = fs.openSync(file, 'r');
+  let source, st;
+  try {
+    // `watch` runs for hours: Node's own loader (and its compile cache) keeps ~1.5 MB less than a script
+    // compiled here, and its start-up matters less than its memory
+    if (LONG_RUNNING.has(command)) return { exports: require(file), save: () => undefined, state: 'none' };
+    st = fs.fstatSync(fd, { bigint: true });
+    source = fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
   const id = [process.version, process.arch, st.size, st.mtimeNs, st.ino].map(String).join('-');
   // per copy of the CLI too (a global install and a checkout): each replaces only its own earlier builds' caches,
   // never the other's, which would have them make a new cache at every run

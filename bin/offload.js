@@ -19,16 +19,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   return;
 }
 // The CLI is one CommonJS file (dist/cli.cjs), compiled with a V8 code cache made after the same command ran
-// before (bin/code-cache.js). Packages it requires on first use (the AWS SDK…) use Node's compile cache, kept
-// in the same private folder: Node's default, a shared folder in the temp directory, is not used.
-const { cacheDir, loadWithCodeCache, privateDir } = require('./code-cache');
-try {
-  const own = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : privateDir(cacheDir());
-  const dir = process.env.NODE_COMPILE_CACHE || (own && privateDir(require('node:path').join(own, 'node')));
-  if (dir) require('node:module').enableCompileCache?.(dir);
-} catch {
-  // no cache: a slower start, nothing else
-}
+// before, in a private per-user folder (bin/code-cache.js).
+const { loadWithCodeCache } = require('./code-cache');
 let loaded;
 try {
   loaded = loadWithCodeCache(require('node:path').join(__dirname, '..', 'dist', 'cli.cjs'), args);
