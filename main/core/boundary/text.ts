@@ -53,9 +53,11 @@ export function escapeHiddenInJson(json: string): string {
  * a run of carriage returns (with the newline after it), or one other control or bidi character (its
  * single-character class is CONTROLS and BIDI: a bidi override reorders the text after it, as in Trojan Source).
  */
-const TOKEN =
+const ESCAPE_SEQUENCE =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /(?:\x1b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\u009d)[^\x07\x1b\u009c\n]*(?:\x07|\x1b\\|\u009c)?|(?:\x1b[PX^_]|[\u0090\u0098\u009e\u009f])[^\x1b\u009c\n]*(?:\x1b\\|\u009c)?|\x1b[ -/]*[0-~]?|\r+\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+  /(?:\x1b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\u009d)[^\x07\x1b\u009c\n]*(?:\x07|\x1b\\|\u009c)?|(?:\x1b[PX^_]|[\u0090\u0098\u009e\u009f])[^\x1b\u009c\n]*(?:\x1b\\|\u009c)?|\x1b[ -/]*[0-~]?|\r+\n?/
+    .source;
+const TOKEN = new RegExp(`${ESCAPE_SEQUENCE}|[${CONTROLS}${BIDI}]`, 'g');
 const TOKEN_TEST = new RegExp(`[${CONTROLS}${BIDI}]`, 'u');
 /** A colour (SGR) sequence, the one kind a terminal showing colour may receive from a step. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -17,8 +17,9 @@ function scalar(text: string, indent: number): string {
   }
   // A path or name from the repository holding a control, bidi or zero-width character: written as an escape in
   // a double-quoted scalar, never raw (an editor would show the file reordered or hide part of it)
-  const escaped = escapeHiddenInJson(JSON.stringify(text));
-  if (escaped !== JSON.stringify(text)) return escaped;
+  const json = JSON.stringify(text);
+  const escaped = escapeHiddenInJson(json);
+  if (escaped !== json) return escaped;
   return stringifyYaml(text, { lineWidth: 0 }).trimEnd();
 }
 
