@@ -10,6 +10,28 @@
  */
 export const MIN_MASK_LENGTH = 4;
 
+/**
+ * A value as a URL (a query string, a logged request) may carry it: percent-encoded as a component and
+ * form-encoded, and as the URL parser leaves it in a path or a query, where a space is %20 but `/ & + ?` stay
+ * (`?s=${{ secrets.X }}`); and of a value holding `#`, the part a URL sends, before it. Forms shorter than
+ * MIN_MASK_LENGTH are left out.
+ */
+function urlForms(value: string): string[] {
+  const encoded = encodeURIComponent(value);
+  const forms = [encoded, encoded.replace(/%20/g, '+')];
+  for (const v of new Set([value.replace(/#/g, '%23'), value.split('#')[0]!])) {
+    try {
+      forms.push(
+        new URL(`http://h/?${v}`).search.slice(1),
+        new URL(`http://h/${v.replace(/\?/g, '%3F')}`).pathname.slice(1),
+      );
+    } catch {
+      // not a URL's part (never for these): the encoded forms still count
+    }
+  }
+  return forms.filter((f) => f !== value && f.trim().length >= MIN_MASK_LENGTH);
+}
+
 /** The set of values to hide, longest first. */
 export class Masker {
   private values: string[] = [];
@@ -51,9 +73,7 @@ export class Masker {
     if (!value) return;
     const lines = value.split(/\r?\n/).map((l) => l.trim());
     const parts = [value, ...(lines.length > 1 ? lines.filter((l) => l.length >= MIN_MASK_LENGTH) : lines)];
-    // As it appears in a URL (a query string, a logged request): percent-encoded, and form-encoded.
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) parts.push(encoded, encoded.replace(/%20/g, '+'));
+    parts.push(...urlForms(value));
     let added = false;
     for (const v of parts) {
       if (!v.trim() || this.values.includes(v)) continue;

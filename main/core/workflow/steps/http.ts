@@ -148,7 +148,9 @@ export const httpStep: StepKind<HttpSpec> = {
       });
       const body = method === 'HEAD' ? '' : await readBody(res);
       const took = ms();
-      const moved = res.url && res.url !== url.href ? `, redirected to ${res.url}` : '';
+      // A fragment is never sent (fetch's url has none): only another URL is a redirect.
+      const sent = url.href.slice(0, url.href.length - url.hash.length);
+      const moved = res.url && res.url !== sent ? `, redirected to ${res.url}` : '';
       ctx.log(`${method} ${url.href} -> ${res.status} (${took} ms${moved})\n`, 'info');
       if (!statusOk(res.status, spec.status)) {
         const want = spec.status === undefined ? '200-399' : [spec.status].flat().join(' or ');
