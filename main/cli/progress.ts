@@ -180,7 +180,8 @@ export class PlainProgress {
         const extra = [
           e.durationMs !== undefined ? formatDuration(e.durationMs) : '',
           reasonText(e.summary ?? ''),
-          e.reason && e.reason !== e.summary ? reasonText(e.reason) : '',
+          // the reason is the summary, or the summary with "(after N attempts)", which `attempt N` says
+          e.reason && !(e.summary && e.reason.startsWith(e.summary)) ? reasonText(e.reason) : '',
           e.attempt && e.attempt > 1 ? `attempt ${e.attempt}` : '',
         ]
           .filter(Boolean)
