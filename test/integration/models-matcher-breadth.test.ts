@@ -55,7 +55,15 @@ const linux = process.platform === 'linux';
 const hasPython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
 const pids: number[] = [];
 afterAll(() => {
-  for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL');
+  // the whole group, whether or not the shell is still there: killing only the shell (or the test stopping it)
+  // would leave its `sleep 300` behind, adopted by init
+  for (const p of pids) {
+    try {
+      process.kill(-p, 'SIGKILL');
+    } catch {
+      // the group is gone
+    }
+  }
 });
 
 /** A shell that a too-broad matcher catches: `bash -c 'sleep …; : <marker>'` (no port, no GPU memory). */

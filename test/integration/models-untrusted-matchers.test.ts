@@ -5,12 +5,19 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli, tempDataDir } from '../helpers/cli';
-import { alive } from './machine-helpers';
 
 const dirs: string[] = [];
 const pids: number[] = [];
 afterAll(() => {
-  for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL');
+  // the whole group, whether or not the shell is still there: killing only the shell (or the test stopping it)
+  // would leave its `sleep 300` behind, adopted by init
+  for (const p of pids) {
+    try {
+      process.kill(-p, 'SIGKILL');
+    } catch {
+      // the group is gone
+    }
+  }
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
