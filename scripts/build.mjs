@@ -69,6 +69,47 @@ const builtinProps = (name) =>
   Object.entries(Object.getOwnPropertyDescriptors(createRequire(import.meta.url)(`node:${name}`))).filter(
     ([n]) => /^[A-Za-z_$][\w$]*$/.test(n),
   );
+/**
+ * Packages the CLI inlines but few commands use, each built as a part of its own (dist/NAME.cjs) that the CLI
+ * requires on the first call into it: yaml is needed only when an offload.yml is parsed (not when its model is
+ * kept, config-cache.ts), a template rendered or a manifest read, and its 149 KB in dist/cli.cjs cost every
+ * command ~5 ms to read, compile and run (issue 20).
+ */
+const LAZY_PARTS = { yaml: { file: 'yaml.cjs', entry: './node_modules/yaml/browser/index.js' } };
+/**
+ * The module standing for a lazy part: the default export's properties and each named export load the part when
+ * used. A function is called through; a class (a capitalised function: `new`, `instanceof`, its statics) and a
+ * namespace object are proxies of the part's own.
+ */
+function lazyPartModule(name, file) {
+  const props = Object.entries(createRequire(import.meta.url)(name)).filter(
+    ([n]) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n),
+  );
+  const named = props.map(([n, v]) =>
+    typeof v === 'function' && /^[a-z]/.test(n)
+      ? `export function ${n}(...a) { return load().${n}(...a); }\n` +
+        // a function's own properties (visit.BREAK…) are read through to the part's
+        Object.keys(v)
+          .map(
+            (k) =>
+              `Object.defineProperty(${n}, ${JSON.stringify(k)}, { get: () => load().${n}[${JSON.stringify(k)}] });\n`,
+          )
+          .join('')
+      : `export const ${n} = new Proxy(${typeof v === 'function' ? 'function () {}' : '{}'}, {\n` +
+        `  construct: (_, a, nt) => Reflect.construct(load().${n}, a, nt === ${n} ? load().${n} : nt),\n` +
+        `  apply: (_, t, a) => Reflect.apply(load().${n}, t, a),\n` +
+        `  get: (_, p) => Reflect.get(load().${n}, p),\n` +
+        `  has: (_, p) => Reflect.has(load().${n}, p),\n` +
+        `  getPrototypeOf: () => Reflect.getPrototypeOf(load().${n}),\n` +
+        `});\n`,
+  );
+  return (
+    `let m;\nconst load = () => (m ??= require('./${file}'));\n` +
+    `export default {\n  ${props.map(([n]) => `get ${n}() { return load().${n}; }`).join(',\n  ')}\n};\n` +
+    named.join('')
+  );
+}
+
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -98,6 +139,19 @@ const lazyBuiltins = {
           functions.map((n) => `export function ${n}(...a) { return load().${n}(...a); }\n`).join(''),
       };
     });
+    // yaml: the prebuilt part dist/yaml.cjs, required on the first call (below, LAZY_PARTS).
+    b.onResolve({ filter: /^yaml$/ }, (args) =>
+      args.namespace === 'lazy-part' ? undefined : { path: args.path, namespace: 'lazy-part' },
+    );
+    // the part itself: a file beside dist/cli.cjs, required at run time
+    b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/, namespace: 'lazy-part' }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-part' }, (args) => ({
+      loader: 'js',
+      contents: lazyPartModule(args.path, LAZY_PARTS[args.path].file),
+    }));
     b.onLoad({ filter: /.*/, namespace: 'eager-builtin' }, (args) => ({
       loader: 'js',
       contents:
@@ -140,11 +194,23 @@ const results = await Promise.allSettled([
         outExtension: { '.js': '.cjs' },
         metafile: true,
         external: cliExternal,
-        // yaml's ES build (the same code as its CommonJS one; only `!!binary` gives a Uint8Array, not a Buffer)
-        // joins the CLI's modules directly: its CommonJS build costs ~80 module wrappers run at every start.
-        alias: { yaml: './node_modules/yaml/browser/index.js' },
         plugins: [lazyBuiltins],
       }),
+  // The CLI's lazy parts, one file each. yaml from its ES build (the same code as its CommonJS one; only
+  // `!!binary` gives a Uint8Array, not a Buffer): one module to load, where its CommonJS build is ~80.
+  ...(appOnly
+    ? []
+    : Object.values(LAZY_PARTS).map(({ file, entry }) =>
+        build({
+          ...common,
+          entryPoints: [entry],
+          outfile: path.join(out, file),
+          platform: 'node',
+          format: 'cjs',
+          minifyWhitespace: true,
+          minifySyntax: true,
+        }),
+      )),
   build({
     ...common,
     entryPoints: { 'main/app/main': 'main/app/main.ts' },

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, problemPlace } from '../core/vocabulary';
 import { visibleText } from '../core/format';
 import { makeContext } from './context';
+import { keptConfigRenewed } from '../core/offload';
 import { EXIT } from './exit-codes';
 import { registerCiCommand } from './commands/ci';
 import { registerCostCommand } from './commands/cost';
@@ -25,6 +26,15 @@ import { workflowCommand } from './ci/github';
 import path from 'node:path';
 
 const VERSION = '0.1.0';
+
+/**
+ * Whether this command took the path the same command takes next time: not when it parsed offload.yml and kept
+ * its model (the file or Offload's build had changed), as the next one loads that model instead. bin/offload.js
+ * makes the command's code cache only from such a run, so the cache holds what the command usually runs.
+ */
+export function usualPath(): boolean {
+  return !keptConfigRenewed();
+}
 
 export async function main(
   argv: string[],

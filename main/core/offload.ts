@@ -234,6 +234,7 @@ export { writeFileAtomic } from './platform/atomic-file';
 export { readProjectText, writeProjectFile, ProjectFileError } from './boundary/files';
 export { durationMs } from './units/duration';
 export { findConfig, secretNames } from './config';
+export { keptConfigRenewed } from './config/config-cache';
 export { resolveDataDir } from './project';
 export { githubWorkflow } from './ci/github-workflow';
 export { gitlabPipeline } from './ci/gitlab-pipeline';

@@ -215,6 +215,44 @@ describe('bin/code-cache.js', () => {
     );
   });
 
+  it('the real CLI: no cache from a run that parsed offload.yml and kept its model (the next loads that model); the usual run loads no YAML parser', async () => {
+    const dir = path.join(temp(), 'cache');
+    const [project, data, hook] = [temp(), temp(), temp()];
+    fs.writeFileSync(
+      path.join(project, 'offload.yml'),
+      'name: kept\nphases:\n  local:\n    steps:\n      - run: "true"\n',
+    );
+    // the modules a run loaded, written as it exits
+    const loaded = path.join(hook, 'loaded.json');
+    fs.writeFileSync(
+      path.join(hook, 'hook.cjs'),
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));\n`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // past the kept config's racy window
+    const status = () => {
+      const r = spawnSync(
+        process.execPath,
+        ['-r', path.join(hook, 'hook.cjs'), CLI, 'status', '--data-dir', data, '--no-color'],
+        {
+          cwd: project,
+          encoding: 'utf8',
+          env: { ...process.env, OFFLOAD_CACHE_DIR: dir, NODE_COMPILE_CACHE: '' },
+        },
+      );
+      expect(r.status).toBe(0);
+      return { ...r, loaded: JSON.parse(fs.readFileSync(loaded, 'utf8')) as string[] };
+    };
+    const first = status(); // parses offload.yml (with the YAML part) and keeps its model
+    expect(first.loaded.some((f) => f.endsWith(`${path.sep}yaml.cjs`))).toBe(true);
+    expect(cacheFiles(dir)).toEqual([]);
+    const second = status(); // loads the kept model: the usual path, whose cache is made now
+    expect(second.loaded.some((f) => f.endsWith(`${path.sep}yaml.cjs`))).toBe(false);
+    expect(cacheFiles(dir).map((f) => f.split('-')[1])).toEqual(['status']);
+    const third = status();
+    expect(third.stdout).toBe(second.stdout);
+    expect(third.loaded.some((f) => f.endsWith(`${path.sep}yaml.cjs`))).toBe(false);
+  });
+
   it('the real CLI: the same answer with and without its cache, and the cache kept private', () => {
     const dir = path.join(temp(), 'cache');
     const project = temp();

@@ -91,6 +91,18 @@ function plainOf(config: OffloadConfig): Record<string, unknown> | undefined {
   return exact ? (JSON.parse(text) as Record<string, unknown>) : undefined;
 }
 
+/** Whether this process kept a new model of an offload.yml (see keptConfigRenewed). */
+let renewed = false;
+
+/**
+ * Whether this process kept a new model of an offload.yml (the file or the build had changed): its later
+ * commands load the kept one instead of parsing, so what this one ran is not what they run (the CLI's code
+ * cache is not made from such a run: bin/code-cache.js).
+ */
+export function keptConfigRenewed(): boolean {
+  return renewed;
+}
+
 /** Whose kept entries count (the build's identity: none when run from source) and the kinds to check with. */
 export interface KeptConfigOptions {
   build: string | undefined;
@@ -133,6 +145,7 @@ export function loadConfigKept(
       .sort((a, b) => b[1].at - a[1].at)
       .slice(0, MAX_ENTRIES);
     writeFileAtomic(cacheFile, JSON.stringify(Object.fromEntries(newest)), PRIVATE_FILE);
+    renewed = true;
   } catch {
     // not kept (a read-only data folder): the next command loads the file again
   }
