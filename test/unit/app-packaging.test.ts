@@ -129,6 +129,7 @@ describe('electron-builder.yml', () => {
     expect(included('dist/main/app/main.js.map', config.files)).toBe(false);
     expect(included('test/e2e/app-standin.test.ts', config.files)).toBe(false);
     expect(included('dist/cli.cjs', config.files)).toBe(false);
+    expect(included('dist/yaml.cjs', config.files)).toBe(false); // the CLI's lazy part
     // electron-builder never packs its buildResources folder: it must not be where run-time files live.
     const buildResources =
       (config.directories as { buildResources?: string } | undefined)?.buildResources ?? 'build';
