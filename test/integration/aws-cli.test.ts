@@ -73,6 +73,15 @@ switch:
     }
   });
 
+  it('aws status: a project with no gate is not ready (exit 1): nothing says AWS is, and the line says what to add', async () => {
+    const bare = makeProject('name: no-gate\nphases:\n  local:\n    steps:\n      - run: "true"\n');
+    const r = await runCli(['aws', 'status', '--no-color'], { cwd: bare, env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /AWS disabled — offload\.yml configures no gate \(services, endpoints or alarms\), so nothing says AWS is ready: add gate\.endpoints/,
+    );
+  });
+
   it('aws status: expired credentials are not ready, with the fix in plain words', async () => {
     fake.state.expiredKeys.add(TEST_ENV.AWS_ACCESS_KEY_ID);
     try {

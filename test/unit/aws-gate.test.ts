@@ -69,7 +69,8 @@ describe('AwsGate', () => {
     expect(r.poll).toMatchObject({
       from: 'disabled',
       to: 'disabled',
-      reason: 'offload.yml configures no gate (services, endpoints or alarms)',
+      reason:
+        'offload.yml configures no gate (services, endpoints or alarms), so nothing says AWS is ready: add gate.endpoints (health URLs), gate.services or gate.alarms',
     });
     expect(r.crossedReady).toBe(false);
   });

@@ -25,7 +25,9 @@ export function initialGate(
   const on = gateConfigured(gate);
   return {
     gate: on ? 'checking' : 'disabled',
-    reason: on ? 'not checked yet' : 'offload.yml configures no gate (services, endpoints or alarms)',
+    reason: on
+      ? 'not checked yet'
+      : 'offload.yml configures no gate (services, endpoints or alarms), so nothing says AWS is ready: add gate.endpoints (health URLs), gate.services or gate.alarms',
     services: gate.services.map((s) => ({ cluster: s.cluster, service: s.service, status: 'pending' })),
     endpoints: gate.endpoints.map((e) => ({
       name: e.name,
