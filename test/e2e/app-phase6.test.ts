@@ -66,7 +66,7 @@ beforeAll(async () => {
     .replace('echo 2 failed >&2', 'echo all passed')
     .replace(
       'aws:\n',
-      '  aws-deploy:\n    steps:\n      - name: Deploy\n        run: "echo deployed"\naws:\n',
+      '  aws-deploy:\n    steps:\n      - name: Deploy\n        run: "echo deployed"\n  aws-test:\n    steps:\n      - name: E2E\n        run: "echo tested"\naws:\n',
     );
   fs.writeFileSync(file, yml);
   fs.mkdirSync(project.dataDir, { recursive: true });

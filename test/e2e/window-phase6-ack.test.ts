@@ -36,6 +36,7 @@ notify: { desktop: false, interval: 1s, quiet-period: 2s, alarms: { names: [api-
 phases:
   local: { steps: [{ name: Tests, run: "true" }] }
   aws-deploy: { steps: [{ name: Deploy, run: "true" }] }
+  aws-test: { steps: [{ name: E2E, run: "true" }] }
 `,
   );
   core = await createOffload({

@@ -52,6 +52,7 @@ notify:
 phases:
   local: { steps: [{ name: Tests, run: "true" }] }
   aws-deploy: { steps: [{ name: Deploy, run: "true" }] }
+  aws-test: { steps: [{ name: E2E, run: "true" }] }
 `,
     );
     const { history } = openProject({ cwd: dir, dataDir, env: TEST_ENV });
@@ -188,6 +189,7 @@ notify: { desktop: false, budget: { per-hour: 0.01 } }
 phases:
   local: { steps: [{ name: Tests, run: "true" }] }
   aws-deploy: { steps: [{ name: Deploy, run: "true" }] }
+  aws-test: { steps: [{ name: E2E, run: "true" }] }
 `,
     );
     const delivered: Notice[] = [];

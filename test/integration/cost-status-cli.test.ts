@@ -37,6 +37,7 @@ notify: { desktop: false, budget: { per-hour: 0.25 } }
 phases:
   local: { steps: [{ name: Tests, run: "true" }] }
   aws-deploy: { steps: [{ name: Deploy, run: "true" }] }
+  aws-test: { steps: [{ name: E2E, run: "true" }] }
 `);
     data = tempDataDir();
     const { history } = openProject({ cwd: dir, dataDir: data, env: TEST_ENV });

@@ -42,6 +42,7 @@ phases:
   aws-deploy:
     steps:
       - ecs-deploy: { cluster: dev, service: api, image: "repo/api:1.0.0" }
+  aws-test: { steps: [{ name: E2E, run: "true" }] }
 `,
     );
     const git = (...a: string[]) =>

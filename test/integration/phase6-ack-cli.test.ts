@@ -31,6 +31,7 @@ notify:
 phases:
   local: { steps: [{ name: Tests, run: "true" }] }
   aws-deploy: { steps: [{ name: Deploy, run: "true" }] }
+  aws-test: { steps: [{ name: E2E, run: "true" }] }
 `);
     expect(trustProject(dir, data)).toBe(true);
   }, 30_000);

@@ -78,6 +78,7 @@ phases:
   shutdown:
     steps:
       - stop-local-models: { servers: [olama], except: [ollama] }
+  aws-test: { steps: [{ run: "true" }] }
 `);
     fs.writeFileSync(path.join(dir, 'bad.yaml'), BAD_TEMPLATE);
     const r = await runCli(['validate'], { cwd: dir, untrusted: true });

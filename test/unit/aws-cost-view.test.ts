@@ -148,6 +148,7 @@ phases:
       - ecs-deploy: { cluster: dev, service: '\${{ env.SVC }}', image: 'x:3' }
       - lambda-deploy: { function: embed, zip: a.zip }
       - eks-rollout: { deployment: web, image: 'repo/web:2', eks: { cluster: demo, region: eu-west-1 } }
+  aws-test: { steps: [{ name: e2e, run: "true" }] }
 `;
     const config = parseConfig(text, '/p/offload.yml', { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
     expect(costScopeOf(config)).toEqual({

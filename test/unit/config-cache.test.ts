@@ -59,7 +59,8 @@ function project(text = CONFIG) {
 /** The same config with a deploy step whose template is stack.json in the project folder. */
 const WITH_TEMPLATE =
   CONFIG +
-  '  aws-deploy:\n    steps:\n      - cloudformation-deploy:\n          stack: api\n          template: stack.json\n';
+  '  aws-deploy:\n    steps:\n      - cloudformation-deploy:\n          stack: api\n          template: stack.json\n' +
+  '  aws-test:\n    steps:\n      - run: "true"\n';
 
 /** What `run` threw (undefined when it returned). */
 function thrown(run: () => unknown): unknown {

@@ -57,7 +57,9 @@ function expectProblem(
   pathStr: string,
   message: RegExp,
 ): void {
-  const hit = ps.find((p) => p.line === line && p.column === column && p.path === pathStr);
+  const hit =
+    ps.find((p) => p.line === line && p.column === column && p.path === pathStr && message.test(p.message)) ??
+    ps.find((p) => p.line === line && p.column === column && p.path === pathStr);
   expect(hit, `no problem at ${line}:${column} ${pathStr}; got:\n${lines(ps).join('\n')}`).toBeDefined();
   expect(hit?.message).toMatch(message);
 }
@@ -509,7 +511,42 @@ workflows:
       'phases.aws-deploy',
       /phases.aws-deploy has steps but phases.local has none/,
     );
-    expect(noLocal).toHaveLength(2);
+    expectProblem(
+      noLocal,
+      3,
+      3,
+      'phases.aws-deploy',
+      /phases.aws-deploy has steps but phases.aws-test has none; AWS testing must follow every AWS deployment/,
+    );
+    expect(noLocal).toHaveLength(3);
+  });
+
+  it('a deploy phase with no AWS testing phase is refused: shutdown would follow an untested deployment', () => {
+    const untested = problemsOf(`name: x
+${LOCAL}  aws-deploy:
+    steps:
+      - run: deploy
+`);
+    expectProblem(
+      untested,
+      6,
+      3,
+      'phases.aws-deploy',
+      /phases.aws-deploy has steps but phases.aws-test has none; AWS testing must follow every AWS deployment: add the integration and end-to-end tests/,
+    );
+    expect(untested).toHaveLength(1);
+    const tested = loadConfig(
+      writeConfig(`name: x
+${LOCAL}  aws-deploy:
+    steps:
+      - run: deploy
+  aws-test:
+    steps:
+      - run: e2e
+`),
+      TEST_OPTS,
+    );
+    expect(tested.phases['aws-test']?.steps).toHaveLength(1);
   });
 
   it('lists every problem, sorted by position', () => {

@@ -20,6 +20,9 @@ phases:
         cloudformation-deploy:
           stack: api
           template: ${template}
+  aws-test:
+    steps:
+      - run: "true"
 `;
 const TEMPLATE = '{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}';
 
@@ -100,7 +103,7 @@ describe('a step template must stay inside the project', () => {
 
 describe('a lambda-deploy zip must stay inside the project', () => {
   const zipYml = (zip: string) =>
-    `name: p\naws:\n  region: us-east-1\nphases:\n  local:\n    steps:\n      - run: "true"\n  aws-deploy:\n    steps:\n      - lambda-deploy:\n          function: api\n          zip: ${zip}\n`;
+    `name: p\naws:\n  region: us-east-1\nphases:\n  local:\n    steps:\n      - run: "true"\n  aws-deploy:\n    steps:\n      - lambda-deploy:\n          function: api\n          zip: ${zip}\n  aws-test:\n    steps:\n      - run: "true"\n`;
   const zipProject = (zip: string) => {
     const { dir } = project('unused.json');
     fs.writeFileSync(path.join(dir, 'offload.yml'), zipYml(zip));

@@ -258,7 +258,7 @@ function templatesOutside(steps: readonly StepAt[], dir: string): PathProblem[] 
 /** An entry point name: one plain word, so it is safe unquoted in CI files (YAML, GitHub expressions) and shells. */
 export const ENTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Workflows keep the rule's order, test after every AWS deploy and never reach AWS without a local phase. */
+/** Workflows keep the rule's order, test after every AWS deploy (and a deploy phase has a test phase) and never reach AWS without a local phase. */
 export function checkWorkflows(c: Checker, data: Record<string, unknown>): void {
   const localEmpty = !phaseHasSteps(data, 'local');
   const user = isObject(data.workflows) ? data.workflows : {};
@@ -295,6 +295,14 @@ export function checkWorkflows(c: Checker, data: Record<string, unknown>): void 
         `workflow '${name}' runs ${aws} but phases.local has no steps; no AWS phase may run without a local build & test first`,
       );
     }
+  }
+  // A deployment with no AWS testing phase would pass straight to shutdown: its test gate sees an empty phase
+  // as nothing to wait for, so the local models would be stopped in favour of an untested deployment.
+  if (phaseHasSteps(data, 'aws-deploy') && !phaseHasSteps(data, 'aws-test')) {
+    c.atKey(
+      ['phases', 'aws-deploy'],
+      'phases.aws-deploy has steps but phases.aws-test has none; AWS testing must follow every AWS deployment: add the integration and end-to-end tests that run against what was deployed (shutdown would otherwise stop the local models in favour of an untested deployment)',
+    );
   }
   // Default workflows include every AWS phase: flag AWS steps with nothing local once, at the first such phase.
   const defaultsUsed = Object.keys(DEFAULT_WORKFLOWS).some((n) => !(n in user));
