@@ -21,6 +21,11 @@ export function tempDir(prefix) {
   return dir;
 }
 
+// The CLI's code caches (bin/code-cache.js) made by this run's own first commands, which every bench makes
+// before it times: a cache left by other commands (the tests', another project's) holds what they ran, and a
+// bigger cache loads slower, so figures would depend on what ran before.
+process.env.OFFLOAD_CACHE_DIR = tempDir('code-cache');
+
 /** Peak resident set of a live process (VmHWM), in bytes; undefined once it is gone. */
 function peakRss(pid) {
   try {

@@ -1,7 +1,7 @@
 // CLI start-up (issue 20): `offload --version` and `offload status` on a one-file project (trusted), each against
 // a bare `node -e 0` in the same run, interleaved (one of each per round), medians of BENCH_REPEATS (default 15).
-// One untimed run of each command first fills Node's compile cache (its default folder, as after a user's first
-// command). BENCH_COMPARE=DIR also times another built checkout (e.g. the commit before a change) in the same
+// One untimed run of each command first makes its code cache (in this run's own folder: bench/lib.mjs), as a
+// user's earlier command did. BENCH_COMPARE=DIR also times another built checkout (e.g. the commit before a change) in the same
 // rounds, so before and after share the machine's load; its figures are reported under `compare`.
 // The large row: `offload status` in a git repository of BENCH_FILES (30 000) committed files against
 // `git status --porcelain` on it, same rounds, with each one's peak RSS (goal ≤ 3×, ≤ 80 MB).

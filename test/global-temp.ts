@@ -18,8 +18,15 @@ export default function setup(): () => void {
   process.env[RUN_DIR] = root;
   // As open as the temp folder it stands for: tests run processes as other users (nobody) from under it.
   fs.chmodSync(root, 0o1777);
-  const before = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
+  const before = {
+    TMPDIR: process.env.TMPDIR,
+    TMP: process.env.TMP,
+    TEMP: process.env.TEMP,
+    OFFLOAD_CACHE_DIR: process.env.OFFLOAD_CACHE_DIR,
+  };
   process.env.TMPDIR = process.env.TMP = process.env.TEMP = root;
+  // The CLI's code caches (bin/code-cache.js) of this run's build: in the run's folder, not the user's own
+  process.env.OFFLOAD_CACHE_DIR = path.join(root, 'code-cache');
   // The CLI follows the CI platform it runs on (GitHub's workflow commands, no live redraw): tests run it as a
   // user at a terminal would, whatever CI runs the tests; the CI tests set these variables themselves.
   const ci: Record<string, string | undefined> = {};
