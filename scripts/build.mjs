@@ -104,14 +104,22 @@ function lazyPartModule(name, file) {
         `});\n`,
   );
   return (
-    `let m;\nconst load = () => (m ??= require('./${file}'));\n` +
+    `let m;\n` +
+    // a build missing its part (an interrupted `npm run build`) says so, as bin/offload.js does for the CLI file
+    `const load = () => (m ??= (() => {\n` +
+    `  try { return require('./${file}'); } catch (err) {\n` +
+    `    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('${file}'))\n` +
+    `      throw new Error("Offload's build is incomplete (dist/${file} is missing): run \`npm run build\` (or \`npm install\`) in the Offload folder");\n` +
+    `    throw err;\n` +
+    `  }\n` +
+    `})());\n` +
     `export default {\n  ${props.map(([n]) => `get ${n}() { return load().${n}; }`).join(',\n  ')}\n};\n` +
     named.join('')
   );
 }
 
-const lazyBuiltins = {
-  name: 'lazy-builtins',
+const lazyModules = {
+  name: 'lazy-modules',
   setup(b) {
     const pattern = (names) => new RegExp(`^(node:)?(${names.join('|').replace(/\//g, '\\/')})$`);
     const own = new Set(['lazy-builtin', 'eager-builtin']);
@@ -139,8 +147,8 @@ const lazyBuiltins = {
           functions.map((n) => `export function ${n}(...a) { return load().${n}(...a); }\n`).join(''),
       };
     });
-    // yaml: the prebuilt part dist/yaml.cjs, required on the first call (below, LAZY_PARTS).
-    b.onResolve({ filter: /^yaml$/ }, (args) =>
+    // The lazy parts (LAZY_PARTS: yaml): a module of stand-ins that requires dist/NAME.cjs on the first call.
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(LAZY_PARTS).join('|')})$`) }, (args) =>
       args.namespace === 'lazy-part' ? undefined : { path: args.path, namespace: 'lazy-part' },
     );
     // the part itself: a file beside dist/cli.cjs, required at run time
@@ -194,7 +202,7 @@ const results = await Promise.allSettled([
         outExtension: { '.js': '.cjs' },
         metafile: true,
         external: cliExternal,
-        plugins: [lazyBuiltins],
+        plugins: [lazyModules],
       }),
   // The CLI's lazy parts, one file each. yaml from its ES build (the same code as its CommonJS one; only
   // `!!binary` gives a Uint8Array, not a Buffer): one module to load, where its CommonJS build is ~80.

@@ -1,0 +1,32 @@
+/**
+ * The CLI's lazy part (dist/yaml.cjs, scripts/build.mjs): a build missing it (an interrupted `npm run build`) says
+ * so in one line instead of a stack. That a command on a kept config never loads it: test/unit/code-cache.test.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { makeProject, ROOT } from '../helpers/cli';
+
+it('a build without its YAML part: one line naming the missing file and the fix, exit 1, no stack', () => {
+  // a copy of the built CLI (bin/ and dist/cli.cjs) without dist/yaml.cjs
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-partial-build-'));
+  fs.cpSync(path.join(ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(copy, 'dist'));
+  fs.copyFileSync(path.join(ROOT, 'dist', 'cli.cjs'), path.join(copy, 'dist', 'cli.cjs'));
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  const dir = makeProject('name: partial\nphases:\n  local:\n    steps:\n      - run: "true"\n');
+  const run = (cli: string) =>
+    spawnSync(process.execPath, [cli, 'validate', '--no-color'], { cwd: dir, encoding: 'utf8' });
+  const partial = run(path.join(copy, 'bin', 'offload.js'));
+  expect(partial.status).toBe(1);
+  expect(partial.stderr).toBe(
+    "offload: Offload's build is incomplete (dist/yaml.cjs is missing): run `npm run build` (or `npm install`) in the Offload folder\n",
+  );
+  // the whole build parses the same file
+  const whole = run(path.join(ROOT, 'bin', 'offload.js'));
+  expect(whole.status).toBe(0);
+  expect(whole.stdout).toMatch(/offload\.yml is valid: project "partial"/);
+});
