@@ -2,7 +2,8 @@
  * Config switch on real files and real processes (issue 9, item 7): a symlinked switch file is switched at its
  * target and stays a link; a switch killed with SIGKILL mid-write leaves a recognisable temp file that the next
  * switch removes (no full copy stays in the project); YAML anchors, aliases, comments and spacing survive a
- * round trip, and a switched key whose value is an alias is refused with file:line.
+ * round trip, and a switched key whose value is an alias is refused with file:line; a value written as a block
+ * scalar (`|`, `>-` …) is replaced without the line breaks after it, through the switcher and the built CLI.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSwitchConfig } from '../../main/core/switch/config';
 import { ConfigSwitcher } from '../../main/core/switch/switcher';
+import { runCli, tempDataDir } from '../helpers/cli';
 
 const LOCAL = 'http://localhost:11434';
 const AWS = 'https://bedrock.example.internal/v1';
@@ -237,4 +239,67 @@ describe('YAML switch files keep anchors, aliases, comments and spacing', () => 
       expect(fs.readFileSync(path.join(dir, 'tools.yml'), 'utf8')).toBe(YAML);
     },
   );
+});
+
+describe('YAML switch files: a value written as a block scalar', () => {
+  const BLOCKS = 'a: plain\nd: |\n  block\ne: >-\n  folded\nf: 12\n';
+  const KEYS = {
+    d: { aws: '- dash', local: 'block\n' },
+    e: { aws: '@at', local: 'folded' },
+    f: { aws: '13', local: '12' },
+  };
+  const ON_AWS = 'a: plain\nd: "- dash"\ne: "@at"\nf: "13"\n';
+
+  test('aws keeps each key on its line (valid YAML); local restores the file byte for byte', async () => {
+    const dir = project('yaml-blocks', { 'dev.yaml': BLOCKS });
+    const file = path.join(dir, 'dev.yaml');
+    const sw = switcher(dir, [{ path: 'dev.yaml', keys: KEYS }]);
+    expect(sw.current()).toBe('local');
+    await sw.switchTo('aws');
+    expect(fs.readFileSync(file, 'utf8')).toBe(ON_AWS);
+    expect(sw.current()).toBe('aws');
+    await sw.switchTo('local');
+    expect(fs.readFileSync(file, 'utf8')).toBe(BLOCKS);
+    expect(sw.current()).toBe('local');
+  });
+
+  test('after an edit on AWS the way back writes the multi-line value quoted, and it reads back the same', async () => {
+    const dir = project('yaml-blocks-edited', { 'dev.yaml': BLOCKS });
+    const file = path.join(dir, 'dev.yaml');
+    const sw = switcher(dir, [{ path: 'dev.yaml', keys: KEYS }]);
+    await sw.switchTo('aws');
+    fs.writeFileSync(file, `${fs.readFileSync(file, 'utf8')}g: added\n`);
+    await sw.switchTo('local');
+    expect(fs.readFileSync(file, 'utf8')).toBe('a: plain\nd: "block\\n"\ne: "folded"\nf: "12"\ng: added\n');
+    expect(sw.current()).toBe('local');
+  });
+
+  test('the built CLI: switch aws, then switch local, leave the original file', async () => {
+    const data = tempDataDir();
+    const dir = project('yaml-blocks-cli', {
+      'dev.yaml': BLOCKS,
+      'offload.yml': [
+        'name: yaml-blocks-cli',
+        'phases:',
+        '  local:',
+        '    steps:',
+        '      - run: "true"',
+        'switch:',
+        '  files:',
+        '    - path: dev.yaml',
+        '      keys:',
+        '        d: { aws: "- dash", local: "block\\n" }',
+        '        e: { aws: "@at", local: folded }',
+        '        f: { aws: "13", local: "12" }',
+        '',
+      ].join('\n'),
+    });
+    const file = path.join(dir, 'dev.yaml');
+    const aws = await runCli(['switch', 'aws', '--force', '--data-dir', data], { cwd: dir });
+    expect(aws.code, aws.stderr).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(ON_AWS);
+    const local = await runCli(['switch', 'local', '--data-dir', data], { cwd: dir });
+    expect(local.code, local.stderr).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(BLOCKS);
+  }, 30_000);
 });

@@ -309,11 +309,33 @@ function yamlEdit(
     }
     node = pair.value;
   }
-  if (isScalar(node) && node.range) {
-    const [start, end] = node.range;
-    return { start, end, text: yamlScalar(value, node) };
-  }
+  if (isScalar(node) && node.range) return scalarEdit(text, node, node.range, value);
   throw new Error(`${file}: ${key} holds a mapping or list, not a value; nothing was changed`);
+}
+
+/**
+ * The edit that replaces a scalar's own text. A block scalar's (`|`, `>-`, `|+` …) range runs on past its last
+ * content line to take in the line break(s) after it, and those belong to the file's layout: they stay, with any
+ * comment on the block's header line, so the keys that follow keep their lines.
+ */
+function scalarEdit(
+  text: string,
+  node: Scalar,
+  range: NonNullable<Scalar['range']>,
+  value: string,
+): TextEdit {
+  const [start, valueEnd] = range;
+  if (node.type !== Scalar.BLOCK_LITERAL && node.type !== Scalar.BLOCK_FOLDED)
+    return { start, end: valueEnd, text: yamlScalar(value, node) };
+  // The value's text ends with the last line that is not blank (the header `|-` at least), before its line break.
+  let end = valueEnd;
+  while (end > start && /[ \t\r\n]/.test(text[end - 1]!)) end--;
+  while (end < valueEnd && text[end] !== '\r' && text[end] !== '\n') end++;
+  // A comment on the header line (`key: |  # note`) is kept after the new value.
+  const nl = text.indexOf('\n', start);
+  const header = text.slice(start, nl < 0 || nl > end ? end : nl).replace(/\r$/, '');
+  const comment = /^[|>][0-9+-]*([ \t]+#.*)$/.exec(header)?.[1] ?? '';
+  return { start, end, text: yamlScalar(value, node) + comment };
 }
 
 /** Lines for `segs` (nested, two more spaces per level) ending in `value`. */
