@@ -202,10 +202,45 @@ describe('gates', () => {
     expect((await h.engine.run('test')).status).toBe('passed');
     expect((await h.engine.run('shutdown')).status).toBe('passed');
     expect(ran(dir, 'shutdown-ran')).toBe(true);
+    // So does a change of the infrastructure after the tested deployment.
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    expect((await h.engine.availability()).find((w) => w.name === 'shutdown')).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/since the latest AWS preparation/),
+    });
+    expect((await h.engine.run('test')).status).toBe('passed');
     // A new deployment needs AWS testing again before shutdown.
     fs.writeFileSync(path.join(dir, 'fail-aws-test'), '');
     expect((await h.engine.run('services')).status).toBe('failed');
     expect((await h.engine.availability()).find((w) => w.name === 'shutdown')?.allowed).toBe(false);
+  });
+
+  it('shutdown needs AWS testing after infrastructure changes too; where only aws-prepare deploys, its pass', async () => {
+    const yaml = YAML.replace(/ {2}aws-deploy:\n {4}steps:\n {6}- name: Deploy\n {8}run: [^\n]*\n/, '');
+    expect(yaml).not.toContain('aws-deploy');
+    const dir = makeProject(yaml, { '.gitignore': 'build/\n' });
+    gitInit(dir);
+    const h = harness(dir, { dataDir: tempDir('data') });
+    const shutdown = async () => (await h.engine.availability()).find((w) => w.name === 'shutdown')!;
+    expect(await shutdown()).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/AWS preparation \(aws-prepare\) has never passed for this project/),
+    });
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    const untested = await h.engine.run('shutdown');
+    expect(untested.status).toBe('blocked');
+    expect(untested.reason).toMatch(
+      /AWS testing has not passed since the latest AWS preparation \(aws-prepare, run .*\); AWS testing must follow every change to AWS, infrastructure too: .*`offload run test`/,
+    );
+    expect(ran(dir, 'shutdown-ran')).toBe(false);
+    expect((await h.engine.run('test')).status).toBe('passed');
+    expect(await shutdown()).toMatchObject({ allowed: true });
+    // infrastructure changed again: AWS testing again before shutdown
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    expect(await shutdown()).toMatchObject({ allowed: false });
+    expect((await h.engine.run('test')).status).toBe('passed');
+    expect((await h.engine.run('shutdown')).status).toBe('passed');
+    expect(ran(dir, 'shutdown-ran')).toBe(true);
   });
 
   it('gate records survive pruning every run', async () => {

@@ -419,6 +419,9 @@ phases:
     steps:
       - id: build
         run: make push
+  aws-test:
+    steps:
+      - run: e2e
 `);
     expectProblem(
       ps,
@@ -516,9 +519,31 @@ workflows:
       3,
       3,
       'phases.aws-deploy',
-      /phases.aws-deploy has steps but phases.aws-test has none; AWS testing must follow every AWS deployment/,
+      /^has steps but phases.aws-test has none; AWS testing must follow every change to AWS \(a deployment\)/,
     );
     expect(noLocal).toHaveLength(3);
+  });
+
+  it('a phase listed again out of order is blamed where it is, and a second deployment needs AWS testing after it', () => {
+    const ps = problemsOf(`name: x
+${LOCAL}workflows:
+  ship: [local, aws-deploy, aws-test, aws-deploy, shutdown]
+`);
+    expectProblem(
+      ps,
+      7,
+      39,
+      'workflows.ship[3]',
+      /phase 'aws-deploy' is out of the rule's order \(it is listed after 'aws-test'\)/,
+    );
+    expectProblem(
+      ps,
+      7,
+      39,
+      'workflows.ship[3]',
+      /workflow 'ship' deploys to AWS \(aws-deploy\) without aws-test after it/,
+    );
+    expect(ps.some((p) => p.path === 'workflows.ship[1]')).toBe(false);
   });
 
   it('a deploy phase with no AWS testing phase is refused: shutdown would follow an untested deployment', () => {
@@ -532,9 +557,26 @@ ${LOCAL}  aws-deploy:
       6,
       3,
       'phases.aws-deploy',
-      /phases.aws-deploy has steps but phases.aws-test has none; AWS testing must follow every AWS deployment: add the integration and end-to-end tests/,
+      /^has steps but phases.aws-test has none; AWS testing must follow every change to AWS \(a deployment\): add the integration and end-to-end tests that run against it/,
     );
     expect(untested).toHaveLength(1);
+    // infrastructure deployed in aws-prepare is a change to AWS too: said once, at the first such phase
+    const infra = problemsOf(`name: x
+${LOCAL}  aws-prepare:
+    steps:
+      - run: terraform apply
+  aws-deploy:
+    steps:
+      - run: deploy
+`);
+    expectProblem(
+      infra,
+      6,
+      3,
+      'phases.aws-prepare',
+      /^has steps but phases.aws-test has none; AWS testing must follow every change to AWS \(infrastructure\)/,
+    );
+    expect(infra).toHaveLength(1);
     const tested = loadConfig(
       writeConfig(`name: x
 ${LOCAL}  aws-deploy:

@@ -258,7 +258,7 @@ function templatesOutside(steps: readonly StepAt[], dir: string): PathProblem[] 
 /** An entry point name: one plain word, so it is safe unquoted in CI files (YAML, GitHub expressions) and shells. */
 export const ENTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Workflows keep the rule's order, test after every AWS deploy (and a deploy phase has a test phase) and never reach AWS without a local phase. */
+/** Workflows keep the rule's order, test after every AWS deploy (and what changes AWS has a test phase) and never reach AWS without a local phase. */
 export function checkWorkflows(c: Checker, data: Record<string, unknown>): void {
   const localEmpty = !phaseHasSteps(data, 'local');
   const user = isObject(data.workflows) ? data.workflows : {};
@@ -272,19 +272,22 @@ export function checkWorkflows(c: Checker, data: Record<string, unknown>): void 
     const phases = list.filter((p): p is PhaseId => PHASES.includes(p as PhaseId));
     const at = (p: PhaseId) => ['workflows', name, list.indexOf(p)];
     let prev: PhaseId | undefined;
-    for (const p of phases) {
-      if (prev && PHASES.indexOf(p) < PHASES.indexOf(prev)) {
+    // by position: a phase listed twice is blamed where it is out of order, not at its first listing
+    for (const [i, p] of list.entries()) {
+      if (!PHASES.includes(p as PhaseId)) continue;
+      if (prev && PHASES.indexOf(p as PhaseId) < PHASES.indexOf(prev)) {
         c.atValue(
-          at(p),
+          ['workflows', name, i],
           `phase '${p}' is out of the rule's order (it is listed after '${prev}'); phases run in this order: ${PHASES.join(' → ')}`,
         );
       }
-      if (!prev || PHASES.indexOf(p) > PHASES.indexOf(prev)) prev = p;
+      if (!prev || PHASES.indexOf(p as PhaseId) > PHASES.indexOf(prev)) prev = p as PhaseId;
     }
-    const deploy = phases.indexOf('aws-deploy');
+    // the last deployment listed: each must be followed by AWS testing
+    const deploy = phases.lastIndexOf('aws-deploy');
     if (deploy >= 0 && !phases.slice(deploy + 1).includes('aws-test')) {
       c.atValue(
-        at('aws-deploy'),
+        ['workflows', name, list.lastIndexOf('aws-deploy')],
         `workflow '${name}' deploys to AWS (aws-deploy) without aws-test after it; AWS testing must follow every AWS deployment`,
       );
     }
@@ -296,12 +299,14 @@ export function checkWorkflows(c: Checker, data: Record<string, unknown>): void 
       );
     }
   }
-  // A deployment with no AWS testing phase would pass straight to shutdown: its test gate sees an empty phase
-  // as nothing to wait for, so the local models would be stopped in favour of an untested deployment.
-  if (phaseHasSteps(data, 'aws-deploy') && !phaseHasSteps(data, 'aws-test')) {
+  // What changes AWS (infrastructure in aws-prepare, services in aws-deploy) with no AWS testing phase would pass
+  // straight to shutdown: its test gate sees an empty phase as nothing to wait for, so the local models would be
+  // stopped in favour of an untested AWS. Said once, at the first such phase.
+  const changesAws = (['aws-prepare', 'aws-deploy'] as const).find((p) => phaseHasSteps(data, p));
+  if (changesAws && !phaseHasSteps(data, 'aws-test')) {
     c.atKey(
-      ['phases', 'aws-deploy'],
-      'phases.aws-deploy has steps but phases.aws-test has none; AWS testing must follow every AWS deployment: add the integration and end-to-end tests that run against what was deployed (shutdown would otherwise stop the local models in favour of an untested deployment)',
+      ['phases', changesAws],
+      `has steps but phases.aws-test has none; AWS testing must follow every change to AWS (${changesAws === 'aws-prepare' ? 'infrastructure' : 'a deployment'}): add the integration and end-to-end tests that run against it (shutdown would otherwise stop the local models in favour of an untested AWS)`,
     );
   }
   // Default workflows include every AWS phase: flag AWS steps with nothing local once, at the first such phase.

@@ -1,8 +1,9 @@
 /**
  * The rule's phase gates (not the AWS-ready gate, which is ../rule/aws-ready), checked before each phase
  * starts: (a) every AWS phase needs the local phase passed on the same source fingerprint; (b) aws-deploy
- * needs aws-prepare to have passed once; (c) shutdown needs a passed deployment and AWS testing passed after
- * the latest deployment. Monitor needs nothing. The records live in the project's history folder
+ * needs aws-prepare to have passed once; (c) shutdown needs what changes AWS to have passed (a deployment, or
+ * the preparation where offload.yml deploys nothing else) and AWS testing passed after the latest change to
+ * AWS (deployment or preparation). Monitor needs nothing. The records live in the project's history folder
  * (gates.json, written atomically) so they survive run pruning.
  */
 import { describeChange, pruneManifests, rememberManifest, type Fingerprint } from './fingerprint';
@@ -25,6 +26,8 @@ export interface PhaseGateState {
   /** Recent local passes, newest last. */
   localPasses: PhaseGateRecord[];
   preparePassed?: PhaseGateRecord;
+  /** The latest AWS preparation attempt (infrastructure changes AWS too, passed or not). */
+  prepareStarted?: PhaseGateRecord;
   /** The latest deployment attempt (a deployment that started changes AWS, passed or not). */
   deployStarted?: PhaseGateRecord;
   deployPassed?: PhaseGateRecord;
@@ -60,6 +63,7 @@ export function writePhaseGates(storage: PhaseGateStorage, state: PhaseGateState
     const records = [
       ...state.localPasses,
       state.preparePassed,
+      state.prepareStarted,
       state.deployStarted,
       state.deployPassed,
       state.awsTestPassed,
@@ -70,7 +74,7 @@ export function writePhaseGates(storage: PhaseGateStorage, state: PhaseGateState
   }
 }
 
-/** Records that a phase started (only a deployment's start matters: AWS testing must follow it). */
+/** Records that a phase started (only what changes AWS matters: AWS testing must follow it). */
 export function notePhaseStarted(
   state: PhaseGateState,
   phase: PhaseId,
@@ -79,6 +83,7 @@ export function notePhaseStarted(
   at: string,
 ): void {
   if (phase === 'aws-deploy') state.deployStarted = record(state, fp, runId, at);
+  else if (phase === 'aws-prepare') state.prepareStarted = record(state, fp, runId, at);
 }
 
 /** Records that a phase passed for a fingerprint. */
@@ -152,16 +157,33 @@ export function checkPhaseGate(
   if (phase === 'aws-deploy' && !state.preparePassed && !empty('aws-prepare')) {
     return `AWS preparation (aws-prepare) has never passed for this project: ${suggest(workflows, ['aws-prepare'])} first`;
   }
-  if (phase === 'shutdown' && !empty('aws-deploy')) {
-    if (!state.deployPassed) {
-      return `no AWS deployment has passed yet; shutting the dev system down needs a deployment followed by AWS testing: ${suggest(workflows, ['aws-deploy', 'aws-test'])}`;
-    }
-    const deployed = state.deployStarted ?? state.deployPassed;
-    if (!empty('aws-test') && (!state.awsTestPassed || state.awsTestPassed.seq < deployed.seq)) {
-      return `AWS testing has not passed since the latest deployment (run ${deployed.runId} at ${deployed.at}); AWS testing must follow every deployment: ${suggest(workflows, ['aws-test'])}`;
-    }
-  }
+  if (phase === 'shutdown') return shutdownGate(state, ctx);
   return undefined;
+}
+
+/**
+ * Why shutdown may not start: what changes AWS (aws-deploy, else aws-prepare where offload.yml deploys nothing
+ * else) has never passed, or AWS testing has not passed since the latest change to AWS, deployment or
+ * preparation (infrastructure is deployed too). Nothing to wait for where offload.yml changes nothing in AWS.
+ */
+function shutdownGate(state: PhaseGateState, ctx: PhaseGateContext): string | undefined {
+  const { workflows } = ctx;
+  const empty = (p: PhaseId) => ctx.emptyPhases?.has(p) ?? false;
+  if (!empty('aws-deploy') && !state.deployPassed) {
+    return `no AWS deployment has passed yet; shutting the dev system down needs a deployment followed by AWS testing: ${suggest(workflows, ['aws-deploy', 'aws-test'])}`;
+  }
+  if (empty('aws-deploy') && !empty('aws-prepare') && !state.preparePassed) {
+    return `AWS preparation (aws-prepare) has never passed for this project; shutting the dev system down needs what it deploys, followed by AWS testing: ${suggest(workflows, ['aws-prepare', 'aws-test'])}`;
+  }
+  const deployed = empty('aws-deploy') ? undefined : (state.deployStarted ?? state.deployPassed);
+  const prepared = empty('aws-prepare') ? undefined : (state.prepareStarted ?? state.preparePassed);
+  const latest =
+    deployed && prepared ? (prepared.seq > deployed.seq ? prepared : deployed) : (deployed ?? prepared);
+  if (!latest || empty('aws-test')) return undefined;
+  if (state.awsTestPassed && state.awsTestPassed.seq > latest.seq) return undefined;
+  return latest === deployed
+    ? `AWS testing has not passed since the latest deployment (run ${latest.runId} at ${latest.at}); AWS testing must follow every deployment: ${suggest(workflows, ['aws-test'])}`
+    : `AWS testing has not passed since the latest AWS preparation (aws-prepare, run ${latest.runId} at ${latest.at}); AWS testing must follow every change to AWS, infrastructure too: ${suggest(workflows, ['aws-test'])}`;
 }
 
 /**
