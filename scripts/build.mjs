@@ -105,13 +105,19 @@ function lazyPartModule(name, file) {
   );
   return (
     `let m;\n` +
-    // a build missing its part (an interrupted `npm run build`) says so, as bin/offload.js does for the CLI file
+    // a build missing its part (an interrupted `npm run build`) or holding a damaged one says so in one line, as
+    // bin/offload.js does for the CLI file, instead of a 'Cannot find module' or a syntax error from inside it
+    `const fix = 'run \`npm run build\` (or \`npm install\`) in the Offload folder';\n` +
     `const load = () => (m ??= (() => {\n` +
-    `  try { return require('./${file}'); } catch (err) {\n` +
+    `  let part;\n` +
+    `  try { part = require('./${file}'); } catch (err) {\n` +
     `    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('${file}'))\n` +
-    `      throw new Error("Offload's build is incomplete (dist/${file} is missing): run \`npm run build\` (or \`npm install\`) in the Offload folder");\n` +
-    `    throw err;\n` +
+    `      throw new Error("Offload's build is incomplete (dist/${file} is missing): " + fix);\n` +
+    `    throw new Error("Offload's build is damaged (dist/${file}: " + (err && err.message) + '): ' + fix);\n` +
     `  }\n` +
+    `  if (!part || ${JSON.stringify(props.map(([n]) => n))}.some((n) => !(n in part)))\n` +
+    `    throw new Error("Offload's build is damaged (dist/${file} lacks what it exports): " + fix);\n` +
+    `  return part;\n` +
     `})());\n` +
     `export default {\n  ${props.map(([n]) => `get ${n}() { return load().${n}; }`).join(',\n  ')}\n};\n` +
     named.join('')

@@ -1,6 +1,6 @@
 /**
- * The CLI's lazy part (dist/yaml.cjs, scripts/build.mjs): a build missing it (an interrupted `npm run build`) says
- * so in one line instead of a stack. That a command on a kept config never loads it: test/unit/code-cache.test.ts.
+ * The CLI's lazy part (dist/yaml.cjs, scripts/build.mjs): a build missing it (an interrupted `npm run build`) or
+ * holding a damaged one says so in one line instead of a stack. That a command on a kept config never loads it: test/unit/code-cache.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { makeProject, ROOT } from '../helpers/cli';
 
-it('a build without its YAML part: one line naming the missing file and the fix, exit 1, no stack', () => {
+it('a build without its YAML part, or with a damaged one: one line naming the file and the fix, exit 1, no stack', () => {
   // a copy of the built CLI (bin/ and dist/cli.cjs) without dist/yaml.cjs
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-partial-build-'));
   fs.cpSync(path.join(ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
@@ -24,6 +24,17 @@ it('a build without its YAML part: one line naming the missing file and the fix,
   expect(partial.status).toBe(1);
   expect(partial.stderr).toBe(
     "offload: Offload's build is incomplete (dist/yaml.cjs is missing): run `npm run build` (or `npm install`) in the Offload folder\n",
+  );
+  // a damaged part (garbage, or a module without yaml's exports): one line too, naming it
+  fs.writeFileSync(path.join(copy, 'dist', 'yaml.cjs'), 'this is not {{ JavaScript');
+  const garbage = run(path.join(copy, 'bin', 'offload.js'));
+  expect(garbage.status).toBe(1);
+  expect(garbage.stderr).toMatch(
+    /^offload: Offload's build is damaged \(dist\/yaml\.cjs: [^\n]+\): run `npm run build` \(or `npm install`\) in the Offload folder\n$/,
+  );
+  fs.writeFileSync(path.join(copy, 'dist', 'yaml.cjs'), 'module.exports = {};\n');
+  expect(run(path.join(copy, 'bin', 'offload.js')).stderr).toBe(
+    "offload: Offload's build is damaged (dist/yaml.cjs lacks what it exports): run `npm run build` (or `npm install`) in the Offload folder\n",
   );
   // the whole build parses the same file
   const whole = run(path.join(ROOT, 'bin', 'offload.js'));
