@@ -166,6 +166,19 @@ phases:
     expect(fs.existsSync(path.join(dir, 'ran'))).toBe(false);
     const v = await runCli(['validate'], { cwd: dir });
     expect(v.code).toBe(2);
+    // --json: the same problems on stdout for a script, exit 2 all the same
+    const j = await runCli(['validate', '--json'], { cwd: dir });
+    expect(j.code).toBe(2);
+    const out = JSON.parse(j.stdout) as {
+      valid: boolean;
+      problems: { file: string; line: number; column: number; path: string; message: string }[];
+    };
+    expect(out.valid).toBe(false);
+    expect(out.problems.map((p) => [p.file, p.line, p.column])).toEqual([
+      [file, 7, 9],
+      [file, 8, 3],
+    ]);
+    expect(out.problems[0]!.message).toMatch(/timout/);
   });
 
   it('no offload.yml anywhere: exit 2 and a hint to run offload init', async () => {

@@ -1,8 +1,9 @@
 /** `offload validate`: checks offload.yml against the schema and the rule; exit 2 with every problem. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { EXIT } from '../exit-codes';
 import { printJson } from '../terminal';
-import { formatProblem } from '../../core/vocabulary';
+import { ConfigError, formatProblem } from '../../core/vocabulary';
 
 export function registerValidateCommand(program: Command, ctx: CliContext): void {
   program
@@ -11,7 +12,17 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
       const term = ctx.term();
-      const config = (await ctx.openCore()).config()!;
+      let core;
+      try {
+        core = await ctx.openCore();
+      } catch (err) {
+        // --json: a script reads the problems from stdout, as it reads a valid result (exit 2 all the same)
+        if (!opts.json || !(err instanceof ConfigError)) throw err;
+        printJson(term, { valid: false, problems: err.problems });
+        ctx.exit(EXIT.usage);
+        return;
+      }
+      const config = core.config()!;
       const steps = Object.values(config.phases).reduce((n, p) => n + p.steps.length, 0);
       if (opts.json) {
         printJson(term, {
