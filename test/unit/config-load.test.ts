@@ -524,6 +524,27 @@ workflows:
     expect(noLocal).toHaveLength(3);
   });
 
+  it('AWS testing whose every step has continue-on-error is warned about at phases.aws-test, not refused', () => {
+    const text = (second: string) => `name: x
+${LOCAL}  aws-deploy:
+    steps:
+      - run: deploy
+  aws-test:
+    steps:
+      - run: e2e
+        continue-on-error: true
+${second}`;
+    const warned = loadConfig(
+      writeConfig(text('      - run: smoke\n        continue-on-error: true\n')),
+      TEST_OPTS,
+    );
+    expect(lines(warned.warnings ?? [])).toEqual([
+      '9:3 phases.aws-test: every step here has `continue-on-error: true`, so AWS testing passes even when its tests fail, and shutdown then stops the local models in favour of an AWS that failed them; let at least one test fail the phase',
+    ]);
+    const gated = loadConfig(writeConfig(text('      - run: smoke\n')), TEST_OPTS);
+    expect(gated.warnings ?? []).toEqual([]);
+  });
+
   it('a phase listed again out of order is blamed where it is, and a second deployment needs AWS testing after it', () => {
     const ps = problemsOf(`name: x
 ${LOCAL}workflows:

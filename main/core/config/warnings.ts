@@ -1,6 +1,7 @@
 /**
  * What a valid offload.yml may still get wrong without being refused: model matchers that also match processes
- * that are no model server (a `cmdline: '.*'` matcher would, once trusted, stop shells and daemons). Warnings
+ * that are no model server (a `cmdline: '.*'` matcher would, once trusted, stop shells and daemons), and AWS
+ * testing whose every step may fail. Warnings
  * carry file:line:col like problems; `offload validate` prints them, nothing is refused for them.
  */
 import type { ConfigProblem, OffloadConfig } from './types';
@@ -20,5 +21,13 @@ export function configWarnings(c: Checker, config: OffloadConfig): ConfigProblem
       `matcher '${m.name}' also matches processes that are not model servers (${shown.join(', ')}${hits.length > 3 ? `, ${hits.length - 3} more` : ''}); Offload asks before it stops a matched process with no model port and no GPU memory, or a shell or system program — narrow it (an \`exe:\`, a \`port:\`, a cmdline naming the server)`,
     );
   });
+  // AWS testing that cannot fail is no gate: shutdown would follow whatever AWS does
+  const awsTests = config.phases['aws-test']?.steps ?? [];
+  if (awsTests.length && awsTests.every((st) => st.continueOnError)) {
+    w.atKey(
+      ['phases', 'aws-test'],
+      'every step here has `continue-on-error: true`, so AWS testing passes even when its tests fail, and shutdown then stops the local models in favour of an AWS that failed them; let at least one test fail the phase',
+    );
+  }
   return w.problems;
 }
