@@ -524,6 +524,18 @@ workflows:
     expect(noLocal).toHaveLength(3);
   });
 
+  it('an alias to an anchor not set before it is placed at the alias, not at 1:1', () => {
+    const ps = problemsOf(`name: x
+phases:
+  local:
+    steps:
+      - run: *nope
+`);
+    expect(lines(ps)).toEqual([
+      '5:14 : cannot read the YAML: Unresolved alias (the anchor must be set before the alias): nope',
+    ]);
+  });
+
   it('AWS testing whose every step has continue-on-error is warned about at phases.aws-test, not refused', () => {
     const text = (second: string) => `name: x
 ${LOCAL}  aws-deploy:

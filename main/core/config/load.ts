@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError, type OffloadConfig } from './types';
 import { ALWAYS_SECRET } from './schema';
 import { aliasBomb, aliasTargets, readConfigFile } from './yaml-bounds';
@@ -91,7 +91,8 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
-    c.add(0, [], `cannot read the YAML: ${(err as Error).message}`);
+    // an alias to an anchor not set before it is placed at the alias; a resource limit has no one place
+    c.add(unresolvedAliasOffset(doc) ?? 0, [], `cannot read the YAML: ${(err as Error).message}`);
     throw new ConfigError(c.problems);
   }
   if (data === null || data === undefined) {
@@ -146,4 +147,20 @@ export function loadConfig(file: string, opts: LoadConfigOptions): OffloadConfig
     ]);
   }
   return parseConfig(bytes, abs, opts);
+}
+
+/** The offset of the first alias (`*name`) whose anchor (`&name`) is not set before it; undefined when none. */
+function unresolvedAliasOffset(doc: Document): number | undefined {
+  const anchors = new Set<string>();
+  let at: number | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      if (anchors.has(node.source)) return undefined;
+      at = node.range?.[0];
+      return visit.BREAK;
+    }
+    if (isNode(node) && node.anchor) anchors.add(node.anchor);
+    return undefined;
+  });
+  return at;
 }
