@@ -55,3 +55,14 @@ describe('switch: YAML block scalars', () => {
     expect(after).toBe('llm:\n  prompt: x\n  url: http://a\nother: 1\n');
   });
 });
+
+describe('switch: a YAML file that does not parse', () => {
+  it('is refused at its line and column, in the words offload.yml problems use (no " at line N, column M:")', () => {
+    expect(() => setValues('a: 1\nb:\n  - x\n  c: 2\n', 'yaml', { a: '2' }, 'dev.yaml')).toThrow(
+      /^dev\.yaml:4:1: not valid YAML \([^)]*[^:]\); nothing was changed$/,
+    );
+    expect(() => setValues('a: 1\na: 2\n', 'yaml', { a: '3' }, 'dev.yaml')).toThrow(
+      /^dev\.yaml:2:1: not valid YAML \(.*\); nothing was changed$/,
+    );
+  });
+});

@@ -4,6 +4,7 @@
  * sent to AWS (CloudFormation would only say "Template format error" after a round trip).
  */
 import YAML from 'yaml';
+import { yamlErrorText } from '../config/yaml-positions';
 
 const SHORT_FORM = ['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Select', 'Split', 'FindInMap', 'GetAZs']
   .concat(['ImportValue', 'Base64', 'Cidr', 'And', 'Equals', 'Not', 'Or', 'Condition', 'Transform'])
@@ -55,7 +56,7 @@ export function parseTemplate(body: string): unknown {
   const first = doc.errors[0];
   if (first) {
     const at = first.linePos?.[0] ?? lineCol(body, first.pos[0]);
-    throw new TemplateSyntaxError(at.line, at.col, first.message.split('\n')[0]!);
+    throw new TemplateSyntaxError(at.line, at.col, yamlErrorText(first));
   }
   return doc.toJS() as unknown;
 }

@@ -11,6 +11,7 @@ import { ConfigError, type OffloadConfig } from './types';
 import { ALWAYS_SECRET } from './schema';
 import { aliasBomb, aliasTargets, readConfigFile } from './yaml-bounds';
 import { directiveProblems, documentProblems, recursiveAliases, utf8Problem } from './yaml-strict';
+import { yamlErrorText } from './yaml-positions';
 import { Checker, isObject, reportSchemaErrors, sortProblems } from './messages';
 import { checkSchemaValues, validationSchema, validatorFor, type LoadConfigOptions } from './validate-schema';
 import {
@@ -76,7 +77,7 @@ export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConf
     }
     for (const e of doc.errors) {
       const pos = e.linePos?.[0];
-      const message = e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.message;
+      const message = yamlErrorText(e);
       c.problems.push({
         file,
         line: pos?.line ?? 1,

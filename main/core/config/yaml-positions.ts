@@ -1,6 +1,14 @@
 /** Maps a key path in the loaded data back to its place in the YAML source, for 1-based file:line:col. */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 
+/**
+ * A yaml error's or warning's first line without the " at line N, column M:" the package appends: offload.yml,
+ * templates and switch files place their problems themselves (file:line:column).
+ */
+export function yamlErrorText(e: { message: string }): string {
+  return e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.message;
+}
+
 /** One step of a key path: a map key or a sequence index. */
 export type PathSeg = string | number;
 

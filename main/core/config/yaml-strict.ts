@@ -4,7 +4,7 @@
  * `!foo`, `!!binary`), keys that name JavaScript object internals, and an alias inside the value it names.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
-import type { PathSeg } from './yaml-positions';
+import { yamlErrorText, type PathSeg } from './yaml-positions';
 import type { AliasTargets, YamlBoundProblem } from './yaml-bounds';
 
 /** A problem found in the document, with the key path when there is one. */
@@ -158,7 +158,7 @@ export function directiveProblems(doc: Document): YamlStrictProblem[] {
   return doc.warnings
     .filter((w) => w.code === 'BAD_DIRECTIVE')
     .map((w) => {
-      const first = w.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? w.message;
+      const first = yamlErrorText(w);
       const version = /^Unsupported YAML version (.+)$/.exec(first)?.[1];
       const unknown = /^Unknown directive (\S+)/.exec(first)?.[1];
       return {

@@ -18,6 +18,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { duplicateKeys } from '../config/yaml-strict';
+import { yamlErrorText } from '../config/yaml-positions';
 import type { SwitchFormat } from './config';
 
 /** jsonc-parser, loaded by the first JSON file read or switched (its string tables cost every command ~0.2 MB). */
@@ -227,8 +228,15 @@ function applyTextEdits(text: string, edits: TextEdit[]): string {
 
 function parseYamlChecked(text: string, file: string): ParsedYaml {
   const { doc, lines } = parseYaml(text);
-  const problem = doc.errors[0]?.message.split('\n')[0] ?? duplicateKeys(doc)[0]?.message;
-  if (problem !== undefined) throw new Error(`${file}: not valid YAML (${problem}); nothing was changed`);
+  const error = doc.errors[0];
+  const duplicate = error ? undefined : duplicateKeys(doc)[0];
+  const problem = error
+    ? { at: error.linePos?.[0], text: yamlErrorText(error) }
+    : duplicate && { at: lines.linePos(duplicate.offset), text: duplicate.message };
+  if (problem) {
+    const at = problem.at ? `:${problem.at.line}:${problem.at.col}` : '';
+    throw new Error(`${file}${at}: not valid YAML (${problem.text}); nothing was changed`);
+  }
   return { doc, lines };
 }
 
