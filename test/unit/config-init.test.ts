@@ -405,6 +405,25 @@ describe('initConfig: containers and infrastructure', () => {
     );
   });
 
+  it('a CloudFormation template that does not parse is said and skipped: the written config still validates', () => {
+    // yaml's silent parse would hand back the part before the error, which reads as a template
+    const broken = [
+      'AWSTemplateFormatVersion: "2010-09-09"',
+      'Resources:',
+      '  Queue:',
+      '    Type: AWS::SQS::Queue',
+      '  bad: [',
+      '',
+    ].join('\n');
+    const { config, findings } = initAndLoad(project({ 'template.yaml': broken, 'tests/test_x.py': '' }));
+    expect(config.phases['aws-prepare'].steps.filter((s) => s.kind === 'cloudformation-deploy')).toEqual([]);
+    expect(findings).toContainEqual(
+      expect.stringMatching(
+        /^template\.yaml \(CloudFormation, does not parse at line \d+: [^)]+\): skipped; fix it and run offload init again, or add its cloudformation-deploy step yourself$/,
+      ),
+    );
+  });
+
   it('Helm chart: helm lint with helm installed, helm upgrade --wait in aws-deploy, no Deployment name guessed', () => {
     const files = {
       'chart/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',

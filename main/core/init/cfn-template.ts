@@ -3,7 +3,8 @@
  * plain `Fn::` values), for what it needs to write the deploy steps: resources, parameters without a default,
  * exports and imports (for the order of stacks) and local nested-stack templates.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
+import { yamlErrorText } from '../config/yaml-positions';
 
 export interface Resource {
   Type?: string;
@@ -23,6 +24,8 @@ export interface TemplateInfo {
   nested: string[];
   /** Whether it is a template at all: AWSTemplateFormatVersion, or Resources with AWS::/Custom:: types. */
   isTemplate: boolean;
+  /** The file is not valid YAML (nor JSON): where and why (it is then no template). */
+  invalid?: { line: number; message: string };
 }
 
 const cfnTags = [
@@ -83,9 +86,15 @@ function importsIn(v: unknown, out: string[] = []): string[] {
 
 /** The template in `text` (YAML or JSON); a text that does not parse is no template. */
 export function readTemplate(text: string): TemplateInfo {
-  let doc: Doc | null;
+  let doc: Doc | null = null;
+  let invalid: TemplateInfo['invalid'];
   try {
-    doc = parseYaml(text, { logLevel: 'silent', customTags: cfnTags }) as Doc | null;
+    const parsed = parseDocument(text, { logLevel: 'silent', customTags: cfnTags });
+    const first = parsed.errors[0];
+    // A file that does not parse is read as nothing (yaml's silent mode would hand back the part before the
+    // error, which could pass for a template that `offload validate` then refuses)
+    if (first) invalid = { line: first.linePos?.[0]?.line ?? 1, message: yamlErrorText(first) };
+    else doc = parsed.toJS({ maxAliasCount: 1000 }) as Doc | null;
   } catch {
     doc = null;
   }
@@ -98,6 +107,7 @@ export function readTemplate(text: string): TemplateInfo {
   return {
     resources,
     isTemplate,
+    ...(invalid ? { invalid } : {}),
     required: Object.entries(doc?.Parameters ?? {}).flatMap(([name, p]) =>
       p && p.Default === undefined ? [{ name, type: String(p.Type ?? 'String') }] : [],
     ),

@@ -83,6 +83,11 @@ function findTemplates(root: string): { found: Found[]; skipped: string[] } {
       if (/AWS::Serverless/.test(r.text)) continue; // SAM: detect-cloud.ts
       const info = readTemplate(r.text);
       if (info.isTemplate) found.push({ file, rel, info });
+      // one that reads like a template but does not parse: said, not deployed (validate would refuse the step)
+      else if (info.invalid && /AWSTemplateFormatVersion|\bType:\s*['"]?AWS::/.test(r.text))
+        skipped.push(
+          `${rel} (CloudFormation, does not parse at line ${info.invalid.line}: ${info.invalid.message}): skipped; fix it and run offload init again, or add its cloudformation-deploy step yourself`,
+        );
     }
   return { found, skipped };
 }
