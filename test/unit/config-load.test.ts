@@ -524,6 +524,21 @@ workflows:
     expect(noLocal).toHaveLength(3);
   });
 
+  it('gate.policy auto with a gate that checks nothing is warned about at the policy', () => {
+    const real = { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS };
+    const config = loadConfig(writeConfig(`name: x\n${LOCAL}gate:\n  policy: auto\n`), real);
+    expect(lines(config.warnings ?? [])).toEqual([
+      '7:11 gate.policy: policy auto acts when the gate opens, but the gate checks nothing (no services, endpoints or alarms), so AWS is never ready and nothing is done: add gate.endpoints, gate.services or gate.alarms',
+    ]);
+    const checked = loadConfig(
+      writeConfig(
+        `name: x\n${LOCAL}gate:\n  policy: auto\n  endpoints: [{ name: api, url: "https://api.example.com/health" }]\n`,
+      ),
+      real,
+    );
+    expect(checked.warnings ?? []).toEqual([]);
+  });
+
   it('an alias to an anchor not set before it is placed at the alias, not at 1:1', () => {
     const ps = problemsOf(`name: x
 phases:

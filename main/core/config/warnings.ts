@@ -7,6 +7,7 @@
 import type { ConfigProblem, OffloadConfig } from './types';
 import { Checker } from './messages';
 import { nonModelMatches } from '../machine/matcher-breadth';
+import { gateConfigured } from '../aws/config';
 
 /** The warnings of a loaded config, placed at the matcher key that reaches too far. */
 export function configWarnings(c: Checker, config: OffloadConfig): ConfigProblem[] {
@@ -21,6 +22,12 @@ export function configWarnings(c: Checker, config: OffloadConfig): ConfigProblem
       `matcher '${m.name}' also matches processes that are not model servers (${shown.join(', ')}${hits.length > 3 ? `, ${hits.length - 3} more` : ''}); Offload asks before it stops a matched process with no model port and no GPU memory, or a shell or system program — narrow it (an \`exe:\`, a \`port:\`, a cmdline naming the server)`,
     );
   });
+  // policy auto acts when the gate opens; a gate that checks nothing never opens (unknown is never ready)
+  if (config.gate.policy === 'auto' && !gateConfigured(config.gate))
+    w.atValue(
+      ['gate', 'policy'],
+      'policy auto acts when the gate opens, but the gate checks nothing (no services, endpoints or alarms), so AWS is never ready and nothing is done: add gate.endpoints, gate.services or gate.alarms',
+    );
   // AWS testing that cannot fail is no gate: shutdown would follow whatever AWS does
   const awsTests = config.phases['aws-test']?.steps ?? [];
   if (awsTests.length && awsTests.every((st) => st.continueOnError)) {
