@@ -116,6 +116,6 @@ switch:
     const r = await runCli(['switch', 'local'], { cwd: dir, env: env() });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/✅ started Ollama \(pid \d+\), verified/);
+    expect(r.stdout).toMatch(/✅ Ollama is up \(pid \d+\) since the start command ran, verified/);
   }, 60_000);
 });

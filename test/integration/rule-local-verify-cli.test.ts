@@ -45,7 +45,7 @@ switch:
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /✅ started Ollama \(pid \d+\), verified: GET http:\/\/127\.0\.0\.1:\d+\/api\/version answered\n/,
+      /✅ Ollama is up \(pid \d+\) since the start command ran, verified: GET http:\/\/127\.0\.0\.1:\d+\/api\/version answered\n/,
     );
     expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe('MODEL_URL=http://127.0.0.1:11434\n');
   }, 60_000);

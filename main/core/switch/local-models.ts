@@ -102,8 +102,14 @@ export async function startLocalModels(o: StartLocalModelsOptions): Promise<Loca
       listed = fresh;
       for (const m of fresh) {
         const check = await probeModelServer(m, Math.min(1000, Math.max(100, deadline - Date.now())));
+        // "up after", not "started": a server that came up meanwhile may be another's (a service manager's, a
+        // second terminal's); it answers, which is what the switch needs, but it is not claimed as ours
         if (check)
-          return { ...base, ok: true, reason: `started ${m.title} (pid ${m.pid}), verified: ${check}` };
+          return {
+            ...base,
+            ok: true,
+            reason: `${m.title} is up (pid ${m.pid}) since the start command ran, verified: ${check}`,
+          };
       }
     }
     if (Date.now() >= deadline && listed.length) {
