@@ -53,7 +53,7 @@ function run(cli, saveCodeCache) {
       // error (exit 2): a mistyped command gets no cache of its own; nor from a run that parsed offload.yml where
       // the next one loads its kept model (the first after a rebuild): the cache would hold the parser's code,
       // which costs every later start to load (issue 20)
-      if ((code === 0 || code === 1) && (!cli.usualPath || cli.usualPath())) saveCodeCache();
+      if ((code === 0 || code === 1) && cli.usualPath()) saveCodeCache();
       // Leave promptly even if a library left a handle open; output already written is flushed first.
       setTimeout(() => process.exit(code), 1500).unref();
     },

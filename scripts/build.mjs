@@ -33,6 +33,7 @@ const common = {
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 // re2js and jsonc-parser are not inlined: each is required where first used (main/core/units/regex.ts,
 // main/core/switch/edit.ts).
+// yaml is handled by the lazy-part plugin (LAZY_PARTS), commander is bundled: neither is external.
 const inlined = new Set(['yaml', 'commander']);
 const cliExternal = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !inlined.has(name))
@@ -187,9 +188,9 @@ if (!appOnly && existsSync(out))
   for (const f of readdirSync(out)) if (/^cli(-.*)?\.mjs(\.map)?$/.test(f)) rmSync(path.join(out, f));
 
 const results = await Promise.allSettled([
-  // The CLI inlines the packages every command loads (yaml, commander): one file to read and compile instead
-  // of ~90 module lookups; everything heavy (the AWS SDK, the Kubernetes client, Ajv…) stays external and is
-  // required on first use.
+  // The CLI inlines commander, which every command loads: one file to read and compile instead of module
+  // lookups; yaml is a lazy part (LAZY_PARTS), and everything heavy (the AWS SDK, the Kubernetes client, Ajv…)
+  // stays external and is required on first use.
   appOnly
     ? Promise.resolve()
     : build({

@@ -258,7 +258,10 @@ function templatesOutside(steps: readonly StepAt[], dir: string): PathProblem[] 
 /** An entry point name: one plain word, so it is safe unquoted in CI files (YAML, GitHub expressions) and shells. */
 export const ENTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Workflows keep the rule's order, test after every AWS deploy (and what changes AWS has a test phase) and never reach AWS without a local phase. */
+/**
+ * Workflows keep the rule's order, test after every AWS deploy and never reach AWS without a local phase; what
+ * changes AWS (aws-prepare, aws-deploy) needs an aws-test phase with steps.
+ */
 export function checkWorkflows(c: Checker, data: Record<string, unknown>): void {
   const localEmpty = !phaseHasSteps(data, 'local');
   const user = isObject(data.workflows) ? data.workflows : {};
@@ -269,19 +272,21 @@ export function checkWorkflows(c: Checker, data: Record<string, unknown>): void 
         `entry point name ${JSON.stringify(name)} is not allowed: use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit); it is written into CI files and command lines`,
       );
     if (!Array.isArray(list)) continue;
-    const phases = list.filter((p): p is PhaseId => PHASES.includes(p as PhaseId));
+    // the phases with their positions: a phase listed twice is blamed where it is, not at its first listing
+    const listed = [...list.entries()].filter((e): e is [number, PhaseId] =>
+      PHASES.includes(e[1] as PhaseId),
+    );
+    const phases = listed.map(([, p]) => p);
     const at = (p: PhaseId) => ['workflows', name, list.indexOf(p)];
     let prev: PhaseId | undefined;
-    // by position: a phase listed twice is blamed where it is out of order, not at its first listing
-    for (const [i, p] of list.entries()) {
-      if (!PHASES.includes(p as PhaseId)) continue;
-      if (prev && PHASES.indexOf(p as PhaseId) < PHASES.indexOf(prev)) {
+    for (const [i, p] of listed) {
+      if (prev && PHASES.indexOf(p) < PHASES.indexOf(prev)) {
         c.atValue(
           ['workflows', name, i],
           `phase '${p}' is out of the rule's order (it is listed after '${prev}'); phases run in this order: ${PHASES.join(' → ')}`,
         );
       }
-      if (!prev || PHASES.indexOf(p as PhaseId) > PHASES.indexOf(prev)) prev = p as PhaseId;
+      if (!prev || PHASES.indexOf(p) > PHASES.indexOf(prev)) prev = p;
     }
     // the last deployment listed: each must be followed by AWS testing
     const deploy = phases.lastIndexOf('aws-deploy');

@@ -1,15 +1,15 @@
 /**
  * What a valid offload.yml may still get wrong without being refused: model matchers that also match processes
- * that are no model server (a `cmdline: '.*'` matcher would, once trusted, stop shells and daemons), and AWS
- * testing whose every step may fail. Warnings
- * carry file:line:col like problems; `offload validate` prints them, nothing is refused for them.
+ * that are no model server (a `cmdline: '.*'` matcher would, once trusted, stop shells and daemons), `policy:
+ * auto` on a gate that checks nothing, and AWS testing whose every step may fail. Warnings carry file:line:col
+ * like problems; `offload validate` prints them, nothing is refused for them.
  */
 import type { ConfigProblem, OffloadConfig } from './types';
 import { Checker } from './messages';
 import { nonModelMatches } from '../machine/matcher-breadth';
 import { gateConfigured } from '../aws/config';
 
-/** The warnings of a loaded config, placed at the matcher key that reaches too far. */
+/** The warnings of a loaded config, each placed at the key it is about. */
 export function configWarnings(c: Checker, config: OffloadConfig): ConfigProblem[] {
   const w = new Checker(c.file, c.doc, c.lc, c.text);
   config.models.matchers.forEach((m, i) => {

@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeConfig, KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { readProjectText, type ProjectFileError } from '../boundary/files';
 import type { KubeApis } from './rollout';
-import { serverOnThisMachine } from './transient';
+import { classifyKubeError } from './transient';
 
 export const FIELD_MANAGER = 'offload';
 
@@ -202,9 +202,7 @@ export function explainKubeError(err: unknown, what: string, server?: string): s
     network((e as { code?: string })?.code) ||
     /ECONNREFUSED|ENOTFOUND/.test(text)
   ) {
-    const refusedHere =
-      /ECONNREFUSED/.test(`${e?.cause?.code ?? ''} ${(e as { code?: string })?.code ?? ''} ${text}`) &&
-      serverOnThisMachine(server);
+    const refusedHere = classifyKubeError(err, server) === 'local-refused';
     return `${what}: cannot reach the API server${server ? ` at ${server}` : ''} (${e?.cause?.message ?? text})${refusedHere ? ': nothing listens on that port of this machine, so this is not a blip to wait out. Fix: start the local cluster (kind, minikube, or the tunnel to it), or correct the server in your kubeconfig' : ''}`;
   }
   return `${what}: ${text}`;

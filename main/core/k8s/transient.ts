@@ -12,7 +12,7 @@ const NETWORK =
   /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_SOCKET)$/;
 
 /** Whether the API server's URL names this machine. */
-export function serverOnThisMachine(server: string | undefined): boolean {
+function serverOnThisMachine(server: string | undefined): boolean {
   try {
     return server !== undefined && isLoopbackHost(new URL(server).hostname);
   } catch {
