@@ -216,9 +216,12 @@ describe('gates', () => {
   });
 
   it('shutdown needs AWS testing after infrastructure changes too; where only aws-prepare deploys, its pass', async () => {
-    const yaml = YAML.replace(/ {2}aws-deploy:\n {4}steps:\n {6}- name: Deploy\n {8}run: [^\n]*\n/, '');
+    const yaml = YAML.replace(
+      / {2}aws-deploy:\n {4}steps:\n {6}- name: Deploy\n {8}run: [^\n]*\n/,
+      '',
+    ).replace('touch build/prepare-ran', 'touch build/prepare-ran && test ! -f fail-prepare');
     expect(yaml).not.toContain('aws-deploy');
-    const dir = makeProject(yaml, { '.gitignore': 'build/\n' });
+    const dir = makeProject(yaml, { '.gitignore': 'build/\nfail-prepare\n' });
     gitInit(dir);
     const h = harness(dir, { dataDir: tempDir('data') });
     const shutdown = async () => (await h.engine.availability()).find((w) => w.name === 'shutdown')!;
@@ -238,6 +241,15 @@ describe('gates', () => {
     // infrastructure changed again: AWS testing again before shutdown
     expect((await h.engine.run('infrastructure')).status).toBe('passed');
     expect(await shutdown()).toMatchObject({ allowed: false });
+    expect((await h.engine.run('test')).status).toBe('passed');
+    // a preparation that fails after changing AWS counts too: it started
+    fs.writeFileSync(path.join(dir, 'fail-prepare'), '');
+    expect((await h.engine.run('infrastructure')).status).toBe('failed');
+    fs.rmSync(path.join(dir, 'fail-prepare'));
+    expect(await shutdown()).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/since the latest AWS preparation/),
+    });
     expect((await h.engine.run('test')).status).toBe('passed');
     expect((await h.engine.run('shutdown')).status).toBe('passed');
     expect(ran(dir, 'shutdown-ran')).toBe(true);

@@ -353,7 +353,8 @@ export class Engine {
           break;
         }
         emit({ type: 'phase', runId, at: this.at(), phase, status: 'running' });
-        if (phase === 'aws-deploy') {
+        // what changes AWS counts from its start, passed or not: AWS testing must follow it
+        if (phase === 'aws-deploy' || phase === 'aws-prepare') {
           notePhaseStarted(gates, phase, fp, runId, this.at());
           writePhaseGates(history, gates);
         }
