@@ -30,8 +30,16 @@ describe('sanitizeForTerminal', () => {
 
   it('keeps colours only when asked', () => {
     const s = `${ESC}[31mred${ESC}[0m ${ESC}[1;38;5;208mbold${ESC}[m`;
-    expect(sanitizeForTerminal(s, colour)).toBe(s);
+    expect(sanitizeForTerminal(s, colour)).toBe(`${s}${ESC}[0m`); // ended with its line (below)
     expect(sanitizeForTerminal(s, plain)).toBe('red bold');
+  });
+
+  it('a kept colour never outlives its line: ESC[8m from a step cannot hide the lines after it', () => {
+    expect(sanitizeForTerminal(`esc:${ESC}[8mHIDDEN\nnext`, colour)).toBe(
+      `esc:${ESC}[8mHIDDEN${ESC}[0m\nnext${ESC}[0m`,
+    );
+    expect(sanitizeForTerminal(`${ESC}[8mHIDDEN\n`, colour)).toBe(`${ESC}[8mHIDDEN${ESC}[0m\n`);
+    expect(sanitizeForTerminal(`${ESC}[8mHIDDEN\n`, plain)).toBe('HIDDEN\n');
   });
 
   it('drops OSC 52 clipboard writes and OSC 0/2 titles, ended by BEL, ST or nothing', () => {

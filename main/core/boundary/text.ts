@@ -77,9 +77,19 @@ export interface SanitizeOptions {
  */
 export function sanitizeForTerminal(s: string, opts: SanitizeOptions): string {
   if (!TOKEN_TEST.test(s)) return s;
-  return s.replace(TOKEN, (t) => {
+  let coloured = false;
+  const shown = s.replace(TOKEN, (t) => {
     if (t.length === 1 && t !== '\x1b' && t !== '\r') return codePoint(t);
     if (t.startsWith('\r')) return '\n';
-    return opts.keepColour && SGR.test(t) ? t : '';
+    if (!opts.keepColour || !SGR.test(t)) return '';
+    coloured = true;
+    return t;
   });
+  // A kept colour ends with its line: what follows (Offload's own lines, the next step's) starts plain, where an
+  // unreset ESC[8m would hide it
+  if (!coloured) return shown;
+  return `${shown.replace(/\n/g, `${SGR_RESET}\n`)}${shown.endsWith('\n') ? '' : SGR_RESET}`;
 }
+
+/** Resets every colour and attribute (SGR 0). */
+const SGR_RESET = '\x1b[0m';
