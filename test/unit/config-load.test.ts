@@ -524,6 +524,18 @@ workflows:
     expect(noLocal).toHaveLength(3);
   });
 
+  it("a declared secret whose value is written in offload.yml's env is warned about at the value", () => {
+    const config = loadConfig(
+      writeConfig(
+        `name: x\nsecrets: [API_KEY, FROM_ENV]\nenv:\n  API_KEY: s3cr3tvalue42\n  FROM_ENV: \${{ env.SHELL_KEY }}\n${LOCAL}`,
+      ),
+      TEST_OPTS,
+    );
+    expect(lines(config.warnings ?? [])).toEqual([
+      '4:12 env.API_KEY: API_KEY is declared a secret but its value is written here, in the repository: set it in the environment (or a CI secret) instead; Offload masks it in output either way',
+    ]);
+  });
+
   it('gate.policy auto with a gate that checks nothing is warned about at the policy', () => {
     const real = { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS };
     const config = loadConfig(writeConfig(`name: x\n${LOCAL}gate:\n  policy: auto\n`), real);

@@ -28,6 +28,13 @@ export function configWarnings(c: Checker, config: OffloadConfig): ConfigProblem
       ['gate', 'policy'],
       'policy auto acts when the gate opens, but the gate checks nothing (no services, endpoints or alarms), so AWS is never ready and nothing is done: add gate.endpoints, gate.services or gate.alarms',
     );
+  // a secret's value written in offload.yml is in the repository for anyone who clones it
+  for (const name of config.secrets)
+    if (config.env[name] !== undefined && !config.env[name]!.includes('${{'))
+      w.atValue(
+        ['env', name],
+        `${name} is declared a secret but its value is written here, in the repository: set it in the environment (or a CI secret) instead; Offload masks it in output either way`,
+      );
   // AWS testing that cannot fail is no gate: shutdown would follow whatever AWS does
   const awsTests = config.phases['aws-test']?.steps ?? [];
   if (awsTests.length && awsTests.every((st) => st.continueOnError)) {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { interpolate, type InterpolationContext } from '../config/interpolate';
+import type { InterpolationContext } from '../config/interpolate';
 import type { OffloadConfig } from '../config/types';
 import type { HistoryStore, RunWriter } from '../history';
 import { applyEvent, newRunId, summarize } from '../history';
@@ -30,7 +30,7 @@ import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../boundary/git';
 import { acquireRunLock } from './run-lock';
 import { NO_TEAM, type TeamRunFactory } from '../team/team';
-import { mapStrings, openRunTempDir, runSecrets } from './run-setup';
+import { openRunTempDir, runEnv, runSecrets } from './run-setup';
 import type { StopWhy } from './step-attempt';
 import { writeFailure, type OutputStream } from './step-output';
 import { runStep, type StepRunContext } from './step-runner';
@@ -328,10 +328,8 @@ export class Engine {
         status = 'blocked';
         reason = noStepsReason(config.workflows[workflow] ?? []);
       } else {
-        // Top-level env, interpolated once (it may use secrets and the process env).
         try {
-          const topEnv = interpolate(config.env, ictx).value as Record<string, string>;
-          ictx.env = { ...baseEnv, ...mapStrings(topEnv) };
+          ictx.env = runEnv(config, ictx, baseEnv, masker);
         } catch (err) {
           throw new Error(`offload.yml env: ${(err as Error).message}`, { cause: err });
         }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { secretNames } from '../config/load';
 import { ALWAYS_SECRET } from '../config/schema';
+import { interpolate, type InterpolationContext } from '../config/interpolate';
 import type { OffloadConfig } from '../config/types';
 import { Masker, MIN_MASK_LENGTH } from './mask';
 
@@ -39,6 +40,25 @@ export function runSecrets(config: OffloadConfig, env: NodeJS.ProcessEnv): RunSe
     else masker.add(v);
   }
   return { baseEnv, secrets, masker, shortSecrets };
+}
+
+/**
+ * The run's env: the process's with offload.yml's top-level `env:` interpolated once over it (it may use secrets
+ * and the process env). A declared secret whose value is written there (validate warns about it) is masked as
+ * those from the environment are.
+ */
+export function runEnv(
+  config: OffloadConfig,
+  ictx: InterpolationContext,
+  baseEnv: Record<string, string>,
+  masker: Masker,
+): Record<string, string> {
+  const env = { ...baseEnv, ...mapStrings(interpolate(config.env, ictx).value as Record<string, string>) };
+  for (const name of config.secrets) {
+    const v = env[name];
+    if (v !== undefined && v.trim().length >= MIN_MASK_LENGTH) masker.add(v);
+  }
+  return env;
 }
 
 /** Values as strings, undefined and null left out (an interpolated env map). */
