@@ -33,11 +33,14 @@ const common = {
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 // re2js and jsonc-parser are not inlined: each is required where first used (main/core/units/regex.ts,
 // main/core/switch/edit.ts).
-// yaml is handled by the lazy-part plugin (LAZY_PARTS), commander is bundled: neither is external.
-const inlined = new Set(['yaml', 'commander']);
-const cliExternal = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
-  .filter((name) => !inlined.has(name))
-  .flatMap((name) => [name, `${name}/*`]);
+// yaml is handled by the lazy-part plugin (LAZY_PARTS), commander and @noble/hashes (a few KB every command
+// hashes with: main/core/platform/digest.ts) are bundled: none is external.
+const inlined = new Set(['yaml', 'commander', '@noble/hashes']);
+const externalBut = (bundled) =>
+  Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+    .filter((name) => !bundled.has(name))
+    .flatMap((name) => [name, `${name}/*`]);
+const cliExternal = externalBut(inlined);
 
 // Node built-ins that a bare `node` has not loaded yet (child_process alone pulls in net, stream, dgram…): in the
 // CLI each is an object of getters that loads the real module on first use, so `offload --version` and
@@ -232,8 +235,8 @@ const results = await Promise.allSettled([
     outdir: out,
     platform: 'node',
     format: 'cjs',
-    packages: 'external',
-    external: ['electron'],
+    // packages are required at run time, but @noble/hashes, an ES module only: bundled, as in the CLI
+    external: [...externalBut(new Set(['@noble/hashes'])), 'electron'],
     // The tray runs all day: its source, held by V8 for lazy compiles, minified as the CLI's is (names kept).
     minifyWhitespace: true,
     minifySyntax: true,

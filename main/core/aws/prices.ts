@@ -3,12 +3,12 @@
  * region, and AmazonEC2 per instance type asked for), cached on disk with their date in a private file of the data folder and used from there offline: a failed
  * fetch falls back to the cached prices (said with their date), and with no cache the prices stay unknown.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platform/atomic-file';
 import { classifyAwsError } from './errors';
 import { instanceHourPrices, parsePriceList, unitPrices, type PriceDimension, type UnitPrices } from './cost';
+import { sha256Hex } from '../platform/digest';
 
 /** How long cached prices are used before they are asked for again (AWS changes them rarely). */
 export const PRICE_MAX_AGE_MS = 24 * 3_600_000;
@@ -41,7 +41,7 @@ const cachePath = (dataDir: string) => path.join(dataDir, 'aws-prices.json');
  */
 export function priceCacheDir(dataDir: string, endpoint: string | undefined): string {
   if (!endpoint) return dataDir;
-  const id = createHash('sha256').update(endpoint).digest('hex').slice(0, 16);
+  const id = sha256Hex(endpoint).slice(0, 16);
   return path.join(dataDir, 'aws-prices-by-endpoint', id);
 }
 

@@ -4,7 +4,6 @@
  * ids, interpolation, workflow order), and build the model. Every problem is reported at once.
  * Validation lives in validate-*.ts, the messages in messages.ts, the model in model.ts.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { isAlias, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError, type OffloadConfig } from './types';
@@ -24,6 +23,7 @@ import {
 } from './validate-steps';
 import { buildConfig } from './model';
 import { configWarnings } from './warnings';
+import { sha256Hex } from '../platform/digest';
 
 export { formatPath } from './messages';
 export {
@@ -40,7 +40,7 @@ export { findStep, secretNames, slugify, stepRunsBefore, type StepPlace } from '
  */
 export function parseConfig(bytes: Buffer | string, file: string, opts: LoadConfigOptions): OffloadConfig {
   const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-  const hash = createHash('sha256').update(buf).digest('hex');
+  const hash = sha256Hex(buf);
   const text = buf.toString('utf8');
   const lc = new LineCounter();
   // uniqueKeys off: the package's check is quadratic in a map's size; duplicateKeys does it in linear time.

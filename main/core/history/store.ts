@@ -3,7 +3,6 @@
  * written synchronously line by line so a kill -9 loses at most a torn last line) and `steps/<phase>--<step>.log`.
  * Also the project's journal (journal.jsonl) and small state files (gate records) written atomically.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PhaseId, RunEvent, RunSnapshot, RunSummary } from '../vocabulary';
@@ -27,6 +26,7 @@ import {
   type ProjectEventData,
   type ProjectEventKind,
 } from './project-events';
+import { sha256Hex } from '../platform/digest';
 
 /** Writes one run: its events and its step logs. */
 export interface RunWriter {
@@ -176,7 +176,7 @@ export class HistoryStore {
 
   constructor(opts: HistoryStoreOptions) {
     const abs = path.resolve(opts.project.dir);
-    const hash = crypto.createHash('sha256').update(abs).digest('hex').slice(0, 10);
+    const hash = sha256Hex(abs).slice(0, 10);
     this.projectDir = path.join(opts.dataDir, 'projects', `${slug(opts.project.name)}-${hash}`);
     this.runsDir = path.join(this.projectDir, 'runs');
     this.keep = Math.max(1, opts.keep ?? 50);

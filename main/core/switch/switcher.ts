@@ -6,7 +6,6 @@
  * A symlinked switch file is switched at its target (inside the project), so the link stays a link; temp
  * files a killed switch left next to a file are removed at the next switch.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readProjectFile, readProjectText } from '../boundary/files';
@@ -15,6 +14,7 @@ import { interpolate } from '../config/interpolate';
 import { PRIVATE_FILE, ensurePrivateDir, removeStaleTemps, writeFileAtomic } from '../platform/atomic-file';
 import type { SwitchConfig, SwitchFormat } from './config';
 import { editValues, readValues } from './edit';
+import { sha256Hex } from '../platform/digest';
 
 export type SwitchTarget = 'local' | 'aws';
 
@@ -53,7 +53,7 @@ const switchFile = (format: SwitchFormat) => ({
   what: 'switch file',
 });
 
-const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
+const sha = (b: Buffer | string) => sha256Hex(b);
 const fileId = (p: string) => sha(path.resolve(p)).slice(0, 16);
 
 export interface ConfigSwitcherOptions {

@@ -3,8 +3,8 @@
  * unless listed in DISPLAY_ONLY, so a config key added later needs re-trust when it changes, without anyone
  * remembering to add it here.
  */
-import crypto from 'node:crypto';
 import type { OffloadConfig } from '../vocabulary';
+import { sha256Hex } from '../platform/digest';
 
 /**
  * Paths of the normalized config (`*` for any key or index) that change nothing Offload does: where the file
@@ -67,5 +67,5 @@ export function trustDigest(config: OffloadConfig): string {
   const body = canonical(rest, []);
   const keysTeam = rest.sections.team !== undefined;
   const counted = USES_PROJECT_NAME.test(body) || keysTeam ? `${body}\n${JSON.stringify(name)}` : body;
-  return crypto.createHash('sha256').update(`${DIGEST_VERSION}\n${counted}`).digest('hex');
+  return sha256Hex(`${DIGEST_VERSION}\n${counted}`);
 }

@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { atomicTempName, ensurePrivateDir, PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
+import { hmacSha256Hex, sameBytes } from '../platform/digest';
 
 const STORE = 'trust.json';
 const KEY = 'trust.key';
@@ -98,10 +99,7 @@ function sealingKey(dataDir: string, create: boolean): Buffer | undefined {
 }
 
 const seal = (key: Buffer, dir: string, e: TrustEntry): string =>
-  crypto
-    .createHmac('sha256', key)
-    .update(JSON.stringify([VERSION, dir, e.digest, e.at, e.configFile]))
-    .digest('hex');
+  hmacSha256Hex(key, JSON.stringify([VERSION, dir, e.digest, e.at, e.configFile]));
 
 const isEntry = (v: unknown): v is TrustEntry & { seal: string } => {
   const o = v as Record<string, unknown> | null;
@@ -158,7 +156,7 @@ export function readTrust(dataDir: string): TrustRead {
     const entry = { digest: v.digest, at: v.at, configFile: v.configFile };
     const want = Buffer.from(seal(key, dir, entry), 'hex');
     const got = Buffer.from(v.seal, 'hex');
-    if (got.length === want.length && crypto.timingSafeEqual(got, want)) projects.set(dir, entry);
+    if (got.length === want.length && sameBytes(got, want)) projects.set(dir, entry);
     else damaged = true;
   }
   return { projects, damaged };

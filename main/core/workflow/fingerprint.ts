@@ -9,7 +9,6 @@
  * every other file's content id is cached by its stat (size, mtime, ctime, inode) in the project's data folder. Each fingerprint a gate
  * records keeps its file list (path -> content id, gzipped) so a refusal can name the files that changed.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -19,6 +18,7 @@ import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atom
 import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
 import { GIT_ID_MAX_BYTES, gitListing } from './fingerprint-git';
 import { fileIdentity } from './fingerprint-index';
+import { createDigest, sha256Hex } from '../platform/digest';
 
 /** A fingerprint, its parts, and the files it was made of (relative path with `/` -> content id). */
 export interface Fingerprint {
@@ -104,10 +104,10 @@ const isSparse = (st: fs.Stats) => st.size > SAMPLES * SAMPLE_BYTES && st.blocks
  * anywhere in it still changes its id.
  */
 function contentId(abs: string, st: fs.Stats): string {
-  const h = crypto.createHash('sha1');
+  const h = createDigest('sha1');
   if (st.isSymbolicLink()) {
     h.update(`link ${fs.readlinkSync(abs)}`);
-    return h.digest('hex');
+    return h.hex();
   }
   // Regular files only, opened without blocking or following a link swapped in since the lstat.
   const f = openProjectFile(abs, { what: 'source file', noFollow: true });
@@ -119,7 +119,7 @@ function contentId(abs: string, st: fs.Stats): string {
       h.update(`sampled ${size} ${f.stat.mtimeMs} ${f.stat.ctimeMs} ${f.stat.ino}\0`);
       const step = Math.floor((size - SAMPLE_BYTES) / (SAMPLES - 1));
       for (let i = 0; i < SAMPLES; i++) h.update(readRange(f.fd, i * step, SAMPLE_BYTES));
-      return h.digest('hex');
+      return h.hex();
     }
     h.update(`blob ${size}\0`);
     const buf = Buffer.allocUnsafe(Math.min(Math.max(size, 1), 1 << 20));
@@ -134,7 +134,7 @@ function contentId(abs: string, st: fs.Stats): string {
   } finally {
     closeProjectFile(f);
   }
-  return h.digest('hex');
+  return h.hex();
 }
 
 /** Every file under `dir`, build and dependency folders skipped. */
@@ -196,7 +196,7 @@ function fingerprintOf(
   list: () => Map<string, string>,
 ): Fingerprint {
   const parts = { files, config: configHash };
-  const value = crypto.createHash('sha256').update(`v2\0${parts.files}\0${parts.config}`).digest('hex');
+  const value = sha256Hex(`v2\0${parts.files}\0${parts.config}`);
   let manifest: Map<string, string> | undefined;
   return {
     value,
@@ -288,7 +288,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
   // refusal or a recorded gate reads is built only when one does (`offload status` on 30 000 files needs none).
   const paths: string[] = [];
   const ids: string[] = [];
-  const filesHash = crypto.createHash('sha256');
+  const filesHash = createDigest('sha256');
   // one update per ~64 KB rather than per file: the same bytes, a fraction of the calls for 30 000 files
   let pending = '';
   const add = (rel: string, id: string) => {
@@ -359,7 +359,7 @@ export async function computeFingerprint(input: FingerprintInput): Promise<Finge
     }
   }
   filesHash.update(pending);
-  const filesValue = filesHash.digest('hex');
+  const filesValue = filesHash.hex();
   if (listed?.cleanIndex && keepable)
     next.clean = {
       key: cleanKey,
