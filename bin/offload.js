@@ -39,10 +39,28 @@ function run(cli, saveCodeCache) {
   // `offload … | head`: the reader went away; that is the end of the output, not an error. A command still at
   // work (a run's steps) ends there too: 141, the shell's code for a closed pipe, never 0 as if it had passed.
   let finished = false;
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err) => {
-      if (err && err.code === 'EPIPE') process.exit(finished ? (process.exitCode ?? 0) : 141);
-      throw err;
+  const onError = (err) => {
+    if (err && err.code === 'EPIPE') process.exit(finished ? (process.exitCode ?? 0) : 141);
+    throw err;
+  };
+  // Node makes process.stdout and process.stderr when they are first read (the CLI writes a file or a pipe
+  // without them: main/cli/std-streams.ts): each gets the handler then.
+  for (const name of ['stdout', 'stderr']) {
+    const made = Object.getOwnPropertyDescriptor(process, name);
+    if (!made || !made.get || !made.configurable) {
+      process[name].on('error', onError);
+      continue;
+    }
+    let handled = false;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: made.enumerable,
+      get() {
+        const stream = made.get.call(process);
+        if (!handled) stream.on('error', onError);
+        handled = true;
+        return stream;
+      },
     });
   }
   cli.main(process.argv.slice(2)).then(

@@ -100,7 +100,7 @@ export class LiveProgress {
   draw(final?: RunSnapshot | null): void {
     const run = final ?? this.snapshot();
     if (!run) return;
-    const width = (this.term.out as NodeJS.WriteStream).columns || 100;
+    const width = this.term.out.columns || 100;
     const lines = renderRunBlock(run, this.term, Date.now(), width);
     let s = '';
     if (this.drawn > 0) s += `\x1b[${this.drawn}A\x1b[J`;

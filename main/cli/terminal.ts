@@ -1,14 +1,15 @@
 /** Terminal conventions: colour only on a TTY and never with NO_COLOR; sizes and durations people read. */
 import { escapeHiddenInJson, sanitizeForTerminal, visibleText } from '../core/format';
 import { isTodoStep, STATUS_ICON, TODO_ICON, type Status } from '../core/vocabulary';
+import { stderr, stdout, type OutStream } from './std-streams';
 
 export { formatBytes, formatDuration } from '../core/format';
 
 export interface Term {
   color: boolean;
   tty: boolean;
-  out: NodeJS.WriteStream | NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
+  out: OutStream;
+  err: OutStream;
   green(s: string): string;
   red(s: string): string;
   yellow(s: string): string;
@@ -26,13 +27,13 @@ export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean, flag?: bool
 
 export function makeTerm(opts: {
   env?: NodeJS.ProcessEnv;
-  out?: NodeJS.WriteStream;
-  err?: NodeJS.WritableStream;
+  out?: OutStream;
+  err?: OutStream;
   colorFlag?: boolean;
 }): Term {
   const env = opts.env ?? process.env;
-  const out = opts.out ?? process.stdout;
-  const tty = Boolean((out as NodeJS.WriteStream).isTTY) && env.TERM !== 'dumb';
+  const out = opts.out ?? stdout();
+  const tty = Boolean(out.isTTY) && env.TERM !== 'dumb';
   const color = colorEnabled(env, tty, opts.colorFlag);
   const wrap = (code: number, close: number) => (s: string) =>
     color ? `\x1b[${code}m${s}\x1b[${close}m` : s;
@@ -40,7 +41,7 @@ export function makeTerm(opts: {
     color,
     tty,
     out,
-    err: opts.err ?? process.stderr,
+    err: opts.err ?? stderr(),
     green: wrap(32, 39),
     red: wrap(31, 39),
     yellow: wrap(33, 39),

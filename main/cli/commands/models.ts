@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { formatBytes } from '../../core/format';
 import type { FitReport, MachineWatch, ModelProcess, StopOutcome } from '../../core/state';
+import { stderr, stdout, type OutStream } from '../std-streams';
 
 /** What the command needs from the CLI: the watch (from offload.yml when there is one) and output settings. */
 export interface ModelsCommandDeps {
@@ -26,8 +27,8 @@ export interface ModelsCommandDeps {
   /** A global --json flag, when the CLI has one (each subcommand also takes --json). */
   json?: () => boolean;
   color: boolean;
-  out?: NodeJS.WritableStream;
-  err?: NodeJS.WritableStream;
+  out?: OutStream;
+  err?: OutStream;
   /** Sets the exit code (default: process.exitCode). */
   exit?: (code: number) => void;
 }
@@ -174,8 +175,8 @@ async function unconfirmed(
 
 /** Adds `offload models` and `offload models stop` to the program. */
 export function registerModelsCommand(program: Command, deps: ModelsCommandDeps): void {
-  const out = () => deps.out ?? process.stdout;
-  const err = () => deps.err ?? process.stderr;
+  const out = () => deps.out ?? stdout();
+  const err = () => deps.err ?? stderr();
   const exit = (code: number) => (deps.exit ? deps.exit(code) : (process.exitCode = code));
   // `--json` after `stop` may be taken by the parent command (commander reads parent options anywhere).
   const wantJson = (o: { json?: boolean }) =>
@@ -263,7 +264,7 @@ function registerFit(
     .option('--ctx <tokens>', 'context length to estimate for (default: models.fit.ctx, else 4096)')
     .option('--json', 'print as JSON')
     .action(async (names: string[], opts: { ctx?: string; json?: boolean }) => {
-      const errOut = deps.err ?? process.stderr;
+      const errOut = deps.err ?? stderr();
       const ctx = opts.ctx === undefined ? undefined : Number(opts.ctx);
       if (ctx !== undefined && (!Number.isInteger(ctx) || ctx < 1 || ctx > 16_777_216)) {
         errOut.write(`offload models fit: --ctx must be a whole number of tokens, got ${opts.ctx}\n`);
@@ -272,7 +273,7 @@ function registerFit(
       }
       if (!deps.fitModels) throw new Error('models fit is not available here');
       const r = await deps.fitModels({ names, ...(ctx === undefined ? {} : { ctx }) });
-      (deps.out ?? process.stdout).write(
+      (deps.out ?? stdout()).write(
         wantJson(opts) ? JSON.stringify(r, null, 2) + '\n' : formatFit(r, deps.color),
       );
       const bad = r.missing.length > 0 || r.rows.some((x) => x.error || x.verdict === 'would spill to swap');
