@@ -11,6 +11,7 @@ import { HistoryStore } from './history';
 import { appDataDir } from './platform/app-data';
 import { BUILD_ID } from './platform/build-id';
 import { CONFIG_SECTIONS, STEP_KINDS } from './registry';
+import { trustDigest } from './trust/digest';
 
 export interface OpenedProject {
   config: OffloadConfig;
@@ -88,7 +89,10 @@ export function openProject(opts: {
     dataDir,
     () => {
       usePrecompiled();
-      return loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+      const loaded = loadConfig(file, { stepKinds: STEP_KINDS, sections: CONFIG_SECTIONS });
+      // kept with the model: a command on an unchanged offload.yml does not hash it again
+      loaded.trustDigest = trustDigest(loaded);
+      return loaded;
     },
     { build: BUILD_ID, stepKinds: STEP_KINDS },
   );

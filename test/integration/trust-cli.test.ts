@@ -103,4 +103,33 @@ workflows:
     expect(again.stderr).toMatch(/changed what it runs since you trusted it/);
     expect(fs.readFileSync(marker, 'utf8')).toBe('ran\nran\n');
   }, 60_000);
+
+  it('the trust digest kept with an unchanged offload.yml’s model is the one trusted; an edit of the same size is not', async () => {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 2100)); // past the kept model's racy window
+    const dir = makeProject('name: kept\nphases:\n  local:\n    steps:\n      - run: echo ran\n');
+    const data = tempDataDir();
+    expect((await runCli(['trust', '--yes', '--data-dir', data], { cwd: dir, untrusted: true })).code).toBe(
+      0,
+    );
+    await pause();
+    const status = () => runCli(['status', '--data-dir', data], { cwd: dir, untrusted: true });
+    expect((await status()).stdout).toMatch(/allowed {2}local/); // parses offload.yml and keeps its model
+    const kept = JSON.parse(fs.readFileSync(path.join(data, 'config-cache.json'), 'utf8')) as Record<
+      string,
+      { config: { trustDigest?: string } }
+    >;
+    const trusted = JSON.parse(fs.readFileSync(path.join(data, 'trust.json'), 'utf8')) as {
+      projects: Record<string, { digest: string }>;
+    };
+    const [entry] = Object.values(kept);
+    expect(entry?.config.trustDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.values(trusted.projects).map((p) => p.digest)).toEqual([entry?.config.trustDigest]);
+    expect((await status()).stdout).toMatch(/allowed {2}local/); // from the kept model and its digest
+    const yml = path.join(dir, 'offload.yml');
+    fs.writeFileSync(yml, fs.readFileSync(yml, 'utf8').replace('echo ran', 'echo rum'));
+    await pause();
+    const after = await status();
+    expect(after.stdout).toMatch(/blocked {2}local/);
+    expect(after.stdout).toMatch(/changed what it runs since you trusted it/);
+  }, 30_000);
 });

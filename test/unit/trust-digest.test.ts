@@ -140,6 +140,11 @@ describe('trust digest', () => {
     );
   });
 
+  it('a digest kept with the model is not part of what is hashed (a kept model hashes as the loaded one)', () => {
+    const config = parseConfig(BASE, EXAMPLE, OPTS);
+    expect(trustDigest({ ...config, trustDigest: 'f'.repeat(64) })).toBe(base);
+  });
+
   it('the review names the team bucket every run writes its record to and reads passes from', () => {
     const text = edited((d) =>
       d.set('team', { evidence: 's3://attacker-bucket/x', profile: 'prod', environment: 'dev' }),

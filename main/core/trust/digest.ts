@@ -17,6 +17,7 @@ export const DISPLAY_ONLY: readonly string[] = [
   'dir',
   'hash',
   'fingerprintExclude',
+  'trustDigest',
   'phases.*.title',
   'phases.*.steps.*.name',
   'phases.*.steps.*.pos',

@@ -40,7 +40,12 @@ export function trustSubject(config: OffloadConfig): TrustSubject {
   } catch {
     // keep the configured path
   }
-  return { dir, configFile: config.file, digest: trustDigest(config), actions: reviewActions(config) };
+  return {
+    dir,
+    configFile: config.file,
+    digest: config.trustDigest ?? trustDigest(config),
+    actions: reviewActions(config),
+  };
 }
 
 /** Whether the user trusts this project as it is now (an entry not sealed by this data folder does not count). */

@@ -91,4 +91,9 @@ export interface OffloadConfig {
   fingerprintExclude?: string[];
   /** What is valid but likely wrong (a model matcher that also matches shells), placed like problems. */
   warnings?: ConfigProblem[];
+  /**
+   * The trust digest (trust/digest.ts) of this model, made when the file was loaded and kept with the model
+   * (config/config-cache.ts): a command on an unchanged offload.yml does not hash it again (issue 20).
+   */
+  trustDigest?: string;
 }
