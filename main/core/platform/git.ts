@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
+import { findExecutable } from './shell';
 
 /** `-c` settings that keep the repository's configuration from starting programs. */
 const NEUTRAL_CONFIG: readonly string[] = [
@@ -41,10 +43,21 @@ export interface GitOptions {
 }
 
 /**
- * Runs `git args…` in `cwd` with the neutral settings above, no prompts, no optional locks; resolves to the
- * exit code (-1 when git is missing or ran past its time limit) and stdout (empty when `onStdout` reads it as
- * it comes). Never throws, never waits past the time limit.
+ * git's absolute path on PATH, looked up once per PATH: the child then runs it at once, where a bare `git` has
+ * it try every PATH folder before it (a failed exec each, while Node waits for the child to start). A folder
+ * named relatively on PATH is never used: the child runs in the project folder, where it would find a `git` the
+ * repository put there (so would Windows, which looks in the current folder first). Undefined where there is
+ * none: git is not run, as where it is not installed.
  */
+let gitOnPath: { path: string | undefined; program: string | undefined } | undefined;
+function gitProgram(pathVar: string | undefined): string | undefined {
+  if (gitOnPath && gitOnPath.path === pathVar) return gitOnPath.program;
+  const dirs = (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d));
+  const program = findExecutable('git', { ...process.env, PATH: dirs.join(path.delimiter) });
+  gitOnPath = { path: pathVar, program };
+  return program;
+}
+
 /**
  * The git processes running now: killed when Offload exits, as their time limit is Node's and ends with it (a
  * git blocked on a FIFO would otherwise be left behind for ever).
@@ -52,6 +65,11 @@ export interface GitOptions {
 const running = new Set<ChildProcess>();
 let killOnExit = false;
 
+/**
+ * Runs `git args…` in `cwd` with the neutral settings above, no prompts, no optional locks; resolves to the
+ * exit code (-1 when git is missing or ran past its time limit) and stdout (empty when `onStdout` reads it as
+ * it comes). Never throws, never waits past the time limit.
+ */
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   if (!killOnExit) {
     killOnExit = true;
@@ -62,19 +80,25 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const configArgs = NEUTRAL_CONFIG.flatMap((c) => ['-c', c]);
-    const child = spawn('git', [...configArgs, ...args], {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...opts.env,
+      GIT_OPTIONAL_LOCKS: '0',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_PAGER: 'cat',
+      GIT_EXTERNAL_DIFF: '',
+      LC_ALL: 'C',
+    };
+    const program = gitProgram(env.PATH ?? env.Path);
+    if (!program) {
+      resolve({ code: -1, stdout: Buffer.alloc(0) });
+      return;
+    }
+    const child = spawn(program, [...configArgs, ...args], {
       cwd,
       stdio: ['ignore', 'pipe', 'ignore'],
       windowsHide: true,
-      env: {
-        ...process.env,
-        ...opts.env,
-        GIT_OPTIONAL_LOCKS: '0',
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_PAGER: 'cat',
-        GIT_EXTERNAL_DIFF: '',
-        LC_ALL: 'C',
-      },
+      env,
       // killed by Node at the limit (SIGKILL: a git blocked on a FIFO need not cooperate)
       timeout: opts.timeoutMs ?? GIT_TIMEOUT_MS,
       killSignal: 'SIGKILL',

@@ -43,7 +43,11 @@ const readFileAsync = (p: string, encoding: BufferEncoding) =>
 
 export { parseListeningSockets, parseProcNetTcp, parseProcStat } from './proc-linux-parse';
 
-const BATCH = 48;
+/**
+ * Processes read between two turns of the event loop: what finished meanwhile is answered within ~1 ms (the git
+ * that `offload status` starts beside the scan: the next git call waits for that answer).
+ */
+const BATCH = 12;
 
 interface Cached {
   last?: ProcInfo;
