@@ -80,7 +80,7 @@ describe('buildConfigSchema', () => {
   });
 
   it('refuses a step kind whose key clashes with a common step key', () => {
-    expect(() => buildConfigSchema([{ key: 'env', schema: {} }], {})).toThrow(
+    expect(() => buildConfigSchema([{ key: 'env', schema: {}, phases: [] }], {})).toThrow(
       /clashes with a common step key/,
     );
     expect(() => buildConfigSchema([], { name: {} })).toThrow(/clashes with a core key/);

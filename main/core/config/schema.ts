@@ -5,7 +5,10 @@
 import { PHASES, PHASE_TITLES, type JsonSchema, type PhaseId, type StepKind } from '../vocabulary';
 
 /** What the config needs of a step kind: its key and schemas (a full StepKind fits). */
-export type StepKindShape = Pick<StepKind<never>, 'key' | 'schema' | 'extraKeys' | 'check' | 'scriptShell'>;
+export type StepKindShape = Pick<
+  StepKind<never>,
+  'key' | 'schema' | 'phases' | 'extraKeys' | 'check' | 'scriptShell'
+>;
 import { durationSchema, sizeSchema } from '../units';
 
 /** The published schema's `$id` (`offload init` refers editors to the offload.schema.json it ships with). */
