@@ -12,6 +12,7 @@ afterAll(cleanupTemp);
 
 const events: StepKind<string> = {
   key: 'events',
+  phases: ['local'],
   schema: { type: 'string' },
   describe: (s) => `events: ${s.spec}`,
   async execute(ctx) {

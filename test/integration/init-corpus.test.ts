@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import type { PhaseId } from '../../main/core/workflow/types';
 import { findExecutable } from '../../main/core/platform/shell';
 import { ROOT, runCli, tempDataDir } from '../helpers/cli';
+import { misplacedKinds } from '../helpers/kind-phases';
 
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'init-corpus');
 const cleanup: string[] = [];
@@ -524,6 +525,8 @@ describe('offload init on the corpus: validate and `run local` pass without edit
         }
 
         const written = parseYaml(text) as Written;
+        // each step, and each example it shows commented out, sits in a phase its kind may be in
+        expect(misplacedKinds(text)).toEqual([]);
         expect(shutdownKinds(written)[0]).toBe('stop-local-models');
         expect(Object.keys(written.phases.monitor.steps[0] ?? {})).toContain('cloudwatch-alarms-ok');
         c.check?.(written, text);

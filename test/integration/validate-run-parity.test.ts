@@ -72,11 +72,11 @@ phases:
       - lambda-deploy: { function: f, publish: false }
       - eks-rollout: { image: "nginx:1" }
       - eks-rollout: { namespace: web }
-      - switch-config: { to: aws }
       - cloudformation-deploy: { stack: s, template: bad.yaml }
       - cloudformation-deploy: { stack: later, template: built-by-an-earlier-step.yaml }
   shutdown:
     steps:
+      - switch-config: { to: aws }
       - stop-local-models: { servers: [olama], except: [ollama] }
   aws-test: { steps: [{ run: "true" }] }
 `);
@@ -109,9 +109,9 @@ phases:
         '14:22',
         'phases.aws-deploy.steps[4].eks-rollout: nothing to roll out: give deployment: (with image: to set a new one) or manifest: (files to apply)',
       ),
-      at('15:24', 'phases.aws-deploy.steps[5].switch-config: offload.yml has no `switch:` files'),
-      at('16:32', `phases.aws-deploy.steps[6].cloudformation-deploy: ${BAD_TEMPLATE_WORDS}`),
-      at('20:28', `phases.shutdown.steps[0].stop-local-models: ${UNKNOWN_SERVER}`),
+      at('15:32', `phases.aws-deploy.steps[5].cloudformation-deploy: ${BAD_TEMPLATE_WORDS}`),
+      at('19:24', 'phases.shutdown.steps[0].switch-config: offload.yml has no `switch:` files'),
+      at('20:28', `phases.shutdown.steps[1].stop-local-models: ${UNKNOWN_SERVER}`),
     ]);
   });
 
@@ -130,15 +130,23 @@ phases:
           echo "server=olama" >> "$OFFLOAD_OUTPUT"
       - load-test: { url: "\${{ steps.v.outputs.url }}", duration: 10s }
         continue-on-error: true
+  aws-prepare:
+    steps:
+      - cloudformation-deploy: { stack: s, template: "\${{ steps.v.outputs.template }}" }
+        continue-on-error: true
+  aws-deploy:
+    steps:
       - lambda-deploy: { function: f, zip: a.zip, image: "\${{ steps.v.outputs.image }}" }
         continue-on-error: true
       - eks-rollout: { deployment: "\${{ steps.v.outputs.none }}", image: "nginx:1" }
         continue-on-error: true
-      - switch-config: { to: aws, values: { A: "\${{ steps.v.outputs.none }}" } }
-        continue-on-error: true
-      - cloudformation-deploy: { stack: s, template: "\${{ steps.v.outputs.template }}" }
-        continue-on-error: true
+  aws-test:
+    steps:
       - lambda-invoke: { function: f, body: { regex: "\${{ steps.v.outputs.regex }}" } }
+        continue-on-error: true
+  shutdown:
+    steps:
+      - switch-config: { to: aws, values: { A: "\${{ steps.v.outputs.none }}" } }
         continue-on-error: true
       - stop-local-models: { servers: ["\${{ steps.v.outputs.server }}"] }
         continue-on-error: true
@@ -146,15 +154,16 @@ phases:
     fs.writeFileSync(path.join(dir, 'bad.yaml'), BAD_TEMPLATE);
     const data = tempDataDir();
     expect((await runCli(['validate'], { cwd: dir })).code).toBe(0);
-    const r = await runCli(['run', 'local', '--data-dir', data], { cwd: dir });
+    // each kind in a phase it belongs in: the whole rule in one run (every step refuses before it acts)
+    const r = await runCli(['run', 'full', '--data-dir', data], { cwd: dir });
     const failed = r.stdout.split('\n').filter((l) => l.trim().startsWith('❌'));
     expect(failed).toEqual([
       expect.stringContaining('invalid URL "http://[bad": expected http:// or https://)'),
+      expect.stringContaining(BAD_TEMPLATE_WORDS),
       expect.stringContaining('give one code source, not zip and image)'),
       expect.stringContaining('image needs deployment: (the Deployment whose container gets it))'),
-      expect.stringContaining('offload.yml has no `switch:` files)'),
-      expect.stringContaining(BAD_TEMPLATE_WORDS),
       expect.stringContaining('invalid regular expression: missing closing ) (at `(`))'),
+      expect.stringContaining('offload.yml has no `switch:` files)'),
       expect.stringContaining(UNKNOWN_SERVER),
     ]);
   });

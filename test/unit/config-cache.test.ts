@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../main/core/config';
 import { loadConfigKept } from '../../main/core/config/config-cache';
-import { ConfigError } from '../../main/core/config/types';
+import { ConfigError, type OffloadConfig } from '../../main/core/config/types';
 import { CONFIG_SECTIONS, STEP_KINDS } from '../../main/core/registry';
 import { trustDigest } from '../../main/core/trust';
 
@@ -186,6 +186,21 @@ describe('the kept config', () => {
     expect(p.loads()).toBe(2);
     expect(p.load().name).toBe('kept');
     expect(p.loads()).toBe(2);
+  });
+
+  it('a kept step whose kind may not be in its phase (kept by rules that allowed it) is not used: the file is loaded', () => {
+    const p = project();
+    later();
+    p.load();
+    // The entry as a build that let any kind into any phase kept it: stop-local-models in local.
+    const cache = path.join(p.data, 'config-cache.json');
+    const entries = JSON.parse(fs.readFileSync(cache, 'utf8')) as Record<string, { config: OffloadConfig }>;
+    const step = entries[p.file]!.config.phases.local.steps[0]!;
+    Object.assign(step, { kind: 'stop-local-models', spec: true });
+    fs.writeFileSync(cache, JSON.stringify(entries));
+    const loaded = p.load();
+    expect(p.loads()).toBe(2);
+    expect(loaded.phases.local.steps.map((st) => st.kind)).toEqual(['run']);
   });
 
   it('an invalid config is never kept', () => {

@@ -79,8 +79,30 @@ describe('buildConfigSchema', () => {
     expect(validate({ name: 'x', workflows: { w: ['local', 'fly'] } })).toBe(false);
   });
 
+  it('refuses, for editors, a step kind in a phase it may not be in, saying where it may be used', () => {
+    const published = buildConfigSchema(STEP_KINDS, CONFIG_SECTIONS);
+    const check = new Ajv({ strict: false, allowUnionTypes: true, formats: { regex: true } }).compile(
+      published,
+    );
+    const inPhase = (phase: string, step: unknown) => ({ name: 'x', phases: { [phase]: { steps: [step] } } });
+    const deploy = { 'ecs-deploy': { cluster: 'dev', service: 'api' } };
+    expect(check(inPhase('aws-deploy', deploy)), JSON.stringify(check.errors)).toBe(true);
+    expect(check(inPhase('local', deploy))).toBe(false);
+    expect(check(inPhase('monitor', deploy))).toBe(false);
+    expect(check(inPhase('shutdown', { 'stop-local-models': true }))).toBe(true);
+    expect(check(inPhase('aws-prepare', { 'stop-local-models': true }))).toBe(false);
+    expect(check(inPhase('local', { run: 'make' }))).toBe(true);
+    type Items = { allOf: [unknown, { properties: Record<string, { errorMessage?: string }> }] };
+    const phases = (published.properties as { phases: { properties: Record<string, unknown> } }).phases;
+    const local = (phases.properties.local as { properties: { steps: { items: Items } } }).properties.steps
+      .items;
+    expect(local.allOf[1].properties['ecs-deploy']?.errorMessage).toBe(
+      'ecs-deploy is not allowed in local; it may only be used in aws-prepare, aws-deploy',
+    );
+  });
+
   it('refuses a step kind whose key clashes with a common step key', () => {
-    expect(() => buildConfigSchema([{ key: 'env', schema: {} }], {})).toThrow(
+    expect(() => buildConfigSchema([{ key: 'env', schema: {}, phases: [] }], {})).toThrow(
       /clashes with a common step key/,
     );
     expect(() => buildConfigSchema([], { name: {} })).toThrow(/clashes with a core key/);

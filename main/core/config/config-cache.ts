@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PRIVATE_FILE, readPrivateJsonObject, writeFileAtomic } from '../platform/atomic-file';
+import { kindPhaseProblem, PHASES } from '../vocabulary';
 import { isObject } from './messages';
 import { buildSectionModels, SECTION_MODEL_KEYS, type SectionModels } from './sections';
 import type { StepKindShape } from './schema';
@@ -75,6 +76,14 @@ function keptConfig(
   const places = steps.map((st) => ({ path: [], kind: st.kind, raw: { [st.kind]: st.spec } }));
   if (fileSystemProblems(plain.sections, places, plain.dir).length) return undefined;
   const kind = (key: string) => stepKinds.find((k) => k.key === key);
+  // Each step's kind still belongs in its phase (the kinds are this build's: the check is the full load's).
+  const misplaced = PHASES.some((p) =>
+    (plain.phases[p]?.steps ?? []).some((st) => {
+      const k = kind(st.kind);
+      return !k || kindPhaseProblem(k, p) !== undefined;
+    }),
+  );
+  if (misplaced) return undefined;
   return steps.some((st) => kindCheckProblems(kind(st.kind), st.spec, config).length) ? undefined : config;
 }
 

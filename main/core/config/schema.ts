@@ -2,10 +2,20 @@
  * The JSON Schema of offload.yml, built from the step-kind and section registry. The same builder gives the
  * published file (offload.schema.json, for editors) and the schema loadConfig validates with.
  */
-import { PHASES, PHASE_TITLES, type JsonSchema, type PhaseId, type StepKind } from '../vocabulary';
+import {
+  kindPhaseProblem,
+  PHASES,
+  PHASE_TITLES,
+  type JsonSchema,
+  type PhaseId,
+  type StepKind,
+} from '../vocabulary';
 
 /** What the config needs of a step kind: its key and schemas (a full StepKind fits). */
-export type StepKindShape = Pick<StepKind<never>, 'key' | 'schema' | 'extraKeys' | 'check' | 'scriptShell'>;
+export type StepKindShape = Pick<
+  StepKind<never>,
+  'key' | 'schema' | 'phases' | 'extraKeys' | 'check' | 'scriptShell'
+>;
 import { durationSchema, sizeSchema } from '../units';
 
 /** The published schema's `$id` (`offload init` refers editors to the offload.schema.json it ships with). */
@@ -157,8 +167,32 @@ function stepSchema(stepKinds: readonly StepKindShape[], strictKinds: boolean): 
 }
 
 /**
- * Schema variant: `strictKinds` adds the "exactly one kind key" and "extra key needs its kind" rules that
- * loadConfig checks itself with better messages; the published schema carries them for editors.
+ * A step of `phase`: the step schema, and for editors (`strictKinds`) each kind that may not be in this phase
+ * refused at its value in a sentence (`errorMessage`, which editors show instead of their own); loadConfig says more.
+ */
+function phaseStepSchema(
+  stepKinds: readonly StepKindShape[],
+  phase: PhaseId,
+  strictKinds: boolean,
+): JsonSchema {
+  const step = { $ref: '#/definitions/step' };
+  const refused = strictKinds ? stepKinds.filter((k) => kindPhaseProblem(k, phase) !== undefined) : [];
+  if (!refused.length) return step;
+  const properties = Object.fromEntries(
+    refused.map((k) => [
+      k.key,
+      {
+        not: {},
+        errorMessage: `${k.key} is not allowed in ${phase}; it may only be used in ${k.phases.join(', ')}`,
+      },
+    ]),
+  );
+  return { allOf: [step, { properties }] };
+}
+
+/**
+ * Schema variant: `strictKinds` adds the "exactly one kind key", "extra key needs its kind" and "kind only in its
+ * phases" rules that loadConfig checks itself with better messages; the published schema carries them for editors.
  */
 export function buildSchemaVariant(
   stepKinds: readonly StepKindShape[],
@@ -175,7 +209,7 @@ export function buildSchemaVariant(
         steps: {
           description: 'Steps of this phase, run in order; a failed step stops the run.',
           type: 'array',
-          items: { $ref: '#/definitions/step' },
+          items: phaseStepSchema(stepKinds, id, strictKinds),
         },
       },
     };

@@ -3,10 +3,10 @@
  * derived where absent), `${{ }}` references exist and run before their use, workflows keep the rule's order,
  * and switched files and step templates stay inside the project.
  */
-import { AWS_PHASES, PHASES, type PhaseId } from '../vocabulary';
+import { AWS_PHASES, kindPhaseProblem, PHASES, type PhaseId } from '../vocabulary';
 import { COMMON_STEP_KEYS, DEFAULT_WORKFLOWS } from './schema';
 import { scanExpressions } from './interpolate';
-import { lineCol, offsetInScalar, valueOffset, type PathSeg } from './yaml-positions';
+import { lineCol, offsetInScalar, ownKeyOffset, valueOffset, type PathSeg } from './yaml-positions';
 import { didYouMean, isObject, isStepPath, type Checker } from './messages';
 import { defaultName, slugify } from './model';
 import type { LoadConfigOptions } from './validate-schema';
@@ -70,7 +70,12 @@ export function collectSteps(
           `step has more than one kind key (${kinds.join(', ')}): a step does exactly one thing; split it into ${kinds.length} steps`,
         );
       } else {
-        step.kind = kinds[0];
+        step.kind = kinds[0] as string;
+        // A kind outside its phases would skip the gates of the phase it belongs in. Placed at the kind key as
+        // the step writes it, or where an alias or merge key copied the step in from another phase.
+        const kind = opts.stepKinds.find((k) => k.key === step.kind) as StepKindShape;
+        const problem = kindPhaseProblem(kind, phase);
+        if (problem) c.add(ownKeyOffset(c.doc, [...spath, step.kind]), [...spath, step.kind], problem);
       }
       for (const k of unknown) {
         const allowed = [

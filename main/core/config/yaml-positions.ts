@@ -116,3 +116,41 @@ export function offsetInScalar(
   }
   return range[0] + idx;
 }
+
+/** True for a YAML merge key (`<<`), which the parser reads as a symbol, not as the string '<<'. */
+function isMergeKey(key: unknown): boolean {
+  if (!isScalar(key)) return false;
+  const v = key.value;
+  return v === '<<' || (typeof v === 'symbol' && v.description === '<<');
+}
+
+/**
+ * Offset of the key at the end of `path` where the file writes it for this place: the key itself when every
+ * map on the way holds it directly, else the first alias (`*name`) or merge key (`<<: *name`) on the way that
+ * brought it here. A value copied from elsewhere is blamed where it was copied in, not at its anchor (which
+ * may sit in a place where it is allowed).
+ */
+export function ownKeyOffset(doc: Document, path: readonly PathSeg[]): number {
+  let node: unknown = doc.contents;
+  for (const [i, seg] of path.entries()) {
+    if (isAlias(node)) return node.range?.[0] ?? 0;
+    if (typeof seg === 'number' && isSeq(node)) {
+      node = node.items[seg];
+      continue;
+    }
+    if (!isMap(node)) break;
+    const pairs = node.items.filter(isPair);
+    const pair = pairs.find(
+      (p) => !isMergeKey(p.key) && String(isScalar(p.key) ? p.key.value : p.key) === seg,
+    );
+    if (!pair) {
+      const merge = pairs.find((p) => isMergeKey(p.key));
+      const at = (merge?.key as Node | undefined)?.range?.[0];
+      if (at !== undefined) return at;
+      break;
+    }
+    if (i === path.length - 1) return (pair.key as Node | undefined)?.range?.[0] ?? keyOffset(doc, path);
+    node = pair.value;
+  }
+  return keyOffset(doc, path);
+}

@@ -17,6 +17,10 @@ import { brokenThresholds, fmtMs, summaryOf, table } from './summary';
 /** The `load-test` step kind: the plan, the load, the summary and the optional scaling check. */
 export const loadTestStep: StepKind<LoadTestSpec> = {
   key: 'load-test',
+  // Load against what runs: local (the dev system, before anything reaches AWS) and aws-test (the deployed
+  // endpoints, where its scaling check reads ECS or Lambda). Not in the phases that change AWS, nor in shutdown or
+  // monitor: load on a service is a test, and tests of AWS belong in aws-test, before shutdown's gate.
+  phases: ['local', 'aws-test'],
   schema: loadTestSchema,
   check: (spec) => {
     const plan = planOf(spec);

@@ -42,6 +42,10 @@ function unknownServers(spec: StopLocalModelsSpec | null, config: OffloadConfig)
 /** Stops the local model servers (all, or those named) and verifies they stay gone. */
 export const stopLocalModelsStep: StepKind<StopLocalModelsSpec> = {
   key: 'stop-local-models',
+  // Shutdown only: stopping the local model servers is what the shutdown gate guards (an AWS deployment that
+  // passed, and AWS testing since the latest change to AWS). In any other phase it would stop them without that
+  // gate: in local or aws-prepare before AWS is even there, in monitor with no gate at all.
+  phases: ['shutdown'],
   schema: {
     description:
       'Stops the local model servers (Ollama, llama.cpp, vLLM, …): graceful unload, then the process tree, verified. `true` stops all.',

@@ -20,6 +20,10 @@ function switchProblems(config: OffloadConfig): string[] {
 
 export const switchConfigStep: StepKind<SwitchStepSpec> = {
   key: 'switch-config',
+  // Shutdown only: pointing the dev config at AWS is the second half of the shutdown the gate guards (AWS deployed
+  // and tested); elsewhere it would rewrite the project's files before AWS is ready (local, aws-prepare) or with
+  // no gate at all (monitor). Going back to local is the user's (`offload switch local`, the tray), not a step's.
+  phases: ['shutdown'],
   schema: {
     type: 'object',
     description: 'Switch the files in offload.yml `switch:` to their AWS or local values.',

@@ -83,6 +83,15 @@ export interface StepKind<Spec = unknown> {
   key: string;
   /** JSON Schema of the value under `key`. */
   schema: JsonSchema;
+  /**
+   * The phases a step of this kind may be in, set in the kind's own file with the reason. The rule's gates look
+   * only at phase names (AWS phases after a local pass, shutdown after AWS testing, the team's lock on
+   * aws-prepare and aws-deploy), so a kind is allowed only where those gates cover what it does: a deployment
+   * in `local` would reach AWS before the local tests, a stop of the local models in `aws-prepare` would
+   * sidestep the shutdown gate. `offload validate` and every load refuse a step elsewhere, at the step
+   * (kindPhaseProblem); the engine refuses to run one too.
+   */
+  phases: readonly PhaseId[];
   /** Extra step-level keys this kind accepts besides the common ones (e.g. `shell` for run). */
   extraKeys?: Record<string, JsonSchema>;
   /**
@@ -113,4 +122,20 @@ export interface ResolvedStep<Spec = unknown> {
   /** Extra keys of the kind (interpolated), e.g. { shell: 'bash' }. */
   extra: Record<string, unknown>;
   timeoutMs: number | undefined;
+}
+
+/**
+ * Why a step of `kind` may not be in `phase` (one sentence naming the kind, the phase and the phases it may be
+ * used in), or undefined when it may. A kind that declares no phases may be in none.
+ */
+export function kindPhaseProblem(
+  kind: { key: string; phases?: readonly PhaseId[] },
+  phase: PhaseId,
+): string | undefined {
+  const phases = kind.phases ?? [];
+  if (phases.includes(phase)) return undefined;
+  const where = phases.length
+    ? `${kind.key} may only be used in ${phases.join(', ')}`
+    : `${kind.key} declares no phase it may be used in`;
+  return `step kind '${kind.key}' is not allowed in phase ${phase}: ${where}. The rule's gates are checked per phase, so a step outside its phases would skip them: move it to one of those phases`;
 }

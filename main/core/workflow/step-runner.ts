@@ -18,7 +18,16 @@ import { carriedOutputs, type OutputsToKeep } from './outputs';
 import { mapStrings } from './run-setup';
 import { StepAttempt } from './step-attempt';
 import { StepOutput, type OutputStream } from './step-output';
-import type { EngineEvent, PhaseId, ResolvedStep, RunEvent, Status, StepKind, StepServices } from './types';
+import {
+  kindPhaseProblem,
+  type EngineEvent,
+  type PhaseId,
+  type ResolvedStep,
+  type RunEvent,
+  type Status,
+  type StepKind,
+  type StepServices,
+} from './types';
 
 /** What running a step needs from its run and its engine. */
 export interface StepRunContext {
@@ -142,6 +151,9 @@ export async function runStep(ctx: StepRunContext, phase: PhaseId, step: StepCon
   for (let attempt = 1; attempt <= attempts; attempt++) {
     stepEvent('running', { attempt });
     if (!kind) return finish('failed', { attempt, reason: `unknown step kind "${step.kind}"` });
+    // The load refuses a kind outside its phases; a config built another way is refused here, before it acts.
+    const misplaced = kindPhaseProblem(kind, phase);
+    if (misplaced) return finish('failed', { attempt, reason: misplaced });
     // Interpolate right before running: earlier steps' outputs are known now.
     const prepared = prepareStep(ctx, step, kind);
     if ('reason' in prepared) return finish('failed', { attempt, reason: prepared.reason });

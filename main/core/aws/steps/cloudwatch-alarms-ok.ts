@@ -27,6 +27,10 @@ function alarmSelection(spec: AlarmsOkSpec | null, config: OffloadConfig | undef
 /** Passes when none of the alarms (default: gate.alarms) is in ALARM and every named alarm exists. */
 export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
   key: 'cloudwatch-alarms-ok',
+  // A read-only AWS check: any phase that may reach AWS (aws-prepare, aws-deploy, aws-test, after a local pass on
+  // the same source), shutdown (a last look before the local models stop) and monitor (watching AWS is its job).
+  // Not local: no AWS phase, read-only or not, may run before the local build and tests passed.
+  phases: ['aws-prepare', 'aws-deploy', 'aws-test', 'shutdown', 'monitor'],
   schema: {
     description:
       'None of these CloudWatch alarms is in ALARM (default: the alarms in gate.alarms). One DescribeAlarms call for all names.',

@@ -103,6 +103,10 @@ const oneLine = (s: string | undefined) => (s ?? '').replace(/\s+/g, ' ').trim()
 
 export const cloudwatchLogsCleanStep: StepKind<LogsCleanSpec> = {
   key: 'cloudwatch-logs-clean',
+  // A read-only AWS check: any phase that may reach AWS (aws-prepare, aws-deploy, aws-test, after a local pass on
+  // the same source), shutdown (a last look before the local models stop) and monitor (watching AWS is its job).
+  // Not local: no AWS phase, read-only or not, may run before the local build and tests passed.
+  phases: ['aws-prepare', 'aws-deploy', 'aws-test', 'shutdown', 'monitor'],
   schema: {
     type: 'object',
     description:

@@ -205,6 +205,10 @@ const metricProperties = {
 
 export const cloudwatchMetricStep: StepKind<MetricSpec> = {
   key: 'cloudwatch-metric',
+  // A read-only AWS check: any phase that may reach AWS (aws-prepare, aws-deploy, aws-test, after a local pass on
+  // the same source), shutdown (a last look before the local models stop) and monitor (watching AWS is its job).
+  // Not local: no AWS phase, read-only or not, may run before the local build and tests passed.
+  phases: ['aws-prepare', 'aws-deploy', 'aws-test', 'shutdown', 'monitor'],
   schema: {
     type: 'object',
     description:

@@ -23,6 +23,10 @@ export interface EcsWaitStableSpec {
 /** Waits until each service's primary deployment completed on the deployed task definition. */
 export const ecsWaitStableStep: StepKind<EcsWaitStableSpec> = {
   key: 'ecs-wait-stable',
+  // A read-only AWS check: any phase that may reach AWS (aws-prepare, aws-deploy, aws-test, after a local pass on
+  // the same source), shutdown (a last look before the local models stop) and monitor (watching AWS is its job).
+  // Not local: no AWS phase, read-only or not, may run before the local build and tests passed.
+  phases: ['aws-prepare', 'aws-deploy', 'aws-test', 'shutdown', 'monitor'],
   schema: {
     type: 'object',
     description:

@@ -93,6 +93,12 @@ function lambdaDeployPlan(
 /** Deploys new code and/or configuration to a function, publishes a version and moves an alias. */
 export const lambdaDeployStep: StepKind<LambdaDeploySpec> = {
   key: 'lambda-deploy',
+  // A change to AWS: only aws-prepare and aws-deploy, the phases whose gates cover one (a local pass on the same
+  // source first, the team's lock, AWS testing after it before shutdown may stop the local models). In local it
+  // would reach AWS before the local tests; in aws-test it would change what is being tested (the shutdown gate
+  // would count the tests as passed after it); in shutdown or monitor (which need no AWS testing after them) it
+  // would leave an untested deployment behind. Phase 6's redeploy runs the services entry point, not monitor.
+  phases: ['aws-prepare', 'aws-deploy'],
   schema: {
     type: 'object',
     description:

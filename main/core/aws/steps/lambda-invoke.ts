@@ -60,6 +60,10 @@ function errorLine(payload: string): string {
 /** Invokes a function (RequestResponse, log tail) and checks status and body. */
 export const lambdaInvokeStep: StepKind<LambdaInvokeSpec> = {
   key: 'lambda-invoke',
+  // Invoking runs the deployed code, which may write (it is a test, not a read-only check): aws-deploy (a smoke
+  // call right after the deployment), aws-test (its place) and monitor (a canary). Not local (it reaches AWS),
+  // not aws-prepare (nothing of this run is deployed yet), not shutdown (what it tests must be tested before).
+  phases: ['aws-deploy', 'aws-test', 'monitor'],
   schema: {
     type: 'object',
     description:

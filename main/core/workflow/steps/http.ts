@@ -6,7 +6,7 @@ import { URL_PATTERN } from '../../config/schema';
 import { durationSchema, parseDuration } from '../../units';
 import { compileUserRegex } from '../../units/regex';
 import { stepEffects } from '../../boundary';
-import type { StepKind } from '../types';
+import { PHASES, type StepKind } from '../types';
 
 /** The value under `http:` in offload.yml. */
 export interface HttpSpec {
@@ -78,6 +78,9 @@ export function httpTarget(spec: {
 /** Checks an HTTP endpoint; one request per attempt. */
 export const httpStep: StepKind<HttpSpec> = {
   key: 'http',
+  // Any phase: what a script or a probe does is the project's own (building, testing, a health check), and each
+  // phase has one; the rule's gates still decide when each phase may run.
+  phases: PHASES,
   schema: {
     description: 'An HTTP check: one request per attempt; use retries/retry-delay for back-off.',
     type: 'object',

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { spawnStep } from '../../boundary/spawn';
 import { resolveShell, shellArgs } from '../../platform/shell';
-import type { StepContext, StepKind } from '../types';
+import { PHASES, type StepContext, type StepKind } from '../types';
 
 /** How long the output pipes may stay quiet after the shell exited before we stop reading them. */
 const DRAIN_IDLE_MS = 500;
@@ -19,6 +19,9 @@ const DRAIN_IDLE_MS = 500;
 /** Runs the step's command; one attempt. */
 export const runStep: StepKind<string> = {
   key: 'run',
+  // Any phase: what a script or a probe does is the project's own (building, testing, a health check), and each
+  // phase has one; the rule's gates still decide when each phase may run.
+  phases: PHASES,
   schema: {
     description: 'Command(s) to run, as a script for `shell` (default bash, else sh; pwsh on Windows).',
     type: 'string',

@@ -1,7 +1,7 @@
 /** The `tcp` step kind: passes when a TCP connection to host:port opens (one attempt per execute). */
 import { durationSchema, parseDuration } from '../../units';
 import { stepEffects } from '../../boundary';
-import type { StepKind } from '../types';
+import { PHASES, type StepKind } from '../types';
 
 /** `"host:port"` (IPv6 as `[::1]:5432`) or {host, port, timeout?}. */
 export type TcpSpec = string | { host: string; port: number; timeout?: string | number };
@@ -28,6 +28,9 @@ export function parseTcpTarget(spec: TcpSpec): { host: string; port: number; tim
 /** Checks that a TCP port accepts connections. */
 export const tcpStep: StepKind<TcpSpec> = {
   key: 'tcp',
+  // Any phase: what a script or a probe does is the project's own (building, testing, a health check), and each
+  // phase has one; the rule's gates still decide when each phase may run.
+  phases: PHASES,
   check: (spec) => {
     try {
       parseTcpTarget(spec);
