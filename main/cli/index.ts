@@ -25,6 +25,8 @@ import { detectCi } from './ci/platform';
 import { workflowCommand } from './ci/github';
 import path from 'node:path';
 
+export { redirectStdStreams } from './std-streams';
+
 const VERSION = '0.1.0';
 
 /**

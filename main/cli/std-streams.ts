@@ -60,3 +60,12 @@ export const stdout = (): OutStream =>
 /** The process's stderr as the CLI writes it (one per process). */
 export const stderr = (): OutStream =>
   (err ??= surelyNotTerminal(2) ? fdWriter(2, () => process.stderr) : process.stderr);
+
+/**
+ * Has the CLI write to `streams` instead of the process's stdout and stderr: for a host that runs several
+ * commands in one process and keeps each one's output (test/helpers/cli-batch.cjs).
+ */
+export function redirectStdStreams(streams: { out: OutStream; err: OutStream }): void {
+  out = streams.out;
+  err = streams.err;
+}

@@ -3,8 +3,9 @@
 // of ~150 small cases pays Node's start and the bundle's load once instead of per case (test/helpers/cli-batch.ts
 // starts it). Usage: node cli-batch.cjs <cases.json> <results.jsonl>. cases.json: [{ name, args, cwd }].
 // For each case it appends {"begin": name} to the results file, then {name, code, stdout, stderr}: a case that
-// crashes or hangs the process is the one begun without a result. Output is captured per case by replacing
-// process.stdout.write / process.stderr.write (the CLI's terminal writes there).
+// crashes or hangs the process is the one begun without a result. Output is captured per case: the CLI's own
+// writes through redirectStdStreams (main/cli/std-streams.ts), commander's (help, usage errors) by replacing
+// process.stdout.write / process.stderr.write.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -31,6 +32,7 @@ const log = (o) => fs.appendFileSync(resultsFile, `${JSON.stringify(o)}\n`);
 
 (async () => {
   const cli = require(path.join(__dirname, '..', '..', 'dist', 'cli.cjs'));
+  cli.redirectStdStreams({ out: { write: capture('stdout') }, err: { write: capture('stderr') } });
   for (const c of cases) {
     log({ begin: c.name });
     current = { stdout: '', stderr: '' };
