@@ -41,14 +41,27 @@ function run(cli, saveCodeCache) {
   let finished = false;
   const onError = (err) => {
     if (err && err.code === 'EPIPE') process.exit(finished ? (process.exitCode ?? 0) : 141);
+    // Output that cannot be written (`> /dev/full`, a full disk, an I/O error): said in one line, not a stack
+    // trace, and never exit 0, since what the command had to say is lost.
+    if (err && typeof err.code === 'string' && err.syscall === 'write') {
+      try {
+        require('node:fs').writeSync(2, `offload: cannot write the output: ${err.message}\n`);
+      } catch {
+        // stderr is gone too
+      }
+      process.exit(finished && process.exitCode ? process.exitCode : 1);
+    }
     throw err;
   };
+  /** The stdout and stderr streams Node made (a pipe's may still hold output the reader has not taken). */
+  const streams = [];
   // Node makes process.stdout and process.stderr when they are first read (the CLI writes a file or a pipe
   // without them: main/cli/std-streams.ts): each gets the handler then.
   for (const name of ['stdout', 'stderr']) {
     const made = Object.getOwnPropertyDescriptor(process, name);
     if (!made || !made.get || !made.configurable) {
       process[name].on('error', onError);
+      streams.push(process[name]);
       continue;
     }
     let handled = false;
@@ -57,7 +70,10 @@ function run(cli, saveCodeCache) {
       enumerable: made.enumerable,
       get() {
         const stream = made.get.call(process);
-        if (!handled) stream.on('error', onError);
+        if (!handled) {
+          stream.on('error', onError);
+          streams.push(stream);
+        }
         handled = true;
         return stream;
       },
@@ -72,8 +88,13 @@ function run(cli, saveCodeCache) {
       // the next one loads its kept model (the first after a rebuild): the cache would hold the parser's code,
       // which costs every later start to load (issue 20)
       if ((code === 0 || code === 1) && cli.usualPath()) saveCodeCache();
-      // Leave promptly even if a library left a handle open; output already written is flushed first.
-      setTimeout(() => process.exit(code), 1500).unref();
+      // Leave promptly even if a library left a handle open, once the output is out: a non-blocking pipe's
+      // reader may take it later than that (process.exit would drop what Node still holds for it).
+      const leave = () => {
+        if (streams.some((s) => s.writableLength > 0)) setTimeout(leave, 100).unref();
+        else process.exit(code);
+      };
+      setTimeout(leave, 1500).unref();
     },
     (err) => {
       process.stderr.write(`offload: ${err && err.message ? err.message : String(err)}\n`);

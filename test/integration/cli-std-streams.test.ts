@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,52 @@ phases:
     steps:
       - run: node -e "for (let i = 0; i < ${LINES}; i++) console.log('line ' + i + ' ' + 'x'.repeat(60))"
 `;
+
+/**
+ * `offload run local` of YAML with its stdout a non-blocking pipe (a FIFO opened O_NONBLOCK) that nobody reads
+ * for `delayMs`, then read to its end.
+ */
+async function runIntoNonBlockingPipe(delayMs: number) {
+  const dir = makeProject(YAML);
+  const data = tempDataDir();
+  trustProject(dir, data);
+  const fifo = path.join(temp(), 'out.fifo');
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
+  const reader = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
+  // the write end the CLI gets is non-blocking too: a write past the pipe's 64 KB is refused (EAGAIN)
+  const writer = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
+  const child = spawn(process.execPath, [CLI, 'run', 'local', '--data-dir', data], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', writer, 'pipe'],
+  });
+  // The child was handed the pipe in blocking mode (libuv clears O_NONBLOCK on a child's stdio as it starts it,
+  // before spawn returns): set it again on the shared open pipe, as a parent that is not libuv leaves it. Node
+  // opening a pipe's fd as a socket makes it non-blocking; destroying the socket closes this process's fd.
+  new net.Socket({ fd: writer, readable: false, writable: true }).destroy();
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  await new Promise((resolve) => setTimeout(resolve, delayMs)); // the pipe fills while nobody reads
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(16 * 1024);
+  for (let idle = 0; idle < 1000;) {
+    let n: number;
+    try {
+      n = fs.readSync(reader, buf, 0, buf.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      idle++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
+    }
+    if (n === 0) break; // every writer closed: the CLI is done
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  fs.closeSync(reader);
+  return { code: await exited, stderr, out: Buffer.concat(chunks).toString('utf8') };
+}
 
 describe('the CLI’s standard output', () => {
   it('`offload status` into a file: the whole answer, and neither Node’s stream module nor node:crypto loaded', async () => {
@@ -71,47 +118,44 @@ describe('the CLI’s standard output', () => {
   });
 
   it('a run’s 300 KB of step output into a non-blocking pipe read slowly: every line, in order', async () => {
-    const dir = makeProject(YAML);
-    const data = tempDataDir();
-    trustProject(dir, data);
-    const fifo = path.join(temp(), 'out.fifo');
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
-    const reader = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
-    // the write end the CLI gets is non-blocking too: a write past the pipe's 64 KB is refused (EAGAIN)
-    const writer = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
-    const child = spawn(process.execPath, [CLI, 'run', 'local', '--data-dir', data], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', writer, 'pipe'],
-    });
-    fs.closeSync(writer);
-    let stderr = '';
-    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // the pipe fills while nobody reads
-    const chunks: Buffer[] = [];
-    const buf = Buffer.alloc(16 * 1024);
-    for (let idle = 0; idle < 1000;) {
-      let n: number;
-      try {
-        n = fs.readSync(reader, buf, 0, buf.length, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-        idle++;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        continue;
-      }
-      if (n === 0) break; // every writer closed: the CLI is done
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-    }
-    fs.closeSync(reader);
-    expect(await exited).toBe(0);
+    const { code, stderr, out } = await runIntoNonBlockingPipe(1500);
+    expect(code).toBe(0);
     expect(stderr).toBe('');
-    const out = Buffer.concat(chunks).toString('utf8');
     expect(out.length).toBeGreaterThan(LINES * 60);
     const numbers = [...out.matchAll(/│ line (\d+) x{60}\n/g)].map((m) => Number(m[1]));
     expect(numbers).toEqual(Array.from({ length: LINES }, (_, i) => i));
     expect(out).toMatch(/✅ run passed in/);
+  }, 30_000);
+
+  it('a reader that starts well after the run ended still gets all of it: the CLI does not leave before its output is out', async () => {
+    // the CLI leaves 1.5 s after its command, even with a handle open: never with output Node still holds
+    const { code, out } = await runIntoNonBlockingPipe(4000);
+    expect(code).toBe(0);
+    expect([...out.matchAll(/│ line (\d+) x{60}\n/g)]).toHaveLength(LINES);
+    expect(out).toMatch(/✅ run passed in/);
+  }, 30_000);
+});
+
+describe('output that cannot be written', () => {
+  it('`offload status > /dev/full`: one line saying so and exit 1, no stack trace; `run` too', async () => {
+    const dir = makeProject(YAML);
+    const data = tempDataDir();
+    trustProject(dir, data);
+    for (const args of [['status'], ['status', '--json'], ['run', 'local']]) {
+      const full = fs.openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [CLI, ...args, '--data-dir', data], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', full, 'pipe'],
+      });
+      fs.closeSync(full);
+      let stderr = '';
+      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code, args.join(' ')).toBe(1);
+      expect(stderr, args.join(' ')).toBe(
+        'offload: cannot write the output: ENOSPC: no space left on device, write\n',
+      );
+    }
   }, 30_000);
 });

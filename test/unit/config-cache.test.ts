@@ -188,6 +188,40 @@ describe('the kept config', () => {
     expect(p.loads()).toBe(2);
   });
 
+  it("a cache file others may write, or another user's, is not read: its model would run with its trust digest", () => {
+    const p = project();
+    later();
+    p.load();
+    const cache = path.join(p.data, 'config-cache.json');
+    // An entry whose model runs another command than offload.yml, keeping the trusted digest.
+    const entries = JSON.parse(fs.readFileSync(cache, 'utf8')) as Record<string, { config: OffloadConfig }>;
+    entries[p.file]!.config.phases.local.steps[0]!.spec = 'echo unreviewed';
+    fs.writeFileSync(cache, JSON.stringify(entries));
+    const tampered = () => {
+      fs.writeFileSync(cache, JSON.stringify(entries));
+      return p.load().phases.local.steps[0]!.spec;
+    };
+    for (const mode of [0o620, 0o602, 0o666]) {
+      fs.chmodSync(cache, mode);
+      expect(tampered()).toBe('echo one');
+    }
+    // written again by this user, private: used (the data folder is the user's own)
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o600);
+    expect(p.load().phases.local.steps[0]!.spec).toBe('echo one');
+    // a link to a file of the user's is not followed
+    const elsewhere = path.join(p.dir, 'cache-copy.json');
+    fs.writeFileSync(elsewhere, JSON.stringify(entries), { mode: 0o600 });
+    fs.rmSync(cache);
+    fs.symlinkSync(elsewhere, cache);
+    expect(p.load().phases.local.steps[0]!.spec).toBe('echo one');
+    if (process.getuid?.() === 0) {
+      // another user's file (root can make one): not read, whatever its mode
+      fs.writeFileSync(cache, JSON.stringify(entries), { mode: 0o600 });
+      fs.chownSync(cache, 65534, 65534);
+      expect(p.load().phases.local.steps[0]!.spec).toBe('echo one');
+    }
+  });
+
   it('a kept step whose kind may not be in its phase (kept by rules that allowed it) is not used: the file is loaded', () => {
     const p = project();
     later();

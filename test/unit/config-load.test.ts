@@ -584,6 +584,21 @@ ${second}`;
     expect(gated.warnings ?? []).toEqual([]);
   });
 
+  it("the entry point 'local' may be listed only as [local]: `offload run local` never runs another phase", () => {
+    for (const list of ['[shutdown]', '[local, aws-prepare, aws-deploy, aws-test]', '[local, monitor]']) {
+      const ps = problemsOf(`name: x
+${LOCAL}  shutdown:
+    steps:
+      - stop-local-models: true
+workflows:
+  local: ${list}
+`);
+      expectProblem(ps, 10, 10, 'workflows.local', /the entry point 'local' is the local phase alone/);
+    }
+    const listed = loadConfig(writeConfig(`name: x\n${LOCAL}workflows:\n  local: [local]\n`), TEST_OPTS);
+    expect(listed.workflows.local).toEqual(['local']);
+  });
+
   it('a phase listed again out of order is blamed where it is, and a second deployment needs AWS testing after it', () => {
     const ps = problemsOf(`name: x
 ${LOCAL}workflows:

@@ -135,10 +135,10 @@ export function loadConfigKept(
   const cacheFile = path.join(dataDir, CACHE_FILE);
   const before = identityOf(abs, BigInt(Date.now()) * 1_000_000n);
   if (!before) return load();
-  const entries = readPrivateJsonObject<Record<string, Entry>>(cacheFile, MAX_CACHE_BYTES) as Record<
-    string,
-    unknown
-  >;
+  // Only a file nobody else could have written: a kept model runs with the trust digest it holds.
+  const entries = readPrivateJsonObject<Record<string, Entry>>(cacheFile, MAX_CACHE_BYTES, {
+    ownOnly: true,
+  }) as Record<string, unknown>;
   const kept = keptConfig(entries, abs, before.identity, build, stepKinds);
   if (kept) return kept;
   const config = load();

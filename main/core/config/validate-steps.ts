@@ -277,6 +277,15 @@ export function checkWorkflows(c: Checker, data: Record<string, unknown>): void 
         `entry point name ${JSON.stringify(name)} is not allowed: use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit); it is written into CI files and command lines`,
       );
     if (!Array.isArray(list)) continue;
+    // `offload run local` is the local build and tests in every project (CI's local job, the tray, the README):
+    // offload.yml may list it, not make it run something else (an AWS deployment, the shutdown)
+    if (name === 'local' && (list.length !== 1 || list[0] !== 'local')) {
+      c.atValue(
+        ['workflows', name],
+        `the entry point 'local' is the local phase alone ([local]) in every project: \`offload run local\` must not run ${list.filter((p) => p !== 'local').join(', ') || 'anything else'}; give this list another name`,
+      );
+      continue;
+    }
     // the phases with their positions: a phase listed twice is blamed where it is, not at its first listing
     const listed = [...list.entries()].filter((e): e is [number, PhaseId] =>
       PHASES.includes(e[1] as PhaseId),

@@ -64,18 +64,41 @@ function tightenOpen(fd: number, st: fs.Stats): void {
   }
 }
 
+export interface PrivateReadOptions {
+  /**
+   * Read the file only where nobody else could have written it: the user's own (not another user's), writable
+   * by no group or other user, and not a symbolic link. For a file whose content is acted on without being
+   * checked again (the kept config model: its trust digest is taken as it is).
+   */
+  ownOnly?: boolean;
+}
+
+/** The user's own file, which no group or other user may write (POSIX; Windows: the folder's ACL applies). */
+function ownedAndPrivate(st: fs.Stats): boolean {
+  if (process.platform === 'win32') return true;
+  if (process.getuid && st.uid !== process.getuid()) return false;
+  return (st.mode & 0o022) === 0;
+}
+
 /**
  * Reads one of Offload's own private files (trust.json, settings.json, history state) whole: a regular file of
  * at most `maxBytes` (never a FIFO a read would block on), narrowed back to 0600 if it was loosened since.
  * Throws the open's error (ENOENT …) or an Error naming the file when it is not a regular file or too big.
  */
-export function readPrivateFile(file: string, maxBytes = 64 * 1024 * 1024): Buffer {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+export function readPrivateFile(
+  file: string,
+  maxBytes = 64 * 1024 * 1024,
+  { ownOnly = false }: PrivateReadOptions = {},
+): Buffer {
+  const nofollow = ownOnly ? (fs.constants.O_NOFOLLOW ?? 0) : 0;
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | nofollow);
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new Error(`${file} is not a regular file; Offload did not read it`);
     if (st.size > maxBytes)
       throw new Error(`${file} is larger than ${maxBytes} bytes; Offload did not read it`);
+    if (ownOnly && !ownedAndPrivate(st))
+      throw new Error(`${file} is another user's or writable by others; Offload did not read it`);
     tightenOpen(fd, st);
     const buf = Buffer.allocUnsafe(st.size);
     let n = 0;
@@ -94,9 +117,13 @@ export function readPrivateFile(file: string, maxBytes = 64 * 1024 * 1024): Buff
  * A private JSON cache file read back as an object: `{}` when it is missing, unreadable, too big, not JSON or
  * not an object (a cache is re-filled, never trusted blindly).
  */
-export function readPrivateJsonObject<T extends object>(file: string, maxBytes = 1024 * 1024): Partial<T> {
+export function readPrivateJsonObject<T extends object>(
+  file: string,
+  maxBytes = 1024 * 1024,
+  opts: PrivateReadOptions = {},
+): Partial<T> {
   try {
-    const v: unknown = JSON.parse(readPrivateFile(file, maxBytes).toString('utf8'));
+    const v: unknown = JSON.parse(readPrivateFile(file, maxBytes, opts).toString('utf8'));
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Partial<T>) : {};
   } catch {
     return {};
