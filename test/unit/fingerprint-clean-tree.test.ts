@@ -17,7 +17,7 @@ function repo(files: Record<string, string>) {
   const state = tempFolder('offload-fp-state-');
   const kept = () => computeFingerprint({ dir, configHash: 'c', stateDir: state });
   const fresh = () => computeFingerprint({ dir, configHash: 'c' });
-  return { dir, git, kept, fresh };
+  return { dir, git, state, kept, fresh };
 }
 
 /** Whether `run` opened the repository's index file. */
@@ -48,6 +48,17 @@ describe('a clean tree keeps its fingerprint', () => {
     expect(second.result.value).toBe(fresh.value);
     expect([...second.result.manifest]).toEqual([...fresh.manifest]);
   });
+
+  it.runIf(process.platform !== 'win32')(
+    'a stat cache someone else could have written is not used: the index is read again',
+    async () => {
+      const r = repo({ 'a.txt': 'a\n' });
+      await r.kept();
+      const cache = path.join(r.state, 'fingerprint-cache.json');
+      fs.chmodSync(cache, 0o666);
+      expect((await readsIndex(r.dir, r.kept)).index).toBe(true);
+    },
+  );
 
   it('a tracked file changed to the same size within the same second is seen', async () => {
     const r = repo({ 'a.txt': 'one\n', 'b.txt': 'b\n' });

@@ -221,4 +221,23 @@ describe('HistoryStore', () => {
     expect(s.readState('gates')).toEqual({ a: 1 });
     expect(fs.readdirSync(s.projectDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+
+  it.runIf(process.platform !== 'win32')(
+    'a state file someone else could have written is not read (the rule acts on the gate records)',
+    () => {
+      const s = store();
+      s.writeState('gates', { passed: true });
+      const file = path.join(s.projectDir, 'gates.json');
+      for (const mode of [0o620, 0o602, 0o666]) {
+        fs.chmodSync(file, mode);
+        expect(s.readState('gates'), mode.toString(8)).toBeUndefined();
+      }
+      fs.chmodSync(file, 0o600);
+      expect(s.readState('gates')).toEqual({ passed: true });
+      // a link in its place, even to the user's own file, is not followed
+      fs.renameSync(file, `${file}.real`);
+      fs.symlinkSync(`${file}.real`, file);
+      expect(s.readState('gates')).toBeUndefined();
+    },
+  );
 });

@@ -368,10 +368,14 @@ export class HistoryStore {
     return parseJournal(this.readProjectEvents(limit));
   }
 
-  /** A small JSON state file of the project (e.g. the gate records), or undefined. */
+  /**
+   * A small JSON state file of the project (e.g. the gate records), or undefined; also where someone else could
+   * have written it (another user's, or writable by others): the rule acts on what it says.
+   */
   readState<T>(name: string): T | undefined {
     try {
-      return JSON.parse(readPrivateFile(path.join(this.projectDir, `${name}.json`)).toString('utf8')) as T;
+      const file = path.join(this.projectDir, `${name}.json`);
+      return JSON.parse(readPrivateFile(file, undefined, { ownOnly: true }).toString('utf8')) as T;
     } catch {
       return undefined;
     }

@@ -62,7 +62,8 @@ interface StatCache {
 function readCache(file: string | undefined): StatCache {
   if (!file) return { version: 2, entries: {} };
   try {
-    const c = JSON.parse(readPrivateFile(file).toString('utf8')) as StatCache;
+    // not one someone else could have written: a kept entry stands for a file's content unread
+    const c = JSON.parse(readPrivateFile(file, undefined, { ownOnly: true }).toString('utf8')) as StatCache;
     if (c?.version === 2 && c.entries && typeof c.entries === 'object') {
       const k = c.clean;
       const valid =
