@@ -88,9 +88,14 @@ describe('the CLI’s standard output', () => {
     const t = temp();
     const hook = path.join(t, 'hook.cjs');
     const loaded = path.join(t, 'loaded.json');
+    // the modules the run loaded, and where it first asked for crypto or stream (a failure says why)
     fs.writeFileSync(
       hook,
-      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`,
+      `const why = {}; const M = require('node:module'); const load = M._load;\n` +
+        `M._load = function (r, ...a) { const k = r.replace(/^node:/, '');\n` +
+        `  if ((k === 'crypto' || k === 'stream') && !why[k]) why[k] = new Error().stack.split('\\n').slice(2, 14).join('\\n');\n` +
+        `  return load.call(this, r, ...a); };\n` +
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify({ modules: process.moduleLoadList, why })));\n`,
     );
     const outFile = path.join(t, 'out.txt');
     const fd = fs.openSync(outFile, 'w');
@@ -111,10 +116,13 @@ describe('the CLI’s standard output', () => {
     expect(out).toMatch(/^quiet {2}/);
     expect(out).toMatch(/allowed {2}local/);
     expect(out).toMatch(/no runs yet/);
-    const modules = JSON.parse(fs.readFileSync(loaded, 'utf8')) as string[];
+    const { modules, why } = JSON.parse(fs.readFileSync(loaded, 'utf8')) as {
+      modules: string[];
+      why: Record<string, string>;
+    };
     expect(modules).toContain('NativeModule fs'); // the list is the real one
-    expect(modules).not.toContain('NativeModule stream');
-    expect(modules).not.toContain('NativeModule crypto');
+    expect(modules, why.stream).not.toContain('NativeModule stream');
+    expect(modules, why.crypto).not.toContain('NativeModule crypto');
   });
 
   it('a run’s 300 KB of step output into a non-blocking pipe read slowly: every line, in order', async () => {
