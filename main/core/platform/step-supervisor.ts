@@ -140,9 +140,18 @@ const flush = () => {
   outbox = '';
   if (text && supervisor?.stdin?.writable) supervisor.stdin.write(text);
 };
+let flushOnExit = false;
 const send = (line: string) => {
   if (!outbox) setImmediate(flush);
   outbox += line;
+  // Offload may end before that turn comes (`offload run … | head -1`: the reader went away, exit 141): the lines
+  // go out as it exits, starting the supervisor if need be, which then sees the end at once and ends the steps.
+  if (!flushOnExit) {
+    flushOnExit = true;
+    process.once('exit', () => {
+      if (outbox) flush();
+    });
+  }
 };
 
 function start(): ChildProcess | null {
