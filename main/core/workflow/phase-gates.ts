@@ -48,10 +48,46 @@ export function emptyPhaseGates(): PhaseGateState {
   return { version: 1, seq: 0, localPasses: [] };
 }
 
-/** Reads the project's gate records (empty when none or unreadable). */
+/** A record as Offload writes it: the gates compare its fingerprint and seq, and messages show the rest. */
+function isRecord(r: unknown): r is PhaseGateRecord {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return false;
+  const o = r as Record<string, unknown>;
+  const parts = o.parts;
+  return (
+    typeof o.fingerprint === 'string' &&
+    typeof o.at === 'string' &&
+    typeof o.runId === 'string' &&
+    Number.isSafeInteger(o.seq) &&
+    typeof parts === 'object' &&
+    parts !== null &&
+    !Array.isArray(parts) &&
+    Object.values(parts).every((v) => v === undefined || typeof v === 'string')
+  );
+}
+
+const SINGLE_RECORDS = [
+  'preparePassed',
+  'prepareStarted',
+  'deployStarted',
+  'deployPassed',
+  'awsTestPassed',
+] as const;
+
+/**
+ * Reads the project's gate records; empty when none, unreadable or not as Offload writes them. A damaged file
+ * counts as a whole for nothing (the runs it asks for write it anew): dropping only the damaged records could
+ * lift a gate (a lost `deployStarted` would let an AWS test that predates the deployment count), and a record
+ * that is not an object (null) failed every run of the project until the file was removed by hand. `seq` must
+ * be at least every record's, or a new deployment would be numbered before the AWS test that preceded it.
+ */
 export function readPhaseGates(storage: PhaseGateStorage): PhaseGateState {
   const s = storage.readState<PhaseGateState>(FILE);
-  if (!s || s.version !== 1 || !Array.isArray(s.localPasses)) return emptyPhaseGates();
+  if (!s || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.localPasses))
+    return emptyPhaseGates();
+  const records: unknown[] = [...s.localPasses];
+  for (const k of SINGLE_RECORDS) if (s[k] !== undefined) records.push(s[k]);
+  if (!Number.isSafeInteger(s.seq) || !records.every(isRecord)) return emptyPhaseGates();
+  if (records.some((r) => (r as PhaseGateRecord).seq > s.seq)) return emptyPhaseGates();
   return s;
 }
 
