@@ -14,7 +14,18 @@ if (major < 22 || (major === 22 && minor < 12)) {
 // `offload --version` alone: answered from package.json before the CLI is loaded (start-up, issue 20).
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const { readFileSync } = require('node:fs');
+  const { readFileSync, writeSync } = require('node:fs');
+  // As run() below: a reader that went away (`| head -0`) ends the output, exit 0; output that cannot be
+  // written (`> /dev/full`) is one line and exit 1, not a stack trace.
+  process.stdout.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(0);
+    try {
+      writeSync(2, `offload: cannot write the output: ${err && err.message}\n`);
+    } catch {
+      // stderr is gone too
+    }
+    process.exit(1);
+  });
   process.stdout.write(`${JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8')).version}\n`);
   return;
 }

@@ -167,3 +167,28 @@ describe('output that cannot be written', () => {
     }
   }, 30_000);
 });
+
+describe('`offload --version`, answered before the CLI is loaded', () => {
+  it('into /dev/full: one line and exit 1; into a pipe its reader closed: exit 0; neither a stack trace', async () => {
+    for (const arg of ['--version', '-V']) {
+      const full = fs.openSync('/dev/full', 'w');
+      const r = spawnSync(process.execPath, [CLI, arg], {
+        stdio: ['ignore', full, 'pipe'],
+        encoding: 'utf8',
+      });
+      fs.closeSync(full);
+      expect([arg, r.status, r.stderr]).toEqual([
+        arg,
+        1,
+        'offload: cannot write the output: ENOSPC: no space left on device, write\n',
+      ]);
+      // `offload --version | head -0`: the reader is gone before the line is written
+      const child = spawn(process.execPath, [CLI, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.destroy();
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect([arg, code, stderr]).toEqual([arg, 0, '']);
+    }
+  }, 30_000);
+});
