@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { runGit as runProjectGit } from '../../main/core/boundary/git';
 import { computeFingerprint } from '../../main/core/workflow/fingerprint';
 import { readIndex } from '../../main/core/workflow/fingerprint-index';
 import { runGit } from '../../main/core/platform/git';
@@ -83,6 +84,8 @@ describe.runIf(process.platform === 'linux')('a crafted index', () => {
         [0o100644, id, 'sub/../../outside/secret.txt'],
       ]),
     );
+    // git's path on PATH is looked up once a process: looked up now, so what is watched is the index's names
+    await runProjectGit(dir, ['--version']);
     const { result, paths } = await touched(() => computeFingerprint({ dir, configHash: 'c' }));
     expect([...result.manifest.keys()]).toEqual(['a.txt', 'linkdir']);
     expect(paths.filter((p) => !p.startsWith(`${dir}/`) && p !== dir)).toEqual([]);

@@ -3,8 +3,9 @@
  * file that would block git (a FIFO, a device: git-config.ts), which would otherwise hold a command for git's
  * whole time limit; with every program the repository could name switched off (platform/git.ts).
  */
-import { runGit as runGitOnMachine, type GitOptions, type GitResult } from '../platform/git';
+import { gitProgram, runGit as runGitOnMachine, type GitOptions, type GitResult } from '../platform/git';
 import { gitConfigHazard } from './git-config';
+import { gitWorkTreeRoot, isWithin, realpathOrSelf } from './project-paths';
 
 /** runGit's answer, and why git was not run (`code` -1) where the repository's configuration would block it. */
 export type ProjectGitResult = GitResult & { hazard?: string };
@@ -28,5 +29,11 @@ export async function runGit(
 ): Promise<ProjectGitResult> {
   const hazard = gitHazard(cwd);
   if (hazard) return { code: -1, stdout: Buffer.alloc(0), hazard };
-  return runGitOnMachine(cwd, args, opts);
+  // git from PATH, but never from a folder of the project's work tree (direnv's PATH_add, `npm run`'s
+  // node_modules/.bin name such folders absolutely): a `git` the repository ships is not Offload's to run
+  const root = realpathOrSelf(gitWorkTreeRoot(cwd) ?? cwd);
+  const pathVar = opts.env?.PATH ?? process.env.PATH ?? process.env.Path;
+  const program = gitProgram(pathVar, (dir) => !isWithin(root, realpathOrSelf(dir)), root);
+  if (!program) return { code: -1, stdout: Buffer.alloc(0) };
+  return runGitOnMachine(cwd, args, { ...opts, program });
 }

@@ -40,21 +40,30 @@ export interface GitOptions {
   onStdout?: (chunk: Buffer) => void;
   /** Kill git after this long (GIT_TIMEOUT_MS unless given). */
   timeoutMs?: number;
+  /** The git to run (an absolute path: gitProgram); by default the one on PATH. */
+  program?: string;
 }
 
 /**
  * git's absolute path on PATH, looked up once per PATH: the child then runs it at once, where a bare `git` has
  * it try every PATH folder before it (a failed exec each, while Node waits for the child to start). A folder
  * named relatively on PATH is never used: the child runs in the project folder, where it would find a `git` the
- * repository put there (so would Windows, which looks in the current folder first). Undefined where there is
+ * repository put there (so would Windows, which looks in the current folder first); nor one `usable` refuses
+ * (boundary/git.ts: the project's own folders), `key` naming that choice in the memo. Undefined where there is
  * none: git is not run, as where it is not installed.
  */
-let gitOnPath: { path: string | undefined; program: string | undefined } | undefined;
-function gitProgram(pathVar: string | undefined): string | undefined {
-  if (gitOnPath && gitOnPath.path === pathVar) return gitOnPath.program;
-  const dirs = (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d));
+const looked = new Map<string, string | undefined>();
+export function gitProgram(
+  pathVar: string | undefined,
+  usable: (dir: string) => boolean = () => true,
+  key = '',
+): string | undefined {
+  const memo = `${key}\0${pathVar ?? ''}`;
+  if (looked.has(memo)) return looked.get(memo);
+  const dirs = (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d) && usable(d));
   const program = findExecutable('git', { ...process.env, PATH: dirs.join(path.delimiter) });
-  gitOnPath = { path: pathVar, program };
+  if (looked.size >= 64) looked.clear();
+  looked.set(memo, program);
   return program;
 }
 
@@ -89,7 +98,7 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
       GIT_EXTERNAL_DIFF: '',
       LC_ALL: 'C',
     };
-    const program = gitProgram(env.PATH ?? env.Path);
+    const program = opts.program ?? gitProgram(env.PATH ?? env.Path);
     if (!program) {
       resolve({ code: -1, stdout: Buffer.alloc(0) });
       return;
