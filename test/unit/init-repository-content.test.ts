@@ -44,3 +44,27 @@ it('asks the user to check a requirements file that installs from another packag
   expect(JSON.stringify(findings)).not.toContain('hunter2');
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+it.runIf(process.platform !== 'win32')(
+  'probes no program the repository ships, also where PATH names its folder absolutely (direnv PATH_add)',
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-init-path-'));
+    const marker = path.join(dir, 'RAN');
+    fs.writeFileSync(path.join(dir, 'docker-compose.yml'), 'services:\n  web:\n    image: nginx\n');
+    fs.mkdirSync(path.join(dir, 'bin'));
+    for (const name of ['docker', 'python3', 'python'])
+      fs.writeFileSync(path.join(dir, 'bin', name), `#!/bin/sh\necho ran > ${JSON.stringify(marker)}\n`, {
+        mode: 0o755,
+      });
+    fs.writeFileSync(path.join(dir, 'requirements.txt'), 'pytest\n');
+    const before = process.env.PATH;
+    process.env.PATH = `${path.join(dir, 'bin')}:${before}`;
+    try {
+      initConfig(dir);
+    } finally {
+      process.env.PATH = before;
+    }
+    expect(fs.existsSync(marker)).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+);

@@ -126,7 +126,7 @@ function todoSteps(plan: Plan): Finding[] {
  */
 export function initConfig(dir: string, opts: InitOptions = {}): { text: string; findings: Finding[] } {
   const root = path.resolve(dir);
-  const tools = opts.tools ?? hostToolchain();
+  const tools = opts.tools ?? hostToolchain(process.env, root);
   const plan = emptyPlan(root);
   for (const detect of DETECTORS) {
     // One file a detector cannot make sense of costs that part of the detection, never the whole of init.

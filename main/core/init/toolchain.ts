@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findExecutable } from '../platform/shell';
+import { findExecutable, pathWithout } from '../platform/shell';
+import { gitWorkTreeRoot, isWithin, realpathOrSelf } from '../boundary/project-paths';
 
 /** The tools `offload init` may rely on. */
 export interface Toolchain {
@@ -24,20 +25,16 @@ export interface Toolchain {
 
 const PROBE_TIMEOUT_MS = 10_000;
 
-/** PATH without relative entries (`.`, `bin`, empty): those resolve against wherever init was started. */
-export function absolutePath(pathVar: string, platform: NodeJS.Platform = process.platform): string {
-  const p = platform === 'win32' ? path.win32 : path.posix;
-  const sep = platform === 'win32' ? ';' : ':';
-  return pathVar
-    .split(sep)
-    .filter((d) => d && p.isAbsolute(d))
-    .join(sep);
-}
-
-/** The toolchain of this machine, as seen with `env` (its PATH, absolute entries only). */
-export function hostToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
+/**
+ * The toolchain of this machine, as seen with `env`: its PATH's absolute folders, less those inside the project
+ * folder `projectDir` (direnv's PATH_add names them absolutely): init runs before trust, and a probe must not
+ * run a program the repository ships.
+ */
+export function hostToolchain(env: NodeJS.ProcessEnv = process.env, projectDir?: string): Toolchain {
   const pathKey = env.PATH !== undefined || process.platform !== 'win32' ? 'PATH' : 'Path';
-  const probeEnv: NodeJS.ProcessEnv = { ...env, [pathKey]: absolutePath(env[pathKey] ?? '') };
+  const root = projectDir && realpathOrSelf(gitWorkTreeRoot(projectDir) ?? projectDir);
+  const outside = (dir: string) => !root || !isWithin(root, realpathOrSelf(dir));
+  const probeEnv: NodeJS.ProcessEnv = { ...env, [pathKey]: pathWithout(env[pathKey] ?? '', outside) };
   return {
     which: (name) => findExecutable(name, probeEnv),
     succeeds(command, args) {

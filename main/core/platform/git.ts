@@ -5,8 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { findExecutable } from './shell';
+import { findExecutable, pathWithout } from './shell';
 
 /** `-c` settings that keep the repository's configuration from starting programs. */
 const NEUTRAL_CONFIG: readonly string[] = [
@@ -60,8 +59,7 @@ export function gitProgram(
 ): string | undefined {
   const memo = `${key}\0${pathVar ?? ''}`;
   if (looked.has(memo)) return looked.get(memo);
-  const dirs = (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d) && usable(d));
-  const program = findExecutable('git', { ...process.env, PATH: dirs.join(path.delimiter) });
+  const program = findExecutable('git', { ...process.env, PATH: pathWithout(pathVar ?? '', usable) });
   if (looked.size >= 64) looked.clear();
   looked.set(memo, program);
   return program;

@@ -30,6 +30,24 @@ export class ShellNotFoundError extends Error {
   }
 }
 
+/**
+ * PATH without the folders a program Offload runs must not come from: relative ones (`.`, `bin`, empty), which
+ * resolve against wherever the program runs (a project folder), and those `usable` refuses (a project's own
+ * folders named absolutely: boundary/git.ts, init's probes).
+ */
+export function pathWithout(
+  pathVar: string,
+  usable: (dir: string) => boolean = () => true,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const sep = platform === 'win32' ? ';' : ':';
+  return pathVar
+    .split(sep)
+    .filter((d) => d && p.isAbsolute(d) && usable(d))
+    .join(sep);
+}
+
 /** Finds an executable on PATH (honouring PATHEXT on Windows); undefined when absent. */
 export function findExecutable(
   name: string,
