@@ -215,6 +215,30 @@ describe('gates', () => {
     expect((await h.engine.availability()).find((w) => w.name === 'shutdown')?.allowed).toBe(false);
   });
 
+  it('AWS testing where every step failed under continue-on-error verified nothing: the run fails, shutdown stays blocked', async () => {
+    const yaml = YAML.replace(
+      '        run: test ! -f fail-aws-test && mkdir -p build && touch build/aws-test-ran\n',
+      '        run: test ! -f fail-aws-test && mkdir -p build && touch build/aws-test-ran\n        continue-on-error: true\n',
+    );
+    expect(yaml).toContain('continue-on-error: true');
+    const dir = makeProject(yaml, { '.gitignore': 'build/\nfail-aws-test\n' });
+    gitInit(dir);
+    const h = harness(dir, { dataDir: tempDir('data') });
+    expect((await h.engine.run('infrastructure')).status).toBe('passed');
+    fs.writeFileSync(path.join(dir, 'fail-aws-test'), '');
+    const s = await h.engine.run('services');
+    expect(s.status).toBe('failed');
+    expect(s.reason).toMatch(
+      /every AWS test failed \(Test on AWS; each is continue-on-error\): AWS testing verified nothing/,
+    );
+    expect((await h.engine.run('shutdown')).status).toBe('blocked');
+    expect(ran(dir, 'shutdown-ran')).toBe(false);
+    // one that passes is a pass
+    fs.rmSync(path.join(dir, 'fail-aws-test'));
+    expect((await h.engine.run('test')).status).toBe('passed');
+    expect((await h.engine.run('shutdown')).status).toBe('passed');
+  });
+
   it('shutdown needs AWS testing after infrastructure changes too; where only aws-prepare deploys, its pass', async () => {
     const yaml = YAML.replace(
       / {2}aws-deploy:\n {4}steps:\n {6}- name: Deploy\n {8}run: [^\n]*\n/,

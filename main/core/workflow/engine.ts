@@ -17,6 +17,7 @@ import {
   checkPhaseGate,
   type PhaseGateContext,
   notePhasePassed,
+  phaseOutcome,
   notePhaseStarted,
   readPhaseGates,
   unsatisfiableGate,
@@ -430,9 +431,7 @@ export class Engine {
         const how = isTodoStep(step.name) ? 'is to fill in —' : 'failed:';
         return { status: 'failed', reason: `step "${step.name}" ${how} ${r.reason}` };
       }
-      return softFailures.length
-        ? { status: 'passed', reason: `passed with continue-on-error failures: ${softFailures.join(', ')}` }
-        : { status: 'passed' };
+      return phaseOutcome(phase, this.o.config.phases[phase].steps.length, softFailures);
     } finally {
       this.keepOutputs(active.runId, toKeep, masker);
     }
