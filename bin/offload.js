@@ -11,21 +11,37 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
+/**
+ * What an output stream's error does: a reader that went away (`offload … | head`) ends the output, with
+ * `closedCode()`; output that cannot be written (`> /dev/full`, a full disk, an I/O error) is said in one line,
+ * not a stack trace, and never exit 0 (`failedCode()`), since what the command had to say is lost.
+ */
+function outputError(closedCode, failedCode) {
+  return (err) => {
+    if (err && err.code === 'EPIPE') process.exit(closedCode());
+    if (err && typeof err.code === 'string' && err.syscall === 'write') {
+      try {
+        require('node:fs').writeSync(2, `offload: cannot write the output: ${err.message}\n`);
+      } catch {
+        // stderr is gone too
+      }
+      process.exit(failedCode());
+    }
+    throw err;
+  };
+}
+
 // `offload --version` alone: answered from package.json before the CLI is loaded (start-up, issue 20).
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const { readFileSync, writeSync } = require('node:fs');
-  // As run() below: a reader that went away (`| head -0`) ends the output, exit 0; output that cannot be
-  // written (`> /dev/full`) is one line and exit 1, not a stack trace.
-  process.stdout.on('error', (err) => {
-    if (err && err.code === 'EPIPE') process.exit(0);
-    try {
-      writeSync(2, `offload: cannot write the output: ${err && err.message}\n`);
-    } catch {
-      // stderr is gone too
-    }
-    process.exit(1);
-  });
+  const { readFileSync } = require('node:fs');
+  process.stdout.on(
+    'error',
+    outputError(
+      () => 0,
+      () => 1,
+    ),
+  );
   process.stdout.write(`${JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8')).version}\n`);
   return;
 }
@@ -50,20 +66,10 @@ function run(cli, saveCodeCache) {
   // `offload … | head`: the reader went away; that is the end of the output, not an error. A command still at
   // work (a run's steps) ends there too: 141, the shell's code for a closed pipe, never 0 as if it had passed.
   let finished = false;
-  const onError = (err) => {
-    if (err && err.code === 'EPIPE') process.exit(finished ? (process.exitCode ?? 0) : 141);
-    // Output that cannot be written (`> /dev/full`, a full disk, an I/O error): said in one line, not a stack
-    // trace, and never exit 0, since what the command had to say is lost.
-    if (err && typeof err.code === 'string' && err.syscall === 'write') {
-      try {
-        require('node:fs').writeSync(2, `offload: cannot write the output: ${err.message}\n`);
-      } catch {
-        // stderr is gone too
-      }
-      process.exit(finished && process.exitCode ? process.exitCode : 1);
-    }
-    throw err;
-  };
+  const onError = outputError(
+    () => (finished ? (process.exitCode ?? 0) : 141),
+    () => (finished && process.exitCode ? process.exitCode : 1),
+  );
   /** The stdout and stderr streams Node made (a pipe's may still hold output the reader has not taken). */
   const streams = [];
   // Node makes process.stdout and process.stderr when they are first read (the CLI writes a file or a pipe

@@ -5,7 +5,7 @@
  */
 import { gitProgram, runGit as runGitOnMachine, type GitOptions, type GitResult } from '../platform/git';
 import { gitConfigHazard } from './git-config';
-import { gitWorkTreeRoot, isWithin, realpathOrSelf } from './project-paths';
+import { projectTree } from './project-paths';
 
 /** runGit's answer, and why git was not run (`code` -1) where the repository's configuration would block it. */
 export type ProjectGitResult = GitResult & { hazard?: string };
@@ -31,9 +31,9 @@ export async function runGit(
   if (hazard) return { code: -1, stdout: Buffer.alloc(0), hazard };
   // git from PATH, but never from a folder of the project's work tree (direnv's PATH_add, `npm run`'s
   // node_modules/.bin name such folders absolutely): a `git` the repository ships is not Offload's to run
-  const root = realpathOrSelf(gitWorkTreeRoot(cwd) ?? cwd);
+  const tree = projectTree(cwd);
   const pathVar = opts.env?.PATH ?? process.env.PATH ?? process.env.Path;
-  const program = gitProgram(pathVar, (dir) => !isWithin(root, realpathOrSelf(dir)), root);
+  const program = gitProgram(pathVar, tree.outside, tree.root);
   if (!program) return { code: -1, stdout: Buffer.alloc(0) };
   return runGitOnMachine(cwd, args, { ...opts, program });
 }

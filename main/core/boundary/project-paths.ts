@@ -48,6 +48,15 @@ export function gitWorkTreeRoot(dir: string): string | undefined {
   return dotGit === undefined ? undefined : path.dirname(dotGit);
 }
 
+/**
+ * The work tree holding `dir` (its real path; `dir` itself outside one) and whether a folder lies outside it:
+ * PATH folders a program Offload runs may come from (boundary/git.ts, init's probes), never the repository's.
+ */
+export function projectTree(dir: string): { root: string; outside(folder: string): boolean } {
+  const root = realpathOrSelf(gitWorkTreeRoot(dir) ?? dir);
+  return { root, outside: (folder) => !isWithin(root, realpathOrSelf(folder)) };
+}
+
 /** Where a path named in offload.yml resolves, and why it is refused when it is. */
 export interface ProjectPath {
   /** The real path it resolves to (a file not there yet: its nearest existing folder's real path joined). */

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findExecutable, pathWithout } from '../platform/shell';
-import { gitWorkTreeRoot, isWithin, realpathOrSelf } from '../boundary/project-paths';
+import { projectTree } from '../boundary/project-paths';
 
 /** The tools `offload init` may rely on. */
 export interface Toolchain {
@@ -32,8 +32,7 @@ const PROBE_TIMEOUT_MS = 10_000;
  */
 export function hostToolchain(env: NodeJS.ProcessEnv = process.env, projectDir?: string): Toolchain {
   const pathKey = env.PATH !== undefined || process.platform !== 'win32' ? 'PATH' : 'Path';
-  const root = projectDir && realpathOrSelf(gitWorkTreeRoot(projectDir) ?? projectDir);
-  const outside = (dir: string) => !root || !isWithin(root, realpathOrSelf(dir));
+  const outside = projectDir === undefined ? undefined : projectTree(projectDir).outside;
   const probeEnv: NodeJS.ProcessEnv = { ...env, [pathKey]: pathWithout(env[pathKey] ?? '', outside) };
   return {
     which: (name) => findExecutable(name, probeEnv),
