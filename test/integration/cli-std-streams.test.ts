@@ -78,7 +78,11 @@ async function runIntoNonBlockingPipe(delayMs: number) {
 
 describe('the CLI’s standard output', () => {
   it('`offload status` into a file: the whole answer, and neither Node’s stream module nor node:crypto loaded', async () => {
-    const dir = makeProject('name: quiet\nphases:\n  local:\n    steps:\n      - run: "true"\n');
+    // no model server recognised: one running on this machine (a developer's Ollama) is asked what it holds,
+    // over a socket, which is work of another kind than this test's
+    const dir = makeProject(
+      'name: quiet\nphases:\n  local:\n    steps:\n      - run: "true"\nmodels:\n  builtin: false\n',
+    );
     const data = tempDataDir();
     trustProject(dir, data);
     // as a user's project is: offload.yml not written in the last seconds, and its model kept by an earlier
