@@ -6,8 +6,8 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
     `offload: needs Node.js 22.12 or later (the 22 or 24 LTS); this is Node ${process.versions.node}. ` +
-      'Install the current LTS (https://nodejs.org), or run it with the Node this project installs: ' +
-      '`npx offload …` (or `npm run offload -- …`) in the Offload folder\n',
+      'Install the current LTS (https://nodejs.org), or use the Node this project installs: ' +
+      "`. scripts/provision-node.sh` in the Offload folder puts it on your shell's PATH (README, Set-up)\n",
   );
   process.exit(1);
 }
