@@ -15,9 +15,12 @@ interface CodeCache {
   cacheDir(env: NodeJS.ProcessEnv, platform?: NodeJS.Platform, home?: string): string;
   commandOf(args: string[]): string;
   privateDir(dir: string): string | undefined;
+  SELF_WRAPPER: [string, string];
 }
 const CODE_CACHE = path.join(path.dirname(CLI), 'code-cache.js');
-const { cacheDir, commandOf, privateDir } = createRequire(import.meta.url)(CODE_CACHE) as CodeCache;
+const { cacheDir, commandOf, privateDir, SELF_WRAPPER } = createRequire(import.meta.url)(
+  CODE_CACHE,
+) as CodeCache;
 
 /**
  * Loads `file` with its cache in a process of its own (one V8 keeps compiled scripts in memory, so a second
@@ -42,10 +45,16 @@ const temp = () => {
   temps.push(t);
   return t;
 };
-/** A CommonJS file whose value() returns `word` (same length for words of the same length). */
+/**
+ * A CommonJS file, in its own module wrapper as the build writes the CLI, whose value() returns `word` (same
+ * length for words of the same length).
+ */
 const module = (dir: string, word: string) => {
   const file = path.join(dir, 'cli.cjs');
-  fs.writeFileSync(file, `exports.value = function value() { return ${JSON.stringify(word)}; };\n`);
+  fs.writeFileSync(
+    file,
+    `${SELF_WRAPPER[0]}\nexports.value = function value() { return ${JSON.stringify(word)}; };${SELF_WRAPPER[1]}\n`,
+  );
   return file;
 };
 /** A fresh folder with the cache folder `dir` (OFFLOAD_CACHE_DIR in `env`) and, given a word, a module `file`. */
@@ -185,6 +194,23 @@ describe('bin/code-cache.js', () => {
         value: 'value',
       });
     expect(fs.existsSync(dir) ? cacheFiles(dir) : []).toEqual([]);
+  });
+
+  it('the built CLI is in its own module wrapper: the same exports required by Node and compiled as a script', () => {
+    const file = path.join(path.dirname(CLI), '..', 'dist', 'cli.cjs');
+    const source = fs.readFileSync(file, 'utf8');
+    expect(source.startsWith(SELF_WRAPPER[0])).toBe(true);
+    const script = `const vm = require('node:vm'); const m = { exports: {} };
+const f = new vm.Script(require('node:fs').readFileSync(${JSON.stringify(file)}, 'utf8')).runInThisContext();
+f(m.exports, require, m, ${JSON.stringify(file)}, ${JSON.stringify(path.dirname(file))});
+const r = require(${JSON.stringify(file)});
+process.stdout.write(JSON.stringify([typeof f, Object.keys(m.exports).sort(), Object.keys(r).sort()]));`;
+    const [kind, asScript, required] = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }),
+    ) as [string, string[], string[]];
+    expect(kind).toBe('function');
+    expect(asScript).toContain('main');
+    expect(required).toEqual(asScript);
   });
 
   it('names the command an argument list runs, and the platform’s cache folder', () => {
