@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
+import { buildCli } from './cli-parts.mjs';
 import path from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -190,6 +191,49 @@ const [CLI_WRAPPER_OPEN, CLI_WRAPPER_CLOSE] = createRequire(import.meta.url)(
   '../bin/code-cache.js',
 ).SELF_WRAPPER;
 
+/** The CLI options every file of it is built with (the main file adds its own wrapper). */
+const cliOptions = {
+  ...common,
+  platform: 'node',
+  // CommonJS: the main file is compiled by bin/offload.js with a V8 code cache made after a command ran
+  // (bin/code-cache.js): what each command runs comes compiled from the cache, where Node's compile cache holds
+  // only what V8 compiled before the code ran (issue 20).
+  format: 'cjs',
+  // Minified (whitespace, syntax and local names; the map beside it gives a stack trace's names back): less
+  // source to read, decode and keep in memory (V8 holds a script's source for its lazily compiled functions),
+  // and a smaller code cache: each command's start reads, decodes and deserializes both (issue 20). Nothing
+  // reads a function's or class's name (errors set their own `name`).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: true,
+  external: cliExternal,
+  plugins: [lazyModules],
+};
+
+/**
+ * The CLI: the main file (dist/cli.cjs) with commander inlined, which every command loads, and a part for each
+ * `import()` of Offload's own code (scripts/cli-parts.mjs); yaml is a lazy part (LAZY_PARTS), and everything
+ * heavy (the AWS SDK, the Kubernetes client, Ajv…) stays external and is required on first use.
+ */
+function buildCliFiles() {
+  return buildCli({
+    out,
+    entry: 'main/cli/index.ts',
+    mainOptions: {
+      ...cliOptions,
+      outExtension: { '.js': '.cjs' },
+      metafile: true,
+      // The file is its own CommonJS wrapper: required (Node's loader, `watch`, the batch test runner) it runs
+      // as a module; compiled as a script (bin/code-cache.js) its value is the wrapper function itself. Node's
+      // `Module.wrap(source)` instead makes a new string of the whole source, which V8 then copies once more
+      // to compile it: ~4 ms of each start here for 670 KB (issue 20).
+      banner: { js: CLI_WRAPPER_OPEN },
+      footer: { js: CLI_WRAPPER_CLOSE },
+    },
+    partOptions: cliOptions,
+  });
+}
+
 // Earlier builds made the CLI as ES module chunks named by content hash (dist/cli*.mjs): removed, so dist/
 // holds only this build's CLI.
 if (!appOnly && existsSync(out))
@@ -199,35 +243,7 @@ const results = await Promise.allSettled([
   // The CLI inlines commander, which every command loads: one file to read and compile instead of module
   // lookups; yaml is a lazy part (LAZY_PARTS), and everything heavy (the AWS SDK, the Kubernetes client, Ajv…)
   // stays external and is required on first use.
-  appOnly
-    ? Promise.resolve()
-    : build({
-        ...common,
-        entryPoints: { cli: 'main/cli/index.ts' },
-        outdir: out,
-        platform: 'node',
-        // One CommonJS file, which bin/offload.js compiles with a V8 code cache made after a command ran
-        // (bin/code-cache.js): what each command runs comes compiled from the cache, where Node's compile
-        // cache holds only what V8 compiled before the code ran (issue 20).
-        format: 'cjs',
-        // Minified (whitespace, syntax and local names; the map beside it gives a stack trace's names back): less
-        // source to read, decode and keep in memory (V8 holds a script's source for its lazily compiled functions),
-        // and a smaller code cache: each command's start reads, decodes and deserializes both (issue 20). Nothing
-        // reads a function's or class's name (errors set their own `name`).
-        minifyWhitespace: true,
-        minifySyntax: true,
-        minifyIdentifiers: true,
-        outExtension: { '.js': '.cjs' },
-        metafile: true,
-        // The file is its own CommonJS wrapper: required (Node's loader, `watch`, the batch test runner) it runs as
-        // a module; compiled as a script (bin/code-cache.js) its value is the wrapper function itself. Node's
-        // `Module.wrap(source)` instead makes a new string of the whole source, which V8 then copies once more
-        // to compile it: ~4 ms of each start here for 670 KB (issue 20).
-        banner: { js: CLI_WRAPPER_OPEN },
-        footer: { js: CLI_WRAPPER_CLOSE },
-        external: cliExternal,
-        plugins: [lazyModules],
-      }),
+  appOnly ? Promise.resolve() : buildCliFiles(),
   // The CLI's lazy parts, one file each. yaml from its ES build (the same code as its CommonJS one; only
   // `!!binary` gives a Uint8Array, not a Buffer): one module to load, where its CommonJS build is ~80.
   ...(appOnly

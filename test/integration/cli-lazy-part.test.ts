@@ -1,5 +1,5 @@
 /**
- * The CLI's lazy part (dist/yaml.cjs, scripts/build.mjs): a build missing it (an interrupted `npm run build`) or
+ * The CLI's lazy parts (dist/yaml.cjs, scripts/build.mjs; dist/cli-part-*.cjs, scripts/cli-parts.mjs): a build missing it (an interrupted `npm run build`) or
  * holding a damaged one says so in one line instead of a stack. That a command on a kept config never loads it: test/unit/code-cache.test.ts.
  */
 import { spawnSync } from 'node:child_process';
@@ -40,4 +40,43 @@ it('a build without its YAML part, or with a damaged one: one line naming the fi
   const whole = run(path.join(ROOT, 'bin', 'offload.js'));
   expect(whole.status).toBe(0);
   expect(whole.stdout).toMatch(/offload\.yml is valid: project "partial"/);
+});
+
+it("a build without one of the CLI's parts, or with a damaged one: the command that needs it says so in one line; the others run", () => {
+  // a copy of the built CLI with every file but the part `init` loads (dist/cli-part-core-init.cjs)
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-partial-build-'));
+  fs.cpSync(path.join(ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
+  const part = path.join(copy, 'dist', 'cli-part-core-init.cjs');
+  expect(fs.existsSync(part)).toBe(true);
+  fs.rmSync(part);
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  const cli = path.join(copy, 'bin', 'offload.js');
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-partial-init-'));
+  const init = () =>
+    spawnSync(process.execPath, [cli, 'init', '--no-color'], { cwd: empty, encoding: 'utf8' });
+  const missing = init();
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toBe(
+    "offload: Offload's build is incomplete (dist/cli-part-core-init.cjs is missing): run `npm run build` (or `npm install`) in the Offload folder\n",
+  );
+  expect(fs.existsSync(path.join(empty, 'offload.yml'))).toBe(false);
+  fs.writeFileSync(part, 'this is not {{ JavaScript');
+  const garbage = init();
+  expect(garbage.status).toBe(1);
+  expect(garbage.stderr).toMatch(
+    /^offload: Offload's build is damaged \(dist\/cli-part-core-init\.cjs: [^\n]+\): run `npm run build` \(or `npm install`\) in the Offload folder\n$/,
+  );
+  // a command that needs no part runs as ever
+  const dir = makeProject('name: partial\nphases:\n  local:\n    steps:\n      - run: "true"\n');
+  const valid = spawnSync(process.execPath, [cli, 'validate', '--no-color'], { cwd: dir, encoding: 'utf8' });
+  expect(valid.status).toBe(0);
+  // and the whole build's init writes the file
+  const whole = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'offload.js'), 'init', '--no-color'], {
+    cwd: empty,
+    encoding: 'utf8',
+  });
+  expect(whole.status).toBe(0);
+  expect(fs.existsSync(path.join(empty, 'offload.yml'))).toBe(true);
 });

@@ -130,6 +130,7 @@ describe('electron-builder.yml', () => {
     expect(included('test/e2e/app-standin.test.ts', config.files)).toBe(false);
     expect(included('dist/cli.cjs', config.files)).toBe(false);
     expect(included('dist/yaml.cjs', config.files)).toBe(false); // the CLI's lazy part
+    expect(included('dist/cli-part-core-init.cjs', config.files)).toBe(false); // a part of the CLI
     // electron-builder never packs its buildResources folder: it must not be where run-time files live.
     const buildResources =
       (config.directories as { buildResources?: string } | undefined)?.buildResources ?? 'build';

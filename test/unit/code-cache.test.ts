@@ -269,6 +269,8 @@ process.stdout.write(JSON.stringify([typeof f, Object.keys(m.exports).sort(), Ob
     expect(upToMachine(third.stdout)).toMatch(/^kept /);
     expect(upToMachine(third.stdout)).toBe(upToMachine(second.stdout));
     expect(third.loaded.some((f) => f.endsWith(`${path.sep}yaml.cjs`))).toBe(false);
+    // nor any part of the CLI (scripts/cli-parts.mjs): status runs from the main file alone
+    expect(third.loaded.filter((f) => /cli-part-[\w-]+\.cjs$/.test(f))).toEqual([]);
   });
 
   it('the real CLI: the same answer with and without its cache, and the cache kept private', () => {
