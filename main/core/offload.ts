@@ -6,8 +6,6 @@
  */
 import path from 'node:path';
 import type { MachineWatch } from './machine';
-import { FitCache } from './machine/fit';
-import { projectActualCost } from './aws/cost-actual';
 import type { NotifySink } from './notify';
 import { sweepOrphansOnce } from './platform/process-tree';
 import type { OpenProject } from './open-project/open-project';
@@ -22,6 +20,7 @@ import type { Notice } from './vocabulary';
 import { changeSignal } from './change-signal';
 import { journalLines } from './history/journal-text';
 import {
+  actualCostOf,
   addTo,
   openOrThrow,
   createCoreNotifier,
@@ -91,7 +90,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
   let disposed = false;
   const history = new HistoryView(() => project?.history ?? null);
   // Will it fit, for the window: recomputed when the config or the running servers change, or each minute.
-  const fit = watch ? new FitCache({ env, changed: () => changed() }) : null;
+  const fit = watch ? new (await import('./machine/fit')).FitCache({ env, changed: () => changed() }) : null;
 
   // Coalesce change notifications to one per tick: a burst of events renders once.
   const changes = changeSignal();
@@ -160,7 +159,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     fitModels: (o = {}) =>
       fitForUser(project?.config ?? null, trusted(), { ...o, env, snapshot: machine.snapshot() }),
     actualCost: (o = {}) =>
-      projectActualCost(requireOpen().opened.config, { dataDir, env, days: o.days, trusted: trusted() }),
+      actualCostOf(requireOpen().opened.config, { dataDir, env, days: o.days, trusted: trusted() }),
     machineNow: () => machineNowOf(machine),
     async switchConfig(target, o = {}) {
       if (target !== 'aws' && target !== 'local') throw new Error(`switch target must be "aws" or "local"`);
@@ -236,11 +235,9 @@ export { durationMs } from './units/duration';
 export { findConfig, secretNames } from './config';
 export { keptConfigRenewed } from './config/config-cache';
 export { resolveDataDir } from './project';
-export { githubWorkflow } from './ci/github-workflow';
-export { gitlabPipeline } from './ci/gitlab-pipeline';
-export { codebuildBuildspec } from './ci/codebuild-buildspec';
+/** `offload ci`'s writers (each CI platform's file, the repository's layout): their code loads on first use. */
+export const ciWriters = () => import('./ci/writers');
 export type { CiWorkflowInput, CiPlatform } from './ci/plan';
-export { ciFile } from './ci/plan';
-export { ciLayout, CiLayoutError, type CiLayout } from './ci/repo-layout';
+export type { CiLayout } from './ci/repo-layout';
 /** Whether stopping a model server needs the user's confirmation first (a user matcher found something unlike one). */
 export { confirmationNeeded } from './machine/matcher-breadth';

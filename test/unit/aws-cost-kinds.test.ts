@@ -20,7 +20,7 @@ import {
   unitPrices,
   type UnitPrices,
 } from '../../main/core/aws/cost';
-import { costTargets } from '../../main/core/aws/cost-estimate';
+import { costTargets } from '../../main/core/aws/cost-targets';
 import {
   priceListItem,
   US_EAST_1_EC2_PRICES,

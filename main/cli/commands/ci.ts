@@ -3,18 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
-  ciFile,
-  ciLayout,
-  CiLayoutError,
-  codebuildBuildspec,
-  githubWorkflow,
-  gitlabPipeline,
+  ciWriters,
   ProjectFileError,
   readProjectText,
   writeProjectFile,
   type CiLayout,
   type CiPlatform,
-  type CiWorkflowInput,
 } from '../../core/offload';
 import { EXIT } from '../exit-codes';
 import type { CliContext } from '../context';
@@ -23,7 +17,8 @@ import type { CliContext } from '../context';
 interface CiTarget {
   name: CiPlatform;
   description: string;
-  text: (input: CiWorkflowInput) => string;
+  /** The writer of its file (in ciWriters()). */
+  writer: 'githubWorkflow' | 'gitlabPipeline' | 'codebuildBuildspec';
   next: string;
   /** What else to do when the project is a folder of a monorepo (its file is then `file`). */
   nextInFolder: (file: string, subdir: string) => string;
@@ -33,7 +28,7 @@ const TARGETS: CiTarget[] = [
   {
     name: 'github',
     description: 'write .github/workflows/offload.yml: local first, then AWS by OIDC, one deploy at a time',
-    text: githubWorkflow,
+    writer: 'githubWorkflow',
     next: 'Next: set the repository variables OFFLOAD_AWS_ROLE_ARN (an IAM role trusting GitHub OIDC for this repository) and OFFLOAD_PACKAGE (where your team gets Offload), review and commit the file.',
     nextInFolder: (file, sub) =>
       `The project is ${sub}/ of the repository: its workflow is ${file} (one per project, so another project's is never overwritten), its steps run in ${sub}/, and a push runs it only when ${sub}/** or the workflow changed (on.push.paths).`,
@@ -42,14 +37,14 @@ const TARGETS: CiTarget[] = [
     name: 'gitlab',
     description:
       'write .gitlab-ci.yml: local stage first, then AWS by OIDC ID tokens, one deploy per environment',
-    text: gitlabPipeline,
+    writer: 'gitlabPipeline',
     next: "Next: add an IAM OIDC identity provider for your GitLab's address, set the CI/CD variables OFFLOAD_AWS_ROLE_ARN (a role trusting this project's ID tokens) and OFFLOAD_PACKAGE (where your team gets Offload), review and commit the file.",
     nextInFolder: () => '',
   },
   {
     name: 'codebuild',
     description: 'write buildspec.yml: local first, then AWS with the service role, JUnit report group',
-    text: codebuildBuildspec,
+    writer: 'codebuildBuildspec',
     next: "Next: give the CodeBuild project's service role what the deploy needs, set its environment variable OFFLOAD_PACKAGE (where your team gets Offload), add offload.yml `team:` so the team lock keeps deploys one at a time (CodeBuild has no concurrency groups), review and commit the file.",
     nextInFolder: (file, sub) =>
       `The project is ${sub}/ of the repository: set the CodeBuild project's buildspec to ${file} (CodeBuild reads buildspec.yml at the source root otherwise); the build goes into ${sub}/ itself.`,
@@ -124,18 +119,19 @@ export function registerCiCommand(program: Command, ctx: CliContext): void {
         const term = ctx.term();
         const config = (await ctx.openCore()).config()!;
         const nodeVersion = nodeVersionOf(config.dir);
+        const writers = await ciWriters();
         let layout: CiLayout;
         try {
-          layout = await ciLayout(config.dir);
+          layout = await writers.ciLayout(config.dir);
         } catch (err) {
-          if (!(err instanceof CiLayoutError)) throw err;
+          if (!(err instanceof writers.CiLayoutError)) throw err;
           term.err.write(`offload: ${err.message}\n`);
           ctx.exit(EXIT.usage);
           return;
         }
         const sub = layout.subdir;
-        const rel = ciFile(target.name, sub);
-        const text = target.text({
+        const rel = writers.ciFile(target.name, sub);
+        const text = writers[target.writer]({
           project: config.name,
           workflows: config.workflows,
           ...(config.aws?.region ? { region: config.aws.region } : {}),

@@ -6,7 +6,7 @@
  */
 import type { AwsClients } from './clients';
 import { budgetExceeded, costLine, costTotal, type CostItem } from './cost';
-import { costTargets, estimateDeployCost } from './cost-estimate';
+import { costTargets } from './cost-targets';
 import { readDeployments, type DeploymentIdentity, type StateStorage } from '../deployments';
 import type { NoticeInput } from '../notify/notifier';
 import { Poller } from '../units/poller';
@@ -149,6 +149,8 @@ export async function readCostRecord(o: {
   if (!region) return { ...base, unknown: 'no AWS region configured (aws.region or AWS_REGION)' };
   let est;
   try {
+    // the estimate's code (usage readers, price lists) loads only when AWS is asked
+    const { estimateDeployCost } = await import('./cost-estimate');
     est = await estimateDeployCost({
       clients,
       region,

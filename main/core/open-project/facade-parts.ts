@@ -18,7 +18,7 @@ import type { EngineEvent } from '../workflow/types';
 import type { OpenProject } from './open-project';
 import type { CostView } from '../aws/cost-view';
 import { reliefOf, ruleActionsOf } from './relief-view';
-import { checkProjectFit, type FitCache, type FitOptions, type FitReport } from '../machine/fit';
+import type { FitCache, FitOptions, FitReport } from '../machine/fit';
 import { freeAfterText, freedText } from '../machine/relief';
 
 /** Adds a listener to a set; returns its unsubscribe. */
@@ -272,16 +272,25 @@ export async function machineNowOf(machine: MachineWatch): Promise<ReturnType<ty
 /**
  * `offload models fit`: the models named, else the project's `models.fit.models`, else every stored model.
  * Names an untrusted offload.yml chose are read against the stores on disk only, never sent to the local Ollama.
+ * Its code loads on first use.
  */
-export function fitForUser(
+export async function fitForUser(
   config: OffloadConfig | null,
   trusted: boolean,
   o: FitOptions,
 ): Promise<FitReport> {
+  const { checkProjectFit } = await import('../machine/fit');
   if (o.names?.length || !config?.models?.fit?.models.length) return checkProjectFit(config, o);
   return checkProjectFit(config, {
     ...o,
     names: config.models.fit.models,
     ...(trusted ? {} : { ollama: null }),
   });
+}
+
+/** `offload cost`: what AWS billed the project (Cost Explorer); its code loads on first use. */
+export async function actualCostOf(
+  ...args: Parameters<typeof import('../aws/cost-actual').projectActualCost>
+): ReturnType<typeof import('../aws/cost-actual').projectActualCost> {
+  return (await import('../aws/cost-actual')).projectActualCost(...args);
 }

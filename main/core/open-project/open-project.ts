@@ -14,7 +14,6 @@ import { labelErrors } from '../deployments';
 import { deployedSource, driftOf } from '../deployments/drift';
 import { journalErrors } from '../deployments/signals';
 import type { MachineWatch } from '../machine';
-import { checkProjectFit } from '../machine/fit';
 import { Notifier } from '../notify';
 import { LocalLogWatch } from '../notify/local-logs';
 import { removeStaleTemps } from '../platform/atomic-file';
@@ -157,7 +156,9 @@ export class OpenProject {
       fitCheck: async () =>
         config.models?.fit?.models.length
           ? (
-              await checkProjectFit(config, {
+              await (
+                await import('../machine/fit')
+              ).checkProjectFit(config, {
                 names: config.models.fit.models,
                 env,
                 snapshot: machine.snapshot(),
