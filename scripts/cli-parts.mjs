@@ -24,9 +24,14 @@ const partFile = (entry) =>
     .replace(/[^\w]+/g, '-')}.cjs`;
 
 const TABLE = 'offload-shared-modules';
-/** A part's file: a function of the main file's shared modules that returns the part's exports. */
-const PART_OPEN = `module.exports = function (__offloadShared) { var module = { exports: {} }, exports = module.exports;`;
-const PART_CLOSE = `\nreturn module.exports; };`;
+/**
+ * A part's file: a function of the main file's shared modules that returns the part's exports, made once per
+ * process however many files load the part.
+ */
+const PART_OPEN =
+  'var __offloadPart; module.exports = function (__offloadShared) { if (__offloadPart) return __offloadPart; ' +
+  'var module = { exports: {} }, exports = module.exports;';
+const PART_CLOSE = `\nreturn (__offloadPart = module.exports); };`;
 
 /**
  * What the main file (or a part) does at an `import()` of a part: loads the part's file once, gives it the
@@ -49,13 +54,22 @@ function partStub(file, table) {
 /**
  * An esbuild plugin for one file of the CLI (the main file or a part). `inMain`: the modules the main file holds.
  * - An `import()` of Offload's code the main file does not hold becomes that part's stub (above); `parts`
- *   collects those entries.
+ *   collects those entries. In a part, a static import of another part's entry (`entries`) is that part's
+ *   stub too (a part is loaded synchronously; it is only ever one instance).
  * - In a part, a module the main file holds becomes the main file's instance; `used` collects them.
  * - In the main file, the table of the modules the parts take (`exposed`): made when a part first loads, so
  *   it costs a command that loads no part nothing; a module it names that nothing else imports is in the main
  *   file only for the parts.
  */
-function partsPlugin({ isPart, inMain, exposed = new Set(), parts = new Set(), used = new Set() }) {
+function partsPlugin({
+  isPart,
+  inMain,
+  self,
+  entries = new Set(),
+  exposed = new Set(),
+  parts = new Set(),
+  used = new Set(),
+}) {
   return {
     name: 'cli-parts',
     setup(b) {
@@ -75,7 +89,8 @@ function partsPlugin({ isPart, inMain, exposed = new Set(), parts = new Set(), u
           used.add(target);
           return { path: target, namespace: 'cli-shared' };
         }
-        if (args.kind === 'dynamic-import' && !inMain.has(target)) {
+        if ((args.kind === 'dynamic-import' || (isPart && entries.has(target))) && !inMain.has(target)) {
+          if (target === self) return undefined;
           parts.add(target);
           return { path: target, namespace: 'cli-part-stub' };
         }
@@ -116,11 +131,12 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
   mkdirSync(out, { recursive: true });
   const analysis = { write: false, outdir: out, sourcemap: false, metafile: true };
   const inputsOf = (r) => Object.keys(r.metafile.inputs).filter(own).map(rel);
-  // The main file, then every part it starts (and the parts they start), until what the main file holds is
-  // stable: a module two parts would hold is put in the main file (it names it in its table), and with it
-  // whatever that module imports.
+  // The main file, then every part it starts (and the parts they start), until what the main file holds and the
+  // parts are stable: a module two parts would hold is put in the main file (it names it in its table), and with
+  // it whatever that module imports; a part's entry another part imports is loaded as that part.
   let inMain = new Set();
   let forced = new Set();
+  let entries = new Set();
   let parts;
   for (let round = 0; ; round++) {
     if (round > 8) throw new Error('cli parts: what the main file holds does not settle');
@@ -147,7 +163,7 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
         ...analysis,
         entryPoints: [p],
         plugins: [
-          partsPlugin({ isPart: true, inMain: nowInMain, parts: found, used }),
+          partsPlugin({ isPart: true, inMain: nowInMain, self: p, entries, parts: found, used }),
           ...partOptions.plugins,
         ],
       });
@@ -157,11 +173,14 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
     const holders = new Map();
     for (const { own: mods } of parts.values())
       for (const m of mods) holders.set(m, (holders.get(m) ?? 0) + 1);
-    const doubled = [...holders].filter(([, n]) => n > 1).map(([m]) => m);
-    const settled =
-      doubled.length === 0 && [...nowInMain].every((m) => inMain.has(m)) && nowInMain.size === inMain.size;
+    const doubled = [...holders].filter(([m, n]) => n > 1 && !parts.has(m)).map(([m]) => m);
+    const same = (a, b) => a.size === b.size && [...a].every((m) => b.has(m));
+    // doubles count once every part is known (a part's entry another part imports is no double)
+    const known = same(new Set(parts.keys()), entries);
+    const settled = known && doubled.length === 0 && same(nowInMain, inMain);
     inMain = nowInMain;
-    forced = new Set([...forced, ...doubled]);
+    entries = new Set(parts.keys());
+    if (known) forced = new Set([...forced, ...doubled]);
     if (settled) break;
   }
   const exposed = new Set(forced);
@@ -185,7 +204,7 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
         outfile: path.join(out, partFile(p)),
         banner: { js: PART_OPEN },
         footer: { js: PART_CLOSE },
-        plugins: [partsPlugin({ isPart: true, inMain }), ...partOptions.plugins],
+        plugins: [partsPlugin({ isPart: true, inMain, self: p, entries }), ...partOptions.plugins],
       }),
     ),
   ]);

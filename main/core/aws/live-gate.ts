@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PRIVATE_FILE, writeFileAtomic } from '../platform/atomic-file';
 import { isAlive } from '../platform/process-tree';
+import { projectStateDir } from '../platform/project-state-dir';
 import type { AwsSnapshot } from '../vocabulary';
 import { staleAfterMs, staleAsUnknown } from './gate';
 
@@ -83,4 +84,17 @@ export class LiveGatePublisher {
   remove(): void {
     fs.rmSync(path.join(this.o.stateDir, LIVE_FILE), { force: true });
   }
+}
+
+/**
+ * The gate state a continuously running watch (in this or another process) published, if it is alive and
+ * recent; undefined otherwise.
+ */
+export function readLiveGate(
+  project: { name: string; dir: string },
+  dataDir: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  now = Date.now(),
+): LiveGate | undefined {
+  return readLiveGateFile(projectStateDir(project, dataDir, env), now);
 }

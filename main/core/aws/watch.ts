@@ -18,7 +18,7 @@ import type { AwsClients } from './clients';
 import type { AwsErrorKind } from './errors';
 import { CloudWatchNotices, logGroupConsoleUrl } from './cloudwatch-notices';
 import { AwsGate, initialGate, staleAfterMs, staleAsUnknown } from './gate';
-import { LiveGatePublisher, readLiveGateFile, type LiveGate } from './live-gate';
+import { LiveGatePublisher } from './live-gate';
 import { AwsObserver, type AwsObservation } from './observer';
 import { WatchBackoff } from './watch-backoff';
 import { gateCrossing, roundSnapshot, watchPlan, type WatchPlan } from './watch-plan';
@@ -66,19 +66,6 @@ export interface AwsWatch {
   onGatePoll(listener: (poll: GatePoll) => Promise<void> | void): () => void;
   /** One full poll: gate, alarms, logs; then the gate listeners. Concurrent calls share one poll. */
   pollOnce(): Promise<void>;
-}
-
-/**
- * The gate state a continuously running watch (in this or another process) published, if it is alive and
- * recent; undefined otherwise.
- */
-export function readLiveGate(
-  project: { name: string; dir: string },
-  dataDir: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  now = Date.now(),
-): LiveGate | undefined {
-  return readLiveGateFile(projectStateDir(project, dataDir, env), now);
 }
 
 /** Builds the AWS watch for a project. Nothing polls until start() (or pollOnce()). */

@@ -4,10 +4,9 @@
  * dispose() closes it. The commands that act on one project (run, switch, the AWS gate, the error context)
  * live here; the composition root only delegates to them.
  */
-import fs from 'node:fs';
 import { projectEffects, type ProjectEffects } from '../boundary';
-import { errorContextMarkdown } from '../aws/error-context';
-import { createAwsWatch, readLiveGate, type AwsWatch } from '../aws/watch';
+import type { AwsWatch } from '../aws/watch';
+import { readLiveGate } from '../aws/live-gate';
 import { secretNames } from '../config/load';
 import { Phase6Watch } from '../deployments/phase6-watch';
 import { labelErrors } from '../deployments';
@@ -15,16 +14,13 @@ import { deployedSource, driftOf } from '../deployments/drift';
 import { journalErrors } from '../deployments/signals';
 import type { MachineWatch } from '../machine';
 import { Notifier } from '../notify';
-import { LocalLogWatch } from '../notify/local-logs';
 import { removeStaleTemps } from '../platform/atomic-file';
-import { watchProjectFiles } from '../platform/watch-files';
 import type { OpenedProject } from '../project';
 import { STEP_KINDS } from '../registry';
 import { createRuleWiring, type RuleWiring, type SwitchOutcome } from '../rule/wire';
 import { createStepServices } from '../services';
 import { trustStatus, UntrustedProject, type TrustStatus, type TrustSubject } from '../trust';
 import { DisposableStore } from '../units/disposable';
-import { Poller } from '../units/poller';
 import type { AwsSnapshot, DriftState, Phase6State, RunSummary, WorkflowAvailability } from '../vocabulary';
 import type { Phase6AckBy } from '../deployments/ack';
 import { Masker } from '../workflow/mask';
@@ -190,7 +186,6 @@ export class OpenProject {
         }
       }
     if (o.watch) {
-      this.startWatches(trusted);
       // A long-running watch: the young generation start-up grew is handed back once (machine/settle-heap).
       this.store.addFn(settleHeapAfterStart());
     }
@@ -201,71 +196,22 @@ export class OpenProject {
     return this.o.project;
   }
 
-  /** The AWS watch, the local logs, the trust file and the project files (tray, `offload watch`). */
-  private startWatches(trusted: boolean): void {
-    const { config, history } = this.o.project;
-    const { notifier, dataDir, env, log } = this.o;
-    const aws = (this.aws = createAwsWatch({
-      config,
+  /**
+   * The AWS watch, the local logs, the trust file and the project files (tray, `offload watch`): their code
+   * loads here, so a one-shot command never reads it.
+   */
+  async startWatches(): Promise<void> {
+    const { startProjectWatches } = await import('./project-watches');
+    this.aws = startProjectWatches({
+      o: this.o,
+      store: this.store,
+      rule: this.rule,
+      phase6: this.phase6,
       effects: this.effects(),
-      notifier,
-      journal: history,
-      env,
-      dataDir,
-      log,
+      trusted: this.trustState.trusted,
       configTarget: () => this.configTarget(),
-      deployments: () => this.phase6.all(),
-    }));
-    this.store.addFn(() => aws.stop());
-    this.store.addFn(this.rule.attach(aws));
-    this.store.addFn(
-      aws.subscribe(() => {
-        // A deploy run by another process (`offload run services` beside `offload watch`) is phase 6's too.
-        this.phase6.reloadDeployments();
-        this.o.changed();
-      }),
-    );
-    if (!this.o.monitoringPaused) aws.start();
-    // Phase 6, local side: the dev system's log files, polled with CloudWatch's interval. Files are only
-    // read; a command is the project's code, so it runs only once the project is trusted.
-    const notify = config.notify;
-    const localLogs = notify.localLogs.filter((l) => l.path || trusted);
-    if (localLogs.length) {
-      const local = new LocalLogWatch({ dir: config.dir, logs: localLogs, notifier, trusted });
-      this.store.addFn(() => local.close());
-      // Local log errors are kept in the journal beside CloudWatch's (`offload errors`, `offload journal`).
-      this.store.addFn(
-        notifier.subscribe((n) => {
-          if (n.source !== 'local-logs' || n.level !== 'error') return;
-          try {
-            history.appendProjectEvent('local-errors', { title: n.title, body: n.body, item: n.target.item });
-          } catch (err) {
-            this.o.log(`offload: could not record local errors in history: ${(err as Error).message}`);
-          }
-        }),
-      );
-      this.store
-        .add(new Poller(() => local.poll(), { intervalMs: Math.min(notify.intervalMs, 5000) }))
-        .start();
-    }
-    // A trust given elsewhere (`offload trust` in a terminal) shows at once: the data folder is watched too.
-    try {
-      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      const w = fs.watch(dataDir, { persistent: false }, (_e, name) => {
-        if (String(name) === 'trust.json') void this.refreshAvailability();
-      });
-      w.on('error', () => w.close());
-      this.store.addFn(() => w.close());
-    } catch {
-      // no data folder watch: the next file change or run re-reads the trust
-    }
-    // The gates follow the project's files (debounced), instead of re-running git on a timer.
-    this.store.addFn(
-      watchProjectFiles(config.dir, () => void this.refreshAvailability(), {
-        debounceMs: this.o.fileChangeDebounceMs ?? 500,
-        ignore: [dataDir],
-      }),
-    );
+      refreshAvailability: () => void this.refreshAvailability(),
+    });
   }
 
   private configTarget(): AwsSnapshot['configTarget'] {
@@ -339,6 +285,7 @@ export class OpenProject {
     if (mine?.checkedAt) return mine;
     const live = readLiveGate(config, this.o.dataDir, this.o.env);
     if (live) return live;
+    const { createAwsWatch } = await import('../aws/watch');
     const once = createAwsWatch({
       config,
       effects: this.effects(),
@@ -403,6 +350,7 @@ export class OpenProject {
         ? effects.awsClients(config.aws, { ...env, ...config.env })
         : undefined;
     try {
+      const { errorContextMarkdown } = await import('../aws/error-context');
       return await errorContextMarkdown({
         project: config.name,
         // Each error named by the deployment live when it happened, not the newest.

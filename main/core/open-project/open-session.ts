@@ -75,6 +75,7 @@ export async function openSession(
       monitoringPaused: c.paused,
     });
     if (c.watch) {
+      await open.startWatches();
       view.setPaused(c.paused);
       view.start();
     }
