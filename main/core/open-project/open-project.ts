@@ -28,8 +28,9 @@ import { Engine, noStepsReason, workflowHasSteps } from '../workflow/engine';
 import { changedFiles } from '../workflow/fingerprint';
 import type { EngineEvent } from '../workflow/types';
 import { gateByTrust } from './trust-gate';
-import { createTeam } from '../team/team';
-import { newerDeployed, teamDeployment, TeamWatch, type TeamDeployment } from '../team/team-watch';
+import type { createTeam } from '../team/team';
+import type { TeamWatch } from '../team/team-watch';
+import { newerDeployed, teamDeployment, type TeamDeployment } from '../team/team-deployment';
 import { settleHeapAfterStart } from '../machine/settle-heap';
 
 /** The gate as a front end reads it: this process's, a live watch's in another process, or asked now. */
@@ -57,6 +58,8 @@ export interface OpenProjectOptions {
   onRunEvent: (e: EngineEvent) => void;
   /** Runs an entry point the way a user's run does (the rule's `shutdown` after the gate opened). */
   run: (workflow: string) => Promise<RunSummary>;
+  /** The team's code, loaded by the session where offload.yml has `team:` (team/team-open.ts). */
+  teamCode?: typeof import('../team/team-open');
 }
 
 /** One open project; nothing of it outlives dispose(). */
@@ -103,12 +106,23 @@ export class OpenProject {
     const services = createStepServices(config, { env, history, dataDir, extra: { machine, notifier } });
     this.store.add(services);
     // The team gate (evidence and the deploy lock in the team's bucket), its S3 client built by the boundary.
+    const teamCode = o.teamCode;
+    if (config.team && !teamCode) throw new Error('the team code was not loaded for a project with team:');
     const team = (this.team =
       config.team &&
-      createTeam({ config, team: config.team, dataDir, env, say: o.log, effects: () => this.effects() }));
+      teamCode?.createTeam({
+        config,
+        team: config.team,
+        dataDir,
+        env,
+        say: o.log,
+        effects: () => this.effects(),
+      }));
     if (team) this.store.addFn(() => team.dispose());
     this.teamWatch =
-      team && this.store.add(new TeamWatch(() => team.view(), { changed: o.changed, now: o.now }));
+      team &&
+      teamCode &&
+      this.store.add(new teamCode.TeamWatch(() => team.view(), { changed: o.changed, now: o.now }));
     if (o.watch) {
       this.teamWatch?.setPaused(o.monitoringPaused);
       this.teamWatch?.start();

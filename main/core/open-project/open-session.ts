@@ -67,6 +67,8 @@ export async function openSession(
     };
     open = new OpenProject({
       ...c,
+      // the team's code (its bucket, lock and records) loads only for a project that has one
+      ...(project.config.team ? { teamCode: await import('../team/team-open') } : {}),
       onRunEvent,
       project,
       trust: subject,

@@ -1,11 +1,9 @@
 /**
  * The team's view as the tray, the window, drift and phase 6 see it: read on a slow cadence (every minute
- * while watching, and after each run), kept between reads, never read per state update. Also the team's
- * latest deploy of this environment as a deployment, so a teammate's deploy moves "what is on AWS".
+ * while watching, and after each run), kept between reads, never read per state update (its latest deploy
+ * as a deployment: team-deployment.ts).
  */
 import type { TeamView } from '../state';
-import type { DeploymentIdentity } from '../deployments';
-import type { DeployedSource } from '../deployments/drift';
 import { Poller, type Timers } from '../units/poller';
 
 /** How often a watching core reads the team's bucket (the view is a minute old at most). */
@@ -67,38 +65,4 @@ export class TeamWatch {
     this.readAt = this.now();
     this.o.changed();
   }
-}
-
-/** A deployment recorded in the team's bucket: who made it, so the user is told whose it is. */
-export type TeamDeployment = DeploymentIdentity & { by: string };
-
-/** The environment's last deploy in the view, as a deployment, when its aws-deploy phase passed. */
-export function teamDeployment(view: TeamView | null, environment: string): TeamDeployment | undefined {
-  const d = view?.lastDeploys.find((x) => x.environment === environment);
-  if (!d?.deployPassed || !d.fingerprint) return undefined;
-  return {
-    runId: d.runId,
-    workflow: d.workflow,
-    at: d.at,
-    fingerprint: d.fingerprint,
-    ...(d.commit ? { commit: d.commit } : {}),
-    items: d.deployed.map((summary) => ({ step: '', kind: 'deployed', summary })),
-    by: `${d.who} at ${d.where}`,
-  };
-}
-
-/** Whichever is newer: what this copy deployed or what the team last deployed (the team's says whose). */
-export function newerDeployed(
-  local: DeployedSource | undefined,
-  team: TeamDeployment | undefined,
-): DeployedSource | undefined {
-  if (!team || team.runId === local?.runId) return local;
-  if (local && Date.parse(local.at) >= Date.parse(team.at)) return local;
-  return {
-    fingerprint: team.fingerprint,
-    runId: team.runId,
-    at: team.at,
-    ...(team.commit ? { commit: team.commit } : {}),
-    by: team.by,
-  };
 }

@@ -12,9 +12,9 @@ import type { OffloadConfig } from '../config/types';
 import { deployedItems } from '../deployments';
 import { runGit } from '../boundary/git';
 import type { RunSnapshot } from '../vocabulary';
-import type { PhaseGateState } from '../workflow/phase-gates';
 import { addTeamPasses } from './gate-passes';
 import { readTeamView } from './view';
+import type { TeamRun, TeamRunFactory } from './team-run';
 import type { PhaseId } from '../workflow/types';
 import type { TeamConfig } from './config';
 import { checkPassRecord, passEvidence, runEvidence, runWhere, teamKeys, type TeamActor } from './evidence';
@@ -28,36 +28,6 @@ export const LOCKED_PHASES: readonly PhaseId[] = ['aws-prepare', 'aws-deploy'];
 
 /** A deployment that started changed the environment, whatever its end: the team's "last deploy" shows it. */
 const DEPLOY_STARTED: readonly string[] = ['running', 'passed', 'failed', 'cancelled'];
-
-/** What the engine asks of the team during one run. */
-export interface TeamRun {
-  /** `state` with a teammate's or CI's passes of this fingerprint added where the local history lacks them. */
-  withTeamPasses(state: PhaseGateState): Promise<PhaseGateState>;
-  /** Takes the environment's lock before a locked phase (releases it before any other); why not, if held. */
-  beforePhase(phase: PhaseId): Promise<string | undefined>;
-  /** Records the finished run (or queues it), releases the lock. Never throws. */
-  finish(
-    snap: RunSnapshot | null,
-    records: { phase: PhaseId; step: string; kind: string; data: unknown }[],
-  ): Promise<void>;
-}
-
-/** Opens the team's part of a run. */
-export type TeamRunFactory = (run: {
-  runId: string;
-  workflow: string;
-  phases: readonly PhaseId[];
-  fingerprint: string;
-  waitForLockMs?: number;
-  abort?: AbortController;
-}) => TeamRun;
-
-/** A project without `team:`: its own history only, no lock, nothing recorded. */
-export const NO_TEAM: TeamRun = {
-  withTeamPasses: async (state) => state,
-  beforePhase: async () => undefined,
-  finish: async () => undefined,
-};
 
 /** What the team needs from the composition root. */
 export interface TeamOptions {

@@ -30,7 +30,7 @@ import { keepStepOutputs, type OutputsToKeep } from './outputs';
 import { deployedItems, recordDeployment } from '../deployments';
 import { runGit } from '../boundary/git';
 import { acquireRunLock } from './run-lock';
-import { NO_TEAM, type TeamRunFactory } from '../team/team';
+import { NO_TEAM, type TeamRunFactory } from '../team/team-run';
 import { openRunTempDir, runEnv, runSecrets } from './run-setup';
 import type { StopWhy } from './step-attempt';
 import { writeFailure, type OutputStream } from './step-output';
