@@ -33,23 +33,29 @@ const PART_OPEN =
   'var module = { exports: {} }, exports = module.exports;';
 const PART_CLOSE = `\nreturn (__offloadPart = module.exports); };`;
 
+const LOADER = 'offload-part-loader';
 /**
- * What the main file (or a part) does at an `import()` of a part: loads the part's file once, gives it the
- * shared modules, and says in one line what to do when the file is missing or damaged (an interrupted build).
+ * How a file of the CLI loads a part (one module in each file): once, giving it the shared modules, and saying
+ * in one line what to do when the part's file is missing or damaged (an interrupted build).
  */
-function partStub(file, table) {
-  const fix = 'run `npm run build` (or `npm install`) in the Offload folder';
-  return (
-    `let part;\n` +
-    `try { part = require('./${file}'); } catch (err) {\n` +
-    `  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('${file}'))\n` +
-    `    throw new Error("Offload's build is incomplete (dist/${file} is missing): ${fix}");\n` +
-    `  throw new Error("Offload's build is damaged (dist/${file}: " + (err && err.message) + '): ${fix}');\n` +
-    `}\n` +
-    `if (typeof part !== 'function') throw new Error("Offload's build is damaged (dist/${file} is no part): ${fix}");\n` +
-    `module.exports = part(${table});\n`
-  );
-}
+const LOADER_CODE = `const fix = 'run \`npm run build\` (or \`npm install\`) in the Offload folder';
+module.exports = (file, load, shared) => {
+  let part;
+  try {
+    part = load();
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(file))
+      throw new Error("Offload's build is incomplete (dist/" + file + ' is missing): ' + fix);
+    throw new Error("Offload's build is damaged (dist/" + file + ': ' + (err && err.message) + '): ' + fix);
+  }
+  if (typeof part !== 'function') throw new Error("Offload's build is damaged (dist/" + file + ' is no part): ' + fix);
+  return part(shared);
+};
+`;
+
+/** What an `import()` of a part (or a part's static import of another) becomes: the part, loaded by LOADER. */
+const partStub = (file, table) =>
+  `module.exports = require('${LOADER}')('${file}', () => require('./${file}'), ${table});\n`;
 
 /**
  * An esbuild plugin for one file of the CLI (the main file or a part). `inMain`: the modules the main file holds.
@@ -97,6 +103,14 @@ function partsPlugin({
         return undefined;
       });
       b.onResolve({ filter: /^\.\/cli-part-[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+      b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, () => ({
+        path: LOADER,
+        namespace: 'cli-part-loader',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-part-loader' }, () => ({
+        loader: 'js',
+        contents: LOADER_CODE,
+      }));
       b.onLoad({ filter: /.*/, namespace: 'cli-part-stub' }, (args) => ({
         loader: 'js',
         resolveDir: ROOT,
