@@ -1,18 +1,8 @@
 /** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
 import type { Command } from 'commander';
-import { durationMs, secretNames, writeFileAtomic } from '../../core/offload';
-import { CiRunOutput } from '../ci/run-output';
-import { detectCi } from '../ci/platform';
-import { junitReport } from '../ci/junit';
-import { AWS_PHASES } from '../../core/vocabulary';
-import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
-import { LiveProgress, PlainProgress } from '../progress';
-import { printJson } from '../terminal';
-import { printDrift } from './status';
-import { ensureTrusted } from './trust';
 
-interface RunOptions {
+export interface RunOptions {
   json?: boolean;
   quiet?: boolean;
   junit?: string;
@@ -33,85 +23,8 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       '--wait [duration]',
       'if another run holds the project, wait for it (default 30m) instead of failing',
     )
-    .action(async (workflow: string, opts: RunOptions) => {
-      const term = ctx.term();
-      const core = await ctx.openCore();
-      const config = core.config()!;
-      const history = core.history()!;
-      if (!Object.hasOwn(config.workflows, workflow)) {
-        term.err.write(
-          `offload: unknown workflow "${workflow}"; ${config.file} defines: ${Object.keys(config.workflows).join(', ')}\n`,
-        );
-        ctx.exit(EXIT.usage);
-        return;
-      }
-      if (!(await ensureTrusted(ctx, core))) return;
-
-      const platform = detectCi(ctx.env);
-      const ci =
-        platform && platform.id !== 'generic'
-          ? new CiRunOutput(platform, config, ctx.env, (l) => term.out.write(l + '\n'))
-          : undefined;
-      ci?.registerMasks(secretNames(config));
-      let live: LiveProgress | undefined;
-      let unsubscribe = () => {};
-      if (!opts.json) {
-        if (term.tty && !ci) {
-          live = new LiveProgress(term, () => core.currentRun());
-          live.start();
-        } else {
-          const plain = new PlainProgress(term, Boolean(opts.quiet), ci);
-          unsubscribe = core.onRunEvent((e) => plain.onEvent(e));
-        }
-      }
-
-      // Ctrl-C: the first cancels the running step's whole process tree; a second one leaves at once.
-      let interrupts = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        interrupts++;
-        if (interrupts === 1) {
-          term.err.write(
-            `\noffload: ${signal} received, cancelling the running step (again to force quit)\n`,
-          );
-          void core.cancel();
-        } else {
-          process.exit(EXIT.cancelled);
-        }
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const waitForLockMs =
-          opts.wait === undefined
-            ? undefined
-            : durationMs(opts.wait === true ? undefined : opts.wait, 30 * 60_000, '--wait');
-        const summary = await core.run(workflow, { waitForLockMs });
-        const finished = history.readRun(summary.runId);
-        live?.stop(finished);
-        unsubscribe();
-        if (finished) {
-          ci?.finish(
-            finished,
-            core.trust()?.status.trusted ? 'offload.yml is trusted on this runner' : undefined,
-          );
-          if (opts.junit) writeFileAtomic(opts.junit, junitReport(finished, config.name));
-        }
-        if (opts.json) printJson(term, finished ?? summary);
-        else if (summary.status !== 'passed') {
-          term.err.write(`offload: logs: offload history --run ${summary.runId} --logs\n`);
-        }
-        // A run touching AWS (an AWS test above all) says when AWS runs an older source than the working tree.
-        if (!opts.json && config.workflows[workflow]!.some((p) => AWS_PHASES.includes(p))) {
-          await core.availability();
-          const drift = core.state().drift;
-          if (drift) printDrift(term, drift);
-        }
-        ctx.exit(exitCodeFor(summary.status));
-      } finally {
-        ci?.resume();
-        live?.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    // what a run does (progress, CI output, JUnit) loads with the command: run-action.ts
+    .action(async (workflow: string, opts: RunOptions) =>
+      (await import('./run-action')).runCommand(ctx, workflow, opts),
+    );
 }
