@@ -6,3 +6,4 @@
 export { executeEcsDeploy } from './ecs-deploy-run';
 export { executeEcsWaitStable } from './ecs-wait-stable-run';
 export { executeCloudwatchAlarmsOk } from './cloudwatch-alarms-ok-run';
+export { executeCloudformationDeploy } from './cloudformation-deploy-run';
