@@ -7,3 +7,5 @@ export { executeEcsDeploy } from './ecs-deploy-run';
 export { executeEcsWaitStable } from './ecs-wait-stable-run';
 export { executeCloudwatchAlarmsOk } from './cloudwatch-alarms-ok-run';
 export { executeCloudformationDeploy } from './cloudformation-deploy-run';
+export { executeCloudwatchLogsClean } from './cloudwatch-logs-clean-run';
+export { executeCloudwatchMetric } from './cloudwatch-metric-run';
