@@ -9,3 +9,5 @@ export { executeCloudwatchAlarmsOk } from './cloudwatch-alarms-ok-run';
 export { executeCloudformationDeploy } from './cloudformation-deploy-run';
 export { executeCloudwatchLogsClean } from './cloudwatch-logs-clean-run';
 export { executeCloudwatchMetric } from './cloudwatch-metric-run';
+export { executeLambdaDeploy } from './lambda-deploy-run';
+export { executeLambdaInvoke } from './lambda-invoke-run';
