@@ -1,7 +1,7 @@
 // The CLI as one main file and its parts (issue 20). Every `import()` of Offload's own code in the CLI starts a
 // part: a file of its own (dist/cli-part-NAME.cjs) that Node loads the first time that code is called, so a
 // command reads, decodes and deserializes only what it can run: `offload status` never reads `init`'s project
-// detection, the AWS step kinds or a Kubernetes rollout.
+// detection, the AWS step kinds' run code (aws/steps/run.ts) or a Kubernetes rollout.
 //
 // A part holds only the modules the main file lacks. Each module it shares with the main file is the main file's
 // own instance, handed to the part when it loads (the main file's table of shared modules): one Map of what a run

@@ -3,7 +3,9 @@
  * top-level offload.yml section touches its own file plus one line here; the engine never changes.
  *
  * Each step kind lives in a file named for it, in the folder of its concern (under `steps/` where the
- * concern has several), all under main/core/:
+ * concern has several), all under main/core/. Where what its steps do is large, that is in `<kind>-run.ts`
+ * beside it, loaded when such a step first runs (eks-rollout; the AWS kinds all at once, through
+ * aws/steps/run.ts), so a command that runs none (status, validate) never loads it. The kinds:
  *   run                    workflow/steps/run.ts
  *   http                   workflow/steps/http.ts
  *   tcp                    workflow/steps/tcp.ts

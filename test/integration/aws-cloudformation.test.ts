@@ -11,10 +11,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   cloudformationDeployStep,
-  firstFailure,
-  templateParameters,
   type CfnDeploySpec,
 } from '../../main/core/aws/steps/cloudformation-deploy';
+import { firstFailure } from '../../main/core/aws/cloudformation-events';
+import { templateParameters } from '../../main/core/aws/cloudformation-template';
 import { startFakeAws, type FakeAws } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';
 import type { AwsClients } from '../../main/core/aws/clients';

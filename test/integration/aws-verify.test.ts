@@ -5,16 +5,10 @@
  * pass / wait, several metrics in one GetMetricData call), with plain errors naming the IAM action.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  cloudwatchLogsCleanStep,
-  consoleLink,
-  runStartTime,
-} from '../../main/core/aws/steps/cloudwatch-logs-clean';
-import {
-  cloudwatchMetricStep,
-  parseThreshold,
-  type MetricSpec,
-} from '../../main/core/aws/steps/cloudwatch-metric';
+import { cloudwatchLogsCleanStep } from '../../main/core/aws/steps/cloudwatch-logs-clean';
+import { consoleLink, runStartTime } from '../../main/core/aws/steps/cloudwatch-logs-clean-run';
+import { cloudwatchMetricStep, type MetricSpec } from '../../main/core/aws/steps/cloudwatch-metric';
+import { parseThreshold } from '../../main/core/aws/steps/cloudwatch-metric-run';
 import { newRunId } from '../../main/core/history/run-id';
 import { startFakeAws, type FakeAws, type RequestRecord } from '../fixtures/aws-endpoint/server';
 import { makeCtx, step, testClients, testConfig } from '../fixtures/aws-endpoint/helpers';

@@ -36,7 +36,8 @@ describe('deployment identity', () => {
             image: 'repo/api:1.4.2',
           },
         },
-        // The shapes aws/steps/lambda-deploy.ts, cloudformation-deploy.ts and k8s/eks-rollout.ts record.
+        // The shapes aws/steps/lambda-deploy-run.ts, cloudformation-deploy-run.ts and k8s/eks-rollout-run.ts
+        // record.
         {
           step: 'b',
           kind: 'lambda-deploy',

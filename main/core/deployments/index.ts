@@ -37,8 +37,9 @@ const FILE = 'deployments';
 const KEEP = 20;
 
 /**
- * Record kinds deploy steps write (ctx.record, in the shapes main/core/aws/steps/ecs-deploy.ts,
- * lambda-deploy.ts, cloudformation-deploy.ts and k8s/eks-rollout.ts give them) and how each reads in one line.
+ * Record kinds deploy steps write (ctx.record, in the shapes main/core/aws/steps/ecs-deploy-run.ts,
+ * lambda-deploy-run.ts, cloudformation-deploy-run.ts and k8s/eks-rollout-run.ts give them) and how each reads
+ * in one line.
  */
 const DESCRIBE: Record<string, (d: Record<string, unknown>) => string | undefined> = {
   'ecs-deploy': (d) =>

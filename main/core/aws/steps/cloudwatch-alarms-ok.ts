@@ -3,9 +3,7 @@
  * gate.alarms) is in ALARM and every named alarm exists.
  */
 import type { OffloadConfig, StepKind } from '../../vocabulary';
-import { describeAlarms } from '../alarms';
 import { alarmSelectorSchema, parseGateConfig } from '../config';
-import { awsFailure, withClients } from '../step-support';
 
 /** `cloudwatch-alarms-ok` spec. */
 export interface AlarmsOkSpec {
@@ -13,10 +11,11 @@ export interface AlarmsOkSpec {
   prefixes?: string[];
 }
 
-const NO_ALARMS = 'no alarms to check: give names or prefixes, or configure gate.alarms';
+/** Said at validate and by the run when a step has no alarm to check. */
+export const NO_ALARMS = 'no alarms to check: give names or prefixes, or configure gate.alarms';
 
 /** The alarms a `cloudwatch-alarms-ok` step checks: its own names/prefixes, else gate.alarms. */
-function alarmSelection(spec: AlarmsOkSpec | null, config: OffloadConfig | undefined) {
+export function alarmSelection(spec: AlarmsOkSpec | null, config: OffloadConfig | undefined) {
   const gate = config?.gate ?? parseGateConfig(undefined);
   return {
     names: spec?.names ?? (spec?.prefixes ? [] : gate.alarms.names),
@@ -41,28 +40,6 @@ export const cloudwatchAlarmsOkStep: StepKind<AlarmsOkSpec | null> = {
     return sel.names.length + sel.prefixes.length === 0 ? [NO_ALARMS] : [];
   },
   describe: () => 'CloudWatch alarms are OK',
-  async execute(ctx, step) {
-    const sel = alarmSelection(step.spec, ctx.services.config);
-    if (sel.names.length + sel.prefixes.length === 0) return { status: 'failed', summary: NO_ALARMS };
-    try {
-      const alarms = await withClients(ctx, (c) => describeAlarms(c.cloudwatch, sel, ctx.signal));
-      ctx.record('cloudwatch-alarms', { alarms });
-      for (const a of alarms) ctx.log(`${a.name}: ${a.state}${a.reason ? ` — ${a.reason}` : ''}`, 'info');
-      const firing = alarms.filter((a) => a.state === 'ALARM');
-      const missing = alarms.filter((a) => a.state === 'UNKNOWN');
-      if (firing.length > 0) {
-        return {
-          status: 'failed',
-          summary: `in ALARM: ${firing.map((a) => `${a.name} (${a.reason ?? a.metric ?? ''})`).join('; ')}`,
-        };
-      }
-      if (missing.length > 0)
-        return { status: 'failed', summary: `unknown alarm(s): ${missing.map((a) => a.name).join(', ')}` };
-      if (alarms.length === 0)
-        return { status: 'failed', summary: `no alarm matches ${sel.prefixes.join(', ')}` };
-      return { status: 'passed', summary: `${alarms.length} alarm(s), none in ALARM` };
-    } catch (err) {
-      return awsFailure(ctx, err, 'cloudwatch:DescribeAlarms');
-    }
-  },
+  // DescribeAlarms loads only when such a step runs, with every AWS step kind's run code (aws/steps/run.ts).
+  execute: async (ctx, step) => (await import('./run')).executeCloudwatchAlarmsOk(ctx, step),
 };

@@ -1,19 +1,10 @@
 /**
- * The `ecs-deploy` step kind (phase 3): rolls an ECS service out, and remembers per run what it deployed so
- * that `ecs-wait-stable` knows what "the deployed one" is. It takes the AWS clients from `ctx.services.aws`,
- * or builds them from `ctx.services.config` (offload.yml's `aws:`).
+ * The `ecs-deploy` step kind (phase 3): rolls an ECS service out, and remembers per run what it deployed
+ * (ecs-deploy-run.ts) so that `ecs-wait-stable` knows what "the deployed one" is. It takes the AWS clients
+ * from `ctx.services.aws`, or builds them from `ctx.services.config` (offload.yml's `aws:`).
  */
 import type { StepKind } from '../../vocabulary';
 import { ecsServiceProperties } from '../config';
-import { deployService } from '../ecs';
-import { offloadTags } from '../offload-tags';
-import { awsFailure, withClients } from '../step-support';
-
-/** Task definitions deployed in a run, so ecs-wait-stable knows what "the deployed one" is. */
-export const deployedInRun = new Map<string, string>();
-/** The key of `deployedInRun`: one service of one cluster in one run. */
-export const deployKey = (runId: string, cluster: string, service: string) =>
-  `${runId}|${cluster}|${service}`;
 
 /** `ecs-deploy` spec. */
 export interface EcsDeploySpec {
@@ -59,26 +50,6 @@ export const ecsDeployStep: StepKind<EcsDeploySpec> = {
   },
   describe: (s) =>
     `deploy ${s.spec.service} on ${s.spec.cluster}${s.spec.image ? ` with ${s.spec.image}` : ''}`,
-  async execute(ctx, step) {
-    const spec = step.spec;
-    try {
-      return await withClients(ctx, async (c) => {
-        const out = await deployService(c.ecs, { ...spec, signal: ctx.signal, tags: offloadTags(ctx) }, (l) =>
-          ctx.log(l, 'info'),
-        );
-        deployedInRun.set(deployKey(ctx.runId, spec.cluster, spec.service), out.taskDefinition);
-        ctx.setOutput('taskDefinition', out.taskDefinition);
-        ctx.setOutput('previousTaskDefinition', out.previousTaskDefinition);
-        if (out.deploymentId) ctx.setOutput('deploymentId', out.deploymentId);
-        ctx.record('ecs-deploy', { cluster: spec.cluster, service: spec.service, image: spec.image, ...out });
-        return {
-          status: 'passed' as const,
-          summary: `${out.registered ? 'new revision' : 'new deployment'} ${out.taskDefinition.split('/').pop()} started`,
-          outputs: { taskDefinition: out.taskDefinition },
-        };
-      });
-    } catch (err) {
-      return awsFailure(ctx, err, 'ecs-deploy', `${spec.cluster}/${spec.service}`);
-    }
-  },
+  // The deploy loads only when such a step runs, with every AWS step kind's run code (aws/steps/run.ts).
+  execute: async (ctx, step) => (await import('./run')).executeEcsDeploy(ctx, step),
 };
