@@ -7,6 +7,11 @@
 // own instance, handed to the part when it loads (the main file's table of shared modules): one Map of what a run
 // deployed, one process registry, one class behind `instanceof`. A module two parts would both hold is put in the
 // main file instead, so no module is ever loaded twice in one process.
+//
+// The main file's modules stay plain (esbuild's scope-hoisted top level): nothing in it is `require()`d or
+// `import()`ed, which would make esbuild wrap that module and every module it imports in a lazy initialiser (a
+// function and a call each, namespace objects, a bigger code cache). The table names each shared module's exports
+// by name and is made the first time a part loads.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -23,7 +28,10 @@ const partFile = (entry) =>
     .replace(/(\/index)?\.ts$/, '')
     .replace(/[^\w]+/g, '-')}.cjs`;
 
+/** The main file's entry: the CLI's own, and the table of shared modules (registered with the loader). */
+const ENTRY = 'offload-cli-entry';
 const TABLE = 'offload-shared-modules';
+const LOADER = 'offload-part-loader';
 /**
  * A part's file: a function of the main file's shared modules that returns the part's exports, made once per
  * process however many files load the part.
@@ -33,13 +41,20 @@ const PART_OPEN =
   'var module = { exports: {} }, exports = module.exports;';
 const PART_CLOSE = `\nreturn (__offloadPart = module.exports); };`;
 
-const LOADER = 'offload-part-loader';
 /**
- * How a file of the CLI loads a part (one module in each file): once, giving it the shared modules, and saying
- * in one line what to do when the part's file is missing or damaged (an interrupted build).
+ * How a file of the CLI loads a part (one small CommonJS module in each file, importing nothing): once, giving
+ * it the shared modules, and saying in one line what to do when the part's file is missing or damaged (an
+ * interrupted build). The main file's table registers itself here at start and is made at the first part.
  */
 const LOADER_CODE = `const fix = 'run \`npm run build\` (or \`npm install\`) in the Offload folder';
-module.exports = (file, load, shared) => {
+let table;
+let made;
+const shared = () => (made ??= table());
+exports.register = (t) => {
+  table = t;
+};
+exports.shared = (name) => shared()[name];
+exports.part = (file, load, given) => {
   let part;
   try {
     part = load();
@@ -49,33 +64,50 @@ module.exports = (file, load, shared) => {
     throw new Error("Offload's build is damaged (dist/" + file + ': ' + (err && err.message) + '): ' + fix);
   }
   if (typeof part !== 'function') throw new Error("Offload's build is damaged (dist/" + file + ' is no part): ' + fix);
-  return part(shared);
+  return part(given ?? shared());
 };
 `;
 
-/** What an `import()` of a part (or a part's static import of another) becomes: the part, loaded by LOADER. */
-const partStub = (file, table) =>
-  `module.exports = require('${LOADER}')('${file}', () => require('./${file}'), ${table});\n`;
+/** What an `import()` of a part (or a part's static import of another) becomes: the part, loaded once. */
+const partStub = (file, isPart) =>
+  `module.exports = require('${LOADER}').part('${file}', () => require('./${file}')${isPart ? ', __offloadShared' : ''});\n`;
+
+/**
+ * The table: each shared module's exports (`names`: module -> export names) as getters, so a part sees the main
+ * file's live bindings; `__esModule` keeps a default export the default.
+ */
+function tableCode(names) {
+  const mods = [...names.keys()].sort();
+  const imports = mods
+    .map((m, i) =>
+      names.get(m).length
+        ? `import { ${names
+            .get(m)
+            .map((n) => `${n === 'default' ? 'default' : n} as m${i}_${n}`)
+            .join(', ')} } from './${m}';\n`
+        : `import './${m}';\n`,
+    )
+    .join('');
+  const entries = mods.map(
+    (m, i) =>
+      `  ${JSON.stringify(m)}: { __esModule: true, ${names
+        .get(m)
+        .map((n) => `get ${JSON.stringify(n)}() { return m${i}_${n}; }`)
+        .join(', ')} },`,
+  );
+  return `import { register } from '${LOADER}';\n${imports}register(() => ({\n${entries.join('\n')}\n}));\n`;
+}
 
 /**
  * An esbuild plugin for one file of the CLI (the main file or a part). `inMain`: the modules the main file holds.
- * - An `import()` of Offload's code the main file does not hold becomes that part's stub (above); `parts`
- *   collects those entries. In a part, a static import of another part's entry (`entries`) is that part's
- *   stub too (a part is loaded synchronously; it is only ever one instance).
- * - In a part, a module the main file holds becomes the main file's instance; `used` collects them.
- * - In the main file, the table of the modules the parts take (`exposed`): made when a part first loads, so
- *   it costs a command that loads no part nothing; a module it names that nothing else imports is in the main
- *   file only for the parts.
+ * - An `import()` of Offload's code the main file does not hold becomes that part's stub; `parts` collects those
+ *   entries. In a part, a static import of another part's entry (`entries`) is that part's stub too (a part is
+ *   loaded synchronously; it is only ever one instance).
+ * - In a part, a module the main file holds is the main file's instance; in the main file, an `import()` of one
+ *   of its own modules is that module as the table has it. `used` collects both.
+ * - The main file's entry imports the CLI and the table (`names`: the shared modules' exports).
  */
-function partsPlugin({
-  isPart,
-  inMain,
-  self,
-  entries = new Set(),
-  exposed = new Set(),
-  parts = new Set(),
-  used = new Set(),
-}) {
+function partsPlugin({ isPart, inMain, self, entry, entries = new Set(), names = new Map(), parts, used }) {
   return {
     name: 'cli-parts',
     setup(b) {
@@ -90,50 +122,71 @@ function partsPlugin({
         });
         if (r.errors.length || r.external) return undefined;
         const target = rel(r.path);
-        if (!own(target)) return undefined;
-        if (isPart && inMain.has(target)) {
-          used.add(target);
+        if (!own(target) || target === self) return undefined;
+        if (inMain.has(target)) {
+          if (!isPart && args.kind !== 'dynamic-import') return undefined;
+          used?.add(target);
           return { path: target, namespace: 'cli-shared' };
         }
-        if ((args.kind === 'dynamic-import' || (isPart && entries.has(target))) && !inMain.has(target)) {
-          if (target === self) return undefined;
-          parts.add(target);
+        if (args.kind === 'dynamic-import' || (isPart && entries.has(target))) {
+          parts?.add(target);
           return { path: target, namespace: 'cli-part-stub' };
         }
         return undefined;
       });
       b.onResolve({ filter: /^\.\/cli-part-[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
-      b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, () => ({
-        path: LOADER,
-        namespace: 'cli-part-loader',
-      }));
-      b.onLoad({ filter: /.*/, namespace: 'cli-part-loader' }, () => ({
-        loader: 'js',
-        contents: LOADER_CODE,
-      }));
+      b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, () => ({ path: LOADER, namespace: 'cli-part-loader' }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-part-loader' }, () => ({ loader: 'js', contents: LOADER_CODE }));
       b.onLoad({ filter: /.*/, namespace: 'cli-part-stub' }, (args) => ({
         loader: 'js',
         resolveDir: ROOT,
-        contents: partStub(partFile(args.path), isPart ? '__offloadShared' : `require('${TABLE}').table`),
+        contents: partStub(partFile(args.path), isPart),
       }));
       b.onLoad({ filter: /.*/, namespace: 'cli-shared' }, (args) => ({
         loader: 'js',
-        contents: `module.exports = __offloadShared[${JSON.stringify(args.path)}];\n`,
+        resolveDir: ROOT,
+        contents: isPart
+          ? `module.exports = __offloadShared[${JSON.stringify(args.path)}];\n`
+          : `module.exports = require('${LOADER}').shared(${JSON.stringify(args.path)});\n`,
       }));
       if (isPart) return;
-      b.onResolve({ filter: new RegExp(`^${TABLE}$`) }, () => ({ path: TABLE, namespace: 'cli-table' }));
-      b.onLoad({ filter: /.*/, namespace: 'cli-table' }, () => {
-        const mods = [...exposed].sort();
-        return {
-          loader: 'js',
-          resolveDir: ROOT,
-          contents:
-            mods.map((m, i) => `import * as m${i} from './${m}';\n`).join('') +
-            `export const table = {\n${mods.map((m, i) => `  ${JSON.stringify(m)}: m${i},`).join('\n')}\n};\n`,
-        };
-      });
+      b.onResolve({ filter: new RegExp(`^(${ENTRY}|${TABLE})$`) }, (args) => ({
+        path: args.path,
+        namespace: 'cli-main',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-main' }, (args) => ({
+        loader: 'js',
+        resolveDir: ROOT,
+        contents:
+          args.path === ENTRY
+            ? `export * from './${entry}';\nimport '${TABLE}';\n`
+            : tableCode(names),
+      }));
     },
   };
+}
+
+/** Each module's export names (what a part may take from it). */
+async function exportNames(mods, options, out) {
+  if (!mods.length) return new Map();
+  const r = await build({
+    ...options,
+    entryPoints: mods,
+    format: 'esm',
+    splitting: true,
+    write: false,
+    outdir: path.join(out, '.exports'),
+    sourcemap: false,
+    metafile: true,
+    banner: {},
+    footer: {},
+  });
+  const names = new Map();
+  // (an `import()` inside makes an entry of its own in this build: only the modules asked for are named)
+  for (const o of Object.values(r.metafile.outputs))
+    if (o.entryPoint && mods.includes(rel(o.entryPoint)))
+      names.set(rel(o.entryPoint), o.exports.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n)));
+  return names;
 }
 
 /**
@@ -146,21 +199,30 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
   const analysis = { write: false, outdir: out, sourcemap: false, metafile: true };
   const inputsOf = (r) => Object.keys(r.metafile.inputs).filter(own).map(rel);
   // The main file, then every part it starts (and the parts they start), until what the main file holds and the
-  // parts are stable: a module two parts would hold is put in the main file (it names it in its table), and with
-  // it whatever that module imports; a part's entry another part imports is loaded as that part.
+  // parts are stable: a module two parts would hold is put in the main file (its table imports it), and with it
+  // whatever that module imports; a part's entry another part imports is loaded as that part.
   let inMain = new Set();
   let forced = new Set();
   let entries = new Set();
   let parts;
+  let used;
   for (let round = 0; ; round++) {
     if (round > 8) throw new Error('cli parts: what the main file holds does not settle');
     const mainParts = new Set();
+    used = new Set();
     const main = await build({
       ...mainOptions,
       ...analysis,
-      entryPoints: [entry],
+      entryPoints: [ENTRY],
       plugins: [
-        partsPlugin({ isPart: false, inMain, exposed: forced, parts: mainParts }),
+        partsPlugin({
+          isPart: false,
+          inMain,
+          entry,
+          names: new Map([...forced].map((m) => [m, []])),
+          parts: mainParts,
+          used,
+        }),
         ...mainOptions.plugins,
       ],
     });
@@ -171,7 +233,6 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
       const p = queue.shift();
       if (parts.has(p) || nowInMain.has(p)) continue;
       const found = new Set();
-      const used = new Set();
       const r = await build({
         ...partOptions,
         ...analysis,
@@ -181,12 +242,11 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
           ...partOptions.plugins,
         ],
       });
-      parts.set(p, { own: inputsOf(r).filter((m) => !nowInMain.has(m)), used });
+      parts.set(p, inputsOf(r).filter((m) => !nowInMain.has(m)));
       queue.push(...found);
     }
     const holders = new Map();
-    for (const { own: mods } of parts.values())
-      for (const m of mods) holders.set(m, (holders.get(m) ?? 0) + 1);
+    for (const mods of parts.values()) for (const m of mods) holders.set(m, (holders.get(m) ?? 0) + 1);
     const doubled = [...holders].filter(([m, n]) => n > 1 && !parts.has(m)).map(([m]) => m);
     const same = (a, b) => a.size === b.size && [...a].every((m) => b.has(m));
     // doubles count once every part is known (a part's entry another part imports is no double)
@@ -197,8 +257,7 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
     if (known) forced = new Set([...forced, ...doubled]);
     if (settled) break;
   }
-  const exposed = new Set(forced);
-  for (const { used } of parts.values()) for (const m of used) exposed.add(m);
+  const names = await exportNames([...new Set([...forced, ...used])].sort(), partOptions, out);
   // parts of an earlier build that this one does not make
   const made = new Set([...parts.keys()].map(partFile));
   for (const f of readdirSync(out, { withFileTypes: true }))
@@ -207,9 +266,9 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
   const [mainResult] = await Promise.all([
     build({
       ...mainOptions,
-      entryPoints: { cli: entry },
+      entryPoints: { cli: ENTRY },
       outdir: out,
-      plugins: [partsPlugin({ isPart: false, inMain, exposed }), ...mainOptions.plugins],
+      plugins: [partsPlugin({ isPart: false, inMain, entry, names }), ...mainOptions.plugins],
     }),
     ...[...parts.keys()].map((p) =>
       build({
