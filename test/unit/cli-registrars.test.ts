@@ -1,0 +1,26 @@
+/**
+ * The CLI defines only the command it runs (main/cli/index.ts): each registrar's list of top-level commands
+ * must be exactly what it defines, or a command would be missing when named.
+ */
+import { Command } from 'commander';
+import { expect, it } from 'vitest';
+import { REGISTRARS } from '../../main/cli/index';
+import { makeContext } from '../../main/cli/context';
+
+const defined = (register: (typeof REGISTRARS)[number][1]) => {
+  const program = new Command('offload');
+  register(program, makeContext(program, {}, process.cwd()));
+  return program.commands.map((c) => c.name());
+};
+
+it('each registrar names exactly the top-level commands it defines, and no command twice', () => {
+  const all: string[] = [];
+  for (const [names, register] of REGISTRARS) {
+    expect(defined(register)).toEqual(names);
+    all.push(...names);
+  }
+  expect(new Set(all).size).toBe(all.length);
+  expect(all).toEqual(
+    expect.arrayContaining(['run', 'status', 'watch', 'switch', 'unlock', 'models', 'aws']),
+  );
+});
