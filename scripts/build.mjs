@@ -82,9 +82,9 @@ const builtinProps = (name) =>
  */
 const LAZY_PARTS = { yaml: { file: 'yaml.cjs', entry: './node_modules/yaml/browser/index.js' } };
 /**
- * The module standing for a lazy part: the default export's properties and each named export load the part when
+ * The module standing for a lazy part: the default export (standIn) and each named export load the part when
  * used. A function is called through; a class (a capitalised function: `new`, `instanceof`, its statics) and a
- * namespace object are proxies of the part's own.
+ * namespace object are proxies of the part's own, made only where imported.
  */
 function lazyPartModule(name, file) {
   const props = Object.entries(createRequire(import.meta.url)(name)).filter(
@@ -100,7 +100,7 @@ function lazyPartModule(name, file) {
               `Object.defineProperty(${n}, ${JSON.stringify(k)}, { get: () => load().${n}[${JSON.stringify(k)}] });\n`,
           )
           .join('')
-      : `export const ${n} = new Proxy(${typeof v === 'function' ? 'function () {}' : '{}'}, {\n` +
+      : `export const ${n} = /* @__PURE__ */ new Proxy(${typeof v === 'function' ? 'function () {}' : '{}'}, {\n` +
         `  construct: (_, a, nt) => Reflect.construct(load().${n}, a, nt === ${n} ? load().${n} : nt),\n` +
         `  apply: (_, t, a) => Reflect.apply(load().${n}, t, a),\n` +
         `  get: (_, p) => Reflect.get(load().${n}, p),\n` +
@@ -124,10 +124,26 @@ function lazyPartModule(name, file) {
     `    throw new Error("Offload's build is damaged (dist/${file} lacks what it exports): " + fix);\n` +
     `  return part;\n` +
     `})());\n` +
-    `export default {\n  ${props.map(([n]) => `get ${n}() { return load().${n}; }`).join(',\n  ')}\n};\n` +
+    `export default ${standIn}\n` +
     named.join('')
   );
 }
+
+/**
+ * The default export standing for a module loaded on first use (`load()`): a property read, `in`, its keys and
+ * their descriptors load it. One object, where an object of a getter per export made a function for each of a
+ * module's ~100 exports at every start, used or not (issue 20).
+ */
+const standIn =
+  'new Proxy({}, {\n' +
+  '  get: (_, p) => load()[p],\n' +
+  '  has: (_, p) => p in load(),\n' +
+  '  ownKeys: () => Reflect.ownKeys(load()),\n' +
+  '  getOwnPropertyDescriptor: (_, p) => {\n' +
+  '    const d = Reflect.getOwnPropertyDescriptor(load(), p);\n' +
+  '    return d && { ...d, configurable: true };\n' +
+  '  },\n' +
+  '});';
 
 const lazyModules = {
   name: 'lazy-modules',
@@ -141,12 +157,12 @@ const lazyModules = {
       b.onResolve({ filter: pattern(names) }, (args) =>
         own.has(args.namespace) ? undefined : { path: args.path.replace(/^node:/, ''), namespace },
       );
-    // An ES module (imports bind to it directly, no per-importer copy of ~70 getters): the default export's
-    // properties load the built-in when read; each function is also a named export that loads it when called.
+    // An ES module (imports bind to it directly, no per-importer copy of ~70 getters): the default export (a
+    // stand-in, standIn) loads the built-in when read; each function is also a named export that loads it when
+    // called.
     // Classes and constants have no named export (use `mod.Name`): a build error says so.
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
       const props = builtinProps(args.path).filter(([n]) => n !== 'default');
-      const getters = props.map(([n]) => `get ${n}() { return load().${n}; }`);
       const functions = props
         .filter(([n, d]) => typeof d.value === 'function' && /^[a-z]/.test(n))
         .map(([n]) => n);
@@ -154,7 +170,7 @@ const lazyModules = {
         loader: 'js',
         contents:
           `let m;\nconst load = () => (m ??= require('node:${args.path}'));\n` +
-          `export default {\n  ${getters.join(',\n  ')}\n};\n` +
+          `export default ${standIn}\n` +
           functions.map((n) => `export function ${n}(...a) { return load().${n}(...a); }\n`).join(''),
       };
     });

@@ -135,8 +135,14 @@ function partsPlugin({ isPart, inMain, self, entry, entries = new Set(), names =
         return undefined;
       });
       b.onResolve({ filter: /^\.\/cli-part-[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
-      b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, () => ({ path: LOADER, namespace: 'cli-part-loader' }));
-      b.onLoad({ filter: /.*/, namespace: 'cli-part-loader' }, () => ({ loader: 'js', contents: LOADER_CODE }));
+      b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, () => ({
+        path: LOADER,
+        namespace: 'cli-part-loader',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-part-loader' }, () => ({
+        loader: 'js',
+        contents: LOADER_CODE,
+      }));
       b.onLoad({ filter: /.*/, namespace: 'cli-part-stub' }, (args) => ({
         loader: 'js',
         resolveDir: ROOT,
@@ -158,9 +164,7 @@ function partsPlugin({ isPart, inMain, self, entry, entries = new Set(), names =
         loader: 'js',
         resolveDir: ROOT,
         contents:
-          args.path === ENTRY
-            ? `export * from './${entry}';\nimport '${TABLE}';\n`
-            : tableCode(names),
+          args.path === ENTRY ? `export * from './${entry}';\nimport '${TABLE}';\n` : tableCode(names),
       }));
     },
   };
@@ -185,7 +189,10 @@ async function exportNames(mods, options, out) {
   // (an `import()` inside makes an entry of its own in this build: only the modules asked for are named)
   for (const o of Object.values(r.metafile.outputs))
     if (o.entryPoint && mods.includes(rel(o.entryPoint)))
-      names.set(rel(o.entryPoint), o.exports.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n)));
+      names.set(
+        rel(o.entryPoint),
+        o.exports.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n)),
+      );
   return names;
 }
 
@@ -242,7 +249,10 @@ export async function buildCli({ out, entry, mainOptions, partOptions }) {
           ...partOptions.plugins,
         ],
       });
-      parts.set(p, inputsOf(r).filter((m) => !nowInMain.has(m)));
+      parts.set(
+        p,
+        inputsOf(r).filter((m) => !nowInMain.has(m)),
+      );
       queue.push(...found);
     }
     const holders = new Map();
