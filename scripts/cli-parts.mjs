@@ -19,8 +19,14 @@ import path from 'node:path';
 const ROOT = process.cwd();
 /** The project-relative path of an esbuild input or an absolute path, with forward slashes. */
 const rel = (p) => path.relative(ROOT, path.resolve(ROOT, p)).split(path.sep).join('/');
-/** Offload's own TypeScript (what a part may be made of). */
+/** Offload's own TypeScript (what starts a part). */
 const own = (p) => /^main\/.*\.ts$/.test(p);
+/**
+ * A file the CLI bundles (Offload's own, or a package it inlines: commander…): what a part shares with the main
+ * file where the main file holds it, so a class is one class (`instanceof CommanderError`) and its code is not
+ * read twice. Not esbuild's virtual modules (`namespace:path`).
+ */
+const bundled = (p) => !/^[\w-]+:/.test(p);
 /** The file name of the part whose entry is `entry` (main/core/init/index.ts -> cli-part-core-init.cjs). */
 const partFile = (entry) =>
   `cli-part-${entry
@@ -113,21 +119,24 @@ function partsPlugin({ isPart, inMain, self, entry, entries = new Set(), names =
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.namespace !== 'file' || args.pluginData === 'resolving') return undefined;
-        if (!args.path.startsWith('.') && !path.isAbsolute(args.path)) return undefined;
+        // a package is shared only from a part (the main file bundles the packages it imports)
+        if (!isPart && !args.path.startsWith('.') && !path.isAbsolute(args.path)) return undefined;
         const r = await b.resolve(args.path, {
           kind: args.kind,
           resolveDir: args.resolveDir,
           importer: args.importer,
           pluginData: 'resolving',
         });
-        if (r.errors.length || r.external) return undefined;
+        if (r.errors.length || r.external || r.namespace !== 'file') return undefined;
         const target = rel(r.path);
-        if (!own(target) || target === self) return undefined;
+        if (!bundled(target) || target === self) return undefined;
         if (inMain.has(target)) {
           if (!isPart && args.kind !== 'dynamic-import') return undefined;
           used?.add(target);
-          return { path: target, namespace: 'cli-shared' };
+          // named .cjs: esbuild reads a virtual module's kind from its name (commander's esm.mjs is shared too)
+          return { path: `${target}.shared.cjs`, namespace: 'cli-shared' };
         }
+        if (!own(target)) return undefined;
         if (args.kind === 'dynamic-import' || (isPart && entries.has(target))) {
           parts?.add(target);
           return { path: target, namespace: 'cli-part-stub' };
@@ -148,13 +157,16 @@ function partsPlugin({ isPart, inMain, self, entry, entries = new Set(), names =
         resolveDir: ROOT,
         contents: partStub(partFile(args.path), isPart),
       }));
-      b.onLoad({ filter: /.*/, namespace: 'cli-shared' }, (args) => ({
-        loader: 'js',
-        resolveDir: ROOT,
-        contents: isPart
-          ? `module.exports = __offloadShared[${JSON.stringify(args.path)}];\n`
-          : `module.exports = require('${LOADER}').shared(${JSON.stringify(args.path)});\n`,
-      }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-shared' }, (args) => {
+        const name = JSON.stringify(args.path.slice(0, -'.shared.cjs'.length));
+        return {
+          loader: 'js',
+          resolveDir: ROOT,
+          contents: isPart
+            ? `module.exports = __offloadShared[${name}];\n`
+            : `module.exports = require('${LOADER}').shared(${name});\n`,
+        };
+      });
       if (isPart) return;
       b.onResolve({ filter: new RegExp(`^(${ENTRY}|${TABLE})$`) }, (args) => ({
         path: args.path,
@@ -204,7 +216,7 @@ async function exportNames(mods, options, out) {
 export async function buildCli({ out, entry, mainOptions, partOptions }) {
   mkdirSync(out, { recursive: true });
   const analysis = { write: false, outdir: out, sourcemap: false, metafile: true };
-  const inputsOf = (r) => Object.keys(r.metafile.inputs).filter(own).map(rel);
+  const inputsOf = (r) => Object.keys(r.metafile.inputs).filter(bundled).map(rel);
   // The main file, then every part it starts (and the parts they start), until what the main file holds and the
   // parts are stable: a module two parts would hold is put in the main file (its table imports it), and with it
   // whatever that module imports; a part's entry another part imports is loaded as that part.

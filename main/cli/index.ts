@@ -8,18 +8,11 @@ import { visibleText } from '../core/format';
 import { makeContext } from './context';
 import { keptConfigRenewed } from '../core/offload';
 import { EXIT } from './exit-codes';
-import { registerCiCommand } from './commands/ci';
-import { registerCostCommand } from './commands/cost';
-import { registerErrorsCommand } from './commands/errors';
 import { registerHistoryCommand } from './commands/history';
-import { registerInitCommand } from './commands/init';
-import { registerJournalCommand } from './commands/journal';
 import { registerRunCommand } from './commands/run';
 import { registerStatusCommand } from './commands/status';
-import { registerTeamCommands } from './commands/team';
 import { registerTrustCommand } from './commands/trust';
 import { registerValidateCommand } from './commands/validate';
-import { registerExtensionCommands } from './commands/extensions';
 import { makeTerm } from './terminal';
 import { detectCi } from './ci/platform';
 import { workflowCommand } from './ci/github';
@@ -40,20 +33,30 @@ export function usualPath(): boolean {
 
 type Registrar = (program: Command, ctx: ReturnType<typeof makeContext>) => void;
 
-/** Each registrar with the top-level commands it defines (a test holds this to what it defines), in help's order. */
-export const REGISTRARS: readonly (readonly [names: readonly string[], register: Registrar])[] = [
-  [['run'], registerRunCommand],
-  [['status'], registerStatusCommand],
-  [['history'], registerHistoryCommand],
-  [['errors'], registerErrorsCommand],
-  [['journal'], registerJournalCommand],
-  [['validate'], registerValidateCommand],
-  [['init'], registerInitCommand],
-  [['trust'], registerTrustCommand],
-  [['ci'], registerCiCommand],
-  [['team', 'unlock'], registerTeamCommands],
-  [['cost'], registerCostCommand],
-  [['models', 'aws', 'watch', 'switch'], registerExtensionCommands],
+/**
+ * Each registrar with the top-level commands it defines (a test holds this to what it defines), in help's order.
+ * The daily commands are in the CLI's main file (its code cache covers them); the others are parts of the CLI,
+ * loaded when named or for help (scripts/cli-parts.mjs).
+ */
+export const REGISTRARS: readonly (readonly [
+  names: readonly string[],
+  load: () => Registrar | Promise<Registrar>,
+])[] = [
+  [['run'], () => registerRunCommand],
+  [['status'], () => registerStatusCommand],
+  [['history'], () => registerHistoryCommand],
+  [['errors'], async () => (await import('./commands/errors')).registerErrorsCommand],
+  [['journal'], async () => (await import('./commands/journal')).registerJournalCommand],
+  [['validate'], () => registerValidateCommand],
+  [['init'], async () => (await import('./commands/init')).registerInitCommand],
+  [['trust'], () => registerTrustCommand],
+  [['ci'], async () => (await import('./commands/ci')).registerCiCommand],
+  [['team', 'unlock'], async () => (await import('./commands/team')).registerTeamCommands],
+  [['cost'], async () => (await import('./commands/cost')).registerCostCommand],
+  [
+    ['models', 'aws', 'watch', 'switch'],
+    async () => (await import('./commands/extensions')).registerExtensionCommands,
+  ],
 ];
 
 /** The command an argument list names: its first word that is not an option or a global option's value. */
@@ -87,7 +90,7 @@ export async function main(
   // get them all. Defining all seventeen costs every command ~1.5 ms and its allocations (issue 20).
   const named = commandNamed(argv);
   const only = REGISTRARS.find(([names]) => named !== undefined && names.includes(named));
-  for (const [, register] of only ? [only] : REGISTRARS) register(program, ctx);
+  for (const [, load] of only ? [only] : REGISTRARS) (await load())(program, ctx);
   for (const c of program.commands) c.exitOverride();
 
   try {

@@ -7,16 +7,16 @@ import { expect, it } from 'vitest';
 import { REGISTRARS } from '../../main/cli/index';
 import { makeContext } from '../../main/cli/context';
 
-const defined = (register: (typeof REGISTRARS)[number][1]) => {
+const defined = async (load: (typeof REGISTRARS)[number][1]) => {
   const program = new Command('offload');
-  register(program, makeContext(program, {}, process.cwd()));
+  (await load())(program, makeContext(program, {}, process.cwd()));
   return program.commands.map((c) => c.name());
 };
 
-it('each registrar names exactly the top-level commands it defines, and no command twice', () => {
+it('each registrar names exactly the top-level commands it defines, and no command twice', async () => {
   const all: string[] = [];
-  for (const [names, register] of REGISTRARS) {
-    expect(defined(register)).toEqual(names);
+  for (const [names, load] of REGISTRARS) {
+    expect(await defined(load)).toEqual(names);
     all.push(...names);
   }
   expect(new Set(all).size).toBe(all.length);
