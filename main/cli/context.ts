@@ -16,7 +16,7 @@ export interface GlobalOptions {
 }
 
 /** What a command starts: nothing (one-shot, the default) or the watches and the rule (`offload watch`). */
-export type CoreStart = Pick<OffloadOptions, 'watch' | 'desktopNotifications' | 'log'> & {
+export type CoreStart = Pick<OffloadOptions, 'watch' | 'desktopNotifications' | 'log' | 'fingerprintSoon'> & {
   /** Without an offload.yml, open with no project (the machine watch's defaults) instead of failing. */
   projectOptional?: boolean;
 };

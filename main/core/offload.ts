@@ -57,6 +57,8 @@ export interface OffloadOptions {
   watch?: boolean;
   /** A broken offload.yml throws ConfigError (the CLI's exit 2) instead of opening with configProblems. */
   strictConfig?: boolean;
+  /** The caller asks for availability next (`offload status`): the fingerprint's git questions start at open. */
+  fingerprintSoon?: boolean;
   /** Debounce of project file changes before the gates are re-evaluated (default 500 ms). */
   fileChangeDebounceMs?: number;
   /** How long `switch local` waits for a local model server to be listed (default 30 s). */

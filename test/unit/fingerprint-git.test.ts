@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { computeFingerprint, type Fingerprint } from '../../main/core/workflow/fingerprint';
+import { warmGitListing } from '../../main/core/workflow/fingerprint-git';
 import { gitRepo, removeAfterSuite, tempFolder } from '../helpers/git-repo';
 
 const repo = gitRepo;
@@ -89,6 +90,25 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
     const slow = await computeFingerprint({ dir, configHash: 'c' });
     expect(slow.value).toBe(fp.value);
     expect([...slow.manifest]).toEqual([...fp.manifest]);
+  });
+
+  it('asked ahead (offload status: warmGitListing), the same listing; a change made before the listing is seen', async () => {
+    const { dir } = repo({ 'a.py': 'one\n', 'b.py': 'two\n' });
+    const plain = await computeFingerprint({ dir, configHash: 'c' });
+    warmGitListing(dir);
+    const warmed = await computeFingerprint({ dir, configHash: 'c' });
+    expect(warmed.value).toBe(plain.value);
+    expect(warmed.source).toBe('git');
+    // the answers are taken once: a later fingerprint asks git again and sees what changed since
+    fs.writeFileSync(path.join(dir, 'b.py'), 'changed\n');
+    const later = await computeFingerprint({ dir, configHash: 'c' });
+    expect(later.value).not.toBe(plain.value);
+    expect(later.manifest.get('b.py')).toBe(blobId('changed\n'));
+    // with a filter configured the stat pass is never started ahead (git would run the filter's program)
+    execFileSync('git', ['config', 'filter.none.clean', 'cat'], { cwd: dir });
+    warmGitListing(dir);
+    const filtered = await computeFingerprint({ dir, configHash: 'c' });
+    expect(filtered.value).toBe(later.value);
   });
 
   it('reads a listing that spans many output chunks, odd path bytes included, as git names the files', async () => {

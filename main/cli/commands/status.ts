@@ -14,7 +14,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const term = ctx.term();
-      const core = await ctx.openCore();
+      const core = await ctx.openCore({ fingerprintSoon: true });
       const [config, history, dataDir] = [core.config()!, core.history()!, core.dataDir()];
       // the machine's process scan runs while git does the fingerprint's stat pass
       const [workflows, machine] = await Promise.all([core.availability(), core.machineNow()]);

@@ -11,6 +11,7 @@ import type { OpenedProject } from '../project';
 import { trustStatus, trustSubject } from '../trust';
 import type { DisposableStore } from '../units/disposable';
 import type { ConfigProblem } from '../vocabulary';
+import { warmGitListing } from '../workflow/fingerprint-git';
 import { wireMachine } from './facade-parts';
 import { machineWatchFor, tryOpenProject } from './open';
 import { OpenProject, type OpenProjectOptions } from './open-project';
@@ -35,6 +36,7 @@ export type SessionContext = Pick<
   Omit<Partial<OpenProjectOptions>, 'project' | 'trust' | 'machine' | 'monitoringPaused'> & {
     configPath?: string;
     strictConfig?: boolean;
+    fingerprintSoon?: boolean;
     desktopNotifications?: boolean;
     /** Turns desktop notifications on or off (the project's `notify.desktop`). */
     desktop: (on: boolean) => void;
@@ -51,6 +53,8 @@ export async function openSession(
   await prev.open?.dispose();
   await prev.machineStore.dispose();
   const { project, configProblems } = tryOpenProject(dir, { ...c, strict: c.strictConfig });
+  // git answers the fingerprint's first questions while the rest opens
+  if (project && c.fingerprintSoon) warmGitListing(project.config.dir);
   const subject = project ? trustSubject(project.config) : null;
   const trustNow = subject ? trustStatus(c.dataDir, subject) : null;
   const trusted = trustNow?.trusted ?? false;

@@ -283,10 +283,16 @@ function listingOf(
  * whole listing). When it is still `known` (a clean tree's index seen before), the index is read only if git
  * names a change.
  */
-async function indexListing(dir: string, repo: Repository, known?: string): Promise<GitListing | undefined> {
-  const before = indexIdentity(repo.index);
+async function indexListing(
+  dir: string,
+  repo: Repository,
+  known?: string,
+  started?: StatPass,
+): Promise<GitListing | undefined> {
+  const before = started?.before ?? indexIdentity(repo.index);
   if (!before) return undefined;
-  const stating = changedNames(dir, repo.prefix); // git starts now; Node reads the index meanwhile
+  // git starts now (or started ahead: warmGitListing); Node reads the index meanwhile
+  const stating = started?.stating ?? changedNames(dir, repo.prefix);
   const read = () => readIndex(repo.index, repo.prefix, GIT_ID_MAX_BYTES);
   const seen = known === before;
   const index = seen ? undefined : read();
@@ -308,6 +314,47 @@ async function indexListing(dir: string, repo: Repository, known?: string): Prom
   if (!entries || entries.identity !== before) return undefined;
   const named = await withoutIgnoredAttributes(dir, changed, entries.files);
   return named && listingOf(entries, named, before, changed.some(isAttributesName));
+}
+
+/** git's stat pass against the index, started: the index's identity taken before it started, and its answer. */
+interface StatPass {
+  before: string;
+  stating: Promise<string[] | undefined>;
+}
+
+/** What a listing asks git first (conversion, the repository's paths) and, where it goes on, its stat pass. */
+interface Asked {
+  convert: boolean | 'hung';
+  repo: Repository | 'hung' | undefined;
+  started?: StatPass;
+}
+
+/** The listing's first questions asked ahead for a folder (warmGitListing): taken once by its listing. */
+const asked = new Map<string, Promise<Asked>>();
+
+/**
+ * Asks git now what `dir`'s listing asks first, and starts its stat pass as soon as the answers say the
+ * listing will run it, so git works while the command opens the rest of the project (`offload status` on a
+ * large repository, issue 20). Nothing where git would not be asked.
+ */
+export function warmGitListing(dir: string): void {
+  if (asked.has(dir) || (!findDotGit(dir) && !process.env.GIT_DIR) || gitHazard(dir)) return;
+  const answers = Promise.all([configMayConvert(dir), locate(dir)]).then(async ([convert, repo]) => {
+    const a: Asked = { convert, repo };
+    if (
+      convert ||
+      !repo ||
+      repo === 'hung' ||
+      !regularOrAbsent(repo.index) ||
+      (await infoAttributes(dir, repo))
+    )
+      return a;
+    const before = indexIdentity(repo.index);
+    if (before) a.started = { before, stating: changedNames(dir, repo.prefix) };
+    return a;
+  });
+  answers.catch(() => undefined); // taken (and its failure met) by the listing; never an unhandled rejection
+  asked.set(dir, answers);
 }
 
 /** Hazards already reported in this process: each is said once, not at every fingerprint. */
@@ -335,11 +382,15 @@ export async function gitListing(
     }
     return undefined;
   }
-  const [convert, repo] = await Promise.all([configMayConvert(dir), locate(dir)]);
+  const early = asked.get(dir);
+  asked.delete(dir);
+  const { convert, repo, started }: Asked = early
+    ? await early
+    : await Promise.all([configMayConvert(dir), locate(dir)]).then(([c, r]) => ({ convert: c, repo: r }));
   // git blocked on its configuration, or would block on an index that is no regular file: no listing from it
   if (convert === 'hung' || repo === 'hung' || (repo && !regularOrAbsent(repo.index))) return undefined;
   if (convert || (await infoAttributes(dir, repo))) return namesOnly(dir);
-  return (repo && (await indexListing(dir, repo, known))) ?? debugListing(dir);
+  return (repo && (await indexListing(dir, repo, known, started))) ?? debugListing(dir);
 }
 
 /** The whole listing from git (`ls-files --debug`, ~6 MB for 30 000 files): where the index is not read. */
