@@ -1,4 +1,4 @@
-/** What `offload run <workflow>` does (run.ts declares it): a part of its own, loaded by that command only. */
+/** What `offload run <workflow>` does (run.ts declares it). */
 import { durationMs, secretNames, writeFileAtomic } from '../../core/offload';
 import { CiRunOutput } from '../ci/run-output';
 import { detectCi } from '../ci/platform';

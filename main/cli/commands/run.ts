@@ -1,6 +1,7 @@
 /** `offload run <workflow>`: runs an entry point phase by phase with live progress; Ctrl-C cancels cleanly. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { runCommand } from './run-action';
 
 export interface RunOptions {
   json?: boolean;
@@ -23,8 +24,5 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       '--wait [duration]',
       'if another run holds the project, wait for it (default 30m) instead of failing',
     )
-    // what a run does (progress, CI output, JUnit) loads with the command: run-action.ts
-    .action(async (workflow: string, opts: RunOptions) =>
-      (await import('./run-action')).runCommand(ctx, workflow, opts),
-    );
+    .action((workflow: string, opts: RunOptions) => runCommand(ctx, workflow, opts));
 }

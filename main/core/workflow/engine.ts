@@ -34,7 +34,7 @@ import { NO_TEAM, type TeamRunFactory } from '../team/team-run';
 import { openRunTempDir, runEnv, runSecrets } from './run-setup';
 import type { StopWhy } from './step-attempt';
 import { writeFailure, type OutputStream } from './step-output';
-import type { StepRunContext } from './step-runner';
+import { runStep, type StepRunContext } from './step-runner';
 import {
   isTodoStep,
   PHASES,
@@ -417,8 +417,6 @@ export class Engine {
     const softFailures: string[] = [];
     // Passed steps' outputs, kept for later runs once the phase is over (passed or not).
     const toKeep: OutputsToKeep[] = [];
-    // how a step runs (spawn, attempts, outputs) loads with the first phase: status and validate never read it
-    const { runStep } = await import('./step-runner');
     try {
       for (const step of this.o.config.phases[phase].steps) {
         if (active.abort.signal.aborted) return { status: 'cancelled', reason: 'cancelled' };
