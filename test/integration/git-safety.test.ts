@@ -52,3 +52,32 @@ describe.runIf(process.platform === 'linux')('a repository whose git config incl
     expect(r.code).toBe(0);
   });
 });
+
+describe.runIf(process.platform === 'linux')('a FIFO git reads where no configuration names it', () => {
+  // The .gitignore of a folder below the project: found by git, not by the check before it. git is seen
+  // waiting on the FIFO and stopped (in about a second, well under its 20 s limit and the test's 15 s), the
+  // warning says so once, and a run's later git questions do not wait again.
+  it(
+    'offload status and run say git was stopped, and go on with the folder walk',
+    { timeout: 15_000 },
+    async () => {
+      const yml = `name: fifo-deep\nphases:\n  local: { steps: [{ name: L, run: "true" }] }\n`;
+      const dir = makeProject(yml, { 'app.py': 'print(1)\n' });
+      execFileSync('git', ['init', '-q'], { cwd: dir });
+      fs.mkdirSync(path.join(dir, 'sub'));
+      execFileSync('mkfifo', [path.join(dir, 'sub', '.gitignore')]);
+      const data = tempDataDir();
+      const status = await runCli(['status', '--data-dir', data], { cwd: dir });
+      expect(status.code).toBe(0);
+      const said = (out: string) =>
+        out.split('\n').filter((l) => l.includes('git is not run on this repository'));
+      expect(said(status.stderr)).toEqual([
+        "offload: warning: git is not run on this repository: git waited to open a named pipe (FIFO) it reads here, and was stopped (find it with `find . -type p`); the fingerprint lists the project's files by walking the folder",
+      ]);
+      expect((await runCli(['trust', '--yes', '--data-dir', data], { cwd: dir })).code).toBe(0);
+      const run = await runCli(['run', 'local', '--data-dir', data], { cwd: dir });
+      expect(run.code).toBe(0);
+      expect(said(run.stderr)).toHaveLength(1);
+    },
+  );
+});

@@ -110,6 +110,60 @@ describe.runIf(process.platform === 'linux')('a repository whose config makes gi
   });
 });
 
+describe('the files git reads without being told to', () => {
+  const fifo = (file: string) => execFileSync('mkfifo', [file]);
+  it('HEAD, and the .gitignore or .gitattributes of a folder from the top down to the project folder', () => {
+    const head = repo();
+    fs.rmSync(path.join(head, '.git', 'HEAD'));
+    fifo(path.join(head, '.git', 'HEAD'));
+    expect(gitConfigHazard(head)).toBe(`${head}/.git/HEAD is a named pipe (FIFO), not a regular file`);
+    const top = repo();
+    fifo(path.join(top, '.gitignore'));
+    expect(gitConfigHazard(top)).toBe(`${top}/.gitignore is a named pipe (FIFO), not a regular file`);
+    const between = repo();
+    fs.mkdirSync(path.join(between, 'apps', 'api'), { recursive: true });
+    fifo(path.join(between, 'apps', '.gitattributes'));
+    expect(gitConfigHazard(path.join(between, 'apps', 'api'))).toMatch(
+      /apps\/\.gitattributes is a named pipe/,
+    );
+    // a folder beside the path down to the project is not git's to read for it
+    fs.mkdirSync(path.join(between, 'web'));
+    fs.rmSync(path.join(between, 'apps', '.gitattributes'));
+    fifo(path.join(between, 'apps', 'api', '.gitignore'));
+    expect(gitConfigHazard(path.join(between, 'web'))).toBeUndefined();
+  });
+
+  it('a link git does not follow there is no hazard; a regular tree is none', () => {
+    const dir = repo();
+    fs.symlinkSync('/dev/zero', path.join(dir, '.gitignore'));
+    fs.writeFileSync(path.join(dir, '.gitattributes'), '*.png binary\n');
+    expect(gitConfigHazard(dir)).toBeUndefined();
+  });
+
+  it("the user's global config, what it includes, and git's default excludes file", () => {
+    const dir = repo();
+    const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'offload-git-home-')));
+    roots.push(home);
+    const saved = { ...process.env };
+    try {
+      process.env.XDG_CONFIG_HOME = path.join(home, 'xdg');
+      fs.mkdirSync(path.join(home, 'xdg', 'git'), { recursive: true });
+      process.env.GIT_CONFIG_GLOBAL = path.join(home, 'gitconfig');
+      fs.writeFileSync(process.env.GIT_CONFIG_GLOBAL, `[include]\n\tpath = ${home}/more\n`);
+      fifo(path.join(home, 'more'));
+      expect(gitConfigHazard(dir)).toBe(
+        `${home}/gitconfig includes ${home}/more (include.path), which is a named pipe (FIFO), not a regular file`,
+      );
+      fs.writeFileSync(process.env.GIT_CONFIG_GLOBAL, '[user]\n\tname = me\n');
+      expect(gitConfigHazard(dir)).toBeUndefined();
+      fifo(path.join(home, 'xdg', 'git', 'ignore'));
+      expect(gitConfigHazard(dir)).toBe(`${home}/xdg/git/ignore is a named pipe (FIFO), not a regular file`);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
 describe.runIf(process.platform === 'linux')('every git call goes through the same check', () => {
   // The engine's `rev-parse HEAD`, the team's `git config user.name` and CI's `--show-toplevel` ask git too:
   // bounded by the test's limit (10 s), half git's 20 s, so a call that ran git on the FIFO fails it.

@@ -1,12 +1,16 @@
 /**
- * Before git runs on a repository Offload did not write: a file its configuration makes git read
- * (`include.path`, `includeIf.<cond>.path`, `core.excludesFile`, `info/exclude`) that is a FIFO or a device
- * blocks git (a FIFO with no writer) or feeds it for ever (/dev/zero) until it is killed at its time limit;
- * `offload status` would wait that long each time. Read here first, without opening anything but regular
- * files, so such a repository is listed by the folder walk instead, at once.
+ * Before git runs on a repository Offload did not write: a file git reads that is a FIFO or a device blocks git
+ * (a FIFO with no writer) or feeds it for ever (/dev/zero) until it is killed at its time limit; `offload
+ * status` would wait that long each time. The files git always reads are looked at here first, without opening
+ * anything but regular files, so such a repository is listed by the folder walk instead, at once: `HEAD`, the
+ * configuration (the repository's, the user's and the system's, with what they name: `include.path`,
+ * `includeIf.<cond>.path`, `core.excludesFile`), `info/exclude`, and the `.gitignore` and `.gitattributes` of
+ * the folders from the work tree's top down to the project folder. (One deeper in the tree is met by
+ * platform/git.ts, which stops a git blocked on a FIFO.)
  */
 import os from 'node:os';
 import path from 'node:path';
+import fs from 'node:fs';
 import { fileKind, ProjectFileError, readProjectText, statOrUndefined } from './files';
 import { findDotGit } from './project-paths';
 
@@ -93,9 +97,39 @@ function checkConfig(file: string, depth: number, seen: Set<string>): string | u
   return undefined;
 }
 
+/** `file` when it is there and not a regular file, in words (`lstat`: a link git does not follow is no harm). */
+function notRegularFile(file: string, follow: boolean): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = follow ? fs.statSync(file) : fs.lstatSync(file);
+  } catch {
+    return undefined; // not there: git makes do without it
+  }
+  return st.isFile() || st.isSymbolicLink() ? undefined : `${file} is ${fileKind(st)}, not a regular file`;
+}
+
+/** git's configuration files outside the repository: the user's and the system's (as git finds them). */
+function machineConfigs(): string[] {
+  const env = process.env;
+  const xdg = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  const files = env.GIT_CONFIG_GLOBAL
+    ? [env.GIT_CONFIG_GLOBAL]
+    : [path.join(xdg, 'git', 'config'), path.join(os.homedir(), '.gitconfig')];
+  if (!env.GIT_CONFIG_NOSYSTEM) files.push(env.GIT_CONFIG_SYSTEM || '/etc/gitconfig');
+  return files;
+}
+
+/** The `.gitignore` and `.gitattributes` git reads from the work tree's top `root` down to `dir`. */
+function treeFilesAbove(root: string, dir: string): string[] {
+  const rel = path.relative(root, path.resolve(dir));
+  const parts = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep) : [];
+  const folders = [root, ...parts.map((_, i) => path.join(root, ...parts.slice(0, i + 1)))];
+  return folders.flatMap((f) => [path.join(f, '.gitignore'), path.join(f, '.gitattributes')]);
+}
+
 /**
- * Why git must not be run on the repository holding `dir` (a file its configuration makes it read is a FIFO,
- * a device or too large), in words; undefined when it may run, or outside a work tree.
+ * Why git must not be run on the repository holding `dir` (a file it reads is a FIFO, a device or too large),
+ * in words; undefined when it may run, or outside a work tree.
  */
 export function gitConfigHazard(dir: string): string | undefined {
   const dotGit = findDotGit(dir);
@@ -113,12 +147,23 @@ export function gitConfigHazard(dir: string): string | undefined {
   const common = readSmall(path.join(gitDir, 'commondir'));
   if (common.problem) return common.problem;
   const commonDir = common.text?.trim() ? path.resolve(gitDir, common.text.trim()) : gitDir;
-  const exclude = statOrUndefined(path.join(commonDir, 'info', 'exclude'));
-  if (exclude && !exclude.isFile())
-    return `${path.join(commonDir, 'info', 'exclude')} is ${fileKind(exclude)}, not a regular file`;
+  const read = [path.join(gitDir, 'HEAD'), path.join(commonDir, 'info', 'exclude')];
+  for (const file of read) {
+    const problem = notRegularFile(file, true);
+    if (problem) return problem;
+  }
+  // in the work tree git opens these without following a link (it ignores one that is a link)
+  for (const file of treeFilesAbove(path.dirname(dotGit), dir)) {
+    const problem = notRegularFile(file, false);
+    if (problem) return problem;
+  }
   const seen = new Set<string>();
-  return (
-    checkConfig(path.join(commonDir, 'config'), 0, seen) ??
-    checkConfig(path.join(gitDir, 'config.worktree'), 0, seen)
-  );
+  const configs = [path.join(commonDir, 'config'), path.join(gitDir, 'config.worktree'), ...machineConfigs()];
+  for (const config of configs) {
+    const problem = checkConfig(config, 0, seen);
+    if (problem) return problem;
+  }
+  // the user's excludes file where core.excludesFile names none (checkConfig looks at one named)
+  const xdg = process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  return notRegularFile(path.join(xdg, 'git', 'ignore'), true);
 }

@@ -3,19 +3,49 @@
  * file that would block git (a FIFO, a device: git-config.ts), which would otherwise hold a command for git's
  * whole time limit; with every program the repository could name switched off (platform/git.ts).
  */
-import { gitProgram, runGit as runGitOnMachine, type GitOptions, type GitResult } from '../platform/git';
+import {
+  GIT_TIMEOUT_MS,
+  gitProgram,
+  runGit as runGitOnMachine,
+  type GitOptions,
+  type GitResult,
+} from '../platform/git';
 import { gitConfigHazard } from './git-config';
 import { projectTree } from './project-paths';
 
-/** runGit's answer, and why git was not run (`code` -1) where the repository's configuration would block it. */
+/** runGit's answer, and why git was not run or stopped (`code` -1) where a file it reads would block it. */
 export type ProjectGitResult = GitResult & { hazard?: string };
 
+/** How long an answer of gitHazard holds: one command's git calls look once; a watch looks again later. */
+const CHECKED_MS = 1000;
+/** How long git is not run again on a repository where it was found blocked (a FIFO deeper in the tree). */
+const BLOCKED_MS = 5 * 60_000;
+const checked = new Map<string, { at: number; hazard?: string }>();
+const blocked = new Map<string, { at: number; hazard: string }>();
+
 /**
- * Why git must not run on the repository holding `cwd` (git-config.ts), in words; undefined when it may. With
- * GIT_DIR set the user names the repository, and git reads no `.git` found here.
+ * Why git must not run on the repository holding `cwd` (git-config.ts; or git was found blocked there in the
+ * last minutes), in words; undefined when it may. With GIT_DIR set the user names the repository, and git reads
+ * no `.git` found here.
  */
 export function gitHazard(cwd: string): string | undefined {
-  return process.env.GIT_DIR ? undefined : gitConfigHazard(cwd);
+  if (process.env.GIT_DIR) return undefined;
+  const now = Date.now();
+  const stuck = blocked.get(cwd);
+  if (stuck && now - stuck.at < BLOCKED_MS) return stuck.hazard;
+  const seen = checked.get(cwd);
+  if (seen && now - seen.at < CHECKED_MS) return seen.hazard;
+  const hazard = gitConfigHazard(cwd);
+  if (checked.size >= 64) checked.clear();
+  checked.set(cwd, { at: now, hazard });
+  return hazard;
+}
+
+/** Why git stopped: it waited on a FIFO (platform/git.ts saw it), or ran past its time limit. */
+function blockedReason(r: GitResult): string {
+  return r.blockedOnFifo
+    ? 'git waited to open a named pipe (FIFO) it reads here, and was stopped (find it with `find . -type p`)'
+    : `git did not answer within ${GIT_TIMEOUT_MS / 1000} s and was stopped (a file it reads may be a named pipe or a device: \`find . -type p\`)`;
 }
 
 /**
@@ -35,5 +65,11 @@ export async function runGit(
   const pathVar = opts.env?.PATH ?? process.env.PATH ?? process.env.Path;
   const program = gitProgram(pathVar, tree.outside, tree.root);
   if (!program) return { code: -1, stdout: Buffer.alloc(0) };
-  return runGitOnMachine(cwd, args, { ...opts, program });
+  const r = await runGitOnMachine(cwd, args, { ...opts, program });
+  if (!r.timedOut) return r;
+  // git is not run here again for a while: each command would wait as long (`offload run` asks git often)
+  const stopped = blockedReason(r);
+  if (blocked.size >= 64) blocked.clear();
+  blocked.set(cwd, { at: Date.now(), hazard: stopped });
+  return { ...r, hazard: stopped };
 }

@@ -4,6 +4,7 @@
  * file lists, so every such program is switched off on the command line, trusted project or not.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { findExecutable, pathWithout } from './shell';
 
@@ -25,6 +26,8 @@ export interface GitResult {
   stdout: Buffer;
   /** git ran past its time limit and was killed (code -1): a FIFO where git reads its config or index. */
   timedOut?: boolean;
+  /** …and it was killed early, seen waiting to open a FIFO that nothing writes (Linux). */
+  blockedOnFifo?: boolean;
 }
 
 /**
@@ -66,11 +69,54 @@ export function gitProgram(
 }
 
 /**
- * The git processes running now: killed when Offload exits, as their time limit is Node's and ends with it (a
- * git blocked on a FIFO would otherwise be left behind for ever).
+ * The git processes running now: killed when Offload exits or is ended by a signal, as their time limit is
+ * Node's and ends with it (a git blocked on a FIFO would otherwise be left behind for ever).
  */
 const running = new Set<ChildProcess>();
 let killOnExit = false;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function killRunning(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+/**
+ * A signal that ends Offload while git runs: git is killed first. Where nothing else handles that signal, it
+ * then ends Offload as it would have (raised again with this handler gone); where something does (a run
+ * cancelling its step), that handler decides.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  killRunning();
+  if (process.listenerCount(signal) > 1) return;
+  unlistenSignals();
+  process.kill(process.pid, signal);
+}
+let listening = false;
+function listenSignals(): void {
+  if (listening) return;
+  listening = true;
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+function unlistenSignals(): void {
+  listening = false;
+  for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+/** How often, after its first second, a running git is looked at for a wait on a FIFO (Linux). */
+const FIFO_CHECK_MS = 1000;
+/**
+ * Whether the process `pid` waits to open a FIFO nobody writes to (the kernel's `wait_for_partner`): git never
+ * opens one on purpose, so it is blocked there for good. False where the kernel does not say (other systems,
+ * a hidden wchan).
+ */
+function waitsOnFifo(pid: number | undefined): boolean {
+  if (process.platform !== 'linux' || pid === undefined) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/wchan`, 'latin1') === 'wait_for_partner';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Runs `git args…` in `cwd` with the neutral settings above, no prompts, no optional locks; resolves to the
@@ -80,9 +126,7 @@ let killOnExit = false;
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   if (!killOnExit) {
     killOnExit = true;
-    process.once('exit', () => {
-      for (const child of running) child.kill('SIGKILL');
-    });
+    process.once('exit', killRunning);
   }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -110,19 +154,32 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
       timeout: opts.timeoutMs ?? GIT_TIMEOUT_MS,
       killSignal: 'SIGKILL',
     });
+    listenSignals();
     running.add(child);
+    let onFifo = false;
+    const fifoCheck = setInterval(() => {
+      if (!waitsOnFifo(child.pid)) return;
+      onFifo = true;
+      child.kill('SIGKILL');
+    }, FIFO_CHECK_MS);
+    fifoCheck.unref();
+    const done = () => {
+      clearInterval(fifoCheck);
+      running.delete(child);
+      if (!running.size) unlistenSignals();
+    };
     child.stdout.on('data', opts.onStdout ?? ((b: Buffer) => chunks.push(b)));
     child.on('error', () => {
-      running.delete(child);
+      done();
       resolve({ code: -1, stdout: Buffer.alloc(0) });
     });
-    child.once('exit', () => running.delete(child));
+    child.once('exit', done);
     child.on('close', (code, signal) => {
       const stdout = Buffer.concat(chunks);
       // killed with no exit code: the time limit (or someone's SIGKILL: git's answer is lost either way)
       resolve(
         code === null && signal === 'SIGKILL'
-          ? { code: -1, stdout, timedOut: true }
+          ? { code: -1, stdout, timedOut: true, ...(onFifo ? { blockedOnFifo: true } : {}) }
           : { code: code ?? -1, stdout },
       );
     });

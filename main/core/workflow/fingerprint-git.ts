@@ -362,7 +362,7 @@ const warned = new Set<string>();
 
 /**
  * Tracked and untracked, non-ignored files of a git work tree under `dir` (undefined outside one, or where
- * git's configuration names a file that would block it: `warn` says so once). `known`: the
+ * a file git reads would block it: `warn` says so once, and the caller walks the folder). `known`: the
  * identity of a clean tree's index seen before (GitListing.unchangedSince when it still holds).
  */
 export async function gitListing(
@@ -371,19 +371,28 @@ export async function gitListing(
   warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<GitListing | undefined> {
   if (!findDotGit(dir) && !process.env.GIT_DIR) return undefined;
-  // A file git's configuration makes it read would block it (a FIFO) until its time limit: the folder walk.
-  const hazard = gitHazard(dir);
-  if (hazard) {
-    if (!warned.has(hazard)) {
+  const early = asked.get(dir);
+  asked.delete(dir);
+  // A file git reads that would block it (a FIFO), seen before git runs or met by it: the folder walk
+  const said = (): undefined => {
+    const hazard = gitHazard(dir);
+    if (hazard && !warned.has(hazard)) {
       warned.add(hazard);
       warn(
         `offload: warning: git is not run on this repository: ${hazard}; the fingerprint lists the project's files by walking the folder`,
       );
     }
     return undefined;
-  }
-  const early = asked.get(dir);
-  asked.delete(dir);
+  };
+  if (gitHazard(dir)) return said();
+  return (await listWithGit(dir, known, early)) ?? said();
+}
+
+async function listWithGit(
+  dir: string,
+  known: string | undefined,
+  early: Promise<Asked> | undefined,
+): Promise<GitListing | undefined> {
   const { convert, repo, started }: Asked = early
     ? await early
     : await Promise.all([configMayConvert(dir), locate(dir)]).then(([c, r]) => ({ convert: c, repo: r }));
