@@ -58,13 +58,33 @@ function cacheDir(env = process.env, platform = process.platform, home = require
 }
 
 /**
+ * Makes `dir` and the folders missing above it (0700), each once: Node's `mkdirSync(…, { recursive: true })`
+ * spins for ever below /proc (`OFFLOAD_CACHE_DIR=/proc/x`), where mkdir answers ENOENT under a folder that
+ * exists. Throws mkdir's error. (main/core/platform/make-dirs.ts is the CLI's own; this one runs before it loads.)
+ */
+function makeDirs(dir) {
+  const missing = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d, { mode: 0o700 });
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * `dir` made if missing; undefined unless it is a folder of this user's that no one else can write. A folder
  * others could write is not made private here: what they put there while it was open would then be trusted,
  * and the folder may be a shared one the user named (OFFLOAD_CACHE_DIR=/tmp).
  */
 function privateDir(dir) {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir);
     const st = fs.lstatSync(dir);
     if (!st.isDirectory()) return undefined;
     if (process.platform === 'win32') return dir; // %LOCALAPPDATA% is the user's own

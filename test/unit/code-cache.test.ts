@@ -32,6 +32,7 @@ process.stdout.write(JSON.stringify({ state: r.state, value: r.exports.value() }
   const out = execFileSync(process.execPath, ['-e', script], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
+    timeout: 10_000,
   });
   return JSON.parse(out) as { state: 'none' | 'accepted' | 'rejected'; value: string };
 }
@@ -185,6 +186,16 @@ describe('bin/code-cache.js', () => {
     expect(loadWithCodeCache(file, ['status'], env)).toEqual({ state: 'none', value: 'value' });
     expect(fs.existsSync(dir)).toBe(false);
   });
+
+  it.runIf(fs.existsSync('/proc/self'))(
+    'a cache folder that cannot be made (below /proc, where Node’s recursive mkdir spins) is no cache, at once',
+    () => {
+      const { file } = cacheSetup('value');
+      const env = { OFFLOAD_CACHE_DIR: '/proc/offload-nope/cache' };
+      // in a child, under execFileSync's limit: a spin fails the test, never hangs it
+      expect(loadWithCodeCache(file, ['status'], env)).toEqual({ state: 'none', value: 'value' });
+    },
+  );
 
   it('`watch` (running for hours) has no code cache: its memory matters more than its start', () => {
     const { dir, file } = cacheSetup('value');

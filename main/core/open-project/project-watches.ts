@@ -12,6 +12,7 @@ import { watchProjectFiles } from '../platform/watch-files';
 import type { RuleWiring } from '../rule/wire';
 import type { DisposableStore } from '../units/disposable';
 import { Poller } from '../units/poller';
+import { makeDirs } from '../platform/make-dirs';
 import type { AwsSnapshot } from '../vocabulary';
 import type { OpenProjectOptions } from './open-project';
 
@@ -75,7 +76,7 @@ export function startProjectWatches(c: ProjectWatchesContext): AwsWatch {
   }
   // A trust given elsewhere (`offload trust` in a terminal) shows at once: the data folder is watched too.
   try {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeDirs(dataDir, 0o700);
     const w = fs.watch(dataDir, { persistent: false }, (_e, name) => {
       if (String(name) === 'trust.json') c.refreshAvailability();
     });

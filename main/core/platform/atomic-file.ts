@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirs } from './make-dirs';
 import { pidAlive } from './proc-signal';
 
 /** How a new file and its folders are created; an existing file keeps its own mode. */
@@ -29,7 +30,7 @@ export const PRIVATE_FILE: Readonly<AtomicWriteOptions> = { mode: 0o600, dirMode
 
 /** Creates `dir` (and missing parents) private to the user, and narrows `dir` itself if it was more open. */
 export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700);
   if (process.platform === 'win32') return;
   const st = fs.statSync(dir);
   if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, st.mode & 0o700);
@@ -236,7 +237,7 @@ export function writeFileAtomic(
 ): void {
   const dir = path.dirname(file);
   if (opts.enforce && opts.dirMode === 0o700) ensurePrivateDir(dir);
-  else fs.mkdirSync(dir, { recursive: true, ...(opts.dirMode === undefined ? {} : { mode: opts.dirMode }) });
+  else makeDirs(dir, opts.dirMode);
   let existingMode: number | undefined;
   try {
     existingMode = opts.enforce ? undefined : fs.statSync(file).mode & 0o7777;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { explainWriteError } from '../platform/atomic-file';
+import { makeDirs } from '../platform/make-dirs';
 import { isAlive, processStartTime } from '../platform/process-tree';
 
 export interface RunLockHolder {
@@ -62,7 +63,7 @@ export async function acquireRunLock(
   o: { waitMs?: number; signal?: AbortSignal } = {},
 ): Promise<() => void> {
   try {
-    fs.mkdirSync(projectDir, { recursive: true, mode: 0o700 });
+    makeDirs(projectDir, 0o700);
   } catch (err) {
     throw explainWriteError(err, 'the run lock', projectDir);
   }

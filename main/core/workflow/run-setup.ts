@@ -8,6 +8,7 @@ import { secretNames } from '../config/load';
 import { ALWAYS_SECRET } from '../config/schema';
 import { interpolate, type InterpolationContext } from '../config/interpolate';
 import type { OffloadConfig } from '../config/types';
+import { makeDirs } from '../platform/make-dirs';
 import { Masker, MIN_MASK_LENGTH } from './mask';
 
 /** Shorter than any real AWS credential (an access key id has 20 characters, a secret 40): a placeholder. */
@@ -86,6 +87,6 @@ export function openRunTempDir(runDir: string, running: (runId: string) => boole
     if (!running(id)) fs.rmSync(leftover, { recursive: true, force: true });
   }
   const dir = path.join(runDir, 'tmp');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700);
   return dir;
 }
