@@ -95,14 +95,26 @@ function privateDir(dir) {
   }
 }
 
-/** The command an argument list runs (its first word that is not an option or a global option's value). */
-function commandOf(args) {
+/**
+ * The command an argument list names: its first word that is not an option or a global option's value (the
+ * word after `--`); undefined where none is named. The one reading of it: the CLI is told it (main's `named`)
+ * and defines only that command.
+ */
+function commandNamed(args) {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (a === '--') return args[i + 1];
     if (a === '-c' || a === '--config' || a === '--data-dir') i++;
-    else if (!a.startsWith('-')) return /^[a-z][a-z-]{0,23}$/.test(a) ? a : 'other';
+    else if (!a.startsWith('-')) return a;
   }
-  return 'none';
+  return undefined;
+}
+
+/** The name a command's cache file carries: the command, `none`, or `other` for a name no command has. */
+function commandOf(args) {
+  const named = commandNamed(args);
+  if (named === undefined) return 'none';
+  return /^[a-z][a-z-]{0,23}$/.test(named) ? named : 'other';
 }
 
 /** The cache file's bytes when it is a regular file of sane size; undefined otherwise. */
@@ -147,7 +159,8 @@ function loadWithCodeCache(file, args, env = process.env) {
   try {
     // `watch` runs for hours: Node's own loader (and its compile cache) keeps ~1.5 MB less than a script
     // compiled here, and its start-up matters less than its memory
-    if (LONG_RUNNING.has(command)) return { exports: require(file), save: () => undefined, state: 'none' };
+    if (LONG_RUNNING.has(command))
+      return { exports: require(file), save: () => undefined, state: 'none', named: commandNamed(args) };
     st = fs.fstatSync(fd, { bigint: true });
     source = fs.readFileSync(fd, 'utf8');
   } finally {
@@ -189,7 +202,7 @@ function loadWithCodeCache(file, args, env = process.env) {
       // no cache this time: the next command makes one
     }
   };
-  return { exports: mod.exports, save, state };
+  return { exports: mod.exports, save, state, named: commandNamed(args) };
 }
 
-module.exports = { cacheDir, commandOf, loadWithCodeCache, privateDir, SELF_WRAPPER };
+module.exports = { cacheDir, commandNamed, commandOf, loadWithCodeCache, privateDir, SELF_WRAPPER };

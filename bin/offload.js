@@ -60,9 +60,9 @@ try {
   }
   throw err;
 }
-run(loaded.exports, loaded.save);
+run(loaded.exports, loaded.save, loaded.named);
 
-function run(cli, saveCodeCache) {
+function run(cli, saveCodeCache, named) {
   // `offload … | head`: the reader went away; that is the end of the output, not an error. A command still at
   // work (a run's steps) ends there too: 141, the shell's code for a closed pipe, never 0 as if it had passed.
   let finished = false;
@@ -96,7 +96,7 @@ function run(cli, saveCodeCache) {
       },
     });
   }
-  cli.main(process.argv.slice(2)).then(
+  cli.main(process.argv.slice(2), process.env, process.cwd(), named ?? null).then(
     (code) => {
       finished = true;
       process.exitCode = code;

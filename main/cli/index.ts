@@ -59,21 +59,15 @@ export const REGISTRARS: readonly (readonly [
   ],
 ];
 
-/** The command an argument list names: its first word that is not an option or a global option's value. */
-function commandNamed(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return argv[i + 1];
-    if (a === '-c' || a === '--config' || a === '--data-dir') i++;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
-}
-
+/**
+ * Runs the command `argv` names. `named`: that command, as bin/offload.js read it from `argv`
+ * (bin/code-cache.js commandNamed; null where it names none): only it is defined. Not given, every command is.
+ */
 export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
+  named?: string | null,
 ): Promise<number> {
   const program = new Command('offload')
     .description(
@@ -88,8 +82,7 @@ export async function main(
   const ctx = makeContext(program, env, cwd);
   // The command named is the only one defined (commander parses it the same); help, a mistyped or no command
   // get them all. Defining all seventeen costs every command ~1.5 ms and its allocations (issue 20).
-  const named = commandNamed(argv);
-  const only = REGISTRARS.find(([names]) => named !== undefined && names.includes(named));
+  const only = REGISTRARS.find(([names]) => typeof named === 'string' && names.includes(named));
   for (const [, load] of only ? [only] : REGISTRARS) (await load())(program, ctx);
   for (const c of program.commands) c.exitOverride();
 

@@ -32,6 +32,8 @@ const log = (o) => fs.appendFileSync(resultsFile, `${JSON.stringify(o)}\n`);
 
 (async () => {
   const cli = require(path.join(__dirname, '..', '..', 'dist', 'cli.cjs'));
+  // the command named, read as bin/offload.js reads it: only that one is defined
+  const { commandNamed } = require(path.join(__dirname, '..', '..', 'bin', 'code-cache.js'));
   cli.redirectStdStreams({ out: { write: capture('stdout') }, err: { write: capture('stderr') } });
   for (const c of cases) {
     log({ begin: c.name });
@@ -39,7 +41,7 @@ const log = (o) => fs.appendFileSync(resultsFile, `${JSON.stringify(o)}\n`);
     crash = undefined;
     let code;
     try {
-      code = await cli.main(c.args, { ...process.env, ...c.env }, c.cwd);
+      code = await cli.main(c.args, { ...process.env, ...c.env }, c.cwd, commandNamed(c.args) ?? null);
     } catch (err) {
       // bin/offload.js: a rejected main() is one line and exit 1.
       current.stderr += `offload: ${err && err.message ? err.message : String(err)}\n`;

@@ -14,11 +14,12 @@ import { CLI } from '../helpers/cli';
 interface CodeCache {
   cacheDir(env: NodeJS.ProcessEnv, platform?: NodeJS.Platform, home?: string): string;
   commandOf(args: string[]): string;
+  commandNamed(args: string[]): string | undefined;
   privateDir(dir: string): string | undefined;
   SELF_WRAPPER: [string, string];
 }
 const CODE_CACHE = path.join(path.dirname(CLI), 'code-cache.js');
-const { cacheDir, commandOf, privateDir, SELF_WRAPPER } = createRequire(import.meta.url)(
+const { cacheDir, commandNamed, commandOf, privateDir, SELF_WRAPPER } = createRequire(import.meta.url)(
   CODE_CACHE,
 ) as CodeCache;
 
@@ -230,6 +231,10 @@ process.stdout.write(JSON.stringify([typeof f, Object.keys(m.exports).sort(), Ob
     expect(commandOf(['--no-color', 'aws', 'status'])).toBe('aws');
     expect(commandOf(['--help'])).toBe('none');
     expect(commandOf(['../../etc'])).toBe('other');
+    expect(commandOf(['--', 'status'])).toBe('status');
+    // the name itself, as the CLI is told it (it defines only that command)
+    expect(commandNamed(['--data-dir', 'd', 'statsu', 'x'])).toBe('statsu');
+    expect(commandNamed(['--help'])).toBeUndefined();
     expect(cacheDir({}, 'linux', '/home/u')).toBe(path.join('/home/u', '.cache', 'offload'));
     expect(cacheDir({ XDG_CACHE_HOME: '/x' }, 'linux', '/home/u')).toBe(path.join('/x', 'offload'));
     expect(cacheDir({ XDG_CACHE_HOME: 'relative' }, 'linux', '/home/u')).toBe(
