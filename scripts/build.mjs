@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { buildCli } from './cli-parts.mjs';
+import { buildCli, LOADER } from './cli-parts.mjs';
 import path from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -109,19 +109,14 @@ function lazyPartModule(name, file) {
         `});\n`,
   );
   return (
+    `import { damaged, file } from '${LOADER}';\n` +
     `let m;\n` +
     // a build missing its part (an interrupted `npm run build`) or holding a damaged one says so in one line, as
-    // bin/offload.js does for the CLI file, instead of a 'Cannot find module' or a syntax error from inside it
-    `const fix = 'run \`npm run build\` (or \`npm install\`) in the Offload folder';\n` +
+    // the CLI's parts do (scripts/cli-parts.mjs), instead of a 'Cannot find module' or a syntax error from it
     `const load = () => (m ??= (() => {\n` +
-    `  let part;\n` +
-    `  try { part = require('./${file}'); } catch (err) {\n` +
-    `    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('${file}'))\n` +
-    `      throw new Error("Offload's build is incomplete (dist/${file} is missing): " + fix);\n` +
-    `    throw new Error("Offload's build is damaged (dist/${file}: " + (err && err.message) + '): ' + fix);\n` +
-    `  }\n` +
+    `  const part = file('${file}', () => require('./${file}'));\n` +
     `  if (!part || ${JSON.stringify(props.map(([n]) => n))}.some((n) => !(n in part)))\n` +
-    `    throw new Error("Offload's build is damaged (dist/${file} lacks what it exports): " + fix);\n` +
+    `    throw damaged('${file}', ' lacks what it exports');\n` +
     `  return part;\n` +
     `})());\n` +
     `export default ${standIn}\n` +

@@ -37,7 +37,7 @@ const partFile = (entry) =>
 /** The main file's entry: the CLI's own, and the table of shared modules (registered with the loader). */
 const ENTRY = 'offload-cli-entry';
 const TABLE = 'offload-shared-modules';
-const LOADER = 'offload-part-loader';
+export const LOADER = 'offload-part-loader';
 /**
  * A part's file: a function of the main file's shared modules that returns the part's exports, made once per
  * process however many files load the part.
@@ -48,11 +48,13 @@ const PART_OPEN =
 const PART_CLOSE = `\nreturn (__offloadPart = module.exports); };`;
 
 /**
- * How a file of the CLI loads a part (one small CommonJS module in each file, importing nothing): once, giving
- * it the shared modules, and saying in one line what to do when the part's file is missing or damaged (an
- * interrupted build). The main file's table registers itself here at start and is made at the first part.
+ * How a file of the CLI loads a part (one small CommonJS module in each file): once, giving it the shared
+ * modules, and saying in one line what to do when the part's file is missing or damaged (an interrupted
+ * build). The main file's table registers itself here at start and is made at the first part. The lazy YAML
+ * part (scripts/build.mjs) loads through `file` and `damaged` too.
  */
 const LOADER_CODE = `const fix = 'run \`npm run build\` (or \`npm install\`) in the Offload folder';
+const damaged = (file, why) => new Error("Offload's build is damaged (dist/" + file + why + '): ' + fix);
 let table;
 let made;
 const shared = () => (made ??= table());
@@ -60,16 +62,21 @@ exports.register = (t) => {
   table = t;
 };
 exports.shared = (name) => shared()[name];
-exports.part = (file, load, given) => {
-  let part;
+exports.damaged = damaged;
+exports.file = (file, load) => {
   try {
-    part = load();
+    return load();
   } catch (err) {
-    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(file))
-      throw new Error("Offload's build is incomplete (dist/" + file + ' is missing): ' + fix);
-    throw new Error("Offload's build is damaged (dist/" + file + ': ' + (err && err.message) + '): ' + fix);
+    if (!(err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(file)))
+      throw damaged(file, ': ' + (err && err.message));
+    // not found as a file: missing, or something else of that name (a folder)
+    if (require('node:fs').existsSync(require('node:path').join(__dirname, file))) throw damaged(file, ' is not a file');
+    throw new Error("Offload's build is incomplete (dist/" + file + ' is missing): ' + fix);
   }
-  if (typeof part !== 'function') throw new Error("Offload's build is damaged (dist/" + file + ' is no part): ' + fix);
+};
+exports.part = (file, load, given) => {
+  const part = exports.file(file, load);
+  if (typeof part !== 'function') throw damaged(file, ' is no part');
   return part(given ?? shared());
 };
 `;
@@ -196,6 +203,8 @@ async function exportNames(mods, options, out) {
     metafile: true,
     banner: {},
     footer: {},
+    // the lazy YAML part's stand-in imports the loader, which only the CLI's own builds provide
+    external: [...(options.external ?? []), LOADER],
   });
   const names = new Map();
   // (an `import()` inside makes an entry of its own in this build: only the modules asked for are named)

@@ -68,6 +68,12 @@ it("a build without one of the CLI's parts, or with a damaged one: the command t
   expect(garbage.stderr).toMatch(
     /^offload: Offload's build is damaged \(dist\/cli-part-core-init\.cjs: [^\n]+\): run `npm run build` \(or `npm install`\) in the Offload folder\n$/,
   );
+  // a folder in the part's place is no missing file: it is said to be what it is
+  fs.rmSync(part);
+  fs.mkdirSync(part);
+  expect(init().stderr).toBe(
+    "offload: Offload's build is damaged (dist/cli-part-core-init.cjs is not a file): run `npm run build` (or `npm install`) in the Offload folder\n",
+  );
   // a command that needs no part runs as ever
   const dir = makeProject('name: partial\nphases:\n  local:\n    steps:\n      - run: "true"\n');
   const valid = spawnSync(process.execPath, [cli, 'validate', '--no-color'], { cwd: dir, encoding: 'utf8' });
