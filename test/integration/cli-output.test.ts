@@ -108,3 +108,18 @@ phases:
     expect(logs.stdout).not.toContain('pw-0123456789');
   });
 });
+
+describe('where a failed run points for its logs', () => {
+  it('a run whose step failed names the history command; one a gate refused before any step does not', async () => {
+    const dir = makeProject('name: logs-hint\nphases:\n  local:\n    steps:\n      - run: "false"\n');
+    const data = tempDataDir();
+    trustProject(dir, data);
+    const failed = await runCli(['run', 'local', '--data-dir', data], { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^offload: logs: offload history --run \S+ --logs$/m);
+    const refused = await runCli(['run', 'test', '--data-dir', data], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/run blocked .* no steps: offload\.yml defines no steps for aws-test/);
+    expect(refused.stderr).not.toContain('offload: logs:');
+  });
+});

@@ -3,7 +3,7 @@ import { durationMs, secretNames, writeFileAtomic } from '../../core/offload';
 import { CiRunOutput } from '../ci/run-output';
 import { detectCi } from '../ci/platform';
 import { junitReport } from '../ci/junit';
-import { AWS_PHASES } from '../../core/vocabulary';
+import { AWS_PHASES, type RunSnapshot } from '../../core/vocabulary';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliContext } from '../context';
 import { LiveProgress, PlainProgress } from '../progress';
@@ -75,7 +75,8 @@ export async function runCommand(ctx: CliContext, workflow: string, opts: RunOpt
       if (opts.junit) writeFileAtomic(opts.junit, junitReport(finished, config.name));
     }
     if (opts.json) printJson(term, finished ?? summary);
-    else if (summary.status !== 'passed') {
+    else if (summary.status !== 'passed' && stepsStarted(finished)) {
+      // a run a gate refused before any step started has no log to show: its reason is the line above
       term.err.write(`offload: logs: offload history --run ${summary.runId} --logs\n`);
     }
     // A run touching AWS (an AWS test above all) says when AWS runs an older source than the working tree.
@@ -91,4 +92,9 @@ export async function runCommand(ctx: CliContext, workflow: string, opts: RunOpt
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Whether any step of the run started (it then has a log); unknown (no record read back): assumed so. */
+function stepsStarted(run: RunSnapshot | null): boolean {
+  return !run || run.phases.some((p) => p.steps.some((s) => s.startedAt !== undefined));
 }
