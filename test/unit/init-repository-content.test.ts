@@ -68,3 +68,37 @@ it.runIf(process.platform !== 'win32')(
     fs.rmSync(dir, { recursive: true, force: true });
   },
 );
+
+it.runIf(process.platform !== 'win32')(
+  'a compose service that runs a model server (by its image) is stopped at shutdown by docker compose, first',
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-init-compose-'));
+    const tools = fs.mkdtempSync(path.join(os.tmpdir(), 'offload-init-docker-'));
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  api:\n    build: .\n  llm:\n    image: docker.io/ollama/ollama:0.5.7\n  vllm:\n    image: vllm/vllm-openai@sha256:abc\n  db:\n    image: postgres:16\n',
+    );
+    // a docker whose `compose version` answers (as an installed one does), outside the project
+    fs.writeFileSync(path.join(tools, 'docker'), '#!/bin/sh\n[ "$1 $2" = "compose version" ]\n', {
+      mode: 0o755,
+    });
+    const before = process.env.PATH;
+    process.env.PATH = `${tools}:${before}`;
+    let text: string;
+    try {
+      text = initConfig(dir).text;
+    } finally {
+      process.env.PATH = before;
+    }
+    expect(text).toContain(
+      '#   - compose.yaml: services api, llm (a local model server: Ollama), vllm (a local model server: vLLM), db; file checked locally, stopped at shutdown',
+    );
+    const shutdown = text.slice(text.indexOf('  shutdown:'));
+    expect(shutdown.indexOf('run: docker compose stop llm vllm')).toBeGreaterThan(0);
+    expect(shutdown.indexOf('run: docker compose stop llm vllm')).toBeLessThan(
+      shutdown.indexOf('run: docker compose down'),
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(tools, { recursive: true, force: true });
+  },
+);

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { slugify } from '../config/load';
+import { CATALOGUE } from '../machine/catalogue';
 import {
   exists,
   inFolder,
@@ -72,11 +73,40 @@ export const detectDockerfile: Detector = (plan) => {
 
 const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
 
+/** The images model servers publish (the repository, without registry host or tag) -> catalogue id. */
+const MODEL_IMAGES: Readonly<Record<string, string>> = {
+  'ollama/ollama': 'ollama',
+  'vllm/vllm-openai': 'vllm',
+  'ggml-org/llama.cpp': 'llama.cpp',
+  'ggerganov/llama.cpp': 'llama.cpp',
+  'huggingface/text-generation-inference': 'tgi',
+  'lmsysorg/sglang': 'sglang',
+  'localai/localai': 'localai',
+  'koboldcpp/koboldcpp': 'koboldcpp',
+};
+
+/**
+ * The model server a compose service runs (its title), from its image or, built locally, its name; undefined
+ * for anything else. Its process runs in a container (root's, in Docker's VM…): `stop-local-models` does not
+ * signal it, `docker compose stop` does.
+ */
+function composeModelServer(name: string, service: { image?: unknown } | null): string | undefined {
+  const image = typeof service?.image === 'string' ? service.image.toLowerCase() : '';
+  const repo = image
+    .replace(/[@:][^/]*$/, '') // tag or digest
+    .split('/')
+    .filter((part, i, all) => !(i === 0 && all.length > 2) && !(i === 0 && /[.:]/.test(part))) // registry host
+    .join('/');
+  const id =
+    MODEL_IMAGES[repo] ?? (image ? undefined : CATALOGUE.find((e) => e.id === name.toLowerCase())?.id);
+  return id && CATALOGUE.find((e) => e.id === id)?.title;
+}
+
 /** A compose file: `config --quiet` locally and `down` at shutdown where docker compose works; notes on starting it. */
 export const detectCompose: Detector = (plan, tools) => {
   const file = COMPOSE_FILES.find((f) => exists(plan.root, f));
   if (!file) return;
-  let services: Record<string, { ports?: unknown[] } | null> = {};
+  let services: Record<string, { ports?: unknown[]; image?: unknown } | null> = {};
   try {
     const doc = parseYaml(readText(path.join(plan.root, file)) ?? '') as { services?: unknown } | null;
     if (doc?.services && typeof doc.services === 'object') services = doc.services as typeof services;
@@ -87,14 +117,30 @@ export const detectCompose: Detector = (plan, tools) => {
   const names = Object.keys(services);
   const compose = `docker compose${file.startsWith('docker-compose') ? ` -f ${file}` : ''}`;
   const usable = tools.succeeds('docker', ['compose', 'version']);
+  const models = names.flatMap((n) => {
+    const title = composeModelServer(n, services[n] ?? null);
+    return title ? [{ name: n, title }] : [];
+  });
+  const shown = names.map((n) => {
+    const model = models.find((m) => m.name === n);
+    return model ? `${n} (a local model server: ${model.title})` : n;
+  });
   plan.findings.push({
     kind: usable ? 'recognised' : 'seen-not-used',
-    text: `${file}: services ${names.join(', ') || '(none)'}; ${usable ? 'file checked locally, stopped at shutdown' : '`docker compose` is not installed here: nothing run'}`,
+    text: `${file}: services ${shown.join(', ') || '(none)'}; ${usable ? 'file checked locally, stopped at shutdown' : '`docker compose` is not installed here: nothing run'}`,
   });
+  // the model containers first: the rule's shutdown is about them, whatever becomes of the rest
+  const stopModels = `${compose} stop ${models.map((m) => m.name).join(' ')}`;
   if (usable) {
     plan.steps.local.push(runStep('Compose file is valid', `${compose} config --quiet`));
+    if (models.length)
+      plan.steps.shutdown.push(runStep('Stop the local model containers (docker compose)', stopModels));
     plan.steps.shutdown.push(runStep('Stop dev system (docker compose)', `${compose} down`));
   } else {
+    if (models.length)
+      plan.notes.shutdown.push([
+        `${models.map((m) => m.name).join(', ')} in ${file} ${models.length === 1 ? 'runs a local model server in a container' : 'run local model servers in containers'}; with docker compose installed, stop ${models.length === 1 ? 'it' : 'them'} here: ${stopModels}`,
+      ]);
     plan.notes.shutdown.push([`With docker compose installed, stop the dev system here: ${compose} down`]);
   }
   const probes = names.flatMap((name) =>
