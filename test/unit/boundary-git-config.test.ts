@@ -144,7 +144,10 @@ describe('the files git reads without being told to', () => {
     const dir = repo();
     const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'offload-git-home-')));
     roots.push(home);
-    const saved = { ...process.env };
+    // set and put back key by key: process.env replaced by a plain object would no longer reach the real
+    // environment (os.homedir() of later tests in this worker)
+    const keys = ['XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL'] as const;
+    const saved = keys.map((k) => process.env[k]);
     try {
       process.env.XDG_CONFIG_HOME = path.join(home, 'xdg');
       fs.mkdirSync(path.join(home, 'xdg', 'git'), { recursive: true });
@@ -159,7 +162,10 @@ describe('the files git reads without being told to', () => {
       fifo(path.join(home, 'xdg', 'git', 'ignore'));
       expect(gitConfigHazard(dir)).toBe(`${home}/xdg/git/ignore is a named pipe (FIFO), not a regular file`);
     } finally {
-      process.env = saved;
+      keys.forEach((k, i) => {
+        if (saved[i] === undefined) delete process.env[k];
+        else process.env[k] = saved[i];
+      });
     }
   });
 });
