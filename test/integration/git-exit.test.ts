@@ -63,15 +63,26 @@ describe.runIf(process.platform === 'linux')('git ends with Offload', () => {
     expect(processesIn(dir)).toEqual([]);
   });
 
-  it('…and when a signal ends it (`timeout`, a closed terminal), which still ends it', () => {
-    const dir = fifoRepo();
-    for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-      const end = `setTimeout(() => process.kill(process.pid, '${signal}'), 300);`;
-      const r = spawnSync(process.execPath, [gitScript(dir, `void asked;\n${end}`)], { timeout: 10_000 });
-      expect(r.signal).toBe(signal);
-      expect(processesIn(dir)).toEqual([]);
-    }
-  });
+  it(
+    '…and when a signal ends it (`timeout`, a closed terminal), which still ends it',
+    { timeout: 15_000 },
+    () => {
+      const dir = fifoRepo();
+      // a writer holds the FIFO open (never writing): git's open succeeds and its read blocks, which the check
+      // for a wait to open a FIFO does not see; the signal comes after git's first second, as a user's would
+      const writer = fs.openSync(path.join(dir, '.git', 'blocks'), 'r+');
+      try {
+        for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+          const end = `setTimeout(() => process.kill(process.pid, '${signal}'), 1500);`;
+          const r = spawnSync(process.execPath, [gitScript(dir, `void asked;\n${end}`)], { timeout: 10_000 });
+          expect(r.signal).toBe(signal);
+          expect(processesIn(dir)).toEqual([]);
+        }
+      } finally {
+        fs.closeSync(writer);
+      }
+    },
+  );
 
   it('a git seen waiting on a FIFO is stopped at once, not at its 20 s limit', { timeout: 10_000 }, () => {
     const dir = fifoRepo();

@@ -81,9 +81,11 @@ function killRunning(): void {
 }
 
 /**
- * A signal that ends Offload while git runs: git is killed first. Where nothing else handles that signal, it
- * then ends Offload as it would have (raised again with this handler gone); where something does (a run
- * cancelling its step), that handler decides.
+ * A signal that ends Offload while a git still runs after its first second (one blocked on a FIFO): git is
+ * killed first. Where nothing else handles that signal, it then ends Offload as it would have (raised again with
+ * this handler gone); where something does (a run cancelling its step), that handler decides. (Listening costs
+ * ~3 ms at the first listener: a git that answers in time, as nearly all do, never pays it. One that ends
+ * meanwhile needs no killing.)
  */
 function onSignal(signal: NodeJS.Signals): void {
   killRunning();
@@ -98,6 +100,7 @@ function listenSignals(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 function unlistenSignals(): void {
+  if (!listening) return;
   listening = false;
   for (const s of SIGNALS) process.off(s, onSignal);
 }
@@ -154,10 +157,10 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
       timeout: opts.timeoutMs ?? GIT_TIMEOUT_MS,
       killSignal: 'SIGKILL',
     });
-    listenSignals();
     running.add(child);
     let onFifo = false;
     const fifoCheck = setInterval(() => {
+      listenSignals();
       if (!waitsOnFifo(child.pid)) return;
       onFifo = true;
       child.kill('SIGKILL');
