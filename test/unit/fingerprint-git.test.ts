@@ -136,6 +136,24 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
     expect((await computeFingerprint({ dir, configHash: 'c' })).value).toBe(fp.value);
   });
 
+  it('a deleted file whose content moved to one added with -N is still seen gone (diff.renames pairs no names)', async () => {
+    const { dir, git } = repo({
+      'old.txt': Array.from({ length: 200 }, (_, n) => `${n}\n`).join(''),
+      'keep.txt': 'x\n',
+    });
+    git('config', 'diff.renames', 'copies');
+    fs.renameSync(path.join(dir, 'old.txt'), path.join(dir, 'new.txt'));
+    git('add', '-N', 'new.txt');
+    const fp = await computeFingerprint({
+      dir,
+      configHash: 'c',
+      stateDir: tempFolder('offload-fp-git-state-'),
+    });
+    expect(fp.source).toBe('git');
+    expect([...fp.manifest.keys()].sort()).toEqual(['keep.txt', 'new.txt']);
+    expectRaw(dir, fp);
+  });
+
   it('a project in a subfolder of the repository lists only its own files, relative to it', async () => {
     const { dir } = repo({ 'outside.py': '1\n', 'svc/app.py': '2\n', 'svc/pkg/mod.py': '3\n' });
     const stateDir = tempFolder('offload-fp-git-state-');

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileKind, ProjectFileError, readProjectText, statOrUndefined } from './files';
-import { findDotGit } from './project-paths';
+import { findDotGit, realpathOrSelf } from './project-paths';
 
 /** git's own limit on nested includes (MAX_INCLUDE_DEPTH). */
 const MAX_DEPTH = 10;
@@ -31,10 +31,12 @@ function readSmall(file: string): { text?: string; problem?: string } {
   }
 }
 
-/** Values of `include.path`, `includeIf.*.path` and `core.excludesFile` in git config text (any case). */
-export function configFilePaths(text: string): { include: string[]; excludes: string[] } {
-  const include: string[] = [];
-  const excludes: string[] = [];
+/**
+ * The `section.key` settings of git config text, in order (names lower-cased, a subsection's name dropped:
+ * `includeif.path`), values read as git reads them.
+ */
+export function configEntries(text: string): Array<[name: string, value: string]> {
+  const out: Array<[string, string]> = [];
   let section = '';
   for (const raw of text.split('\n')) {
     let line = raw.trim();
@@ -44,13 +46,16 @@ export function configFilePaths(text: string): { include: string[]; excludes: st
       line = head[2]!.trim(); // `[include] path = x` on one line
     }
     const kv = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*)$/.exec(line);
-    if (!kv) continue;
-    const key = kv[1]!.toLowerCase();
-    const value = configValue(kv[2]!);
-    if ((section === 'include' || section === 'includeif') && key === 'path') include.push(value);
-    if (section === 'core' && key === 'excludesfile') excludes.push(value);
+    if (kv) out.push([`${section}.${kv[1]!.toLowerCase()}`, configValue(kv[2]!)]);
   }
-  return { include, excludes };
+  return out;
+}
+
+/** Values of `include.path`, `includeIf.*.path` and `core.excludesFile` in git config text (any case). */
+export function configFilePaths(text: string): { include: string[]; excludes: string[] } {
+  const entries = configEntries(text);
+  const values = (...names: string[]) => entries.filter(([n]) => names.includes(n)).map(([, v]) => v);
+  return { include: values('include.path', 'includeif.path'), excludes: values('core.excludesfile') };
 }
 
 /** A config value: quotes removed, `\"` `\\` `\t` `\n` escapes read, a `;` or `#` comment outside quotes cut. */
@@ -128,32 +133,56 @@ function treeFilesAbove(root: string, dir: string): string[] {
 }
 
 /**
- * Why git must not be run on the repository holding `dir` (a file it reads is a FIFO, a device or too large),
- * in words; undefined when it may run, or outside a work tree.
+ * Where git keeps the repository of the work tree whose `.git` is `dotGit`: its own folder (a linked worktree's
+ * or a submodule's, named by a `.git` file) and the folder it shares with the main work tree (`commondir`);
+ * a problem where a file naming them is one git would block on; undefined where git would find no repository.
  */
-export function gitConfigHazard(dir: string): string | undefined {
-  const dotGit = findDotGit(dir);
-  if (!dotGit) return undefined;
+export function repositoryDirs(
+  dotGit: string,
+): { gitDir: string; commonDir: string } | { problem: string } | undefined {
   const st = statOrUndefined(dotGit);
   if (!st) return undefined; // gone since
   let gitDir = dotGit;
   if (!st.isDirectory()) {
     const { text, problem } = readSmall(dotGit);
-    if (problem) return problem;
+    if (problem) return { problem };
     const link = /^gitdir:\s*(.+?)\s*$/m.exec(text ?? '')?.[1];
     if (!link) return undefined; // git says it is no repository
     gitDir = path.resolve(path.dirname(dotGit), link);
   }
   const common = readSmall(path.join(gitDir, 'commondir'));
-  if (common.problem) return common.problem;
-  const commonDir = common.text?.trim() ? path.resolve(gitDir, common.text.trim()) : gitDir;
+  if (common.problem) return { problem: common.problem };
+  return { gitDir, commonDir: common.text?.trim() ? path.resolve(gitDir, common.text.trim()) : gitDir };
+}
+
+/**
+ * The repository's own config text (`commonDir/config`), read as a regular file of sane size; undefined where
+ * it is not there or not one.
+ */
+export function repositoryConfigText(commonDir: string): string | undefined {
+  const { text, problem } = readSmall(path.join(commonDir, 'config'));
+  return problem ? undefined : text;
+}
+
+/**
+ * Why git must not be run on the repository holding `dir` (a file it reads is a FIFO, a device or too large),
+ * in words; undefined when it may run, or outside a work tree.
+ */
+export function gitConfigHazard(dir: string): string | undefined {
+  // git finds the repository from the real folder it runs in (a project reached through a link too)
+  const real = realpathOrSelf(dir);
+  const dotGit = findDotGit(real);
+  if (!dotGit) return undefined;
+  const dirs = repositoryDirs(dotGit);
+  if (!dirs || 'problem' in dirs) return dirs?.problem;
+  const { gitDir, commonDir } = dirs;
   const read = [path.join(gitDir, 'HEAD'), path.join(commonDir, 'info', 'exclude')];
   for (const file of read) {
     const problem = notRegularFile(file, true);
     if (problem) return problem;
   }
   // in the work tree git opens these without following a link (it ignores one that is a link)
-  for (const file of treeFilesAbove(path.dirname(dotGit), dir)) {
+  for (const file of treeFilesAbove(path.dirname(dotGit), real)) {
     const problem = notRegularFile(file, false);
     if (problem) return problem;
   }

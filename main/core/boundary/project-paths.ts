@@ -53,7 +53,9 @@ export function gitWorkTreeRoot(dir: string): string | undefined {
  * PATH folders a program Offload runs may come from (boundary/git.ts, init's probes), never the repository's.
  */
 export function projectTree(dir: string): { root: string; outside(folder: string): boolean } {
-  const root = realpathOrSelf(gitWorkTreeRoot(dir) ?? dir);
+  // from the real folder, as git finds its repository (a project reached through a link too)
+  const real = realpathOrSelf(dir);
+  const root = realpathOrSelf(gitWorkTreeRoot(real) ?? real);
   return { root, outside: (folder) => !isWithin(root, realpathOrSelf(folder)) };
 }
 

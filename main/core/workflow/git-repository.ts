@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit } from '../boundary/git';
+import { configEntries, repositoryConfigText, repositoryDirs } from '../boundary/git-config';
+import { findDotGit, realpathOrSelf } from '../boundary/project-paths';
 
 /**
  * Whether git may convert content or run a filter program here: a filter driver or CRLF conversion in the
@@ -25,7 +27,9 @@ export async function configMayConvert(dir: string): Promise<boolean | 'hung'> {
 export async function infoAttributes(dir: string, repo: Repository | undefined): Promise<boolean> {
   if (repo) return fs.existsSync(repo.attributes);
   const attrs = await runGit(dir, ['rev-parse', '--git-path', 'info/attributes']);
-  return attrs.code !== 0 || fs.existsSync(path.resolve(dir, attrs.stdout.toString('utf8').trim()));
+  return (
+    attrs.code !== 0 || fs.existsSync(path.resolve(realpathOrSelf(dir), attrs.stdout.toString('utf8').trim()))
+  );
 }
 
 /** Whether `file` is a regular file or is not there (a FIFO or device where git reads its index blocks it). */
@@ -44,8 +48,64 @@ export interface Repository {
   attributes: string;
 }
 
-/** The repository's paths (one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
+/**
+ * Environment variables that change where git finds the repository, its index or its settings: where one is
+ * set, git itself is asked.
+ */
+const GIT_LOCATION_ENV = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_COMMON_DIR',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_CEILING_DIRECTORIES',
+  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+  'GIT_CONFIG_PARAMETERS',
+  'GIT_CONFIG_COUNT',
+];
+
+/**
+ * The repository's paths as git would give them (`rev-parse --show-prefix --git-path index --git-path
+ * info/attributes`), read from the files git reads: no git started, whose start costs `offload status` ~10 ms
+ * on the way to the stat pass (issue 20). Undefined wherever git might answer otherwise: a location set in the
+ * environment, a config that includes others, or one that sets the work tree, a bare repository, per-worktree
+ * settings or an object format other than SHA-1. git is then asked.
+ */
+export function locateFromFiles(dir: string, env: NodeJS.ProcessEnv = process.env): Repository | undefined {
+  if (GIT_LOCATION_ENV.some((k) => env[k] !== undefined)) return undefined;
+  // git finds the repository from the real folder it runs in (a project reached through a link too)
+  const real = realpathOrSelf(dir);
+  const dotGit = findDotGit(real);
+  const dirs = dotGit && repositoryDirs(dotGit);
+  if (!dotGit || !dirs || 'problem' in dirs) return undefined;
+  const text = repositoryConfigText(dirs.commonDir);
+  if (text === undefined) return undefined;
+  const settings = new Map(configEntries(text));
+  if (
+    settings.has('include.path') ||
+    settings.has('includeif.path') ||
+    settings.has('core.worktree') ||
+    !['false', undefined].includes(settings.get('core.bare')?.toLowerCase()) ||
+    settings.has('extensions.worktreeconfig') ||
+    !['sha1', undefined].includes(settings.get('extensions.objectformat')?.toLowerCase())
+  )
+    return undefined;
+  const rel = path.relative(realpathOrSelf(path.dirname(dotGit)), real);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return {
+    prefix: rel ? `${rel.split(path.sep).join('/')}/` : '',
+    index: path.join(dirs.gitDir, 'index'),
+    attributes: path.join(dirs.commonDir, 'info', 'attributes'),
+  };
+}
+
+/** The repository's paths (read from its files, else one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
 export async function locate(dir: string): Promise<Repository | 'hung' | undefined> {
+  return locateFromFiles(dir) ?? locateWithGit(dir);
+}
+
+/** The repository's paths (one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
+export async function locateWithGit(dir: string): Promise<Repository | 'hung' | undefined> {
   const r = await runGit(dir, [
     ...['rev-parse', '--show-prefix', '--git-path', 'index', '--git-path', 'info/attributes'],
     '--show-object-format',
@@ -55,5 +115,12 @@ export async function locate(dir: string): Promise<Repository | 'hung' | undefin
   // a path with a newline in it makes more lines: not one this reads
   const lines = r.stdout.toString('utf8').split('\n');
   if (lines.length !== 5 || lines[4] !== '' || lines[3] !== 'sha1') return undefined;
-  return { prefix: lines[0]!, index: path.resolve(dir, lines[1]!), attributes: path.resolve(dir, lines[2]!) };
+  // git's relative paths are from the real folder it ran in: `..` from a folder reached through a link is not
+  // the link's parent
+  const real = realpathOrSelf(dir);
+  return {
+    prefix: lines[0]!,
+    index: path.resolve(real, lines[1]!),
+    attributes: path.resolve(real, lines[2]!),
+  };
 }
