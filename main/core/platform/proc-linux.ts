@@ -32,10 +32,6 @@ import {
 
 // Callback reads wrapped here, not fs.promises: loading fs/promises (and the readline module it pulls in) costs a
 // one-shot command's single scan ~3 ms.
-const readdirAsync = (p: string) =>
-  new Promise<string[]>((resolve, reject) =>
-    fs.readdir(p, (err, names) => (err ? reject(err) : resolve(names))),
-  );
 const readFileAsync = (p: string, encoding: BufferEncoding) =>
   new Promise<string>((resolve, reject) =>
     fs.readFile(p, encoding, (err, text) => (err ? reject(err) : resolve(text))),
@@ -48,6 +44,12 @@ export { parseListeningSockets, parseProcNetTcp, parseProcStat } from './proc-li
  * that `offload status` starts beside the scan: the next git call waits for that answer).
  */
 const BATCH = 12;
+
+/**
+ * A read of a /proc file shorter than this is its end. (The kernel gives a command line a page at a time: one
+ * that long is read on, as any read that filled what was asked.)
+ */
+const PROC_READ_WHOLE = 4096;
 
 interface Cached {
   last?: ProcInfo;
@@ -91,7 +93,8 @@ function myUserName(uid: number | undefined): string {
 
 /**
  * Reads a file into a reused `buf` (up to `max` bytes, at most its length): the byte count, or -1 when it cannot
- * be read. /proc files are made as they are read: no stat, no fresh buffer.
+ * be read. /proc files are made as they are read: no stat, no fresh buffer; a read that gives less than asked
+ * is their end (the kernel makes a stat or a command line whole for each read), so none is asked again.
  */
 export function readInto(file: string, buf: Buffer, max = buf.length): number {
   let fd = -1;
@@ -103,7 +106,7 @@ export function readInto(file: string, buf: Buffer, max = buf.length): number {
       const r = fs.readSync(fd, buf, n, end - n, null);
       if (r <= 0) break;
       n += r;
-      if (n >= end) break;
+      if (n >= end || r < PROC_READ_WHOLE) break;
     }
     return n;
   } catch {
@@ -156,7 +159,9 @@ class LinuxProcessReader implements ProcessReader {
   constructor(private readonly procRoot: string) {}
 
   async scan(): Promise<ProcInfo[]> {
-    const names = await readdirAsync(this.procRoot);
+    // read at once (~0.1 ms): an asynchronous readdir would start libuv's thread pool for it, which a one-shot
+    // `offload status` uses for nothing else
+    const names = fs.readdirSync(this.procRoot);
     const full = this.scans++ % FULL_SWEEP_EVERY === 0;
     // Process age comes from its start time (ticks since boot) against /proc/uptime.
     const upLen = readInto(`${this.procRoot}/uptime`, this.statBuf);
