@@ -29,12 +29,13 @@ import {
   HistoryView,
   machineNowOf,
   runWorkflow,
+  overviewOf,
   snapshotOf,
+  trustOf,
   stopForUser,
   unlockTeamOf,
 } from './open-project/facade-parts';
 import { DisposableStore } from './units/disposable';
-import { trustStatus as trustStatusOf } from './trust';
 
 export type { Offload } from './state';
 
@@ -134,7 +135,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     history.reset();
   };
   const requireOpen = () => openOrThrow(open, configProblems);
-  const trusted = () => Boolean(open && trustStatusOf(dataDir, open.trust.subject).trusted);
+  const trusted = () => Boolean(trustOf(open, dataDir)?.status.trusted);
   /** A command that changes state: subscribers hear of it however it ends. */
   const changing = async <T>(f: () => Promise<T> | T): Promise<T> => {
     try {
@@ -146,6 +147,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
 
   const core: Offload = {
     state: () => snapshotOf({ project, open, cost, configProblems, machine, paused, history, notifier, fit }),
+    overview: () => overviewOf(project, open),
     subscribe: (l) => addTo(listeners, l),
     onNotice: (l) => addTo(noticeListeners, l),
     onRunEvent: (l) => addTo(runListeners, l),
@@ -180,8 +182,7 @@ export async function createOffload(opts: OffloadOptions = {}): Promise<Offload>
     dataDir: () => dataDir,
     team: async () => (await requireOpen().teamWatch?.refresh()) ?? null,
     unlockTeam: () => unlockTeamOf(requireOpen()),
-    trust: () =>
-      open ? { subject: open.trust.subject, status: trustStatusOf(dataDir, open.trust.subject) } : null,
+    trust: () => trustOf(open, dataDir),
     trustProject: () =>
       changing(async () => {
         const { config } = requireOpen().opened;

@@ -100,6 +100,11 @@ export interface OffloadCommands {
  */
 export interface Offload extends OffloadCommands {
   state(): OffloadState;
+  /**
+   * The parts of the state a one-shot `status` prints beside its own reads: the phase 6 watch, the drift from
+   * what AWS runs and the relief the rule gave (the whole state also reads the run history and more).
+   */
+  overview(): Pick<OffloadState, 'phase6' | 'drift' | 'relief'>;
   /** Called on every state change (coalesced per tick); returns an unsubscribe function. */
   subscribe(listener: (state: OffloadState) => void): () => void;
   /** Called for each notice the core raises (front ends show it their way). */
@@ -215,7 +220,7 @@ export interface TeamFailedRun {
 /** The history a front end may read. */
 export type HistoryReader = Pick<
   HistoryStore,
-  'listRuns' | 'scanRuns' | 'readRun' | 'stepLogPath' | 'readState'
+  'listRuns' | 'scanRuns' | 'readRun' | 'latestRun' | 'stepLogPath' | 'readState'
 >;
 
 /** The machine watch's commands, as the CLI's `models` command takes them. */

@@ -18,9 +18,8 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const [config, history, dataDir] = [core.config()!, core.history()!, core.dataDir()];
       // the machine's process scan runs while git does the fingerprint's stat pass
       const [workflows, machine] = await Promise.all([core.availability(), core.machineNow()]);
-      const last = history.listRuns(1)[0];
-      const lastRun = last ? history.readRun(last.runId) : null;
-      const { phase6, drift, relief } = core.state();
+      const lastRun = history.latestRun();
+      const { phase6, drift, relief } = core.overview();
       // While a watch runs (tray or `offload watch`), its live gate; a one-shot status asks AWS nothing.
       const live = core.liveAws();
       // The kept estimate; AWS is asked only when it is 15 minutes old or a deploy happened since.

@@ -269,6 +269,15 @@ export class HistoryStore {
     return { runs, unreadable };
   }
 
+  /** The newest run that reads back (as readRun gives it), null where there is none. */
+  latestRun(): RunSnapshot | null {
+    for (const id of this.runIds()) {
+      const { snap } = this.loadRun(id, {});
+      if (snap) return snap;
+    }
+    return null;
+  }
+
   /**
    * One run rebuilt from events.jsonl (a torn last line is skipped). Without run-finished it reads as running
    * only while its writer (pid in run-started) is alive; otherwise as failed: interrupted.

@@ -20,6 +20,7 @@ import type { CostView } from '../aws/cost-view';
 import { reliefOf, ruleActionsOf } from './relief-view';
 import type { FitCache, FitOptions, FitReport } from '../machine/fit';
 import { freeAfterText, freedText } from '../machine/relief';
+import { trustStatus, type TrustStatus, type TrustSubject } from '../trust';
 
 /** Adds a listener to a set; returns its unsubscribe. */
 export function addTo<T>(set: Set<T>, listener: T): () => void {
@@ -29,14 +30,15 @@ export function addTo<T>(set: Set<T>, listener: T): () => void {
 
 /** The run history as the state shows it, re-read only when a run starts or ends. */
 export class HistoryView {
-  private lastRunId: string | null = null;
+  /** The last run (null: none); undefined until asked after the project (re)opened. */
+  private lastRunId: string | null | undefined = undefined;
   private cache: { list: OffloadState['history']; last: OffloadState['run'] } | null = null;
 
   constructor(private readonly store: () => HistoryStore | null) {}
 
-  /** A project was (re)opened: its latest run is the last one. */
+  /** A project was (re)opened: its latest run is the last one (read when first asked). */
   reset(): void {
-    this.lastRunId = this.store()?.listRuns(1)[0]?.runId ?? null;
+    this.lastRunId = undefined;
     this.cache = null;
   }
 
@@ -49,10 +51,11 @@ export class HistoryView {
   get(): { list: OffloadState['history']; last: OffloadState['run'] } {
     const history = this.store();
     if (!history) return { list: [], last: null };
-    this.cache ??= {
-      list: history.listRuns(20),
-      last: this.lastRunId ? history.readRun(this.lastRunId) : null,
-    };
+    if (!this.cache) {
+      const list = history.listRuns(20);
+      this.lastRunId ??= list[0]?.runId ?? null;
+      this.cache = { list, last: this.lastRunId ? history.readRun(this.lastRunId) : null };
+    }
     return this.cache;
   }
 }
@@ -67,6 +70,22 @@ export function openOrThrow(open: OpenProject | null, configProblems: readonly C
       ? `offload.yml has ${configProblems.length} problem(s); fix them first`
       : 'no project is open: choose a project folder first',
   );
+}
+
+/** The open project's trust subject and whether it is trusted now (null without an open project). */
+export function trustOf(
+  open: OpenProject | null,
+  dataDir: string,
+): { subject: TrustSubject; status: TrustStatus } | null {
+  return open ? { subject: open.trust.subject, status: trustStatus(dataDir, open.trust.subject) } : null;
+}
+
+/** What `status` prints of the state (OffloadState's parts: see snapshotOf). */
+export function overviewOf(
+  project: OpenedProject | null,
+  open: OpenProject | null,
+): Pick<OffloadState, 'phase6' | 'drift' | 'relief'> {
+  return { phase6: open?.phase6.status(), drift: open?.drift ?? null, relief: reliefOf(project?.history) };
 }
 
 /** The state snapshot front ends render. */
@@ -95,8 +114,7 @@ export function snapshotOf(o: {
         ? { trusted: true, actions: trust.subject.actions }
         : { trusted: false, reason: trust.status.reason, actions: trust.subject.actions }
       : null,
-    phase6: open?.phase6.status(),
-    drift: open?.drift ?? null,
+    ...overviewOf(project, open),
     run: open?.engine.current() ?? past.last,
     history: past.list,
     workflows: open?.workflows ?? [],
@@ -105,7 +123,6 @@ export function snapshotOf(o: {
     aws: open?.awsSnapshot() ?? null,
     monitoringPaused: o.paused,
     notices: o.notifier.recent().slice(-MAX_NOTICES),
-    relief: reliefOf(project?.history),
     ruleActions: ruleActionsOf(project?.history),
     cost: o.cost?.summary() ?? null,
     ...(o.fit ? { fit: o.fit.get(project?.config ?? null, o.machine, trust?.status.trusted === true) } : {}),
