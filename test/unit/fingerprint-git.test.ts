@@ -110,11 +110,20 @@ describe.runIf(process.platform !== 'win32')('the fingerprint with git doing the
     const later = await computeFingerprint({ dir, configHash: 'c' });
     expect(later.value).not.toBe(plain.value);
     expect(later.manifest.get('b.py')).toBe(blobId('changed\n'));
-    // with a filter configured the stat pass is never started ahead (git would run the filter's program)
-    execFileSync('git', ['config', 'filter.none.clean', 'cat'], { cwd: dir });
+    // with a filter configured the stat pass is never started ahead: git would run the filter's program on a
+    // file whose stat changed (plain `ls-files -m` does: the marker shows the check can fail)
+    const marker = path.join(tempFolder('offload-fp-git-marker-'), 'ran');
+    const evil = path.join(path.dirname(marker), 'evil.sh');
+    fs.writeFileSync(evil, `#!/bin/sh\necho ran >> "${marker}"\ncat\n`, { mode: 0o755 });
+    execFileSync('git', ['config', 'filter.evil.clean', evil], { cwd: dir });
+    fs.writeFileSync(path.join(dir, '.gitattributes'), '*.py filter=evil\n');
+    fs.utimesSync(path.join(dir, 'a.py'), new Date(), new Date(Date.now() + 7000)); // stat changed, bytes not
     warmGitListing(dir);
     const filtered = await computeFingerprint({ dir, configHash: 'c' });
-    expect(filtered.value).toBe(later.value);
+    expect(filtered.manifest.get('a.py')).toBe(blobId('one\n'));
+    expect(fs.existsSync(marker)).toBe(false);
+    execFileSync('git', ['ls-files', '-m'], { cwd: dir });
+    expect(fs.existsSync(marker)).toBe(true);
   });
 
   it('reads a listing that spans many output chunks, odd path bytes included, as git names the files', async () => {
