@@ -14,6 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { closeProjectFile, openProjectFile, readRange } from '../boundary/files';
 import { formatBytes } from '../format';
+import { visibleText } from '../boundary/text';
 import { PRIVATE_FILE, readPrivateFile, writeFileAtomic } from '../platform/atomic-file';
 import { NEVER_SOURCE, SKIPPED_DIRS } from '../platform/project-folders';
 import { GIT_ID_MAX_BYTES, gitListing } from './fingerprint-git';
@@ -428,9 +429,15 @@ export function changedFiles(stateDir: string, thenValue: string, now: Fingerpri
   return changed.sort();
 }
 
-/** "a.py, src/b.py, README.md +4 more" */
+/**
+ * "a.py, src/b.py, README.md +4 more". A name is the repository's: its escape, bidi and line-break characters are
+ * shown as `⟨U+XXXX⟩`, never obeyed by the terminal (a committed `x\e]52;…` would write the clipboard).
+ */
 export function listFiles(files: readonly string[], first = 3): string {
-  const shown = files.slice(0, first).join(', ');
+  const shown = files
+    .slice(0, first)
+    .map((f) => visibleText(f, { newlines: false }))
+    .join(', ');
   return files.length > first ? `${shown} +${files.length - first} more` : shown;
 }
 
