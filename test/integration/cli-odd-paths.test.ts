@@ -30,6 +30,17 @@ describe.runIf(process.platform === 'linux')('odd paths', () => {
     expect(folder.stderr).toContain('does not exist (nor does one in any folder above)');
   });
 
+  it('an offload.yml that is a symbolic link is refused unread: nothing of its target is quoted', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'offload-odd-')));
+    roots.push(dir);
+    fs.writeFileSync(path.join(dir, 'credentials'), 'https://octocat:ghp_SECRETTOKEN@github.com\n');
+    fs.symlinkSync(path.join(dir, 'credentials'), path.join(dir, 'offload.yml'));
+    const r = await runCli(['validate'], { cwd: dir, timeoutMs: 10_000, env: { GITHUB_ACTIONS: 'true' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot read the config: the config is a symbolic link');
+    expect(r.stdout + r.stderr).not.toContain('SECRETTOKEN');
+  });
+
   it.runIf(fs.existsSync('/proc/self'))('a data folder below /proc is one line, at once', async () => {
     const dir = makeProject(`name: odd\nphases:\n  local: { steps: [{ name: T, run: "true" }] }\n`);
     const r = await runCli(['trust', '--yes', '--data-dir', '/proc/offload-nope/data'], {

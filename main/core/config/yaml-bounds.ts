@@ -28,11 +28,24 @@ const KIND: [(s: fs.Stats) => boolean, string][] = [
 ];
 
 /**
- * Reads a config file: a regular file of at most `max` bytes, else ConfigReadError. Opened non-blocking, so a
- * FIFO with no writer does not block the open; its type is taken from the open descriptor (no race with a swap).
+ * Reads a config file: a regular file of at most `max` bytes, not a symbolic link, else ConfigReadError. Opened
+ * non-blocking, so a FIFO with no writer does not block the open; its type is taken from the open descriptor (no
+ * race with a swap).
  */
 export function readConfigFile(file: string, max = MAX_CONFIG_BYTES): Buffer {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  let fd: number;
+  try {
+    // not through a link: an offload.yml linked to ~/.git-credentials, .git/config or /proc/self/environ would
+    // be quoted back in its errors (and on a CI runner, in its annotations)
+    const { O_RDONLY, O_NONBLOCK = 0, O_NOFOLLOW = 0 } = fs.constants;
+    fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new ConfigReadError(
+        'the config is a symbolic link; Offload reads only an offload.yml that is a regular file (pass --config with the real file, or link the other way round)',
+      );
+    throw err;
+  }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) {
