@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { locateFromFiles, locateWithGit } from '../../main/core/workflow/git-repository';
+import { locateFromFiles, locateWithGit, movesWorkTree } from '../../main/core/workflow/git-repository';
+import { computeFingerprint } from '../../main/core/workflow/fingerprint';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -76,5 +77,20 @@ describe('where the repository is, without starting git', () => {
     }
     expect(locateFromFiles(dir)).toBeUndefined();
     expect(await locateWithGit(dir)).toBeUndefined();
+  });
+});
+
+describe('a repository whose config moves its work tree elsewhere', () => {
+  it('core.worktree (/usr…) is not listed as the project: the fingerprint walks the project folder', async () => {
+    const dir = repo();
+    const elsewhere = temp();
+    fs.writeFileSync(path.join(elsewhere, 'not-mine.txt'), 'x\n');
+    git(dir, 'config', 'core.worktree', elsewhere);
+    fs.writeFileSync(path.join(dir, 'new.js'), 'y\n');
+    expect(movesWorkTree(dir)).toBe(true);
+    const fp = await computeFingerprint({ dir, configHash: 'c' });
+    expect(fp.source).toBe('content');
+    expect([...fp.manifest.keys()].sort()).toEqual(['apps/api/a.txt', 'new.js']);
+    expect(movesWorkTree(repo())).toBe(false);
   });
 });

@@ -156,11 +156,11 @@ export function repositoryDirs(
 }
 
 /**
- * The repository's own config text (`commonDir/config`), read as a regular file of sane size; undefined where
+ * The repository's own config text (`commonDir/config`, or `name` there: a worktree's `config.worktree`), read as a regular file of sane size; undefined where
  * it is not there or not one.
  */
-export function repositoryConfigText(commonDir: string): string | undefined {
-  const { text, problem } = readSmall(path.join(commonDir, 'config'));
+export function repositoryConfigText(commonDir: string, name = 'config'): string | undefined {
+  const { text, problem } = readSmall(path.join(commonDir, name));
   return problem ? undefined : text;
 }
 

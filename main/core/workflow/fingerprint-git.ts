@@ -13,7 +13,14 @@
 import os from 'node:os';
 import { gitHazard, runGit } from '../boundary/git';
 import { findDotGit } from '../boundary/project-paths';
-import { configMayConvert, infoAttributes, locate, regularOrAbsent, type Repository } from './git-repository';
+import {
+  configMayConvert,
+  infoAttributes,
+  locate,
+  movesWorkTree,
+  regularOrAbsent,
+  type Repository,
+} from './git-repository';
 import {
   indexIdentity,
   isAttributesName,
@@ -340,7 +347,8 @@ const asked = new Map<string, Promise<Asked>>();
  * large repository, issue 20). Nothing where git would not be asked.
  */
 export function warmGitListing(dir: string): void {
-  if (asked.has(dir) || (!findDotGit(dir) && !process.env.GIT_DIR) || gitHazard(dir)) return;
+  if (asked.has(dir) || (!findDotGit(dir) && !process.env.GIT_DIR) || gitHazard(dir) || movesWorkTree(dir))
+    return;
   const answers = Promise.all([configMayConvert(dir), locate(dir)]).then(async ([convert, repo]) => {
     const a: Asked = { convert, repo };
     if (
@@ -387,6 +395,7 @@ export async function gitListing(
     return undefined;
   };
   if (gitHazard(dir)) return said();
+  if (movesWorkTree(dir)) return undefined; // git would list another folder's files
   return (await listWithGit(dir, known, early)) ?? said();
 }
 

@@ -99,6 +99,19 @@ export function locateFromFiles(dir: string, env: NodeJS.ProcessEnv = process.en
   };
 }
 
+/**
+ * Whether the repository's own config moves its work tree elsewhere (`core.worktree`, in its config or a
+ * worktree's `config.worktree`): git would then list another folder's files (`/usr`…) as the project's. The
+ * fingerprint walks the project folder instead.
+ */
+export function movesWorkTree(dir: string): boolean {
+  const dotGit = findDotGit(realpathOrSelf(dir));
+  const dirs = dotGit && repositoryDirs(dotGit);
+  if (!dirs || 'problem' in dirs) return false;
+  const texts = [repositoryConfigText(dirs.commonDir), repositoryConfigText(dirs.gitDir, 'config.worktree')];
+  return texts.some((t) => t !== undefined && configEntries(t).some(([name]) => name === 'core.worktree'));
+}
+
 /** The repository's paths (read from its files, else one rev-parse); undefined when git answers otherwise than a SHA-1 repository does. */
 export async function locate(dir: string): Promise<Repository | 'hung' | undefined> {
   return locateFromFiles(dir) ?? locateWithGit(dir);
