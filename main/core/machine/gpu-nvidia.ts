@@ -7,7 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { GpuReading } from '../vocabulary';
 import { changeSignal } from '../change-signal';
-import { findExecutable } from '../platform/shell';
+import { findOwnTool } from '../platform/shell';
 
 /** The exact query the monitor streams (the fixture nvidia-smi answers this one). */
 export const GPU_QUERY = 'index,name,utilization.gpu,memory.used,memory.total,temperature.gpu';
@@ -82,7 +82,7 @@ export function createNvidiaMonitor(opts: { intervalMs: number; env?: NodeJS.Pro
   const env = opts.env ?? process.env;
   // looked up on first use: a one-shot `offload status` that never asks about GPUs does not scan PATH
   let found: { exe: string | undefined } | undefined;
-  const nvidiaSmi = () => (found ??= { exe: findExecutable('nvidia-smi', env) }).exe;
+  const nvidiaSmi = () => (found ??= { exe: findOwnTool('nvidia-smi', env) }).exe;
   const gpus = new Map<number, GpuReading>();
   const changes = changeSignal();
   let child: ChildProcess | null = null;

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import type { LoadedModel } from '../vocabulary';
 import type { GracefulKind } from './catalogue';
 import type { ListeningSocket } from '../platform/proc-info';
-import { findExecutable } from '../platform/shell';
+import { findOwnTool } from '../platform/shell';
 import { loopbackJson } from '../platform/loopback-http';
 
 const TIMEOUT_MS = 3000;
@@ -116,7 +116,7 @@ export async function gracefulRelease(
       }
     }
   } else if (kind === 'lms') {
-    const lms = findExecutable('lms', env);
+    const lms = findOwnTool('lms', env);
     if (lms) {
       const e1 = await run(lms, ['unload', '--all']);
       how.push(e1 ? `lms unload --all failed: ${e1}` : 'lms unload --all');

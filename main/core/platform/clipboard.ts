@@ -3,7 +3,7 @@
  * (Linux, Wayland or X11). The tray and window use Electron's clipboard instead.
  */
 import { spawn } from 'node:child_process';
-import { findExecutable } from './shell';
+import { findOwnTool } from './shell';
 
 const CANDIDATES: Record<string, [string, string[]][]> = {
   darwin: [['pbcopy', []]],
@@ -23,7 +23,7 @@ export async function copyToClipboard(
 ): Promise<{ ok: true; via: string } | { ok: false; reason: string }> {
   const tried: string[] = [];
   for (const [name, args] of CANDIDATES[platform] ?? CANDIDATES.linux!) {
-    const exe = findExecutable(name, env, platform);
+    const exe = findOwnTool(name, env, platform);
     if (!exe) continue;
     tried.push(name);
     const ok = await new Promise<boolean>((resolve) => {

@@ -70,6 +70,23 @@ export function findExecutable(
   return undefined;
 }
 
+/**
+ * A program Offload runs for itself (nvidia-smi, a clipboard tool, LM Studio's `lms`) from PATH, never from a
+ * relative PATH folder (`.`, `bin`, empty): those resolve against the folder Offload runs in, where a repository
+ * could put a program of that name.
+ */
+export function findOwnTool(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  return findExecutable(
+    name,
+    { ...env, PATH: pathWithout(env.PATH ?? env.Path ?? '', undefined, platform) },
+    platform,
+  );
+}
+
 function isExecutable(file: string): boolean {
   try {
     // Most PATH entries lack the name: no exception built and thrown for each (~20 µs apiece, every step).

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import type { MachineSnapshot } from '../../vocabulary';
 import { GPU_QUERY, parseGpuLine } from '../gpu-nvidia';
-import { findExecutable } from '../../platform/shell';
+import { findOwnTool } from '../../platform/shell';
 import type { FreeMemory } from './verdict';
 
 const gpusFrom = (readings: MachineSnapshot['gpus']): FreeMemory['gpus'] =>
@@ -20,7 +20,7 @@ const gpusFrom = (readings: MachineSnapshot['gpus']): FreeMemory['gpus'] =>
     }));
 
 function queryNvidia(env: NodeJS.ProcessEnv): Promise<MachineSnapshot['gpus']> {
-  const exe = findExecutable('nvidia-smi', env);
+  const exe = findOwnTool('nvidia-smi', env);
   if (!exe) return Promise.resolve([]);
   return new Promise((resolve) => {
     execFile(
