@@ -81,7 +81,7 @@ function killRunning(): void {
 }
 
 /**
- * A signal that ends Offload while a git still runs after its first second (one blocked on a FIFO): git is
+ * A signal that ends Offload while a git still runs after FIFO_CHECK_MS (one blocked on a FIFO): git is
  * killed first. Where nothing else handles that signal, it then ends Offload as it would have (raised again with
  * this handler gone); where something does (a run cancelling its step), that handler decides. (Listening costs
  * ~3 ms at the first listener: a git that answers in time, as nearly all do, never pays it. One that ends
@@ -105,8 +105,11 @@ function unlistenSignals(): void {
   for (const s of SIGNALS) process.off(s, onSignal);
 }
 
-/** How often, after its first second, a running git is looked at for a wait on a FIFO (Linux). */
-const FIFO_CHECK_MS = 1000;
+/**
+ * How often a running git is looked at for a wait on a FIFO (Linux; one small read of /proc each time), and
+ * when its signal listeners are added: most gits have answered by then.
+ */
+const FIFO_CHECK_MS = 200;
 /**
  * Whether the process `pid` waits to open a FIFO nobody writes to (the kernel's `wait_for_partner`): git never
  * opens one on purpose, so it is blocked there for good. False where the kernel does not say (other systems,
