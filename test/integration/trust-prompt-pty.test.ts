@@ -53,4 +53,17 @@ phases:
     expect(yes.code).toBe(0);
     expect(fs.readFileSync(marker, 'utf8')).toBe('ran\n');
   });
+
+  it('Ctrl-C at either question cancels: exit 130, nothing trusted, nothing run', () => {
+    const data = tempDataDir();
+    const marker = path.join(data, 'marker');
+    const dir = project(marker);
+    const t = inTerminal(['trust', '--data-dir', data], dir, [[/Trust this project\? \[y\/N\]/, '\u0003']]);
+    expect(t.out).toMatch(/cancelled; nothing was run/);
+    expect(t.code).toBe(130);
+    const run = inTerminal(['run', 'local', '--data-dir', data], dir, [[/go on\? \[y\/N\]/, '\u0003']]);
+    expect(run.code).toBe(130);
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(fs.existsSync(path.join(data, 'trust.json'))).toBe(false);
+  });
 });

@@ -25,11 +25,20 @@ function printActions(term: Term, core: Offload): void {
   if (t.subject.actions.length === 0) term.err.write('  (nothing: no steps, switch files or matchers)\n');
 }
 
-/** One y/N question on the terminal; Ctrl-D or a closed input is "no". */
+/**
+ * One y/N question on the terminal; Ctrl-D or a closed input is "no". Ctrl-C cancels the command there and then
+ * (exit 130, as at any other point; nothing has run yet).
+ */
 export function ask(question: string): Promise<boolean> {
   return new Promise((resolve) => {
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
     let answered = false;
+    rl.on('SIGINT', () => {
+      answered = true;
+      rl.close();
+      process.stderr.write('\noffload: cancelled; nothing was run\n');
+      process.exit(EXIT.cancelled);
+    });
     rl.question(question, (answer) => {
       // The answer settles first: close() below emits 'close' synchronously, which would otherwise say no.
       answered = true;
