@@ -156,6 +156,21 @@ export function repositoryDirs(
 }
 
 /**
+ * The repository holding `dir`, found as git finds it: from the real folder (a project reached through a link
+ * too). Its `.git`, its folders (repositoryDirs) and that real folder; a problem where a file naming the folders
+ * would block git; undefined outside a repository.
+ */
+export function repositoryAt(
+  dir: string,
+): { real: string; dotGit: string; gitDir: string; commonDir: string } | { problem: string } | undefined {
+  const real = realpathOrSelf(dir);
+  const dotGit = findDotGit(real);
+  const dirs = dotGit && repositoryDirs(dotGit);
+  if (!dotGit || !dirs) return undefined;
+  return 'problem' in dirs ? dirs : { real, dotGit, ...dirs };
+}
+
+/**
  * The repository's own config text (`commonDir/config`, or `name` there: a worktree's `config.worktree`), read as a regular file of sane size; undefined where
  * it is not there or not one.
  */
@@ -169,13 +184,9 @@ export function repositoryConfigText(commonDir: string, name = 'config'): string
  * in words; undefined when it may run, or outside a work tree.
  */
 export function gitConfigHazard(dir: string): string | undefined {
-  // git finds the repository from the real folder it runs in (a project reached through a link too)
-  const real = realpathOrSelf(dir);
-  const dotGit = findDotGit(real);
-  if (!dotGit) return undefined;
-  const dirs = repositoryDirs(dotGit);
-  if (!dirs || 'problem' in dirs) return dirs?.problem;
-  const { gitDir, commonDir } = dirs;
+  const repo = repositoryAt(dir);
+  if (!repo || 'problem' in repo) return repo?.problem;
+  const { real, dotGit, gitDir, commonDir } = repo;
   const read = [path.join(gitDir, 'HEAD'), path.join(commonDir, 'info', 'exclude')];
   for (const file of read) {
     const problem = notRegularFile(file, true);

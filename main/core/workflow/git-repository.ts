@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit } from '../boundary/git';
-import { configEntries, repositoryConfigText, repositoryDirs } from '../boundary/git-config';
-import { findDotGit, realpathOrSelf } from '../boundary/project-paths';
+import { configEntries, repositoryAt, repositoryConfigText } from '../boundary/git-config';
+import { realpathOrSelf } from '../boundary/project-paths';
 
 /**
  * Whether git may convert content or run a filter program here: a filter driver or CRLF conversion in the
@@ -73,11 +73,8 @@ const GIT_LOCATION_ENV = [
  */
 export function locateFromFiles(dir: string, env: NodeJS.ProcessEnv = process.env): Repository | undefined {
   if (GIT_LOCATION_ENV.some((k) => env[k] !== undefined)) return undefined;
-  // git finds the repository from the real folder it runs in (a project reached through a link too)
-  const real = realpathOrSelf(dir);
-  const dotGit = findDotGit(real);
-  const dirs = dotGit && repositoryDirs(dotGit);
-  if (!dotGit || !dirs || 'problem' in dirs) return undefined;
+  const dirs = repositoryAt(dir);
+  if (!dirs || 'problem' in dirs) return undefined;
   const text = repositoryConfigText(dirs.commonDir);
   if (text === undefined) return undefined;
   const settings = new Map(configEntries(text));
@@ -90,7 +87,7 @@ export function locateFromFiles(dir: string, env: NodeJS.ProcessEnv = process.en
     !['sha1', undefined].includes(settings.get('extensions.objectformat')?.toLowerCase())
   )
     return undefined;
-  const rel = path.relative(realpathOrSelf(path.dirname(dotGit)), real);
+  const rel = path.relative(realpathOrSelf(path.dirname(dirs.dotGit)), dirs.real);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return {
     prefix: rel ? `${rel.split(path.sep).join('/')}/` : '',
@@ -105,8 +102,7 @@ export function locateFromFiles(dir: string, env: NodeJS.ProcessEnv = process.en
  * fingerprint walks the project folder instead.
  */
 export function movesWorkTree(dir: string): boolean {
-  const dotGit = findDotGit(realpathOrSelf(dir));
-  const dirs = dotGit && repositoryDirs(dotGit);
+  const dirs = repositoryAt(dir);
   if (!dirs || 'problem' in dirs) return false;
   const texts = [repositoryConfigText(dirs.commonDir), repositoryConfigText(dirs.gitDir, 'config.worktree')];
   return texts.some((t) => t !== undefined && configEntries(t).some(([name]) => name === 'core.worktree'));
